@@ -1,0 +1,1 @@
+//! sovra-consensus

@@ -1,0 +1,80 @@
+//! `did:key` identifiers for Ed25519 keys, as the W3C CCG did:key method
+//! specifies: `did:key:z` + base58btc(multicodec `ed25519-pub` (0xed 0x01) ||
+//! 32-byte public key).
+
+use crate::{CryptoError, PublicKey, keys::public_key_from_bytes};
+
+/// The multicodec varint prefix of an Ed25519 public key.
+const ED25519_MULTICODEC: [u8; 2] = [0xed, 0x01];
+/// Prefix of every did:key.
+const DID_KEY_PREFIX: &str = "did:key:";
+
+/// The `did:key` of an Ed25519 public key.
+pub fn encode_did_key(key: &PublicKey) -> String {
+    let mut bytes = Vec::with_capacity(34);
+    bytes.extend_from_slice(&ED25519_MULTICODEC);
+    bytes.extend_from_slice(key.as_ref());
+    format!("{DID_KEY_PREFIX}z{}", bs58::encode(bytes).into_string())
+}
+
+/// The Ed25519 public key a `did:key` names.
+///
+/// Rejects other key types, other multibase encodings, and any string that is
+/// not exactly the canonical encoding of its key.
+pub fn decode_did_key(did: &str) -> Result<PublicKey, CryptoError> {
+    let bad = |why: &str| CryptoError::InvalidDidKey(format!("{why}: {did:?}"));
+    let rest = did
+        .strip_prefix(DID_KEY_PREFIX)
+        .ok_or_else(|| bad("does not start with did:key:"))?;
+    let encoded = rest
+        .strip_prefix('z')
+        .ok_or_else(|| bad("only base58btc multibase ('z') is supported"))?;
+    if encoded.len() > 64 {
+        return Err(bad("too long"));
+    }
+    let bytes = bs58::decode(encoded)
+        .into_vec()
+        .map_err(|_| bad("not base58btc"))?;
+    if bytes.len() != 34 || bytes[..2] != ED25519_MULTICODEC {
+        return Err(bad("not an Ed25519 public key"));
+    }
+    let key = public_key_from_bytes(&bytes[2..])?;
+    if encode_did_key(&key) != did {
+        return Err(bad("not canonical"));
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Test vector from the did:key specification (Ed25519 section).
+    #[test]
+    fn spec_vector_round_trips() {
+        let did = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
+        let key = decode_did_key(did).unwrap();
+        assert_eq!(encode_did_key(&key), did);
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "did:key:",
+            "did:web:example.com",
+            "did:key:6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp",
+            "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooW0",
+            "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme",
+        ] {
+            assert!(decode_did_key(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn generated_keys_round_trip() {
+        for seed in 0..20 {
+            let pk = crate::SigningKey::from_test_seed(seed).public_key();
+            assert_eq!(decode_did_key(&encode_did_key(&pk)).unwrap(), pk);
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! A directory of named private keys, each encrypted at rest with a key
+//! derived from a passphrase by Argon2id and sealed with XChaCha20-Poly1305.
+//!
+//! File format (`<dir>/<name>.json`, version 1):
+//! `{"version":1,"name":..,"did":..,"kdf":{"alg":"argon2id","m_cost":..,"t_cost":..,"p_cost":..,"salt":hex},
+//!   "cipher":"xchacha20poly1305","nonce":hex,"ciphertext":hex}`.
+//! The DID is bound as associated data, so swapping files between names is detected.
+
+use crate::{CryptoError, SigningKey, did_key::encode_did_key, keys::random_bytes};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::{
+    XChaCha20Poly1305, XNonce,
+    aead::{Aead, KeyInit, Payload},
+};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// Argon2id cost parameters.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Parallelism.
+    pub p_cost: u32,
+}
+
+impl KdfParams {
+    /// OWASP-recommended interactive parameters (19 MiB, 2 passes).
+    pub const INTERACTIVE: Self = Self {
+        m_cost: 19 * 1024,
+        t_cost: 2,
+        p_cost: 1,
+    };
+    /// Cheap parameters for tests and throwaway development keys.
+    pub const INSECURE_FAST: Self = Self {
+        m_cost: 64,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    /// Upper bounds accepted when reading a file (prevents a file forcing huge allocations).
+    const MAX_M_COST: u32 = 4 * 1024 * 1024;
+    const MAX_T_COST: u32 = 64;
+}
+
+#[derive(Serialize, Deserialize)]
+struct KdfSection {
+    alg: String,
+    #[serde(flatten)]
+    params: KdfParams,
+    salt: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct KeyFile {
+    version: u32,
+    name: String,
+    did: String,
+    kdf: KdfSection,
+    cipher: String,
+    nonce: String,
+    ciphertext: String,
+}
+
+/// A named key as listed by [`Keystore::list`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Name of the key in the keystore.
+    pub name: String,
+    /// The key's `did:key`.
+    pub did: String,
+}
+
+/// A directory of encrypted key files.
+pub struct Keystore {
+    dir: PathBuf,
+    params: KdfParams,
+}
+
+fn derive_key(
+    passphrase: &[u8],
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
+    let p = Params::new(params.m_cost, params.t_cost, params.p_cost, Some(32))
+        .map_err(|_| CryptoError::Decryption)?;
+    let mut out = Zeroizing::new([0u8; 32]);
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
+        .hash_password_into(passphrase, salt, out.as_mut())
+        .map_err(|_| CryptoError::Decryption)?;
+    Ok(out)
+}
+
+/// Key names are file names: keep them to a safe alphabet.
+fn check_name(name: &str) -> Result<(), CryptoError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !name.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(CryptoError::Format {
+            path: name.to_string(),
+            reason: "key names use 1-64 characters from [A-Za-z0-9._-] and do not start with '.'"
+                .into(),
+        })
+    }
+}
+
+impl Keystore {
+    /// Opens (creating if needed) a keystore directory with interactive KDF costs.
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, CryptoError> {
+        Self::open_with_params(dir, KdfParams::INTERACTIVE)
+    }
+
+    /// Opens a keystore that encrypts new keys with the given KDF costs.
+    pub fn open_with_params(dir: impl Into<PathBuf>, params: KdfParams) -> Result<Self, CryptoError> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|source| CryptoError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        Ok(Self { dir, params })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.json"))
+    }
+
+    /// Encrypts and stores `key` under `name`; refuses to overwrite.
+    pub fn insert(&self, name: &str, key: &SigningKey, passphrase: &str) -> Result<KeyInfo, CryptoError> {
+        check_name(name)?;
+        let path = self.path(name);
+        if path.exists() {
+            return Err(CryptoError::AlreadyExists(name.to_string()));
+        }
+        let did = encode_did_key(&key.public_key());
+        let salt = random_bytes::<16>()?;
+        let nonce = random_bytes::<24>()?;
+        let wrapping = derive_key(passphrase.as_bytes(), &salt, self.params)?;
+        let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
+        let seed = key.seed();
+        let ciphertext = cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: seed.as_ref(),
+                    aad: did.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Decryption)?;
+        let file = KeyFile {
+            version: 1,
+            name: name.to_string(),
+            did: did.clone(),
+            kdf: KdfSection {
+                alg: "argon2id".into(),
+                params: self.params,
+                salt: hex::encode(salt),
+            },
+            cipher: "xchacha20poly1305".into(),
+            nonce: hex::encode(nonce),
+            ciphertext: hex::encode(ciphertext),
+        };
+        let json = serde_json::to_vec_pretty(&file).expect("key file serializes");
+        write_atomically(&path, &json)?;
+        Ok(KeyInfo {
+            name: name.to_string(),
+            did,
+        })
+    }
+
+    fn read_file(&self, name: &str) -> Result<KeyFile, CryptoError> {
+        check_name(name)?;
+        let path = self.path(name);
+        let bytes = std::fs::read(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                CryptoError::NotFound(name.to_string())
+            } else {
+                CryptoError::Io {
+                    path: path.display().to_string(),
+                    source,
+                }
+            }
+        })?;
+        let file: KeyFile = serde_json::from_slice(&bytes).map_err(|e| CryptoError::Format {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if file.version != 1 || file.kdf.alg != "argon2id" || file.cipher != "xchacha20poly1305" {
+            return Err(CryptoError::Format {
+                path: path.display().to_string(),
+                reason: "unsupported version, kdf or cipher".into(),
+            });
+        }
+        Ok(file)
+    }
+
+    /// Decrypts the key stored under `name`.
+    pub fn load(&self, name: &str, passphrase: &str) -> Result<SigningKey, CryptoError> {
+        let file = self.read_file(name)?;
+        let p = file.kdf.params;
+        if p.m_cost > KdfParams::MAX_M_COST || p.t_cost > KdfParams::MAX_T_COST || p.p_cost > 16 {
+            return Err(CryptoError::Format {
+                path: name.to_string(),
+                reason: "KDF costs above the accepted maximum".into(),
+            });
+        }
+        let hex_field = |v: &str| hex::decode(v).map_err(|_| CryptoError::Decryption);
+        let salt = hex_field(&file.kdf.salt)?;
+        let nonce = hex_field(&file.nonce)?;
+        let ciphertext = hex_field(&file.ciphertext)?;
+        if nonce.len() != 24 {
+            return Err(CryptoError::Decryption);
+        }
+        let wrapping = derive_key(passphrase.as_bytes(), &salt, p)?;
+        let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
+        let seed = Zeroizing::new(
+            cipher
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &ciphertext,
+                        aad: file.did.as_bytes(),
+                    },
+                )
+                .map_err(|_| CryptoError::Decryption)?,
+        );
+        let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| CryptoError::Decryption)?;
+        let key = SigningKey::from_seed(&seed)?;
+        if encode_did_key(&key.public_key()) != file.did {
+            return Err(CryptoError::Decryption);
+        }
+        Ok(key)
+    }
+
+    /// The keys in the store, sorted by name. Unreadable files are skipped.
+    pub fn list(&self) -> Result<Vec<KeyInfo>, CryptoError> {
+        let entries = std::fs::read_dir(&self.dir).map_err(|source| CryptoError::Io {
+            path: self.dir.display().to_string(),
+            source,
+        })?;
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let file_name = entry.file_name();
+            let Some(name) = file_name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            if let Ok(file) = self.read_file(name) {
+                out.push(KeyInfo {
+                    name: name.to_string(),
+                    did: file.did,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// The public information of one key, without decrypting it.
+    pub fn show(&self, name: &str) -> Result<KeyInfo, CryptoError> {
+        let file = self.read_file(name)?;
+        Ok(KeyInfo {
+            name: name.to_string(),
+            did: file.did,
+        })
+    }
+}
+
+/// Writes a file via a temporary file and rename, so a crash never leaves a half-written key.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
+    use std::io::Write;
+    let io = |source| CryptoError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let tmp = path.with_extension("json.tmp");
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Keystore) {
+        let dir = tempfile::tempdir().unwrap();
+        let ks = Keystore::open_with_params(dir.path(), KdfParams::INSECURE_FAST).unwrap();
+        (dir, ks)
+    }
+
+    #[test]
+    fn insert_load_list() {
+        let (_d, ks) = store();
+        let key = SigningKey::generate().unwrap();
+        let info = ks.insert("alice", &key, "pw").unwrap();
+        assert_eq!(ks.load("alice", "pw").unwrap().public_key(), key.public_key());
+        assert_eq!(ks.list().unwrap(), vec![info.clone()]);
+        assert_eq!(ks.show("alice").unwrap(), info);
+    }
+
+    #[test]
+    fn wrong_passphrase_and_tampering_fail() {
+        let (dir, ks) = store();
+        let key = SigningKey::generate().unwrap();
+        ks.insert("k", &key, "right").unwrap();
+        assert!(matches!(ks.load("k", "wrong"), Err(CryptoError::Decryption)));
+        let path = dir.path().join("k.json");
+        let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        file["did"] = serde_json::Value::String(encode_did_key(&SigningKey::from_test_seed(9).public_key()));
+        std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
+        assert!(matches!(ks.load("k", "right"), Err(CryptoError::Decryption)));
+    }
+
+    #[test]
+    fn refuses_overwrite_and_bad_names() {
+        let (_d, ks) = store();
+        let key = SigningKey::generate().unwrap();
+        ks.insert("a", &key, "p").unwrap();
+        assert!(matches!(ks.insert("a", &key, "p"), Err(CryptoError::AlreadyExists(_))));
+        assert!(ks.insert("../evil", &key, "p").is_err());
+        assert!(matches!(ks.load("missing", "p"), Err(CryptoError::NotFound(_))));
+    }
+}

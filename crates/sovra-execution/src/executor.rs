@@ -1,0 +1,265 @@
+//! Applies blocks: checks every transaction, charges fees, applies actions
+//! all-or-nothing and extends the receipt chain of every touched identity.
+
+use crate::{
+    Changes, ExecError, Overlay, Rejection, StateReader,
+    modules::{accounts, receipts},
+};
+use commonware_codec::Encode;
+use sovra_crypto::BatchItem;
+use sovra_types::{
+    Action, Did, Genesis, ReceiptEntry, ReceiptStatus, SignedTransaction, StateKey, TxId,
+    state::{MetaKey, encode_u64},
+    tx::TX_NAMESPACE,
+};
+
+/// What happened to one included transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxOutcome {
+    /// The transaction id.
+    pub tx_id: TxId,
+    /// Position in the block.
+    pub index: u32,
+    /// Completed or failed (with reason).
+    pub status: ReceiptStatus,
+    /// Fee charged.
+    pub fee: u64,
+    /// The receipt-chain entries appended, per touched identity.
+    pub entries: Vec<(Did, ReceiptEntry)>,
+}
+
+/// The effect of a block on state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockOutput {
+    /// State writes and deletes.
+    pub changes: Changes,
+    /// One outcome per transaction, in block order.
+    pub outcomes: Vec<TxOutcome>,
+}
+
+/// The state machine's parameters (from genesis).
+#[derive(Clone, Debug)]
+pub struct Executor {
+    /// This chain's id.
+    pub chain_id: String,
+    /// Minimum fee per transaction.
+    pub min_fee: u64,
+}
+
+/// The state a genesis document creates.
+pub fn genesis_changes(genesis: &Genesis) -> Changes {
+    let mut changes = Changes::new();
+    let mut supply: u64 = 0;
+    for a in &genesis.accounts {
+        let account = sovra_types::Account {
+            balance: a.balance,
+            ..Default::default()
+        };
+        supply = supply.saturating_add(a.balance);
+        changes.insert(StateKey::Account(a.did.clone()), Some(account.encode().to_vec()));
+    }
+    changes.insert(StateKey::Meta(MetaKey::Supply), Some(encode_u64(supply)));
+    changes.insert(StateKey::Meta(MetaKey::Burned), Some(encode_u64(0)));
+    changes
+}
+
+impl Executor {
+    /// Builds an executor for a genesis.
+    pub fn from_genesis(genesis: &Genesis) -> Self {
+        Self {
+            chain_id: genesis.chain_id.clone(),
+            min_fee: genesis.min_fee,
+        }
+    }
+
+    /// Checks all signatures with one batch verification; on failure finds
+    /// the first bad one. Returns the index of the first invalid transaction.
+    pub fn verify_signatures(&self, txs: &[SignedTransaction]) -> Result<(), (usize, Rejection)> {
+        for (i, t) in txs.iter().enumerate() {
+            t.check_key_binding()
+                .map_err(|e| (i, Rejection::BadSignature(e.to_string())))?;
+        }
+        let messages: Vec<_> = txs.iter().map(|t| t.tx.encode()).collect();
+        let items: Vec<_> = txs
+            .iter()
+            .zip(&messages)
+            .map(|(t, m)| BatchItem {
+                public_key: &t.public_key,
+                namespace: TX_NAMESPACE,
+                message: m,
+                signature: &t.signature,
+            })
+            .collect();
+        if sovra_crypto::batch_verify(&items).unwrap_or(false) {
+            return Ok(());
+        }
+        for (i, item) in items.iter().enumerate() {
+            if !sovra_crypto::verify(item.public_key, item.namespace, item.message, item.signature) {
+                return Err((i, Rejection::BadSignature("signature does not verify".into())));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that need no state.
+    pub fn check_stateless(&self, t: &SignedTransaction, height: u64) -> Result<(), Rejection> {
+        if t.tx.chain_id != self.chain_id {
+            return Err(Rejection::WrongChain {
+                got: t.tx.chain_id.clone(),
+                expected: self.chain_id.clone(),
+            });
+        }
+        if height > t.tx.expiry_height {
+            return Err(Rejection::Expired {
+                expiry: t.tx.expiry_height,
+                height,
+            });
+        }
+        if t.tx.fee < self.min_fee {
+            return Err(Rejection::FeeTooLow {
+                fee: t.tx.fee,
+                min: self.min_fee,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks nonce and fee balance against state.
+    pub fn check_stateful<R: StateReader>(
+        &self,
+        state: &Overlay<R>,
+        t: &SignedTransaction,
+    ) -> Result<Result<(), Rejection>, ExecError> {
+        let account = accounts::load(state, &t.tx.signer)?;
+        if t.tx.nonce != account.nonce {
+            return Ok(Err(Rejection::BadNonce {
+                got: t.tx.nonce,
+                expected: account.nonce,
+            }));
+        }
+        if account.balance < t.tx.fee {
+            return Ok(Err(Rejection::CannotPayFee {
+                balance: account.balance,
+                fee: t.tx.fee,
+            }));
+        }
+        Ok(Ok(()))
+    }
+
+    /// Applies one transaction whose signature was already checked.
+    /// On rejection nothing in `state` changes.
+    fn apply<R: StateReader>(
+        &self,
+        state: &mut Overlay<R>,
+        t: &SignedTransaction,
+        height: u64,
+        index: u32,
+    ) -> Result<Result<TxOutcome, Rejection>, ExecError> {
+        if let Err(r) = self.check_stateless(t, height) {
+            return Ok(Err(r));
+        }
+        if let Err(r) = self.check_stateful(state, t)? {
+            return Ok(Err(r));
+        }
+        let signer = &t.tx.signer;
+        accounts::charge_fee_and_nonce(state, signer, t.tx.fee)?;
+        state.checkpoint();
+
+        let mut status = ReceiptStatus::Completed;
+        for action in &t.tx.actions {
+            let result = match action {
+                Action::Transfer { to, amount } => accounts::transfer(state, signer, to, *amount)?,
+            };
+            if let Err(failure) = result {
+                status = ReceiptStatus::Failed {
+                    code: failure.code.to_string(),
+                    message: failure.message,
+                };
+                break;
+            }
+        }
+        if status == ReceiptStatus::Completed {
+            state.checkpoint();
+        } else {
+            state.rollback();
+        }
+
+        let tx_id = t.id();
+        let mut touched: Vec<&Did> = vec![signer];
+        for action in &t.tx.actions {
+            let Action::Transfer { to, .. } = action;
+            if !touched.contains(&to) {
+                touched.push(to);
+            }
+        }
+        let mut entries = Vec::with_capacity(touched.len());
+        for did in touched {
+            let entry = receipts::append(state, did, tx_id, height, status.clone())?;
+            entries.push((did.clone(), entry));
+        }
+        state.checkpoint();
+        Ok(Ok(TxOutcome {
+            tx_id,
+            index,
+            status,
+            fee: t.tx.fee,
+            entries,
+        }))
+    }
+
+    /// Executes a proposed block's transactions against `base` (the parent's
+    /// state). Any transaction that may not be included makes the whole
+    /// block invalid.
+    pub fn execute_block<R: StateReader>(
+        &self,
+        base: R,
+        height: u64,
+        txs: &[SignedTransaction],
+    ) -> Result<BlockOutput, ExecError> {
+        if let Err((index, rejection)) = self.verify_signatures(txs) {
+            return Err(ExecError::Rejected { index, rejection });
+        }
+        let mut state = Overlay::new(base);
+        let mut outcomes = Vec::with_capacity(txs.len());
+        for (i, t) in txs.iter().enumerate() {
+            match self.apply(&mut state, t, height, i as u32)? {
+                Ok(o) => outcomes.push(o),
+                Err(rejection) => return Err(ExecError::Rejected { index: i, rejection }),
+            }
+        }
+        Ok(BlockOutput {
+            changes: state.into_changes(),
+            outcomes,
+        })
+    }
+
+    /// Builds a block from candidates (already signature-checked, e.g. by the
+    /// mempool): keeps those that may be included, in order, up to `max_txs`.
+    pub fn build_block<R: StateReader>(
+        &self,
+        base: R,
+        height: u64,
+        candidates: impl IntoIterator<Item = SignedTransaction>,
+        max_txs: usize,
+    ) -> Result<(Vec<SignedTransaction>, BlockOutput), ExecError> {
+        let mut state = Overlay::new(base);
+        let mut included = Vec::new();
+        let mut outcomes = Vec::new();
+        for t in candidates {
+            if included.len() >= max_txs {
+                break;
+            }
+            if let Ok(o) = self.apply(&mut state, &t, height, included.len() as u32)? {
+                outcomes.push(o);
+                included.push(t);
+            }
+        }
+        Ok((
+            included,
+            BlockOutput {
+                changes: state.into_changes(),
+                outcomes,
+            },
+        ))
+    }
+}

@@ -1,0 +1,97 @@
+//! Accounts: native-token balances and nonces of identities, the
+//! `Transfer` action, fees and the chain-wide supply counters.
+
+use crate::{ExecError, Overlay, StateReader};
+use commonware_codec::Encode;
+use sovra_types::{
+    Account, Did, StateKey,
+    state::{MetaKey, decode_u64, encode_u64},
+};
+
+/// Why an action failed (the transaction is still included, its receipt says failed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionFailure {
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+}
+
+/// Reads an identity's account (a fresh, empty account if it has none).
+pub fn load<R: StateReader>(state: &Overlay<R>, did: &Did) -> Result<Account, ExecError> {
+    match state.get(&StateKey::Account(did.clone()))? {
+        Some(bytes) => Account::decode(&bytes).map_err(|e| ExecError::State(e.to_string())),
+        None => Ok(Account::default()),
+    }
+}
+
+/// Writes an identity's account.
+pub fn store<R: StateReader>(state: &mut Overlay<R>, did: &Did, account: &Account) {
+    state.set(StateKey::Account(did.clone()), account.encode().to_vec());
+}
+
+/// Reads a chain-wide counter (0 when unset).
+pub fn meta<R: StateReader>(state: &Overlay<R>, key: MetaKey) -> Result<u64, ExecError> {
+    match state.get(&StateKey::Meta(key))? {
+        Some(b) => decode_u64(&b).map_err(|e| ExecError::State(e.to_string())),
+        None => Ok(0),
+    }
+}
+
+/// Writes a chain-wide counter.
+pub fn set_meta<R: StateReader>(state: &mut Overlay<R>, key: MetaKey, value: u64) {
+    state.set(StateKey::Meta(key), encode_u64(value));
+}
+
+/// Burns `fee` from `payer` (whose balance was checked) and bumps its nonce.
+pub fn charge_fee_and_nonce<R: StateReader>(
+    state: &mut Overlay<R>,
+    payer: &Did,
+    fee: u64,
+) -> Result<(), ExecError> {
+    let mut account = load(state, payer)?;
+    account.balance = account
+        .balance
+        .checked_sub(fee)
+        .ok_or_else(|| ExecError::State("fee exceeds balance after checks".into()))?;
+    account.nonce += 1;
+    store(state, payer, &account);
+    if fee > 0 {
+        let supply = meta(state, MetaKey::Supply)?;
+        let burned = meta(state, MetaKey::Burned)?;
+        set_meta(state, MetaKey::Supply, supply.saturating_sub(fee));
+        set_meta(state, MetaKey::Burned, burned.saturating_add(fee));
+    }
+    Ok(())
+}
+
+/// Moves `amount` from `from` to `to`.
+pub fn transfer<R: StateReader>(
+    state: &mut Overlay<R>,
+    from: &Did,
+    to: &Did,
+    amount: u64,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    let mut sender = load(state, from)?;
+    if sender.balance < amount {
+        return Ok(Err(ActionFailure {
+            code: "insufficient_balance",
+            message: format!("balance {} is less than {amount}", sender.balance),
+        }));
+    }
+    if from == to {
+        return Ok(Ok(()));
+    }
+    let mut recipient = load(state, to)?;
+    let Some(new_balance) = recipient.balance.checked_add(amount) else {
+        return Ok(Err(ActionFailure {
+            code: "balance_overflow",
+            message: "recipient balance would overflow".into(),
+        }));
+    };
+    sender.balance -= amount;
+    recipient.balance = new_balance;
+    store(state, from, &sender);
+    store(state, to, &recipient);
+    Ok(Ok(()))
+}

@@ -1,0 +1,5 @@
+//! Execution modules. Each owns its actions, its state keys and its rules;
+//! they talk through the small functions they export, not each other's keys.
+
+pub mod accounts;
+pub mod receipts;

@@ -1,0 +1,195 @@
+//! Execution tests: fees, failures, receipt chains, rejections, and property
+//! tests that random transfer sequences conserve supply.
+
+use proptest::prelude::*;
+use sovra_crypto::SigningKey;
+use sovra_execution::{ExecError, Executor, MemoryState, Rejection, genesis_changes};
+use sovra_types::{
+    Account, Action, Did, Genesis, GenesisAccount, GenesisValidator, ReceiptStatus,
+    SignedTransaction, StateKey, Transaction,
+    receipt::verify_chain,
+    state::{MetaKey, decode_u64},
+};
+
+const CHAIN: &str = "test-chain";
+
+fn keys(n: u64) -> Vec<SigningKey> {
+    (0..n).map(SigningKey::from_test_seed).collect()
+}
+
+fn did(k: &SigningKey) -> Did {
+    Did::from_public_key(&k.public_key())
+}
+
+fn setup(balances: &[u64]) -> (Vec<SigningKey>, Executor, MemoryState) {
+    let ks = keys(balances.len() as u64);
+    let genesis = Genesis {
+        chain_id: CHAIN.into(),
+        token_symbol: "SOV".into(),
+        genesis_time_ms: 0,
+        validators: vec![GenesisValidator {
+            public_key: hex::encode(SigningKey::from_test_seed(999).public_key().as_ref()),
+            p2p_address: "127.0.0.1:1".into(),
+        }],
+        accounts: ks
+            .iter()
+            .zip(balances)
+            .map(|(k, b)| GenesisAccount { did: did(k), balance: *b })
+            .collect(),
+        min_fee: 1,
+        max_block_txs: 1000,
+    };
+    genesis.validate().unwrap();
+    let mut state = MemoryState::default();
+    state.apply(&genesis_changes(&genesis));
+    (ks, Executor::from_genesis(&genesis), state)
+}
+
+fn transfer(from: &SigningKey, to: &Did, amount: u64, nonce: u64, fee: u64) -> SignedTransaction {
+    Transaction {
+        chain_id: CHAIN.into(),
+        signer: did(from),
+        nonce,
+        fee,
+        expiry_height: 100,
+        actions: vec![Action::Transfer { to: to.clone(), amount }],
+    }
+    .sign(from)
+}
+
+fn account(state: &MemoryState, d: &Did) -> Account {
+    state
+        .values
+        .get(&StateKey::Account(d.clone()))
+        .map(|b| Account::decode(b).unwrap())
+        .unwrap_or_default()
+}
+
+fn meta(state: &MemoryState, m: MetaKey) -> u64 {
+    decode_u64(state.values.get(&StateKey::Meta(m)).unwrap()).unwrap()
+}
+
+#[test]
+fn transfer_moves_funds_burns_fee_and_extends_receipt_chains() {
+    let (ks, exec, mut state) = setup(&[1000, 0]);
+    let (a, b) = (did(&ks[0]), did(&ks[1]));
+    let t = transfer(&ks[0], &b, 300, 0, 2);
+    let out = exec.execute_block(&state, 1, std::slice::from_ref(&t)).unwrap();
+    state.apply(&out.changes);
+    assert_eq!(account(&state, &a).balance, 698);
+    assert_eq!(account(&state, &b).balance, 300);
+    assert_eq!(account(&state, &a).nonce, 1);
+    assert_eq!(meta(&state, MetaKey::Burned), 2);
+    assert_eq!(meta(&state, MetaKey::Supply), 998);
+    assert_eq!(out.outcomes[0].status, ReceiptStatus::Completed);
+    // Both identities got a chain entry that links to their head.
+    for (d, entry) in &out.outcomes[0].entries {
+        assert!(verify_chain(std::slice::from_ref(entry), &account(&state, d).receipt_head));
+    }
+    assert_eq!(out.outcomes[0].entries.len(), 2);
+}
+
+#[test]
+fn failed_action_is_included_charged_and_recorded() {
+    let (ks, exec, mut state) = setup(&[100, 0]);
+    let b = did(&ks[1]);
+    let t = transfer(&ks[0], &b, 1000, 0, 5);
+    let out = exec.execute_block(&state, 1, &[t]).unwrap();
+    state.apply(&out.changes);
+    let a = account(&state, &did(&ks[0]));
+    assert_eq!((a.balance, a.nonce, a.receipt_count), (95, 1, 1));
+    assert_eq!(account(&state, &b).balance, 0);
+    match &out.outcomes[0].status {
+        ReceiptStatus::Failed { code, .. } => assert_eq!(code, "insufficient_balance"),
+        s => panic!("expected failure, got {s:?}"),
+    }
+}
+
+#[test]
+fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
+    let (ks, exec, state) = setup(&[100, 100]);
+    let b = did(&ks[1]);
+    let good = transfer(&ks[0], &b, 1, 0, 1);
+    let replay_nonce = transfer(&ks[0], &b, 1, 0, 1);
+    let mut wrong_chain = transfer(&ks[0], &b, 1, 1, 1);
+    wrong_chain.tx.chain_id = "other".into();
+    let wrong_chain = wrong_chain.tx.sign(&ks[0]);
+    let mut expired = transfer(&ks[0], &b, 1, 1, 1);
+    expired.tx.expiry_height = 0;
+    let expired = expired.tx.sign(&ks[0]);
+    let mut forged = transfer(&ks[0], &b, 1, 1, 1);
+    forged.signature = ks[1].sign(b"sovra/tx", b"x");
+    let low_fee = transfer(&ks[0], &b, 1, 1, 0);
+
+    let cases: Vec<(SignedTransaction, &str)> = vec![
+        (replay_nonce, "bad_nonce"),
+        (wrong_chain, "wrong_chain"),
+        (expired, "expired"),
+        (forged, "bad_signature"),
+        (low_fee, "fee_too_low"),
+    ];
+    for (bad, code) in cases {
+        let err = exec.execute_block(&state, 1, &[good.clone(), bad.clone()]).unwrap_err();
+        match err {
+            ExecError::Rejected { index, rejection } => {
+                assert_eq!(index, 1);
+                assert_eq!(rejection.code(), code, "{rejection}");
+            }
+            e => panic!("unexpected {e}"),
+        }
+        // Building trusts the mempool's signature check, so only stateful
+        // and stateless rejections are filtered here.
+        if code != "bad_signature" {
+            let (included, _) = exec
+                .build_block(&state, 1, vec![good.clone(), bad], 100)
+                .unwrap();
+            assert_eq!(included, vec![good.clone()]);
+        }
+    }
+    // A key that does not match the did:key is rejected too.
+    let mut stolen = transfer(&ks[0], &b, 1, 0, 1);
+    stolen.public_key = ks[1].public_key();
+    assert!(matches!(
+        exec.execute_block(&state, 1, &[stolen]),
+        Err(ExecError::Rejected { rejection: Rejection::BadSignature(_), .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Any sequence of transfers keeps sum(balances) == supply and
+    /// supply + burned == the genesis total.
+    #[test]
+    fn random_transfers_conserve_supply(
+        balances in proptest::collection::vec(0u64..10_000, 2..6),
+        ops in proptest::collection::vec((0usize..6, 0usize..6, 0u64..5_000, 0u64..4), 1..60),
+    ) {
+        let (ks, exec, mut state) = setup(&balances);
+        let total: u64 = balances.iter().sum();
+        let n = ks.len();
+        let mut nonces = vec![0u64; n];
+        let mut height = 1;
+        for chunk in ops.chunks(7) {
+            let candidates: Vec<_> = chunk.iter().map(|(f, t, amount, fee)| {
+                let (f, t) = (f % n, t % n);
+                let tx = transfer(&ks[f], &did(&ks[t]), *amount, nonces[f], *fee);
+                nonces[f] += 1;
+                tx
+            }).collect();
+            let (included, out) = exec.build_block(&state, height, candidates, 100).unwrap();
+            // Re-execution by a validator gives the same changes.
+            let again = exec.execute_block(&state, height, &included).unwrap();
+            prop_assert_eq!(&again, &out);
+            state.apply(&out.changes);
+            // Nonces of dropped transactions were not used.
+            for (i, k) in ks.iter().enumerate() {
+                nonces[i] = account(&state, &did(k)).nonce;
+            }
+            height += 1;
+        }
+        let sum: u64 = ks.iter().map(|k| account(&state, &did(k)).balance).sum();
+        prop_assert_eq!(sum, meta(&state, MetaKey::Supply));
+        prop_assert_eq!(sum + meta(&state, MetaKey::Burned), total);
+    }
+}

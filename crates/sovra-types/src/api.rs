@@ -1,0 +1,186 @@
+//! JSON shapes of the HTTP API, shared by the server (`sovra-api`) and the
+//! client library (`sovra-client`) so both agree on every field.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Body of `POST /v1/txs`: one transaction or a batch, each the hex of its
+/// canonical encoding.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// One transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx: Option<String>,
+    /// A batch of transactions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txs: Option<Vec<String>>,
+}
+
+/// Result for one submitted transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct SubmitResult {
+    /// Transaction id (hex), when the bytes could be decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Whether it was accepted into the mempool.
+    pub accepted: bool,
+    /// Error, when refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// Response of `POST /v1/txs`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmitResponse {
+    /// One result per submitted transaction, in order.
+    pub results: Vec<SubmitResult>,
+}
+
+/// A machine-readable error code and a human message.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ErrorBody {
+    /// Stable code, e.g. `bad_nonce`, `not_found`, `malformed`.
+    pub code: String,
+    /// Explanation for people.
+    pub message: String,
+}
+
+/// A transaction's state as the node sees it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct TxStatusView {
+    /// Transaction id (hex).
+    pub id: String,
+    /// `pending` (in the mempool), `completed` or `failed` (final).
+    pub status: String,
+    /// Height of the block that includes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u64>,
+    /// Position in that block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// Fee charged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee: Option<u64>,
+    /// Failure code and message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+}
+
+/// A block header.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct HeaderView {
+    /// Block id (hex).
+    pub id: String,
+    /// Parent id (hex).
+    pub parent: String,
+    /// Height.
+    pub height: u64,
+    /// Proposer timestamp, ms.
+    pub timestamp_ms: u64,
+    /// Transaction commitment (hex).
+    pub tx_root: String,
+    /// Number of transactions.
+    pub tx_count: u32,
+    /// State root after the block (hex).
+    pub state_root: String,
+    /// Hex of the canonical header encoding (what the id hashes).
+    pub encoded: String,
+}
+
+/// A finalized block.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct BlockView {
+    /// The header.
+    pub header: HeaderView,
+    /// Ids of its transactions (hex), in order.
+    pub txs: Vec<String>,
+}
+
+/// An identity's account.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AccountView {
+    /// The identity.
+    pub did: String,
+    /// Balance.
+    pub balance: u64,
+    /// Next nonce.
+    pub nonce: u64,
+    /// Receipt-chain head (hex).
+    pub receipt_head: String,
+    /// Receipt-chain length.
+    pub receipt_count: u64,
+    /// Height of the state this was read at.
+    pub height: u64,
+}
+
+/// One receipt-chain entry.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ReceiptView {
+    /// Position in the chain.
+    pub index: u64,
+    /// Transaction id (hex).
+    pub tx_id: String,
+    /// Block height.
+    pub height: u64,
+    /// `pending`, `completed` or `failed`.
+    pub status: String,
+    /// Failure details.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorBody>,
+    /// Previous entry's hash (hex).
+    pub prev: String,
+    /// This entry's hash (hex).
+    pub hash: String,
+    /// Hex of the canonical entry encoding.
+    pub encoded: String,
+}
+
+/// A page of receipt-chain entries.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptPage {
+    /// Entries, oldest first.
+    pub entries: Vec<ReceiptView>,
+    /// Index to ask for next, if there are more.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<u64>,
+}
+
+/// Node and chain status.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusView {
+    /// Chain id.
+    pub chain_id: String,
+    /// Native token symbol.
+    pub token_symbol: String,
+    /// Newest finalized height.
+    pub finalized_height: u64,
+    /// Its block id (hex).
+    pub finalized_id: String,
+    /// State root at that height (hex).
+    pub state_root: String,
+    /// Validator public keys (hex).
+    pub validators: Vec<String>,
+    /// This node's consensus key (hex).
+    pub node_key: String,
+    /// Connected peers.
+    pub peers: usize,
+    /// Transactions waiting in the mempool.
+    pub mempool_txs: usize,
+}
+
+/// A state proof for one key against a finalized header.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProofView {
+    /// The logical key asked for.
+    pub key: String,
+    /// The hashed key (hex).
+    pub key_hash: String,
+    /// The value (hex), absent for an exclusion proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The finalized header the proof is against.
+    pub header: HeaderView,
+    /// The proof bytes (hex).
+    pub proof: String,
+}

@@ -1,0 +1,107 @@
+//! The genesis file: chain id, token, validator set, consensus timing and
+//! initial balances. Every validator must start from byte-identical genesis;
+//! its hash is the parent of block 1.
+
+use crate::{Did, TypesError, sha256, tx::validate_chain_id};
+use serde::{Deserialize, Serialize};
+
+/// A validator named in genesis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisValidator {
+    /// Ed25519 consensus public key, hex.
+    pub public_key: String,
+    /// Address other validators dial (`host:port`) for consensus p2p.
+    pub p2p_address: String,
+}
+
+/// An initial balance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GenesisAccount {
+    /// The identity.
+    pub did: Did,
+    /// Its balance.
+    pub balance: u64,
+}
+
+/// The genesis document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Genesis {
+    /// Network name, bound into every transaction.
+    pub chain_id: String,
+    /// Symbol of the native token.
+    #[serde(default = "default_symbol")]
+    pub token_symbol: String,
+    /// Time of genesis, ms since the Unix epoch.
+    pub genesis_time_ms: u64,
+    /// Validators.
+    pub validators: Vec<GenesisValidator>,
+    /// Initial balances.
+    pub accounts: Vec<GenesisAccount>,
+    /// Minimum fee per transaction.
+    #[serde(default)]
+    pub min_fee: u64,
+    /// Most transactions a proposer puts in one block.
+    #[serde(default = "default_max_block_txs")]
+    pub max_block_txs: u32,
+}
+
+fn default_symbol() -> String {
+    "SOV".into()
+}
+
+fn default_max_block_txs() -> u32 {
+    5_000
+}
+
+impl Genesis {
+    /// Checks the document for mistakes that would make the chain unusable.
+    pub fn validate(&self) -> Result<(), TypesError> {
+        validate_chain_id(&self.chain_id).map_err(|e| TypesError::Genesis(e.to_string()))?;
+        if self.validators.is_empty() {
+            return Err(TypesError::Genesis("at least one validator is required".into()));
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        for v in &self.validators {
+            let bytes = hex::decode(&v.public_key)
+                .map_err(|_| TypesError::Genesis(format!("validator key is not hex: {}", v.public_key)))?;
+            sovra_crypto::keys::public_key_from_bytes(&bytes)
+                .map_err(|e| TypesError::Genesis(format!("validator key {}: {e}", v.public_key)))?;
+            if !keys.insert(v.public_key.clone()) {
+                return Err(TypesError::Genesis(format!("duplicate validator {}", v.public_key)));
+            }
+        }
+        let mut dids = std::collections::BTreeSet::new();
+        let mut total: u64 = 0;
+        for a in &self.accounts {
+            if !dids.insert(a.did.clone()) {
+                return Err(TypesError::Genesis(format!("duplicate account {}", a.did)));
+            }
+            total = total
+                .checked_add(a.balance)
+                .ok_or_else(|| TypesError::Genesis("total supply overflows u64".into()))?;
+        }
+        if self.max_block_txs == 0 || self.max_block_txs as usize > crate::limits::MAX_BLOCK_TXS {
+            return Err(TypesError::Genesis(format!(
+                "max_block_txs must be 1..={}",
+                crate::limits::MAX_BLOCK_TXS
+            )));
+        }
+        if self.token_symbol.is_empty() || self.token_symbol.len() > 12 {
+            return Err(TypesError::Genesis("token_symbol must be 1-12 characters".into()));
+        }
+        Ok(())
+    }
+
+    /// Hash of the canonical JSON of this document; the genesis block's parent.
+    pub fn hash(&self) -> crate::Digest {
+        let json = serde_json::to_vec(self).expect("genesis serializes");
+        sha256(&[b"sovra/genesis", &json])
+    }
+
+    /// Parses and validates genesis JSON.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, TypesError> {
+        let g: Genesis = serde_json::from_slice(bytes).map_err(|e| TypesError::Genesis(e.to_string()))?;
+        g.validate()?;
+        Ok(g)
+    }
+}

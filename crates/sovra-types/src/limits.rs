@@ -1,0 +1,17 @@
+//! Bounds applied when decoding untrusted bytes. They are part of the
+//! protocol: a block or transaction outside them is invalid.
+
+/// Longest accepted DID, in bytes.
+pub const MAX_DID_LEN: usize = 128;
+/// Longest chain id, in bytes.
+pub const MAX_CHAIN_ID_LEN: usize = 32;
+/// Most actions in one transaction.
+pub const MAX_ACTIONS_PER_TX: usize = 16;
+/// Largest encoded signed transaction, in bytes.
+pub const MAX_TX_BYTES: usize = 16 * 1024;
+/// Most transactions in one block.
+pub const MAX_BLOCK_TXS: usize = 10_000;
+/// Largest encoded block, in bytes.
+pub const MAX_BLOCK_BYTES: usize = 4 * 1024 * 1024;
+/// Longest failure reason recorded in a receipt.
+pub const MAX_REASON_LEN: usize = 256;

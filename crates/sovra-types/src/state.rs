@@ -1,0 +1,144 @@
+//! Keys and values of the authenticated ledger state.
+//!
+//! Each module owns a one-byte key prefix. Keys are hashed to 32 bytes
+//! ([`StateKey::hash`]) before they enter the authenticated store, so proofs
+//! are about fixed-size keys; the client recomputes the hash from the
+//! logical key it asked for.
+
+use crate::{Digest, Did, codec::decode_exact, sha256};
+use commonware_codec::{Buf, Encode, Error, FixedSize, Read, ReadExt, Write};
+
+/// A logical key in the ledger state.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StateKey {
+    /// An identity's account record ([`Account`]).
+    Account(Did),
+    /// A chain-wide counter (`u64`): see [`MetaKey`].
+    Meta(MetaKey),
+}
+
+/// Chain-wide counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MetaKey {
+    /// Total native tokens in existence.
+    Supply = 1,
+    /// Total fees burned.
+    Burned = 2,
+}
+
+impl StateKey {
+    const ACCOUNT: u8 = 0x01;
+    const META: u8 = 0x02;
+
+    /// The key's canonical bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            StateKey::Account(did) => {
+                let mut v = vec![Self::ACCOUNT];
+                v.extend_from_slice(&did.encode());
+                v
+            }
+            StateKey::Meta(m) => vec![Self::META, *m as u8],
+        }
+    }
+
+    /// The 32-byte key under which the value is stored and proven.
+    pub fn hash(&self) -> Digest {
+        sha256(&[b"sovra/state-key", &self.to_bytes()])
+    }
+
+    /// Parses the text form used by the API: `account:<did>`, `meta:supply`, `meta:burned`.
+    pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
+        if let Some(did) = s.strip_prefix("account:") {
+            return Ok(StateKey::Account(Did::parse(did)?));
+        }
+        match s {
+            "meta:supply" => Ok(StateKey::Meta(MetaKey::Supply)),
+            "meta:burned" => Ok(StateKey::Meta(MetaKey::Burned)),
+            _ => Err(crate::TypesError::Invalid(format!(
+                "unknown state key {s:?} (expected account:<did>, meta:supply or meta:burned)"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for StateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateKey::Account(d) => write!(f, "account:{d}"),
+            StateKey::Meta(MetaKey::Supply) => f.write_str("meta:supply"),
+            StateKey::Meta(MetaKey::Burned) => f.write_str("meta:burned"),
+        }
+    }
+}
+
+/// An identity's account: balance, replay-protection nonce and receipt chain head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// Native token balance.
+    pub balance: u64,
+    /// Number of transactions this identity has signed that were included.
+    pub nonce: u64,
+    /// Hash of the newest receipt-chain entry (zeros when empty).
+    pub receipt_head: Digest,
+    /// Number of receipt-chain entries.
+    pub receipt_count: u64,
+}
+
+impl Default for Account {
+    fn default() -> Self {
+        Self {
+            balance: 0,
+            nonce: 0,
+            receipt_head: crate::ZERO_DIGEST,
+            receipt_count: 0,
+        }
+    }
+}
+
+impl Account {
+    /// Decodes an account record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, crate::TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+}
+
+impl Write for Account {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        1u8.write(buf);
+        self.balance.write(buf);
+        self.nonce.write(buf);
+        self.receipt_head.write(buf);
+        self.receipt_count.write(buf);
+    }
+}
+
+impl FixedSize for Account {
+    const SIZE: usize = 1 + 8 + 8 + 32 + 8;
+}
+
+impl Read for Account {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        if u8::read(buf)? != 1 {
+            return Err(Error::Invalid("Account", "unsupported version"));
+        }
+        Ok(Self {
+            balance: u64::read(buf)?,
+            nonce: u64::read(buf)?,
+            receipt_head: Digest::read(buf)?,
+            receipt_count: u64::read(buf)?,
+        })
+    }
+}
+
+/// Encodes a `u64` state value.
+pub fn encode_u64(v: u64) -> Vec<u8> {
+    v.to_be_bytes().to_vec()
+}
+
+/// Decodes a `u64` state value.
+pub fn decode_u64(bytes: &[u8]) -> Result<u64, crate::TypesError> {
+    Ok(decode_exact(bytes, &())?)
+}
+
