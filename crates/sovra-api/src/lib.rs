@@ -1,1 +1,14 @@
-//! sovra-api
+//! The HTTP API of a Sovra node (axum), described by an OpenAPI document
+//! served at `/openapi.json` with a browsable page at `/docs`.
+//!
+//! The node implements [`Backend`]; this crate owns routing, parsing,
+//! request-size limits and error shapes. Every refusal is a 4xx with a
+//! machine-readable `code` and a human `message`.
+
+mod backend;
+mod error;
+mod routes;
+
+pub use backend::Backend;
+pub use error::ApiError;
+pub use routes::{ApiDoc, MAX_BATCH, MAX_BODY_BYTES, router};

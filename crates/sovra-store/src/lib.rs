@@ -1,1 +1,46 @@
-//! sovra-store
+//! Storage of a Sovra node.
+//!
+//! - [`state`]: the authenticated ledger state in a `commonware-storage`
+//!   qmdb (`current::ordered::variable`), with speculative per-block batches
+//!   (so a proposed block's state root is known before it is final),
+//!   inclusion and exclusion proofs, and crash recovery to the last commit.
+//! - [`index`]: node-local redb tables (finalized blocks, transaction
+//!   locations, receipt-chain entries) for the API.
+
+pub mod index;
+pub mod state;
+
+pub use index::{Index, IndexedBlock, TxLocation};
+pub use state::{SpeculativeState, StateProof, StateStore};
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The authenticated state database failed.
+    #[error("state database: {0}")]
+    State(String),
+    /// The index database failed.
+    #[error("index database: {0}")]
+    Index(String),
+    /// Stored data could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+macro_rules! from_redb {
+    ($($t:ty),*) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Index(e.to_string())
+            }
+        }
+    )*};
+}
+from_redb!(
+    redb::Error,
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);

@@ -14,6 +14,7 @@ pub mod codec;
 pub mod did;
 pub mod genesis;
 pub mod limits;
+pub mod proof;
 pub mod receipt;
 pub mod state;
 pub mod tx;

@@ -1,0 +1,203 @@
+//! A blocking HTTP client for a node's API.
+
+use crate::ClientError;
+use commonware_codec::Encode;
+use serde::de::DeserializeOwned;
+use sovra_crypto::SigningKey;
+use sovra_types::{
+    Action, Did, SignedTransaction, Transaction,
+    api::{
+        AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
+        SubmitResponse, TxStatusView,
+    },
+};
+use std::time::{Duration, Instant};
+
+/// Largest response the client reads.
+const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
+/// How many blocks ahead a transaction built by [`Client::transfer`] stays valid.
+pub const DEFAULT_EXPIRY_BLOCKS: u64 = 1_000;
+
+/// A connection to one node's HTTP API.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    /// A client for the node at `base` (e.g. `http://127.0.0.1:8545`).
+    pub fn new(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            agent,
+        }
+    }
+
+    /// The node's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn transport(&self, url: &str, e: impl std::fmt::Display) -> ClientError {
+        ClientError::Transport {
+            url: url.to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    fn read<T: DeserializeOwned>(&self, url: &str, mut resp: ureq::http::Response<ureq::Body>) -> Result<T, ClientError> {
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_string()
+            .map_err(|e| self.transport(url, e))?;
+        if (200..300).contains(&status) {
+            return serde_json::from_str(&text).map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
+        }
+        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
+            code: "http".into(),
+            message: text.chars().take(200).collect(),
+        });
+        Err(ClientError::Api {
+            status,
+            code: err.code,
+            message: err.message,
+        })
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let resp = self.agent.get(&url).call().map_err(|e| self.transport(&url, e))?;
+        self.read(&url, resp)
+    }
+
+    /// Node and chain status.
+    pub fn status(&self) -> Result<StatusView, ClientError> {
+        self.get("/v1/status")
+    }
+
+    /// An account.
+    pub fn account(&self, did: &Did) -> Result<AccountView, ClientError> {
+        self.get(&format!("/v1/accounts/{did}"))
+    }
+
+    /// A page of an identity's receipt chain.
+    pub fn receipts(&self, did: &Did, from: u64, limit: usize) -> Result<ReceiptPage, ClientError> {
+        self.get(&format!("/v1/accounts/{did}/receipts?from={from}&limit={limit}"))
+    }
+
+    /// A finalized block (`None`: the newest).
+    pub fn block(&self, height: Option<u64>) -> Result<BlockView, ClientError> {
+        match height {
+            Some(h) => self.get(&format!("/v1/blocks/{h}")),
+            None => self.get("/v1/blocks/latest"),
+        }
+    }
+
+    /// A transaction's status (`None` if the node does not know it).
+    pub fn tx(&self, id: &str) -> Result<Option<TxStatusView>, ClientError> {
+        match self.get(&format!("/v1/txs/{id}")) {
+            Ok(v) => Ok(Some(v)),
+            Err(ClientError::Api { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A state proof for a key (`account:<did>`, `meta:supply`, ...).
+    pub fn proof(&self, key: &str) -> Result<ProofView, ClientError> {
+        self.get(&format!("/v1/state/proof?key={key}"))
+    }
+
+    /// Submits signed transactions; one result per transaction.
+    pub fn submit(&self, txs: &[SignedTransaction]) -> Result<SubmitResponse, ClientError> {
+        let req = SubmitRequest {
+            tx: None,
+            txs: Some(txs.iter().map(|t| hex::encode(t.encode())).collect()),
+        };
+        self.submit_request(&req)
+    }
+
+    /// Submits already-encoded transactions (hex), e.g. pre-signed for benchmarks.
+    pub fn submit_encoded(&self, hex_txs: Vec<String>) -> Result<SubmitResponse, ClientError> {
+        self.submit_request(&SubmitRequest { tx: None, txs: Some(hex_txs) })
+    }
+
+    fn submit_request(&self, req: &SubmitRequest) -> Result<SubmitResponse, ClientError> {
+        let url = format!("{}/v1/txs", self.base);
+        let mut resp = self.agent.post(&url).send_json(req).map_err(|e| self.transport(&url, e))?;
+        let status = resp.status().as_u16();
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_string()
+            .map_err(|e| self.transport(&url, e))?;
+        // 202 and 400 both carry per-transaction results.
+        if let Ok(r) = serde_json::from_str::<SubmitResponse>(&text) {
+            return Ok(r);
+        }
+        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
+            code: "http".into(),
+            message: text.chars().take(200).collect(),
+        });
+        Err(ClientError::Api { status, code: err.code, message: err.message })
+    }
+
+    /// Builds, signs and submits a transaction with the given actions, using
+    /// the signer's next nonce. Returns the transaction id (hex).
+    pub fn send(&self, key: &SigningKey, actions: Vec<Action>, fee: u64) -> Result<String, ClientError> {
+        let status = self.status()?;
+        let signer = Did::from_public_key(&key.public_key());
+        let account = self.account(&signer)?;
+        let tx = Transaction {
+            chain_id: status.chain_id,
+            signer,
+            nonce: account.nonce,
+            fee,
+            expiry_height: status.finalized_height + DEFAULT_EXPIRY_BLOCKS,
+            actions,
+        }
+        .sign(key);
+        let resp = self.submit(std::slice::from_ref(&tx))?;
+        let result = resp
+            .results
+            .into_iter()
+            .next()
+            .ok_or_else(|| ClientError::BadResponse("no result for the transaction".into()))?;
+        if result.accepted {
+            Ok(result.id.unwrap_or_else(|| hex::encode(tx.id().0)))
+        } else {
+            let e = result.error.unwrap_or(ErrorBody { code: "unknown".into(), message: String::new() });
+            Err(ClientError::Refused { code: e.code, message: e.message })
+        }
+    }
+
+    /// Transfers `amount` to `to`.
+    pub fn transfer(&self, key: &SigningKey, to: &Did, amount: u64, fee: u64) -> Result<String, ClientError> {
+        self.send(key, vec![Action::Transfer { to: to.clone(), amount }], fee)
+    }
+
+    /// Polls until the transaction is final (completed or failed).
+    pub fn wait_final(&self, id: &str, timeout: Duration) -> Result<TxStatusView, ClientError> {
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.tx(id)? {
+                if s.status != "pending" {
+                    return Ok(s);
+                }
+            }
+            if start.elapsed() > timeout {
+                return Err(ClientError::Timeout(id.to_string(), timeout));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

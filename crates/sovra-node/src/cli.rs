@@ -1,0 +1,208 @@
+//! Command-line interface of the `sovra` binary.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Sovra: a self-sovereign identity and data network.
+#[derive(Parser, Debug)]
+#[command(name = "sovra", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options for commands that talk to a node.
+#[derive(Args, Debug, Clone)]
+pub struct NodeArgs {
+    /// Base URL of the node's HTTP API.
+    #[arg(long, env = "SOVRA_NODE", default_value = "http://127.0.0.1:8545", global = true)]
+    pub node: String,
+}
+
+/// Options for commands that use the keystore.
+#[derive(Args, Debug, Clone)]
+pub struct KeystoreArgs {
+    /// Keystore directory (default: ~/.sovra/keys).
+    #[arg(long, env = "SOVRA_KEYSTORE", global = true)]
+    pub keystore: Option<PathBuf>,
+    /// Passphrase (otherwise read from SOVRA_PASSPHRASE or asked for).
+    #[arg(long, env = "SOVRA_PASSPHRASE", hide_env_values = true, global = true)]
+    pub passphrase: Option<String>,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run a single-validator development network on this machine.
+    Devnet(DevnetArgs),
+    /// Set up and manage a multi-validator test network.
+    Testnet {
+        /// Testnet command.
+        #[command(subcommand)]
+        command: TestnetCommand,
+    },
+    /// Run a node from a config file.
+    Node {
+        /// Path of the node's TOML config.
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Manage identity keys in the encrypted keystore.
+    Key {
+        /// Key command.
+        #[command(subcommand)]
+        command: KeyCommand,
+        /// Keystore options.
+        #[command(flatten)]
+        keystore: KeystoreArgs,
+    },
+    /// Transfer native tokens to another identity.
+    Transfer(TransferArgs),
+    /// Inspect transactions.
+    Tx {
+        /// Tx command.
+        #[command(subcommand)]
+        command: TxCommand,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show an identity's account: balance, nonce, receipt chain.
+    Account {
+        /// The identity (did:key:...).
+        did: String,
+        /// Also list the newest receipt-chain entries.
+        #[arg(long)]
+        receipts: bool,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show the node's and chain's status.
+    Status {
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Benchmarks.
+    Bench {
+        /// Benchmark to run.
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+/// `sovra devnet` options.
+#[derive(Args, Debug)]
+pub struct DevnetArgs {
+    /// Data directory.
+    #[arg(long, default_value = ".sovra-devnet")]
+    pub dir: PathBuf,
+    /// HTTP API listen address.
+    #[arg(long, default_value = "127.0.0.1:8545")]
+    pub api: std::net::SocketAddr,
+    /// Consensus p2p listen address.
+    #[arg(long, default_value = "127.0.0.1:9545")]
+    pub p2p: std::net::SocketAddr,
+    /// Number of funded development keys.
+    #[arg(long, default_value_t = 4)]
+    pub dev_keys: u32,
+    /// Delete the data directory and start a new chain.
+    #[arg(long)]
+    pub reset: bool,
+}
+
+/// Testnet commands.
+#[derive(Subcommand, Debug)]
+pub enum TestnetCommand {
+    /// Write keys, genesis and one config per validator for a loopback network.
+    Init {
+        /// Number of validators.
+        #[arg(long, default_value_t = 4)]
+        validators: u32,
+        /// Output directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// First API port; validator i uses base + i.
+        #[arg(long, default_value_t = 18545)]
+        api_base_port: u16,
+        /// First p2p port; validator i uses base + i.
+        #[arg(long, default_value_t = 19545)]
+        p2p_base_port: u16,
+        /// Number of funded development keys.
+        #[arg(long, default_value_t = 4)]
+        dev_keys: u32,
+        /// Chain id.
+        #[arg(long, default_value = "sovra-testnet")]
+        chain_id: String,
+    },
+}
+
+/// Key commands.
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create a new Ed25519 identity key.
+    New {
+        /// Name of the key.
+        name: String,
+    },
+    /// Import a key from its 32-byte seed (hex), e.g. a devnet development key.
+    Import {
+        /// Name of the key.
+        name: String,
+        /// Seed, 64 hex characters.
+        #[arg(long)]
+        seed: String,
+    },
+    /// List keys.
+    List,
+    /// Show a key's DID.
+    Show {
+        /// Name of the key.
+        name: String,
+    },
+}
+
+/// `sovra transfer` options.
+#[derive(Args, Debug)]
+pub struct TransferArgs {
+    /// Name of the signing key in the keystore.
+    #[arg(long)]
+    pub from: String,
+    /// Recipient identity.
+    #[arg(long)]
+    pub to: String,
+    /// Amount in the smallest unit.
+    #[arg(long)]
+    pub amount: u64,
+    /// Fee.
+    #[arg(long, default_value_t = 1)]
+    pub fee: u64,
+    /// Return without waiting for finality.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Keystore options.
+    #[command(flatten)]
+    pub keystore: KeystoreArgs,
+    /// Node options.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// Tx commands.
+#[derive(Subcommand, Debug)]
+pub enum TxCommand {
+    /// Show a transaction's status and receipt.
+    Status {
+        /// Transaction id (hex).
+        id: String,
+    },
+}
+
+/// Bench commands.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Pre-signed transfers in batches against a 1-validator and a 4-validator network.
+    Transfers(crate::bench::BenchArgs),
+}
