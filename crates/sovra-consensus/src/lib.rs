@@ -1,1 +1,30 @@
-//! sovra-consensus
+//! Consensus for Sovra: the application that commonware's simplex consensus
+//! (with marshal for block dissemination, backfill and ordered delivery of
+//! finalized blocks) drives, plus the mempool.
+//!
+//! - [`ledger`]: speculative execution of proposed blocks, verification by
+//!   re-execution (a block whose state root differs is never voted for),
+//!   and exactly-once commit of finalized blocks.
+//! - [`application`]: the `Application` and `Reporter` glue.
+//! - [`engine`]: wires simplex, marshal, broadcast and the resolver over p2p channels.
+//! - [`mempool`]: bounded, batch-verified, fee-prioritised waiting room.
+
+pub mod application;
+pub mod block;
+pub mod engine;
+pub mod ledger;
+pub mod mempool;
+
+pub use block::ChainBlock;
+pub use ledger::Ledger;
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsensusError {
+    /// The store failed or holds inconsistent data.
+    #[error("store: {0}")]
+    Store(String),
+    /// Configuration is invalid.
+    #[error("config: {0}")]
+    Config(String),
+}

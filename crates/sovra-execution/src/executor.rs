@@ -46,6 +46,26 @@ pub struct Executor {
     pub min_fee: u64,
 }
 
+/// Every state key executing `txs` may read or write. Execution against a
+/// state that holds exactly these keys gives the same result as against the
+/// full state, so callers prefetch them.
+pub fn touched_keys(txs: &[SignedTransaction]) -> Vec<StateKey> {
+    let mut keys = std::collections::BTreeSet::new();
+    keys.insert(StateKey::Meta(MetaKey::Supply));
+    keys.insert(StateKey::Meta(MetaKey::Burned));
+    for t in txs {
+        keys.insert(StateKey::Account(t.tx.signer.clone()));
+        for action in &t.tx.actions {
+            match action {
+                Action::Transfer { to, .. } => {
+                    keys.insert(StateKey::Account(to.clone()));
+                }
+            }
+        }
+    }
+    keys.into_iter().collect()
+}
+
 /// The state a genesis document creates.
 pub fn genesis_changes(genesis: &Genesis) -> Changes {
     let mut changes = Changes::new();

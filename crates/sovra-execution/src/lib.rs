@@ -15,7 +15,7 @@ pub mod executor;
 pub mod modules;
 pub mod overlay;
 
-pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes};
+pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes, touched_keys};
 pub use overlay::{Changes, MemoryState, Overlay, StateReader};
 
 /// Why a transaction may not be included in a block.

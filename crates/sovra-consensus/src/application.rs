@@ -1,0 +1,147 @@
+//! The consensus application: builds and verifies blocks for simplex (via
+//! marshal's inline-verification wrapper) and commits the finalized blocks
+//! marshal delivers.
+
+use crate::{block::ChainBlock, ledger::Ledger};
+use commonware_consensus::{
+    Reporter,
+    marshal::{Update, ancestry::Ancestry},
+    simplex::{scheme::ed25519::Scheme, types::Context},
+};
+use commonware_cryptography::{Digested, ed25519::PublicKey};
+use commonware_runtime::{Clock, Spawner};
+use commonware_utils::{Acknowledgement, acknowledgement::Exact};
+use futures::{StreamExt, channel::mpsc};
+use sovra_types::{Block, Digest};
+
+/// Milliseconds since the Unix epoch on the runtime's clock.
+pub fn now_ms(clock: &impl Clock) -> u64 {
+    clock
+        .current()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Builds and verifies blocks.
+pub struct App<E: commonware_storage::Context + Spawner> {
+    ledger: Ledger<E>,
+}
+
+impl<E: commonware_storage::Context + Spawner> Clone for App<E> {
+    fn clone(&self) -> Self {
+        Self { ledger: self.ledger.clone() }
+    }
+}
+
+impl<E: commonware_storage::Context + Spawner + Clock> App<E> {
+    /// An application over a ledger.
+    pub fn new(ledger: Ledger<E>) -> Self {
+        Self { ledger }
+    }
+}
+
+fn blocks<A: Ancestry<ChainBlock>>(ancestry: A) -> impl futures::Stream<Item = Block> + Unpin {
+    ancestry.map(|d: Digested<ChainBlock>| d.inner().0.clone())
+}
+
+impl<E> commonware_consensus::Application<E> for App<E>
+where
+    E: commonware_storage::Context + Spawner + Clock,
+{
+    type SigningScheme = Scheme;
+    type Context = Context<Digest, PublicKey>;
+    type Block = ChainBlock;
+    type Input = ();
+
+    async fn propose(
+        &mut self,
+        (runtime, _ctx): (E, Self::Context),
+        ancestry: impl Ancestry<Self::Block>,
+        _input: (),
+    ) -> Option<Digested<Self::Block>> {
+        let mut ancestors = blocks(ancestry);
+        let parent = ancestors.next().await?;
+        match self.ledger.propose(&parent, &mut ancestors, now_ms(&runtime)).await {
+            Ok(Some(block)) => {
+                let id = block.id();
+                tracing::debug!(height = block.height(), txs = block.txs.len(), "proposed");
+                Some(Digested::precomputed(ChainBlock(block), id))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::error!(error = %e, "proposal failed");
+                None
+            }
+        }
+    }
+
+    async fn verify(&mut self, (runtime, _ctx): (E, Self::Context), ancestry: impl Ancestry<Self::Block>) -> bool {
+        let mut ancestors = blocks(ancestry);
+        let (Some(block), Some(parent)) = (ancestors.next().await, ancestors.next().await) else {
+            // Without the blocks no verdict is possible: abstain.
+            return futures::future::pending().await;
+        };
+        match self.ledger.verify(&block, &parent, &mut ancestors, now_ms(&runtime)).await {
+            Ok(valid) => valid,
+            Err(e) => {
+                // A local failure says nothing about the block: abstain.
+                tracing::error!(error = %e, "verification failed locally");
+                futures::future::pending().await
+            }
+        }
+    }
+}
+
+/// Receives finalized blocks from marshal (at least once, in height order).
+///
+/// The channel is unbounded, but marshal never has more than its
+/// `max_pending_acks` blocks unacknowledged, which bounds it.
+#[derive(Clone)]
+pub struct Finalizer {
+    sender: mpsc::UnboundedSender<(Block, Exact)>,
+}
+
+impl Reporter for Finalizer {
+    type Activity = Update<ChainBlock>;
+
+    fn report(&mut self, activity: Self::Activity) -> commonware_actor::Feedback {
+        match activity {
+            Update::Block(block, ack) => {
+                if self.sender.unbounded_send((block.inner().0.clone(), ack)).is_err() {
+                    return commonware_actor::Feedback::Closed;
+                }
+            }
+            Update::Tip(..) => {}
+        }
+        commonware_actor::Feedback::Ok
+    }
+}
+
+impl Finalizer {
+    /// Starts the task that commits finalized blocks; returns the reporter to give marshal.
+    pub fn start<E>(runtime: E, ledger: Ledger<E>) -> Self
+    where
+        E: commonware_storage::Context + Spawner + Clock,
+    {
+        let (sender, mut receiver) = mpsc::unbounded::<(Block, Exact)>();
+        runtime.spawn(move |_| async move {
+            while let Some((block, ack)) = receiver.next().await {
+                let height = block.height();
+                match ledger.finalize(&block).await {
+                    Ok(()) => {
+                        tracing::debug!(height, txs = block.txs.len(), "finalized");
+                        ack.acknowledge();
+                    }
+                    Err(e) => {
+                        // Never acknowledge what was not committed: marshal stops
+                        // here and redelivers after a restart.
+                        tracing::error!(height, error = %e, "cannot commit finalized block; halting commits");
+                        return;
+                    }
+                }
+            }
+        });
+        Self { sender }
+    }
+}

@@ -1,0 +1,264 @@
+//! Wiring of one validator: marshal (finalized-block archives, buffered
+//! broadcast of proposals, p2p backfill resolver), the inline-verification
+//! wrapper around [`App`], and the simplex consensus engine.
+//!
+//! Five p2p channels are used, one per purpose: votes, certificates,
+//! simplex's resolver, block broadcast, and marshal's backfill.
+
+use crate::{
+    ChainBlock, ConsensusError,
+    application::{App, Finalizer},
+    ledger::Ledger,
+};
+use commonware_broadcast::buffered;
+use commonware_consensus::{
+    marshal::{
+        self, Config as MarshalConfig, Start,
+        core::Actor,
+        resolver::p2p as marshal_resolver,
+        standard::Inline,
+    },
+    simplex::{
+        self,
+        config::{ForwardPolicy, SkipBudget, SkipPolicy},
+        elector::RoundRobin,
+        scheme::ed25519::Scheme,
+    },
+    types::{Epoch, FixedEpocher, ViewDelta},
+};
+use commonware_cryptography::{
+    Digested, Sha256,
+    certificate::ConstantProvider,
+    ed25519::{PrivateKey, PublicKey},
+};
+use commonware_p2p::{Blocker, Provider, Receiver, Sender};
+use commonware_parallel::Sequential;
+use commonware_runtime::{Clock, Handle, Metrics, Spawner, buffer::paged::CacheRef};
+use commonware_storage::archive::immutable;
+use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, ordered::Set};
+use std::{num::NonZeroUsize, time::Duration};
+
+/// Length of the single epoch (the validator set is fixed by genesis).
+const EPOCH_LENGTH: u64 = 1 << 62;
+
+/// Consensus timing and naming.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Signing namespace (derived from the chain id): votes for one chain never count on another.
+    pub namespace: Vec<u8>,
+    /// Prefix of every storage partition of this validator.
+    pub partition_prefix: String,
+    /// How long to wait for a leader's proposal.
+    pub leader_timeout: Duration,
+    /// How long to wait for a proposal to certify.
+    pub certification_timeout: Duration,
+    /// How often to retry timeouts.
+    pub timeout_retry: Duration,
+    /// Actor mailbox sizes.
+    pub mailbox_size: NonZeroUsize,
+    /// Most finalized blocks delivered to the application and not yet committed.
+    pub max_pending_acks: NonZeroUsize,
+}
+
+impl EngineConfig {
+    /// Defaults for a chain id and partition prefix.
+    pub fn new(chain_id: &str, partition_prefix: &str) -> Self {
+        Self {
+            namespace: format!("sovra/consensus/{chain_id}").into_bytes(),
+            partition_prefix: partition_prefix.to_string(),
+            leader_timeout: Duration::from_secs(1),
+            certification_timeout: Duration::from_secs(2),
+            timeout_retry: Duration::from_secs(5),
+            mailbox_size: NZUsize!(1024),
+            max_pending_acks: NZUsize!(16),
+        }
+    }
+}
+
+/// The five channels of one validator.
+pub struct Channels<S, R> {
+    /// Consensus votes.
+    pub votes: (S, R),
+    /// Consensus certificates.
+    pub certificates: (S, R),
+    /// Simplex's certificate resolver.
+    pub resolver: (S, R),
+    /// Block broadcast.
+    pub broadcast: (S, R),
+    /// Marshal backfill of missing blocks.
+    pub backfill: (S, R),
+}
+
+/// Builds the ed25519 signing scheme of a validator set.
+pub fn scheme(namespace: &[u8], validators: &[PublicKey], key: Option<PrivateKey>) -> Scheme {
+    let participants: Set<PublicKey> = Set::from_iter_dedup(validators.iter().cloned());
+    match key.and_then(|k| Scheme::signer(namespace, participants.clone(), k)) {
+        Some(s) => s,
+        None => Scheme::verifier(namespace, participants),
+    }
+}
+
+fn archive_config<C: Clone>(prefix: &str, name: &str, codec_config: C, page_cache: CacheRef) -> immutable::Config<C> {
+    immutable::Config {
+        metadata_partition: format!("{prefix}-{name}-metadata"),
+        freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
+        freezer_table_initial_size: 65_536,
+        freezer_table_resize_frequency: 4,
+        freezer_table_resize_chunk_size: 16_384,
+        freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
+        freezer_key_page_cache: page_cache,
+        freezer_value_partition: format!("{prefix}-{name}-freezer-value"),
+        freezer_value_target_size: 1 << 30,
+        freezer_value_compression: None,
+        ordinal_partition: format!("{prefix}-{name}-ordinal"),
+        items_per_section: NZU64!(4096),
+        codec_config,
+        replay_buffer: NZUsize!(1 << 20),
+        freezer_key_write_buffer: NZUsize!(1 << 20),
+        freezer_value_write_buffer: NZUsize!(1 << 20),
+        ordinal_write_buffer: NZUsize!(1 << 20),
+    }
+}
+
+/// Starts a validator (or, without a signing key in the set, a follower).
+#[allow(clippy::too_many_arguments)]
+pub async fn start<E, S, R, P, B>(
+    context: E,
+    cfg: EngineConfig,
+    ledger: Ledger<E>,
+    key: PrivateKey,
+    validators: &[PublicKey],
+    peer_provider: P,
+    blocker: B,
+    channels: Channels<S, R>,
+) -> Result<Handle<()>, ConsensusError>
+where
+    E: commonware_storage::Context + Spawner + Clock + Metrics + rand_core::CryptoRng + commonware_runtime::Storage,
+    S: Sender<PublicKey = PublicKey>,
+    R: Receiver<PublicKey = PublicKey>,
+    P: Provider<PublicKey = PublicKey>,
+    B: Blocker<PublicKey = PublicKey>,
+{
+    use commonware_cryptography::Signer as _;
+    let me = key.public_key();
+    let scheme = scheme(&cfg.namespace, validators, Some(key));
+    let provider = ConstantProvider::<Scheme, Epoch>::new(scheme.clone());
+    let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
+    let prefix = cfg.partition_prefix.clone();
+    let genesis = Digested::precomputed(ChainBlock(ledger.genesis_block.clone()), ledger.genesis_block.id());
+    let genesis_id = ledger.genesis_block.id();
+
+    let marshal_cfg = MarshalConfig {
+        provider,
+        epocher: FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
+        start: Start::Genesis(genesis),
+        mailbox_size: cfg.mailbox_size,
+        view_retention: ViewDelta::new(10),
+        max_repair: NZUsize!(64),
+        max_pending_acks: cfg.max_pending_acks,
+        block_codec_config: (),
+        partition_prefix: format!("{prefix}-marshal"),
+        prunable_items_per_section: NZU64!(4096),
+        replay_buffer: NZUsize!(1 << 20),
+        key_write_buffer: NZUsize!(1 << 20),
+        value_write_buffer: NZUsize!(1 << 20),
+        page_cache: page_cache.clone(),
+        strategy: Sequential,
+    };
+
+    let resolver = marshal_resolver::init(
+        context.child("marshal_resolver"),
+        marshal_resolver::Config {
+            public_key: me.clone(),
+            peer_provider: peer_provider.clone(),
+            blocker: blocker.clone(),
+            mailbox_size: cfg.mailbox_size,
+            fetch_timeout: NZDuration!(Duration::from_secs(2)),
+            fetch_retry_delay: Duration::from_millis(100),
+            priority_requests: false,
+            priority_responses: false,
+        },
+        channels.backfill,
+    );
+    let (broadcast_engine, buffer) = buffered::Engine::new(
+        context.child("broadcast"),
+        buffered::Config {
+            public_key: me.clone(),
+            mailbox_size: cfg.mailbox_size,
+            deque_size: 64,
+            priority: false,
+            codec_config: (),
+            peer_provider,
+            strategy: Sequential,
+        },
+    );
+    broadcast_engine.start(channels.broadcast);
+
+    let finalizations = immutable::Archive::init(
+        context.child("finalizations_by_height"),
+        archive_config(
+            &format!("{prefix}-marshal"),
+            "finalizations",
+            <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
+            page_cache.clone(),
+        ),
+    )
+    .await
+    .map_err(|e| ConsensusError::Store(format!("finalizations archive: {e}")))?;
+    let finalized_blocks = immutable::Archive::init(
+        context.child("finalized_blocks"),
+        archive_config(&format!("{prefix}-marshal"), "blocks", (), page_cache.clone()),
+    )
+    .await
+    .map_err(|e| ConsensusError::Store(format!("blocks archive: {e}")))?;
+
+    let (actor, mailbox, _floor) = Actor::init(
+        context.child("marshal"),
+        finalizations,
+        finalized_blocks,
+        marshal_cfg,
+    )
+    .await;
+    let finalizer = Finalizer::start(context.child("finalizer"), ledger.clone());
+    actor.start(finalizer, buffer, resolver);
+
+    let app = Inline::new(
+        context.child("inline"),
+        App::new(ledger),
+        mailbox.clone(),
+        FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
+    );
+    let engine = simplex::Engine::new(
+        context.child("simplex"),
+        simplex::config::Config {
+            scheme,
+            elector: RoundRobin::<Sha256>::default(),
+            blocker,
+            automaton: app.clone(),
+            relay: app,
+            reporter: mailbox,
+            strategy: Sequential,
+            partition: format!("{prefix}-simplex"),
+            mailbox_size: cfg.mailbox_size,
+            epoch: Epoch::zero(),
+            floor: simplex::config::Floor::Genesis(genesis_id),
+            replay_buffer: NZUsize!(1 << 20),
+            write_buffer: NZUsize!(1 << 20),
+            page_cache,
+            leader_timeout: cfg.leader_timeout,
+            certification_timeout: cfg.certification_timeout,
+            timeout_retry: cfg.timeout_retry,
+            view_retention: ViewDelta::new(10),
+            skip: SkipPolicy::Enabled {
+                timeout: cfg.certification_timeout * 3,
+                budget: SkipBudget::Participants,
+            },
+            fetch_timeout: NZDuration!(Duration::from_secs(1)),
+            fetch_retry_delay: Duration::from_millis(100),
+            forward: ForwardPolicy::Disabled,
+            track_historical_votes: false,
+        },
+    );
+    let _ = marshal::Update::<ChainBlock>::Tip;
+    Ok(engine.start(channels.votes, channels.certificates, channels.resolver))
+}

@@ -1,0 +1,429 @@
+//! The ledger: executes proposed blocks speculatively on top of their parent
+//! (so a block's state root is known before it is final), keeps those
+//! speculative states until their fate is decided, and commits finalized
+//! blocks to the authenticated state and the indexes, in order, exactly once.
+
+use crate::{ConsensusError, mempool::Mempool};
+use commonware_runtime::{Clock, Spawner};
+use sovra_execution::{BlockOutput, Executor, genesis_changes, touched_keys};
+use sovra_store::{Index, IndexedBlock, SpeculativeState, StateStore};
+use sovra_types::{
+    Account, Block, BlockHeader, Digest, Did, Genesis, SignedTransaction, StateKey, block::tx_root,
+};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+/// Most speculative (not yet finalized) block states kept.
+const MAX_PENDING_STATES: usize = 1024;
+/// How far back a proposal or verification walks to find a known ancestor state.
+pub const MAX_REEXECUTE_DEPTH: usize = 256;
+/// How far ahead of the local clock a block's timestamp may be.
+const MAX_FUTURE_DRIFT_MS: u64 = 10_000;
+
+/// A block executed but not (yet) finalized.
+pub struct Executed<E: commonware_storage::Context + Spawner> {
+    /// The block's header.
+    pub header: BlockHeader,
+    /// State after the block.
+    pub state: SpeculativeState<E>,
+    /// What the block did.
+    pub output: Arc<BlockOutput>,
+}
+
+impl<E: commonware_storage::Context + Spawner> Clone for Executed<E> {
+    fn clone(&self) -> Self {
+        Self {
+            header: self.header.clone(),
+            state: self.state.clone(),
+            output: self.output.clone(),
+        }
+    }
+}
+
+/// The newest finalized block.
+#[derive(Clone, Debug)]
+pub struct Finalized {
+    /// Its header.
+    pub header: BlockHeader,
+    /// Its id.
+    pub id: Digest,
+}
+
+/// The mutable core, behind an async lock.
+pub struct LedgerState<E: commonware_storage::Context + Spawner> {
+    /// Authenticated state.
+    pub store: StateStore<E>,
+    pending: HashMap<Digest, Executed<E>>,
+    finalized: Finalized,
+}
+
+/// Shared handle to the ledger.
+pub struct Ledger<E: commonware_storage::Context + Spawner> {
+    /// The state machine.
+    pub executor: Executor,
+    /// Genesis parameters.
+    pub genesis: Arc<Genesis>,
+    /// The genesis block (height 0).
+    pub genesis_block: Block,
+    /// Node-local indexes.
+    pub index: Arc<Index>,
+    /// Waiting transactions.
+    pub mempool: Arc<Mutex<Mempool>>,
+    /// Core state.
+    pub state: Arc<futures::lock::Mutex<LedgerState<E>>>,
+    /// Newest finalized block, readable without the async lock.
+    pub tip: Arc<Mutex<Finalized>>,
+}
+
+impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
+    fn clone(&self) -> Self {
+        Self {
+            executor: self.executor.clone(),
+            genesis: self.genesis.clone(),
+            genesis_block: self.genesis_block.clone(),
+            index: self.index.clone(),
+            mempool: self.mempool.clone(),
+            state: self.state.clone(),
+            tip: self.tip.clone(),
+        }
+    }
+}
+
+fn store_err(e: sovra_store::StoreError) -> ConsensusError {
+    ConsensusError::Store(e.to_string())
+}
+
+impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
+    /// Opens the ledger: the state store (initializing it from genesis on
+    /// first start) and the index. Returns the ledger ready to run.
+    pub async fn open(
+        context: E,
+        prefix: &str,
+        genesis: Genesis,
+        index: Index,
+        mempool: Mempool,
+    ) -> Result<Self, ConsensusError> {
+        let mut store = StateStore::open(context, prefix).await.map_err(store_err)?;
+        let executor = Executor::from_genesis(&genesis);
+        // The genesis block: its state root is the root after the genesis state.
+        let base = store.committed().await.map_err(store_err)?;
+        let genesis_state = store
+            .speculate(&base, &genesis_changes(&genesis), 0)
+            .await
+            .map_err(store_err)?;
+        let genesis_header = BlockHeader {
+            parent: genesis.hash(),
+            height: 0,
+            timestamp_ms: genesis.genesis_time_ms,
+            tx_root: tx_root(&[]),
+            tx_count: 0,
+            state_root: genesis_state.root,
+        };
+        let genesis_block = Block::new(genesis_header, vec![]);
+        if store.committed_height().await.map_err(store_err)?.is_none() {
+            index
+                .insert(&IndexedBlock { block: &genesis_block, txs: vec![], receipts: vec![] })
+                .map_err(store_err)?;
+            store.apply(&genesis_state).await.map_err(store_err)?;
+        }
+        let height = store.committed_height().await.map_err(store_err)?.unwrap_or(0);
+        let block = index
+            .block(height)
+            .map_err(store_err)?
+            .ok_or_else(|| ConsensusError::Store(format!("index lacks committed block {height}")))?;
+        if block.header.state_root != store.root() {
+            return Err(ConsensusError::Store(format!(
+                "state root at height {height} does not match the indexed block; the data directory is inconsistent"
+            )));
+        }
+        let finalized = Finalized { id: block.id(), header: block.header.clone() };
+        Ok(Self {
+            executor,
+            genesis: Arc::new(genesis),
+            genesis_block,
+            index: Arc::new(index),
+            mempool: Arc::new(Mutex::new(mempool)),
+            tip: Arc::new(Mutex::new(finalized.clone())),
+            state: Arc::new(futures::lock::Mutex::new(LedgerState {
+                store,
+                pending: HashMap::new(),
+                finalized,
+            })),
+        })
+    }
+
+    /// The newest finalized block.
+    pub fn finalized(&self) -> Finalized {
+        self.tip.lock().expect("tip lock").clone()
+    }
+
+    /// Reads a committed account.
+    pub async fn account(&self, did: &Did) -> Result<Account, ConsensusError> {
+        let st = self.state.lock().await;
+        match st.store.get(&StateKey::Account(did.clone())).await.map_err(store_err)? {
+            Some(b) => Account::decode(&b).map_err(|e| ConsensusError::Store(e.to_string())),
+            None => Ok(Account::default()),
+        }
+    }
+
+    /// The state after `parent` (a block id): speculative if known, committed
+    /// if it is the finalized tip; `None` if unknown.
+    async fn state_after(st: &LedgerState<E>, parent: &Digest) -> Result<Option<SpeculativeState<E>>, ConsensusError> {
+        if let Some(e) = st.pending.get(parent) {
+            return Ok(Some(e.state.clone()));
+        }
+        if *parent == st.finalized.id {
+            return Ok(Some(st.store.committed().await.map_err(store_err)?));
+        }
+        Ok(None)
+    }
+
+    /// Executes `block` on `parent_state` and checks its header; records it.
+    async fn execute_known(
+        &self,
+        st: &mut LedgerState<E>,
+        parent_state: &SpeculativeState<E>,
+        block: &Block,
+    ) -> Result<Option<Executed<E>>, ConsensusError> {
+        if !block.tx_root_matches() || block.txs.len() > self.genesis.max_block_txs as usize {
+            return Ok(None);
+        }
+        let reads = st
+            .store
+            .read(parent_state, &touched_keys(&block.txs))
+            .await
+            .map_err(store_err)?;
+        let output = match self.executor.execute_block(&reads, block.height(), &block.txs) {
+            Ok(o) => o,
+            Err(sovra_execution::ExecError::Rejected { index, rejection }) => {
+                tracing::warn!(height = block.height(), index, %rejection, "block has an invalid transaction");
+                return Ok(None);
+            }
+            Err(e) => return Err(ConsensusError::Store(e.to_string())),
+        };
+        let state = st
+            .store
+            .speculate(parent_state, &output.changes, block.height())
+            .await
+            .map_err(store_err)?;
+        if state.root != block.header.state_root {
+            tracing::warn!(height = block.height(), "block state root does not match re-execution");
+            return Ok(None);
+        }
+        let executed = Executed { header: block.header.clone(), state, output: Arc::new(output) };
+        Self::remember(st, block.id(), executed.clone());
+        Ok(Some(executed))
+    }
+
+    fn remember(st: &mut LedgerState<E>, id: Digest, executed: Executed<E>) {
+        if st.pending.len() >= MAX_PENDING_STATES {
+            // Drop the oldest speculative states; they can be re-executed if needed.
+            let mut heights: Vec<(u64, Digest)> = st.pending.iter().map(|(d, e)| (e.header.height, *d)).collect();
+            heights.sort();
+            for (_, d) in heights.iter().take(MAX_PENDING_STATES / 4) {
+                st.pending.remove(d);
+            }
+        }
+        st.pending.insert(id, executed);
+    }
+
+    /// Finds the state after `chain[0]`'s parent, re-executing ancestors
+    /// (given newest first, `chain[1..]`) when they are not known.
+    async fn resolve_parent_state(
+        &self,
+        st: &mut LedgerState<E>,
+        parent: &Digest,
+        ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
+    ) -> Result<Option<SpeculativeState<E>>, ConsensusError> {
+        use futures::StreamExt;
+        if let Some(s) = Self::state_after(st, parent).await? {
+            return Ok(Some(s));
+        }
+        // Walk back until a known state, then replay forward.
+        let mut to_replay = Vec::new();
+        let mut want = *parent;
+        let base = loop {
+            if to_replay.len() >= MAX_REEXECUTE_DEPTH {
+                return Ok(None);
+            }
+            let Some(b) = ancestors.next().await else { return Ok(None) };
+            if b.id() != want {
+                return Ok(None);
+            }
+            if b.height() <= st.finalized.header.height {
+                // Below the finalized tip but not the tip: a dead fork.
+                return Ok(None);
+            }
+            want = b.header.parent;
+            to_replay.push(b);
+            if let Some(s) = Self::state_after(st, &want).await? {
+                break s;
+            }
+        };
+        let mut state = base;
+        for b in to_replay.into_iter().rev() {
+            match self.execute_known(st, &state, &b).await? {
+                Some(e) => state = e.state,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(state))
+    }
+
+    /// Builds a block on `parent` from the mempool.
+    pub async fn propose(
+        &self,
+        parent: &Block,
+        ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
+        now_ms: u64,
+    ) -> Result<Option<Block>, ConsensusError> {
+        let mut st = self.state.lock().await;
+        let Some(parent_state) = self.resolve_parent_state(&mut st, &parent.id(), ancestors).await? else {
+            return Ok(None);
+        };
+        let height = parent.height() + 1;
+        let candidates = self
+            .mempool
+            .lock()
+            .expect("mempool lock")
+            .select(self.genesis.max_block_txs as usize * 2);
+        let reads = st
+            .store
+            .read(&parent_state, &touched_keys(&candidates))
+            .await
+            .map_err(store_err)?;
+        let (txs, output) = self
+            .executor
+            .build_block(&reads, height, candidates, self.genesis.max_block_txs as usize)
+            .map_err(|e| ConsensusError::Store(e.to_string()))?;
+        let state = st
+            .store
+            .speculate(&parent_state, &output.changes, height)
+            .await
+            .map_err(store_err)?;
+        let header = BlockHeader {
+            parent: parent.id(),
+            height,
+            timestamp_ms: now_ms.max(parent.header.timestamp_ms),
+            tx_root: tx_root(&txs),
+            tx_count: txs.len() as u32,
+            state_root: state.root,
+        };
+        let block = Block::new(header.clone(), txs);
+        Self::remember(&mut st, block.id(), Executed { header, state, output: Arc::new(output) });
+        Ok(Some(block))
+    }
+
+    /// Verifies a proposed block on its parent: timestamps, transactions,
+    /// and that re-execution gives the state root in its header.
+    pub async fn verify(
+        &self,
+        block: &Block,
+        parent: &Block,
+        ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
+        now_ms: u64,
+    ) -> Result<bool, ConsensusError> {
+        if block.header.parent != parent.id()
+            || block.height() != parent.height() + 1
+            || block.header.timestamp_ms < parent.header.timestamp_ms
+            || block.header.timestamp_ms > now_ms + MAX_FUTURE_DRIFT_MS
+        {
+            return Ok(false);
+        }
+        let mut st = self.state.lock().await;
+        if st.pending.contains_key(&block.id()) {
+            return Ok(true);
+        }
+        let Some(parent_state) = self.resolve_parent_state(&mut st, &parent.id(), ancestors).await? else {
+            return Ok(false);
+        };
+        Ok(self.execute_known(&mut st, &parent_state, block).await?.is_some())
+    }
+
+    /// Commits a finalized block (idempotent: blocks at or below the
+    /// committed height are skipped). Blocks arrive in height order.
+    pub async fn finalize(&self, block: &Block) -> Result<(), ConsensusError> {
+        let mut st = self.state.lock().await;
+        let committed = st.finalized.header.height;
+        if block.height() <= committed {
+            return Ok(());
+        }
+        if block.height() != committed + 1 || block.header.parent != st.finalized.id {
+            return Err(ConsensusError::Store(format!(
+                "finalized block {} does not extend the committed tip {committed}",
+                block.height()
+            )));
+        }
+        let executed = match st.pending.get(&block.id()).cloned() {
+            Some(e) => e,
+            None => {
+                let base = st.store.committed().await.map_err(store_err)?;
+                self.execute_known(&mut st, &base, block).await?.ok_or_else(|| {
+                    ConsensusError::Store(format!(
+                        "finalized block {} fails re-execution: this node's state has diverged",
+                        block.height()
+                    ))
+                })?
+            }
+        };
+        let outcomes = &executed.output.outcomes;
+        let indexed = IndexedBlock {
+            block,
+            txs: outcomes.iter().map(|o| (o.tx_id, o.status.clone(), o.fee)).collect(),
+            receipts: outcomes.iter().flat_map(|o| o.entries.iter().map(|(d, e)| (d, e))).collect(),
+        };
+        self.index.insert(&indexed).map_err(store_err)?;
+        st.store.apply(&executed.state).await.map_err(store_err)?;
+        st.finalized = Finalized { id: block.id(), header: block.header.clone() };
+        let h = block.height();
+        st.pending.retain(|_, e| e.header.height > h);
+        *self.tip.lock().expect("tip lock") = st.finalized.clone();
+
+        // Drop included and now-invalid transactions from the mempool.
+        let mut senders: Vec<Did> = block.txs.iter().map(|t| t.tx.signer.clone()).collect();
+        senders.sort();
+        senders.dedup();
+        let mut nonces = HashMap::new();
+        for s in senders {
+            let acct = match st.store.get(&StateKey::Account(s.clone())).await.map_err(store_err)? {
+                Some(b) => Account::decode(&b).unwrap_or_default(),
+                None => Account::default(),
+            };
+            nonces.insert(s, acct);
+        }
+        let ids: Vec<Digest> = outcomes.iter().map(|o| o.tx_id).collect();
+        self.mempool
+            .lock()
+            .expect("mempool lock")
+            .prune(&ids, h + 1, |d| nonces.get(d).cloned().unwrap_or_default());
+        Ok(())
+    }
+
+    /// Admits transactions to the mempool, checking them against committed state.
+    pub async fn admit(
+        &self,
+        txs: Vec<(SignedTransaction, usize)>,
+    ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+        let mut senders: Vec<Did> = txs.iter().map(|(t, _)| t.tx.signer.clone()).collect();
+        senders.sort();
+        senders.dedup();
+        let mut accounts = HashMap::new();
+        let next_height = {
+            let st = self.state.lock().await;
+            for s in senders {
+                let acct = match st.store.get(&StateKey::Account(s.clone())).await {
+                    Ok(Some(b)) => Account::decode(&b).unwrap_or_default(),
+                    _ => Account::default(),
+                };
+                accounts.insert(s, acct);
+            }
+            st.finalized.header.height + 1
+        };
+        self.mempool
+            .lock()
+            .expect("mempool lock")
+            .admit(&self.executor, txs, next_height, |d| accounts.get(d).cloned().unwrap_or_default())
+    }
+}
