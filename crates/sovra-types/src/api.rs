@@ -163,7 +163,7 @@ pub struct StatusView {
     pub validators: Vec<String>,
     /// This node's consensus key (hex).
     pub node_key: String,
-    /// Connected peers.
+    /// Peers this node is configured to connect to (the other validators).
     pub peers: usize,
     /// Transactions waiting in the mempool.
     pub mempool_txs: usize,

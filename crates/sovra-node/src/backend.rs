@@ -1,0 +1,186 @@
+//! The node's implementation of the API backend: reads from the ledger, the
+//! index and the mempool.
+
+use commonware_codec::Encode;
+use sovra_api::{ApiError, Backend};
+use sovra_consensus::Ledger;
+use sovra_types::{
+    Block, BlockHeader, Did, ReceiptStatus, SignedTransaction, StateKey, TxId,
+    api::{
+        AccountView, BlockView, ErrorBody, HeaderView, ProofView, ReceiptPage, ReceiptView,
+        StatusView, SubmitResult, TxStatusView,
+    },
+    digest_hex,
+};
+use std::sync::Arc;
+
+/// What the API reads from.
+pub struct NodeBackend<E: commonware_storage::Context + commonware_runtime::Spawner> {
+    /// The ledger.
+    pub ledger: Ledger<E>,
+    /// This node's consensus key (hex).
+    pub node_key: String,
+    /// Validators (hex).
+    pub validators: Vec<String>,
+    /// Renders the runtime's metrics.
+    pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Counts connected peers.
+    pub peers: Arc<dyn Fn() -> usize + Send + Sync>,
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// JSON view of a header.
+pub fn header_view(h: &BlockHeader) -> HeaderView {
+    HeaderView {
+        id: digest_hex(&h.id()),
+        parent: digest_hex(&h.parent),
+        height: h.height,
+        timestamp_ms: h.timestamp_ms,
+        tx_root: digest_hex(&h.tx_root),
+        tx_count: h.tx_count,
+        state_root: digest_hex(&h.state_root),
+        encoded: hex::encode(h.encode()),
+    }
+}
+
+fn error_of(status: &ReceiptStatus) -> Option<ErrorBody> {
+    match status {
+        ReceiptStatus::Failed { code, message } => Some(ErrorBody { code: code.clone(), message: message.clone() }),
+        _ => None,
+    }
+}
+
+fn block_view(b: &Block) -> BlockView {
+    BlockView {
+        header: header_view(&b.header),
+        txs: b.txs.iter().map(|t| digest_hex(&t.id())).collect(),
+    }
+}
+
+impl<E> Backend for NodeBackend<E>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Clock,
+{
+    async fn submit(&self, txs: Vec<(SignedTransaction, usize)>) -> Vec<SubmitResult> {
+        let ids: Vec<TxId> = txs.iter().map(|(t, _)| t.id()).collect();
+        self.ledger
+            .admit(txs)
+            .await
+            .into_iter()
+            .zip(ids)
+            .map(|(r, id)| match r {
+                Ok(_) => SubmitResult { id: Some(digest_hex(&id)), accepted: true, error: None },
+                Err(e) => SubmitResult {
+                    id: Some(digest_hex(&id)),
+                    accepted: false,
+                    error: Some(ErrorBody { code: e.code().to_string(), message: e.to_string() }),
+                },
+            })
+            .collect()
+    }
+
+    async fn tx_status(&self, id: TxId) -> Result<Option<TxStatusView>, ApiError> {
+        if let Some(loc) = self.ledger.index.tx(&id).map_err(internal)? {
+            return Ok(Some(TxStatusView {
+                id: digest_hex(&id),
+                status: loc.status.name().to_string(),
+                height: Some(loc.height),
+                index: Some(loc.index),
+                fee: Some(loc.fee),
+                error: error_of(&loc.status),
+            }));
+        }
+        if self.ledger.mempool.lock().map_err(internal)?.contains(&id) {
+            return Ok(Some(TxStatusView {
+                id: digest_hex(&id),
+                status: "pending".into(),
+                height: None,
+                index: None,
+                fee: None,
+                error: None,
+            }));
+        }
+        Ok(None)
+    }
+
+    async fn block(&self, height: Option<u64>) -> Result<Option<BlockView>, ApiError> {
+        let h = height.unwrap_or_else(|| self.ledger.finalized().header.height);
+        Ok(self.ledger.index.block(h).map_err(internal)?.as_ref().map(block_view))
+    }
+
+    async fn account(&self, did: Did) -> Result<AccountView, ApiError> {
+        let height = self.ledger.finalized().header.height;
+        let a = self.ledger.account(&did).await.map_err(internal)?;
+        Ok(AccountView {
+            did: did.to_string(),
+            balance: a.balance,
+            nonce: a.nonce,
+            receipt_head: digest_hex(&a.receipt_head),
+            receipt_count: a.receipt_count,
+            height,
+        })
+    }
+
+    async fn receipts(&self, did: Did, from: u64, limit: usize) -> Result<ReceiptPage, ApiError> {
+        let entries = self.ledger.index.receipts(&did, from, limit + 1).map_err(internal)?;
+        let next = (entries.len() > limit).then(|| from + limit as u64);
+        Ok(ReceiptPage {
+            entries: entries
+                .iter()
+                .take(limit)
+                .map(|e| ReceiptView {
+                    index: e.index,
+                    tx_id: digest_hex(&e.tx_id),
+                    height: e.height,
+                    status: e.status.name().to_string(),
+                    error: error_of(&e.status),
+                    prev: digest_hex(&e.prev),
+                    hash: digest_hex(&e.hash()),
+                    encoded: hex::encode(e.encode()),
+                })
+                .collect(),
+            next,
+        })
+    }
+
+    async fn status(&self) -> Result<StatusView, ApiError> {
+        let f = self.ledger.finalized();
+        let mempool_txs = self.ledger.mempool.lock().map_err(internal)?.len();
+        Ok(StatusView {
+            chain_id: self.ledger.genesis.chain_id.clone(),
+            token_symbol: self.ledger.genesis.token_symbol.clone(),
+            finalized_height: f.header.height,
+            finalized_id: digest_hex(&f.id),
+            state_root: digest_hex(&f.header.state_root),
+            validators: self.validators.clone(),
+            node_key: self.node_key.clone(),
+            peers: (self.peers)(),
+            mempool_txs,
+        })
+    }
+
+    async fn proof(&self, key: StateKey) -> Result<ProofView, ApiError> {
+        let (proof, header) = {
+            let st = self.ledger.state.lock().await;
+            let proof = st.store.prove(&key).await.map_err(internal)?;
+            (proof, self.ledger.finalized().header)
+        };
+        if proof.root != header.state_root {
+            return Err(ApiError::Unavailable("state is being committed; retry".into()));
+        }
+        Ok(ProofView {
+            key: key.to_string(),
+            key_hash: digest_hex(&proof.key_hash),
+            value: proof.value.as_ref().map(hex::encode),
+            header: header_view(&header),
+            proof: hex::encode(&proof.proof),
+        })
+    }
+
+    async fn metrics(&self) -> String {
+        (self.metrics)()
+    }
+}

@@ -1,0 +1,213 @@
+//! `sovra bench transfers`: throughput and finality latency of pre-signed
+//! transfers on real nodes (separate processes on loopback), beside the
+//! machine's raw Ed25519 batch-verification rate measured in the same run.
+
+use crate::netinit;
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use commonware_codec::Encode;
+use sovra_client::Client;
+use sovra_crypto::{BatchItem, SigningKey, batch_verify};
+use sovra_types::{Action, Did, Transaction, digest_hex};
+use std::{
+    collections::HashMap,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// Options of the transfer benchmark.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Transfers per network.
+    #[arg(long, default_value_t = 20_000)]
+    pub txs: usize,
+    /// Transfers per HTTP submission.
+    #[arg(long, default_value_t = 1_000)]
+    pub batch: usize,
+    /// Network sizes to run, comma-separated.
+    #[arg(long, default_value = "1,4")]
+    pub validators: String,
+    /// Distinct sending identities.
+    #[arg(long, default_value_t = 64)]
+    pub senders: u32,
+    /// First API port used by the benchmark's nodes.
+    #[arg(long, default_value_t = 28545)]
+    pub api_base_port: u16,
+    /// First p2p port used by the benchmark's nodes.
+    #[arg(long, default_value_t = 29545)]
+    pub p2p_base_port: u16,
+    /// Give up on a network after this many seconds.
+    #[arg(long, default_value_t = 180)]
+    pub timeout_secs: u64,
+}
+
+struct Nodes(Vec<Child>);
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+/// Raw Ed25519 batch verification rate (signatures per second), batches of 1,000.
+fn baseline_verify_rate() -> Result<f64> {
+    let keys: Vec<SigningKey> = (0..64).map(SigningKey::from_test_seed).collect();
+    let pks: Vec<_> = keys.iter().map(|k| k.public_key()).collect();
+    let msgs: Vec<Vec<u8>> = (0..20_000u32).map(|i| i.to_be_bytes().repeat(64)).collect();
+    let sigs: Vec<_> = msgs.iter().enumerate().map(|(i, m)| keys[i % 64].sign(b"bench", m)).collect();
+    let start = Instant::now();
+    for chunk in (0..msgs.len()).collect::<Vec<_>>().chunks(1000) {
+        let items: Vec<BatchItem<'_>> = chunk
+            .iter()
+            .map(|&i| BatchItem { public_key: &pks[i % 64], namespace: b"bench", message: &msgs[i], signature: &sigs[i] })
+            .collect();
+        if !batch_verify(&items)? {
+            bail!("baseline batch failed to verify");
+        }
+    }
+    Ok(msgs.len() as f64 / start.elapsed().as_secs_f64())
+}
+
+struct Outcome {
+    validators: u32,
+    finalized: usize,
+    tps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
+    let dir = tempfile::tempdir()?;
+    let api: Vec<_> = (0..n as u16).map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.api_base_port + i))).collect();
+    let p2p: Vec<_> = (0..n as u16).map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_base_port + i))).collect();
+    let layout = netinit::init_network(dir.path(), "sovra-bench", n, &api, &p2p, args.senders)?;
+    let exe = std::env::current_exe()?;
+    let mut nodes = Nodes(Vec::new());
+    for (cfg, _) in &layout.nodes {
+        let log = std::fs::File::create(cfg.with_file_name("node.log"))?;
+        nodes.0.push(
+            Command::new(&exe)
+                .args(["node", "--config"])
+                .arg(cfg)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .context("starting a node")?,
+        );
+    }
+    let clients: Vec<Client> = api.iter().map(|a| Client::new(&format!("http://{a}"))).collect();
+    let ready = Instant::now();
+    while clients.iter().any(|c| c.status().is_err()) {
+        if ready.elapsed() > Duration::from_secs(30) {
+            bail!("nodes did not start; see logs in {}", dir.path().display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Pre-sign every transfer.
+    let status = clients[0].status()?;
+    let dids: Vec<Did> = layout.dev_keys.iter().map(|k| Did::from_public_key(&k.public_key())).collect();
+    let mut nonces = vec![0u64; dids.len()];
+    let txs: Vec<(String, String)> = (0..args.txs)
+        .map(|i| {
+            let s = i % dids.len();
+            let tx = Transaction {
+                chain_id: status.chain_id.clone(),
+                signer: dids[s].clone(),
+                nonce: nonces[s],
+                fee: 1,
+                expiry_height: u64::MAX,
+                actions: vec![Action::Transfer { to: dids[(s + 1) % dids.len()].clone(), amount: 1 }],
+            }
+            .sign(&layout.dev_keys[s]);
+            nonces[s] += 1;
+            (digest_hex(&tx.id()), hex::encode(tx.encode()))
+        })
+        .collect();
+    // Submit batches round-robin across nodes; note when each was accepted.
+    let start_height = status.finalized_height;
+    let t0 = Instant::now();
+    let mut submitted: HashMap<String, Instant> = HashMap::with_capacity(txs.len());
+    for (b, chunk) in txs.chunks(args.batch).enumerate() {
+        let client = &clients[b % clients.len()];
+        let resp = client.submit_encoded(chunk.iter().map(|(_, h)| h.clone()).collect())?;
+        let now = Instant::now();
+        for ((id, _), r) in chunk.iter().zip(resp.results) {
+            if r.accepted {
+                submitted.insert(id.clone(), now);
+            }
+        }
+    }
+    let submit_secs = t0.elapsed().as_secs_f64();
+    // Follow finalized blocks and time each transaction's finality.
+    let mut latencies = Vec::with_capacity(submitted.len());
+    let mut last_final = t0;
+    let mut height = start_height + 1;
+    let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
+    while latencies.len() < submitted.len() && Instant::now() < deadline {
+        match clients[0].block(Some(height)) {
+            Ok(block) => {
+                let now = Instant::now();
+                for id in &block.txs {
+                    if let Some(t) = submitted.get(id) {
+                        latencies.push(now.duration_since(*t).as_secs_f64() * 1000.0);
+                        last_final = now;
+                    }
+                }
+                height += 1;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    latencies.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+    let elapsed = last_final.duration_since(t0).as_secs_f64().max(1e-9);
+    eprintln!(
+        "  {n} validator(s): submitted {} of {} in {submit_secs:.2}s, {} final",
+        submitted.len(),
+        txs.len(),
+        latencies.len()
+    );
+    Ok(Outcome {
+        validators: n,
+        finalized: latencies.len(),
+        tps: latencies.len() as f64 / elapsed,
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+    })
+}
+
+/// Runs the benchmark and prints a table.
+pub fn transfers(args: BenchArgs) -> Result<()> {
+    let sizes: Vec<u32> = args
+        .validators
+        .split(',')
+        .map(|s| s.trim().parse::<u32>().context("--validators takes numbers like 1,4"))
+        .collect::<Result<_>>()?;
+    eprintln!("measuring raw Ed25519 batch verification...");
+    let verify_rate = baseline_verify_rate()?;
+    let mut outcomes = Vec::new();
+    for n in sizes {
+        eprintln!("running {} transfers on {n} validator(s)...", args.txs);
+        outcomes.push(run_network(&args, n)?);
+    }
+    println!("baseline: raw Ed25519 batch verification {verify_rate:.0} sig/s (1 core)");
+    println!("validators  finalized  tx/s       p50 ms   p99 ms   tx/s / verify rate");
+    for o in outcomes {
+        println!(
+            "{:<11} {:<10} {:<10.0} {:<8.1} {:<8.1} {:.3}",
+            o.validators, o.finalized, o.tps, o.p50_ms, o.p99_ms, o.tps / verify_rate
+        );
+    }
+    Ok(())
+}

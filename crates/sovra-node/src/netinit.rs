@@ -1,0 +1,87 @@
+//! Creating networks: `sovra testnet init` (N validators on loopback) and
+//! the single-validator devnet layout. Both write keys, a genesis file and
+//! one node config per validator.
+
+use crate::config::{ConsensusSection, MempoolSection, NodeConfig, write_key_file};
+use anyhow::{Context as _, Result, bail};
+use sovra_crypto::SigningKey;
+use sovra_types::{Did, Genesis, GenesisAccount, GenesisValidator};
+use std::{net::SocketAddr, path::{Path, PathBuf}};
+
+/// Balance of each development key.
+pub const DEV_BALANCE: u64 = 1_000_000_000_000;
+
+/// A development key: deterministic from its index, funded in genesis.
+/// Never use these outside development networks.
+pub fn dev_key(i: u32) -> SigningKey {
+    SigningKey::from_test_seed(0x5eed_0000 + i as u64)
+}
+
+/// What `init_network` wrote.
+pub struct NetworkLayout {
+    /// Per validator: its config file and API address.
+    pub nodes: Vec<(PathBuf, SocketAddr)>,
+    /// Funded development keys.
+    pub dev_keys: Vec<SigningKey>,
+}
+
+/// Writes keys, genesis and configs for `validators` nodes under `dir`.
+pub fn init_network(
+    dir: &Path,
+    chain_id: &str,
+    validators: u32,
+    api_addrs: &[SocketAddr],
+    p2p_addrs: &[SocketAddr],
+    dev_keys: u32,
+) -> Result<NetworkLayout> {
+    if validators == 0 || validators > 100 {
+        bail!("validators must be between 1 and 100");
+    }
+    if dir.join("genesis.json").exists() {
+        bail!("{} already holds a network (genesis.json exists); choose another --dir or delete it", dir.display());
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let keys: Vec<SigningKey> = (0..validators).map(|_| SigningKey::generate()).collect::<Result<_, _>>()?;
+    let dev: Vec<SigningKey> = (0..dev_keys).map(dev_key).collect();
+    let genesis = Genesis {
+        chain_id: chain_id.to_string(),
+        token_symbol: "SOV".into(),
+        genesis_time_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+        validators: keys
+            .iter()
+            .zip(p2p_addrs)
+            .map(|(k, a)| GenesisValidator { public_key: hex::encode(k.public_key().as_ref()), p2p_address: a.to_string() })
+            .collect(),
+        accounts: dev
+            .iter()
+            .map(|k| GenesisAccount { did: Did::from_public_key(&k.public_key()), balance: DEV_BALANCE })
+            .collect(),
+        min_fee: 1,
+        max_block_txs: 5_000,
+    };
+    genesis.validate()?;
+    std::fs::write(dir.join("genesis.json"), serde_json::to_vec_pretty(&genesis)?)?;
+    let mut nodes = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        let node_dir = dir.join(format!("node{i}"));
+        std::fs::create_dir_all(&node_dir)?;
+        write_key_file(&node_dir.join("validator.key"), key)?;
+        let cfg = NodeConfig {
+            data_dir: PathBuf::from("data"),
+            genesis: PathBuf::from("../genesis.json"),
+            key_file: PathBuf::from("validator.key"),
+            api_listen: api_addrs[i],
+            p2p_listen: p2p_addrs[i],
+            mempool: MempoolSection::default(),
+            consensus: ConsensusSection::default(),
+            log: "info".into(),
+        };
+        let path = node_dir.join("config.toml");
+        cfg.save(&path)?;
+        nodes.push((path, api_addrs[i]));
+    }
+    Ok(NetworkLayout { nodes, dev_keys: dev })
+}

@@ -1,0 +1,139 @@
+//! Runs one node: the commonware tokio runtime, authenticated p2p to the
+//! validators named in genesis, the ledger, the consensus engine and the
+//! HTTP API.
+
+use crate::{backend::NodeBackend, config::{NodeConfig, read_key_file}};
+use anyhow::{Context as _, Result, anyhow};
+use commonware_cryptography::{ChaCha20Poly1305, ed25519::PublicKey};
+use commonware_p2p::{Address, AddressableManager as _, authenticated::lookup};
+use commonware_runtime::{Metrics as _, Quota, Runner as _, Supervisor as _, tokio as cw_tokio};
+use commonware_stream::{cups::{self, Cups}, sake::{self, Sake}};
+use commonware_utils::{NZU32, NZUsize, ordered::Map};
+use sovra_consensus::{
+    Ledger,
+    engine::{self, Channels, EngineConfig},
+    mempool::{Mempool, MempoolConfig},
+};
+use sovra_store::Index;
+use sovra_types::{Genesis, limits::MAX_BLOCK_BYTES};
+use std::{sync::Arc, time::Duration};
+
+/// Largest p2p message: a full block plus framing.
+const MAX_MESSAGE_SIZE: u32 = (MAX_BLOCK_BYTES + 64 * 1024) as u32;
+
+/// Parses the validator keys of a genesis.
+pub fn validator_keys(genesis: &Genesis) -> Result<Vec<PublicKey>> {
+    genesis
+        .validators
+        .iter()
+        .map(|v| {
+            let bytes = hex::decode(&v.public_key)?;
+            Ok(sovra_crypto::keys::public_key_from_bytes(&bytes)?)
+        })
+        .collect()
+}
+
+/// Runs a node until the process is stopped.
+pub fn run(cfg: NodeConfig) -> Result<()> {
+    let genesis_bytes = std::fs::read(&cfg.genesis)
+        .with_context(|| format!("reading genesis {}", cfg.genesis.display()))?;
+    let genesis = Genesis::from_json(&genesis_bytes)?;
+    let key = read_key_file(&cfg.key_file)?;
+    let validators = validator_keys(&genesis)?;
+    let me = key.public_key();
+    if !validators.contains(&me) {
+        return Err(anyhow!("this node's key {me} is not a validator in genesis"));
+    }
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    let index = Index::open(&cfg.data_dir.join("index.redb"))
+        .with_context(|| "opening the index (is another node using this data directory?)")?;
+
+    let runtime_cfg = cw_tokio::Config::new()
+        .with_storage_directory(cfg.data_dir.join("chain"))
+        .with_worker_threads(2)
+        .with_catch_panics(false);
+    let runner = cw_tokio::Runner::new(runtime_cfg);
+    runner.start(|context| async move {
+        let namespace = format!("sovra/p2p/{}", genesis.chain_id);
+        let signer = key.as_commonware().clone();
+        let p2p_cfg = lookup::Config::local(
+            Cups::<_, ChaCha20Poly1305>::new(
+                Sake {
+                    signer: signer.clone(),
+                    synchrony_bound: Duration::from_secs(5),
+                    max_handshake_age: Duration::from_secs(10),
+                    version: sake::Version::V1,
+                },
+                cups::Version::V1,
+            ),
+            namespace.as_bytes(),
+            cfg.p2p_listen,
+            NZUsize!(validators.len().max(1)),
+            MAX_MESSAGE_SIZE,
+            NZUsize!(1024),
+        );
+        let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
+        let mut peers = Vec::new();
+        for (v, pk) in genesis.validators.iter().zip(&validators) {
+            let addr: std::net::SocketAddr = v
+                .p2p_address
+                .parse()
+                .map_err(|e| anyhow!("validator p2p address {:?}: {e}", v.p2p_address))?;
+            peers.push((pk.clone(), Address::from(addr)));
+        }
+        let peers: Map<PublicKey, Address> = peers.try_into().map_err(|_| anyhow!("duplicate validator keys"))?;
+        oracle.track(0, peers);
+        let quota = Quota::per_second(NZU32!(100_000));
+        let channels = Channels {
+            votes: network.register(0, quota),
+            certificates: network.register(1, quota),
+            resolver: network.register(2, quota),
+            broadcast: network.register(3, quota),
+            backfill: network.register(4, quota),
+        };
+        network.start();
+
+        let mempool = Mempool::new(MempoolConfig {
+            max_txs: cfg.mempool.max_txs,
+            max_bytes: cfg.mempool.max_bytes,
+            max_per_sender: cfg.mempool.max_per_sender,
+        });
+        let ledger = Ledger::open(context.child("ledger"), "sovra", genesis.clone(), index, mempool).await?;
+        let f = ledger.finalized();
+        tracing::info!(height = f.header.height, chain = %genesis.chain_id, "ledger opened");
+
+        let mut engine_cfg = EngineConfig::new(&genesis.chain_id, "sovra");
+        engine_cfg.leader_timeout = Duration::from_millis(cfg.consensus.leader_timeout_ms);
+        engine_cfg.certification_timeout = Duration::from_millis(cfg.consensus.notarization_timeout_ms);
+        engine_cfg.timeout_retry = Duration::from_millis(cfg.consensus.nullify_retry_ms);
+        engine::start(
+            context.child("engine"),
+            engine_cfg,
+            ledger.clone(),
+            signer,
+            &validators,
+            oracle.clone(),
+            oracle,
+            channels,
+        )
+        .await?;
+
+        let metrics_ctx = context.child("api");
+        let backend = NodeBackend {
+            ledger,
+            node_key: hex::encode(me.as_ref()),
+            validators: validators.iter().map(|v| hex::encode(v.as_ref())).collect(),
+            metrics: Arc::new(move || metrics_ctx.encode()),
+            peers: Arc::new(move || validators.len().saturating_sub(1)),
+        };
+        let listener = tokio::net::TcpListener::bind(cfg.api_listen)
+            .await
+            .with_context(|| format!("binding the API to {}", cfg.api_listen))?;
+        tracing::info!(api = %cfg.api_listen, p2p = %cfg.p2p_listen, "node running");
+        axum::serve(listener, sovra_api::router(Arc::new(backend)))
+            .await
+            .context("API server")?;
+        Ok::<(), anyhow::Error>(())
+    })
+}
