@@ -14,6 +14,9 @@ use commonware_utils::{Acknowledgement, acknowledgement::Exact};
 use futures::{StreamExt, channel::mpsc};
 use sovra_types::{Block, Digest};
 
+/// Least time between two empty blocks.
+pub const EMPTY_BLOCK_INTERVAL_MS: u64 = 500;
+
 /// Milliseconds since the Unix epoch on the runtime's clock.
 pub fn now_ms(clock: &impl Clock) -> u64 {
     clock
@@ -62,6 +65,12 @@ where
     ) -> Option<Digested<Self::Block>> {
         let mut ancestors = blocks(ancestry);
         let parent = ancestors.next().await?;
+        // With nothing to include, pace empty blocks instead of producing them as fast as
+        // consensus allows; a transaction arriving ends the wait.
+        let earliest = parent.header.timestamp_ms + EMPTY_BLOCK_INTERVAL_MS;
+        while now_ms(&runtime) < earliest && self.ledger.mempool.lock().map(|m| m.is_empty()).unwrap_or(false) {
+            runtime.sleep(std::time::Duration::from_millis(10)).await;
+        }
         match self.ledger.propose(&parent, &mut ancestors, now_ms(&runtime)).await {
             Ok(Some(block)) => {
                 let id = block.id();

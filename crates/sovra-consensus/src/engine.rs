@@ -2,8 +2,8 @@
 //! broadcast of proposals, p2p backfill resolver), the inline-verification
 //! wrapper around [`App`], and the simplex consensus engine.
 //!
-//! Five p2p channels are used, one per purpose: votes, certificates,
-//! simplex's resolver, block broadcast, and marshal's backfill.
+//! Six p2p channels are used, one per purpose: votes, certificates,
+//! simplex's resolver, block broadcast, marshal's backfill, and transaction gossip.
 
 use crate::{
     ChainBlock, ConsensusError,
@@ -87,6 +87,8 @@ pub struct Channels<S, R> {
     pub broadcast: (S, R),
     /// Marshal backfill of missing blocks.
     pub backfill: (S, R),
+    /// Transaction gossip.
+    pub txs: (S, R),
 }
 
 /// Builds the ed25519 signing scheme of a validator set.
@@ -219,6 +221,7 @@ where
         marshal_cfg,
     )
     .await;
+    crate::gossip::start(context.child("gossip"), ledger.clone(), channels.txs);
     let finalizer = Finalizer::start(context.child("finalizer"), ledger.clone());
     actor.start(finalizer, buffer, resolver);
 

@@ -75,6 +75,8 @@ pub struct Ledger<E: commonware_storage::Context + Spawner> {
     pub state: Arc<futures::lock::Mutex<LedgerState<E>>>,
     /// Newest finalized block, readable without the async lock.
     pub tip: Arc<Mutex<Finalized>>,
+    /// Where admitted API transactions are queued for gossip to peers.
+    gossip: Arc<Mutex<Option<futures::channel::mpsc::Sender<Vec<SignedTransaction>>>>>,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
@@ -87,6 +89,7 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
             mempool: self.mempool.clone(),
             state: self.state.clone(),
             tip: self.tip.clone(),
+            gossip: self.gossip.clone(),
         }
     }
 }
@@ -146,6 +149,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             index: Arc::new(index),
             mempool: Arc::new(Mutex::new(mempool)),
             tip: Arc::new(Mutex::new(finalized.clone())),
+            gossip: Arc::new(Mutex::new(None)),
             state: Arc::new(futures::lock::Mutex::new(LedgerState {
                 store,
                 pending: HashMap::new(),
@@ -401,8 +405,35 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         Ok(())
     }
 
-    /// Admits transactions to the mempool, checking them against committed state.
+    /// Connects the gossip queue.
+    pub fn set_gossip(&self, queue: futures::channel::mpsc::Sender<Vec<SignedTransaction>>) {
+        *self.gossip.lock().expect("gossip lock") = Some(queue);
+    }
+
+    /// Admits transactions submitted by a client and gossips the accepted ones.
     pub async fn admit(
+        &self,
+        txs: Vec<(SignedTransaction, usize)>,
+    ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+        let copies: Vec<SignedTransaction> = txs.iter().map(|(t, _)| t.clone()).collect();
+        let results = self.admit_from_peer(txs).await;
+        let accepted: Vec<SignedTransaction> = copies
+            .into_iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(t, _)| t)
+            .collect();
+        if !accepted.is_empty() {
+            if let Some(q) = self.gossip.lock().expect("gossip lock").as_mut() {
+                // A full queue drops gossip, never the transactions.
+                let _ = q.try_send(accepted);
+            }
+        }
+        results
+    }
+
+    /// Admits transactions without gossiping them (from peers, or before gossip starts).
+    pub async fn admit_from_peer(
         &self,
         txs: Vec<(SignedTransaction, usize)>,
     ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {

@@ -7,11 +7,13 @@
 //!   and exactly-once commit of finalized blocks.
 //! - [`application`]: the `Application` and `Reporter` glue.
 //! - [`engine`]: wires simplex, marshal, broadcast and the resolver over p2p channels.
+//! - [`gossip`]: transaction gossip between validators.
 //! - [`mempool`]: bounded, batch-verified, fee-prioritised waiting room.
 
 pub mod application;
 pub mod block;
 pub mod engine;
+pub mod gossip;
 pub mod ledger;
 pub mod mempool;
 

@@ -91,6 +91,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             resolver: network.register(2, quota),
             broadcast: network.register(3, quota),
             backfill: network.register(4, quota),
+            txs: network.register(5, quota),
         };
         network.start();
 
