@@ -6,8 +6,10 @@
 //! embed it without a node.
 
 mod http;
+mod proof;
 
 pub use http::Client;
+pub use proof::Verified;
 
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]

@@ -110,27 +110,41 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     ) -> Result<Self, ConsensusError> {
         let mut store = StateStore::open(context, prefix).await.map_err(store_err)?;
         let executor = Executor::from_genesis(&genesis);
-        // The genesis block: its state root is the root after the genesis state.
-        let base = store.committed().await.map_err(store_err)?;
-        let genesis_state = store
-            .speculate(&base, &genesis_changes(&genesis), 0)
-            .await
-            .map_err(store_err)?;
-        let genesis_header = BlockHeader {
-            parent: genesis.hash(),
-            height: 0,
-            timestamp_ms: genesis.genesis_time_ms,
-            tx_root: tx_root(&[]),
-            tx_count: 0,
-            state_root: genesis_state.root,
-        };
-        let genesis_block = Block::new(genesis_header, vec![]);
-        if store.committed_height().await.map_err(store_err)?.is_none() {
+        // The genesis block (height 0): its state root is the root after the
+        // genesis state. Computed once, on first start; afterwards it is read
+        // back from the index, since the store has moved on.
+        let genesis_block = if store.committed_height().await.map_err(store_err)?.is_none() {
+            let base = store.committed().await.map_err(store_err)?;
+            let genesis_state = store
+                .speculate(&base, &genesis_changes(&genesis), 0)
+                .await
+                .map_err(store_err)?;
+            let genesis_header = BlockHeader {
+                parent: genesis.hash(),
+                height: 0,
+                timestamp_ms: genesis.genesis_time_ms,
+                tx_root: tx_root(&[]),
+                tx_count: 0,
+                state_root: genesis_state.root,
+            };
+            let block = Block::new(genesis_header, vec![]);
             index
-                .insert(&IndexedBlock { block: &genesis_block, txs: vec![], receipts: vec![] })
+                .insert(&IndexedBlock { block: &block, txs: vec![], receipts: vec![] })
                 .map_err(store_err)?;
             store.apply(&genesis_state).await.map_err(store_err)?;
-        }
+            block
+        } else {
+            let block = index
+                .block(0)
+                .map_err(store_err)?
+                .ok_or_else(|| ConsensusError::Store("index lacks the genesis block".into()))?;
+            if block.header.parent != genesis.hash() {
+                return Err(ConsensusError::Config(
+                    "this data directory belongs to a chain with a different genesis".into(),
+                ));
+            }
+            block
+        };
         let height = store.committed_height().await.map_err(store_err)?.unwrap_or(0);
         let block = index
             .block(height)

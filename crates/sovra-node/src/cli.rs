@@ -75,6 +75,9 @@ pub enum Command {
         /// Also list the newest receipt-chain entries.
         #[arg(long)]
         receipts: bool,
+        /// Verify the balance with a state proof against the finalized header.
+        #[arg(long)]
+        verify: bool,
         /// Node options.
         #[command(flatten)]
         node: NodeArgs,

@@ -95,10 +95,22 @@ fn run(cli: Cli) -> Result<()> {
                 None => bail!("transaction {id} is not known to {}", node.node),
             }
         }
-        Command::Account { did, receipts, node } => {
+        Command::Account { did, receipts, verify, node } => {
             let did = Did::parse(&did)?;
             let client = Client::new(&node.node);
             print_json(&client.account(&did)?)?;
+            if verify {
+                let v = client.verified_account(&did)?;
+                let a = v.value.unwrap_or_default();
+                println!(
+                    "verified: balance {} nonce {} receipt head {} at height {} (state root {})",
+                    a.balance,
+                    a.nonce,
+                    sovra_types::digest_hex(&a.receipt_head),
+                    v.header.height,
+                    sovra_types::digest_hex(&v.header.state_root)
+                );
+            }
             if receipts {
                 let acct = client.account(&did)?;
                 let from = acct.receipt_count.saturating_sub(20);

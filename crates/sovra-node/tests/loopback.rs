@@ -1,0 +1,136 @@
+//! Real processes on loopback: `sovra testnet init --validators 4`, four
+//! `sovra node` processes, transfers over HTTP, `kill -9` of one node while
+//! transfers are in flight, more transfers, restart, and catch-up to the
+//! same blocks and state root.
+
+use sovra_client::Client;
+use sovra_crypto::SigningKey;
+use sovra_types::{Action, Did, Transaction};
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sovra");
+
+/// The development keys `sovra testnet init` funds (see netinit.rs).
+fn dev_key(i: u32) -> SigningKey {
+    SigningKey::from_test_seed(0x5eed_0000 + i as u64)
+}
+
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(dir: &Path, i: usize) -> Node {
+    let cfg = dir.join(format!("node{i}/config.toml"));
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("node{i}.log")))
+        .unwrap();
+    Node(
+        Command::new(BIN)
+            .args(["node", "--config"])
+            .arg(cfg)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn height(c: &Client) -> u64 {
+    c.status().map(|s| s.finalized_height).unwrap_or(0)
+}
+
+fn transfers(chain: &str, from: u32, to: &Did, nonces: std::ops::Range<u64>) -> Vec<sovra_types::SignedTransaction> {
+    let key = dev_key(from);
+    nonces
+        .map(|nonce| {
+            Transaction {
+                chain_id: chain.into(),
+                signer: Did::from_public_key(&key.public_key()),
+                nonce,
+                fee: 1,
+                expiry_height: 1_000_000,
+                actions: vec![Action::Transfer { to: to.clone(), amount: 10 }],
+            }
+            .sign(&key)
+        })
+        .collect()
+}
+
+#[test]
+fn four_nodes_survive_kill_9_and_catch_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = 31000 + (std::process::id() % 500) as u16 * 2;
+    let out = Command::new(BIN)
+        .args(["testnet", "init", "--validators", "4", "--dev-keys", "2", "--dir"])
+        .arg(dir.path())
+        .args(["--api-base-port", &base.to_string(), "--p2p-base-port", &(base + 1000).to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let mut nodes: Vec<Option<Node>> = (0..4).map(|i| Some(start(dir.path(), i))).collect();
+    let clients: Vec<Client> = (0..4).map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16))).collect();
+    wait_until("all nodes to finalize blocks", Duration::from_secs(60), || clients.iter().all(|c| height(c) >= 2));
+    let chain = clients[0].status().unwrap().chain_id;
+    let recipient = Did::from_public_key(&dev_key(1).public_key());
+
+    // Transfers through node 0, final everywhere.
+    let first = transfers(&chain, 0, &recipient, 0..20);
+    let r = clients[0].submit(&first).unwrap();
+    assert!(r.results.iter().all(|r| r.accepted), "{:?}", r.results);
+    let last_id = r.results.last().unwrap().id.clone().unwrap();
+    let s = clients[0].wait_final(&last_id, Duration::from_secs(60)).unwrap();
+    assert_eq!(s.status, "completed");
+
+    // More transfers in flight through node 1 while node 3 is killed with SIGKILL.
+    let second = transfers(&chain, 0, &recipient, 20..60);
+    let r = clients[1].submit(&second).unwrap();
+    assert!(r.results.iter().all(|r| r.accepted), "{:?}", r.results);
+    nodes[3].take(); // Drop kills with SIGKILL and reaps.
+    let last_id = r.results.last().unwrap().id.clone().unwrap();
+    let s = clients[1].wait_final(&last_id, Duration::from_secs(60)).unwrap();
+    assert_eq!(s.status, "completed");
+
+    // Still more while it is down; the chain moves on well past where it stopped.
+    let third = transfers(&chain, 0, &recipient, 60..80);
+    let r = clients[2].submit(&third).unwrap();
+    let last_id = r.results.last().unwrap().id.clone().unwrap();
+    clients[2].wait_final(&last_id, Duration::from_secs(60)).unwrap();
+    let target = height(&clients[0]) + 5;
+    wait_until("the 3 live nodes to move on", Duration::from_secs(60), || height(&clients[0]) >= target);
+
+    // Restart: it recovers from its storage and catches up.
+    nodes[3] = Some(start(dir.path(), 3));
+    wait_until("the restarted node to catch up", Duration::from_secs(120), || height(&clients[3]) >= target);
+    let b0 = clients[0].block(Some(target)).unwrap();
+    let b3 = clients[3].block(Some(target)).unwrap();
+    assert_eq!(b0.header.id, b3.header.id);
+    assert_eq!(b0.header.state_root, b3.header.state_root);
+    let a0 = clients[0].account(&recipient).unwrap();
+    let a3 = clients[3].account(&recipient).unwrap();
+    assert_eq!(a3.balance, 1_000_000_000_000 + 80 * 10);
+    assert_eq!((a0.balance, a0.receipt_head.clone()), (a3.balance, a3.receipt_head.clone()));
+    // The restarted node proves its state like the others.
+    let v = clients[3].verified_account(&recipient).unwrap();
+    assert_eq!(v.value.unwrap().balance, a3.balance);
+}
