@@ -31,11 +31,33 @@ const MAX_PAGE: usize = 500;
 /// The OpenAPI description of this API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Sovra node API", description = "Submit transactions and read the Sovra ledger."),
-    paths(submit_txs, get_tx, get_block, get_account, get_receipts, get_status, get_proof, get_metrics),
+    info(
+        title = "Sovra node API",
+        description = "Submit transactions and read the Sovra ledger."
+    ),
+    paths(
+        submit_txs,
+        get_tx,
+        get_block,
+        get_account,
+        get_receipts,
+        get_status,
+        get_proof,
+        get_metrics
+    ),
     components(schemas(
-        SubmitRequest, SubmitResponse, SubmitResult, ErrorBody, TxStatusView, BlockView, HeaderView,
-        AccountView, ReceiptPage, ReceiptView, StatusView, ProofView
+        SubmitRequest,
+        SubmitResponse,
+        SubmitResult,
+        ErrorBody,
+        TxStatusView,
+        BlockView,
+        HeaderView,
+        AccountView,
+        ReceiptPage,
+        ReceiptView,
+        StatusView,
+        ProofView
     ))
 )]
 pub struct ApiDoc;
@@ -97,19 +119,34 @@ fn decode_one(hex_tx: &str) -> Result<(SignedTransaction, usize), ErrorBody> {
         (status = 400, description = "One or more refused; see each result's error", body = SubmitResponse),
         (status = 413, description = "Body too large"),
     ))]
-async fn submit_txs<B: Backend>(State(b): State<Arc<B>>, body: Bytes) -> Result<Response, ApiError> {
+async fn submit_txs<B: Backend>(
+    State(b): State<Arc<B>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let req: SubmitRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad("malformed", format!("body is not a submit request: {e}")))?;
     let items: Vec<String> = match (req.tx, req.txs) {
         (Some(one), None) => vec![one],
         (None, Some(many)) => many,
-        _ => return Err(ApiError::bad("malformed", "give exactly one of `tx` or `txs`")),
+        _ => {
+            return Err(ApiError::bad(
+                "malformed",
+                "give exactly one of `tx` or `txs`",
+            ));
+        }
     };
     if items.is_empty() || items.len() > MAX_BATCH {
-        return Err(ApiError::bad("batch_size", format!("a batch holds 1 to {MAX_BATCH} transactions")));
+        return Err(ApiError::bad(
+            "batch_size",
+            format!("a batch holds 1 to {MAX_BATCH} transactions"),
+        ));
     }
-    let decoded: Vec<Result<(SignedTransaction, usize), ErrorBody>> = items.iter().map(|h| decode_one(h)).collect();
-    let good: Vec<(SignedTransaction, usize)> = decoded.iter().filter_map(|d| d.as_ref().ok().cloned()).collect();
+    let decoded: Vec<Result<(SignedTransaction, usize), ErrorBody>> =
+        items.iter().map(|h| decode_one(h)).collect();
+    let good: Vec<(SignedTransaction, usize)> = decoded
+        .iter()
+        .filter_map(|d| d.as_ref().ok().cloned())
+        .collect();
     let mut admitted = b.submit(good).await.into_iter();
     let results: Vec<SubmitResult> = decoded
         .into_iter()
@@ -117,9 +154,16 @@ async fn submit_txs<B: Backend>(State(b): State<Arc<B>>, body: Bytes) -> Result<
             Ok(_) => admitted.next().unwrap_or(SubmitResult {
                 id: None,
                 accepted: false,
-                error: Some(ErrorBody { code: "internal".into(), message: "missing result".into() }),
+                error: Some(ErrorBody {
+                    code: "internal".into(),
+                    message: "missing result".into(),
+                }),
             }),
-            Err(error) => SubmitResult { id: None, accepted: false, error: Some(error) },
+            Err(error) => SubmitResult {
+                id: None,
+                accepted: false,
+                error: Some(error),
+            },
         })
         .collect();
     let status = if results.iter().all(|r| r.accepted) {
@@ -133,7 +177,10 @@ async fn submit_txs<B: Backend>(State(b): State<Arc<B>>, body: Bytes) -> Result<
 /// A transaction's status: pending, completed or failed, with its receipt.
 #[utoipa::path(get, path = "/v1/txs/{id}", params(("id" = String, Path, description = "Transaction id, hex")),
     responses((status = 200, body = TxStatusView), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody)))]
-async fn get_tx<B: Backend>(State(b): State<Arc<B>>, Path(id): Path<String>) -> Result<Json<TxStatusView>, ApiError> {
+async fn get_tx<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+) -> Result<Json<TxStatusView>, ApiError> {
     let id = parse_digest(&id).map_err(|e| ApiError::bad("invalid_id", e.to_string()))?;
     b.tx_status(id)
         .await?
@@ -144,11 +191,17 @@ async fn get_tx<B: Backend>(State(b): State<Arc<B>>, Path(id): Path<String>) -> 
 /// A finalized block by height, or `latest`.
 #[utoipa::path(get, path = "/v1/blocks/{at}", params(("at" = String, Path, description = "Height or `latest`")),
     responses((status = 200, body = BlockView), (status = 404, body = ErrorBody)))]
-async fn get_block<B: Backend>(State(b): State<Arc<B>>, Path(at): Path<String>) -> Result<Json<BlockView>, ApiError> {
+async fn get_block<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(at): Path<String>,
+) -> Result<Json<BlockView>, ApiError> {
     let height = if at == "latest" {
         None
     } else {
-        Some(at.parse::<u64>().map_err(|_| ApiError::bad("invalid_height", "height is a number or `latest`"))?)
+        Some(
+            at.parse::<u64>()
+                .map_err(|_| ApiError::bad("invalid_height", "height is a number or `latest`"))?,
+        )
     };
     b.block(height)
         .await?
@@ -159,7 +212,10 @@ async fn get_block<B: Backend>(State(b): State<Arc<B>>, Path(at): Path<String>) 
 /// An identity's balance, nonce and receipt-chain head.
 #[utoipa::path(get, path = "/v1/accounts/{did}", params(("did" = String, Path)),
     responses((status = 200, body = AccountView), (status = 400, body = ErrorBody)))]
-async fn get_account<B: Backend>(State(b): State<Arc<B>>, Path(did): Path<String>) -> Result<Json<AccountView>, ApiError> {
+async fn get_account<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(did): Path<String>,
+) -> Result<Json<AccountView>, ApiError> {
     Ok(Json(b.account(parse_did(&did)?).await?))
 }
 
@@ -179,7 +235,10 @@ async fn get_receipts<B: Backend>(
     Query(q): Query<PageQuery>,
 ) -> Result<Json<ReceiptPage>, ApiError> {
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-    Ok(Json(b.receipts(parse_did(&did)?, q.from.unwrap_or(0), limit).await?))
+    Ok(Json(
+        b.receipts(parse_did(&did)?, q.from.unwrap_or(0), limit)
+            .await?,
+    ))
 }
 
 /// Chain id, heights, validators, peers.
@@ -197,7 +256,10 @@ struct ProofQuery {
 #[utoipa::path(get, path = "/v1/state/proof",
     params(("key" = String, Query, description = "`account:<did>`, `meta:supply` or `meta:burned`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
-async fn get_proof<B: Backend>(State(b): State<Arc<B>>, Query(q): Query<ProofQuery>) -> Result<Json<ProofView>, ApiError> {
+async fn get_proof<B: Backend>(
+    State(b): State<Arc<B>>,
+    Query(q): Query<ProofQuery>,
+) -> Result<Json<ProofView>, ApiError> {
     let key = StateKey::parse(&q.key).map_err(|e| ApiError::bad("invalid_key", e.to_string()))?;
     Ok(Json(b.proof(key).await?))
 }
@@ -206,7 +268,10 @@ async fn get_proof<B: Backend>(State(b): State<Arc<B>>, Query(q): Query<ProofQue
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format")))]
 async fn get_metrics<B: Backend>(State(b): State<Arc<B>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         b.metrics().await,
     )
         .into_response()

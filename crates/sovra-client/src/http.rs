@@ -51,7 +51,11 @@ impl Client {
         }
     }
 
-    fn read<T: DeserializeOwned>(&self, url: &str, mut resp: ureq::http::Response<ureq::Body>) -> Result<T, ClientError> {
+    fn read<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        mut resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<T, ClientError> {
         let status = resp.status().as_u16();
         let text = resp
             .body_mut()
@@ -60,7 +64,8 @@ impl Client {
             .read_to_string()
             .map_err(|e| self.transport(url, e))?;
         if (200..300).contains(&status) {
-            return serde_json::from_str(&text).map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
+            return serde_json::from_str(&text)
+                .map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
         }
         let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
             code: "http".into(),
@@ -75,7 +80,11 @@ impl Client {
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
-        let resp = self.agent.get(&url).call().map_err(|e| self.transport(&url, e))?;
+        let resp = self
+            .agent
+            .get(&url)
+            .call()
+            .map_err(|e| self.transport(&url, e))?;
         self.read(&url, resp)
     }
 
@@ -91,7 +100,9 @@ impl Client {
 
     /// A page of an identity's receipt chain.
     pub fn receipts(&self, did: &Did, from: u64, limit: usize) -> Result<ReceiptPage, ClientError> {
-        self.get(&format!("/v1/accounts/{did}/receipts?from={from}&limit={limit}"))
+        self.get(&format!(
+            "/v1/accounts/{did}/receipts?from={from}&limit={limit}"
+        ))
     }
 
     /// A finalized block (`None`: the newest).
@@ -127,12 +138,19 @@ impl Client {
 
     /// Submits already-encoded transactions (hex), e.g. pre-signed for benchmarks.
     pub fn submit_encoded(&self, hex_txs: Vec<String>) -> Result<SubmitResponse, ClientError> {
-        self.submit_request(&SubmitRequest { tx: None, txs: Some(hex_txs) })
+        self.submit_request(&SubmitRequest {
+            tx: None,
+            txs: Some(hex_txs),
+        })
     }
 
     fn submit_request(&self, req: &SubmitRequest) -> Result<SubmitResponse, ClientError> {
         let url = format!("{}/v1/txs", self.base);
-        let mut resp = self.agent.post(&url).send_json(req).map_err(|e| self.transport(&url, e))?;
+        let mut resp = self
+            .agent
+            .post(&url)
+            .send_json(req)
+            .map_err(|e| self.transport(&url, e))?;
         let status = resp.status().as_u16();
         let text = resp
             .body_mut()
@@ -148,12 +166,21 @@ impl Client {
             code: "http".into(),
             message: text.chars().take(200).collect(),
         });
-        Err(ClientError::Api { status, code: err.code, message: err.message })
+        Err(ClientError::Api {
+            status,
+            code: err.code,
+            message: err.message,
+        })
     }
 
     /// Builds, signs and submits a transaction with the given actions, using
     /// the signer's next nonce. Returns the transaction id (hex).
-    pub fn send(&self, key: &SigningKey, actions: Vec<Action>, fee: u64) -> Result<String, ClientError> {
+    pub fn send(
+        &self,
+        key: &SigningKey,
+        actions: Vec<Action>,
+        fee: u64,
+    ) -> Result<String, ClientError> {
         let status = self.status()?;
         let signer = Did::from_public_key(&key.public_key());
         let account = self.account(&signer)?;
@@ -175,24 +202,43 @@ impl Client {
         if result.accepted {
             Ok(result.id.unwrap_or_else(|| hex::encode(tx.id().0)))
         } else {
-            let e = result.error.unwrap_or(ErrorBody { code: "unknown".into(), message: String::new() });
-            Err(ClientError::Refused { code: e.code, message: e.message })
+            let e = result.error.unwrap_or(ErrorBody {
+                code: "unknown".into(),
+                message: String::new(),
+            });
+            Err(ClientError::Refused {
+                code: e.code,
+                message: e.message,
+            })
         }
     }
 
     /// Transfers `amount` to `to`.
-    pub fn transfer(&self, key: &SigningKey, to: &Did, amount: u64, fee: u64) -> Result<String, ClientError> {
-        self.send(key, vec![Action::Transfer { to: to.clone(), amount }], fee)
+    pub fn transfer(
+        &self,
+        key: &SigningKey,
+        to: &Did,
+        amount: u64,
+        fee: u64,
+    ) -> Result<String, ClientError> {
+        self.send(
+            key,
+            vec![Action::Transfer {
+                to: to.clone(),
+                amount,
+            }],
+            fee,
+        )
     }
 
     /// Polls until the transaction is final (completed or failed).
     pub fn wait_final(&self, id: &str, timeout: Duration) -> Result<TxStatusView, ClientError> {
         let start = Instant::now();
         loop {
-            if let Some(s) = self.tx(id)? {
-                if s.status != "pending" {
-                    return Ok(s);
-                }
+            if let Some(s) = self.tx(id)?
+                && s.status != "pending"
+            {
+                return Ok(s);
             }
             if start.elapsed() > timeout {
                 return Err(ClientError::Timeout(id.to_string(), timeout));

@@ -25,7 +25,8 @@ impl Client {
         let p = self.proof(&key.to_string())?;
         let bad = |m: &str| ClientError::BadResponse(format!("proof for {key}: {m}"));
         let header_bytes = hex::decode(&p.header.encoded).map_err(|_| bad("header is not hex"))?;
-        let header: BlockHeader = decode_exact(&header_bytes, &()).map_err(|_| bad("header does not decode"))?;
+        let header: BlockHeader =
+            decode_exact(&header_bytes, &()).map_err(|_| bad("header does not decode"))?;
         if digest_hex(&header.id()) != p.header.id {
             return Err(bad("header id does not match its encoding"));
         }
@@ -44,9 +45,14 @@ impl Client {
     pub fn verified_account(&self, did: &Did) -> Result<Verified<Account>, ClientError> {
         let v = self.verified_state(&StateKey::Account(did.clone()))?;
         let value = match v.value {
-            Some(bytes) => Some(Account::decode(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?),
+            Some(bytes) => {
+                Some(Account::decode(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?)
+            }
             None => None,
         };
-        Ok(Verified { value, header: v.header })
+        Ok(Verified {
+            value,
+            header: v.header,
+        })
     }
 }

@@ -33,7 +33,9 @@ pub struct App<E: commonware_storage::Context + Spawner> {
 
 impl<E: commonware_storage::Context + Spawner> Clone for App<E> {
     fn clone(&self) -> Self {
-        Self { ledger: self.ledger.clone() }
+        Self {
+            ledger: self.ledger.clone(),
+        }
     }
 }
 
@@ -68,10 +70,21 @@ where
         // With nothing to include, pace empty blocks instead of producing them as fast as
         // consensus allows; a transaction arriving ends the wait.
         let earliest = parent.header.timestamp_ms + EMPTY_BLOCK_INTERVAL_MS;
-        while now_ms(&runtime) < earliest && self.ledger.mempool.lock().map(|m| m.is_empty()).unwrap_or(false) {
+        while now_ms(&runtime) < earliest
+            && self
+                .ledger
+                .mempool
+                .lock()
+                .map(|m| m.is_empty())
+                .unwrap_or(false)
+        {
             runtime.sleep(std::time::Duration::from_millis(10)).await;
         }
-        match self.ledger.propose(&parent, &mut ancestors, now_ms(&runtime)).await {
+        match self
+            .ledger
+            .propose(&parent, &mut ancestors, now_ms(&runtime))
+            .await
+        {
             Ok(Some(block)) => {
                 let id = block.id();
                 tracing::debug!(height = block.height(), txs = block.txs.len(), "proposed");
@@ -85,13 +98,21 @@ where
         }
     }
 
-    async fn verify(&mut self, (runtime, _ctx): (E, Self::Context), ancestry: impl Ancestry<Self::Block>) -> bool {
+    async fn verify(
+        &mut self,
+        (runtime, _ctx): (E, Self::Context),
+        ancestry: impl Ancestry<Self::Block>,
+    ) -> bool {
         let mut ancestors = blocks(ancestry);
         let (Some(block), Some(parent)) = (ancestors.next().await, ancestors.next().await) else {
             // Without the blocks no verdict is possible: abstain.
             return futures::future::pending().await;
         };
-        match self.ledger.verify(&block, &parent, &mut ancestors, now_ms(&runtime)).await {
+        match self
+            .ledger
+            .verify(&block, &parent, &mut ancestors, now_ms(&runtime))
+            .await
+        {
             Ok(valid) => valid,
             Err(e) => {
                 // A local failure says nothing about the block: abstain.
@@ -117,7 +138,11 @@ impl Reporter for Finalizer {
     fn report(&mut self, activity: Self::Activity) -> commonware_actor::Feedback {
         match activity {
             Update::Block(block, ack) => {
-                if self.sender.unbounded_send((block.inner().0.clone(), ack)).is_err() {
+                if self
+                    .sender
+                    .unbounded_send((block.inner().0.clone(), ack))
+                    .is_err()
+                {
                     return commonware_actor::Feedback::Closed;
                 }
             }

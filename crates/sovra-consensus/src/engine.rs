@@ -13,9 +13,7 @@ use crate::{
 use commonware_broadcast::buffered;
 use commonware_consensus::{
     marshal::{
-        self, Config as MarshalConfig, Start,
-        core::Actor,
-        resolver::p2p as marshal_resolver,
+        self, Config as MarshalConfig, Start, core::Actor, resolver::p2p as marshal_resolver,
         standard::Inline,
     },
     simplex::{
@@ -100,7 +98,12 @@ pub fn scheme(namespace: &[u8], validators: &[PublicKey], key: Option<PrivateKey
     }
 }
 
-fn archive_config<C: Clone>(prefix: &str, name: &str, codec_config: C, page_cache: CacheRef) -> immutable::Config<C> {
+fn archive_config<C: Clone>(
+    prefix: &str,
+    name: &str,
+    codec_config: C,
+    page_cache: CacheRef,
+) -> immutable::Config<C> {
     immutable::Config {
         metadata_partition: format!("{prefix}-{name}-metadata"),
         freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
@@ -135,7 +138,12 @@ pub async fn start<E, S, R, P, B>(
     channels: Channels<S, R>,
 ) -> Result<Handle<()>, ConsensusError>
 where
-    E: commonware_storage::Context + Spawner + Clock + Metrics + rand_core::CryptoRng + commonware_runtime::Storage,
+    E: commonware_storage::Context
+        + Spawner
+        + Clock
+        + Metrics
+        + rand_core::CryptoRng
+        + commonware_runtime::Storage,
     S: Sender<PublicKey = PublicKey>,
     R: Receiver<PublicKey = PublicKey>,
     P: Provider<PublicKey = PublicKey>,
@@ -147,7 +155,10 @@ where
     let provider = ConstantProvider::<Scheme, Epoch>::new(scheme.clone());
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
     let prefix = cfg.partition_prefix.clone();
-    let genesis = Digested::precomputed(ChainBlock(ledger.genesis_block.clone()), ledger.genesis_block.id());
+    let genesis = Digested::precomputed(
+        ChainBlock(ledger.genesis_block.clone()),
+        ledger.genesis_block.id(),
+    );
     let genesis_id = ledger.genesis_block.id();
 
     let marshal_cfg = MarshalConfig {
@@ -209,7 +220,12 @@ where
     .map_err(|e| ConsensusError::Store(format!("finalizations archive: {e}")))?;
     let finalized_blocks = immutable::Archive::init(
         context.child("finalized_blocks"),
-        archive_config(&format!("{prefix}-marshal"), "blocks", (), page_cache.clone()),
+        archive_config(
+            &format!("{prefix}-marshal"),
+            "blocks",
+            (),
+            page_cache.clone(),
+        ),
     )
     .await
     .map_err(|e| ConsensusError::Store(format!("blocks archive: {e}")))?;

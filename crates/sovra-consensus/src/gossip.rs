@@ -47,14 +47,23 @@ where
     });
     context.child("gossip_in").spawn(move |_| async move {
         while let Ok((peer, message)) = receiver.recv().await {
-            let txs = match Vec::<SignedTransaction>::decode_cfg(message, &(RangeCfg::from(1..=MAX_GOSSIP_TXS), ())) {
+            let txs = match Vec::<SignedTransaction>::decode_cfg(
+                message,
+                &(RangeCfg::from(1..=MAX_GOSSIP_TXS), ()),
+            ) {
                 Ok(txs) => txs,
                 Err(e) => {
                     tracing::debug!(%peer, error = %e, "dropping malformed gossip");
                     continue;
                 }
             };
-            let sized = txs.into_iter().map(|t| { let n = t.encode_size_hint(); (t, n) }).collect();
+            let sized = txs
+                .into_iter()
+                .map(|t| {
+                    let n = t.encode_size_hint();
+                    (t, n)
+                })
+                .collect();
             ledger.admit_from_peer(sized).await;
         }
     });

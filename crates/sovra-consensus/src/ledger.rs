@@ -8,7 +8,7 @@ use commonware_runtime::{Clock, Spawner};
 use sovra_execution::{BlockOutput, Executor, genesis_changes, touched_keys};
 use sovra_store::{Index, IndexedBlock, SpeculativeState, StateStore};
 use sovra_types::{
-    Account, Block, BlockHeader, Digest, Did, Genesis, SignedTransaction, StateKey, block::tx_root,
+    Account, Block, BlockHeader, Did, Digest, Genesis, SignedTransaction, StateKey, block::tx_root,
 };
 use std::{
     collections::HashMap,
@@ -129,7 +129,11 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             };
             let block = Block::new(genesis_header, vec![]);
             index
-                .insert(&IndexedBlock { block: &block, txs: vec![], receipts: vec![] })
+                .insert(&IndexedBlock {
+                    block: &block,
+                    txs: vec![],
+                    receipts: vec![],
+                })
                 .map_err(store_err)?;
             store.apply(&genesis_state).await.map_err(store_err)?;
             block
@@ -145,17 +149,23 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             }
             block
         };
-        let height = store.committed_height().await.map_err(store_err)?.unwrap_or(0);
-        let block = index
-            .block(height)
+        let height = store
+            .committed_height()
+            .await
             .map_err(store_err)?
-            .ok_or_else(|| ConsensusError::Store(format!("index lacks committed block {height}")))?;
+            .unwrap_or(0);
+        let block = index.block(height).map_err(store_err)?.ok_or_else(|| {
+            ConsensusError::Store(format!("index lacks committed block {height}"))
+        })?;
         if block.header.state_root != store.root() {
             return Err(ConsensusError::Store(format!(
                 "state root at height {height} does not match the indexed block; the data directory is inconsistent"
             )));
         }
-        let finalized = Finalized { id: block.id(), header: block.header.clone() };
+        let finalized = Finalized {
+            id: block.id(),
+            header: block.header.clone(),
+        };
         Ok(Self {
             executor,
             genesis: Arc::new(genesis),
@@ -180,7 +190,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// Reads a committed account.
     pub async fn account(&self, did: &Did) -> Result<Account, ConsensusError> {
         let st = self.state.lock().await;
-        match st.store.get(&StateKey::Account(did.clone())).await.map_err(store_err)? {
+        match st
+            .store
+            .get(&StateKey::Account(did.clone()))
+            .await
+            .map_err(store_err)?
+        {
             Some(b) => Account::decode(&b).map_err(|e| ConsensusError::Store(e.to_string())),
             None => Ok(Account::default()),
         }
@@ -188,7 +203,10 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
 
     /// The state after `parent` (a block id): speculative if known, committed
     /// if it is the finalized tip; `None` if unknown.
-    async fn state_after(st: &LedgerState<E>, parent: &Digest) -> Result<Option<SpeculativeState<E>>, ConsensusError> {
+    async fn state_after(
+        st: &LedgerState<E>,
+        parent: &Digest,
+    ) -> Result<Option<SpeculativeState<E>>, ConsensusError> {
         if let Some(e) = st.pending.get(parent) {
             return Ok(Some(e.state.clone()));
         }
@@ -213,7 +231,10 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .read(parent_state, &touched_keys(&block.txs))
             .await
             .map_err(store_err)?;
-        let output = match self.executor.execute_block(&reads, block.height(), &block.txs) {
+        let output = match self
+            .executor
+            .execute_block(&reads, block.height(), &block.txs)
+        {
             Ok(o) => o,
             Err(sovra_execution::ExecError::Rejected { index, rejection }) => {
                 tracing::warn!(height = block.height(), index, %rejection, "block has an invalid transaction");
@@ -227,10 +248,17 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .await
             .map_err(store_err)?;
         if state.root != block.header.state_root {
-            tracing::warn!(height = block.height(), "block state root does not match re-execution");
+            tracing::warn!(
+                height = block.height(),
+                "block state root does not match re-execution"
+            );
             return Ok(None);
         }
-        let executed = Executed { header: block.header.clone(), state, output: Arc::new(output) };
+        let executed = Executed {
+            header: block.header.clone(),
+            state,
+            output: Arc::new(output),
+        };
         Self::remember(st, block.id(), executed.clone());
         Ok(Some(executed))
     }
@@ -238,7 +266,11 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     fn remember(st: &mut LedgerState<E>, id: Digest, executed: Executed<E>) {
         if st.pending.len() >= MAX_PENDING_STATES {
             // Drop the oldest speculative states; they can be re-executed if needed.
-            let mut heights: Vec<(u64, Digest)> = st.pending.iter().map(|(d, e)| (e.header.height, *d)).collect();
+            let mut heights: Vec<(u64, Digest)> = st
+                .pending
+                .iter()
+                .map(|(d, e)| (e.header.height, *d))
+                .collect();
             heights.sort();
             for (_, d) in heights.iter().take(MAX_PENDING_STATES / 4) {
                 st.pending.remove(d);
@@ -266,7 +298,9 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             if to_replay.len() >= MAX_REEXECUTE_DEPTH {
                 return Ok(None);
             }
-            let Some(b) = ancestors.next().await else { return Ok(None) };
+            let Some(b) = ancestors.next().await else {
+                return Ok(None);
+            };
             if b.id() != want {
                 return Ok(None);
             }
@@ -298,7 +332,10 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         now_ms: u64,
     ) -> Result<Option<Block>, ConsensusError> {
         let mut st = self.state.lock().await;
-        let Some(parent_state) = self.resolve_parent_state(&mut st, &parent.id(), ancestors).await? else {
+        let Some(parent_state) = self
+            .resolve_parent_state(&mut st, &parent.id(), ancestors)
+            .await?
+        else {
             return Ok(None);
         };
         let height = parent.height() + 1;
@@ -314,7 +351,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .map_err(store_err)?;
         let (txs, output) = self
             .executor
-            .build_block(&reads, height, candidates, self.genesis.max_block_txs as usize)
+            .build_block(
+                &reads,
+                height,
+                candidates,
+                self.genesis.max_block_txs as usize,
+            )
             .map_err(|e| ConsensusError::Store(e.to_string()))?;
         let state = st
             .store
@@ -330,7 +372,15 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             state_root: state.root,
         };
         let block = Block::new(header.clone(), txs);
-        Self::remember(&mut st, block.id(), Executed { header, state, output: Arc::new(output) });
+        Self::remember(
+            &mut st,
+            block.id(),
+            Executed {
+                header,
+                state,
+                output: Arc::new(output),
+            },
+        );
         Ok(Some(block))
     }
 
@@ -354,10 +404,16 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         if st.pending.contains_key(&block.id()) {
             return Ok(true);
         }
-        let Some(parent_state) = self.resolve_parent_state(&mut st, &parent.id(), ancestors).await? else {
+        let Some(parent_state) = self
+            .resolve_parent_state(&mut st, &parent.id(), ancestors)
+            .await?
+        else {
             return Ok(false);
         };
-        Ok(self.execute_known(&mut st, &parent_state, block).await?.is_some())
+        Ok(self
+            .execute_known(&mut st, &parent_state, block)
+            .await?
+            .is_some())
     }
 
     /// Commits a finalized block (idempotent: blocks at or below the
@@ -374,27 +430,37 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 block.height()
             )));
         }
-        let executed = match st.pending.get(&block.id()).cloned() {
-            Some(e) => e,
-            None => {
-                let base = st.store.committed().await.map_err(store_err)?;
-                self.execute_known(&mut st, &base, block).await?.ok_or_else(|| {
+        let executed =
+            match st.pending.get(&block.id()).cloned() {
+                Some(e) => e,
+                None => {
+                    let base = st.store.committed().await.map_err(store_err)?;
+                    self.execute_known(&mut st, &base, block).await?.ok_or_else(|| {
                     ConsensusError::Store(format!(
                         "finalized block {} fails re-execution: this node's state has diverged",
                         block.height()
                     ))
                 })?
-            }
-        };
+                }
+            };
         let outcomes = &executed.output.outcomes;
         let indexed = IndexedBlock {
             block,
-            txs: outcomes.iter().map(|o| (o.tx_id, o.status.clone(), o.fee)).collect(),
-            receipts: outcomes.iter().flat_map(|o| o.entries.iter().map(|(d, e)| (d, e))).collect(),
+            txs: outcomes
+                .iter()
+                .map(|o| (o.tx_id, o.status.clone(), o.fee))
+                .collect(),
+            receipts: outcomes
+                .iter()
+                .flat_map(|o| o.entries.iter().map(|(d, e)| (d, e)))
+                .collect(),
         };
         self.index.insert(&indexed).map_err(store_err)?;
         st.store.apply(&executed.state).await.map_err(store_err)?;
-        st.finalized = Finalized { id: block.id(), header: block.header.clone() };
+        st.finalized = Finalized {
+            id: block.id(),
+            header: block.header.clone(),
+        };
         let h = block.height();
         st.pending.retain(|_, e| e.header.height > h);
         *self.tip.lock().expect("tip lock") = st.finalized.clone();
@@ -405,7 +471,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         senders.dedup();
         let mut nonces = HashMap::new();
         for s in senders {
-            let acct = match st.store.get(&StateKey::Account(s.clone())).await.map_err(store_err)? {
+            let acct = match st
+                .store
+                .get(&StateKey::Account(s.clone()))
+                .await
+                .map_err(store_err)?
+            {
                 Some(b) => Account::decode(&b).unwrap_or_default(),
                 None => Account::default(),
             };
@@ -437,11 +508,11 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .filter(|(_, r)| r.is_ok())
             .map(|(t, _)| t)
             .collect();
-        if !accepted.is_empty() {
-            if let Some(q) = self.gossip.lock().expect("gossip lock").as_mut() {
-                // A full queue drops gossip, never the transactions.
-                let _ = q.try_send(accepted);
-            }
+        // A full queue drops gossip, never the transactions.
+        if !accepted.is_empty()
+            && let Some(q) = self.gossip.lock().expect("gossip lock").as_mut()
+        {
+            let _ = q.try_send(accepted);
         }
         results
     }
@@ -469,6 +540,8 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         self.mempool
             .lock()
             .expect("mempool lock")
-            .admit(&self.executor, txs, next_height, |d| accounts.get(d).cloned().unwrap_or_default())
+            .admit(&self.executor, txs, next_height, |d| {
+                accounts.get(d).cloned().unwrap_or_default()
+            })
     }
 }

@@ -194,10 +194,10 @@ impl Mempool {
             }));
         }
         let queue_len = self.by_sender.get(&tx.tx.signer).map_or(0, |q| q.len());
-        if let Some(q) = self.by_sender.get(&tx.tx.signer) {
-            if q.contains_key(&tx.tx.nonce) {
-                return Err(AdmissionError::NonceTaken(tx.tx.nonce));
-            }
+        if let Some(q) = self.by_sender.get(&tx.tx.signer)
+            && q.contains_key(&tx.tx.nonce)
+        {
+            return Err(AdmissionError::NonceTaken(tx.tx.nonce));
         }
         if queue_len >= self.config.max_per_sender {
             return Err(AdmissionError::SenderFull(queue_len));
@@ -231,7 +231,9 @@ impl Mempool {
         }
         let mut out = Vec::with_capacity(max.min(self.by_id.len()));
         while out.len() < max {
-            let Some((_, _, s, pos)) = heap.pop() else { break };
+            let Some((_, _, s, pos)) = heap.pop() else {
+                break;
+            };
             out.push(queues[s][pos].tx.clone());
             if let Some(next) = queues[s].get(pos + 1) {
                 heap.push((next.tx.tx.fee, std::cmp::Reverse(next.tx.id()), s, pos + 1));

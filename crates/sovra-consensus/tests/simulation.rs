@@ -22,7 +22,11 @@ use sovra_types::{
 use std::time::Duration;
 
 const CHAIN: &str = "sim";
-const LINK: Link = Link { latency: Duration::from_millis(20), jitter: Duration::from_millis(5), success_rate: probability!(1.0) };
+const LINK: Link = Link {
+    latency: Duration::from_millis(20),
+    jitter: Duration::from_millis(5),
+    success_rate: probability!(1.0),
+};
 
 struct Validator {
     key: PublicKey,
@@ -40,9 +44,17 @@ fn genesis(validators: &[SigningKey]) -> Genesis {
         genesis_time_ms: 0,
         validators: validators
             .iter()
-            .map(|k| GenesisValidator { public_key: hex::encode(k.public_key().as_ref()), p2p_address: "127.0.0.1:1".into() })
+            .map(|k| GenesisValidator {
+                public_key: hex::encode(k.public_key().as_ref()),
+                p2p_address: "127.0.0.1:1".into(),
+            })
             .collect(),
-        accounts: (0..4).map(|i| GenesisAccount { did: Did::from_public_key(&dev(i).public_key()), balance: 1_000_000 }).collect(),
+        accounts: (0..4)
+            .map(|i| GenesisAccount {
+                did: Did::from_public_key(&dev(i).public_key()),
+                balance: 1_000_000,
+            })
+            .collect(),
         min_fee: 1,
         max_block_txs: 100,
     }
@@ -55,7 +67,10 @@ fn transfer(from: u64, to: u64, nonce: u64, amount: u64) -> (SignedTransaction, 
         nonce,
         fee: 1,
         expiry_height: 1_000_000,
-        actions: vec![Action::Transfer { to: Did::from_public_key(&dev(to).public_key()), amount }],
+        actions: vec![Action::Transfer {
+            to: Did::from_public_key(&dev(to).public_key()),
+            amount,
+        }],
     }
     .sign(&dev(from));
     (tx, 200)
@@ -66,7 +81,7 @@ async fn start_network(
     dir: &std::path::Path,
     n: usize,
 ) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
-    let keys: Vec<SigningKey> = (0..n as u64).map(|i| SigningKey::from_test_seed(i)).collect();
+    let keys: Vec<SigningKey> = (0..n as u64).map(SigningKey::from_test_seed).collect();
     let pks: Vec<PublicKey> = keys.iter().map(|k| k.public_key()).collect();
     let genesis = genesis(&keys);
     let (network, oracle) = Network::new_with_peers(
@@ -130,13 +145,20 @@ async fn link_all(oracle: &Oracle<PublicKey, deterministic::Context>, group: &[&
     for a in group {
         for b in group {
             if a.key != b.key {
-                let _ = oracle.add_link(a.key.clone(), b.key.clone(), LINK.clone()).await;
+                let _ = oracle
+                    .add_link(a.key.clone(), b.key.clone(), LINK.clone())
+                    .await;
             }
         }
     }
 }
 
-async fn wait_height(context: &deterministic::Context, vs: &[&Validator], h: u64, limit: Duration) -> bool {
+async fn wait_height(
+    context: &deterministic::Context,
+    vs: &[&Validator],
+    h: u64,
+    limit: Duration,
+) -> bool {
     let start = context.current();
     loop {
         if vs.iter().all(|v| v.ledger.finalized().header.height >= h) {
@@ -152,7 +174,10 @@ async fn wait_height(context: &deterministic::Context, vs: &[&Validator], h: u64
 /// Every validator that has block `h` has the same block (and so the same state root).
 fn assert_agree(vs: &[&Validator], upto: u64) {
     for h in 0..=upto {
-        let blocks: Vec<_> = vs.iter().filter_map(|v| v.ledger.index.block(h).unwrap()).collect();
+        let blocks: Vec<_> = vs
+            .iter()
+            .filter_map(|v| v.ledger.index.block(h).unwrap())
+            .collect();
         assert!(!blocks.is_empty(), "no validator has block {h}");
         for b in &blocks {
             assert_eq!(b.id(), blocks[0].id(), "validators disagree at height {h}");
@@ -164,7 +189,9 @@ fn assert_agree(vs: &[&Validator], upto: u64) {
 fn four_validators_agree_and_execute_transfers() {
     for seed in 0..3u64 {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(600)));
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
         deterministic::Runner::new(cfg).start(|context| async move {
             let (oracle, vs) = start_network(&context, dir.path(), 4).await;
             let all: Vec<&Validator> = vs.iter().collect();
@@ -177,12 +204,27 @@ fn four_validators_agree_and_execute_transfers() {
             }
             let r = vs[1].ledger.admit(vec![transfer(2, 3, 0, 5_000_000)]).await;
             assert!(r[0].is_ok());
-            assert!(wait_height(&context, &all, 15, Duration::from_secs(120)).await, "seed {seed}: no progress");
-            let h = all.iter().map(|v| v.ledger.finalized().header.height).min().unwrap();
+            assert!(
+                wait_height(&context, &all, 15, Duration::from_secs(120)).await,
+                "seed {seed}: no progress"
+            );
+            let h = all
+                .iter()
+                .map(|v| v.ledger.finalized().header.height)
+                .min()
+                .unwrap();
             assert_agree(&all, h);
             for v in &vs {
-                let a = v.ledger.account(&Did::from_public_key(&dev(1).public_key())).await.unwrap();
-                let b = v.ledger.account(&Did::from_public_key(&dev(2).public_key())).await.unwrap();
+                let a = v
+                    .ledger
+                    .account(&Did::from_public_key(&dev(1).public_key()))
+                    .await
+                    .unwrap();
+                let b = v
+                    .ledger
+                    .account(&Did::from_public_key(&dev(2).public_key()))
+                    .await
+                    .unwrap();
                 assert_eq!(a.balance, 1_000_000 + 1000, "seed {seed}");
                 // The failed transfer used its nonce and paid its fee.
                 assert_eq!((b.balance, b.nonce), (1_000_000 - 1, 1), "seed {seed}");
@@ -195,18 +237,26 @@ fn four_validators_agree_and_execute_transfers() {
 fn progress_with_one_validator_cut_off() {
     for seed in 10..12u64 {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(600)));
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
         deterministic::Runner::new(cfg).start(|context| async move {
             let (oracle, vs) = start_network(&context, dir.path(), 4).await;
             let live: Vec<&Validator> = vs.iter().take(3).collect();
             link_all(&oracle, &live).await;
-            assert!(wait_height(&context, &live, 10, Duration::from_secs(180)).await, "seed {seed}: 3 of 4 must make progress");
+            assert!(
+                wait_height(&context, &live, 10, Duration::from_secs(180)).await,
+                "seed {seed}: 3 of 4 must make progress"
+            );
             assert_eq!(vs[3].ledger.finalized().header.height, 0);
             // Reconnect the fourth: it catches up through backfill.
             let all: Vec<&Validator> = vs.iter().collect();
             link_all(&oracle, &all).await;
             let target = live[0].ledger.finalized().header.height;
-            assert!(wait_height(&context, &[&vs[3]], target, Duration::from_secs(180)).await, "seed {seed}: no catch-up");
+            assert!(
+                wait_height(&context, &[&vs[3]], target, Duration::from_secs(180)).await,
+                "seed {seed}: no catch-up"
+            );
             assert_agree(&all, target);
         });
     }
@@ -216,7 +266,9 @@ fn progress_with_one_validator_cut_off() {
 fn partition_of_two_halts_finality_until_healed() {
     for seed in 20..22u64 {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = deterministic::Config::new().with_seed(seed).with_timeout(Some(Duration::from_secs(600)));
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
         deterministic::Runner::new(cfg).start(|context| async move {
             let (oracle, vs) = start_network(&context, dir.path(), 4).await;
             let all: Vec<&Validator> = vs.iter().collect();
@@ -226,19 +278,40 @@ fn partition_of_two_halts_finality_until_healed() {
             for a in 0..4 {
                 for b in 0..4 {
                     if (a < 2) != (b < 2) {
-                        oracle.remove_link(vs[a].key.clone(), vs[b].key.clone()).await.unwrap();
+                        oracle
+                            .remove_link(vs[a].key.clone(), vs[b].key.clone())
+                            .await
+                            .unwrap();
                     }
                 }
             }
             context.sleep(Duration::from_secs(3)).await;
-            let stalled = all.iter().map(|v| v.ledger.finalized().header.height).max().unwrap();
+            let stalled = all
+                .iter()
+                .map(|v| v.ledger.finalized().header.height)
+                .max()
+                .unwrap();
             context.sleep(Duration::from_secs(20)).await;
-            let later = all.iter().map(|v| v.ledger.finalized().header.height).max().unwrap();
-            assert_eq!(stalled, later, "seed {seed}: finality must halt without a quorum");
+            let later = all
+                .iter()
+                .map(|v| v.ledger.finalized().header.height)
+                .max()
+                .unwrap();
+            assert_eq!(
+                stalled, later,
+                "seed {seed}: finality must halt without a quorum"
+            );
             // Heal.
             link_all(&oracle, &all).await;
-            assert!(wait_height(&context, &all, later + 5, Duration::from_secs(180)).await, "seed {seed}: no recovery");
-            let h = all.iter().map(|v| v.ledger.finalized().header.height).min().unwrap();
+            assert!(
+                wait_height(&context, &all, later + 5, Duration::from_secs(180)).await,
+                "seed {seed}: no recovery"
+            );
+            let h = all
+                .iter()
+                .map(|v| v.ledger.finalized().header.height)
+                .min()
+                .unwrap();
             assert_agree(&all, h);
         });
     }

@@ -150,7 +150,11 @@ mod tests {
         let keys: Vec<_> = (0..8).map(SigningKey::from_test_seed).collect();
         let msgs: Vec<Vec<u8>> = (0..8u8).map(|i| vec![i; 10]).collect();
         let pks: Vec<_> = keys.iter().map(|k| k.public_key()).collect();
-        let mut sigs: Vec<_> = keys.iter().zip(&msgs).map(|(k, m)| k.sign(b"n", m)).collect();
+        let mut sigs: Vec<_> = keys
+            .iter()
+            .zip(&msgs)
+            .map(|(k, m)| k.sign(b"n", m))
+            .collect();
         let items = |sigs: &'_ [Signature]| -> bool {
             let batch: Vec<_> = (0..8)
                 .map(|i| BatchItem {

@@ -119,7 +119,10 @@ impl Keystore {
     }
 
     /// Opens a keystore that encrypts new keys with the given KDF costs.
-    pub fn open_with_params(dir: impl Into<PathBuf>, params: KdfParams) -> Result<Self, CryptoError> {
+    pub fn open_with_params(
+        dir: impl Into<PathBuf>,
+        params: KdfParams,
+    ) -> Result<Self, CryptoError> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(|source| CryptoError::Io {
             path: dir.display().to_string(),
@@ -133,7 +136,12 @@ impl Keystore {
     }
 
     /// Encrypts and stores `key` under `name`; refuses to overwrite.
-    pub fn insert(&self, name: &str, key: &SigningKey, passphrase: &str) -> Result<KeyInfo, CryptoError> {
+    pub fn insert(
+        &self,
+        name: &str,
+        key: &SigningKey,
+        passphrase: &str,
+    ) -> Result<KeyInfo, CryptoError> {
         check_name(name)?;
         let path = self.path(name);
         if path.exists() {
@@ -231,7 +239,10 @@ impl Keystore {
                 )
                 .map_err(|_| CryptoError::Decryption)?,
         );
-        let seed: [u8; 32] = seed.as_slice().try_into().map_err(|_| CryptoError::Decryption)?;
+        let seed: [u8; 32] = seed
+            .as_slice()
+            .try_into()
+            .map_err(|_| CryptoError::Decryption)?;
         let key = SigningKey::from_seed(&seed)?;
         if encode_did_key(&key.public_key()) != file.did {
             return Err(CryptoError::Decryption);
@@ -308,7 +319,10 @@ mod tests {
         let (_d, ks) = store();
         let key = SigningKey::generate().unwrap();
         let info = ks.insert("alice", &key, "pw").unwrap();
-        assert_eq!(ks.load("alice", "pw").unwrap().public_key(), key.public_key());
+        assert_eq!(
+            ks.load("alice", "pw").unwrap().public_key(),
+            key.public_key()
+        );
         assert_eq!(ks.list().unwrap(), vec![info.clone()]);
         assert_eq!(ks.show("alice").unwrap(), info);
     }
@@ -318,12 +332,20 @@ mod tests {
         let (dir, ks) = store();
         let key = SigningKey::generate().unwrap();
         ks.insert("k", &key, "right").unwrap();
-        assert!(matches!(ks.load("k", "wrong"), Err(CryptoError::Decryption)));
+        assert!(matches!(
+            ks.load("k", "wrong"),
+            Err(CryptoError::Decryption)
+        ));
         let path = dir.path().join("k.json");
-        let mut file: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        file["did"] = serde_json::Value::String(encode_did_key(&SigningKey::from_test_seed(9).public_key()));
+        let mut file: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        file["did"] =
+            serde_json::Value::String(encode_did_key(&SigningKey::from_test_seed(9).public_key()));
         std::fs::write(&path, serde_json::to_vec(&file).unwrap()).unwrap();
-        assert!(matches!(ks.load("k", "right"), Err(CryptoError::Decryption)));
+        assert!(matches!(
+            ks.load("k", "right"),
+            Err(CryptoError::Decryption)
+        ));
     }
 
     #[test]
@@ -331,8 +353,14 @@ mod tests {
         let (_d, ks) = store();
         let key = SigningKey::generate().unwrap();
         ks.insert("a", &key, "p").unwrap();
-        assert!(matches!(ks.insert("a", &key, "p"), Err(CryptoError::AlreadyExists(_))));
+        assert!(matches!(
+            ks.insert("a", &key, "p"),
+            Err(CryptoError::AlreadyExists(_))
+        ));
         assert!(ks.insert("../evil", &key, "p").is_err());
-        assert!(matches!(ks.load("missing", "p"), Err(CryptoError::NotFound(_))));
+        assert!(matches!(
+            ks.load("missing", "p"),
+            Err(CryptoError::NotFound(_))
+        ));
     }
 }

@@ -11,9 +11,7 @@ pub mod keys;
 pub mod keystore;
 
 pub use did_key::{decode_did_key, encode_did_key};
-pub use keys::{
-    BatchItem, PublicKey, Signature, SigningKey, batch_verify, random_bytes, verify,
-};
+pub use keys::{BatchItem, PublicKey, Signature, SigningKey, batch_verify, random_bytes, verify};
 
 /// Errors produced by this crate.
 #[derive(Debug, thiserror::Error)]

@@ -76,7 +76,10 @@ pub fn genesis_changes(genesis: &Genesis) -> Changes {
             ..Default::default()
         };
         supply = supply.saturating_add(a.balance);
-        changes.insert(StateKey::Account(a.did.clone()), Some(account.encode().to_vec()));
+        changes.insert(
+            StateKey::Account(a.did.clone()),
+            Some(account.encode().to_vec()),
+        );
     }
     changes.insert(StateKey::Meta(MetaKey::Supply), Some(encode_u64(supply)));
     changes.insert(StateKey::Meta(MetaKey::Burned), Some(encode_u64(0)));
@@ -114,8 +117,16 @@ impl Executor {
             return Ok(());
         }
         for (i, item) in items.iter().enumerate() {
-            if !sovra_crypto::verify(item.public_key, item.namespace, item.message, item.signature) {
-                return Err((i, Rejection::BadSignature("signature does not verify".into())));
+            if !sovra_crypto::verify(
+                item.public_key,
+                item.namespace,
+                item.message,
+                item.signature,
+            ) {
+                return Err((
+                    i,
+                    Rejection::BadSignature("signature does not verify".into()),
+                ));
             }
         }
         Ok(())
@@ -244,7 +255,12 @@ impl Executor {
         for (i, t) in txs.iter().enumerate() {
             match self.apply(&mut state, t, height, i as u32)? {
                 Ok(o) => outcomes.push(o),
-                Err(rejection) => return Err(ExecError::Rejected { index: i, rejection }),
+                Err(rejection) => {
+                    return Err(ExecError::Rejected {
+                        index: i,
+                        rejection,
+                    });
+                }
             }
         }
         Ok(BlockOutput {

@@ -34,7 +34,10 @@ fn setup(balances: &[u64]) -> (Vec<SigningKey>, Executor, MemoryState) {
         accounts: ks
             .iter()
             .zip(balances)
-            .map(|(k, b)| GenesisAccount { did: did(k), balance: *b })
+            .map(|(k, b)| GenesisAccount {
+                did: did(k),
+                balance: *b,
+            })
             .collect(),
         min_fee: 1,
         max_block_txs: 1000,
@@ -52,7 +55,10 @@ fn transfer(from: &SigningKey, to: &Did, amount: u64, nonce: u64, fee: u64) -> S
         nonce,
         fee,
         expiry_height: 100,
-        actions: vec![Action::Transfer { to: to.clone(), amount }],
+        actions: vec![Action::Transfer {
+            to: to.clone(),
+            amount,
+        }],
     }
     .sign(from)
 }
@@ -74,7 +80,9 @@ fn transfer_moves_funds_burns_fee_and_extends_receipt_chains() {
     let (ks, exec, mut state) = setup(&[1000, 0]);
     let (a, b) = (did(&ks[0]), did(&ks[1]));
     let t = transfer(&ks[0], &b, 300, 0, 2);
-    let out = exec.execute_block(&state, 1, std::slice::from_ref(&t)).unwrap();
+    let out = exec
+        .execute_block(&state, 1, std::slice::from_ref(&t))
+        .unwrap();
     state.apply(&out.changes);
     assert_eq!(account(&state, &a).balance, 698);
     assert_eq!(account(&state, &b).balance, 300);
@@ -84,7 +92,10 @@ fn transfer_moves_funds_burns_fee_and_extends_receipt_chains() {
     assert_eq!(out.outcomes[0].status, ReceiptStatus::Completed);
     // Both identities got a chain entry that links to their head.
     for (d, entry) in &out.outcomes[0].entries {
-        assert!(verify_chain(std::slice::from_ref(entry), &account(&state, d).receipt_head));
+        assert!(verify_chain(
+            std::slice::from_ref(entry),
+            &account(&state, d).receipt_head
+        ));
     }
     assert_eq!(out.outcomes[0].entries.len(), 2);
 }
@@ -129,7 +140,9 @@ fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
         (low_fee, "fee_too_low"),
     ];
     for (bad, code) in cases {
-        let err = exec.execute_block(&state, 1, &[good.clone(), bad.clone()]).unwrap_err();
+        let err = exec
+            .execute_block(&state, 1, &[good.clone(), bad.clone()])
+            .unwrap_err();
         match err {
             ExecError::Rejected { index, rejection } => {
                 assert_eq!(index, 1);
@@ -151,7 +164,10 @@ fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
     stolen.public_key = ks[1].public_key();
     assert!(matches!(
         exec.execute_block(&state, 1, &[stolen]),
-        Err(ExecError::Rejected { rejection: Rejection::BadSignature(_), .. })
+        Err(ExecError::Rejected {
+            rejection: Rejection::BadSignature(_),
+            ..
+        })
     ));
 }
 
@@ -169,8 +185,7 @@ proptest! {
         let total: u64 = balances.iter().sum();
         let n = ks.len();
         let mut nonces = vec![0u64; n];
-        let mut height = 1;
-        for chunk in ops.chunks(7) {
+        for (height, chunk) in (1u64..).zip(ops.chunks(7)) {
             let candidates: Vec<_> = chunk.iter().map(|(f, t, amount, fee)| {
                 let (f, t) = (f % n, t % n);
                 let tx = transfer(&ks[f], &did(&ks[t]), *amount, nonces[f], *fee);
@@ -186,7 +201,6 @@ proptest! {
             for (i, k) in ks.iter().enumerate() {
                 nonces[i] = account(&state, &did(k)).nonce;
             }
-            height += 1;
         }
         let sum: u64 = ks.iter().map(|k| account(&state, &did(k)).balance).sum();
         prop_assert_eq!(sum, meta(&state, MetaKey::Supply));

@@ -48,7 +48,10 @@ pub fn header_view(h: &BlockHeader) -> HeaderView {
 
 fn error_of(status: &ReceiptStatus) -> Option<ErrorBody> {
     match status {
-        ReceiptStatus::Failed { code, message } => Some(ErrorBody { code: code.clone(), message: message.clone() }),
+        ReceiptStatus::Failed { code, message } => Some(ErrorBody {
+            code: code.clone(),
+            message: message.clone(),
+        }),
         _ => None,
     }
 }
@@ -72,11 +75,18 @@ where
             .into_iter()
             .zip(ids)
             .map(|(r, id)| match r {
-                Ok(_) => SubmitResult { id: Some(digest_hex(&id)), accepted: true, error: None },
+                Ok(_) => SubmitResult {
+                    id: Some(digest_hex(&id)),
+                    accepted: true,
+                    error: None,
+                },
                 Err(e) => SubmitResult {
                     id: Some(digest_hex(&id)),
                     accepted: false,
-                    error: Some(ErrorBody { code: e.code().to_string(), message: e.to_string() }),
+                    error: Some(ErrorBody {
+                        code: e.code().to_string(),
+                        message: e.to_string(),
+                    }),
                 },
             })
             .collect()
@@ -108,7 +118,13 @@ where
 
     async fn block(&self, height: Option<u64>) -> Result<Option<BlockView>, ApiError> {
         let h = height.unwrap_or_else(|| self.ledger.finalized().header.height);
-        Ok(self.ledger.index.block(h).map_err(internal)?.as_ref().map(block_view))
+        Ok(self
+            .ledger
+            .index
+            .block(h)
+            .map_err(internal)?
+            .as_ref()
+            .map(block_view))
     }
 
     async fn account(&self, did: Did) -> Result<AccountView, ApiError> {
@@ -125,7 +141,11 @@ where
     }
 
     async fn receipts(&self, did: Did, from: u64, limit: usize) -> Result<ReceiptPage, ApiError> {
-        let entries = self.ledger.index.receipts(&did, from, limit + 1).map_err(internal)?;
+        let entries = self
+            .ledger
+            .index
+            .receipts(&did, from, limit + 1)
+            .map_err(internal)?;
         let next = (entries.len() > limit).then(|| from + limit as u64);
         Ok(ReceiptPage {
             entries: entries
@@ -169,7 +189,9 @@ where
             (proof, self.ledger.finalized().header)
         };
         if proof.root != header.state_root {
-            return Err(ApiError::Unavailable("state is being committed; retry".into()));
+            return Err(ApiError::Unavailable(
+                "state is being committed; retry".into(),
+            ));
         }
         Ok(ProofView {
             key: key.to_string(),

@@ -65,12 +65,21 @@ fn baseline_verify_rate() -> Result<f64> {
     let keys: Vec<SigningKey> = (0..64).map(SigningKey::from_test_seed).collect();
     let pks: Vec<_> = keys.iter().map(|k| k.public_key()).collect();
     let msgs: Vec<Vec<u8>> = (0..20_000u32).map(|i| i.to_be_bytes().repeat(64)).collect();
-    let sigs: Vec<_> = msgs.iter().enumerate().map(|(i, m)| keys[i % 64].sign(b"bench", m)).collect();
+    let sigs: Vec<_> = msgs
+        .iter()
+        .enumerate()
+        .map(|(i, m)| keys[i % 64].sign(b"bench", m))
+        .collect();
     let start = Instant::now();
     for chunk in (0..msgs.len()).collect::<Vec<_>>().chunks(1000) {
         let items: Vec<BatchItem<'_>> = chunk
             .iter()
-            .map(|&i| BatchItem { public_key: &pks[i % 64], namespace: b"bench", message: &msgs[i], signature: &sigs[i] })
+            .map(|&i| BatchItem {
+                public_key: &pks[i % 64],
+                namespace: b"bench",
+                message: &msgs[i],
+                signature: &sigs[i],
+            })
             .collect();
         if !batch_verify(&items)? {
             bail!("baseline batch failed to verify");
@@ -89,8 +98,12 @@ struct Outcome {
 
 fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     let dir = tempfile::tempdir()?;
-    let api: Vec<_> = (0..n as u16).map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.api_base_port + i))).collect();
-    let p2p: Vec<_> = (0..n as u16).map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_base_port + i))).collect();
+    let api: Vec<_> = (0..n as u16)
+        .map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.api_base_port + i)))
+        .collect();
+    let p2p: Vec<_> = (0..n as u16)
+        .map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_base_port + i)))
+        .collect();
     let layout = netinit::init_network(dir.path(), "sovra-bench", n, &api, &p2p, args.senders)?;
     let exe = std::env::current_exe()?;
     let mut nodes = Nodes(Vec::new());
@@ -107,7 +120,10 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
                 .context("starting a node")?,
         );
     }
-    let clients: Vec<Client> = api.iter().map(|a| Client::new(&format!("http://{a}"))).collect();
+    let clients: Vec<Client> = api
+        .iter()
+        .map(|a| Client::new(&format!("http://{a}")))
+        .collect();
     let ready = Instant::now();
     while clients.iter().any(|c| c.status().is_err()) {
         if ready.elapsed() > Duration::from_secs(30) {
@@ -117,7 +133,11 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     }
     // Pre-sign every transfer.
     let status = clients[0].status()?;
-    let dids: Vec<Did> = layout.dev_keys.iter().map(|k| Did::from_public_key(&k.public_key())).collect();
+    let dids: Vec<Did> = layout
+        .dev_keys
+        .iter()
+        .map(|k| Did::from_public_key(&k.public_key()))
+        .collect();
     let mut nonces = vec![0u64; dids.len()];
     let txs: Vec<(String, String)> = (0..args.txs)
         .map(|i| {
@@ -128,7 +148,10 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
                 nonce: nonces[s],
                 fee: 1,
                 expiry_height: u64::MAX,
-                actions: vec![Action::Transfer { to: dids[(s + 1) % dids.len()].clone(), amount: 1 }],
+                actions: vec![Action::Transfer {
+                    to: dids[(s + 1) % dids.len()].clone(),
+                    amount: 1,
+                }],
             }
             .sign(&layout.dev_keys[s]);
             nonces[s] += 1;
@@ -192,7 +215,11 @@ pub fn transfers(args: BenchArgs) -> Result<()> {
     let sizes: Vec<u32> = args
         .validators
         .split(',')
-        .map(|s| s.trim().parse::<u32>().context("--validators takes numbers like 1,4"))
+        .map(|s| {
+            s.trim()
+                .parse::<u32>()
+                .context("--validators takes numbers like 1,4")
+        })
         .collect::<Result<_>>()?;
     eprintln!("measuring raw Ed25519 batch verification...");
     let verify_rate = baseline_verify_rate()?;
@@ -206,7 +233,12 @@ pub fn transfers(args: BenchArgs) -> Result<()> {
     for o in outcomes {
         println!(
             "{:<11} {:<10} {:<10.0} {:<8.1} {:<8.1} {:.3}",
-            o.validators, o.finalized, o.tps, o.p50_ms, o.p99_ms, o.tps / verify_rate
+            o.validators,
+            o.finalized,
+            o.tps,
+            o.p50_ms,
+            o.p99_ms,
+            o.tps / verify_rate
         );
     }
     Ok(())

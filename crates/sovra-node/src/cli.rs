@@ -16,7 +16,12 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct NodeArgs {
     /// Base URL of the node's HTTP API.
-    #[arg(long, env = "SOVRA_NODE", default_value = "http://127.0.0.1:8545", global = true)]
+    #[arg(
+        long,
+        env = "SOVRA_NODE",
+        default_value = "http://127.0.0.1:8545",
+        global = true
+    )]
     pub node: String,
 }
 

@@ -95,7 +95,8 @@ impl NodeConfig {
                 *p = base.join(&*p);
             }
         }
-        if cfg.mempool.max_txs == 0 || cfg.mempool.max_bytes == 0 || cfg.mempool.max_per_sender == 0 {
+        if cfg.mempool.max_txs == 0 || cfg.mempool.max_bytes == 0 || cfg.mempool.max_per_sender == 0
+        {
             bail!("mempool limits must be positive");
         }
         Ok(cfg)

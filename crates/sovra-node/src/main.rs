@@ -18,12 +18,17 @@ use std::{path::PathBuf, time::Duration};
 fn init_logging(filter: &str) {
     let env = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(env).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(env)
+        .with_target(false)
+        .try_init();
 }
 
 fn keystore_dir(args: &KeystoreArgs) -> PathBuf {
     args.keystore.clone().unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         home.join(".sovra").join("keys")
     })
 }
@@ -63,14 +68,34 @@ fn run(cli: Cli) -> Result<()> {
             node::run(cfg)
         }
         Command::Devnet(args) => devnet(args),
-        Command::Testnet { command: TestnetCommand::Init { validators, dir, api_base_port, p2p_base_port, dev_keys, chain_id } } => {
+        Command::Testnet {
+            command:
+                TestnetCommand::Init {
+                    validators,
+                    dir,
+                    api_base_port,
+                    p2p_base_port,
+                    dev_keys,
+                    chain_id,
+                },
+        } => {
             let n = validators as u16;
-            let api: Vec<_> = (0..n).map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], api_base_port + i))).collect();
-            let p2p: Vec<_> = (0..n).map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], p2p_base_port + i))).collect();
+            let api: Vec<_> = (0..n)
+                .map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], api_base_port + i)))
+                .collect();
+            let p2p: Vec<_> = (0..n)
+                .map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], p2p_base_port + i)))
+                .collect();
             let layout = netinit::init_network(&dir, &chain_id, validators, &api, &p2p, dev_keys)?;
-            println!("Testnet {chain_id:?} with {validators} validators in {}", dir.display());
+            println!(
+                "Testnet {chain_id:?} with {validators} validators in {}",
+                dir.display()
+            );
             for (cfg, api) in &layout.nodes {
-                println!("  sovra node --config {}    # API http://{api}", cfg.display());
+                println!(
+                    "  sovra node --config {}    # API http://{api}",
+                    cfg.display()
+                );
             }
             print_dev_keys(&layout.dev_keys);
             Ok(())
@@ -89,13 +114,19 @@ fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Tx { command: TxCommand::Status { id }, node } => {
-            match Client::new(&node.node).tx(&id)? {
-                Some(s) => print_json(&s),
-                None => bail!("transaction {id} is not known to {}", node.node),
-            }
-        }
-        Command::Account { did, receipts, verify, node } => {
+        Command::Tx {
+            command: TxCommand::Status { id },
+            node,
+        } => match Client::new(&node.node).tx(&id)? {
+            Some(s) => print_json(&s),
+            None => bail!("transaction {id} is not known to {}", node.node),
+        },
+        Command::Account {
+            did,
+            receipts,
+            verify,
+            node,
+        } => {
             let did = Did::parse(&did)?;
             let client = Client::new(&node.node);
             print_json(&client.account(&did)?)?;
@@ -119,7 +150,9 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Status { node } => print_json(&Client::new(&node.node).status()?),
-        Command::Bench { command: cli::BenchCommand::Transfers(args) } => bench::transfers(args),
+        Command::Bench {
+            command: cli::BenchCommand::Transfers(args),
+        } => bench::transfers(args),
     }
 }
 
@@ -140,20 +173,34 @@ fn print_dev_keys(keys: &[SigningKey]) {
 
 fn devnet(args: cli::DevnetArgs) -> Result<()> {
     if args.reset && args.dir.exists() {
-        std::fs::remove_dir_all(&args.dir).with_context(|| format!("removing {}", args.dir.display()))?;
+        std::fs::remove_dir_all(&args.dir)
+            .with_context(|| format!("removing {}", args.dir.display()))?;
         println!("Removed {}", args.dir.display());
     }
     let config = args.dir.join("node0").join("config.toml");
     if !config.exists() {
-        let layout = netinit::init_network(&args.dir, "sovra-devnet", 1, &[args.api], &[args.p2p], args.dev_keys)?;
+        let layout = netinit::init_network(
+            &args.dir,
+            "sovra-devnet",
+            1,
+            &[args.api],
+            &[args.p2p],
+            args.dev_keys,
+        )?;
         println!("Created a new devnet in {}", args.dir.display());
         print_dev_keys(&layout.dev_keys);
     } else {
-        println!("Resuming the devnet in {} (use --reset to start over)", args.dir.display());
+        println!(
+            "Resuming the devnet in {} (use --reset to start over)",
+            args.dir.display()
+        );
         print_dev_keys(&(0..args.dev_keys).map(netinit::dev_key).collect::<Vec<_>>());
     }
     let cfg = config::NodeConfig::load(&config)?;
-    println!("API: http://{}  (docs at http://{}/docs)", cfg.api_listen, cfg.api_listen);
+    println!(
+        "API: http://{}  (docs at http://{}/docs)",
+        cfg.api_listen, cfg.api_listen
+    );
     init_logging(&cfg.log);
     node::run(cfg)
 }
@@ -168,7 +215,9 @@ fn key_command(command: KeyCommand, args: &KeystoreArgs) -> Result<()> {
         }
         KeyCommand::Import { name, seed } => {
             let bytes = hex::decode(seed.trim()).context("seed is not hex")?;
-            let seed: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("a seed is 32 bytes (64 hex characters)"))?;
+            let seed: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| anyhow::anyhow!("a seed is 32 bytes (64 hex characters)"))?;
             let key = SigningKey::from_seed(&seed)?;
             let info = ks.insert(&name, &key, &passphrase(args, true)?)?;
             println!("{}  {}", info.name, info.did);

@@ -6,7 +6,10 @@ use crate::config::{ConsensusSection, MempoolSection, NodeConfig, write_key_file
 use anyhow::{Context as _, Result, bail};
 use sovra_crypto::SigningKey;
 use sovra_types::{Did, Genesis, GenesisAccount, GenesisValidator};
-use std::{net::SocketAddr, path::{Path, PathBuf}};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
 
 /// Balance of each development key.
 pub const DEV_BALANCE: u64 = 1_000_000_000_000;
@@ -38,10 +41,15 @@ pub fn init_network(
         bail!("validators must be between 1 and 100");
     }
     if dir.join("genesis.json").exists() {
-        bail!("{} already holds a network (genesis.json exists); choose another --dir or delete it", dir.display());
+        bail!(
+            "{} already holds a network (genesis.json exists); choose another --dir or delete it",
+            dir.display()
+        );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let keys: Vec<SigningKey> = (0..validators).map(|_| SigningKey::generate()).collect::<Result<_, _>>()?;
+    let keys: Vec<SigningKey> = (0..validators)
+        .map(|_| SigningKey::generate())
+        .collect::<Result<_, _>>()?;
     let dev: Vec<SigningKey> = (0..dev_keys).map(dev_key).collect();
     let genesis = Genesis {
         chain_id: chain_id.to_string(),
@@ -53,17 +61,26 @@ pub fn init_network(
         validators: keys
             .iter()
             .zip(p2p_addrs)
-            .map(|(k, a)| GenesisValidator { public_key: hex::encode(k.public_key().as_ref()), p2p_address: a.to_string() })
+            .map(|(k, a)| GenesisValidator {
+                public_key: hex::encode(k.public_key().as_ref()),
+                p2p_address: a.to_string(),
+            })
             .collect(),
         accounts: dev
             .iter()
-            .map(|k| GenesisAccount { did: Did::from_public_key(&k.public_key()), balance: DEV_BALANCE })
+            .map(|k| GenesisAccount {
+                did: Did::from_public_key(&k.public_key()),
+                balance: DEV_BALANCE,
+            })
             .collect(),
         min_fee: 1,
         max_block_txs: 5_000,
     };
     genesis.validate()?;
-    std::fs::write(dir.join("genesis.json"), serde_json::to_vec_pretty(&genesis)?)?;
+    std::fs::write(
+        dir.join("genesis.json"),
+        serde_json::to_vec_pretty(&genesis)?,
+    )?;
     let mut nodes = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         let node_dir = dir.join(format!("node{i}"));
@@ -83,5 +100,8 @@ pub fn init_network(
         cfg.save(&path)?;
         nodes.push((path, api_addrs[i]));
     }
-    Ok(NetworkLayout { nodes, dev_keys: dev })
+    Ok(NetworkLayout {
+        nodes,
+        dev_keys: dev,
+    })
 }

@@ -2,12 +2,18 @@
 //! validators named in genesis, the ledger, the consensus engine and the
 //! HTTP API.
 
-use crate::{backend::NodeBackend, config::{NodeConfig, read_key_file}};
+use crate::{
+    backend::NodeBackend,
+    config::{NodeConfig, read_key_file},
+};
 use anyhow::{Context as _, Result, anyhow};
 use commonware_cryptography::{ChaCha20Poly1305, ed25519::PublicKey};
 use commonware_p2p::{Address, AddressableManager as _, authenticated::lookup};
 use commonware_runtime::{Metrics as _, Quota, Runner as _, Supervisor as _, tokio as cw_tokio};
-use commonware_stream::{cups::{self, Cups}, sake::{self, Sake}};
+use commonware_stream::{
+    cups::{self, Cups},
+    sake::{self, Sake},
+};
 use commonware_utils::{NZU32, NZUsize, ordered::Map};
 use sovra_consensus::{
     Ledger,
@@ -42,7 +48,9 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
     let validators = validator_keys(&genesis)?;
     let me = key.public_key();
     if !validators.contains(&me) {
-        return Err(anyhow!("this node's key {me} is not a validator in genesis"));
+        return Err(anyhow!(
+            "this node's key {me} is not a validator in genesis"
+        ));
     }
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
@@ -82,7 +90,9 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
                 .map_err(|e| anyhow!("validator p2p address {:?}: {e}", v.p2p_address))?;
             peers.push((pk.clone(), Address::from(addr)));
         }
-        let peers: Map<PublicKey, Address> = peers.try_into().map_err(|_| anyhow!("duplicate validator keys"))?;
+        let peers: Map<PublicKey, Address> = peers
+            .try_into()
+            .map_err(|_| anyhow!("duplicate validator keys"))?;
         oracle.track(0, peers);
         let quota = Quota::per_second(NZU32!(100_000));
         let channels = Channels {
@@ -100,13 +110,21 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             max_bytes: cfg.mempool.max_bytes,
             max_per_sender: cfg.mempool.max_per_sender,
         });
-        let ledger = Ledger::open(context.child("ledger"), "sovra", genesis.clone(), index, mempool).await?;
+        let ledger = Ledger::open(
+            context.child("ledger"),
+            "sovra",
+            genesis.clone(),
+            index,
+            mempool,
+        )
+        .await?;
         let f = ledger.finalized();
         tracing::info!(height = f.header.height, chain = %genesis.chain_id, "ledger opened");
 
         let mut engine_cfg = EngineConfig::new(&genesis.chain_id, "sovra");
         engine_cfg.leader_timeout = Duration::from_millis(cfg.consensus.leader_timeout_ms);
-        engine_cfg.certification_timeout = Duration::from_millis(cfg.consensus.notarization_timeout_ms);
+        engine_cfg.certification_timeout =
+            Duration::from_millis(cfg.consensus.notarization_timeout_ms);
         engine_cfg.timeout_retry = Duration::from_millis(cfg.consensus.nullify_retry_ms);
         engine::start(
             context.child("engine"),

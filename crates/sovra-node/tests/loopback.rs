@@ -59,7 +59,12 @@ fn height(c: &Client) -> u64 {
     c.status().map(|s| s.finalized_height).unwrap_or(0)
 }
 
-fn transfers(chain: &str, from: u32, to: &Did, nonces: std::ops::Range<u64>) -> Vec<sovra_types::SignedTransaction> {
+fn transfers(
+    chain: &str,
+    from: u32,
+    to: &Did,
+    nonces: std::ops::Range<u64>,
+) -> Vec<sovra_types::SignedTransaction> {
     let key = dev_key(from);
     nonces
         .map(|nonce| {
@@ -69,7 +74,10 @@ fn transfers(chain: &str, from: u32, to: &Did, nonces: std::ops::Range<u64>) -> 
                 nonce,
                 fee: 1,
                 expiry_height: 1_000_000,
-                actions: vec![Action::Transfer { to: to.clone(), amount: 10 }],
+                actions: vec![Action::Transfer {
+                    to: to.clone(),
+                    amount: 10,
+                }],
             }
             .sign(&key)
         })
@@ -81,16 +89,39 @@ fn four_nodes_survive_kill_9_and_catch_up() {
     let dir = tempfile::tempdir().unwrap();
     let base = 31000 + (std::process::id() % 500) as u16 * 2;
     let out = Command::new(BIN)
-        .args(["testnet", "init", "--validators", "4", "--dev-keys", "2", "--dir"])
+        .args([
+            "testnet",
+            "init",
+            "--validators",
+            "4",
+            "--dev-keys",
+            "2",
+            "--dir",
+        ])
         .arg(dir.path())
-        .args(["--api-base-port", &base.to_string(), "--p2p-base-port", &(base + 1000).to_string()])
+        .args([
+            "--api-base-port",
+            &base.to_string(),
+            "--p2p-base-port",
+            &(base + 1000).to_string(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let mut nodes: Vec<Option<Node>> = (0..4).map(|i| Some(start(dir.path(), i))).collect();
-    let clients: Vec<Client> = (0..4).map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16))).collect();
-    wait_until("all nodes to finalize blocks", Duration::from_secs(60), || clients.iter().all(|c| height(c) >= 2));
+    let clients: Vec<Client> = (0..4)
+        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)))
+        .collect();
+    wait_until(
+        "all nodes to finalize blocks",
+        Duration::from_secs(60),
+        || clients.iter().all(|c| height(c) >= 2),
+    );
     let chain = clients[0].status().unwrap().chain_id;
     let recipient = Did::from_public_key(&dev_key(1).public_key());
 
@@ -99,7 +130,9 @@ fn four_nodes_survive_kill_9_and_catch_up() {
     let r = clients[0].submit(&first).unwrap();
     assert!(r.results.iter().all(|r| r.accepted), "{:?}", r.results);
     let last_id = r.results.last().unwrap().id.clone().unwrap();
-    let s = clients[0].wait_final(&last_id, Duration::from_secs(60)).unwrap();
+    let s = clients[0]
+        .wait_final(&last_id, Duration::from_secs(60))
+        .unwrap();
     assert_eq!(s.status, "completed");
 
     // More transfers in flight through node 1 while node 3 is killed with SIGKILL.
@@ -108,20 +141,32 @@ fn four_nodes_survive_kill_9_and_catch_up() {
     assert!(r.results.iter().all(|r| r.accepted), "{:?}", r.results);
     nodes[3].take(); // Drop kills with SIGKILL and reaps.
     let last_id = r.results.last().unwrap().id.clone().unwrap();
-    let s = clients[1].wait_final(&last_id, Duration::from_secs(60)).unwrap();
+    let s = clients[1]
+        .wait_final(&last_id, Duration::from_secs(60))
+        .unwrap();
     assert_eq!(s.status, "completed");
 
     // Still more while it is down; the chain moves on well past where it stopped.
     let third = transfers(&chain, 0, &recipient, 60..80);
     let r = clients[2].submit(&third).unwrap();
     let last_id = r.results.last().unwrap().id.clone().unwrap();
-    clients[2].wait_final(&last_id, Duration::from_secs(60)).unwrap();
+    clients[2]
+        .wait_final(&last_id, Duration::from_secs(60))
+        .unwrap();
     let target = height(&clients[0]) + 5;
-    wait_until("the 3 live nodes to move on", Duration::from_secs(60), || height(&clients[0]) >= target);
+    wait_until(
+        "the 3 live nodes to move on",
+        Duration::from_secs(60),
+        || height(&clients[0]) >= target,
+    );
 
     // Restart: it recovers from its storage and catches up.
     nodes[3] = Some(start(dir.path(), 3));
-    wait_until("the restarted node to catch up", Duration::from_secs(120), || height(&clients[3]) >= target);
+    wait_until(
+        "the restarted node to catch up",
+        Duration::from_secs(120),
+        || height(&clients[3]) >= target,
+    );
     let b0 = clients[0].block(Some(target)).unwrap();
     let b3 = clients[3].block(Some(target)).unwrap();
     assert_eq!(b0.header.id, b3.header.id);
@@ -129,7 +174,10 @@ fn four_nodes_survive_kill_9_and_catch_up() {
     let a0 = clients[0].account(&recipient).unwrap();
     let a3 = clients[3].account(&recipient).unwrap();
     assert_eq!(a3.balance, 1_000_000_000_000 + 80 * 10);
-    assert_eq!((a0.balance, a0.receipt_head.clone()), (a3.balance, a3.receipt_head.clone()));
+    assert_eq!(
+        (a0.balance, a0.receipt_head.clone()),
+        (a3.balance, a3.receipt_head.clone())
+    );
     // The restarted node proves its state like the others.
     let v = clients[3].verified_account(&recipient).unwrap();
     assert_eq!(v.value.unwrap().balance, a3.balance);

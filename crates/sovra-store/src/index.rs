@@ -6,9 +6,7 @@
 use crate::StoreError;
 use commonware_codec::Encode;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use sovra_types::{
-    Block, Digest, Did, ReceiptEntry, ReceiptStatus, TxId, codec::decode_exact,
-};
+use sovra_types::{Block, Did, Digest, ReceiptEntry, ReceiptStatus, TxId, codec::decode_exact};
 use std::path::Path;
 
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
@@ -120,7 +118,10 @@ impl Index {
             }
             let mut receipts = w.open_table(RECEIPTS)?;
             for (did, entry) in &b.receipts {
-                receipts.insert(receipt_key(did, entry.index).as_slice(), entry.encode().as_ref())?;
+                receipts.insert(
+                    receipt_key(did, entry.index).as_slice(),
+                    entry.encode().as_ref(),
+                )?;
             }
         }
         w.commit()?;
@@ -157,7 +158,12 @@ impl Index {
     }
 
     /// Receipt-chain entries of `did` from index `from`, at most `limit`.
-    pub fn receipts(&self, did: &Did, from: u64, limit: usize) -> Result<Vec<ReceiptEntry>, StoreError> {
+    pub fn receipts(
+        &self,
+        did: &Did,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<ReceiptEntry>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(RECEIPTS)?;
         let start = receipt_key(did, from);

@@ -97,7 +97,10 @@ fn state_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::State(e.to_string())
 }
 
-fn config(prefix: &str) -> VariableConfig<EightCap, ((), (RangeCfg<usize>, ())), Sequential> {
+/// Codec configuration of a stored operation: (key, value) read limits.
+type OperationCodecConfig = ((), (RangeCfg<usize>, ()));
+
+fn config(prefix: &str) -> VariableConfig<EightCap, OperationCodecConfig, Sequential> {
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
     VariableConfig {
         merkle_config: MerkleConfig {
@@ -169,10 +172,18 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
     }
 
     /// Reads `keys` as of `at` into memory, for the executor.
-    pub async fn read(&self, at: &SpeculativeState<E>, keys: &[StateKey]) -> Result<MemoryState, StoreError> {
+    pub async fn read(
+        &self,
+        at: &SpeculativeState<E>,
+        keys: &[StateKey],
+    ) -> Result<MemoryState, StoreError> {
         let hashes: Vec<Digest> = keys.iter().map(|k| k.hash()).collect();
         let refs: Vec<&Digest> = hashes.iter().collect();
-        let values = at.batch.get_many(&refs, self.db()).await.map_err(state_err)?;
+        let values = at
+            .batch
+            .get_many(&refs, self.db())
+            .await
+            .map_err(state_err)?;
         let mut state = MemoryState::default();
         for (k, v) in keys.iter().zip(values) {
             if let Some(v) = v {
@@ -192,10 +203,12 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
     ) -> Result<SpeculativeState<E>, StoreError> {
         let mut batch = parent.batch.new_batch::<Sha256>();
         for (k, v) in changes {
-            if let Some(v) = v {
-                if v.len() > MAX_VALUE_BYTES {
-                    return Err(StoreError::State(format!("value for {k} exceeds {MAX_VALUE_BYTES} bytes")));
-                }
+            if let Some(v) = v
+                && v.len() > MAX_VALUE_BYTES
+            {
+                return Err(StoreError::State(format!(
+                    "value for {k} exceeds {MAX_VALUE_BYTES} bytes"
+                )));
             }
             batch = batch.write(k.hash(), v.clone());
         }
@@ -217,7 +230,10 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
             self.db = Some(db);
             return Err(state_err(e));
         }
-        let db = db.apply_batch(state.batch.clone()).await.map_err(state_err)?;
+        let db = db
+            .apply_batch(state.batch.clone())
+            .await
+            .map_err(state_err)?;
         let db = db.commit().await.map_err(state_err)?;
         self.db = Some(db);
         Ok(())
@@ -233,8 +249,20 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
         let key_hash = key.hash();
         let value = self.get(key).await?;
         let proof = match &value {
-            Some(_) => self.db().key_value_proof(key_hash).await.map_err(state_err)?.encode().to_vec(),
-            None => self.db().exclusion_proof(&key_hash).await.map_err(state_err)?.encode().to_vec(),
+            Some(_) => self
+                .db()
+                .key_value_proof(key_hash)
+                .await
+                .map_err(state_err)?
+                .encode()
+                .to_vec(),
+            None => self
+                .db()
+                .exclusion_proof(&key_hash)
+                .await
+                .map_err(state_err)?
+                .encode()
+                .to_vec(),
         };
         Ok(StateProof {
             key_hash,

@@ -133,7 +133,8 @@ impl Read for Block {
             return Err(Error::Invalid("Block", "too large"));
         }
         let header = BlockHeader::read(buf)?;
-        let txs = Vec::<SignedTransaction>::read_cfg(buf, &(RangeCfg::from(0..=MAX_BLOCK_TXS), ()))?;
+        let txs =
+            Vec::<SignedTransaction>::read_cfg(buf, &(RangeCfg::from(0..=MAX_BLOCK_TXS), ()))?;
         Ok(Block::new(header, txs))
     }
 }

@@ -15,7 +15,10 @@ pub fn bytes_size(bytes: &[u8]) -> usize {
 }
 
 /// Reads a byte string of length within `range`.
-pub fn read_bytes(buf: &mut impl Buf, range: std::ops::RangeInclusive<usize>) -> Result<Vec<u8>, Error> {
+pub fn read_bytes(
+    buf: &mut impl Buf,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<Vec<u8>, Error> {
     Vec::<u8>::read_cfg(buf, &(RangeCfg::from(range), ()))
 }
 

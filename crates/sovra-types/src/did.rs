@@ -21,7 +21,9 @@ impl Did {
     /// Parses and validates a DID string.
     pub fn parse(s: &str) -> Result<Self, TypesError> {
         if s.len() > MAX_DID_LEN {
-            return Err(TypesError::Invalid(format!("DID longer than {MAX_DID_LEN} bytes")));
+            return Err(TypesError::Invalid(format!(
+                "DID longer than {MAX_DID_LEN} bytes"
+            )));
         }
         if s.starts_with("did:key:") {
             decode_did_key(s).map_err(|e| TypesError::Invalid(e.to_string()))?;

@@ -58,16 +58,22 @@ impl Genesis {
     pub fn validate(&self) -> Result<(), TypesError> {
         validate_chain_id(&self.chain_id).map_err(|e| TypesError::Genesis(e.to_string()))?;
         if self.validators.is_empty() {
-            return Err(TypesError::Genesis("at least one validator is required".into()));
+            return Err(TypesError::Genesis(
+                "at least one validator is required".into(),
+            ));
         }
         let mut keys = std::collections::BTreeSet::new();
         for v in &self.validators {
-            let bytes = hex::decode(&v.public_key)
-                .map_err(|_| TypesError::Genesis(format!("validator key is not hex: {}", v.public_key)))?;
+            let bytes = hex::decode(&v.public_key).map_err(|_| {
+                TypesError::Genesis(format!("validator key is not hex: {}", v.public_key))
+            })?;
             sovra_crypto::keys::public_key_from_bytes(&bytes)
                 .map_err(|e| TypesError::Genesis(format!("validator key {}: {e}", v.public_key)))?;
             if !keys.insert(v.public_key.clone()) {
-                return Err(TypesError::Genesis(format!("duplicate validator {}", v.public_key)));
+                return Err(TypesError::Genesis(format!(
+                    "duplicate validator {}",
+                    v.public_key
+                )));
             }
         }
         let mut dids = std::collections::BTreeSet::new();
@@ -87,7 +93,9 @@ impl Genesis {
             )));
         }
         if self.token_symbol.is_empty() || self.token_symbol.len() > 12 {
-            return Err(TypesError::Genesis("token_symbol must be 1-12 characters".into()));
+            return Err(TypesError::Genesis(
+                "token_symbol must be 1-12 characters".into(),
+            ));
         }
         Ok(())
     }
@@ -100,7 +108,8 @@ impl Genesis {
 
     /// Parses and validates genesis JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TypesError> {
-        let g: Genesis = serde_json::from_slice(bytes).map_err(|e| TypesError::Genesis(e.to_string()))?;
+        let g: Genesis =
+            serde_json::from_slice(bytes).map_err(|e| TypesError::Genesis(e.to_string()))?;
         g.validate()?;
         Ok(g)
     }

@@ -25,11 +25,19 @@ type Value = VariableEncoding<Vec<u8>>;
 /// Checks a proof for `key` against `root`: with `value` `Some`, that the
 /// key holds exactly that value; with `None`, that the key is absent.
 /// Malformed proofs are simply invalid.
-pub fn verify_state_proof(key: &StateKey, value: Option<&[u8]>, proof: &[u8], root: &Digest) -> bool {
+pub fn verify_state_proof(
+    key: &StateKey,
+    value: Option<&[u8]>,
+    proof: &[u8],
+    root: &Digest,
+) -> bool {
     let key_hash = key.hash();
     match value {
         Some(v) => {
-            let Ok(p) = decode_exact::<KeyValueProof<Family, Digest, Digest, 32>>(proof, &(MAX_PROOF_DIGESTS, ())) else {
+            let Ok(p) = decode_exact::<KeyValueProof<Family, Digest, Digest, 32>>(
+                proof,
+                &(MAX_PROOF_DIGESTS, ()),
+            ) else {
                 return false;
             };
             p.verify::<Sha256, Value>(key_hash, v.to_vec(), root)
@@ -37,7 +45,9 @@ pub fn verify_state_proof(key: &StateKey, value: Option<&[u8]>, proof: &[u8], ro
         None => {
             let value_cfg = (RangeCfg::from(0..=MAX_STATE_VALUE_BYTES), ());
             let cfg = (MAX_PROOF_DIGESTS, ((), value_cfg), value_cfg);
-            let Ok(p) = decode_exact::<ExclusionProof<Family, Digest, Value, Digest, 32>>(proof, &cfg) else {
+            let Ok(p) =
+                decode_exact::<ExclusionProof<Family, Digest, Value, Digest, 32>>(proof, &cfg)
+            else {
                 return false;
             };
             p.verify::<Sha256>(&key_hash, root)

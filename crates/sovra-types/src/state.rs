@@ -5,7 +5,7 @@
 //! are about fixed-size keys; the client recomputes the hash from the
 //! logical key it asked for.
 
-use crate::{Digest, Did, codec::decode_exact, sha256};
+use crate::{Did, Digest, codec::decode_exact, sha256};
 use commonware_codec::{Buf, Encode, Error, FixedSize, Read, ReadExt, Write};
 
 /// A logical key in the ledger state.
@@ -141,4 +141,3 @@ pub fn encode_u64(v: u64) -> Vec<u8> {
 pub fn decode_u64(bytes: &[u8]) -> Result<u64, crate::TypesError> {
     Ok(decode_exact(bytes, &())?)
 }
-

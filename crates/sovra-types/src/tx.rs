@@ -6,7 +6,7 @@
 //! unsigned [`Transaction`] under the namespace [`TX_NAMESPACE`].
 
 use crate::{
-    Digest, Did, TypesError,
+    Did, Digest, TypesError,
     codec::{bytes_size, read_text, write_bytes},
     limits::{MAX_ACTIONS_PER_TX, MAX_CHAIN_ID_LEN, MAX_TX_BYTES},
     sha256,
@@ -112,7 +112,9 @@ impl Transaction {
 pub fn validate_chain_id(id: &str) -> Result<(), TypesError> {
     if id.is_empty()
         || id.len() > MAX_CHAIN_ID_LEN
-        || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Err(TypesError::Invalid(format!(
             "chain id must be 1-{MAX_CHAIN_ID_LEN} characters of [a-z0-9-]: {id:?}"
@@ -194,7 +196,12 @@ impl SignedTransaction {
     /// (for `did:key`) and the signature is valid.
     pub fn verify_stateless(&self) -> Result<(), TypesError> {
         self.check_key_binding()?;
-        if !sovra_crypto::verify(&self.public_key, TX_NAMESPACE, &self.tx.encode(), &self.signature) {
+        if !sovra_crypto::verify(
+            &self.public_key,
+            TX_NAMESPACE,
+            &self.tx.encode(),
+            &self.signature,
+        ) {
             return Err(TypesError::Invalid("bad signature".into()));
         }
         Ok(())
@@ -204,7 +211,9 @@ impl SignedTransaction {
     pub fn check_key_binding(&self) -> Result<(), TypesError> {
         match self.tx.signer.key() {
             Some(k) if k == self.public_key => Ok(()),
-            Some(_) => Err(TypesError::Invalid("public key does not match the signer's did:key".into())),
+            Some(_) => Err(TypesError::Invalid(
+                "public key does not match the signer's did:key".into(),
+            )),
             None => Err(TypesError::Invalid("signer DID does not name a key".into())),
         }
     }

@@ -133,7 +133,10 @@ fn unknown_action_tag_and_version_are_rejected() {
         nonce: 0,
         fee: 0,
         expiry_height: 1,
-        actions: vec![Action::Transfer { to: Did::from_public_key(&key.public_key()), amount: 1 }],
+        actions: vec![Action::Transfer {
+            to: Did::from_public_key(&key.public_key()),
+            amount: 1,
+        }],
     }
     .sign(&key);
     let mut bytes = tx.encode().to_vec();
