@@ -84,6 +84,94 @@ fn transfers(
         .collect()
 }
 
+/// Bad input gets a 4xx with a machine-readable code and changes nothing.
+fn check_api_refusals(c: &Client, chain: &str) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let post = |body: String| {
+        let mut r = agent
+            .post(&format!("{}/v1/txs", c.base()))
+            .header("content-type", "application/json")
+            .send(body)
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.body_mut().read_to_string().unwrap_or_default(),
+        )
+    };
+    let before = c.status().unwrap().mempool_txs;
+    let (status, body) = post(r#"{"tx":"00ff"}"#.into());
+    assert_eq!(status, 400);
+    assert!(body.contains("\"malformed\""), "{body}");
+    let (status, body) = post("not json".into());
+    assert_eq!(status, 400);
+    assert!(body.contains("\"malformed\""), "{body}");
+    // Wrong chain id.
+    let mut tx = transfers(
+        chain,
+        0,
+        &Did::from_public_key(&dev_key(1).public_key()),
+        0..1,
+    )
+    .remove(0);
+    tx.tx.chain_id = "other-chain".into();
+    let tx = tx.tx.sign(&dev_key(0));
+    let r = c.submit(&[tx]).unwrap();
+    assert_eq!(r.results[0].error.as_ref().unwrap().code, "wrong_chain");
+    // Nonce far ahead of the account's.
+    let far = transfers(
+        chain,
+        0,
+        &Did::from_public_key(&dev_key(1).public_key()),
+        1_000_000..1_000_001,
+    );
+    let r = c.submit(&far).unwrap();
+    assert_eq!(r.results[0].error.as_ref().unwrap().code, "nonce_too_far");
+    // An oversized body is refused before parsing: 413, or the connection is
+    // closed while the client is still sending.
+    let big = format!(r#"{{"tx":"{}"}}"#, "0".repeat(9 * 1024 * 1024));
+    if let Ok(r) = agent.post(&format!("{}/v1/txs", c.base())).send(big) {
+        assert_eq!(r.status().as_u16(), 413);
+    }
+    // Bad DID, bad id, unknown route.
+    let mut r = agent
+        .get(&format!("{}/v1/accounts/did:web:example.com", c.base()))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(
+        r.body_mut()
+            .read_to_string()
+            .unwrap()
+            .contains("invalid_did")
+    );
+    let r = agent
+        .get(&format!("{}/v1/txs/zz", c.base()))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let r = agent
+        .get(&format!("{}/v1/nothing", c.base()))
+        .call()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    // The OpenAPI document and docs page are served.
+    let mut r = agent
+        .get(&format!("{}/openapi.json", c.base()))
+        .call()
+        .unwrap();
+    assert!(
+        r.body_mut()
+            .read_to_string()
+            .unwrap()
+            .contains("/v1/state/proof")
+    );
+    // Nothing was admitted.
+    assert_eq!(c.status().unwrap().mempool_txs, before);
+}
+
 #[test]
 fn four_nodes_survive_kill_9_and_catch_up() {
     let dir = tempfile::tempdir().unwrap();
@@ -124,6 +212,8 @@ fn four_nodes_survive_kill_9_and_catch_up() {
     );
     let chain = clients[0].status().unwrap().chain_id;
     let recipient = Did::from_public_key(&dev_key(1).public_key());
+
+    check_api_refusals(&clients[0], &chain);
 
     // Transfers through node 0, final everywhere.
     let first = transfers(&chain, 0, &recipient, 0..20);
