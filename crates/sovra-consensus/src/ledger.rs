@@ -4,7 +4,13 @@
 //! blocks to the authenticated state and the indexes, in order, exactly once.
 
 use crate::{ConsensusError, mempool::Mempool};
-use commonware_runtime::{Clock, Spawner};
+use commonware_runtime::{
+    Clock, Spawner,
+    telemetry::metrics::{
+        Registered,
+        raw::{Counter, Gauge},
+    },
+};
 use sovra_execution::{BlockOutput, Executor, genesis_changes, touched_keys};
 use sovra_store::{Index, IndexedBlock, SpeculativeState, StateStore};
 use sovra_types::{
@@ -51,6 +57,26 @@ pub struct Finalized {
     pub id: Digest,
 }
 
+/// Metrics the ledger exports (Prometheus, at `/metrics`).
+#[derive(Clone)]
+pub struct LedgerMetrics {
+    finalized_height: Registered<Gauge>,
+    mempool_txs: Registered<Gauge>,
+    txs_finalized: Registered<Counter>,
+    txs_failed: Registered<Counter>,
+}
+
+impl LedgerMetrics {
+    fn register(context: &impl commonware_runtime::Metrics) -> Self {
+        Self {
+            finalized_height: context.register("finalized_height", "Height of the newest finalized block", Gauge::default()),
+            mempool_txs: context.register("mempool_txs", "Transactions waiting in the mempool", Gauge::default()),
+            txs_finalized: context.register("txs_finalized", "Transactions in finalized blocks", Counter::default()),
+            txs_failed: context.register("txs_failed", "Finalized transactions whose actions failed", Counter::default()),
+        }
+    }
+}
+
 /// The mutable core, behind an async lock.
 pub struct LedgerState<E: commonware_storage::Context + Spawner> {
     /// Authenticated state.
@@ -75,6 +101,8 @@ pub struct Ledger<E: commonware_storage::Context + Spawner> {
     pub state: Arc<futures::lock::Mutex<LedgerState<E>>>,
     /// Newest finalized block, readable without the async lock.
     pub tip: Arc<Mutex<Finalized>>,
+    /// Exported metrics.
+    pub metrics: LedgerMetrics,
     /// Where admitted API transactions are queued for gossip to peers.
     gossip: Arc<Mutex<Option<futures::channel::mpsc::Sender<Vec<SignedTransaction>>>>>,
 }
@@ -90,6 +118,7 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
             state: self.state.clone(),
             tip: self.tip.clone(),
             gossip: self.gossip.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -108,6 +137,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         index: Index,
         mempool: Mempool,
     ) -> Result<Self, ConsensusError> {
+        let metrics = LedgerMetrics::register(&context);
         let mut store = StateStore::open(context, prefix).await.map_err(store_err)?;
         let executor = Executor::from_genesis(&genesis);
         // The genesis block (height 0): its state root is the root after the
@@ -174,6 +204,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             mempool: Arc::new(Mutex::new(mempool)),
             tip: Arc::new(Mutex::new(finalized.clone())),
             gossip: Arc::new(Mutex::new(None)),
+            metrics,
             state: Arc::new(futures::lock::Mutex::new(LedgerState {
                 store,
                 pending: HashMap::new(),
@@ -483,10 +514,13 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             nonces.insert(s, acct);
         }
         let ids: Vec<Digest> = outcomes.iter().map(|o| o.tx_id).collect();
-        self.mempool
-            .lock()
-            .expect("mempool lock")
-            .prune(&ids, h + 1, |d| nonces.get(d).cloned().unwrap_or_default());
+        let mut mempool = self.mempool.lock().expect("mempool lock");
+        mempool.prune(&ids, h + 1, |d| nonces.get(d).cloned().unwrap_or_default());
+        self.metrics.mempool_txs.set(mempool.len() as i64);
+        self.metrics.finalized_height.set(h as i64);
+        self.metrics.txs_finalized.inc_by(outcomes.len() as u64);
+        let failed = outcomes.iter().filter(|o| matches!(o.status, sovra_types::ReceiptStatus::Failed { .. })).count();
+        self.metrics.txs_failed.inc_by(failed as u64);
         Ok(())
     }
 
@@ -537,11 +571,11 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             }
             st.finalized.header.height + 1
         };
-        self.mempool
-            .lock()
-            .expect("mempool lock")
-            .admit(&self.executor, txs, next_height, |d| {
-                accounts.get(d).cloned().unwrap_or_default()
-            })
+        let mut mempool = self.mempool.lock().expect("mempool lock");
+        let results = mempool.admit(&self.executor, txs, next_height, |d| {
+            accounts.get(d).cloned().unwrap_or_default()
+        });
+        self.metrics.mempool_txs.set(mempool.len() as i64);
+        results
     }
 }
