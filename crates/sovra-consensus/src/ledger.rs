@@ -69,10 +69,26 @@ pub struct LedgerMetrics {
 impl LedgerMetrics {
     fn register(context: &impl commonware_runtime::Metrics) -> Self {
         Self {
-            finalized_height: context.register("finalized_height", "Height of the newest finalized block", Gauge::default()),
-            mempool_txs: context.register("mempool_txs", "Transactions waiting in the mempool", Gauge::default()),
-            txs_finalized: context.register("txs_finalized", "Transactions in finalized blocks", Counter::default()),
-            txs_failed: context.register("txs_failed", "Finalized transactions whose actions failed", Counter::default()),
+            finalized_height: context.register(
+                "finalized_height",
+                "Height of the newest finalized block",
+                Gauge::default(),
+            ),
+            mempool_txs: context.register(
+                "mempool_txs",
+                "Transactions waiting in the mempool",
+                Gauge::default(),
+            ),
+            txs_finalized: context.register(
+                "txs_finalized",
+                "Transactions in finalized blocks",
+                Counter::default(),
+            ),
+            txs_failed: context.register(
+                "txs_failed",
+                "Finalized transactions whose actions failed",
+                Counter::default(),
+            ),
         }
     }
 }
@@ -519,7 +535,10 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         self.metrics.mempool_txs.set(mempool.len() as i64);
         self.metrics.finalized_height.set(h as i64);
         self.metrics.txs_finalized.inc_by(outcomes.len() as u64);
-        let failed = outcomes.iter().filter(|o| matches!(o.status, sovra_types::ReceiptStatus::Failed { .. })).count();
+        let failed = outcomes
+            .iter()
+            .filter(|o| matches!(o.status, sovra_types::ReceiptStatus::Failed { .. }))
+            .count();
         self.metrics.txs_failed.inc_by(failed as u64);
         Ok(())
     }

@@ -316,3 +316,78 @@ fn partition_of_two_halts_finality_until_healed() {
         });
     }
 }
+
+/// The whole network stops uncleanly (a runtime checkpoint keeps only what
+/// reached storage) while validator 3 is cut off and behind; after restart
+/// every validator resumes from its own storage, validator 3 catches up, and
+/// all agree on blocks and state roots.
+#[test]
+fn validators_restart_from_storage_and_catch_up() {
+    for seed in 30..32u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let cfg = deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600)));
+        let (before, checkpoint) = deterministic::Runner::new(cfg).start_and_recover(|context| {
+            let path = path.clone();
+            async move {
+                let (oracle, vs) = start_network(&context, &path, 4).await;
+                let all: Vec<&Validator> = vs.iter().collect();
+                link_all(&oracle, &all).await;
+                assert!(wait_height(&context, &all, 3, Duration::from_secs(120)).await);
+                for other in 0..3 {
+                    oracle
+                        .remove_link(vs[3].key.clone(), vs[other].key.clone())
+                        .await
+                        .unwrap();
+                    oracle
+                        .remove_link(vs[other].key.clone(), vs[3].key.clone())
+                        .await
+                        .unwrap();
+                }
+                for n in 0..5 {
+                    assert!(vs[0].ledger.admit(vec![transfer(0, 1, n, 7)]).await[0].is_ok());
+                }
+                let live: Vec<&Validator> = vs.iter().take(3).collect();
+                assert!(wait_height(&context, &live, 12, Duration::from_secs(120)).await);
+                vs.iter()
+                    .map(|v| v.ledger.finalized().header.height)
+                    .collect::<Vec<_>>()
+            }
+        });
+        assert!(
+            before[3] < before[0],
+            "seed {seed}: validator 3 should be behind"
+        );
+        deterministic::Runner::from(checkpoint).start(|context| {
+            let path = path.clone();
+            async move {
+                let (oracle, vs) = start_network(&context, &path, 4).await;
+                // Every validator reopened at (at least) the height it had committed.
+                for (v, h) in vs.iter().zip(&before) {
+                    assert!(
+                        v.ledger.finalized().header.height >= *h,
+                        "seed {seed}: lost finalized blocks"
+                    );
+                }
+                let all: Vec<&Validator> = vs.iter().collect();
+                link_all(&oracle, &all).await;
+                let target = before[0] + 5;
+                assert!(
+                    wait_height(&context, &all, target, Duration::from_secs(180)).await,
+                    "seed {seed}: no recovery"
+                );
+                assert_agree(&all, target);
+                for v in &vs {
+                    let a = v
+                        .ledger
+                        .account(&Did::from_public_key(&dev(1).public_key()))
+                        .await
+                        .unwrap();
+                    assert_eq!(a.balance, 1_000_000 + 35, "seed {seed}");
+                }
+            }
+        });
+    }
+}
