@@ -18,6 +18,19 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// How many blocks ahead a transaction built by [`Client::transfer`] stays valid.
 pub const DEFAULT_EXPIRY_BLOCKS: u64 = 1_000;
 
+/// The error a node returned: its `{code, message}` body, or the raw text.
+fn api_error(status: u16, text: &str) -> ClientError {
+    let err: ErrorBody = serde_json::from_str(text).unwrap_or(ErrorBody {
+        code: "http".into(),
+        message: text.chars().take(200).collect(),
+    });
+    ClientError::Api {
+        status,
+        code: err.code,
+        message: err.message,
+    }
+}
+
 /// A connection to one node's HTTP API.
 #[derive(Clone)]
 pub struct Client {
@@ -67,15 +80,7 @@ impl Client {
             return serde_json::from_str(&text)
                 .map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
         }
-        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
-            code: "http".into(),
-            message: text.chars().take(200).collect(),
-        });
-        Err(ClientError::Api {
-            status,
-            code: err.code,
-            message: err.message,
-        })
+        Err(api_error(status, &text))
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
@@ -162,15 +167,7 @@ impl Client {
         if let Ok(r) = serde_json::from_str::<SubmitResponse>(&text) {
             return Ok(r);
         }
-        let err: ErrorBody = serde_json::from_str(&text).unwrap_or(ErrorBody {
-            code: "http".into(),
-            message: text.chars().take(200).collect(),
-        });
-        Err(ClientError::Api {
-            status,
-            code: err.code,
-            message: err.message,
-        })
+        Err(api_error(status, &text))
     }
 
     /// Builds, signs and submits a transaction with the given actions, using
