@@ -64,11 +64,12 @@ impl Client {
         }
     }
 
-    fn read<T: DeserializeOwned>(
+    /// Status and body text of a response, reading at most [`MAX_RESPONSE_BYTES`].
+    fn text(
         &self,
         url: &str,
         mut resp: ureq::http::Response<ureq::Body>,
-    ) -> Result<T, ClientError> {
+    ) -> Result<(u16, String), ClientError> {
         let status = resp.status().as_u16();
         let text = resp
             .body_mut()
@@ -76,6 +77,15 @@ impl Client {
             .limit(MAX_RESPONSE_BYTES)
             .read_to_string()
             .map_err(|e| self.transport(url, e))?;
+        Ok((status, text))
+    }
+
+    fn read<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        resp: ureq::http::Response<ureq::Body>,
+    ) -> Result<T, ClientError> {
+        let (status, text) = self.text(url, resp)?;
         if (200..300).contains(&status) {
             return serde_json::from_str(&text)
                 .map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
@@ -151,18 +161,12 @@ impl Client {
 
     fn submit_request(&self, req: &SubmitRequest) -> Result<SubmitResponse, ClientError> {
         let url = format!("{}/v1/txs", self.base);
-        let mut resp = self
+        let resp = self
             .agent
             .post(&url)
             .send_json(req)
             .map_err(|e| self.transport(&url, e))?;
-        let status = resp.status().as_u16();
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BYTES)
-            .read_to_string()
-            .map_err(|e| self.transport(&url, e))?;
+        let (status, text) = self.text(&url, resp)?;
         // 202 and 400 both carry per-transaction results.
         if let Ok(r) = serde_json::from_str::<SubmitResponse>(&text) {
             return Ok(r);

@@ -141,6 +141,15 @@ async fn start_network(
     (oracle, validators)
 }
 
+/// A seeded deterministic runtime that gives up after 10 simulated minutes.
+fn runner(seed: u64) -> deterministic::Runner {
+    deterministic::Runner::new(
+        deterministic::Config::new()
+            .with_seed(seed)
+            .with_timeout(Some(Duration::from_secs(600))),
+    )
+}
+
 async fn link_all(oracle: &Oracle<PublicKey, deterministic::Context>, group: &[&Validator]) {
     for a in group {
         for b in group {
@@ -189,10 +198,7 @@ fn assert_agree(vs: &[&Validator], upto: u64) {
 fn four_validators_agree_and_execute_transfers() {
     for seed in 0..3u64 {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
+        runner(seed).start(|context| async move {
             let (oracle, vs) = start_network(&context, dir.path(), 4).await;
             let all: Vec<&Validator> = vs.iter().collect();
             link_all(&oracle, &all).await;
@@ -237,10 +243,7 @@ fn four_validators_agree_and_execute_transfers() {
 fn progress_with_one_validator_cut_off() {
     for seed in 10..12u64 {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
+        runner(seed).start(|context| async move {
             let (oracle, vs) = start_network(&context, dir.path(), 4).await;
             let live: Vec<&Validator> = vs.iter().take(3).collect();
             link_all(&oracle, &live).await;
@@ -266,10 +269,7 @@ fn progress_with_one_validator_cut_off() {
 fn partition_of_two_halts_finality_until_healed() {
     for seed in 20..22u64 {
         let dir = tempfile::tempdir().unwrap();
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        deterministic::Runner::new(cfg).start(|context| async move {
+        runner(seed).start(|context| async move {
             let (oracle, vs) = start_network(&context, dir.path(), 4).await;
             let all: Vec<&Validator> = vs.iter().collect();
             link_all(&oracle, &all).await;
@@ -326,10 +326,7 @@ fn validators_restart_from_storage_and_catch_up() {
     for seed in 30..32u64 {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().to_path_buf();
-        let cfg = deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600)));
-        let (before, checkpoint) = deterministic::Runner::new(cfg).start_and_recover(|context| {
+        let (before, checkpoint) = runner(seed).start_and_recover(|context| {
             let path = path.clone();
             async move {
                 let (oracle, vs) = start_network(&context, &path, 4).await;
