@@ -278,10 +278,22 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .read(parent_state, &touched_keys(&block.txs))
             .await
             .map_err(store_err)?;
-        let output = match self
-            .executor
-            .execute_block(&reads, block.height(), &block.txs)
-        {
+        // Transactions waiting in our mempool had these exact bytes (the id
+        // hashes the signed encoding) verified at admission.
+        let verified: Vec<bool> = {
+            let mempool = self.mempool.lock().expect("mempool lock");
+            block
+                .txs
+                .iter()
+                .map(|t| mempool.contains(&t.id()))
+                .collect()
+        };
+        let output = match self.executor.execute_block_with(
+            &reads,
+            block.height(),
+            &block.txs,
+            |i| verified[i],
+        ) {
             Ok(o) => o,
             Err(sovra_execution::ExecError::Rejected { index, rejection }) => {
                 tracing::warn!(height = block.height(), index, %rejection, "block has an invalid transaction");

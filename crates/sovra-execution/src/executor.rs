@@ -247,8 +247,27 @@ impl Executor {
         height: u64,
         txs: &[SignedTransaction],
     ) -> Result<BlockOutput, ExecError> {
-        if let Err((index, rejection)) = self.verify_signatures(txs) {
-            return Err(ExecError::Rejected { index, rejection });
+        self.execute_block_with(base, height, txs, |_| false)
+    }
+
+    /// Like [`Self::execute_block`], but skips the signature check of the
+    /// transactions for which `already_verified(index)` is true (their exact
+    /// signed bytes were verified before, e.g. at mempool admission). The
+    /// result is the same; only work is saved.
+    pub fn execute_block_with<R: StateReader>(
+        &self,
+        base: R,
+        height: u64,
+        txs: &[SignedTransaction],
+        already_verified: impl Fn(usize) -> bool,
+    ) -> Result<BlockOutput, ExecError> {
+        let unverified: Vec<usize> = (0..txs.len()).filter(|&i| !already_verified(i)).collect();
+        let to_check: Vec<SignedTransaction> = unverified.iter().map(|&i| txs[i].clone()).collect();
+        if let Err((index, rejection)) = self.verify_signatures(&to_check) {
+            return Err(ExecError::Rejected {
+                index: unverified[index],
+                rejection,
+            });
         }
         let mut state = Overlay::new(base);
         let mut outcomes = Vec::with_capacity(txs.len());

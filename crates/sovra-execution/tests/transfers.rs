@@ -207,3 +207,29 @@ proptest! {
         prop_assert_eq!(sum + meta(&state, MetaKey::Burned), total);
     }
 }
+
+#[test]
+fn partial_verification_reports_the_right_index() {
+    let (ks, exec, state) = setup(&[100, 100]);
+    let b = did(&ks[1]);
+    let good = transfer(&ks[0], &b, 1, 0, 1);
+    let mut forged = transfer(&ks[0], &b, 1, 1, 1);
+    forged.signature = ks[1].sign(b"sovra/tx", b"x");
+    let txs = vec![good.clone(), good.clone(), forged];
+    // Index 0 is marked verified; the forged one at index 2 is still caught and named.
+    match exec.execute_block_with(&state, 1, &txs, |i| i == 0) {
+        Err(ExecError::Rejected {
+            index,
+            rejection: Rejection::BadSignature(_),
+        }) => assert_eq!(index, 2),
+        other => panic!("expected a bad signature at index 2, got {other:?}"),
+    }
+    // With nothing skipped the verdict is the same.
+    assert!(matches!(
+        exec.execute_block(&state, 1, &txs),
+        Err(ExecError::Rejected {
+            index: 2,
+            rejection: Rejection::BadSignature(_)
+        })
+    ));
+}
