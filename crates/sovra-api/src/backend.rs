@@ -1,11 +1,16 @@
 //! What the API needs from a node.
 
 use crate::ApiError;
+use crate::stream::BodyReader;
 use sovra_types::{
-    Did, SignedTransaction, StateKey, TxId,
-    api::{AccountView, BlockView, ProofView, ReceiptPage, StatusView, SubmitResult, TxStatusView},
+    ContentId, Did, SignedTransaction, StateKey, TxId,
+    api::{
+        AccountView, BlockView, ContentImportView, ContentStatusView, ProofView, ReceiptPage,
+        StatusView, SubmitResult, TxStatusView,
+    },
 };
 use std::future::Future;
+use std::sync::Arc;
 
 /// The node behind the API.
 pub trait Backend: Send + Sync + 'static {
@@ -39,4 +44,25 @@ pub trait Backend: Send + Sync + 'static {
     fn proof(&self, key: StateKey) -> impl Future<Output = Result<ProofView, ApiError>> + Send;
     /// Prometheus text exposition.
     fn metrics(&self) -> impl Future<Output = String> + Send;
+
+    /// The content blocks this node holds (reads verify every block).
+    type Blocks: sovra_cas::BlockSource + Send + Sync + 'static;
+    /// The node's block store.
+    fn blocks(&self) -> Arc<Self::Blocks>;
+    /// Imports an uploaded CAR atomically, within the node's upload limit.
+    fn import_car(
+        &self,
+        body: BodyReader,
+    ) -> impl Future<Output = Result<ContentImportView, ApiError>> + Send;
+    /// Pins of a content root and whether this node holds all of it.
+    fn content_status(
+        &self,
+        cid: ContentId,
+    ) -> impl Future<Output = Result<ContentStatusView, ApiError>> + Send;
+    /// The CID an identity's public document points to, at the newest finalized state.
+    fn public_doc(
+        &self,
+        owner: Did,
+        name: String,
+    ) -> impl Future<Output = Result<Option<ContentId>, ApiError>> + Send;
 }

@@ -1,4 +1,4 @@
-//! The HTTP API of a Sovra node (axum), described by an OpenAPI document
+//! The HTTP API of a Sovra node (axum), including the IPFS trustless gateway,, described by an OpenAPI document
 //! served at `/openapi.json` with a browsable page at `/docs`.
 //!
 //! The node implements [`Backend`]; this crate owns routing, parsing,
@@ -7,7 +7,9 @@
 
 mod backend;
 mod error;
+mod gateway;
 mod routes;
+pub mod stream;
 
 pub use backend::Backend;
 pub use error::ApiError;

@@ -33,7 +33,7 @@ const MAX_PAGE: usize = 500;
 #[openapi(
     info(
         title = "Sovra node API",
-        description = "Submit transactions and read the Sovra ledger."
+        description = "Submit transactions, read the Sovra ledger, and store and read public content (IPFS trustless gateway)."
     ),
     paths(
         submit_txs,
@@ -43,7 +43,11 @@ const MAX_PAGE: usize = 500;
         get_receipts,
         get_status,
         get_proof,
-        get_metrics
+        get_metrics,
+        crate::gateway::get_ipfs,
+        crate::gateway::post_content,
+        crate::gateway::get_content_status,
+        crate::gateway::get_public_doc
     ),
     components(schemas(
         SubmitRequest,
@@ -57,7 +61,11 @@ const MAX_PAGE: usize = 500;
         ReceiptPage,
         ReceiptView,
         StatusView,
-        ProofView
+        ProofView,
+        sovra_types::api::ContentImportView,
+        sovra_types::api::ContentStatusView,
+        sovra_types::api::PinOwnerView,
+        sovra_types::api::PublicDocView
     ))
 )]
 pub struct ApiDoc;
@@ -73,6 +81,19 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .route("/v1/status", get(get_status::<B>))
         .route("/v1/state/proof", get(get_proof::<B>))
         .route("/metrics", get(get_metrics::<B>))
+        .route("/ipfs/{*path}", get(crate::gateway::get_ipfs::<B>))
+        .route(
+            "/v1/content",
+            post(crate::gateway::post_content::<B>).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/v1/content/{cid}",
+            get(crate::gateway::get_content_status::<B>),
+        )
+        .route(
+            "/v1/accounts/{did}/public/{name}",
+            get(crate::gateway::get_public_doc::<B>),
+        )
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)
@@ -96,7 +117,7 @@ async fn docs_page() -> Html<String> {
     Html(utoipa_scalar::Scalar::new(ApiDoc::openapi()).to_html())
 }
 
-fn parse_did(s: &str) -> Result<Did, ApiError> {
+pub(crate) fn parse_did(s: &str) -> Result<Did, ApiError> {
     Did::parse(s).map_err(|e| ApiError::bad("invalid_did", e.to_string()))
 }
 

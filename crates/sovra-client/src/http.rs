@@ -19,7 +19,7 @@ const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_EXPIRY_BLOCKS: u64 = 1_000;
 
 /// The error a node returned: its `{code, message}` body, or the raw text.
-fn api_error(status: u16, text: &str) -> ClientError {
+pub(crate) fn api_error(status: u16, text: &str) -> ClientError {
     let err: ErrorBody = serde_json::from_str(text).unwrap_or(ErrorBody {
         code: "http".into(),
         message: text.chars().take(200).collect(),
@@ -52,12 +52,17 @@ impl Client {
         }
     }
 
+    /// The underlying HTTP agent.
+    pub(crate) fn agent(&self) -> &ureq::Agent {
+        &self.agent
+    }
+
     /// The node's base URL.
     pub fn base(&self) -> &str {
         &self.base
     }
 
-    fn transport(&self, url: &str, e: impl std::fmt::Display) -> ClientError {
+    pub(crate) fn transport(&self, url: &str, e: impl std::fmt::Display) -> ClientError {
         ClientError::Transport {
             url: url.to_string(),
             message: e.to_string(),
@@ -65,7 +70,7 @@ impl Client {
     }
 
     /// Status and body text of a response, reading at most [`MAX_RESPONSE_BYTES`].
-    fn text(
+    pub(crate) fn text(
         &self,
         url: &str,
         mut resp: ureq::http::Response<ureq::Body>,
@@ -80,7 +85,7 @@ impl Client {
         Ok((status, text))
     }
 
-    fn read<T: DeserializeOwned>(
+    pub(crate) fn read<T: DeserializeOwned>(
         &self,
         url: &str,
         resp: ureq::http::Response<ureq::Body>,
@@ -93,7 +98,7 @@ impl Client {
         Err(api_error(status, &text))
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+    pub(crate) fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         let url = format!("{}{path}", self.base);
         let resp = self
             .agent

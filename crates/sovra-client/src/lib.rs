@@ -2,12 +2,14 @@
 //! never leave the client, talks to a node's HTTP API, and checks what the
 //! node says against finalized headers where it can.
 //!
-//! Depends only on `sovra-types` and `sovra-crypto`, so wallets and apps can
-//! embed it without a node.
+//! Depends only on `sovra-types`, `sovra-crypto` and `sovra-cas` (pure content addressing), so
+//! wallets and apps can embed it without a node.
 
+mod content;
 mod http;
 mod proof;
 
+pub use content::RemoteBlocks;
 pub use http::Client;
 pub use proof::Verified;
 
@@ -35,6 +37,9 @@ pub enum ClientError {
     /// The node's answer could not be understood or failed verification.
     #[error("bad answer from node: {0}")]
     BadResponse(String),
+    /// Local content import or verification failed.
+    #[error("content: {0}")]
+    Content(String),
     /// Waiting for a transaction to finalize took too long.
     #[error("transaction {0} not final after {1:?}")]
     Timeout(String, std::time::Duration),

@@ -234,15 +234,15 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         self.tip.lock().expect("tip lock").clone()
     }
 
+    /// Reads a committed state value.
+    pub async fn state_value(&self, key: &StateKey) -> Result<Option<Vec<u8>>, ConsensusError> {
+        let st = self.state.lock().await;
+        st.store.get(key).await.map_err(store_err)
+    }
+
     /// Reads a committed account.
     pub async fn account(&self, did: &Did) -> Result<Account, ConsensusError> {
-        let st = self.state.lock().await;
-        match st
-            .store
-            .get(&StateKey::Account(did.clone()))
-            .await
-            .map_err(store_err)?
-        {
+        match self.state_value(&StateKey::Account(did.clone())).await? {
             Some(b) => Account::decode(&b).map_err(|e| ConsensusError::Store(e.to_string())),
             None => Ok(Account::default()),
         }

@@ -84,6 +84,8 @@ impl AdmissionError {
 
 struct Entry {
     tx: SignedTransaction,
+    /// The transaction id, computed once at admission.
+    id: TxId,
     size: usize,
 }
 
@@ -137,12 +139,12 @@ impl Mempool {
         account: impl Fn(&Did) -> Account,
     ) -> Vec<Result<TxId, AdmissionError>> {
         let sig_ok: Vec<bool> = {
-            let only: Vec<SignedTransaction> = txs.iter().map(|(t, _)| t.clone()).collect();
-            match executor.verify_signatures(&only) {
+            let refs: Vec<&SignedTransaction> = txs.iter().map(|(t, _)| t).collect();
+            match executor.verify_signatures(&refs) {
                 Ok(()) => vec![true; txs.len()],
-                Err(_) => only
+                Err(_) => refs
                     .iter()
-                    .map(|t| executor.verify_signatures(std::slice::from_ref(t)).is_ok())
+                    .map(|t| executor.verify_signatures(&[*t]).is_ok())
                     .collect(),
             }
         };
@@ -210,7 +212,7 @@ impl Mempool {
             .or_default()
             .insert(tx.tx.nonce, id);
         self.bytes += size;
-        self.by_id.insert(id, Entry { tx, size });
+        self.by_id.insert(id, Entry { tx, id, size });
         Ok(id)
     }
 
@@ -226,7 +228,7 @@ impl Mempool {
         let mut heap = BinaryHeap::new();
         for (s, q) in queues.iter().enumerate() {
             if let Some(e) = q.first() {
-                heap.push((e.tx.tx.fee, std::cmp::Reverse(e.tx.id()), s, 0usize));
+                heap.push((e.tx.tx.fee, std::cmp::Reverse(e.id), s, 0usize));
             }
         }
         let mut out = Vec::with_capacity(max.min(self.by_id.len()));
@@ -236,7 +238,7 @@ impl Mempool {
             };
             out.push(queues[s][pos].tx.clone());
             if let Some(next) = queues[s].get(pos + 1) {
-                heap.push((next.tx.tx.fee, std::cmp::Reverse(next.tx.id()), s, pos + 1));
+                heap.push((next.tx.tx.fee, std::cmp::Reverse(next.id), s, pos + 1));
             }
         }
         out

@@ -3,7 +3,7 @@
 
 use crate::{
     Changes, ExecError, Overlay, Rejection, StateReader,
-    modules::{accounts, receipts},
+    modules::{accounts, content, receipts},
 };
 use commonware_codec::Encode;
 use sovra_crypto::BatchItem;
@@ -60,6 +60,7 @@ pub fn touched_keys(txs: &[SignedTransaction]) -> Vec<StateKey> {
                 Action::Transfer { to, .. } => {
                     keys.insert(StateKey::Account(to.clone()));
                 }
+                other => keys.extend(content::keys(&t.tx.signer, other)),
             }
         }
     }
@@ -97,7 +98,7 @@ impl Executor {
 
     /// Checks all signatures with one batch verification; on failure finds
     /// the first bad one. Returns the index of the first invalid transaction.
-    pub fn verify_signatures(&self, txs: &[SignedTransaction]) -> Result<(), (usize, Rejection)> {
+    pub fn verify_signatures(&self, txs: &[&SignedTransaction]) -> Result<(), (usize, Rejection)> {
         for (i, t) in txs.iter().enumerate() {
             t.check_key_binding()
                 .map_err(|e| (i, Rejection::BadSignature(e.to_string())))?;
@@ -200,6 +201,15 @@ impl Executor {
         for action in &t.tx.actions {
             let result = match action {
                 Action::Transfer { to, amount } => accounts::transfer(state, signer, to, *amount)?,
+                Action::PinContent {
+                    cid,
+                    size,
+                    replication,
+                } => content::pin(state, signer, cid, *size, *replication, height)?,
+                Action::UnpinContent { cid } => content::unpin(state, signer, cid)?,
+                Action::SetPublicDocument { name, cid } => {
+                    content::set_public_doc(state, signer, name, cid.as_ref())?
+                }
             };
             if let Err(failure) = result {
                 status = ReceiptStatus::Failed {
@@ -218,8 +228,9 @@ impl Executor {
         let tx_id = t.id();
         let mut touched: Vec<&Did> = vec![signer];
         for action in &t.tx.actions {
-            let Action::Transfer { to, .. } = action;
-            if !touched.contains(&to) {
+            if let Action::Transfer { to, .. } = action
+                && !touched.contains(&to)
+            {
                 touched.push(to);
             }
         }
@@ -262,7 +273,7 @@ impl Executor {
         already_verified: impl Fn(usize) -> bool,
     ) -> Result<BlockOutput, ExecError> {
         let unverified: Vec<usize> = (0..txs.len()).filter(|&i| !already_verified(i)).collect();
-        let to_check: Vec<SignedTransaction> = unverified.iter().map(|&i| txs[i].clone()).collect();
+        let to_check: Vec<&SignedTransaction> = unverified.iter().map(|&i| &txs[i]).collect();
         if let Err((index, rejection)) = self.verify_signatures(&to_check) {
             return Err(ExecError::Rejected {
                 index: unverified[index],

@@ -83,6 +83,11 @@ impl<R: StateReader> Overlay<R> {
         self.pending.insert(key, Some(value));
     }
 
+    /// Buffers a deletion.
+    pub fn delete(&mut self, key: StateKey) {
+        self.pending.insert(key, None);
+    }
+
     /// Keeps the pending writes.
     pub fn checkpoint(&mut self) {
         let pending = std::mem::take(&mut self.pending);

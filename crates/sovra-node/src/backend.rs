@@ -2,8 +2,10 @@
 //! index and the mempool.
 
 use commonware_codec::Encode;
+use sovra_api::stream::BodyReader;
 use sovra_api::{ApiError, Backend};
 use sovra_consensus::Ledger;
+use sovra_store::ContentStore;
 use sovra_types::{
     Block, BlockHeader, Did, ReceiptStatus, SignedTransaction, StateKey, TxId,
     api::{
@@ -12,12 +14,22 @@ use sovra_types::{
     },
     digest_hex,
 };
+use sovra_types::{
+    ContentId,
+    api::{ContentImportView, ContentStatusView, PinOwnerView},
+};
 use std::sync::Arc;
 
 /// What the API reads from.
 pub struct NodeBackend<E: commonware_storage::Context + commonware_runtime::Spawner> {
     /// The ledger.
     pub ledger: Ledger<E>,
+    /// Content blocks held by this node.
+    pub content: Arc<ContentStore>,
+    /// Content blocks here or, fetched on demand, at peers.
+    pub blocks: Arc<crate::replication::NetworkBlocks>,
+    /// Content limits.
+    pub content_cfg: crate::config::ContentSection,
     /// This node's consensus key (hex).
     pub node_key: String,
     /// Validators (hex).
@@ -203,6 +215,77 @@ where
     }
 
     async fn metrics(&self) -> String {
-        (self.metrics)()
+        let mut text = (self.metrics)();
+        // Content-store counters, in the same exposition (before the final `# EOF`).
+        let eof = text.rfind("# EOF").unwrap_or(text.len());
+        let content = format!(
+            "# HELP sovra_content_corrupt_blocks Content blocks found corrupt on read and discarded since start.\n\
+             # TYPE sovra_content_corrupt_blocks counter\n\
+             sovra_content_corrupt_blocks_total {}\n",
+            self.content.corrupt_found()
+        );
+        text.insert_str(eof, &content);
+        text
+    }
+
+    type Blocks = crate::replication::NetworkBlocks;
+
+    fn blocks(&self) -> Arc<crate::replication::NetworkBlocks> {
+        self.blocks.clone()
+    }
+
+    async fn import_car(&self, body: BodyReader) -> Result<ContentImportView, ApiError> {
+        let content = self.content.clone();
+        let limit = self.content_cfg.max_upload_bytes;
+        let kept_until_ms = crate::content::now_ms() + self.content_cfg.upload_grace_secs * 1000;
+        let imported =
+            tokio::task::spawn_blocking(move || content.import_car(body, limit, kept_until_ms))
+                .await
+                .map_err(internal)?
+                .map_err(|e| match e {
+                    sovra_store::StoreError::Content(m) => ApiError::bad("invalid_content", m),
+                    other => internal(other),
+                })?;
+        Ok(ContentImportView {
+            roots: imported.roots.iter().map(|c| c.to_string()).collect(),
+            blocks: imported.blocks,
+            bytes: imported.bytes,
+            kept_until_ms,
+        })
+    }
+
+    async fn content_status(&self, cid: ContentId) -> Result<ContentStatusView, ApiError> {
+        let pins = self.ledger.index.pin_owners(&cid).map_err(internal)?;
+        let content = self.content.clone();
+        let root = *cid.cid();
+        let missing = tokio::task::spawn_blocking(move || {
+            sovra_cas::dag::missing_blocks(&*content, &root, 100)
+        })
+        .await
+        .map_err(internal)?
+        .map_err(internal)?;
+        Ok(ContentStatusView {
+            cid: cid.to_string(),
+            pins: pins
+                .into_iter()
+                .map(|(owner, replication)| PinOwnerView {
+                    owner: owner.to_string(),
+                    replication,
+                })
+                .collect(),
+            complete_here: missing.is_empty(),
+            missing: missing.iter().map(|c| c.to_string()).collect(),
+        })
+    }
+
+    async fn public_doc(&self, owner: Did, name: String) -> Result<Option<ContentId>, ApiError> {
+        let value = self
+            .ledger
+            .state_value(&StateKey::PublicDoc { owner, name })
+            .await
+            .map_err(internal)?;
+        value
+            .map(|bytes| ContentId::from_bytes(&bytes).map_err(internal))
+            .transpose()
     }
 }

@@ -41,7 +41,7 @@ pub struct BenchArgs {
     pub timeout_secs: u64,
 }
 
-struct Nodes(Vec<Child>);
+pub(crate) struct Nodes(pub(crate) Vec<Child>);
 
 impl Drop for Nodes {
     fn drop(&mut self) {
@@ -52,7 +52,20 @@ impl Drop for Nodes {
     }
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// Starts `sovra node --config CFG` from `exe`, logging warnings to `node.log` beside the config.
+pub(crate) fn spawn_node(exe: &std::path::Path, cfg: &std::path::Path) -> Result<Child> {
+    let log = std::fs::File::create(cfg.with_file_name("node.log"))?;
+    Command::new(exe)
+        .args(["node", "--config"])
+        .arg(cfg)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting a node")
+}
+
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -108,17 +121,7 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     let exe = std::env::current_exe()?;
     let mut nodes = Nodes(Vec::new());
     for (cfg, _) in &layout.nodes {
-        let log = std::fs::File::create(cfg.with_file_name("node.log"))?;
-        nodes.0.push(
-            Command::new(&exe)
-                .args(["node", "--config"])
-                .arg(cfg)
-                .env("RUST_LOG", "warn")
-                .stdout(Stdio::null())
-                .stderr(log)
-                .spawn()
-                .context("starting a node")?,
-        );
+        nodes.0.push(spawn_node(&exe, cfg)?);
     }
     let clients: Vec<Client> = api
         .iter()

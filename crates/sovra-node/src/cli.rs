@@ -99,6 +99,147 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Add a file or directory to public content storage; prints its CID (as `ipfs add --cid-version=1`).
+    Add(AddArgs),
+    /// Print a file from public content storage (every block verified).
+    Cat {
+        /// `CID` or `CID/path/inside`.
+        path: String,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Save a file or directory from public content storage (every block verified).
+    Get {
+        /// `CID` or `CID/path/inside`.
+        path: String,
+        /// Where to write it (must not exist).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Export or import CAR files.
+    Car {
+        /// CAR command.
+        #[command(subcommand)]
+        command: CarCommand,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Ask the network to keep content (a `PinContent` transaction).
+    Pin(PinArgs),
+    /// Release your pin of content (an `UnpinContent` transaction).
+    Unpin(SignedContentArgs),
+    /// Point one of your public documents (`profile`, `app-config`, ...) at a CID.
+    Publish(PublishArgs),
+}
+
+/// `sovra add` options.
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// File or directory to add.
+    pub path: PathBuf,
+    /// Import profile: `unixfs-v0-2015` (256 KiB chunks, 174 links; the default) or `unixfs-v1-2025` (1 MiB, 1024).
+    #[arg(long, default_value = "unixfs-v0-2015")]
+    pub profile: String,
+    /// Include files whose names start with `.`.
+    #[arg(long)]
+    pub hidden: bool,
+    /// Compute the CID only; upload nothing.
+    #[arg(long)]
+    pub only_hash: bool,
+    /// Pin the content after uploading, signed with this keystore key.
+    #[arg(long, value_name = "KEY")]
+    pub pin: Option<String>,
+    /// Replication factor of the pin.
+    #[arg(long, default_value_t = sovra_types::limits::DEFAULT_REPLICATION)]
+    pub replication: u8,
+    /// Hide the progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Keystore options.
+    #[command(flatten)]
+    pub keystore: KeystoreArgs,
+    /// Node options.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// `sovra car` commands.
+#[derive(Subcommand, Debug)]
+pub enum CarCommand {
+    /// Write the CAR of a DAG (every block checked) to a file.
+    Export {
+        /// `CID` or `CID/path/inside`.
+        path: String,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// `all`, `entity` or `block`.
+        #[arg(long, default_value = "all")]
+        dag_scope: String,
+    },
+    /// Verify every block of a CAR file and upload it to the node.
+    Import {
+        /// The CAR file.
+        file: PathBuf,
+    },
+}
+
+/// Who signs a transaction, and where it goes.
+#[derive(Args, Debug)]
+pub struct SignerArgs {
+    /// Name of the signing key in the keystore.
+    #[arg(long)]
+    pub key: String,
+    /// Fee.
+    #[arg(long, default_value_t = 1)]
+    pub fee: u64,
+    /// Keystore options.
+    #[command(flatten)]
+    pub keystore: KeystoreArgs,
+    /// Node options.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// Options of commands that sign a content transaction.
+#[derive(Args, Debug)]
+pub struct SignedContentArgs {
+    /// The content root.
+    pub cid: String,
+    /// Signer.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+}
+
+/// `sovra pin` options.
+#[derive(Args, Debug)]
+pub struct PinArgs {
+    /// What to pin and who signs.
+    #[command(flatten)]
+    pub target: SignedContentArgs,
+    /// Replication factor.
+    #[arg(long, default_value_t = sovra_types::limits::DEFAULT_REPLICATION)]
+    pub replication: u8,
+}
+
+/// `sovra publish` options.
+#[derive(Args, Debug)]
+pub struct PublishArgs {
+    /// Document name (`profile`, `app-config`, ...).
+    pub name: String,
+    /// The CID it points to (omit with --remove).
+    pub cid: Option<String>,
+    /// Remove the document instead.
+    #[arg(long)]
+    pub remove: bool,
+    /// Signer.
+    #[command(flatten)]
+    pub signer: SignerArgs,
 }
 
 /// `sovra devnet` options.
@@ -213,4 +354,6 @@ pub enum TxCommand {
 pub enum BenchCommand {
     /// Pre-signed transfers in batches against a 1-validator and a 4-validator network.
     Transfers(crate::bench::BenchArgs),
+    /// UnixFS import beside sha256sum, upload and gateway throughput, small-file latency.
+    Content(crate::bench_content::ContentBenchArgs),
 }

@@ -28,6 +28,9 @@ pub struct NodeConfig {
     /// Consensus timing.
     #[serde(default)]
     pub consensus: ConsensusSection,
+    /// Public content storage.
+    #[serde(default)]
+    pub content: ContentSection,
     /// Log filter (tracing EnvFilter syntax).
     #[serde(default = "default_log")]
     pub log: String,
@@ -35,6 +38,34 @@ pub struct NodeConfig {
 
 fn default_log() -> String {
     "info".into()
+}
+
+/// Public content storage limits and housekeeping.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContentSection {
+    /// Largest CAR accepted by `POST /v1/content`, in bytes.
+    pub max_upload_bytes: u64,
+    /// How long uploaded blocks are kept without a pin, in seconds.
+    pub upload_grace_secs: u64,
+    /// How often unpinned blocks are garbage-collected, in seconds.
+    pub gc_interval_secs: u64,
+    /// Pause between replication passes over the pins assigned to this node, in seconds.
+    pub replication_interval_secs: u64,
+    /// How often complete pinned DAGs are re-read and verified (to repair corruption), in seconds.
+    pub scrub_interval_secs: u64,
+}
+
+impl Default for ContentSection {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 4 << 30,
+            upload_grace_secs: 3600,
+            gc_interval_secs: 300,
+            replication_interval_secs: 2,
+            scrub_interval_secs: 600,
+        }
+    }
 }
 
 /// Mempool limits.

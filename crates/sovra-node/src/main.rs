@@ -2,10 +2,14 @@
 
 mod backend;
 mod bench;
+mod bench_content;
 mod cli;
 mod config;
+mod content;
+mod content_cli;
 mod netinit;
 mod node;
+mod replication;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
@@ -24,7 +28,7 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
-fn keystore_dir(args: &KeystoreArgs) -> PathBuf {
+pub(crate) fn keystore_dir(args: &KeystoreArgs) -> PathBuf {
     args.keystore.clone().unwrap_or_else(|| {
         let home = std::env::var_os("HOME")
             .map(PathBuf::from)
@@ -33,7 +37,7 @@ fn keystore_dir(args: &KeystoreArgs) -> PathBuf {
     })
 }
 
-fn passphrase(args: &KeystoreArgs, confirm: bool) -> Result<String> {
+pub(crate) fn passphrase(args: &KeystoreArgs, confirm: bool) -> Result<String> {
     if let Some(p) = &args.passphrase {
         return Ok(p.clone());
     }
@@ -47,7 +51,7 @@ fn passphrase(args: &KeystoreArgs, confirm: bool) -> Result<String> {
     Ok(p)
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
@@ -150,9 +154,19 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Status { node } => print_json(&Client::new(&node.node).status()?),
+        Command::Add(args) => content_cli::add(args),
+        Command::Cat { path, node } => content_cli::cat(&path, &node),
+        Command::Get { path, output, node } => content_cli::get(&path, &output, &node),
+        Command::Car { command, node } => content_cli::car(command, &node),
+        Command::Pin(args) => content_cli::pin(args),
+        Command::Unpin(args) => content_cli::unpin(args),
+        Command::Publish(args) => content_cli::publish(args),
         Command::Bench {
             command: cli::BenchCommand::Transfers(args),
         } => bench::transfers(args),
+        Command::Bench {
+            command: cli::BenchCommand::Content(args),
+        } => bench_content::content(args),
     }
 }
 

@@ -94,6 +94,7 @@ pub fn init_network(
             p2p_listen: p2p_addrs[i],
             mempool: MempoolSection::default(),
             consensus: ConsensusSection::default(),
+            content: crate::config::ContentSection::default(),
             log: "info".into(),
         };
         let path = node_dir.join("config.toml");

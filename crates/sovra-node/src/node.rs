@@ -2,6 +2,7 @@
 //! validators named in genesis, the ledger, the consensus engine and the
 //! HTTP API.
 
+use crate::replication::{BlockFetcher, BlockProducer, NetworkBlocks, Replicator};
 use crate::{
     backend::NodeBackend,
     config::{NodeConfig, read_key_file},
@@ -14,13 +15,13 @@ use commonware_stream::{
     cups::{self, Cups},
     sake::{self, Sake},
 };
-use commonware_utils::{NZU32, NZUsize, ordered::Map};
+use commonware_utils::{NZDuration, NZU32, NZUsize, ordered::Map};
 use sovra_consensus::{
     Ledger,
     engine::{self, Channels, EngineConfig},
     mempool::{Mempool, MempoolConfig},
 };
-use sovra_store::Index;
+use sovra_store::{ContentStore, Index};
 use sovra_types::{Genesis, limits::MAX_BLOCK_BYTES};
 use std::{sync::Arc, time::Duration};
 
@@ -39,6 +40,11 @@ pub fn validator_keys(genesis: &Genesis) -> Result<Vec<PublicKey>> {
         .collect()
 }
 
+/// Messages per second (and burst) each peer may send on one p2p channel. Consensus sends a few
+/// messages per view; transaction gossip batches up to 4,096 transactions per message; content
+/// replication sends one request per block and the resolver retries what a limit drops.
+const CHANNEL_MESSAGES_PER_SEC: u32 = 2_000;
+
 /// Runs a node until the process is stopped.
 pub fn run(cfg: NodeConfig) -> Result<()> {
     let genesis_bytes = std::fs::read(&cfg.genesis)
@@ -56,6 +62,10 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
     let index = Index::open(&cfg.data_dir.join("index.redb"))
         .with_context(|| "opening the index (is another node using this data directory?)")?;
+    let content = Arc::new(
+        ContentStore::open(&cfg.data_dir.join("content.redb"))
+            .with_context(|| "opening the content store")?,
+    );
 
     let runtime_cfg = cw_tokio::Config::new()
         .with_storage_directory(cfg.data_dir.join("chain"))
@@ -94,7 +104,9 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             .try_into()
             .map_err(|_| anyhow!("duplicate validator keys"))?;
         oracle.track(0, peers);
-        let quota = Quota::per_second(NZU32!(100_000));
+        // Each channel's inbound mailbox, and the router's outbound one, hold `validators x burst`
+        // messages, allocated up front: the quota bounds memory as well as per-peer message rate.
+        let quota = Quota::per_second(NZU32!(CHANNEL_MESSAGES_PER_SEC));
         let channels = Channels {
             votes: network.register(0, quota),
             certificates: network.register(1, quota),
@@ -103,7 +115,29 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             backfill: network.register(4, quota),
             txs: network.register(5, quota),
         };
+        let content_channel = network.register(6, quota);
         network.start();
+
+        // Content replication: a resolver over its own channel, serving from and storing into
+        // the content store.
+        let (consumer, waiters) = BlockFetcher::consumer(content.clone());
+        let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
+            context.child("content_resolver"),
+            commonware_resolver::p2p::Config {
+                peer_provider: oracle.clone(),
+                blocker: oracle.clone(),
+                consumer,
+                producer: BlockProducer::new(content.clone()),
+                mailbox_size: NZUsize!(4096),
+                me: Some(me.clone()),
+                fetch_timeout: NZDuration!(Duration::from_secs(5)),
+                fetch_retry_delay: Duration::from_millis(200),
+                priority_requests: false,
+                priority_responses: false,
+            },
+        );
+        resolver.start(content_channel);
+        let fetcher = BlockFetcher::new(mailbox, waiters);
 
         let mempool = Mempool::new(MempoolConfig {
             max_txs: cfg.mempool.max_txs,
@@ -138,8 +172,32 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         )
         .await?;
 
+        crate::content::spawn_garbage_collector(
+            content.clone(),
+            ledger.index.clone(),
+            Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
+        )
+        .context("starting content garbage collection")?;
+        Replicator {
+            content: content.clone(),
+            index: ledger.index.clone(),
+            fetcher: fetcher.clone(),
+            me: me.clone(),
+            validators: validators.clone(),
+            interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
+            scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
+        }
+        .spawn()
+        .context("starting content replication")?;
         let metrics_ctx = context.child("api");
         let backend = NodeBackend {
+            blocks: Arc::new(NetworkBlocks {
+                content: content.clone(),
+                fetcher: (validators.len() > 1).then_some(fetcher),
+                timeout: Duration::from_secs(10),
+            }),
+            content,
+            content_cfg: cfg.content.clone(),
             ledger,
             node_key: hex::encode(me.as_ref()),
             validators: validators.iter().map(|v| hex::encode(v.as_ref())).collect(),

@@ -3,57 +3,12 @@
 //! transfers are in flight, more transfers, restart, and catch-up to the
 //! same blocks and state root.
 
+mod common;
+
+use common::{Node, dev_key, init_testnet, start, wait_until};
 use sovra_client::Client;
-use sovra_crypto::SigningKey;
 use sovra_types::{Action, Did, Transaction};
-use std::{
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::{Duration, Instant},
-};
-
-const BIN: &str = env!("CARGO_BIN_EXE_sovra");
-
-/// The development keys `sovra testnet init` funds (see netinit.rs).
-fn dev_key(i: u32) -> SigningKey {
-    SigningKey::from_test_seed(0x5eed_0000 + i as u64)
-}
-
-struct Node(Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &Path, i: usize) -> Node {
-    let cfg = dir.join(format!("node{i}/config.toml"));
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join(format!("node{i}.log")))
-        .unwrap();
-    Node(
-        Command::new(BIN)
-            .args(["node", "--config"])
-            .arg(cfg)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap(),
-    )
-}
-
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
+use std::time::Duration;
 
 fn height(c: &Client) -> u64 {
     c.status().map(|s| s.finalized_height).unwrap_or(0)
@@ -176,30 +131,7 @@ fn check_api_refusals(c: &Client, chain: &str) {
 fn four_nodes_survive_kill_9_and_catch_up() {
     let dir = tempfile::tempdir().unwrap();
     let base = 31000 + (std::process::id() % 500) as u16 * 2;
-    let out = Command::new(BIN)
-        .args([
-            "testnet",
-            "init",
-            "--validators",
-            "4",
-            "--dev-keys",
-            "2",
-            "--dir",
-        ])
-        .arg(dir.path())
-        .args([
-            "--api-base-port",
-            &base.to_string(),
-            "--p2p-base-port",
-            &(base + 1000).to_string(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    init_testnet(dir.path(), 4, 2, base);
 
     let mut nodes: Vec<Option<Node>> = (0..4).map(|i| Some(start(dir.path(), i))).collect();
     let clients: Vec<Client> = (0..4)

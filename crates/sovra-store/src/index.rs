@@ -6,7 +6,9 @@
 use crate::StoreError;
 use commonware_codec::Encode;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use sovra_types::{Block, Did, Digest, ReceiptEntry, ReceiptStatus, TxId, codec::decode_exact};
+use sovra_types::{
+    Action, Block, ContentId, Did, Digest, ReceiptEntry, ReceiptStatus, TxId, codec::decode_exact,
+};
 use std::path::Path;
 
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
@@ -14,6 +16,8 @@ const BLOCK_IDS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("block_i
 const TXS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("txs");
 const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+/// Finalized pins: CID bytes, 0, owner DID -> replication factor.
+const PINS: TableDefinition<&[u8], u8> = TableDefinition::new("pins");
 
 /// Where a finalized transaction is and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +78,23 @@ fn receipt_key(did: &Did, index: u64) -> Vec<u8> {
     k
 }
 
+fn pin_key(cid: &ContentId, owner: &Did) -> Vec<u8> {
+    let mut k = cid.cid().to_bytes();
+    k.push(0);
+    k.extend_from_slice(owner.as_str().as_bytes());
+    k
+}
+
+/// The CID at the start of a pin key (CID bytes are self-delimiting).
+fn pin_key_cid(key: &[u8]) -> Result<ContentId, StoreError> {
+    let cid =
+        cid::Cid::read_bytes(key).map_err(|e| StoreError::Corrupt(format!("pin key: {e}")))?;
+    if key.get(cid.encoded_len()) != Some(&0) {
+        return Err(StoreError::Corrupt("pin key without separator".into()));
+    }
+    Ok(ContentId::new(cid))
+}
+
 impl Index {
     /// Opens or creates the index database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -85,6 +106,7 @@ impl Index {
             w.open_table(TXS)?;
             w.open_table(RECEIPTS)?;
             w.open_table(META)?;
+            w.open_table(PINS)?;
         }
         w.commit()?;
         Ok(Self { db })
@@ -115,6 +137,25 @@ impl Index {
                     fee: *fee,
                 };
                 txs.insert(&id.0, loc.encode().as_slice())?;
+            }
+            let mut pins = w.open_table(PINS)?;
+            for (t, (_, status, _)) in b.block.txs.iter().zip(&b.txs) {
+                if *status != ReceiptStatus::Completed {
+                    continue;
+                }
+                for action in &t.tx.actions {
+                    match action {
+                        Action::PinContent {
+                            cid, replication, ..
+                        } => {
+                            pins.insert(pin_key(cid, &t.tx.signer).as_slice(), *replication)?;
+                        }
+                        Action::UnpinContent { cid } => {
+                            pins.remove(pin_key(cid, &t.tx.signer).as_slice())?;
+                        }
+                        _ => {}
+                    }
+                }
             }
             let mut receipts = w.open_table(RECEIPTS)?;
             for (did, entry) in &b.receipts {
@@ -172,6 +213,43 @@ impl Index {
         for item in t.range(start.as_slice()..=end.as_slice())?.take(limit) {
             let (_, v) = item?;
             out.push(decode_exact(v.value(), &()).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// Every finalized pinned root with the highest replication factor any owner asked for.
+    pub fn pinned_roots(&self) -> Result<Vec<(ContentId, u8)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(PINS)?;
+        let mut out: Vec<(ContentId, u8)> = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let cid = pin_key_cid(k.value())?;
+            match out.last_mut() {
+                Some((last, factor)) if *last == cid => *factor = (*factor).max(v.value()),
+                _ => out.push((cid, v.value())),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The owners pinning `cid`.
+    pub fn pin_owners(&self, cid: &ContentId) -> Result<Vec<(Did, u8)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(PINS)?;
+        let mut prefix = cid.cid().to_bytes();
+        prefix.push(0);
+        let mut out = Vec::new();
+        for item in t.range(prefix.as_slice()..)? {
+            let (k, v) = item?;
+            let Some(owner) = k.value().strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            let owner = std::str::from_utf8(owner)
+                .ok()
+                .and_then(|s| Did::parse(s).ok())
+                .ok_or_else(|| StoreError::Corrupt("pin owner".into()))?;
+            out.push((owner, v.value()));
         }
         Ok(out)
     }

@@ -4,12 +4,16 @@
 //!   qmdb (`current::ordered::variable`), with speculative per-block batches
 //!   (so a proposed block's state root is known before it is final),
 //!   inclusion and exclusion proofs, and crash recovery to the last commit.
+//! - [`content`]: node-local content blocks (IPFS-compatible, verified on every read) with
+//!   staged uploads and garbage collection.
 //! - [`index`]: node-local redb tables (finalized blocks, transaction
 //!   locations, receipt-chain entries) for the API.
 
+pub mod content;
 pub mod index;
 pub mod state;
 
+pub use content::{ContentStore, GcStats};
 pub use index::{Index, IndexedBlock, TxLocation};
 pub use state::{SpeculativeState, StateProof, StateStore};
 
@@ -22,6 +26,9 @@ pub enum StoreError {
     /// The index database failed.
     #[error("index database: {0}")]
     Index(String),
+    /// A content block or CAR was refused.
+    #[error("content: {0}")]
+    Content(String),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod block;
 pub mod codec;
+pub mod content;
 pub mod did;
 pub mod genesis;
 pub mod limits;
@@ -20,6 +21,7 @@ pub mod state;
 pub mod tx;
 
 pub use block::{Block, BlockHeader};
+pub use content::{ContentId, PinRecord};
 pub use did::Did;
 pub use genesis::{Genesis, GenesisAccount, GenesisValidator};
 pub use receipt::{ReceiptEntry, ReceiptStatus};

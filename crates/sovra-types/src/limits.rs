@@ -15,3 +15,13 @@ pub const MAX_BLOCK_TXS: usize = 10_000;
 pub const MAX_BLOCK_BYTES: usize = 4 * 1024 * 1024;
 /// Longest failure reason recorded in a receipt.
 pub const MAX_REASON_LEN: usize = 256;
+/// Largest CID in binary form, in bytes.
+pub const MAX_CID_BYTES: usize = 128;
+/// Longest public document name, in bytes.
+pub const MAX_DOC_NAME_LEN: usize = 64;
+/// Highest replication factor a pin may ask for.
+pub const MAX_REPLICATION: u8 = 16;
+/// Replication factor of a pin that does not say.
+pub const DEFAULT_REPLICATION: u8 = 3;
+/// Largest declared size of one pinned DAG (1 TiB).
+pub const MAX_PIN_BYTES: u64 = 1 << 40;

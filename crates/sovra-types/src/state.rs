@@ -5,7 +5,7 @@
 //! are about fixed-size keys; the client recomputes the hash from the
 //! logical key it asked for.
 
-use crate::{Did, Digest, codec::decode_exact, sha256};
+use crate::{ContentId, Did, Digest, codec::decode_exact, sha256};
 use commonware_codec::{Buf, Encode, Error, FixedSize, Read, ReadExt, Write};
 
 /// A logical key in the ledger state.
@@ -15,6 +15,20 @@ pub enum StateKey {
     Account(Did),
     /// A chain-wide counter (`u64`): see [`MetaKey`].
     Meta(MetaKey),
+    /// One identity's pin of a content root ([`PinRecord`](crate::PinRecord)).
+    Pin {
+        /// The pinned root.
+        cid: ContentId,
+        /// The identity that pinned it.
+        owner: Did,
+    },
+    /// The CID an identity's named public document points to (binary CID).
+    PublicDoc {
+        /// The identity.
+        owner: Did,
+        /// The document name.
+        name: String,
+    },
 }
 
 /// Chain-wide counters.
@@ -29,6 +43,8 @@ pub enum MetaKey {
 impl StateKey {
     const ACCOUNT: u8 = 0x01;
     const META: u8 = 0x02;
+    const PIN: u8 = 0x10;
+    const PUBLIC_DOC: u8 = 0x11;
 
     /// The key's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -39,6 +55,18 @@ impl StateKey {
                 v
             }
             StateKey::Meta(m) => vec![Self::META, *m as u8],
+            StateKey::Pin { cid, owner } => {
+                let mut v = vec![Self::PIN];
+                v.extend_from_slice(&cid.encode());
+                v.extend_from_slice(&owner.encode());
+                v
+            }
+            StateKey::PublicDoc { owner, name } => {
+                let mut v = vec![Self::PUBLIC_DOC];
+                v.extend_from_slice(&owner.encode());
+                crate::codec::write_bytes(name.as_bytes(), &mut v);
+                v
+            }
         }
     }
 
@@ -47,16 +75,36 @@ impl StateKey {
         sha256(&[b"sovra/state-key", &self.to_bytes()])
     }
 
-    /// Parses the text form used by the API: `account:<did>`, `meta:supply`, `meta:burned`.
+    /// Parses the text form used by the API: `account:<did>`, `meta:supply`, `meta:burned`,
+    /// `pin:<cid>/<did>`, `doc:<did>/<name>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
         if let Some(did) = s.strip_prefix("account:") {
             return Ok(StateKey::Account(Did::parse(did)?));
+        }
+        if let Some(rest) = s.strip_prefix("pin:") {
+            let (cid, owner) = rest
+                .split_once('/')
+                .ok_or_else(|| crate::TypesError::Invalid("expected pin:<cid>/<did>".into()))?;
+            return Ok(StateKey::Pin {
+                cid: ContentId::parse(cid)?,
+                owner: Did::parse(owner)?,
+            });
+        }
+        if let Some(rest) = s.strip_prefix("doc:") {
+            let (owner, name) = rest
+                .rsplit_once('/')
+                .ok_or_else(|| crate::TypesError::Invalid("expected doc:<did>/<name>".into()))?;
+            crate::content::validate_doc_name(name)?;
+            return Ok(StateKey::PublicDoc {
+                owner: Did::parse(owner)?,
+                name: name.to_string(),
+            });
         }
         match s {
             "meta:supply" => Ok(StateKey::Meta(MetaKey::Supply)),
             "meta:burned" => Ok(StateKey::Meta(MetaKey::Burned)),
             _ => Err(crate::TypesError::Invalid(format!(
-                "unknown state key {s:?} (expected account:<did>, meta:supply or meta:burned)"
+                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did> or doc:<did>/<name>)"
             ))),
         }
     }
@@ -68,6 +116,8 @@ impl std::fmt::Display for StateKey {
             StateKey::Account(d) => write!(f, "account:{d}"),
             StateKey::Meta(MetaKey::Supply) => f.write_str("meta:supply"),
             StateKey::Meta(MetaKey::Burned) => f.write_str("meta:burned"),
+            StateKey::Pin { cid, owner } => write!(f, "pin:{cid}/{owner}"),
+            StateKey::PublicDoc { owner, name } => write!(f, "doc:{owner}/{name}"),
         }
     }
 }

@@ -8,6 +8,7 @@
 use crate::{
     Did, Digest, TypesError,
     codec::{bytes_size, read_text, write_bytes},
+    content::ContentId,
     limits::{MAX_ACTIONS_PER_TX, MAX_CHAIN_ID_LEN, MAX_TX_BYTES},
     sha256,
 };
@@ -33,15 +34,42 @@ pub enum Action {
         /// Amount in the smallest unit.
         amount: u64,
     },
+    /// Ask the network to keep the DAG under `cid` on `replication` nodes until unpinned.
+    PinContent {
+        /// Root of the DAG.
+        cid: ContentId,
+        /// Declared total size of the DAG in bytes.
+        size: u64,
+        /// How many nodes must hold it (1 to [`MAX_REPLICATION`](crate::limits::MAX_REPLICATION)).
+        replication: u8,
+    },
+    /// Release the signer's pin of `cid`; the content is garbage-collected once nobody pins it.
+    UnpinContent {
+        /// Root of the DAG.
+        cid: ContentId,
+    },
+    /// Point the signer's public document `name` at `cid`, or remove it when `cid` is `None`.
+    SetPublicDocument {
+        /// Document name (`profile`, `app-config`, ...).
+        name: String,
+        /// The content it points to.
+        cid: Option<ContentId>,
+    },
 }
 
 impl Action {
     const TRANSFER: u8 = 0;
+    const PIN_CONTENT: u8 = 1;
+    const UNPIN_CONTENT: u8 = 2;
+    const SET_PUBLIC_DOCUMENT: u8 = 3;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
         match self {
             Action::Transfer { .. } => "transfer",
+            Action::PinContent { .. } => "pin_content",
+            Action::UnpinContent { .. } => "unpin_content",
+            Action::SetPublicDocument { .. } => "set_public_document",
         }
     }
 }
@@ -54,6 +82,25 @@ impl Write for Action {
                 to.write(buf);
                 amount.write(buf);
             }
+            Action::PinContent {
+                cid,
+                size,
+                replication,
+            } => {
+                Self::PIN_CONTENT.write(buf);
+                cid.write(buf);
+                size.write(buf);
+                replication.write(buf);
+            }
+            Action::UnpinContent { cid } => {
+                Self::UNPIN_CONTENT.write(buf);
+                cid.write(buf);
+            }
+            Action::SetPublicDocument { name, cid } => {
+                Self::SET_PUBLIC_DOCUMENT.write(buf);
+                write_bytes(name.as_bytes(), buf);
+                cid.write(buf);
+            }
         }
     }
 }
@@ -62,6 +109,11 @@ impl EncodeSize for Action {
     fn encode_size(&self) -> usize {
         1 + match self {
             Action::Transfer { to, amount } => to.encode_size() + amount.encode_size(),
+            Action::PinContent { cid, .. } => cid.encode_size() + 8 + 1,
+            Action::UnpinContent { cid } => cid.encode_size(),
+            Action::SetPublicDocument { name, cid } => {
+                bytes_size(name.as_bytes()) + cid.encode_size()
+            }
         }
     }
 }
@@ -73,6 +125,18 @@ impl Read for Action {
             Self::TRANSFER => Ok(Action::Transfer {
                 to: Did::read(buf)?,
                 amount: u64::read(buf)?,
+            }),
+            Self::PIN_CONTENT => Ok(Action::PinContent {
+                cid: ContentId::read(buf)?,
+                size: u64::read(buf)?,
+                replication: u8::read(buf)?,
+            }),
+            Self::UNPIN_CONTENT => Ok(Action::UnpinContent {
+                cid: ContentId::read(buf)?,
+            }),
+            Self::SET_PUBLIC_DOCUMENT => Ok(Action::SetPublicDocument {
+                name: crate::content::read_doc_name(buf)?,
+                cid: Option::<ContentId>::read(buf)?,
             }),
             other => Err(Error::InvalidEnum(other)),
         }

@@ -6,12 +6,44 @@ use commonware_codec::Encode;
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    Action, Block, BlockHeader, Did, ReceiptEntry, ReceiptStatus, SignedTransaction, Transaction,
-    block::tx_root, codec::decode_exact, sha256,
+    Action, Block, BlockHeader, ContentId, Did, ReceiptEntry, ReceiptStatus, SignedTransaction,
+    Transaction, block::tx_root, codec::decode_exact, sha256,
 };
 
 fn arb_did() -> impl Strategy<Value = Did> {
     any::<u64>().prop_map(|s| Did::from_public_key(&SigningKey::from_test_seed(s).public_key()))
+}
+
+fn arb_content_id() -> impl Strategy<Value = ContentId> {
+    (
+        prop::sample::select(vec![0x55u64, 0x70, 0x71, 0x0129]),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(|(codec, digest)| {
+            ContentId::new(cid::Cid::new_v1(
+                codec,
+                cid::multihash::Multihash::<64>::wrap(0x12, &digest).unwrap(),
+            ))
+        })
+}
+
+fn arb_action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        (arb_did(), any::<u64>()).prop_map(|(to, amount)| Action::Transfer { to, amount }),
+        (arb_content_id(), any::<u64>(), any::<u8>()).prop_map(|(cid, size, replication)| {
+            Action::PinContent {
+                cid,
+                size,
+                replication,
+            }
+        }),
+        arb_content_id().prop_map(|cid| Action::UnpinContent { cid }),
+        (
+            "[a-z0-9][a-z0-9._-]{0,20}",
+            proptest::option::of(arb_content_id())
+        )
+            .prop_map(|(name, cid)| Action::SetPublicDocument { name, cid }),
+    ]
 }
 
 fn arb_tx() -> impl Strategy<Value = SignedTransaction> {
@@ -21,9 +53,9 @@ fn arb_tx() -> impl Strategy<Value = SignedTransaction> {
         any::<u64>(),
         any::<u64>(),
         any::<u64>(),
-        proptest::collection::vec((arb_did(), any::<u64>()), 1..4),
+        proptest::collection::vec(arb_action(), 1..4),
     )
-        .prop_map(|(seed, chain_id, nonce, fee, expiry_height, transfers)| {
+        .prop_map(|(seed, chain_id, nonce, fee, expiry_height, actions)| {
             let key = SigningKey::from_test_seed(seed);
             Transaction {
                 chain_id,
@@ -31,10 +63,7 @@ fn arb_tx() -> impl Strategy<Value = SignedTransaction> {
                 nonce,
                 fee,
                 expiry_height,
-                actions: transfers
-                    .into_iter()
-                    .map(|(to, amount)| Action::Transfer { to, amount })
-                    .collect(),
+                actions,
             }
             .sign(&key)
         })

@@ -2,4 +2,5 @@
 //! they talk through the small functions they export, not each other's keys.
 
 pub mod accounts;
+pub mod content;
 pub mod receipts;

@@ -1,0 +1,194 @@
+//! Public content from the client side: importing files and directories locally (so the CID is
+//! computed on the user's machine), streaming the blocks to a node as a CAR, and reading content
+//! back block by block, verifying every block against its CID, so a node cannot serve altered
+//! data unnoticed.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use sovra_cas::{AddedEntry, Adder, BlockSink, BlockSource, CasError, Cid, Profile};
+use sovra_types::api::{ContentImportView, ContentStatusView, PublicDocView};
+
+use crate::{Client, ClientError};
+
+impl Client {
+    /// Uploads a CAR stream to the node (`POST /v1/content`).
+    pub fn upload_car(
+        &self,
+        car: impl Read + Send + 'static,
+    ) -> Result<ContentImportView, ClientError> {
+        let url = format!("{}/v1/content", self.base());
+        let resp = self
+            .agent()
+            .post(&url)
+            .config()
+            .timeout_global(None)
+            .build()
+            .header("content-type", "application/vnd.ipld.car")
+            .send(ureq::SendBody::from_owned_reader(car))
+            .map_err(|e| self.transport(&url, e))?;
+        self.read(&url, resp)
+    }
+
+    /// Imports a file or directory locally with `profile` and streams its blocks to the node.
+    /// Memory stays bounded whatever the size: blocks flow through a pipe as they are made.
+    /// `progress` receives the content bytes read so far.
+    pub fn add_path(
+        &self,
+        path: &Path,
+        profile: Profile,
+        include_hidden: bool,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<(AddedEntry, ContentImportView), ClientError> {
+        let (reader, writer) = std::io::pipe().map_err(|e| self.transport("pipe", e))?;
+        let path = path.to_path_buf();
+        let producer = std::thread::spawn(move || -> Result<AddedEntry, CasError> {
+            let mut progress = progress;
+            let mut sink = CarStreamSink::new(writer);
+            let added = Adder::new(profile)
+                .include_hidden(include_hidden)
+                .with_progress(&mut progress)
+                .add_path(&path, &mut sink)?;
+            sink.finish()?;
+            Ok(added)
+        });
+        let uploaded = self.upload_car(reader);
+        let added = producer
+            .join()
+            .map_err(|_| ClientError::BadResponse("import thread panicked".into()))?
+            .map_err(|e| ClientError::Content(e.to_string()))?;
+        Ok((added, uploaded?))
+    }
+
+    /// Who pins a root and whether the node holds all of it.
+    pub fn content_status(&self, cid: &Cid) -> Result<ContentStatusView, ClientError> {
+        self.get(&format!("/v1/content/{cid}"))
+    }
+
+    /// The CID an identity's public document points to.
+    pub fn public_doc(
+        &self,
+        did: &sovra_types::Did,
+        name: &str,
+    ) -> Result<PublicDocView, ClientError> {
+        self.get(&format!("/v1/accounts/{did}/public/{name}"))
+    }
+
+    /// One raw block from the node's gateway, verified against `cid`.
+    pub fn raw_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, ClientError> {
+        let url = format!("{}/ipfs/{cid}?format=raw", self.base());
+        let mut resp = self
+            .agent()
+            .get(&url)
+            .call()
+            .map_err(|e| self.transport(&url, e))?;
+        let status = resp.status().as_u16();
+        if status == 404 {
+            return Ok(None);
+        }
+        if status != 200 {
+            let (_, text) = self.text(&url, resp)?;
+            return Err(crate::http::api_error(status, &text));
+        }
+        let data = resp
+            .body_mut()
+            .with_config()
+            .limit(sovra_cas::limits::MAX_BLOCK_BYTES as u64)
+            .read_to_vec()
+            .map_err(|e| self.transport(&url, e))?;
+        sovra_cas::verify_block(cid, &data).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        Ok(Some(data))
+    }
+
+    /// Streams the CAR of `path` (`CID[/sub/path]`) with `dag-scope` to `out`; returns its bytes.
+    pub fn export_car(
+        &self,
+        path: &str,
+        scope: &str,
+        out: &mut impl Write,
+    ) -> Result<u64, ClientError> {
+        let url = format!("{}/ipfs/{path}?format=car&dag-scope={scope}", self.base());
+        let mut resp = self
+            .agent()
+            .get(&url)
+            .config()
+            .timeout_global(None)
+            .build()
+            .call()
+            .map_err(|e| self.transport(&url, e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let (_, text) = self.text(&url, resp)?;
+            return Err(crate::http::api_error(status, &text));
+        }
+        let mut body = resp.body_mut().as_reader();
+        std::io::copy(&mut body, out).map_err(|e| self.transport(&url, e))
+    }
+}
+
+/// The node's blocks, fetched one by one through the gateway and each verified: a
+/// [`BlockSource`] for reading content without trusting the node.
+pub struct RemoteBlocks<'c> {
+    client: &'c Client,
+}
+
+impl<'c> RemoteBlocks<'c> {
+    /// Blocks of the node behind `client`.
+    pub fn new(client: &'c Client) -> Self {
+        Self { client }
+    }
+}
+
+impl BlockSource for RemoteBlocks<'_> {
+    fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
+        self.client
+            .raw_block(cid)
+            .map_err(|e| CasError::Store(e.to_string()))
+    }
+}
+
+/// Writes blocks as a CAR stream. The header names the first block written (a CAR's root must
+/// be one of its blocks, and the DAG's own root is only known at the end); the caller reports the
+/// real root, which the node checks is complete when it is pinned.
+struct CarStreamSink<W: Write> {
+    out: Option<W>,
+    writer: Option<fvm_ipld_car::CarWriter<W>>,
+}
+
+impl<W: Write> CarStreamSink<W> {
+    fn new(out: W) -> Self {
+        Self {
+            out: Some(out),
+            writer: None,
+        }
+    }
+
+    fn finish(mut self) -> Result<(), CasError> {
+        if let Some(w) = self.writer.as_mut() {
+            w.flush().map_err(|e| CasError::Car(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+impl<W: Write> BlockSink for CarStreamSink<W> {
+    fn put_block(&mut self, cid: Cid, data: Vec<u8>) -> Result<(), CasError> {
+        if self.writer.is_none() {
+            let out = self
+                .out
+                .take()
+                .ok_or_else(|| CasError::Car("CAR writer lost".into()))?;
+            self.writer = Some(
+                fvm_ipld_car::CarWriter::new(fvm_ipld_car::CarHeader::from(vec![cid]), out)
+                    .map_err(|e| CasError::Car(e.to_string()))?,
+            );
+        }
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or_else(|| CasError::Car("CAR writer lost".into()))?;
+        writer
+            .write(fvm_ipld_car::Block { cid, data })
+            .map_err(|e| CasError::Car(e.to_string()))
+    }
+}

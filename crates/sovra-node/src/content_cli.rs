@@ -1,0 +1,251 @@
+//! The public-content commands of the CLI: `add`, `cat`, `get`, `car`, `pin`, `unpin`, `publish`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use sovra_cas::{Adder, BlockSource as _, Profile, car, dag, unixfs};
+use sovra_client::{Client, RemoteBlocks};
+use sovra_crypto::keystore::Keystore;
+use sovra_types::{Action, ContentId};
+
+use crate::cli::{
+    AddArgs, CarCommand, KeystoreArgs, NodeArgs, PinArgs, PublishArgs, SignedContentArgs,
+    SignerArgs,
+};
+use crate::{keystore_dir, passphrase, print_json};
+
+/// Largest CAR accepted by `sovra car import` before upload (the node enforces its own limit too).
+const MAX_CAR_IMPORT_BYTES: u64 = 64 << 30;
+
+fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn total_size(path: &Path) -> u64 {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| total_size(&e.path())).sum())
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// `sovra add`.
+pub fn add(args: AddArgs) -> Result<()> {
+    let profile: Profile = args.profile.parse()?;
+    let bar = progress_bar(total_size(&args.path), args.quiet);
+    let entry = if args.only_hash {
+        let mut sink = DiscardSink;
+        let mut report = |n: u64| bar.set_position(n);
+        Adder::new(profile)
+            .include_hidden(args.hidden)
+            .with_progress(&mut report)
+            .add_path(&args.path, &mut sink)?
+    } else {
+        let client = Client::new(&args.node.node);
+        let report_bar = bar.clone();
+        let (entry, _) = client
+            .add_path(&args.path, profile, args.hidden, move |n| {
+                report_bar.set_position(n)
+            })
+            .with_context(|| format!("adding {}", args.path.display()))?;
+        entry
+    };
+    bar.finish_and_clear();
+    println!("{}", entry.cid);
+    if let Some(key_name) = args.pin {
+        let target = SignedContentArgs {
+            cid: entry.cid.to_string(),
+            signer: SignerArgs {
+                key: key_name,
+                fee: 1,
+                keystore: args.keystore,
+                node: args.node,
+            },
+        };
+        pin_with(&target, entry.dag_bytes, args.replication)?;
+    }
+    Ok(())
+}
+
+/// Splits `CID[/path]` into the root and path segments.
+fn split_path(path: &str) -> Result<(sovra_cas::Cid, Vec<String>)> {
+    let path = path.trim_start_matches("/ipfs/");
+    let mut parts = path.split('/').filter(|s| !s.is_empty());
+    let root = sovra_cas::parse_cid(parts.next().unwrap_or(""))?;
+    Ok((root, parts.map(str::to_string).collect()))
+}
+
+/// `sovra cat`.
+pub fn cat(path: &str, node: &NodeArgs) -> Result<()> {
+    let client = Client::new(&node.node);
+    let remote = RemoteBlocks::new(&client);
+    let (root, segments) = split_path(path)?;
+    let target = unixfs::resolve_path(&remote, &root, &segments)?.cid;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    unixfs::cat(&remote, &target, &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    Ok(())
+}
+
+/// `sovra get`.
+pub fn get(path: &str, output: &Path, node: &NodeArgs) -> Result<()> {
+    let client = Client::new(&node.node);
+    let remote = RemoteBlocks::new(&client);
+    let (root, segments) = split_path(path)?;
+    let target = unixfs::resolve_path(&remote, &root, &segments)?.cid;
+    let total = match unixfs::kind(&remote, &target)? {
+        unixfs::EntryKind::File { size } => size,
+        _ => 0,
+    };
+    let bar = progress_bar(total, false);
+    let written = unixfs::export_to_path(&remote, &target, output, |n| bar.set_position(n))?;
+    bar.finish_and_clear();
+    eprintln!("wrote {written} bytes to {}", output.display());
+    Ok(())
+}
+
+/// `sovra car export|import`.
+pub fn car(command: CarCommand, node: &NodeArgs) -> Result<()> {
+    let client = Client::new(&node.node);
+    match command {
+        CarCommand::Export {
+            path,
+            output,
+            dag_scope,
+        } => {
+            let _: dag::Scope = dag_scope.parse()?;
+            let file = std::fs::File::create_new(&output)
+                .with_context(|| format!("creating {}", output.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let bytes =
+                client.export_car(path.trim_start_matches("/ipfs/"), &dag_scope, &mut writer)?;
+            std::io::Write::flush(&mut writer)?;
+            drop(writer);
+            // Check what was received: every block must match its CID.
+            let check = std::fs::File::open(&output)?;
+            let imported = car::import(std::io::BufReader::new(check), u64::MAX, &mut DiscardSink)
+                .map_err(|e| {
+                    let _ = std::fs::remove_file(&output);
+                    anyhow::anyhow!("the node sent an invalid CAR ({e}); nothing was kept")
+                })?;
+            eprintln!(
+                "wrote {} blocks ({bytes} bytes) to {}",
+                imported.blocks,
+                output.display()
+            );
+            Ok(())
+        }
+        CarCommand::Import { file } => {
+            // Verify locally first so a bad file gets a precise error before any upload.
+            let local = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let checked = car::import(
+                std::io::BufReader::new(local),
+                MAX_CAR_IMPORT_BYTES,
+                &mut DiscardSink,
+            )
+            .with_context(|| format!("{} is not a valid CAR", file.display()))?;
+            let upload = std::fs::File::open(&file)?;
+            let view = client.upload_car(std::io::BufReader::new(upload))?;
+            eprintln!("verified {} blocks", checked.blocks);
+            print_json(&view)
+        }
+    }
+}
+
+fn load_key(key: &str, keystore: &KeystoreArgs) -> Result<sovra_crypto::SigningKey> {
+    let ks = Keystore::open(keystore_dir(keystore))?;
+    Ok(ks.load(key, &passphrase(keystore, false)?)?)
+}
+
+/// Signs `action` with the signer's key, submits it and waits for its outcome.
+fn send_and_wait(signer: &SignerArgs, action: Action) -> Result<()> {
+    let client = Client::new(&signer.node.node);
+    let key = load_key(&signer.key, &signer.keystore)?;
+    let id = client.send(&key, vec![action], signer.fee)?;
+    let status = client.wait_final(&id, Duration::from_secs(60))?;
+    print_json(&status)?;
+    if status.status != "completed" {
+        bail!("transaction {id} {}", status.status);
+    }
+    Ok(())
+}
+
+fn pin_with(target: &SignedContentArgs, size: u64, replication: u8) -> Result<()> {
+    let cid = ContentId::parse(&target.cid)?;
+    let client = Client::new(&target.signer.node.node);
+    let status = client.content_status(cid.cid())?;
+    if !status.complete_here {
+        bail!(
+            "{} is not complete on {} ({} blocks missing, e.g. {}); upload it first with `sovra add` or `sovra car import`",
+            cid,
+            target.signer.node.node,
+            status.missing.len(),
+            status.missing.first().map(String::as_str).unwrap_or("?")
+        );
+    }
+    send_and_wait(
+        &target.signer,
+        Action::PinContent {
+            cid,
+            size,
+            replication,
+        },
+    )
+}
+
+/// `sovra pin`.
+pub fn pin(args: PinArgs) -> Result<()> {
+    let client = Client::new(&args.target.signer.node.node);
+    let cid = sovra_cas::parse_cid(&args.target.cid)?;
+    // The declared size is the DAG's size as the node holds it.
+    let remote = RemoteBlocks::new(&client);
+    let size = dag::walk(&remote, &cid, dag::Scope::All, |_, _| Ok(()))?.bytes;
+    let _ = remote.require_block(&cid)?;
+    pin_with(&args.target, size, args.replication)
+}
+
+/// `sovra unpin`.
+pub fn unpin(args: SignedContentArgs) -> Result<()> {
+    let cid = ContentId::parse(&args.cid)?;
+    send_and_wait(&args.signer, Action::UnpinContent { cid })
+}
+
+/// `sovra publish`.
+pub fn publish(args: PublishArgs) -> Result<()> {
+    sovra_types::content::validate_doc_name(&args.name)?;
+    let cid = match (&args.cid, args.remove) {
+        (Some(c), false) => Some(ContentId::parse(c)?),
+        (None, true) => None,
+        _ => bail!("give a CID, or --remove without one"),
+    };
+    send_and_wait(
+        &args.signer,
+        Action::SetPublicDocument {
+            name: args.name,
+            cid,
+        },
+    )
+}
+
+/// A sink that only counts: used to verify CARs and to compute CIDs without storing.
+struct DiscardSink;
+
+impl sovra_cas::BlockSink for DiscardSink {
+    fn put_block(&mut self, _: sovra_cas::Cid, _: Vec<u8>) -> Result<(), sovra_cas::CasError> {
+        Ok(())
+    }
+}

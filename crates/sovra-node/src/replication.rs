@@ -1,0 +1,329 @@
+//! Replication of pinned public content between nodes.
+//!
+//! Blocks travel over their own p2p channel with `commonware-resolver`: a node asks its peers for
+//! a block by the SHA-256 digest in its CID, and the answer is stored only if it hashes to that
+//! digest (a peer that sends anything else is blocked by the resolver). Three things use it:
+//!
+//! - the [`Replicator`] thread: every finalized pin is assigned to `replication` validators by
+//!   rendezvous hashing; each assigned node walks the pinned DAG and fetches what it lacks,
+//!   level by level, until the DAG is complete, and re-verifies complete DAGs periodically so a
+//!   block corrupted on disk is discarded and fetched again;
+//! - [`NetworkBlocks`], the gateway's block source: a block missing locally is fetched from a
+//!   peer on demand, so any node serves any pinned content;
+//! - [`BlockProducer`], which answers peers' requests from the local store (verifying as it reads).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use commonware_cryptography::{ed25519::PublicKey, sha256::Digest as Sha256Digest};
+use commonware_resolver::{Consumer, Delivery, Resolver as _, p2p};
+use commonware_utils::channel::oneshot;
+use sovra_cas::{BlockSource, CasError, Cid, block::RAW};
+use sovra_store::{ContentStore, Index};
+
+/// The key blocks are fetched by: the SHA-256 digest inside their CID.
+pub type BlockKey = Sha256Digest;
+
+/// The resolver's mailbox for content blocks.
+pub type BlockMailbox = p2p::Mailbox<BlockKey, PublicKey>;
+
+/// The fetch key of a CID, if its hash is SHA-256 (the only hash replicated).
+pub fn key_of(cid: &Cid) -> Option<BlockKey> {
+    let hash = cid.hash();
+    if hash.code() != sovra_cas::block::SHA2_256 {
+        return None;
+    }
+    let bytes: [u8; 32] = hash.digest().try_into().ok()?;
+    Some(Sha256Digest(bytes))
+}
+
+/// A CID that addresses the bytes with this digest (the store keys blocks by multihash, so the
+/// codec does not matter for lookups).
+fn cid_of(key: &BlockKey) -> Option<Cid> {
+    let hash = cid::multihash::Multihash::<64>::wrap(sovra_cas::block::SHA2_256, &key.0).ok()?;
+    Some(Cid::new_v1(RAW, hash))
+}
+
+/// Waiters for blocks being fetched on demand.
+type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<std::sync::mpsc::Sender<()>>>>>;
+
+/// Serves peers' block requests from the local store.
+#[derive(Clone)]
+pub struct BlockProducer {
+    content: Arc<ContentStore>,
+}
+
+impl BlockProducer {
+    /// A producer over `content`.
+    pub fn new(content: Arc<ContentStore>) -> Self {
+        Self { content }
+    }
+}
+
+impl p2p::Producer for BlockProducer {
+    type Key = BlockKey;
+
+    fn produce(&mut self, key: BlockKey) -> oneshot::Receiver<Bytes> {
+        let (tx, rx) = oneshot::channel();
+        if let Some(cid) = cid_of(&key)
+            && let Ok(Some(data)) = self.content.get_block(&cid)
+        {
+            let _ = tx.send(Bytes::from(data));
+        }
+        // Dropping `tx` without sending tells the requester this node lacks the block.
+        rx
+    }
+}
+
+/// Receives fetched blocks: stores those that match their key and wakes on-demand waiters.
+#[derive(Clone)]
+pub struct BlockConsumer {
+    content: Arc<ContentStore>,
+    waiters: Waiters,
+}
+
+impl Consumer for BlockConsumer {
+    type Key = BlockKey;
+    type Value = Bytes;
+    type Subscriber = ();
+    type Outcome = bool;
+
+    fn deliver(
+        &mut self,
+        delivery: Delivery<BlockKey, ()>,
+        value: Bytes,
+    ) -> oneshot::Receiver<bool> {
+        let (tx, rx) = oneshot::channel();
+        let valid = match cid_of(&delivery.key) {
+            Some(cid) => self.content.put(&cid, &value).is_ok(),
+            None => false,
+        };
+        if valid {
+            let waiting = self
+                .waiters
+                .lock()
+                .map(|mut w| w.remove(&delivery.key).unwrap_or_default())
+                .unwrap_or_default();
+            for waiter in waiting {
+                let _ = waiter.send(());
+            }
+        }
+        let _ = tx.send(valid);
+        rx
+    }
+}
+
+/// Fetches blocks from peers, on demand or in bulk.
+#[derive(Clone)]
+pub struct BlockFetcher {
+    mailbox: BlockMailbox,
+    waiters: Waiters,
+}
+
+impl BlockFetcher {
+    /// Creates the consumer the resolver engine delivers to, and a fetcher once the engine's
+    /// mailbox exists (see [`BlockFetcher::new`]).
+    pub fn consumer(content: Arc<ContentStore>) -> (BlockConsumer, Waiters) {
+        let waiters: Waiters = Arc::default();
+        (
+            BlockConsumer {
+                content,
+                waiters: waiters.clone(),
+            },
+            waiters,
+        )
+    }
+
+    /// A fetcher over the resolver's mailbox and the consumer's waiters.
+    pub fn new(mailbox: BlockMailbox, waiters: Waiters) -> Self {
+        Self { mailbox, waiters }
+    }
+
+    /// Asks peers for blocks without waiting.
+    pub fn request(&self, cids: &[Cid]) {
+        let keys: Vec<BlockKey> = cids.iter().filter_map(key_of).collect();
+        if !keys.is_empty() {
+            let _ = self.mailbox.clone().fetch_all(keys);
+        }
+    }
+
+    /// Fetches one block and waits for it, up to `timeout`. Call from a blocking thread.
+    pub fn fetch_blocking(&self, cid: &Cid, timeout: Duration) -> bool {
+        let Some(key) = key_of(cid) else {
+            return false;
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        match self.waiters.lock() {
+            Ok(mut w) => w.entry(key).or_default().push(tx),
+            Err(_) => return false,
+        }
+        let _ = self.mailbox.clone().fetch(key);
+        rx.recv_timeout(timeout).is_ok()
+    }
+}
+
+/// The gateway's block source: local blocks, and peers' blocks fetched on demand (each verified
+/// by the consumer before it is stored).
+pub struct NetworkBlocks {
+    /// Local blocks.
+    pub content: Arc<ContentStore>,
+    /// Peer fetches; `None` on a single-node network.
+    pub fetcher: Option<BlockFetcher>,
+    /// How long a read waits for a peer.
+    pub timeout: Duration,
+}
+
+impl BlockSource for NetworkBlocks {
+    fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
+        if let Some(data) = self.content.get_block(cid)? {
+            return Ok(Some(data));
+        }
+        match &self.fetcher {
+            Some(fetcher) if fetcher.fetch_blocking(cid, self.timeout) => {
+                self.content.get_block(cid)
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The validators that must hold `root` when it is pinned with `replication`: the
+/// `replication` validators with the highest rendezvous score SHA-256(root || key).
+pub fn assigned_holders(root: &Cid, replication: u8, validators: &[PublicKey]) -> Vec<PublicKey> {
+    let root_bytes = root.to_bytes();
+    let mut scored: Vec<(sovra_types::Digest, &PublicKey)> = validators
+        .iter()
+        .map(|v| (sovra_types::sha256(&[&root_bytes, v.as_ref()]), v))
+        .collect();
+    scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    scored
+        .into_iter()
+        .take(replication as usize)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// Background replication of the pins assigned to this node.
+pub struct Replicator {
+    /// Local blocks.
+    pub content: Arc<ContentStore>,
+    /// Finalized pins.
+    pub index: Arc<Index>,
+    /// Peer fetches.
+    pub fetcher: BlockFetcher,
+    /// This node's key.
+    pub me: PublicKey,
+    /// All validators.
+    pub validators: Vec<PublicKey>,
+    /// Pause between passes.
+    pub interval: Duration,
+    /// How often complete DAGs are re-read and verified.
+    pub scrub_interval: Duration,
+}
+
+impl Replicator {
+    /// Runs passes forever on its own thread.
+    pub fn spawn(self) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name("content-replication".into())
+            .spawn(move || self.run())?;
+        Ok(())
+    }
+
+    fn run(self) {
+        // Roots verified complete, and when.
+        let mut complete: HashMap<Vec<u8>, Instant> = HashMap::new();
+        loop {
+            match self.pass(&mut complete) {
+                Ok(0) => std::thread::sleep(self.interval),
+                Ok(_) => std::thread::sleep(self.interval.min(Duration::from_millis(200))),
+                Err(e) => {
+                    tracing::warn!("content replication pass failed: {e}");
+                    std::thread::sleep(self.interval);
+                }
+            }
+        }
+    }
+
+    /// One pass: requests missing blocks of every assigned pin; returns how many were requested.
+    pub fn pass(&self, complete: &mut HashMap<Vec<u8>, Instant>) -> anyhow::Result<usize> {
+        let pins = self.index.pinned_roots()?;
+        let live: HashSet<Vec<u8>> = pins.iter().map(|(c, _)| c.cid().to_bytes()).collect();
+        complete.retain(|k, _| live.contains(k));
+        let mut requested = 0;
+        for (root, replication) in pins {
+            let root = *root.cid();
+            if !assigned_holders(&root, replication, &self.validators).contains(&self.me) {
+                continue;
+            }
+            let key = root.to_bytes();
+            if complete
+                .get(&key)
+                .is_some_and(|at| at.elapsed() < self.scrub_interval)
+            {
+                continue;
+            }
+            let missing = sovra_cas::dag::missing_blocks(&*self.content, &root, 1024)?;
+            if missing.is_empty() {
+                if complete.insert(key, Instant::now()).is_none() {
+                    tracing::info!(%root, "pinned content complete on this node");
+                }
+            } else {
+                complete.remove(&key);
+                requested += missing.len();
+                self.fetcher.request(&missing);
+            }
+        }
+        Ok(requested)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_cryptography::Signer as _;
+    use sovra_crypto::SigningKey;
+
+    fn validators(n: u64) -> Vec<PublicKey> {
+        (0..n)
+            .map(|i| SigningKey::from_test_seed(i).as_commonware().public_key())
+            .collect()
+    }
+
+    #[test]
+    fn assignment_is_deterministic_sized_and_spread() {
+        let vs = validators(5);
+        let mut counts = std::collections::HashMap::new();
+        for i in 0..200u32 {
+            let root = sovra_cas::raw_cid(&i.to_be_bytes());
+            let holders = assigned_holders(&root, 3, &vs);
+            assert_eq!(holders.len(), 3);
+            assert_eq!(holders, assigned_holders(&root, 3, &vs), "deterministic");
+            let unique: HashSet<_> = holders.iter().collect();
+            assert_eq!(unique.len(), 3, "distinct holders");
+            for h in holders {
+                *counts.entry(h).or_insert(0u32) += 1;
+            }
+        }
+        // Every validator holds a fair share (600 assignments over 5 validators).
+        assert_eq!(counts.len(), 5);
+        assert!(
+            counts.values().all(|c| (60..=180).contains(c)),
+            "{counts:?}"
+        );
+        // Asking for more holders than validators gives all of them.
+        assert_eq!(
+            assigned_holders(&sovra_cas::raw_cid(b"x"), 16, &vs).len(),
+            5
+        );
+    }
+
+    #[test]
+    fn keys_round_trip_through_cids() {
+        let cid = sovra_cas::raw_cid(b"block");
+        let key = key_of(&cid).unwrap();
+        assert_eq!(cid_of(&key).unwrap().hash(), cid.hash());
+    }
+}

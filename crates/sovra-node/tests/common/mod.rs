@@ -1,0 +1,81 @@
+//! Helpers shared by the tests that run real `sovra node` processes on loopback.
+
+#![allow(dead_code)]
+
+use sovra_crypto::SigningKey;
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+/// The `sovra` binary built for these tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_sovra");
+
+/// The development keys `sovra testnet init` funds (see netinit.rs).
+pub fn dev_key(i: u32) -> SigningKey {
+    SigningKey::from_test_seed(0x5eed_0000 + i as u64)
+}
+
+/// A node process, killed with SIGKILL and reaped when dropped.
+pub struct Node(pub Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts node `i` of the testnet in `dir`, logging to `dir/node{i}.log`.
+pub fn start(dir: &Path, i: usize) -> Node {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("node{i}.log")))
+        .unwrap();
+    Node(
+        Command::new(BIN)
+            .args(["node", "--config"])
+            .arg(dir.join(format!("node{i}/config.toml")))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `base` and p2p
+/// ports from `base + 1000`.
+pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
+    let out = Command::new(BIN)
+        .args(["testnet", "init", "--validators"])
+        .arg(validators.to_string())
+        .arg("--dev-keys")
+        .arg(dev_keys.to_string())
+        .arg("--dir")
+        .arg(dir)
+        .args([
+            "--api-base-port",
+            &base.to_string(),
+            "--p2p-base-port",
+            &(base + 1000).to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Polls `f` every 200 ms until it holds, failing the test after `limit`.
+pub fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

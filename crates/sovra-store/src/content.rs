@@ -1,0 +1,251 @@
+//! Node-local content blocks in redb: every block keyed by its multihash, verified against its
+//! CID on every read, with staged uploads, pinned-root bookkeeping and garbage collection.
+//!
+//! A block found corrupt on read is deleted at once and reported as absent, so the caller
+//! fetches it again from a peer (self-healing). Deleting a block really removes its bytes from
+//! the database file's live pages (redb reuses the freed pages).
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use sovra_cas::car::{self, CarImport};
+use sovra_cas::{BlockSink, BlockSource, CasError, Cid, block::block_key, verify_block};
+
+use crate::StoreError;
+
+const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
+/// Blocks uploaded recently: block key -> end of their grace period (unix milliseconds). Until
+/// then garbage collection keeps them even if nothing pins them, so a client can upload first
+/// and pin after.
+const STAGED: TableDefinition<&[u8], u64> = TableDefinition::new("staged");
+
+/// Counts from a garbage collection.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GcStats {
+    /// Blocks kept (reachable from a pinned or staged root).
+    pub kept: u64,
+    /// Blocks deleted.
+    pub deleted: u64,
+    /// Bytes deleted.
+    pub deleted_bytes: u64,
+}
+
+/// The node's content block store.
+pub struct ContentStore {
+    db: Database,
+    corrupt_found: AtomicU64,
+}
+
+impl ContentStore {
+    /// Opens or creates the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path)?;
+        let w = db.begin_write()?;
+        {
+            w.open_table(BLOCKS)?;
+            w.open_table(STAGED)?;
+        }
+        w.commit()?;
+        Ok(Self {
+            db,
+            corrupt_found: AtomicU64::new(0),
+        })
+    }
+
+    /// Number of corrupt blocks found (and discarded) since the store was opened.
+    pub fn corrupt_found(&self) -> u64 {
+        self.corrupt_found.load(Ordering::Relaxed)
+    }
+
+    /// Whether the block's bytes are held (without verifying them).
+    pub fn contains(&self, cid: &Cid) -> Result<bool, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(BLOCKS)?;
+        Ok(t.get(block_key(cid).as_slice())?.is_some())
+    }
+
+    /// Stores one block after verifying it. Idempotent.
+    pub fn put(&self, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
+        verify_block(cid, data).map_err(cas_err)?;
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(BLOCKS)?;
+            t.insert(block_key(cid).as_slice(), data)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Deletes one block; returns whether it was held.
+    pub fn remove(&self, cid: &Cid) -> Result<bool, StoreError> {
+        let w = self.db.begin_write()?;
+        let removed = {
+            let mut t = w.open_table(BLOCKS)?;
+            t.remove(block_key(cid).as_slice())?.is_some()
+        };
+        w.commit()?;
+        Ok(removed)
+    }
+
+    /// Overwrites a block's bytes without verification. Only for tests and fault injection.
+    #[doc(hidden)]
+    pub fn corrupt_for_test(&self, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(BLOCKS)?;
+            t.insert(block_key(cid).as_slice(), data)?;
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// Imports a CAR of at most `max_bytes` atomically: every block is verified, and nothing is
+    /// stored unless the whole CAR is valid. Its blocks are kept at least until `staged_until_ms`.
+    pub fn import_car(
+        &self,
+        input: impl Read,
+        max_bytes: u64,
+        staged_until_ms: u64,
+    ) -> Result<CarImport, StoreError> {
+        let w = self.db.begin_write()?;
+        let imported = {
+            let mut blocks = w.open_table(BLOCKS)?;
+            let mut staged = w.open_table(STAGED)?;
+            let mut sink = TableSink {
+                blocks: &mut blocks,
+                staged: &mut staged,
+                staged_until_ms,
+            };
+            car::import(input, max_bytes, &mut sink).map_err(cas_err)?
+        };
+        // Dropping `w` on an error above aborts the transaction: nothing is stored.
+        w.commit()?;
+        Ok(imported)
+    }
+
+    /// Number of blocks and their total bytes.
+    pub fn usage(&self) -> Result<(u64, u64), StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(BLOCKS)?;
+        let mut bytes = 0u64;
+        for item in t.iter()? {
+            let (_, v) = item?;
+            bytes += v.value().len() as u64;
+        }
+        Ok((t.len()?, bytes))
+    }
+
+    /// Deletes every block that is neither reachable from `roots` (the pinned roots) nor within
+    /// its upload grace period at `now_ms`, and forgets expired grace periods. Blocks missing
+    /// under a root are skipped, not an error: replication fetches them separately.
+    pub fn collect_garbage(&self, roots: &[Cid], now_ms: u64) -> Result<GcStats, StoreError> {
+        let mut live: HashSet<Vec<u8>> = HashSet::new();
+        for root in roots {
+            self.mark(root, &mut live)?;
+        }
+        let w = self.db.begin_write()?;
+        let mut stats = GcStats::default();
+        {
+            let mut staged = w.open_table(STAGED)?;
+            staged.retain(|_, until| until > now_ms)?;
+            let mut t = w.open_table(BLOCKS)?;
+            let mut dead = Vec::new();
+            for item in t.iter()? {
+                let (k, v) = item?;
+                if live.contains(k.value()) || staged.get(k.value())?.is_some() {
+                    stats.kept += 1;
+                } else {
+                    stats.deleted_bytes += v.value().len() as u64;
+                    dead.push(k.value().to_vec());
+                }
+            }
+            for key in dead {
+                t.remove(key.as_slice())?;
+                stats.deleted += 1;
+            }
+        }
+        w.commit()?;
+        Ok(stats)
+    }
+
+    fn mark(&self, root: &Cid, live: &mut HashSet<Vec<u8>>) -> Result<(), StoreError> {
+        let mut stack = vec![(*root, 0usize)];
+        while let Some((cid, depth)) = stack.pop() {
+            if depth > sovra_cas::limits::MAX_DAG_DEPTH || !live.insert(block_key(&cid)) {
+                continue;
+            }
+            let Some(data) = self.get_block(&cid).map_err(cas_err)? else {
+                continue;
+            };
+            if let Ok(links) = sovra_cas::links::links(&cid, &data) {
+                stack.extend(links.into_iter().map(|l| (l, depth + 1)));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl BlockSource for ContentStore {
+    /// Reads and verifies a block. A block whose bytes no longer match is deleted and reported
+    /// as absent, so that it is fetched again.
+    fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
+        let data = {
+            let r = self.db.begin_read().map_err(store_cas_err)?;
+            let t = r.open_table(BLOCKS).map_err(store_cas_err)?;
+            match t.get(block_key(cid).as_slice()).map_err(store_cas_err)? {
+                Some(v) => v.value().to_vec(),
+                None => return Ok(None),
+            }
+        };
+        match verify_block(cid, &data) {
+            Ok(()) => Ok(Some(data)),
+            Err(CasError::HashMismatch(_)) => {
+                self.corrupt_found.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%cid, "discarding corrupt content block");
+                self.remove(cid)
+                    .map_err(|e| CasError::Store(e.to_string()))?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Writes blocks, and their grace period, into open redb tables inside the caller's transaction.
+struct TableSink<'a, 't> {
+    blocks: &'a mut redb::Table<'t, &'static [u8], &'static [u8]>,
+    staged: &'a mut redb::Table<'t, &'static [u8], u64>,
+    staged_until_ms: u64,
+}
+
+impl BlockSink for TableSink<'_, '_> {
+    fn put_block(&mut self, cid: Cid, data: Vec<u8>) -> Result<(), CasError> {
+        let key = block_key(&cid);
+        self.blocks
+            .insert(key.as_slice(), data.as_slice())
+            .map_err(store_cas_err)?;
+        self.staged
+            .insert(key.as_slice(), self.staged_until_ms)
+            .map_err(store_cas_err)?;
+        Ok(())
+    }
+}
+
+/// Stores blocks one by one as they are produced (used by `sovra add` on the node side).
+impl BlockSink for &ContentStore {
+    fn put_block(&mut self, cid: Cid, data: Vec<u8>) -> Result<(), CasError> {
+        self.put(&cid, &data)
+            .map_err(|e| CasError::Store(e.to_string()))
+    }
+}
+
+fn cas_err(e: CasError) -> StoreError {
+    StoreError::Content(e.to_string())
+}
+
+fn store_cas_err(e: impl std::fmt::Display) -> CasError {
+    CasError::Store(e.to_string())
+}

@@ -1,0 +1,135 @@
+//! The node's content store: atomic verified CAR import, verification on read with corrupt
+//! blocks discarded, and garbage collection that keeps pinned DAGs and recent uploads.
+
+use sovra_cas::{Adder, BlockSource, MemoryBlocks, Profile, car, dag::Scope};
+use sovra_store::ContentStore;
+
+fn car_of(data: &[u8]) -> (sovra_cas::Cid, Vec<u8>, MemoryBlocks) {
+    let mut blocks = MemoryBlocks::new();
+    let root = Adder::new(Profile::Legacy)
+        .add_reader(data, &mut blocks)
+        .unwrap()
+        .cid;
+    let mut bytes = Vec::new();
+    car::export(&blocks, &root, &[], &root, Scope::All, &mut bytes).unwrap();
+    (root, bytes, blocks)
+}
+
+fn bytes(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn import_is_atomic_and_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ContentStore::open(&dir.path().join("content.redb")).unwrap();
+    let (root, mut car_bytes, _) = car_of(&bytes(700_000, 1));
+    let at = car_bytes.len() - 5;
+    car_bytes[at] ^= 1;
+    assert!(
+        store
+            .import_car(car_bytes.as_slice(), 1 << 30, u64::MAX)
+            .is_err()
+    );
+    assert_eq!(
+        store.usage().unwrap(),
+        (0, 0),
+        "nothing stored from a tampered CAR"
+    );
+    car_bytes[at] ^= 1;
+    let imported = store
+        .import_car(car_bytes.as_slice(), 1 << 30, u64::MAX)
+        .unwrap();
+    assert_eq!(imported.roots, vec![root]);
+    assert!(
+        sovra_cas::dag::missing_blocks(&store, &root, 10)
+            .unwrap()
+            .is_empty()
+    );
+    // Over the size limit: refused, nothing more stored.
+    let (_, other, _) = car_of(&bytes(300_000, 2));
+    let before = store.usage().unwrap();
+    assert!(store.import_car(other.as_slice(), 1000, u64::MAX).is_err());
+    assert_eq!(store.usage().unwrap(), before);
+}
+
+#[test]
+fn corrupt_block_is_discarded_on_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("content.redb");
+    let (root, car_bytes, blocks) = car_of(&bytes(700_000, 3));
+    let leaf = sovra_cas::links::links(&root, &blocks.require_block(&root).unwrap()).unwrap()[0];
+    {
+        let store = ContentStore::open(&path).unwrap();
+        store
+            .import_car(car_bytes.as_slice(), 1 << 30, u64::MAX)
+            .unwrap();
+        store.corrupt_for_test(&leaf, b"garbage").unwrap();
+    }
+    let store = ContentStore::open(&path).unwrap();
+    assert!(store.contains(&leaf).unwrap());
+    assert_eq!(store.get_block(&leaf).unwrap(), None);
+    assert!(
+        !store.contains(&leaf).unwrap(),
+        "the corrupt copy is deleted"
+    );
+    assert_eq!(store.corrupt_found(), 1);
+    assert_eq!(
+        sovra_cas::dag::missing_blocks(&store, &root, 10).unwrap(),
+        vec![leaf]
+    );
+    // Putting the right bytes back repairs it; wrong bytes are refused.
+    assert!(store.put(&leaf, b"still garbage").is_err());
+    store
+        .put(&leaf, &blocks.require_block(&leaf).unwrap())
+        .unwrap();
+    assert!(
+        sovra_cas::dag::missing_blocks(&store, &root, 10)
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn garbage_collection_keeps_pinned_and_recent_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ContentStore::open(&dir.path().join("content.redb")).unwrap();
+    let (pinned, pinned_car, _) = car_of(&bytes(600_000, 4));
+    let (unpinned, unpinned_car, _) = car_of(&bytes(600_000, 5));
+    let (recent, recent_car, _) = car_of(&bytes(600_000, 6));
+    store
+        .import_car(pinned_car.as_slice(), 1 << 30, 1_000)
+        .unwrap();
+    store
+        .import_car(unpinned_car.as_slice(), 1 << 30, 1_000)
+        .unwrap();
+    store
+        .import_car(recent_car.as_slice(), 1 << 30, 10_000)
+        .unwrap();
+    let stats = store.collect_garbage(&[pinned], 5_000).unwrap();
+    assert!(stats.deleted > 0);
+    assert!(
+        sovra_cas::dag::missing_blocks(&store, &pinned, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        sovra_cas::dag::missing_blocks(&store, &recent, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!store.contains(&unpinned).unwrap());
+    // After the recent upload's grace period, it goes too; the pinned DAG stays.
+    store.collect_garbage(&[pinned], 20_000).unwrap();
+    assert!(!store.contains(&recent).unwrap());
+    assert!(
+        sovra_cas::dag::missing_blocks(&store, &pinned, 10)
+            .unwrap()
+            .is_empty()
+    );
+    // Unpinned: everything goes.
+    store.collect_garbage(&[], 20_000).unwrap();
+    assert_eq!(store.usage().unwrap(), (0, 0));
+}
