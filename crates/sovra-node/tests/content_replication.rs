@@ -10,7 +10,7 @@ use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
 use sovra_types::{Action, ContentId, Did};
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
 /// Deterministic test content.
 fn content(len: usize, seed: u32) -> Vec<u8> {
@@ -49,6 +49,18 @@ fn pinned_content_is_replicated_served_and_repaired() {
     let dir = root.as_path();
     let base = 33000 + (std::process::id() % 500) as u16 * 2;
     init_testnet(dir, 3, 1, base);
+    // Fast garbage collection, and a grace period long enough for upload-then-pin.
+    for i in 0..3 {
+        let cfg = dir.join(format!("node{i}/config.toml"));
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        assert!(
+            text.contains("gc_interval_secs = 300") && text.contains("upload_grace_secs = 3600")
+        );
+        let text = text
+            .replace("gc_interval_secs = 300", "gc_interval_secs = 2")
+            .replace("upload_grace_secs = 3600", "upload_grace_secs = 20");
+        std::fs::write(&cfg, text).unwrap();
+    }
     let mut nodes: Vec<Option<Node>> = (0..3).map(|i| Some(start(dir, i))).collect();
     let clients: Vec<Client> = (0..3)
         .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)))
@@ -199,6 +211,24 @@ fn pinned_content_is_replicated_served_and_repaired() {
                 .unwrap_or(false)
         },
     );
+    // A gateway-conformance fixture uploaded as a CAR resolves through the HTTP gateway.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/vectors/ipfs-gateway-conformance/path_gateway_unixfs");
+    let car_file = std::fs::File::open(fixtures.join("dir-with-files.car")).unwrap();
+    let imported = clients[2].upload_car(car_file).unwrap();
+    let root = &imported.roots[0];
+    let get = |path: &str| {
+        ureq::get(&format!("{}/ipfs/{root}/{path}", clients[2].base()))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+    };
+    assert_eq!(get("hello.txt"), "hello world\n");
+    assert_eq!(get("ascii.txt"), "hello application/vnd.ipld.car\n");
+    assert!(get("").contains("multiblock.txt"), "directory listing");
+
     let metrics = ureq::get(&format!("{}/metrics", clients[1].base()))
         .call()
         .unwrap()
