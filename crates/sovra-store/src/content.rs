@@ -16,6 +16,10 @@ use sovra_cas::{BlockSink, BlockSource, CasError, Cid, block::block_key, verify_
 
 use crate::StoreError;
 
+/// redb page cache of the content store: content is read once per request and streamed, so a
+/// small cache is enough and bounds the node's memory during large uploads.
+const CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
 /// Blocks uploaded recently: block key -> end of their grace period (unix milliseconds). Until
 /// then garbage collection keeps them even if nothing pins them, so a client can upload first
@@ -42,7 +46,9 @@ pub struct ContentStore {
 impl ContentStore {
     /// Opens or creates the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::create(path)?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)?;
         let w = db.begin_write()?;
         {
             w.open_table(BLOCKS)?;
