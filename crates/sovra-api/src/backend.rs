@@ -42,6 +42,23 @@ pub trait Backend: Send + Sync + 'static {
     fn status(&self) -> impl Future<Output = Result<StatusView, ApiError>> + Send;
     /// An inclusion or exclusion proof against the newest finalized header.
     fn proof(&self, key: StateKey) -> impl Future<Output = Result<ProofView, ApiError>> + Send;
+    /// A value at the newest finalized state (no proof).
+    fn state_value(
+        &self,
+        key: StateKey,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, ApiError>> + Send;
+    /// Proofs of several keys, all against the same newest finalized header.
+    fn proofs(
+        &self,
+        keys: Vec<StateKey>,
+    ) -> impl Future<Output = Result<Vec<ProofView>, ApiError>> + Send;
+    /// The identities registered as verifiers (from the node's index), at most `limit`.
+    fn verifier_dids(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Did>, ApiError>> + Send;
+    /// Challenges and tokens of DID-authenticated requests.
+    fn auth(&self) -> &crate::auth::AuthStore;
     /// Prometheus text exposition.
     fn metrics(&self) -> impl Future<Output = String> + Send;
 

@@ -18,6 +18,9 @@ pub enum ApiError {
         /// Explanation.
         message: String,
     },
+    /// The request needs (valid) DID authentication (401).
+    #[error("{0}")]
+    Unauthorized(String),
     /// The thing asked for does not exist (404).
     #[error("{0}")]
     NotFound(String),
@@ -42,6 +45,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }

@@ -1,11 +1,14 @@
-//! The HTTP API of a Sovra node (axum), including the IPFS trustless gateway,, described by an OpenAPI document
-//! served at `/openapi.json` with a browsable page at `/docs`.
+//! The HTTP API of a Sovra node (axum), including the IPFS trustless gateway
+//! and W3C DID resolution, described by an OpenAPI document served at
+//! `/openapi.json` with a browsable page at `/docs`.
 //!
 //! The node implements [`Backend`]; this crate owns routing, parsing,
 //! request-size limits and error shapes. Every refusal is a 4xx with a
 //! machine-readable `code` and a human `message`.
 
+pub mod auth;
 mod backend;
+pub mod did_resolution;
 mod error;
 mod gateway;
 mod routes;

@@ -33,7 +33,7 @@ const MAX_PAGE: usize = 500;
 #[openapi(
     info(
         title = "Sovra node API",
-        description = "Submit transactions, read the Sovra ledger, and store and read public content (IPFS trustless gateway)."
+        description = "Submit transactions, read the Sovra ledger, resolve DIDs (W3C DID Resolution), read the trust registry, and store and read public content (IPFS trustless gateway)."
     ),
     paths(
         submit_txs,
@@ -47,7 +47,13 @@ const MAX_PAGE: usize = 500;
         crate::gateway::get_ipfs,
         crate::gateway::post_content,
         crate::gateway::get_content_status,
-        crate::gateway::get_public_doc
+        crate::gateway::get_public_doc,
+        crate::did_resolution::resolve,
+        crate::did_resolution::list_verifiers,
+        crate::did_resolution::get_verifier,
+        crate::auth::post_challenge,
+        crate::auth::post_token,
+        crate::auth::get_session
     ),
     components(schemas(
         SubmitRequest,
@@ -65,7 +71,12 @@ const MAX_PAGE: usize = 500;
         sovra_types::api::ContentImportView,
         sovra_types::api::ContentStatusView,
         sovra_types::api::PinOwnerView,
-        sovra_types::api::PublicDocView
+        sovra_types::api::PublicDocView,
+        sovra_types::api::VerifierView,
+        sovra_types::auth::ChallengeRequest,
+        sovra_types::auth::ChallengeResponse,
+        sovra_types::auth::TokenRequest,
+        sovra_types::auth::SessionView
     ))
 )]
 pub struct ApiDoc;
@@ -94,6 +105,21 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
             "/v1/accounts/{did}/public/{name}",
             get(crate::gateway::get_public_doc::<B>),
         )
+        .route(
+            "/1.0/identifiers/{did}",
+            get(crate::did_resolution::resolve::<B>),
+        )
+        .route(
+            "/v1/verifiers",
+            get(crate::did_resolution::list_verifiers::<B>),
+        )
+        .route(
+            "/v1/verifiers/{did}",
+            get(crate::did_resolution::get_verifier::<B>),
+        )
+        .route("/v1/auth/challenge", post(crate::auth::post_challenge::<B>))
+        .route("/v1/auth/token", post(crate::auth::post_token::<B>))
+        .route("/v1/auth/session", get(crate::auth::get_session::<B>))
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)
@@ -275,7 +301,7 @@ struct ProofQuery {
 
 /// Inclusion or exclusion proof of a state key against the newest finalized header.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply` or `meta:burned`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>` or `status-list:<did>/<id>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,

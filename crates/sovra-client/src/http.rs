@@ -187,19 +187,47 @@ impl Client {
         actions: Vec<Action>,
         fee: u64,
     ) -> Result<String, ClientError> {
+        self.send_as(key, &Did::from_public_key(&key.public_key()), actions, fee)
+    }
+
+    /// Like [`Self::send`], signing as `signer` (a `did:sovra` whose
+    /// capabilityInvocation keys include `key`, or `key`'s own `did:key`).
+    pub fn send_as(
+        &self,
+        key: &SigningKey,
+        signer: &Did,
+        actions: Vec<Action>,
+        fee: u64,
+    ) -> Result<String, ClientError> {
+        let tx = self.build_tx(key, signer, actions, fee)?;
+        self.send_signed(&tx)
+    }
+
+    /// Builds and signs a transaction as `signer` with its next nonce and an
+    /// expiry [`DEFAULT_EXPIRY_BLOCKS`] ahead of the finalized height.
+    pub fn build_tx(
+        &self,
+        key: &SigningKey,
+        signer: &Did,
+        actions: Vec<Action>,
+        fee: u64,
+    ) -> Result<SignedTransaction, ClientError> {
         let status = self.status()?;
-        let signer = Did::from_public_key(&key.public_key());
-        let account = self.account(&signer)?;
-        let tx = Transaction {
+        let account = self.account(signer)?;
+        Ok(Transaction {
             chain_id: status.chain_id,
-            signer,
+            signer: signer.clone(),
             nonce: account.nonce,
             fee,
             expiry_height: status.finalized_height + DEFAULT_EXPIRY_BLOCKS,
             actions,
         }
-        .sign(key);
-        let resp = self.submit(std::slice::from_ref(&tx))?;
+        .sign(key))
+    }
+
+    /// Submits one signed transaction; returns its id (hex) or why it was refused.
+    pub fn send_signed(&self, tx: &SignedTransaction) -> Result<String, ClientError> {
+        let resp = self.submit(std::slice::from_ref(tx))?;
         let result = resp
             .results
             .into_iter()

@@ -7,11 +7,13 @@
 
 mod content;
 mod http;
+mod identity;
 mod proof;
 
 pub use content::RemoteBlocks;
 pub use http::Client;
-pub use proof::Verified;
+pub use identity::{DidVersionSelector, ProvenAbsent, VerifiedDid, check_resolution};
+pub use proof::{Verified, verify_proof_view};
 
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]

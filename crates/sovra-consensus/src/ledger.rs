@@ -3,7 +3,10 @@
 //! speculative states until their fate is decided, and commits finalized
 //! blocks to the authenticated state and the indexes, in order, exactly once.
 
-use crate::{ConsensusError, mempool::Mempool};
+use crate::{
+    ConsensusError,
+    mempool::{Mempool, SenderState},
+};
 use commonware_runtime::{
     Clock, Spawner,
     telemetry::metrics::{
@@ -11,7 +14,7 @@ use commonware_runtime::{
         raw::{Counter, Gauge},
     },
 };
-use sovra_execution::{BlockOutput, Executor, genesis_changes, touched_keys};
+use sovra_execution::{BlockEnv, BlockOutput, Executor, genesis_changes};
 use sovra_store::{Index, IndexedBlock, SpeculativeState, StateStore};
 use sovra_types::{
     Account, Block, BlockHeader, Did, Digest, Genesis, SignedTransaction, StateKey, block::tx_root,
@@ -275,7 +278,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         }
         let reads = st
             .store
-            .read(parent_state, &touched_keys(&block.txs))
+            .read(parent_state, &self.executor.touched_keys(&block.txs))
             .await
             .map_err(store_err)?;
         // Transactions waiting in our mempool had these exact bytes (the id
@@ -288,12 +291,14 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 .map(|t| mempool.contains(&t.id()))
                 .collect()
         };
-        let output = match self.executor.execute_block_with(
-            &reads,
-            block.height(),
-            &block.txs,
-            |i| verified[i],
-        ) {
+        let env = BlockEnv {
+            height: block.height(),
+            timestamp_ms: block.header.timestamp_ms,
+        };
+        let output = match self
+            .executor
+            .execute_block_with(&reads, env, &block.txs, |i| verified[i])
+        {
             Ok(o) => o,
             Err(sovra_execution::ExecError::Rejected { index, rejection }) => {
                 tracing::warn!(height = block.height(), index, %rejection, "block has an invalid transaction");
@@ -398,6 +403,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             return Ok(None);
         };
         let height = parent.height() + 1;
+        let timestamp_ms = now_ms.max(parent.header.timestamp_ms);
         let candidates = self
             .mempool
             .lock()
@@ -405,14 +411,17 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .select(self.genesis.max_block_txs as usize * 2);
         let reads = st
             .store
-            .read(&parent_state, &touched_keys(&candidates))
+            .read(&parent_state, &self.executor.touched_keys(&candidates))
             .await
             .map_err(store_err)?;
         let (txs, output) = self
             .executor
             .build_block(
                 &reads,
-                height,
+                BlockEnv {
+                    height,
+                    timestamp_ms,
+                },
                 candidates,
                 self.genesis.max_block_txs as usize,
             )
@@ -425,7 +434,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let header = BlockHeader {
             parent: parent.id(),
             height,
-            timestamp_ms: now_ms.max(parent.header.timestamp_ms),
+            timestamp_ms,
             tx_root: tx_root(&txs),
             tx_count: txs.len() as u32,
             state_root: state.root,
@@ -594,11 +603,19 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let next_height = {
             let st = self.state.lock().await;
             for s in senders {
-                let acct = match st.store.get(&StateKey::Account(s.clone())).await {
+                let account = match st.store.get(&StateKey::Account(s.clone())).await {
                     Ok(Some(b)) => Account::decode(&b).unwrap_or_default(),
                     _ => Account::default(),
                 };
-                accounts.insert(s, acct);
+                let did = if s.method() == sovra_types::DidMethod::Sovra {
+                    match st.store.get(&StateKey::Did(s.clone())).await {
+                        Ok(Some(b)) => sovra_types::DidRecord::decode(&b).ok(),
+                        _ => None,
+                    }
+                } else {
+                    None
+                };
+                accounts.insert(s, SenderState { account, did });
             }
             st.finalized.header.height + 1
         };

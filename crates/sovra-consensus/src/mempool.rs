@@ -1,14 +1,24 @@
 //! The mempool: transactions waiting for a block.
 //!
 //! Bounded in count, bytes and per-sender entries. Admission batch-verifies
-//! signatures and checks chain, expiry, fee, nonce and fee balance against the
-//! latest committed state; nothing about a rejected transaction is kept.
+//! signatures and checks chain, expiry, fee, nonce, fee balance and (for a
+//! `did:sovra` signer) the signing key against the latest committed state;
+//! nothing about a rejected transaction is kept.
 //! Selection orders senders by fee (highest first) and each sender's
 //! transactions by nonce, so a block never skips a sender's nonce.
 
 use sovra_execution::{Executor, Rejection};
-use sovra_types::{Account, Did, SignedTransaction, TxId};
+use sovra_types::{Account, Did, DidRecord, SignedTransaction, TxId};
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// What admission reads about a sender from committed state.
+#[derive(Clone, Debug, Default)]
+pub struct SenderState {
+    /// The sender's account.
+    pub account: Account,
+    /// For a `did:sovra` sender, its current DID record.
+    pub did: Option<DidRecord>,
+}
 
 /// Mempool limits.
 #[derive(Clone, Debug)]
@@ -129,14 +139,14 @@ impl Mempool {
     }
 
     /// Admits a batch of transactions (`(tx, encoded size)`), checking all
-    /// signatures in one batch. `account` reads the committed account of a
+    /// signatures in one batch. `sender` reads the committed state of a
     /// sender; `height` is the next block height. Returns one result per input.
     pub fn admit(
         &mut self,
         executor: &Executor,
         txs: Vec<(SignedTransaction, usize)>,
         height: u64,
-        account: impl Fn(&Did) -> Account,
+        sender: impl Fn(&Did) -> SenderState,
     ) -> Vec<Result<TxId, AdmissionError>> {
         let sig_ok: Vec<bool> = {
             let refs: Vec<&SignedTransaction> = txs.iter().map(|(t, _)| t).collect();
@@ -156,7 +166,7 @@ impl Mempool {
                         "signature does not verify or key does not match signer".into(),
                     )));
                 }
-                self.admit_checked(executor, tx, size, height, &account)
+                self.admit_checked(executor, tx, size, height, &sender)
             })
             .collect()
     }
@@ -167,7 +177,7 @@ impl Mempool {
         tx: SignedTransaction,
         size: usize,
         height: u64,
-        account: &impl Fn(&Did) -> Account,
+        sender: &impl Fn(&Did) -> SenderState,
     ) -> Result<TxId, AdmissionError> {
         executor
             .check_stateless(&tx, height)
@@ -176,7 +186,9 @@ impl Mempool {
         if self.by_id.contains_key(&id) {
             return Err(AdmissionError::AlreadyKnown);
         }
-        let acct = account(&tx.tx.signer);
+        let SenderState { account: acct, did } = sender(&tx.tx.signer);
+        sovra_execution::modules::identity::check_signer_key(&tx, did.as_ref())
+            .map_err(AdmissionError::Rejected)?;
         if tx.tx.nonce < acct.nonce {
             return Err(AdmissionError::NonceUsed {
                 got: tx.tx.nonce,

@@ -57,6 +57,7 @@ fn genesis(validators: &[SigningKey]) -> Genesis {
             .collect(),
         min_fee: 1,
         max_block_txs: 100,
+        registry_authority: None,
     }
 }
 

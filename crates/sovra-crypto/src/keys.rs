@@ -120,6 +120,11 @@ pub fn batch_verify(items: &[BatchItem<'_>]) -> Result<bool, CryptoError> {
     ))
 }
 
+/// Parses a signature from its 64 raw bytes.
+pub fn signature_from_bytes(bytes: &[u8]) -> Result<Signature, CryptoError> {
+    Signature::decode(bytes.to_vec()).map_err(|e| CryptoError::InvalidKey(e.to_string()))
+}
+
 /// Parses a public key from its 32 raw bytes.
 pub fn public_key_from_bytes(bytes: &[u8]) -> Result<PublicKey, CryptoError> {
     PublicKey::decode(bytes.to_vec()).map_err(|e| CryptoError::InvalidKey(e.to_string()))

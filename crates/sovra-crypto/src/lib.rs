@@ -9,9 +9,11 @@
 pub mod did_key;
 pub mod keys;
 pub mod keystore;
+pub mod multikey;
 
 pub use did_key::{decode_did_key, encode_did_key};
 pub use keys::{BatchItem, PublicKey, Signature, SigningKey, batch_verify, random_bytes, verify};
+pub use multikey::{MultikeyType, decode_multikey, encode_multikey, x25519_from_ed25519};
 
 /// Errors produced by this crate.
 #[derive(Debug, thiserror::Error)]

@@ -2,8 +2,8 @@
 //! all-or-nothing and extends the receipt chain of every touched identity.
 
 use crate::{
-    Changes, ExecError, Overlay, Rejection, StateReader,
-    modules::{accounts, content, receipts},
+    BlockEnv, Changes, ExecError, Overlay, Rejection, StateReader,
+    modules::{accounts, content, identity, receipts, registry},
 };
 use commonware_codec::Encode;
 use sovra_crypto::BatchItem;
@@ -44,27 +44,8 @@ pub struct Executor {
     pub chain_id: String,
     /// Minimum fee per transaction.
     pub min_fee: u64,
-}
-
-/// Every state key executing `txs` may read or write. Execution against a
-/// state that holds exactly these keys gives the same result as against the
-/// full state, so callers prefetch them.
-pub fn touched_keys(txs: &[SignedTransaction]) -> Vec<StateKey> {
-    let mut keys = std::collections::BTreeSet::new();
-    keys.insert(StateKey::Meta(MetaKey::Supply));
-    keys.insert(StateKey::Meta(MetaKey::Burned));
-    for t in txs {
-        keys.insert(StateKey::Account(t.tx.signer.clone()));
-        for action in &t.tx.actions {
-            match action {
-                Action::Transfer { to, .. } => {
-                    keys.insert(StateKey::Account(to.clone()));
-                }
-                other => keys.extend(content::keys(&t.tx.signer, other)),
-            }
-        }
-    }
-    keys.into_iter().collect()
+    /// Who may change the trust registry.
+    pub registry_authority: Option<Did>,
 }
 
 /// The state a genesis document creates.
@@ -93,7 +74,80 @@ impl Executor {
         Self {
             chain_id: genesis.chain_id.clone(),
             min_fee: genesis.min_fee,
+            registry_authority: genesis.registry_authority.clone(),
         }
+    }
+
+    /// Every state key executing `txs` may read or write. Execution against a
+    /// state that holds exactly these keys gives the same result as against the
+    /// full state, so callers prefetch them.
+    pub fn touched_keys(&self, txs: &[SignedTransaction]) -> Vec<StateKey> {
+        let mut keys = std::collections::BTreeSet::new();
+        keys.insert(StateKey::Meta(MetaKey::Supply));
+        keys.insert(StateKey::Meta(MetaKey::Burned));
+        for t in txs {
+            let signer = &t.tx.signer;
+            keys.insert(StateKey::Account(signer.clone()));
+            if signer.method() == sovra_types::DidMethod::Sovra {
+                keys.insert(StateKey::Did(signer.clone()));
+            }
+            for (i, action) in t.tx.actions.iter().enumerate() {
+                match action {
+                    Action::Transfer { to, .. } => {
+                        keys.insert(StateKey::Account(to.clone()));
+                    }
+                    Action::PinContent { .. }
+                    | Action::UnpinContent { .. }
+                    | Action::SetPublicDocument { .. } => {
+                        keys.extend(content::keys(signer, action))
+                    }
+                    Action::CreateDid { .. } => {
+                        let did = identity::created_did(&self.chain_id, signer, t.tx.nonce, i);
+                        keys.extend(identity::keys(Some(&did), action))
+                    }
+                    Action::UpdateDid { .. } | Action::DeactivateDid { .. } => {
+                        keys.extend(identity::keys(None, action))
+                    }
+                    Action::RegisterVerifier { .. }
+                    | Action::RemoveVerifier { .. }
+                    | Action::AnchorStatusList { .. } => {
+                        keys.extend(registry::keys(signer, action))
+                    }
+                }
+            }
+        }
+        keys.into_iter().collect()
+    }
+
+    /// The identities a transaction touches, signer first: each gets a
+    /// receipt-chain entry.
+    fn parties(&self, t: &SignedTransaction) -> Vec<Did> {
+        let signer = &t.tx.signer;
+        let mut parties = vec![signer.clone()];
+        for (i, action) in t.tx.actions.iter().enumerate() {
+            let party = match action {
+                Action::Transfer { to, .. } => Some(to.clone()),
+                Action::CreateDid { .. } => {
+                    Some(identity::created_did(&self.chain_id, signer, t.tx.nonce, i))
+                }
+                Action::UpdateDid { did, .. } | Action::DeactivateDid { did, .. } => {
+                    Some(did.clone())
+                }
+                Action::RegisterVerifier { verifier, .. } | Action::RemoveVerifier { verifier } => {
+                    Some(verifier.clone())
+                }
+                Action::PinContent { .. }
+                | Action::UnpinContent { .. }
+                | Action::SetPublicDocument { .. }
+                | Action::AnchorStatusList { .. } => None,
+            };
+            if let Some(p) = party
+                && !parties.contains(&p)
+            {
+                parties.push(p);
+            }
+        }
+        parties
     }
 
     /// Checks all signatures with one batch verification; on failure finds
@@ -156,12 +210,18 @@ impl Executor {
         Ok(())
     }
 
-    /// Checks nonce and fee balance against state.
+    /// Checks the signer's key (for `did:sovra`), nonce and fee balance against state.
     pub fn check_stateful<R: StateReader>(
         &self,
         state: &Overlay<R>,
         t: &SignedTransaction,
     ) -> Result<Result<(), Rejection>, ExecError> {
+        if t.tx.signer.method() == sovra_types::DidMethod::Sovra {
+            let record = identity::load(state, &t.tx.signer)?;
+            if let Err(r) = identity::check_signer_key(t, record.as_ref()) {
+                return Ok(Err(r));
+            }
+        }
         let account = accounts::load(state, &t.tx.signer)?;
         if t.tx.nonce != account.nonce {
             return Ok(Err(Rejection::BadNonce {
@@ -184,9 +244,10 @@ impl Executor {
         &self,
         state: &mut Overlay<R>,
         t: &SignedTransaction,
-        height: u64,
+        env: BlockEnv,
         index: u32,
     ) -> Result<Result<TxOutcome, Rejection>, ExecError> {
+        let height = env.height;
         if let Err(r) = self.check_stateless(t, height) {
             return Ok(Err(r));
         }
@@ -197,8 +258,9 @@ impl Executor {
         accounts::charge_fee_and_nonce(state, signer, t.tx.fee)?;
         state.checkpoint();
 
+        let tx_id = t.id();
         let mut status = ReceiptStatus::Completed;
-        for action in &t.tx.actions {
+        for (i, action) in t.tx.actions.iter().enumerate() {
             let result = match action {
                 Action::Transfer { to, amount } => accounts::transfer(state, signer, to, *amount)?,
                 Action::PinContent {
@@ -209,6 +271,38 @@ impl Executor {
                 Action::UnpinContent { cid } => content::unpin(state, signer, cid)?,
                 Action::SetPublicDocument { name, cid } => {
                     content::set_public_doc(state, signer, name, cid.as_ref())?
+                }
+                Action::CreateDid { document } => {
+                    let did = identity::created_did(&self.chain_id, signer, t.tx.nonce, i);
+                    identity::create(state, t, &did, document, env, tx_id)?
+                }
+                Action::UpdateDid {
+                    did,
+                    previous_version,
+                    document,
+                } => identity::update(state, signer, did, *previous_version, document, env, tx_id)?,
+                Action::DeactivateDid {
+                    did,
+                    previous_version,
+                } => identity::deactivate(state, signer, did, *previous_version, env, tx_id)?,
+                Action::RegisterVerifier {
+                    verifier,
+                    name,
+                    credential_types,
+                } => registry::register(
+                    state,
+                    self.registry_authority.as_ref(),
+                    signer,
+                    verifier,
+                    name,
+                    credential_types,
+                    env,
+                )?,
+                Action::RemoveVerifier { verifier } => {
+                    registry::remove(state, self.registry_authority.as_ref(), signer, verifier)?
+                }
+                Action::AnchorStatusList { list_id, cid } => {
+                    registry::anchor_status_list(state, signer, list_id, cid, env)?
                 }
             };
             if let Err(failure) = result {
@@ -225,19 +319,11 @@ impl Executor {
             state.rollback();
         }
 
-        let tx_id = t.id();
-        let mut touched: Vec<&Did> = vec![signer];
-        for action in &t.tx.actions {
-            if let Action::Transfer { to, .. } = action
-                && !touched.contains(&to)
-            {
-                touched.push(to);
-            }
-        }
-        let mut entries = Vec::with_capacity(touched.len());
-        for did in touched {
-            let entry = receipts::append(state, did, tx_id, height, status.clone())?;
-            entries.push((did.clone(), entry));
+        let parties = self.parties(t);
+        let mut entries = Vec::with_capacity(parties.len());
+        for did in parties {
+            let entry = receipts::append(state, &did, tx_id, height, status.clone())?;
+            entries.push((did, entry));
         }
         state.checkpoint();
         Ok(Ok(TxOutcome {
@@ -255,10 +341,10 @@ impl Executor {
     pub fn execute_block<R: StateReader>(
         &self,
         base: R,
-        height: u64,
+        env: BlockEnv,
         txs: &[SignedTransaction],
     ) -> Result<BlockOutput, ExecError> {
-        self.execute_block_with(base, height, txs, |_| false)
+        self.execute_block_with(base, env, txs, |_| false)
     }
 
     /// Like [`Self::execute_block`], but skips the signature check of the
@@ -268,7 +354,7 @@ impl Executor {
     pub fn execute_block_with<R: StateReader>(
         &self,
         base: R,
-        height: u64,
+        env: BlockEnv,
         txs: &[SignedTransaction],
         already_verified: impl Fn(usize) -> bool,
     ) -> Result<BlockOutput, ExecError> {
@@ -283,7 +369,7 @@ impl Executor {
         let mut state = Overlay::new(base);
         let mut outcomes = Vec::with_capacity(txs.len());
         for (i, t) in txs.iter().enumerate() {
-            match self.apply(&mut state, t, height, i as u32)? {
+            match self.apply(&mut state, t, env, i as u32)? {
                 Ok(o) => outcomes.push(o),
                 Err(rejection) => {
                     return Err(ExecError::Rejected {
@@ -304,7 +390,7 @@ impl Executor {
     pub fn build_block<R: StateReader>(
         &self,
         base: R,
-        height: u64,
+        env: BlockEnv,
         candidates: impl IntoIterator<Item = SignedTransaction>,
         max_txs: usize,
     ) -> Result<(Vec<SignedTransaction>, BlockOutput), ExecError> {
@@ -315,7 +401,7 @@ impl Executor {
             if included.len() >= max_txs {
                 break;
             }
-            if let Ok(o) = self.apply(&mut state, &t, height, included.len() as u32)? {
+            if let Ok(o) = self.apply(&mut state, &t, env, included.len() as u32)? {
                 outcomes.push(o);
                 included.push(t);
             }

@@ -15,7 +15,16 @@ pub mod executor;
 pub mod modules;
 pub mod overlay;
 
-pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes, touched_keys};
+pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes};
+
+/// Where in the chain a block executes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BlockEnv {
+    /// Height of the block.
+    pub height: u64,
+    /// The block's timestamp (ms since the Unix epoch), from its header.
+    pub timestamp_ms: u64,
+}
 pub use overlay::{Changes, MemoryState, Overlay, StateReader};
 
 /// Why a transaction may not be included in a block.
@@ -56,6 +65,12 @@ pub enum Rejection {
         /// Minimum fee.
         min: u64,
     },
+    /// A `did:sovra` signer that does not exist on the ledger.
+    #[error("signer {0} is not a registered did:sovra")]
+    UnknownSigner(String),
+    /// A `did:sovra` signer that was deactivated.
+    #[error("signer {0} is deactivated")]
+    SignerDeactivated(String),
     /// The signer cannot pay the fee.
     #[error("balance {balance} cannot pay fee {fee}")]
     CannotPayFee {
@@ -76,6 +91,8 @@ impl Rejection {
             Rejection::BadNonce { .. } => "bad_nonce",
             Rejection::FeeTooLow { .. } => "fee_too_low",
             Rejection::CannotPayFee { .. } => "insufficient_fee_balance",
+            Rejection::UnknownSigner(_) => "unknown_signer",
+            Rejection::SignerDeactivated(_) => "signer_deactivated",
         }
     }
 }

@@ -2,34 +2,15 @@
 //! failures that are still included and charged.
 
 use sovra_crypto::SigningKey;
-use sovra_execution::{Executor, MemoryState, genesis_changes};
-use sovra_types::{
-    Action, ContentId, Did, Genesis, GenesisAccount, GenesisValidator, PinRecord, ReceiptStatus,
-    StateKey, Transaction,
-};
+use sovra_execution::{Executor, MemoryState};
+use sovra_types::{Action, ContentId, Did, PinRecord, ReceiptStatus, StateKey, Transaction};
 
-const CHAIN: &str = "test-chain";
+mod common;
+use common::{CHAIN, at};
 
 fn setup() -> (SigningKey, Executor, MemoryState) {
-    let key = SigningKey::from_test_seed(1);
-    let genesis = Genesis {
-        chain_id: CHAIN.into(),
-        token_symbol: "SOV".into(),
-        genesis_time_ms: 0,
-        validators: vec![GenesisValidator {
-            public_key: hex::encode(SigningKey::from_test_seed(999).public_key().as_ref()),
-            p2p_address: "127.0.0.1:1".into(),
-        }],
-        accounts: vec![GenesisAccount {
-            did: Did::from_public_key(&key.public_key()),
-            balance: 1_000,
-        }],
-        min_fee: 1,
-        max_block_txs: 1000,
-    };
-    let mut state = MemoryState::default();
-    state.apply(&genesis_changes(&genesis));
-    (key, Executor::from_genesis(&genesis), state)
+    let (mut ks, exec, state) = common::setup(&[1_000]);
+    (ks.remove(0), exec, state)
 }
 
 /// Executes one action as the next transaction of `key`; returns its status.
@@ -49,7 +30,7 @@ fn run(
         actions: vec![action],
     }
     .sign(key);
-    let out = exec.execute_block(&*state, nonce + 1, &[t]).unwrap();
+    let out = exec.execute_block(&*state, at(nonce + 1), &[t]).unwrap();
     state.apply(&out.changes);
     out.outcomes[0].status.clone()
 }

@@ -3,50 +3,15 @@
 
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
-use sovra_execution::{ExecError, Executor, MemoryState, Rejection, genesis_changes};
+use sovra_execution::{ExecError, MemoryState, Rejection};
 use sovra_types::{
-    Account, Action, Did, Genesis, GenesisAccount, GenesisValidator, ReceiptStatus,
-    SignedTransaction, StateKey, Transaction,
+    Action, Did, ReceiptStatus, SignedTransaction, StateKey, Transaction,
     receipt::verify_chain,
     state::{MetaKey, decode_u64},
 };
 
-const CHAIN: &str = "test-chain";
-
-fn keys(n: u64) -> Vec<SigningKey> {
-    (0..n).map(SigningKey::from_test_seed).collect()
-}
-
-fn did(k: &SigningKey) -> Did {
-    Did::from_public_key(&k.public_key())
-}
-
-fn setup(balances: &[u64]) -> (Vec<SigningKey>, Executor, MemoryState) {
-    let ks = keys(balances.len() as u64);
-    let genesis = Genesis {
-        chain_id: CHAIN.into(),
-        token_symbol: "SOV".into(),
-        genesis_time_ms: 0,
-        validators: vec![GenesisValidator {
-            public_key: hex::encode(SigningKey::from_test_seed(999).public_key().as_ref()),
-            p2p_address: "127.0.0.1:1".into(),
-        }],
-        accounts: ks
-            .iter()
-            .zip(balances)
-            .map(|(k, b)| GenesisAccount {
-                did: did(k),
-                balance: *b,
-            })
-            .collect(),
-        min_fee: 1,
-        max_block_txs: 1000,
-    };
-    genesis.validate().unwrap();
-    let mut state = MemoryState::default();
-    state.apply(&genesis_changes(&genesis));
-    (ks, Executor::from_genesis(&genesis), state)
-}
+mod common;
+use common::{CHAIN, account, at, did, setup};
 
 fn transfer(from: &SigningKey, to: &Did, amount: u64, nonce: u64, fee: u64) -> SignedTransaction {
     Transaction {
@@ -63,14 +28,6 @@ fn transfer(from: &SigningKey, to: &Did, amount: u64, nonce: u64, fee: u64) -> S
     .sign(from)
 }
 
-fn account(state: &MemoryState, d: &Did) -> Account {
-    state
-        .values
-        .get(&StateKey::Account(d.clone()))
-        .map(|b| Account::decode(b).unwrap())
-        .unwrap_or_default()
-}
-
 fn meta(state: &MemoryState, m: MetaKey) -> u64 {
     decode_u64(state.values.get(&StateKey::Meta(m)).unwrap()).unwrap()
 }
@@ -81,7 +38,7 @@ fn transfer_moves_funds_burns_fee_and_extends_receipt_chains() {
     let (a, b) = (did(&ks[0]), did(&ks[1]));
     let t = transfer(&ks[0], &b, 300, 0, 2);
     let out = exec
-        .execute_block(&state, 1, std::slice::from_ref(&t))
+        .execute_block(&state, at(1), std::slice::from_ref(&t))
         .unwrap();
     state.apply(&out.changes);
     assert_eq!(account(&state, &a).balance, 698);
@@ -105,7 +62,7 @@ fn failed_action_is_included_charged_and_recorded() {
     let (ks, exec, mut state) = setup(&[100, 0]);
     let b = did(&ks[1]);
     let t = transfer(&ks[0], &b, 1000, 0, 5);
-    let out = exec.execute_block(&state, 1, &[t]).unwrap();
+    let out = exec.execute_block(&state, at(1), &[t]).unwrap();
     state.apply(&out.changes);
     let a = account(&state, &did(&ks[0]));
     assert_eq!((a.balance, a.nonce, a.receipt_count), (95, 1, 1));
@@ -141,7 +98,7 @@ fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
     ];
     for (bad, code) in cases {
         let err = exec
-            .execute_block(&state, 1, &[good.clone(), bad.clone()])
+            .execute_block(&state, at(1), &[good.clone(), bad.clone()])
             .unwrap_err();
         match err {
             ExecError::Rejected { index, rejection } => {
@@ -154,7 +111,7 @@ fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
         // and stateless rejections are filtered here.
         if code != "bad_signature" {
             let (included, _) = exec
-                .build_block(&state, 1, vec![good.clone(), bad], 100)
+                .build_block(&state, at(1), vec![good.clone(), bad], 100)
                 .unwrap();
             assert_eq!(included, vec![good.clone()]);
         }
@@ -163,7 +120,7 @@ fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
     let mut stolen = transfer(&ks[0], &b, 1, 0, 1);
     stolen.public_key = ks[1].public_key();
     assert!(matches!(
-        exec.execute_block(&state, 1, &[stolen]),
+        exec.execute_block(&state, at(1), &[stolen]),
         Err(ExecError::Rejected {
             rejection: Rejection::BadSignature(_),
             ..
@@ -192,9 +149,9 @@ proptest! {
                 nonces[f] += 1;
                 tx
             }).collect();
-            let (included, out) = exec.build_block(&state, height, candidates, 100).unwrap();
+            let (included, out) = exec.build_block(&state, at(height), candidates, 100).unwrap();
             // Re-execution by a validator gives the same changes.
-            let again = exec.execute_block(&state, height, &included).unwrap();
+            let again = exec.execute_block(&state, at(height), &included).unwrap();
             prop_assert_eq!(&again, &out);
             state.apply(&out.changes);
             // Nonces of dropped transactions were not used.
@@ -217,7 +174,7 @@ fn partial_verification_reports_the_right_index() {
     forged.signature = ks[1].sign(b"sovra/tx", b"x");
     let txs = vec![good.clone(), good.clone(), forged];
     // Index 0 is marked verified; the forged one at index 2 is still caught and named.
-    match exec.execute_block_with(&state, 1, &txs, |i| i == 0) {
+    match exec.execute_block_with(&state, at(1), &txs, |i| i == 0) {
         Err(ExecError::Rejected {
             index,
             rejection: Rejection::BadSignature(_),
@@ -226,7 +183,7 @@ fn partial_verification_reports_the_right_index() {
     }
     // With nothing skipped the verdict is the same.
     assert!(matches!(
-        exec.execute_block(&state, 1, &txs),
+        exec.execute_block(&state, at(1), &txs),
         Err(ExecError::Rejected {
             index: 2,
             rejection: Rejection::BadSignature(_)

@@ -38,6 +38,8 @@ pub struct NodeBackend<E: commonware_storage::Context + commonware_runtime::Spaw
     pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
     /// Counts connected peers.
     pub peers: Arc<dyn Fn() -> usize + Send + Sync>,
+    /// Challenges and tokens of DID-authenticated requests.
+    pub auth: sovra_api::auth::AuthStore,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
@@ -195,23 +197,47 @@ where
     }
 
     async fn proof(&self, key: StateKey) -> Result<ProofView, ApiError> {
-        let (proof, header) = {
+        let mut proofs = self.proofs(vec![key]).await?;
+        proofs.pop().ok_or_else(|| internal("no proof produced"))
+    }
+
+    async fn proofs(&self, keys: Vec<StateKey>) -> Result<Vec<ProofView>, ApiError> {
+        let (proofs, header) = {
             let st = self.ledger.state.lock().await;
-            let proof = st.store.prove(&key).await.map_err(internal)?;
-            (proof, self.ledger.finalized().header)
+            let mut proofs = Vec::with_capacity(keys.len());
+            for key in &keys {
+                proofs.push(st.store.prove(key).await.map_err(internal)?);
+            }
+            (proofs, self.ledger.finalized().header)
         };
-        if proof.root != header.state_root {
+        if proofs.iter().any(|p| p.root != header.state_root) {
             return Err(ApiError::Unavailable(
                 "state is being committed; retry".into(),
             ));
         }
-        Ok(ProofView {
-            key: key.to_string(),
-            key_hash: digest_hex(&proof.key_hash),
-            value: proof.value.as_ref().map(hex::encode),
-            header: header_view(&header),
-            proof: hex::encode(&proof.proof),
-        })
+        Ok(keys
+            .iter()
+            .zip(proofs)
+            .map(|(key, proof)| ProofView {
+                key: key.to_string(),
+                key_hash: digest_hex(&proof.key_hash),
+                value: proof.value.as_ref().map(hex::encode),
+                header: header_view(&header),
+                proof: hex::encode(&proof.proof),
+            })
+            .collect())
+    }
+
+    async fn state_value(&self, key: StateKey) -> Result<Option<Vec<u8>>, ApiError> {
+        self.ledger.state_value(&key).await.map_err(internal)
+    }
+
+    fn auth(&self) -> &sovra_api::auth::AuthStore {
+        &self.auth
+    }
+
+    async fn verifier_dids(&self, limit: usize) -> Result<Vec<Did>, ApiError> {
+        self.ledger.index.verifiers(limit).map_err(internal)
     }
 
     async fn metrics(&self) -> String {

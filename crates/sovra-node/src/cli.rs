@@ -135,6 +135,18 @@ pub enum Command {
     Unpin(SignedContentArgs),
     /// Point one of your public documents (`profile`, `app-config`, ...) at a CID.
     Publish(PublishArgs),
+    /// Create, change, resolve and deactivate did:sovra identities.
+    Did {
+        /// DID command.
+        #[command(subcommand)]
+        command: crate::identity_cli::DidCommand,
+    },
+    /// The trust registry: which verifiers may issue which credential types.
+    Verifier {
+        /// Verifier command.
+        #[command(subcommand)]
+        command: crate::identity_cli::VerifierCommand,
+    },
 }
 
 /// `sovra add` options.
@@ -195,6 +207,10 @@ pub struct SignerArgs {
     /// Name of the signing key in the keystore.
     #[arg(long)]
     pub key: String,
+    /// Sign as this identity (a did:sovra that lists the key under
+    /// capabilityInvocation); default: the key's own did:key.
+    #[arg(long = "as", value_name = "DID")]
+    pub as_did: Option<String>,
     /// Fee.
     #[arg(long, default_value_t = 1)]
     pub fee: u64,
@@ -356,4 +372,16 @@ pub enum BenchCommand {
     Transfers(crate::bench::BenchArgs),
     /// UnixFS import beside sha256sum, upload and gateway throughput, small-file latency.
     Content(crate::bench_content::ContentBenchArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks over every command (unique names, valid defaults, ...).
+    #[test]
+    fn command_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,20 +1,18 @@
 //! The public-content commands of the CLI: `add`, `cat`, `get`, `car`, `pin`, `unpin`, `publish`.
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sovra_cas::{Adder, BlockSource as _, Profile, car, dag, unixfs};
 use sovra_client::{Client, RemoteBlocks};
-use sovra_crypto::keystore::Keystore;
 use sovra_types::{Action, ContentId};
 
 use crate::cli::{
-    AddArgs, CarCommand, KeystoreArgs, NodeArgs, PinArgs, PublishArgs, SignedContentArgs,
-    SignerArgs,
+    AddArgs, CarCommand, NodeArgs, PinArgs, PublishArgs, SignedContentArgs, SignerArgs,
 };
-use crate::{keystore_dir, passphrase, print_json};
+use crate::print_json;
+use crate::signer::send_and_wait;
 
 /// Largest CAR accepted by `sovra car import` before upload (the node enforces its own limit too).
 const MAX_CAR_IMPORT_BYTES: u64 = 64 << 30;
@@ -69,6 +67,7 @@ pub fn add(args: AddArgs) -> Result<()> {
             cid: entry.cid.to_string(),
             signer: SignerArgs {
                 key: key_name,
+                as_did: None,
                 fee: 1,
                 keystore: args.keystore,
                 node: args.node,
@@ -166,24 +165,6 @@ pub fn car(command: CarCommand, node: &NodeArgs) -> Result<()> {
     }
 }
 
-fn load_key(key: &str, keystore: &KeystoreArgs) -> Result<sovra_crypto::SigningKey> {
-    let ks = Keystore::open(keystore_dir(keystore))?;
-    Ok(ks.load(key, &passphrase(keystore, false)?)?)
-}
-
-/// Signs `action` with the signer's key, submits it and waits for its outcome.
-fn send_and_wait(signer: &SignerArgs, action: Action) -> Result<()> {
-    let client = Client::new(&signer.node.node);
-    let key = load_key(&signer.key, &signer.keystore)?;
-    let id = client.send(&key, vec![action], signer.fee)?;
-    let status = client.wait_final(&id, Duration::from_secs(60))?;
-    print_json(&status)?;
-    if status.status != "completed" {
-        bail!("transaction {id} {}", status.status);
-    }
-    Ok(())
-}
-
 fn pin_with(target: &SignedContentArgs, size: u64, replication: u8) -> Result<()> {
     let cid = ContentId::parse(&target.cid)?;
     let client = Client::new(&target.signer.node.node);
@@ -205,6 +186,7 @@ fn pin_with(target: &SignedContentArgs, size: u64, replication: u8) -> Result<()
             replication,
         },
     )
+    .map(drop)
 }
 
 /// `sovra pin`.
@@ -221,7 +203,7 @@ pub fn pin(args: PinArgs) -> Result<()> {
 /// `sovra unpin`.
 pub fn unpin(args: SignedContentArgs) -> Result<()> {
     let cid = ContentId::parse(&args.cid)?;
-    send_and_wait(&args.signer, Action::UnpinContent { cid })
+    send_and_wait(&args.signer, Action::UnpinContent { cid }).map(drop)
 }
 
 /// `sovra publish`.
@@ -239,6 +221,7 @@ pub fn publish(args: PublishArgs) -> Result<()> {
             cid,
         },
     )
+    .map(drop)
 }
 
 /// A sink that only counts: used to verify CARs and to compute CIDs without storing.

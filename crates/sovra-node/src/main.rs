@@ -7,9 +7,11 @@ mod cli;
 mod config;
 mod content;
 mod content_cli;
+mod identity_cli;
 mod netinit;
 mod node;
 mod replication;
+mod signer;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
@@ -161,6 +163,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Pin(args) => content_cli::pin(args),
         Command::Unpin(args) => content_cli::unpin(args),
         Command::Publish(args) => content_cli::publish(args),
+        Command::Did { command } => identity_cli::did(command),
+        Command::Verifier { command } => identity_cli::verifier(command),
         Command::Bench {
             command: cli::BenchCommand::Transfers(args),
         } => bench::transfers(args),

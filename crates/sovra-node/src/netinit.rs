@@ -75,6 +75,8 @@ pub fn init_network(
             .collect(),
         min_fee: 1,
         max_block_txs: 5_000,
+        // On development networks the first development key runs the trust registry.
+        registry_authority: dev.first().map(|k| Did::from_public_key(&k.public_key())),
     };
     genesis.validate()?;
     std::fs::write(

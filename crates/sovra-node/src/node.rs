@@ -203,6 +203,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             validators: validators.iter().map(|v| hex::encode(v.as_ref())).collect(),
             metrics: Arc::new(move || metrics_ctx.encode()),
             peers: Arc::new(move || validators.len().saturating_sub(1)),
+            auth: sovra_api::auth::AuthStore::system(),
         };
         let listener = tokio::net::TcpListener::bind(cfg.api_listen)
             .await

@@ -18,6 +18,8 @@ const RECEIPTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("receipts")
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// Finalized pins: CID bytes, 0, owner DID -> replication factor.
 const PINS: TableDefinition<&[u8], u8> = TableDefinition::new("pins");
+/// Registered verifiers: DID -> height of the registration.
+const VERIFIERS: TableDefinition<&str, u64> = TableDefinition::new("verifiers");
 
 /// Where a finalized transaction is and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,6 +109,7 @@ impl Index {
             w.open_table(RECEIPTS)?;
             w.open_table(META)?;
             w.open_table(PINS)?;
+            w.open_table(VERIFIERS)?;
         }
         w.commit()?;
         Ok(Self { db })
@@ -139,6 +142,7 @@ impl Index {
                 txs.insert(&id.0, loc.encode().as_slice())?;
             }
             let mut pins = w.open_table(PINS)?;
+            let mut verifiers = w.open_table(VERIFIERS)?;
             for (t, (_, status, _)) in b.block.txs.iter().zip(&b.txs) {
                 if *status != ReceiptStatus::Completed {
                     continue;
@@ -152,6 +156,12 @@ impl Index {
                         }
                         Action::UnpinContent { cid } => {
                             pins.remove(pin_key(cid, &t.tx.signer).as_slice())?;
+                        }
+                        Action::RegisterVerifier { verifier, .. } => {
+                            verifiers.insert(verifier.as_str(), height)?;
+                        }
+                        Action::RemoveVerifier { verifier } => {
+                            verifiers.remove(verifier.as_str())?;
                         }
                         _ => {}
                     }
@@ -250,6 +260,18 @@ impl Index {
                 .and_then(|s| Did::parse(s).ok())
                 .ok_or_else(|| StoreError::Corrupt("pin owner".into()))?;
             out.push((owner, v.value()));
+        }
+        Ok(out)
+    }
+
+    /// Identities registered as verifiers, in DID order, at most `limit`.
+    pub fn verifiers(&self, limit: usize) -> Result<Vec<Did>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(VERIFIERS)?;
+        let mut out = Vec::new();
+        for item in t.iter()?.take(limit) {
+            let (k, _) = item?;
+            out.push(Did::parse(k.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?);
         }
         Ok(out)
     }

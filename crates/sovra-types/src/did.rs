@@ -1,8 +1,12 @@
 //! Decentralized identifiers as account names.
 //!
-//! Every account is an identity named by a DID. The ledger accepts `did:key`
-//! identifiers for Ed25519 keys (the key is the identity; no registration is
-//! needed). The identity layer adds `did:sovra`.
+//! Every account is an identity named by a DID. The ledger accepts two
+//! methods:
+//! - `did:key` for Ed25519 keys: the key is the identity, no registration;
+//! - `did:sovra:<id>`, a DID registered on this ledger whose document (keys,
+//!   services, controllers) can change over time; `<id>` is the base58btc
+//!   encoding of 16 bytes fixed when the DID is created (see
+//!   `docs/did-sovra.md`).
 
 use crate::{
     TypesError,
@@ -12,6 +16,30 @@ use crate::{
 use commonware_codec::{Buf, EncodeSize, Error, Read, Write};
 use sovra_crypto::{PublicKey, decode_did_key, encode_did_key};
 use std::{fmt, str::FromStr};
+
+/// Prefix of every `did:sovra`.
+pub const SOVRA_PREFIX: &str = "did:sovra:";
+/// Length of a `did:sovra` identifier before base58btc encoding.
+pub const SOVRA_ID_BYTES: usize = 16;
+
+/// The DID methods the ledger knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DidMethod {
+    /// `did:key` (Ed25519): self-certifying, no ledger record.
+    Key,
+    /// `did:sovra`: a document kept on this ledger.
+    Sovra,
+}
+
+/// Decodes a did:sovra identifier; `None` unless it is the canonical
+/// encoding of exactly [`SOVRA_ID_BYTES`] bytes.
+fn decode_sovra_id(id: &str) -> Option<[u8; SOVRA_ID_BYTES]> {
+    if id.is_empty() || id.len() > 32 {
+        return None;
+    }
+    let bytes: [u8; SOVRA_ID_BYTES] = bs58::decode(id).into_vec().ok()?.try_into().ok()?;
+    (bs58::encode(bytes).into_string() == id).then_some(bytes)
+}
 
 /// A validated, canonical DID naming an account.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -29,9 +57,31 @@ impl Did {
             decode_did_key(s).map_err(|e| TypesError::Invalid(e.to_string()))?;
             return Ok(Self(s.to_string()));
         }
+        if let Some(id) = s.strip_prefix(SOVRA_PREFIX) {
+            let bytes = decode_sovra_id(id).ok_or_else(|| {
+                TypesError::Invalid(format!(
+                    "a did:sovra identifier is the base58btc encoding of {SOVRA_ID_BYTES} bytes: {s:?}"
+                ))
+            })?;
+            return Ok(Self::sovra(&bytes));
+        }
         Err(TypesError::Invalid(format!(
-            "unsupported DID method (expected did:key): {s:?}"
+            "unsupported DID method (expected did:key or did:sovra): {s:?}"
         )))
+    }
+
+    /// The `did:sovra` with the given identifier bytes.
+    pub fn sovra(id: &[u8; SOVRA_ID_BYTES]) -> Self {
+        Self(format!("{SOVRA_PREFIX}{}", bs58::encode(id).into_string()))
+    }
+
+    /// The DID's method.
+    pub fn method(&self) -> DidMethod {
+        if self.0.starts_with(SOVRA_PREFIX) {
+            DidMethod::Sovra
+        } else {
+            DidMethod::Key
+        }
     }
 
     /// The `did:key` identity of an Ed25519 public key.

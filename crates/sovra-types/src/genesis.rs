@@ -43,6 +43,10 @@ pub struct Genesis {
     /// Most transactions a proposer puts in one block.
     #[serde(default = "default_max_block_txs")]
     pub max_block_txs: u32,
+    /// The identity that may add and remove verifiers in the trust registry
+    /// (`RegisterVerifier`, `RemoveVerifier`); without one the registry is fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry_authority: Option<Did>,
 }
 
 fn default_symbol() -> String {

@@ -9,22 +9,31 @@
 //! hashes of encodings are stable identifiers.
 
 pub mod api;
+pub mod auth;
 pub mod block;
 pub mod codec;
 pub mod content;
+pub mod datetime;
 pub mod did;
+pub mod did_document;
 pub mod genesis;
+pub mod identity;
 pub mod limits;
 pub mod proof;
 pub mod receipt;
+pub mod registry;
 pub mod state;
 pub mod tx;
 
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};
-pub use did::Did;
+pub use did::{Did, DidMethod};
 pub use genesis::{Genesis, GenesisAccount, GenesisValidator};
+pub use identity::{
+    DidDocument, DidRecord, Relationship, Relationships, Service, VerificationMethod,
+};
 pub use receipt::{ReceiptEntry, ReceiptStatus};
+pub use registry::{StatusListAnchor, VerifierRecord};
 pub use state::{Account, StateKey};
 pub use tx::{Action, SignedTransaction, Transaction, TxId};
 

@@ -29,6 +29,24 @@ pub enum StateKey {
         /// The document name.
         name: String,
     },
+    /// The current version of a `did:sovra` ([`DidRecord`](crate::DidRecord)).
+    Did(Did),
+    /// A past or current version of a `did:sovra` ([`DidRecord`](crate::DidRecord)).
+    DidVersion {
+        /// The DID.
+        did: Did,
+        /// Its version number (from 1).
+        version: u64,
+    },
+    /// A registered verifier ([`VerifierRecord`](crate::VerifierRecord)).
+    Verifier(Did),
+    /// The anchor of an issuer's status list ([`StatusListAnchor`](crate::StatusListAnchor)).
+    StatusList {
+        /// The issuer.
+        issuer: Did,
+        /// The list's id.
+        list_id: String,
+    },
 }
 
 /// Chain-wide counters.
@@ -45,6 +63,10 @@ impl StateKey {
     const META: u8 = 0x02;
     const PIN: u8 = 0x10;
     const PUBLIC_DOC: u8 = 0x11;
+    const DID: u8 = 0x20;
+    const DID_VERSION: u8 = 0x21;
+    const VERIFIER: u8 = 0x30;
+    const STATUS_LIST: u8 = 0x31;
 
     /// The key's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -67,6 +89,28 @@ impl StateKey {
                 crate::codec::write_bytes(name.as_bytes(), &mut v);
                 v
             }
+            StateKey::Did(did) => {
+                let mut v = vec![Self::DID];
+                v.extend_from_slice(&did.encode());
+                v
+            }
+            StateKey::DidVersion { did, version } => {
+                let mut v = vec![Self::DID_VERSION];
+                v.extend_from_slice(&did.encode());
+                v.extend_from_slice(&version.to_be_bytes());
+                v
+            }
+            StateKey::Verifier(did) => {
+                let mut v = vec![Self::VERIFIER];
+                v.extend_from_slice(&did.encode());
+                v
+            }
+            StateKey::StatusList { issuer, list_id } => {
+                let mut v = vec![Self::STATUS_LIST];
+                v.extend_from_slice(&issuer.encode());
+                crate::codec::write_bytes(list_id.as_bytes(), &mut v);
+                v
+            }
         }
     }
 
@@ -76,8 +120,37 @@ impl StateKey {
     }
 
     /// Parses the text form used by the API: `account:<did>`, `meta:supply`, `meta:burned`,
-    /// `pin:<cid>/<did>`, `doc:<did>/<name>`.
+    /// `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`,
+    /// `verifier:<did>`, `status-list:<did>/<list-id>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
+        if let Some(rest) = s.strip_prefix("did-version:") {
+            let (did, version) = rest.rsplit_once('/').ok_or_else(|| {
+                crate::TypesError::Invalid("expected did-version:<did>/<n>".into())
+            })?;
+            let version = version
+                .parse()
+                .map_err(|_| crate::TypesError::Invalid(format!("bad version {version:?}")))?;
+            return Ok(StateKey::DidVersion {
+                did: Did::parse(did)?,
+                version,
+            });
+        }
+        if let Some(rest) = s.strip_prefix("verifier:") {
+            return Ok(StateKey::Verifier(Did::parse(rest)?));
+        }
+        if let Some(rest) = s.strip_prefix("status-list:") {
+            let (issuer, list_id) = rest.rsplit_once('/').ok_or_else(|| {
+                crate::TypesError::Invalid("expected status-list:<did>/<list-id>".into())
+            })?;
+            crate::registry::validate_status_list_id(list_id)?;
+            return Ok(StateKey::StatusList {
+                issuer: Did::parse(issuer)?,
+                list_id: list_id.to_string(),
+            });
+        }
+        if let Some(rest) = s.strip_prefix("did-doc:") {
+            return Ok(StateKey::Did(Did::parse(rest)?));
+        }
         if let Some(did) = s.strip_prefix("account:") {
             return Ok(StateKey::Account(Did::parse(did)?));
         }
@@ -104,7 +177,7 @@ impl StateKey {
             "meta:supply" => Ok(StateKey::Meta(MetaKey::Supply)),
             "meta:burned" => Ok(StateKey::Meta(MetaKey::Burned)),
             _ => Err(crate::TypesError::Invalid(format!(
-                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did> or doc:<did>/<name>)"
+                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did> or status-list:<did>/<id>)"
             ))),
         }
     }
@@ -118,6 +191,10 @@ impl std::fmt::Display for StateKey {
             StateKey::Meta(MetaKey::Burned) => f.write_str("meta:burned"),
             StateKey::Pin { cid, owner } => write!(f, "pin:{cid}/{owner}"),
             StateKey::PublicDoc { owner, name } => write!(f, "doc:{owner}/{name}"),
+            StateKey::Did(did) => write!(f, "did-doc:{did}"),
+            StateKey::DidVersion { did, version } => write!(f, "did-version:{did}/{version}"),
+            StateKey::Verifier(did) => write!(f, "verifier:{did}"),
+            StateKey::StatusList { issuer, list_id } => write!(f, "status-list:{issuer}/{list_id}"),
         }
     }
 }
@@ -190,4 +267,44 @@ pub fn encode_u64(v: u64) -> Vec<u8> {
 /// Decodes a `u64` state value.
 pub fn decode_u64(bytes: &[u8]) -> Result<u64, crate::TypesError> {
     Ok(decode_exact(bytes, &())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key's text form parses back to the same key.
+    #[test]
+    fn text_forms_round_trip() {
+        let key_did =
+            Did::from_public_key(&sovra_crypto::SigningKey::from_test_seed(1).public_key());
+        let sovra = Did::sovra(&[7; 16]);
+        let cid = ContentId::parse("bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e")
+            .unwrap();
+        for key in [
+            StateKey::Account(key_did.clone()),
+            StateKey::Meta(MetaKey::Supply),
+            StateKey::Meta(MetaKey::Burned),
+            StateKey::Pin {
+                cid: cid.clone(),
+                owner: key_did.clone(),
+            },
+            StateKey::PublicDoc {
+                owner: sovra.clone(),
+                name: "profile".into(),
+            },
+            StateKey::Did(sovra.clone()),
+            StateKey::DidVersion {
+                did: sovra.clone(),
+                version: 12,
+            },
+            StateKey::Verifier(key_did.clone()),
+            StateKey::StatusList {
+                issuer: sovra.clone(),
+                list_id: "revocation-1".into(),
+            },
+        ] {
+            assert_eq!(StateKey::parse(&key.to_string()).unwrap(), key, "{key}");
+        }
+    }
 }

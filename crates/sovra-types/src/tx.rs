@@ -9,7 +9,12 @@ use crate::{
     Did, Digest, TypesError,
     codec::{bytes_size, read_text, write_bytes},
     content::ContentId,
-    limits::{MAX_ACTIONS_PER_TX, MAX_CHAIN_ID_LEN, MAX_TX_BYTES},
+    identity::DidDocument,
+    limits::{
+        MAX_ACTIONS_PER_TX, MAX_CHAIN_ID_LEN, MAX_STATUS_LIST_ID_LEN, MAX_TX_BYTES,
+        MAX_VERIFIER_NAME_LEN,
+    },
+    registry::{read_types, types_size, write_types},
     sha256,
 };
 use commonware_codec::{Buf, Encode, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
@@ -55,6 +60,49 @@ pub enum Action {
         /// The content it points to.
         cid: Option<ContentId>,
     },
+    /// Register a new `did:sovra` with `document`; its identifier is derived
+    /// from the signer and the transaction's nonce ([`derive_sovra_did`](crate::identity::derive_sovra_did)).
+    CreateDid {
+        /// The first version of the document.
+        document: DidDocument,
+    },
+    /// Replace the document of `did` (signed by the DID itself or one of its controllers).
+    UpdateDid {
+        /// The DID to update.
+        did: Did,
+        /// The version being replaced; the update fails if the DID has moved on.
+        previous_version: u64,
+        /// The new document.
+        document: DidDocument,
+    },
+    /// Deactivate `did` for good (signed by the DID itself or one of its controllers).
+    DeactivateDid {
+        /// The DID to deactivate.
+        did: Did,
+        /// The version being deactivated.
+        previous_version: u64,
+    },
+    /// Allow `verifier` to issue `credential_types` (registry authority only).
+    RegisterVerifier {
+        /// The verifier's identity.
+        verifier: Did,
+        /// Display name.
+        name: String,
+        /// Credential types it may issue.
+        credential_types: Vec<String>,
+    },
+    /// Remove `verifier` from the trust registry (registry authority only).
+    RemoveVerifier {
+        /// The verifier's identity.
+        verifier: Did,
+    },
+    /// Anchor the current version of the signer's status list `list_id`.
+    AnchorStatusList {
+        /// The list's id among the signer's lists.
+        list_id: String,
+        /// CID of the status list credential's bytes (raw codec, SHA-256).
+        cid: ContentId,
+    },
 }
 
 impl Action {
@@ -62,6 +110,12 @@ impl Action {
     const PIN_CONTENT: u8 = 1;
     const UNPIN_CONTENT: u8 = 2;
     const SET_PUBLIC_DOCUMENT: u8 = 3;
+    const CREATE_DID: u8 = 4;
+    const UPDATE_DID: u8 = 5;
+    const DEACTIVATE_DID: u8 = 6;
+    const REGISTER_VERIFIER: u8 = 7;
+    const REMOVE_VERIFIER: u8 = 8;
+    const ANCHOR_STATUS_LIST: u8 = 9;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
@@ -70,6 +124,12 @@ impl Action {
             Action::PinContent { .. } => "pin_content",
             Action::UnpinContent { .. } => "unpin_content",
             Action::SetPublicDocument { .. } => "set_public_document",
+            Action::CreateDid { .. } => "create_did",
+            Action::UpdateDid { .. } => "update_did",
+            Action::DeactivateDid { .. } => "deactivate_did",
+            Action::RegisterVerifier { .. } => "register_verifier",
+            Action::RemoveVerifier { .. } => "remove_verifier",
+            Action::AnchorStatusList { .. } => "anchor_status_list",
         }
     }
 }
@@ -101,6 +161,47 @@ impl Write for Action {
                 write_bytes(name.as_bytes(), buf);
                 cid.write(buf);
             }
+            Action::CreateDid { document } => {
+                Self::CREATE_DID.write(buf);
+                document.write(buf);
+            }
+            Action::UpdateDid {
+                did,
+                previous_version,
+                document,
+            } => {
+                Self::UPDATE_DID.write(buf);
+                did.write(buf);
+                previous_version.write(buf);
+                document.write(buf);
+            }
+            Action::DeactivateDid {
+                did,
+                previous_version,
+            } => {
+                Self::DEACTIVATE_DID.write(buf);
+                did.write(buf);
+                previous_version.write(buf);
+            }
+            Action::RegisterVerifier {
+                verifier,
+                name,
+                credential_types,
+            } => {
+                Self::REGISTER_VERIFIER.write(buf);
+                verifier.write(buf);
+                write_bytes(name.as_bytes(), buf);
+                write_types(credential_types, buf);
+            }
+            Action::RemoveVerifier { verifier } => {
+                Self::REMOVE_VERIFIER.write(buf);
+                verifier.write(buf);
+            }
+            Action::AnchorStatusList { list_id, cid } => {
+                Self::ANCHOR_STATUS_LIST.write(buf);
+                write_bytes(list_id.as_bytes(), buf);
+                cid.write(buf);
+            }
         }
     }
 }
@@ -113,6 +214,22 @@ impl EncodeSize for Action {
             Action::UnpinContent { cid } => cid.encode_size(),
             Action::SetPublicDocument { name, cid } => {
                 bytes_size(name.as_bytes()) + cid.encode_size()
+            }
+            Action::CreateDid { document } => document.encode_size(),
+            Action::UpdateDid { did, document, .. } => {
+                did.encode_size() + 8 + document.encode_size()
+            }
+            Action::DeactivateDid { did, .. } => did.encode_size() + 8,
+            Action::RegisterVerifier {
+                verifier,
+                name,
+                credential_types,
+            } => {
+                verifier.encode_size() + bytes_size(name.as_bytes()) + types_size(credential_types)
+            }
+            Action::RemoveVerifier { verifier } => verifier.encode_size(),
+            Action::AnchorStatusList { list_id, cid } => {
+                bytes_size(list_id.as_bytes()) + cid.encode_size()
             }
         }
     }
@@ -137,6 +254,30 @@ impl Read for Action {
             Self::SET_PUBLIC_DOCUMENT => Ok(Action::SetPublicDocument {
                 name: crate::content::read_doc_name(buf)?,
                 cid: Option::<ContentId>::read(buf)?,
+            }),
+            Self::CREATE_DID => Ok(Action::CreateDid {
+                document: DidDocument::read(buf)?,
+            }),
+            Self::UPDATE_DID => Ok(Action::UpdateDid {
+                did: Did::read(buf)?,
+                previous_version: u64::read(buf)?,
+                document: DidDocument::read(buf)?,
+            }),
+            Self::DEACTIVATE_DID => Ok(Action::DeactivateDid {
+                did: Did::read(buf)?,
+                previous_version: u64::read(buf)?,
+            }),
+            Self::REGISTER_VERIFIER => Ok(Action::RegisterVerifier {
+                verifier: Did::read(buf)?,
+                name: read_text(buf, 1..=MAX_VERIFIER_NAME_LEN, "verifier name")?,
+                credential_types: read_types(buf)?,
+            }),
+            Self::REMOVE_VERIFIER => Ok(Action::RemoveVerifier {
+                verifier: Did::read(buf)?,
+            }),
+            Self::ANCHOR_STATUS_LIST => Ok(Action::AnchorStatusList {
+                list_id: read_text(buf, 1..=MAX_STATUS_LIST_ID_LEN, "status list id")?,
+                cid: ContentId::read(buf)?,
             }),
             other => Err(Error::InvalidEnum(other)),
         }
@@ -257,7 +398,8 @@ impl SignedTransaction {
     }
 
     /// Checks what can be checked without state: the key matches the signer
-    /// (for `did:key`) and the signature is valid.
+    /// (for `did:key`; a `did:sovra` signer's key is checked against its
+    /// document during execution) and the signature is valid.
     pub fn verify_stateless(&self) -> Result<(), TypesError> {
         self.check_key_binding()?;
         if !sovra_crypto::verify(
@@ -272,13 +414,17 @@ impl SignedTransaction {
     }
 
     /// For a `did:key` signer, the signing key must be the key the DID names.
+    /// For a `did:sovra` signer this needs state (the key must be one of the
+    /// document's capabilityInvocation keys) and is left to execution.
     pub fn check_key_binding(&self) -> Result<(), TypesError> {
-        match self.tx.signer.key() {
-            Some(k) if k == self.public_key => Ok(()),
-            Some(_) => Err(TypesError::Invalid(
-                "public key does not match the signer's did:key".into(),
-            )),
-            None => Err(TypesError::Invalid("signer DID does not name a key".into())),
+        match self.tx.signer.method() {
+            crate::did::DidMethod::Sovra => Ok(()),
+            crate::did::DidMethod::Key => match self.tx.signer.key() {
+                Some(k) if k == self.public_key => Ok(()),
+                _ => Err(TypesError::Invalid(
+                    "public key does not match the signer's did:key".into(),
+                )),
+            },
         }
     }
 }

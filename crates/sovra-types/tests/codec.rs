@@ -4,14 +4,81 @@
 
 use commonware_codec::Encode;
 use proptest::prelude::*;
+use sovra_crypto::MultikeyType;
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    Action, Block, BlockHeader, ContentId, Did, ReceiptEntry, ReceiptStatus, SignedTransaction,
-    Transaction, block::tx_root, codec::decode_exact, sha256,
+    Action, Block, BlockHeader, ContentId, Did, DidDocument, ReceiptEntry, ReceiptStatus,
+    Relationship, Relationships, Service, SignedTransaction, Transaction, VerificationMethod,
+    block::tx_root, codec::decode_exact, sha256,
 };
 
 fn arb_did() -> impl Strategy<Value = Did> {
-    any::<u64>().prop_map(|s| Did::from_public_key(&SigningKey::from_test_seed(s).public_key()))
+    prop_oneof![
+        any::<u64>()
+            .prop_map(|s| Did::from_public_key(&SigningKey::from_test_seed(s).public_key())),
+        any::<[u8; 16]>().prop_map(|id| Did::sovra(&id)),
+    ]
+}
+
+fn arb_method() -> impl Strategy<Value = VerificationMethod> {
+    ("[A-Za-z0-9._-]{1,20}", any::<bool>(), any::<u64>(), 1u8..32).prop_map(
+        |(id, x25519, seed, bits)| {
+            let key: [u8; 32] = SigningKey::from_test_seed(seed)
+                .public_key()
+                .as_ref()
+                .try_into()
+                .unwrap();
+            let relationships = Relationships::of(
+                &Relationship::ALL
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits & (1 << i) != 0)
+                    .map(|(_, r)| r)
+                    .collect::<Vec<_>>(),
+            );
+            VerificationMethod {
+                id,
+                key_type: if x25519 {
+                    MultikeyType::X25519
+                } else {
+                    MultikeyType::Ed25519
+                },
+                public_key: key,
+                relationships,
+            }
+        },
+    )
+}
+
+fn arb_document() -> impl Strategy<Value = DidDocument> {
+    (
+        proptest::collection::vec(arb_method(), 0..4),
+        proptest::collection::vec(
+            (
+                "[a-z0-9]{1,10}",
+                "[A-Za-z]{1,20}",
+                "https://[a-z]{1,20}/[ -~&&[^ ]]{0,30}",
+            ),
+            0..3,
+        ),
+        proptest::collection::vec(arb_did(), 0..3),
+        proptest::collection::vec("urn:[a-z0-9:]{1,30}", 0..3),
+    )
+        .prop_map(
+            |(methods, services, controllers, also_known_as)| DidDocument {
+                methods,
+                services: services
+                    .into_iter()
+                    .map(|(id, service_type, endpoint)| Service {
+                        id,
+                        service_type,
+                        endpoint,
+                    })
+                    .collect(),
+                controllers,
+                also_known_as,
+            },
+        )
 }
 
 fn arb_content_id() -> impl Strategy<Value = ContentId> {
@@ -43,6 +110,33 @@ fn arb_action() -> impl Strategy<Value = Action> {
             proptest::option::of(arb_content_id())
         )
             .prop_map(|(name, cid)| Action::SetPublicDocument { name, cid }),
+        arb_document().prop_map(|document| Action::CreateDid { document }),
+        (arb_did(), any::<u64>(), arb_document()).prop_map(|(did, previous_version, document)| {
+            Action::UpdateDid {
+                did,
+                previous_version,
+                document,
+            }
+        }),
+        (arb_did(), any::<u64>()).prop_map(|(did, previous_version)| Action::DeactivateDid {
+            did,
+            previous_version
+        }),
+        (
+            arb_did(),
+            "[ -~]{1,40}",
+            proptest::collection::vec("[A-Za-z0-9._-]{1,30}", 0..4)
+        )
+            .prop_map(
+                |(verifier, name, credential_types)| Action::RegisterVerifier {
+                    verifier,
+                    name,
+                    credential_types
+                }
+            ),
+        arb_did().prop_map(|verifier| Action::RemoveVerifier { verifier }),
+        ("[A-Za-z0-9._-]{1,30}", arb_content_id())
+            .prop_map(|(list_id, cid)| Action::AnchorStatusList { list_id, cid }),
     ]
 }
 

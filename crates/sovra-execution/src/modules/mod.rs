@@ -3,4 +3,6 @@
 
 pub mod accounts;
 pub mod content;
+pub mod identity;
 pub mod receipts;
+pub mod registry;

@@ -17,6 +17,18 @@ pub struct ActionFailure {
     pub message: String,
 }
 
+/// The result of an action that failed with `code`: the transaction is
+/// still included and charged, its receipt says why.
+pub fn fail<T>(
+    code: &'static str,
+    message: impl Into<String>,
+) -> Result<Result<T, ActionFailure>, ExecError> {
+    Ok(Err(ActionFailure {
+        code,
+        message: message.into(),
+    }))
+}
+
 /// Reads an identity's account (a fresh, empty account if it has none).
 pub fn load<R: StateReader>(state: &Overlay<R>, did: &Did) -> Result<Account, ExecError> {
     match state.get(&StateKey::Account(did.clone()))? {

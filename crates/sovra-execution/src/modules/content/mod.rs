@@ -5,7 +5,7 @@
 //! pins to decide what to replicate and what to garbage-collect. The content itself never enters
 //! the ledger.
 
-use crate::modules::accounts::ActionFailure;
+use crate::modules::accounts::{ActionFailure, fail};
 use crate::{ExecError, Overlay, StateReader};
 use commonware_codec::Encode;
 use sovra_types::{
@@ -25,18 +25,8 @@ pub fn keys(signer: &Did, action: &sovra_types::Action) -> Vec<StateKey> {
             owner: signer.clone(),
             name: name.clone(),
         }],
-        Action::Transfer { .. } => Vec::new(),
+        _ => Vec::new(),
     }
-}
-
-fn fail(
-    code: &'static str,
-    message: impl Into<String>,
-) -> Result<Result<(), ActionFailure>, ExecError> {
-    Ok(Err(ActionFailure {
-        code,
-        message: message.into(),
-    }))
 }
 
 /// Records `owner`'s pin of `cid` (replacing an earlier pin by the same owner).

@@ -1,0 +1,100 @@
+//! Transformation and hashing: canonical forms of a document and of a proof
+//! configuration for each cryptosuite, and the `hashData` that is signed.
+//!
+//! - `eddsa-rdfc-2022`: JSON-LD expansion with [`ssi_json_ld::CompactJsonLd`]
+//!   (strict: undefined terms are an error, never dropped) over the offline
+//!   loader, then RDF Dataset Canonicalization with ssi-rdf
+//!   ([`ssi_rdf::AnyLdEnvironment::canonical_form_of`], RDFC-1.0 /
+//!   URDNA2015), serialized as canonical N-Quads. This is exactly what ssi's
+//!   own `CanonicalizeClaimsAndConfiguration` transformation does for its
+//!   `EdDsaRdfc2022` suite.
+//! - `eddsa-jcs-2022`: [`serde_jcs`] (RFC 8785), as ssi uses it for its JCS
+//!   suites.
+//!
+//! `hashData` = SHA-256(canonical proof configuration) ‖ SHA-256(canonical
+//! document), 64 bytes, as both suites specify.
+
+use sha2::{Digest, Sha256};
+use ssi_json_ld::{CompactJsonLd, Expandable};
+use ssi_rdf::{AnyLdEnvironment, LdEnvironment};
+
+use crate::contexts::ContextStore;
+use crate::{CredentialError, Cryptosuite};
+
+/// The canonical forms a proof's signature covers, as produced by the
+/// cryptosuite's transformation step. Useful for debugging interop and for
+/// checking against the specification's test vectors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CanonicalForms {
+    /// The cryptosuite that produced these forms.
+    pub cryptosuite: Cryptosuite,
+    /// Canonical proof configuration: canonical N-Quads for
+    /// `eddsa-rdfc-2022`, JCS text for `eddsa-jcs-2022`.
+    pub proof_config: String,
+    /// Canonical unsecured document, in the same format.
+    pub document: String,
+}
+
+impl CanonicalForms {
+    /// SHA-256 of the canonical proof configuration.
+    pub fn proof_config_hash(&self) -> [u8; 32] {
+        Sha256::digest(self.proof_config.as_bytes()).into()
+    }
+
+    /// SHA-256 of the canonical document.
+    pub fn document_hash(&self) -> [u8; 32] {
+        Sha256::digest(self.document.as_bytes()).into()
+    }
+
+    /// The 64 bytes that are signed: proof configuration hash followed by
+    /// document hash.
+    pub fn hash_data(&self) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&self.proof_config_hash());
+        out[32..].copy_from_slice(&self.document_hash());
+        out
+    }
+}
+
+/// Canonicalizes `value` with the suite's canonicalization algorithm.
+pub(crate) fn canonicalize(
+    store: &ContextStore,
+    suite: Cryptosuite,
+    value: &serde_json::Value,
+) -> Result<String, CredentialError> {
+    match suite {
+        Cryptosuite::EddsaRdfc2022 => rdf_canonicalize(store, value),
+        Cryptosuite::EddsaJcs2022 => serde_jcs::to_string(value)
+            .map_err(|e| CredentialError::MalformedDocument(format!("JCS canonicalization: {e}"))),
+    }
+}
+
+/// JSON-LD expansion (offline, strict) and RDFC-1.0 canonical N-Quads.
+fn rdf_canonicalize(
+    store: &ContextStore,
+    value: &serde_json::Value,
+) -> Result<String, CredentialError> {
+    // serde_json -> json_syntax through text keeps numbers' lexical forms.
+    let text = serde_json::to_string(value)
+        .map_err(|e| CredentialError::MalformedDocument(format!("unserializable JSON: {e}")))?;
+    let (json, _) = <json_syntax::Value as json_syntax::Parse>::parse_str(&text)
+        .map_err(|e| CredentialError::MalformedDocument(format!("invalid JSON: {e}")))?;
+
+    let loader = store.loader();
+    let mut ld = LdEnvironment::default();
+    let expanded = futures::executor::block_on(CompactJsonLd(json).expand_with(&mut ld, &loader))
+        .map_err(|e| match loader.refused() {
+        Some(url) => CredentialError::UnknownContext { url },
+        None => CredentialError::JsonLd(e.to_string()),
+    })?;
+
+    let lines = ld
+        .canonical_form_of(&expanded)
+        .map_err(|e| CredentialError::JsonLd(format!("RDF conversion: {e}")))?;
+    if lines.is_empty() {
+        return Err(CredentialError::JsonLd(
+            "the document expands to an empty RDF dataset: nothing would be signed".to_owned(),
+        ));
+    }
+    Ok(lines.concat())
+}

@@ -1,0 +1,244 @@
+//! `did:sovra` identities: `CreateDid`, `UpdateDid`, `DeactivateDid`, and
+//! the rule that a `did:sovra` signer signs with one of its current
+//! capabilityInvocation keys.
+//!
+//! Every version of a document is kept under its own key
+//! ([`StateKey::DidVersion`]) beside the current one ([`StateKey::Did`]),
+//! so a resolver can return the document as it was at any version or time,
+//! with a state proof.
+
+use crate::modules::accounts::{ActionFailure, fail};
+use crate::{BlockEnv, ExecError, Overlay, Rejection, StateReader};
+use commonware_codec::Encode;
+use sovra_types::{
+    Did, DidDocument, DidMethod, DidRecord, Relationship, SignedTransaction, StateKey, TxId,
+    identity::derive_sovra_did,
+};
+
+/// Reads the current record of a `did:sovra`.
+pub fn load<R: StateReader>(state: &Overlay<R>, did: &Did) -> Result<Option<DidRecord>, ExecError> {
+    match state.get(&StateKey::Did(did.clone()))? {
+        Some(bytes) => DidRecord::decode(&bytes)
+            .map(Some)
+            .map_err(|e| ExecError::State(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+fn store<R: StateReader>(state: &mut Overlay<R>, did: &Did, record: &DidRecord) {
+    let bytes = record.encode().to_vec();
+    state.set(
+        StateKey::DidVersion {
+            did: did.clone(),
+            version: record.version,
+        },
+        bytes.clone(),
+    );
+    state.set(StateKey::Did(did.clone()), bytes);
+}
+
+/// Checks that `t`'s signing key may sign for its signer: for `did:key` the
+/// key is the DID (checked without state); for `did:sovra` it must be a
+/// capabilityInvocation key of the signer's current, active document
+/// (`record`).
+pub fn check_signer_key(
+    t: &SignedTransaction,
+    record: Option<&DidRecord>,
+) -> Result<(), Rejection> {
+    if t.tx.signer.method() == DidMethod::Key {
+        return t
+            .check_key_binding()
+            .map_err(|e| Rejection::BadSignature(e.to_string()));
+    }
+    let record = record.ok_or_else(|| Rejection::UnknownSigner(t.tx.signer.to_string()))?;
+    if record.deactivated {
+        return Err(Rejection::SignerDeactivated(t.tx.signer.to_string()));
+    }
+    if !record
+        .document
+        .has_key(Relationship::CapabilityInvocation, t.public_key.as_ref())
+    {
+        return Err(Rejection::BadSignature(format!(
+            "the signing key is not a capabilityInvocation key of {}",
+            t.tx.signer
+        )));
+    }
+    Ok(())
+}
+
+/// The DID created by the `CreateDid` at position `index` of the actions of
+/// a transaction by `signer` with `nonce`.
+pub fn created_did(chain_id: &str, signer: &Did, nonce: u64, index: usize) -> Did {
+    derive_sovra_did(chain_id, signer, nonce, index as u32)
+}
+
+/// The state keys an identity action reads or writes (besides the signer's).
+pub fn keys(created: Option<&Did>, action: &sovra_types::Action) -> Vec<StateKey> {
+    use sovra_types::Action;
+    match action {
+        Action::CreateDid { .. } => created
+            .map(|did| {
+                vec![
+                    StateKey::Did(did.clone()),
+                    StateKey::DidVersion {
+                        did: did.clone(),
+                        version: 1,
+                    },
+                    StateKey::Account(did.clone()),
+                ]
+            })
+            .unwrap_or_default(),
+        Action::UpdateDid {
+            did,
+            previous_version,
+            ..
+        }
+        | Action::DeactivateDid {
+            did,
+            previous_version,
+        } => vec![
+            StateKey::Did(did.clone()),
+            StateKey::DidVersion {
+                did: did.clone(),
+                version: previous_version.saturating_add(1),
+            },
+            StateKey::Account(did.clone()),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+fn check_document(did: &Did, doc: &DidDocument) -> Result<(), ActionFailure> {
+    doc.validate().map_err(|e| ActionFailure {
+        code: "invalid_document",
+        message: e.to_string(),
+    })?;
+    if doc.controllers.contains(did) {
+        return Err(ActionFailure {
+            code: "invalid_document",
+            message: format!("{did} cannot be its own controller"),
+        });
+    }
+    Ok(())
+}
+
+/// Creates `did` (derived by the caller from the transaction) with `document`.
+/// The signer must control the new DID: its signing key is one of the
+/// document's capabilityInvocation keys, or the signer is a controller.
+pub fn create<R: StateReader>(
+    state: &mut Overlay<R>,
+    t: &SignedTransaction,
+    did: &Did,
+    document: &DidDocument,
+    env: BlockEnv,
+    tx_id: TxId,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    if let Err(f) = check_document(did, document) {
+        return Ok(Err(f));
+    }
+    let signer = &t.tx.signer;
+    if !document.controllers.contains(signer)
+        && !document.has_key(Relationship::CapabilityInvocation, t.public_key.as_ref())
+    {
+        return fail(
+            "not_controller",
+            "the new document must list the signing key under capabilityInvocation or the signer as a controller",
+        );
+    }
+    if load(state, did)?.is_some() {
+        return fail("did_exists", format!("{did} already exists"));
+    }
+    let record = DidRecord {
+        version: 1,
+        created_ms: env.timestamp_ms,
+        updated_ms: env.timestamp_ms,
+        created_height: env.height,
+        updated_height: env.height,
+        tx_id,
+        deactivated: false,
+        document: document.clone(),
+    };
+    store(state, did, &record);
+    Ok(Ok(()))
+}
+
+/// Loads `did` for a change by `signer` at `previous_version`, checking that
+/// it exists, is active, is at that version and that `signer` controls it.
+fn load_for_change<R: StateReader>(
+    state: &Overlay<R>,
+    signer: &Did,
+    did: &Did,
+    previous_version: u64,
+) -> Result<Result<DidRecord, ActionFailure>, ExecError> {
+    let failure = |code, message: String| Ok(Err(ActionFailure { code, message }));
+    let Some(record) = load(state, did)? else {
+        return failure("did_not_found", format!("{did} does not exist"));
+    };
+    if record.deactivated {
+        return failure("did_deactivated", format!("{did} is deactivated"));
+    }
+    if record.version != previous_version {
+        return failure(
+            "version_conflict",
+            format!(
+                "{did} is at version {}, the update replaces version {previous_version}",
+                record.version
+            ),
+        );
+    }
+    if signer != did && !record.document.controllers.contains(signer) {
+        return failure(
+            "not_controller",
+            format!("{signer} is neither {did} nor one of its controllers"),
+        );
+    }
+    Ok(Ok(record))
+}
+
+/// Replaces the document of `did` with `document`.
+pub fn update<R: StateReader>(
+    state: &mut Overlay<R>,
+    signer: &Did,
+    did: &Did,
+    previous_version: u64,
+    document: &DidDocument,
+    env: BlockEnv,
+    tx_id: TxId,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    let mut record = match load_for_change(state, signer, did, previous_version)? {
+        Ok(r) => r,
+        Err(f) => return Ok(Err(f)),
+    };
+    if let Err(f) = check_document(did, document) {
+        return Ok(Err(f));
+    }
+    record.version += 1;
+    record.updated_ms = env.timestamp_ms;
+    record.updated_height = env.height;
+    record.tx_id = tx_id;
+    record.document = document.clone();
+    store(state, did, &record);
+    Ok(Ok(()))
+}
+
+/// Deactivates `did` for good.
+pub fn deactivate<R: StateReader>(
+    state: &mut Overlay<R>,
+    signer: &Did,
+    did: &Did,
+    previous_version: u64,
+    env: BlockEnv,
+    tx_id: TxId,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    let mut record = match load_for_change(state, signer, did, previous_version)? {
+        Ok(r) => r,
+        Err(f) => return Ok(Err(f)),
+    };
+    record.version += 1;
+    record.updated_ms = env.timestamp_ms;
+    record.updated_height = env.height;
+    record.tx_id = tx_id;
+    record.deactivated = true;
+    store(state, did, &record);
+    Ok(Ok(()))
+}

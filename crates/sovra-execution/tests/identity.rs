@@ -1,0 +1,577 @@
+//! Execution of the identity actions: creating, updating, rotating and
+//! deactivating `did:sovra` documents, signing as a `did:sovra`, the trust
+//! registry and status-list anchors; plus a property test that every
+//! version of a randomly updated document stays readable exactly as written.
+
+mod common;
+
+use common::{CHAIN, account, at, did, setup, setup_with};
+use proptest::prelude::*;
+use sovra_crypto::{MultikeyType, SigningKey};
+use sovra_execution::{ExecError, Executor, MemoryState, Rejection};
+use sovra_types::{
+    Action, ContentId, Did, DidDocument, DidRecord, ReceiptStatus, Relationship, Relationships,
+    Service, SignedTransaction, StateKey, StatusListAnchor, Transaction, VerificationMethod,
+    VerifierRecord, identity::derive_sovra_did,
+};
+
+fn raw(k: &SigningKey) -> [u8; 32] {
+    k.public_key().as_ref().try_into().unwrap()
+}
+
+/// A document with `k` as its only signing key (all signing relationships).
+fn doc_for(k: &SigningKey) -> DidDocument {
+    DidDocument {
+        methods: vec![VerificationMethod {
+            id: "key-1".into(),
+            key_type: MultikeyType::Ed25519,
+            public_key: raw(k),
+            relationships: Relationships::of(&[
+                Relationship::Authentication,
+                Relationship::AssertionMethod,
+                Relationship::CapabilityInvocation,
+            ]),
+        }],
+        ..Default::default()
+    }
+}
+
+/// A test chain: state, executor, and the next height and nonces.
+struct Chain {
+    exec: Executor,
+    state: MemoryState,
+    height: u64,
+}
+
+impl Chain {
+    fn tx(&self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> SignedTransaction {
+        Transaction {
+            chain_id: CHAIN.into(),
+            signer: signer.clone(),
+            nonce: account(&self.state, signer).nonce,
+            fee: 1,
+            expiry_height: 1_000_000,
+            actions,
+        }
+        .sign(key)
+    }
+
+    /// Executes one transaction in its own block.
+    fn exec(&mut self, t: SignedTransaction) -> Result<ReceiptStatus, ExecError> {
+        self.height += 1;
+        let out =
+            self.exec
+                .execute_block(&self.state, at(self.height), std::slice::from_ref(&t))?;
+        self.state.apply(&out.changes);
+        Ok(out.outcomes[0].status.clone())
+    }
+
+    fn run(&mut self, signer: &Did, key: &SigningKey, action: Action) -> ReceiptStatus {
+        let t = self.tx(signer, key, vec![action]);
+        self.exec(t).expect("transaction may be included")
+    }
+
+    fn record(&self, did: &Did) -> Option<DidRecord> {
+        self.state
+            .values
+            .get(&StateKey::Did(did.clone()))
+            .map(|b| DidRecord::decode(b).unwrap())
+    }
+
+    fn version(&self, did: &Did, version: u64) -> Option<DidRecord> {
+        self.state
+            .values
+            .get(&StateKey::DidVersion {
+                did: did.clone(),
+                version,
+            })
+            .map(|b| DidRecord::decode(b).unwrap())
+    }
+
+    /// Creates a did:sovra controlled by `key`, paid for by the did:key of `payer`.
+    fn create(&mut self, payer: &SigningKey, doc: DidDocument) -> Did {
+        let signer = did(payer);
+        let nonce = account(&self.state, &signer).nonce;
+        let status = self.run(&signer, payer, Action::CreateDid { document: doc });
+        assert_eq!(status, ReceiptStatus::Completed);
+        derive_sovra_did(CHAIN, &signer, nonce, 0)
+    }
+
+    fn fund(&mut self, from: &SigningKey, to: &Did, amount: u64) {
+        let status = self.run(
+            &did(from),
+            from,
+            Action::Transfer {
+                to: to.clone(),
+                amount,
+            },
+        );
+        assert_eq!(status, ReceiptStatus::Completed);
+    }
+}
+
+fn chain(balances: &[u64], authority: Option<usize>) -> (Vec<SigningKey>, Chain) {
+    let (ks, exec, state) = setup_with(balances, authority);
+    (
+        ks,
+        Chain {
+            exec,
+            state,
+            height: 0,
+        },
+    )
+}
+
+fn code(status: ReceiptStatus) -> String {
+    match status {
+        ReceiptStatus::Failed { code, .. } => code,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+fn rejection(result: Result<ReceiptStatus, ExecError>) -> Rejection {
+    match result {
+        Err(ExecError::Rejected { rejection, .. }) => rejection,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn create_records_version_one_and_extends_both_receipt_chains() {
+    let (ks, mut c) = chain(&[1_000], None);
+    let sovra = c.create(&ks[0], doc_for(&ks[0]));
+    let record = c.record(&sovra).unwrap();
+    assert_eq!(record.version, 1);
+    assert_eq!(record.created_height, 1);
+    assert_eq!(record.created_ms, 1_000);
+    assert!(!record.deactivated);
+    assert_eq!(record.document, doc_for(&ks[0]));
+    assert_eq!(c.version(&sovra, 1).unwrap(), record);
+    assert_eq!(account(&c.state, &sovra).receipt_count, 1);
+    assert_eq!(account(&c.state, &did(&ks[0])).receipt_count, 1);
+}
+
+#[test]
+fn a_did_sovra_signs_with_its_capability_invocation_keys_only() {
+    let (ks, mut c) = chain(&[1_000, 0, 0], None);
+    let sovra = c.create(&ks[0], doc_for(&ks[1]).with_controller(&ks[0]));
+    c.fund(&ks[0], &sovra, 100);
+    // Its own key signs a transfer.
+    let status = c.run(
+        &sovra,
+        &ks[1],
+        Action::Transfer {
+            to: did(&ks[2]),
+            amount: 10,
+        },
+    );
+    assert_eq!(status, ReceiptStatus::Completed);
+    assert_eq!(account(&c.state, &did(&ks[2])).balance, 10);
+    // Another key (even its controller's) may not sign as it.
+    let t = c.tx(
+        &sovra,
+        &ks[0],
+        vec![Action::Transfer {
+            to: did(&ks[2]),
+            amount: 1,
+        }],
+    );
+    assert!(matches!(rejection(c.exec(t)), Rejection::BadSignature(_)));
+    // An unregistered did:sovra cannot sign at all.
+    let ghost = derive_sovra_did(CHAIN, &did(&ks[2]), 7, 0);
+    let t = c.tx(
+        &ghost,
+        &ks[1],
+        vec![Action::Transfer {
+            to: did(&ks[2]),
+            amount: 1,
+        }],
+    );
+    assert!(matches!(rejection(c.exec(t)), Rejection::UnknownSigner(_)));
+}
+
+trait WithController {
+    fn with_controller(self, k: &SigningKey) -> Self;
+}
+
+impl WithController for DidDocument {
+    fn with_controller(mut self, k: &SigningKey) -> Self {
+        self.controllers.push(did(k));
+        self
+    }
+}
+
+#[test]
+fn key_rotation_moves_control_to_the_new_key() {
+    let (ks, mut c) = chain(&[1_000, 1_000, 0], None);
+    let sovra = c.create(&ks[1], doc_for(&ks[1]));
+    c.fund(&ks[0], &sovra, 100);
+    // The DID rotates itself from key 1 to key 2.
+    let status = c.run(
+        &sovra,
+        &ks[1],
+        Action::UpdateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+            document: doc_for(&ks[2]),
+        },
+    );
+    assert_eq!(status, ReceiptStatus::Completed);
+    assert_eq!(c.record(&sovra).unwrap().version, 2);
+    let pay = |k: &SigningKey, c: &Chain| {
+        c.tx(
+            &sovra,
+            k,
+            vec![Action::Transfer {
+                to: did(&ks[0]),
+                amount: 1,
+            }],
+        )
+    };
+    let old = pay(&ks[1], &c);
+    assert!(matches!(rejection(c.exec(old)), Rejection::BadSignature(_)));
+    let new = pay(&ks[2], &c);
+    assert_eq!(c.exec(new).unwrap(), ReceiptStatus::Completed);
+    // Both versions stay readable.
+    assert_eq!(c.version(&sovra, 1).unwrap().document, doc_for(&ks[1]));
+    assert_eq!(c.version(&sovra, 2).unwrap().document, doc_for(&ks[2]));
+}
+
+#[test]
+fn controllers_may_update_others_may_not() {
+    let (ks, mut c) = chain(&[1_000, 1_000, 1_000], None);
+    let sovra = c.create(&ks[0], doc_for(&ks[0]).with_controller(&ks[1]));
+    let mut next = doc_for(&ks[0]).with_controller(&ks[1]);
+    next.services.push(Service {
+        id: "web".into(),
+        service_type: "LinkedDomains".into(),
+        endpoint: "https://example.org/".into(),
+    });
+    // A stranger is refused, and its fee is still charged.
+    let before = account(&c.state, &did(&ks[2])).balance;
+    let status = c.run(
+        &did(&ks[2]),
+        &ks[2],
+        Action::UpdateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+            document: next.clone(),
+        },
+    );
+    assert_eq!(code(status), "not_controller");
+    assert_eq!(account(&c.state, &did(&ks[2])).balance, before - 1);
+    assert_eq!(c.record(&sovra).unwrap().version, 1);
+    // The controller succeeds.
+    let status = c.run(
+        &did(&ks[1]),
+        &ks[1],
+        Action::UpdateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+            document: next.clone(),
+        },
+    );
+    assert_eq!(status, ReceiptStatus::Completed);
+    assert_eq!(c.record(&sovra).unwrap().document, next);
+    // A stale version is refused.
+    let status = c.run(
+        &did(&ks[1]),
+        &ks[1],
+        Action::UpdateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+            document: doc_for(&ks[0]),
+        },
+    );
+    assert_eq!(code(status), "version_conflict");
+}
+
+#[test]
+fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
+    let (ks, mut c) = chain(&[1_000, 0], None);
+    let signer = did(&ks[0]);
+    // The creator controls neither the key nor is it a controller.
+    let status = c.run(
+        &signer,
+        &ks[0],
+        Action::CreateDid {
+            document: doc_for(&ks[1]),
+        },
+    );
+    assert_eq!(code(status), "not_controller");
+    // X25519 key under authentication.
+    let mut bad = doc_for(&ks[0]);
+    bad.methods.push(VerificationMethod {
+        id: "enc".into(),
+        key_type: MultikeyType::X25519,
+        public_key: [7; 32],
+        relationships: Relationships::of(&[Relationship::Authentication]),
+    });
+    let status = c.run(&signer, &ks[0], Action::CreateDid { document: bad });
+    assert_eq!(code(status), "invalid_document");
+    assert!(
+        !c.state
+            .values
+            .keys()
+            .any(|k| matches!(k, StateKey::Did(_) | StateKey::DidVersion { .. }))
+    );
+    // Updating a DID that does not exist.
+    let ghost = derive_sovra_did(CHAIN, &signer, 99, 0);
+    let status = c.run(
+        &signer,
+        &ks[0],
+        Action::UpdateDid {
+            did: ghost,
+            previous_version: 1,
+            document: doc_for(&ks[0]),
+        },
+    );
+    assert_eq!(code(status), "did_not_found");
+}
+
+#[test]
+fn deactivation_is_final() {
+    let (ks, mut c) = chain(&[1_000], None);
+    let sovra = c.create(&ks[0], doc_for(&ks[0]));
+    c.fund(&ks[0], &sovra, 100);
+    let status = c.run(
+        &sovra,
+        &ks[0],
+        Action::DeactivateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+        },
+    );
+    assert_eq!(status, ReceiptStatus::Completed);
+    let record = c.record(&sovra).unwrap();
+    assert!(record.deactivated);
+    assert_eq!(record.version, 2);
+    assert!(!c.version(&sovra, 1).unwrap().deactivated);
+    // It can neither sign nor be changed by anyone.
+    let t = c.tx(
+        &sovra,
+        &ks[0],
+        vec![Action::Transfer {
+            to: did(&ks[0]),
+            amount: 1,
+        }],
+    );
+    assert!(matches!(
+        rejection(c.exec(t)),
+        Rejection::SignerDeactivated(_)
+    ));
+}
+
+#[test]
+fn several_dids_in_one_transaction_get_distinct_identifiers() {
+    let (ks, mut c) = chain(&[1_000], None);
+    let signer = did(&ks[0]);
+    let t = c.tx(
+        &signer,
+        &ks[0],
+        vec![
+            Action::CreateDid {
+                document: doc_for(&ks[0]),
+            },
+            Action::CreateDid {
+                document: doc_for(&ks[0]),
+            },
+        ],
+    );
+    assert_eq!(c.exec(t).unwrap(), ReceiptStatus::Completed);
+    let a = derive_sovra_did(CHAIN, &signer, 0, 0);
+    let b = derive_sovra_did(CHAIN, &signer, 0, 1);
+    assert!(c.record(&a).is_some() && c.record(&b).is_some());
+}
+
+#[test]
+fn only_the_registry_authority_changes_the_trust_registry() {
+    let (ks, mut c) = chain(&[1_000, 1_000, 0], Some(0));
+    let lab = did(&ks[2]);
+    let register = Action::RegisterVerifier {
+        verifier: lab.clone(),
+        name: "Example Labs".into(),
+        credential_types: vec!["HealthTestCredential".into()],
+    };
+    let status = c.run(&did(&ks[1]), &ks[1], register.clone());
+    assert_eq!(code(status), "not_registry_authority");
+    let status = c.run(&did(&ks[0]), &ks[0], register);
+    assert_eq!(status, ReceiptStatus::Completed);
+    let record = VerifierRecord::decode(&c.state.values[&StateKey::Verifier(lab.clone())]).unwrap();
+    assert_eq!(record.credential_types, vec!["HealthTestCredential"]);
+    // The verifier's receipt chain records the refused and the accepted registration.
+    assert_eq!(account(&c.state, &lab).receipt_count, 2);
+    let bad = Action::RegisterVerifier {
+        verifier: lab.clone(),
+        name: "Example Labs".into(),
+        credential_types: vec!["has space".into()],
+    };
+    assert_eq!(code(c.run(&did(&ks[0]), &ks[0], bad)), "invalid_verifier");
+    let remove = Action::RemoveVerifier {
+        verifier: lab.clone(),
+    };
+    assert_eq!(
+        c.run(&did(&ks[0]), &ks[0], remove.clone()),
+        ReceiptStatus::Completed
+    );
+    assert!(!c.state.values.contains_key(&StateKey::Verifier(lab)));
+    assert_eq!(
+        code(c.run(&did(&ks[0]), &ks[0], remove)),
+        "verifier_not_found"
+    );
+}
+
+#[test]
+fn without_an_authority_the_registry_is_fixed() {
+    let (ks, exec, state) = setup(&[1_000]);
+    let mut c = Chain {
+        exec,
+        state,
+        height: 0,
+    };
+    let status = c.run(
+        &did(&ks[0]),
+        &ks[0],
+        Action::RegisterVerifier {
+            verifier: did(&ks[0]),
+            name: "Me".into(),
+            credential_types: vec!["KycCredential".into()],
+        },
+    );
+    assert_eq!(code(status), "not_registry_authority");
+}
+
+#[test]
+fn status_list_anchors_count_versions_and_need_raw_sha256_cids() {
+    let (ks, mut c) = chain(&[1_000], None);
+    let issuer = did(&ks[0]);
+    let raw_cid =
+        ContentId::parse("bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e").unwrap();
+    for expected in 1..=2 {
+        let status = c.run(
+            &issuer,
+            &ks[0],
+            Action::AnchorStatusList {
+                list_id: "revocation-1".into(),
+                cid: raw_cid.clone(),
+            },
+        );
+        assert_eq!(status, ReceiptStatus::Completed);
+        let key = StateKey::StatusList {
+            issuer: issuer.clone(),
+            list_id: "revocation-1".into(),
+        };
+        let anchor = StatusListAnchor::decode(&c.state.values[&key]).unwrap();
+        assert_eq!(anchor.version, expected);
+        assert_eq!(anchor.cid, raw_cid);
+    }
+    let dag =
+        ContentId::parse("bafybeihbcun7kmnclprneohnrau2px4fzejewfpwyzx4kv3mha5j5wnvty").unwrap();
+    let status = c.run(
+        &issuer,
+        &ks[0],
+        Action::AnchorStatusList {
+            list_id: "revocation-1".into(),
+            cid: dag,
+        },
+    );
+    assert_eq!(code(status), "invalid_status_list");
+}
+
+/// One step of a random DID history.
+#[derive(Clone, Debug)]
+enum Step {
+    /// Replace the document with one using these test keys (by index) and services.
+    Update { keys: Vec<u8>, services: u8 },
+    /// A refused update (stale version) that must leave no trace.
+    Stale,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        4 => (proptest::collection::vec(0u8..6, 1..4), 0u8..3)
+            .prop_map(|(keys, services)| Step::Update { keys, services }),
+        1 => Just(Step::Stale),
+    ]
+}
+
+fn document(keys: &[SigningKey], picks: &[u8], services: u8) -> DidDocument {
+    let mut doc = DidDocument::default();
+    let mut picks = picks.to_vec();
+    picks.sort();
+    picks.dedup();
+    for (n, p) in picks.iter().enumerate() {
+        doc.methods.push(VerificationMethod {
+            id: format!("key-{p}"),
+            key_type: MultikeyType::Ed25519,
+            public_key: raw(&keys[*p as usize]),
+            relationships: if n == 0 {
+                Relationships::of(&[Relationship::CapabilityInvocation])
+            } else {
+                Relationships::of(&[Relationship::Authentication, Relationship::AssertionMethod])
+            },
+        });
+    }
+    for s in 0..services {
+        doc.services.push(Service {
+            id: format!("svc-{s}"),
+            service_type: "LinkedDomains".into(),
+            endpoint: format!("https://example.org/{s}"),
+        });
+    }
+    doc
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Whatever sequence of updates happens, the record of each version is
+    /// exactly the document that version was given, with increasing times,
+    /// and the current record is the last version.
+    #[test]
+    fn every_version_reads_back_exactly(steps in proptest::collection::vec(step(), 1..12)) {
+        let keys: Vec<SigningKey> = (10..16).map(SigningKey::from_test_seed).collect();
+        let (ks, mut c) = chain(&[1_000_000], None);
+        let payer = did(&ks[0]);
+        let first = document(&keys, &[0], 0);
+        let mut expected = vec![first.clone()];
+        // The payer controls the DID so every update can be signed by it.
+        let sovra = c.create(&ks[0], first.with_controller(&ks[0]));
+        expected[0] = c.record(&sovra).unwrap().document;
+        for s in steps {
+            let current = c.record(&sovra).unwrap().version;
+            match s {
+                Step::Update { keys: picks, services } => {
+                    let doc = document(&keys, &picks, services).with_controller(&ks[0]);
+                    let status = c.run(&payer, &ks[0], Action::UpdateDid {
+                        did: sovra.clone(),
+                        previous_version: current,
+                        document: doc.clone(),
+                    });
+                    prop_assert_eq!(status, ReceiptStatus::Completed);
+                    expected.push(doc);
+                }
+                Step::Stale => {
+                    let status = c.run(&payer, &ks[0], Action::UpdateDid {
+                        did: sovra.clone(),
+                        previous_version: current.saturating_sub(1),
+                        document: DidDocument::default(),
+                    });
+                    prop_assert_eq!(code(status), "version_conflict");
+                }
+            }
+        }
+        let current = c.record(&sovra).unwrap();
+        prop_assert_eq!(current.version as usize, expected.len());
+        let mut last_time = 0;
+        for (i, doc) in expected.iter().enumerate() {
+            let v = c.version(&sovra, i as u64 + 1).unwrap();
+            prop_assert_eq!(v.version, i as u64 + 1);
+            prop_assert_eq!(&v.document, doc);
+            prop_assert!(v.updated_ms >= last_time);
+            last_time = v.updated_ms;
+        }
+        prop_assert!(c.version(&sovra, expected.len() as u64 + 1).is_none());
+        prop_assert_eq!(c.version(&sovra, current.version).unwrap(), current);
+    }
+}

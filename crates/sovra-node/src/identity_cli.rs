@@ -1,0 +1,527 @@
+//! The identity commands of the CLI: `sovra did create|show|update|rotate-key|deactivate|resolve`
+//! and `sovra verifier register|remove|list`.
+//!
+//! Every change starts from the DID's current record read with a state proof
+//! (so a lying node cannot trick the CLI into overwriting keys), edits it
+//! locally, and submits the whole new document with the version it replaces.
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Subcommand};
+use sovra_client::{Client, DidVersionSelector, VerifiedDid};
+use sovra_crypto::{
+    MultikeyType, SigningKey, decode_multikey, encode_multikey, x25519_from_ed25519,
+};
+use sovra_types::{
+    Action, Did, DidDocument, DidMethod, DidRecord, Relationship, Relationships, Service,
+    VerificationMethod, datetime::parse_version_time, identity::derive_sovra_did,
+};
+
+use crate::cli::{NodeArgs, SignerArgs};
+use crate::print_json;
+use crate::signer::{load_key, signer_did, submit_and_wait};
+
+/// `sovra did` commands.
+#[derive(Subcommand, Debug)]
+pub enum DidCommand {
+    /// Register a new did:sovra controlled by a keystore key; prints the DID.
+    Create(CreateArgs),
+    /// Show a DID's keys, services and controllers (verified against a finalized header).
+    Show {
+        /// The DID.
+        did: String,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Print the W3C DID resolution result, optionally of a past version.
+    Resolve {
+        /// The DID.
+        did: String,
+        /// Resolve this version (1, 2, ...).
+        #[arg(long, conflicts_with = "version_time")]
+        version_id: Option<u64>,
+        /// Resolve the version current at this RFC 3339 time.
+        #[arg(long)]
+        version_time: Option<String>,
+        /// Check the answer against a finalized header and print the verified document.
+        #[arg(long)]
+        verify: bool,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Change a did:sovra's keys, services, controllers or alsoKnownAs.
+    Update(UpdateArgs),
+    /// Replace one signing key by another (same ids and relationships).
+    RotateKey(RotateArgs),
+    /// Deactivate a did:sovra for good.
+    Deactivate {
+        /// The DID.
+        did: String,
+        /// Signer (default: signs as the DID itself).
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+}
+
+/// `sovra did create` options.
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Other identities that may also update the DID.
+    #[arg(long = "controller", value_name = "DID")]
+    pub controllers: Vec<String>,
+    /// A service, as `ID,TYPE,URI` (e.g. `web,LinkedDomains,https://example.org/`).
+    #[arg(long = "service", value_name = "ID,TYPE,URI")]
+    pub services: Vec<String>,
+    /// Another URI for the same subject.
+    #[arg(long = "also-known-as", value_name = "URI")]
+    pub also_known_as: Vec<String>,
+    /// Signer: the key becomes the DID's first key (`#key-1`, with its X25519
+    /// key-agreement key as `#agreement-1`); it pays the fee as its did:key.
+    #[command(flatten)]
+    pub signer: SignerArgs,
+}
+
+/// `sovra did update` options.
+#[derive(Args, Debug)]
+pub struct UpdateArgs {
+    /// The DID to change.
+    pub did: String,
+    /// Add an Ed25519 or X25519 public key, as `ID=MULTIBASE` (`z6Mk...` or `z6LS...`).
+    #[arg(long = "add-key", value_name = "ID=MULTIBASE")]
+    pub add_keys: Vec<String>,
+    /// Relationships of the added keys (comma-separated; default for Ed25519:
+    /// authentication,assertionMethod; X25519 keys are always keyAgreement).
+    #[arg(long = "rel", value_delimiter = ',')]
+    pub relationships: Vec<String>,
+    /// Remove the verification method with this id.
+    #[arg(long = "remove-key", value_name = "ID")]
+    pub remove_keys: Vec<String>,
+    /// Add a service, as `ID,TYPE,URI`.
+    #[arg(long = "add-service", value_name = "ID,TYPE,URI")]
+    pub add_services: Vec<String>,
+    /// Remove the service with this id.
+    #[arg(long = "remove-service", value_name = "ID")]
+    pub remove_services: Vec<String>,
+    /// Add a controller.
+    #[arg(long = "add-controller", value_name = "DID")]
+    pub add_controllers: Vec<String>,
+    /// Remove a controller.
+    #[arg(long = "remove-controller", value_name = "DID")]
+    pub remove_controllers: Vec<String>,
+    /// Add an alsoKnownAs URI.
+    #[arg(long = "add-also-known-as", value_name = "URI")]
+    pub add_aka: Vec<String>,
+    /// Remove an alsoKnownAs URI.
+    #[arg(long = "remove-also-known-as", value_name = "URI")]
+    pub remove_aka: Vec<String>,
+    /// Signer (default: signs as the DID itself).
+    #[command(flatten)]
+    pub signer: SignerArgs,
+}
+
+/// `sovra did rotate-key` options.
+#[derive(Args, Debug)]
+pub struct RotateArgs {
+    /// The DID.
+    pub did: String,
+    /// Keystore name of the new key; it takes the place of `--key` (the old
+    /// key, which signs the rotation unless `--as` names a controller).
+    #[arg(long)]
+    pub new_key: String,
+    /// Signer (default: signs as the DID itself).
+    #[command(flatten)]
+    pub signer: SignerArgs,
+}
+
+/// `sovra verifier` commands.
+#[derive(Subcommand, Debug)]
+pub enum VerifierCommand {
+    /// Allow a verifier to issue credential types (registry authority only).
+    Register {
+        /// The verifier's identity.
+        did: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// A credential type it may issue (repeat for several).
+        #[arg(long = "type", value_name = "TYPE", required = true)]
+        types: Vec<String>,
+        /// Signer: the registry authority.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Remove a verifier from the registry (registry authority only).
+    Remove {
+        /// The verifier's identity.
+        did: String,
+        /// Signer: the registry authority.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// List registered verifiers.
+    List {
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+fn raw_key(key: &SigningKey) -> Result<[u8; 32]> {
+    key.public_key()
+        .as_ref()
+        .try_into()
+        .context("Ed25519 key is not 32 bytes")
+}
+
+/// The methods a key contributes to a new document: the Ed25519 key under
+/// every signing relationship and its X25519 key for keyAgreement.
+fn methods_for(key: &SigningKey, n: usize) -> Result<Vec<VerificationMethod>> {
+    Ok(vec![
+        VerificationMethod {
+            id: format!("key-{n}"),
+            key_type: MultikeyType::Ed25519,
+            public_key: raw_key(key)?,
+            relationships: Relationships::of(&[
+                Relationship::Authentication,
+                Relationship::AssertionMethod,
+                Relationship::CapabilityInvocation,
+                Relationship::CapabilityDelegation,
+            ]),
+        },
+        VerificationMethod {
+            id: format!("agreement-{n}"),
+            key_type: MultikeyType::X25519,
+            public_key: x25519_from_ed25519(&key.public_key())?,
+            relationships: Relationships::of(&[Relationship::KeyAgreement]),
+        },
+    ])
+}
+
+fn parse_service(s: &str) -> Result<Service> {
+    let mut parts = s.splitn(3, ',');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(t), Some(uri)) => Ok(Service {
+            id: id.to_string(),
+            service_type: t.to_string(),
+            endpoint: uri.to_string(),
+        }),
+        _ => bail!("a service is ID,TYPE,URI: {s:?}"),
+    }
+}
+
+fn parse_dids(list: &[String]) -> Result<Vec<Did>> {
+    list.iter().map(|d| Ok(Did::parse(d)?)).collect()
+}
+
+/// Reads a DID's current record with a proof; fails unless it exists and is active.
+fn current(client: &Client, did: &Did) -> Result<DidRecord> {
+    if did.method() != DidMethod::Sovra {
+        bail!("{did} is not a did:sovra; only did:sovra documents can change");
+    }
+    let verified = client
+        .resolve_verified(did, DidVersionSelector::Latest)?
+        .map_err(|absent| anyhow::anyhow!("{} (proven by the node)", absent.what))?;
+    let record = verified.record.context("no record in the resolution")?;
+    if record.deactivated {
+        bail!("{did} is deactivated");
+    }
+    Ok(record)
+}
+
+/// Validates `doc` locally, then submits it as the next version of `did`.
+fn submit_update(
+    client: &Client,
+    signer: &SignerArgs,
+    did: &Did,
+    previous: &DidRecord,
+    doc: DidDocument,
+) -> Result<()> {
+    doc.validate()?;
+    let key = load_key(&signer.key, &signer.keystore)?;
+    let as_did = match &signer.as_did {
+        Some(d) => Did::parse(d)?,
+        None => did.clone(),
+    };
+    let tx = client.build_tx(
+        &key,
+        &as_did,
+        vec![Action::UpdateDid {
+            did: did.clone(),
+            previous_version: previous.version,
+            document: doc,
+        }],
+        signer.fee,
+    )?;
+    submit_and_wait(client, &tx)?;
+    println!("{did} is now at version {}", previous.version + 1);
+    Ok(())
+}
+
+fn show(verified: &VerifiedDid) {
+    let Some(record) = &verified.record else {
+        println!("{}  (did:key: one immutable key)", verified.did);
+        return;
+    };
+    println!("{}", verified.did);
+    println!(
+        "  version {}  created at height {}  updated at height {}{}",
+        record.version,
+        record.created_height,
+        record.updated_height,
+        if record.deactivated {
+            "  DEACTIVATED"
+        } else {
+            ""
+        }
+    );
+    for m in &record.document.methods {
+        let rels: Vec<&str> = m.relationships.iter().map(Relationship::as_str).collect();
+        println!(
+            "  #{}  {}  {}  [{}]",
+            m.id,
+            m.key_type.as_str(),
+            encode_multikey(m.key_type, &m.public_key),
+            rels.join(", ")
+        );
+    }
+    for s in &record.document.services {
+        println!("  #{}  {}  {}", s.id, s.service_type, s.endpoint);
+    }
+    for c in &record.document.controllers {
+        println!("  controller {c}");
+    }
+    for a in &record.document.also_known_as {
+        println!("  alsoKnownAs {a}");
+    }
+    if let Some(h) = &verified.header {
+        println!(
+            "  verified against block {} (state root {})",
+            h.height,
+            sovra_types::digest_hex(&h.state_root)
+        );
+    }
+}
+
+/// Runs a `sovra did` command.
+pub fn did(command: DidCommand) -> Result<()> {
+    match command {
+        DidCommand::Create(args) => create(args),
+        DidCommand::Show { did, node } => {
+            let did = Did::parse(&did)?;
+            let client = Client::new(&node.node);
+            match client.resolve_verified(&did, DidVersionSelector::Latest)? {
+                Ok(v) => {
+                    show(&v);
+                    Ok(())
+                }
+                Err(absent) => bail!("{} (proven by the node)", absent.what),
+            }
+        }
+        DidCommand::Resolve {
+            did,
+            version_id,
+            version_time,
+            verify,
+            node,
+        } => {
+            let client = Client::new(&node.node);
+            let selector = match (version_id, version_time) {
+                (Some(v), _) => DidVersionSelector::Version(v),
+                (None, Some(t)) => DidVersionSelector::Time(parse_version_time(&t)?),
+                (None, None) => DidVersionSelector::Latest,
+            };
+            if verify {
+                let did = Did::parse(&did)?;
+                match client.resolve_verified(&did, selector)? {
+                    Ok(v) => {
+                        print_json(&v.document)?;
+                        show(&v);
+                        Ok(())
+                    }
+                    Err(absent) => bail!("{} (proven by the node)", absent.what),
+                }
+            } else {
+                let (status, body) = client.resolve(&did, selector, false)?;
+                print_json(&body)?;
+                if !(200..300).contains(&status) && status != 410 {
+                    bail!("resolution failed (HTTP {status})");
+                }
+                Ok(())
+            }
+        }
+        DidCommand::Update(args) => update(args),
+        DidCommand::RotateKey(args) => rotate(args),
+        DidCommand::Deactivate { did, signer } => {
+            let did = Did::parse(&did)?;
+            let client = Client::new(&signer.node.node);
+            let record = current(&client, &did)?;
+            let key = load_key(&signer.key, &signer.keystore)?;
+            let as_did = match &signer.as_did {
+                Some(d) => Did::parse(d)?,
+                None => did.clone(),
+            };
+            let tx = client.build_tx(
+                &key,
+                &as_did,
+                vec![Action::DeactivateDid {
+                    did: did.clone(),
+                    previous_version: record.version,
+                }],
+                signer.fee,
+            )?;
+            submit_and_wait(&client, &tx)?;
+            println!("{did} is deactivated");
+            Ok(())
+        }
+    }
+}
+
+fn create(args: CreateArgs) -> Result<()> {
+    let client = Client::new(&args.signer.node.node);
+    let key = load_key(&args.signer.key, &args.signer.keystore)?;
+    let payer = signer_did(&args.signer, &key)?;
+    let document = DidDocument {
+        methods: methods_for(&key, 1)?,
+        services: args
+            .services
+            .iter()
+            .map(|s| parse_service(s))
+            .collect::<Result<_>>()?,
+        controllers: parse_dids(&args.controllers)?,
+        also_known_as: args.also_known_as,
+    };
+    document.validate()?;
+    let tx = client.build_tx(
+        &key,
+        &payer,
+        vec![Action::CreateDid { document }],
+        args.signer.fee,
+    )?;
+    let did = derive_sovra_did(&tx.tx.chain_id, &payer, tx.tx.nonce, 0);
+    submit_and_wait(&client, &tx)?;
+    println!("{did}");
+    Ok(())
+}
+
+fn update(args: UpdateArgs) -> Result<()> {
+    let did = Did::parse(&args.did)?;
+    let client = Client::new(&args.signer.node.node);
+    let previous = current(&client, &did)?;
+    let mut doc = previous.document.clone();
+    for id in &args.remove_keys {
+        let before = doc.methods.len();
+        doc.methods.retain(|m| &m.id != id);
+        if doc.methods.len() == before {
+            bail!("{did} has no verification method #{id}");
+        }
+    }
+    let rels: Vec<Relationship> = args
+        .relationships
+        .iter()
+        .map(|r| Ok(Relationship::parse(r.trim())?))
+        .collect::<Result<_>>()?;
+    for spec in &args.add_keys {
+        let (id, multibase) = spec
+            .split_once('=')
+            .with_context(|| format!("--add-key takes ID=MULTIBASE: {spec:?}"))?;
+        let (key_type, public_key) = decode_multikey(multibase)?;
+        let relationships = match key_type {
+            MultikeyType::X25519 => Relationships::of(&[Relationship::KeyAgreement]),
+            MultikeyType::Ed25519 if rels.is_empty() => {
+                Relationships::of(&[Relationship::Authentication, Relationship::AssertionMethod])
+            }
+            MultikeyType::Ed25519 => Relationships::of(&rels),
+        };
+        doc.methods.push(VerificationMethod {
+            id: id.to_string(),
+            key_type,
+            public_key,
+            relationships,
+        });
+    }
+    for id in &args.remove_services {
+        let before = doc.services.len();
+        doc.services.retain(|s| &s.id != id);
+        if doc.services.len() == before {
+            bail!("{did} has no service #{id}");
+        }
+    }
+    for s in &args.add_services {
+        doc.services.push(parse_service(s)?);
+    }
+    for c in parse_dids(&args.remove_controllers)? {
+        doc.controllers.retain(|x| *x != c);
+    }
+    doc.controllers.extend(parse_dids(&args.add_controllers)?);
+    doc.also_known_as.retain(|a| !args.remove_aka.contains(a));
+    doc.also_known_as.extend(args.add_aka.iter().cloned());
+    if doc == previous.document {
+        bail!("nothing to change: give --add-key, --remove-key, --add-service, ...");
+    }
+    submit_update(&client, &args.signer, &did, &previous, doc)
+}
+
+fn rotate(args: RotateArgs) -> Result<()> {
+    let did = Did::parse(&args.did)?;
+    let client = Client::new(&args.signer.node.node);
+    let previous = current(&client, &did)?;
+    let old = load_key(&args.signer.key, &args.signer.keystore)?;
+    let new = load_key(&args.new_key, &args.signer.keystore)?;
+    let (old_raw, new_raw) = (raw_key(&old)?, raw_key(&new)?);
+    let (old_x, new_x) = (
+        x25519_from_ed25519(&old.public_key())?,
+        x25519_from_ed25519(&new.public_key())?,
+    );
+    let mut doc = previous.document.clone();
+    let mut replaced = 0;
+    for m in &mut doc.methods {
+        match m.key_type {
+            MultikeyType::Ed25519 if m.public_key == old_raw => {
+                m.public_key = new_raw;
+                replaced += 1;
+            }
+            MultikeyType::X25519 if m.public_key == old_x => m.public_key = new_x,
+            _ => {}
+        }
+    }
+    if replaced == 0 {
+        bail!("the key {:?} is not in {did}'s document", args.signer.key);
+    }
+    submit_update(&client, &args.signer, &did, &previous, doc)
+}
+
+/// Runs a `sovra verifier` command.
+pub fn verifier(command: VerifierCommand) -> Result<()> {
+    match command {
+        VerifierCommand::Register {
+            did,
+            name,
+            types,
+            signer,
+        } => {
+            for t in &types {
+                sovra_types::registry::validate_credential_type(t)?;
+            }
+            crate::signer::send_and_wait(
+                &signer,
+                Action::RegisterVerifier {
+                    verifier: Did::parse(&did)?,
+                    name,
+                    credential_types: types,
+                },
+            )?;
+            Ok(())
+        }
+        VerifierCommand::Remove { did, signer } => {
+            crate::signer::send_and_wait(
+                &signer,
+                Action::RemoveVerifier {
+                    verifier: Did::parse(&did)?,
+                },
+            )?;
+            Ok(())
+        }
+        VerifierCommand::List { node } => print_json(&Client::new(&node.node).verifiers()?),
+    }
+}
