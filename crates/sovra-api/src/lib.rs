@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod backend;
+pub mod credentials;
 pub mod did_resolution;
 mod error;
 mod gateway;

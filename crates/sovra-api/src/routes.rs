@@ -53,7 +53,10 @@ const MAX_PAGE: usize = 500;
         crate::did_resolution::get_verifier,
         crate::auth::post_challenge,
         crate::auth::post_token,
-        crate::auth::get_session
+        crate::auth::get_session,
+        crate::credentials::post_verify_credential,
+        crate::credentials::post_verify_presentation,
+        crate::credentials::get_status_list
     ),
     components(schemas(
         SubmitRequest,
@@ -120,6 +123,18 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .route("/v1/auth/challenge", post(crate::auth::post_challenge::<B>))
         .route("/v1/auth/token", post(crate::auth::post_token::<B>))
         .route("/v1/auth/session", get(crate::auth::get_session::<B>))
+        .route(
+            "/credentials/verify",
+            post(crate::credentials::post_verify_credential::<B>),
+        )
+        .route(
+            "/presentations/verify",
+            post(crate::credentials::post_verify_presentation::<B>),
+        )
+        .route(
+            "/v1/status-lists/{issuer}/{list_id}",
+            get(crate::credentials::get_status_list::<B>),
+        )
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)

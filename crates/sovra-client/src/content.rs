@@ -30,6 +30,26 @@ impl Client {
         self.read(&url, resp)
     }
 
+    /// Uploads `data` as one raw block (as a one-block CAR); returns its CID.
+    pub fn upload_raw(&self, data: Vec<u8>) -> Result<Cid, ClientError> {
+        let cid = sovra_cas::raw_cid(&data);
+        let mut blocks = sovra_cas::MemoryBlocks::new();
+        sovra_cas::BlockSink::put_block(&mut blocks, cid, data)
+            .map_err(|e| ClientError::Content(e.to_string()))?;
+        let mut car = Vec::new();
+        sovra_cas::car::export(
+            &blocks,
+            &cid,
+            &[],
+            &cid,
+            sovra_cas::dag::Scope::All,
+            &mut car,
+        )
+        .map_err(|e| ClientError::Content(e.to_string()))?;
+        self.upload_car(std::io::Cursor::new(car))?;
+        Ok(cid)
+    }
+
     /// Imports a file or directory locally with `profile` and streams its blocks to the node.
     /// Memory stays bounded whatever the size: blocks flow through a pipe as they are made.
     /// `progress` receives the content bytes read so far.

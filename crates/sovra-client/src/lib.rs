@@ -2,15 +2,17 @@
 //! never leave the client, talks to a node's HTTP API, and checks what the
 //! node says against finalized headers where it can.
 //!
-//! Depends only on `sovra-types`, `sovra-crypto` and `sovra-cas` (pure content addressing), so
-//! wallets and apps can embed it without a node.
+//! Depends only on `sovra-types`, `sovra-crypto`, `sovra-cas` (pure content addressing) and
+//! `sovra-credentials` (pure proof computation), so wallets and apps can embed it without a node.
 
 mod content;
+mod credentials;
 mod http;
 mod identity;
 mod proof;
 
 pub use content::RemoteBlocks;
+pub use credentials::ClientLedger;
 pub use http::Client;
 pub use identity::{DidVersionSelector, ProvenAbsent, VerifiedDid, check_resolution};
 pub use proof::{Verified, verify_proof_view};

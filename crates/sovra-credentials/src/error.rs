@@ -88,4 +88,22 @@ pub enum CredentialError {
     /// The document has no `proof`.
     #[error("document has no proof")]
     MissingProof,
+
+    /// A `credentialStatus` entry, a status list credential or its
+    /// `encodedList` does not follow W3C Bitstring Status List v1.0 (the
+    /// spec's `MALFORMED_VALUE_ERROR` and `STATUS_LIST_LENGTH_ERROR`), or
+    /// uses a status purpose this crate does not support; see
+    /// [`status`](crate::status).
+    #[error("malformed status list: {0}")]
+    MalformedStatusList(String),
+
+    /// A status list index is not inside the status list (the spec's
+    /// `RANGE_ERROR`).
+    #[error("status list index {index} is out of range (the list has {length} entries)")]
+    StatusIndexOutOfRange {
+        /// The index asked for.
+        index: u64,
+        /// The number of entries (bits) of the list.
+        length: usize,
+    },
 }

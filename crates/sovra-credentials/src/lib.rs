@@ -105,7 +105,9 @@ pub mod contexts;
 mod error;
 pub mod keys;
 pub mod proof;
+pub mod status;
 mod types;
+pub mod verify;
 
 pub use canonical::CanonicalForms;
 pub use contexts::{REQUIRED_CONTEXTS, SOVRA_CONTEXT, SOVRA_CONTEXT_URL};
@@ -146,7 +148,7 @@ pub fn verify(
     ProofEngine::shared().verify(document, &VerifyOptions::default(), public_key_of)
 }
 
-/// Like [`verify`], and also enforces the expected proof purpose, challenge
+/// Like [`verify`](fn@verify), and also enforces the expected proof purpose, challenge
 /// and domain of `options`.
 pub fn verify_with_options(
     document: &serde_json::Value,

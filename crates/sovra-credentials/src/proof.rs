@@ -22,7 +22,7 @@ pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
 ///
 /// [`ProofEngine::new`] knows ssi's static contexts and the Sovra context;
 /// [`ProofEngine::with_context`] adds application contexts. The free
-/// functions [`sign`](crate::sign) and [`verify`](crate::verify) use a
+/// functions [`sign`](crate::sign) and [`verify`](fn@crate::verify) use a
 /// shared default engine. An engine is cheap to clone and is `Send + Sync`.
 #[derive(Debug, Clone)]
 pub struct ProofEngine {
@@ -195,7 +195,7 @@ impl ProofEngine {
     }
 
     /// Verifies the single `DataIntegrityProof` of `document`, enforcing
-    /// `options`. See [`crate::verify`] and [`crate::verify_with_options`].
+    /// `options`. See [`verify`](fn@crate::verify) and [`crate::verify_with_options`].
     pub fn verify(
         &self,
         document: &Value,

@@ -158,7 +158,7 @@ impl ProofOptions {
 
 /// What a verifier requires of a proof beyond a valid signature.
 ///
-/// The default requires nothing more: [`verify`](crate::verify) returns the
+/// The default requires nothing more: [`verify`](fn@crate::verify) returns the
 /// proof's purpose, challenge and domain in [`VerifiedProof`] and the caller
 /// decides. Set fields here to have the check done (and failed with a
 /// distinct error) by [`verify_with_options`](crate::verify_with_options).

@@ -147,6 +147,18 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::identity_cli::VerifierCommand,
     },
+    /// Issue, verify, show, revoke and present verifiable credentials.
+    Vc {
+        /// Credential command.
+        #[command(subcommand)]
+        command: crate::vc_cli::VcCommand,
+    },
+    /// Run an issuance service for a verifier.
+    Issuer {
+        /// Issuer command.
+        #[command(subcommand)]
+        command: crate::vc_cli::IssuerCommand,
+    },
 }
 
 /// `sovra add` options.

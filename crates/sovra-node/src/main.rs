@@ -8,10 +8,13 @@ mod config;
 mod content;
 mod content_cli;
 mod identity_cli;
+mod issuer;
+mod issuer_service;
 mod netinit;
 mod node;
 mod replication;
 mod signer;
+mod vc_cli;
 
 use anyhow::{Context as _, Result, bail};
 use clap::Parser;
@@ -165,6 +168,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Publish(args) => content_cli::publish(args),
         Command::Did { command } => identity_cli::did(command),
         Command::Verifier { command } => identity_cli::verifier(command),
+        Command::Vc { command } => vc_cli::vc(command),
+        Command::Issuer { command } => vc_cli::issuer(command),
         Command::Bench {
             command: cli::BenchCommand::Transfers(args),
         } => bench::transfers(args),

@@ -1,0 +1,265 @@
+//! Verifiable credentials on every node, in the shape of the W3C VC-API:
+//! `POST /credentials/verify`, `POST /presentations/verify`, and the
+//! anchored status lists at `GET /v1/status-lists/{issuer}/{list_id}`.
+//!
+//! Nodes hold no identity keys, so they verify but never issue (issuance is
+//! `sovra issuer serve`, run by the verifier with its own key). Verification
+//! reads the issuer's DID history, the trust registry and status lists from
+//! this node's finalized state through [`NodeLedger`].
+
+use crate::{ApiError, Backend};
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::Value;
+use sovra_cas::BlockSource;
+use sovra_credentials::verify::{
+    Ledger, Policy, PresentationRequest, Verdict, verify_credential, verify_presentation,
+};
+use sovra_types::{
+    ContentId, Did, DidRecord, StateKey, StatusListAnchor, VerifierRecord,
+    identity::version_at_time,
+};
+use std::sync::Arc;
+
+/// Reads what verification needs from a node's newest finalized state.
+pub struct NodeLedger<'a, B: Backend>(pub &'a B);
+
+impl<B: Backend> NodeLedger<'_, B> {
+    async fn record(&self, key: StateKey) -> Result<Option<DidRecord>, String> {
+        match self.0.state_value(key).await.map_err(|e| e.to_string())? {
+            Some(bytes) => DidRecord::decode(&bytes)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
+    }
+
+    /// The anchor of `issuer`'s list `list_id`.
+    pub async fn anchor(
+        &self,
+        issuer: &Did,
+        list_id: &str,
+    ) -> Result<Option<StatusListAnchor>, String> {
+        let key = StateKey::StatusList {
+            issuer: issuer.clone(),
+            list_id: list_id.to_string(),
+        };
+        match self.0.state_value(key).await.map_err(|e| e.to_string())? {
+            Some(bytes) => StatusListAnchor::decode(&bytes)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<B: Backend> Ledger for NodeLedger<'_, B> {
+    async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, String> {
+        let Some(latest) = self.record(StateKey::Did(did.clone())).await? else {
+            return Ok(None);
+        };
+        let version = version_at_time(latest.version, at_ms, |v| async move {
+            self.record(StateKey::DidVersion {
+                did: did.clone(),
+                version: v,
+            })
+            .await?
+            .map(|r| r.updated_ms)
+            .ok_or_else(|| format!("{did} lacks version {v}"))
+        })
+        .await?;
+        match version {
+            Some(v) => {
+                self.record(StateKey::DidVersion {
+                    did: did.clone(),
+                    version: v,
+                })
+                .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, String> {
+        self.record(StateKey::Did(did.clone())).await
+    }
+
+    async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, String> {
+        match self
+            .0
+            .state_value(StateKey::Verifier(did.clone()))
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(bytes) => VerifierRecord::decode(&bytes)
+                .map(Some)
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
+    }
+
+    async fn status_list(&self, issuer: &Did, list_id: &str) -> Result<Option<Vec<u8>>, String> {
+        let Some(anchor) = self.anchor(issuer, list_id).await? else {
+            return Ok(None);
+        };
+        // The block store checks the bytes against the CID, i.e. against the anchor.
+        let blocks = self.0.blocks();
+        let cid = *anchor.cid.cid();
+        tokio::task::spawn_blocking(move || blocks.require_block(&cid))
+            .await
+            .map_err(|e| e.to_string())?
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Verification options of the VC-API request bodies.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyOptions {
+    /// Presentations: the challenge the verifier issued.
+    challenge: Option<String>,
+    /// Presentations: the verifier's domain.
+    domain: Option<String>,
+    /// Also require the signing key to be in the issuer's current document.
+    #[serde(default)]
+    require_current_key: bool,
+}
+
+/// Body of `POST /credentials/verify`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyCredentialRequest {
+    /// The credential.
+    verifiable_credential: Value,
+    /// Options.
+    #[serde(default)]
+    options: VerifyOptions,
+}
+
+/// Body of `POST /presentations/verify`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyPresentationRequest {
+    /// The presentation.
+    verifiable_presentation: Value,
+    /// Options.
+    #[serde(default)]
+    options: VerifyOptions,
+}
+
+fn verdict_response(v: Verdict) -> Response {
+    let status = if v.verified {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (status, Json(v)).into_response()
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad("malformed", e.to_string()))
+}
+
+/// Verify a credential: proof (with the issuer's key as it was when it was
+/// signed), issuer active and registered for the credential's types,
+/// validity period and status lists.
+#[utoipa::path(post, path = "/credentials/verify",
+    request_body(content = Object, description = "`{\"verifiableCredential\": {...}, \"options\": {\"requireCurrentKey\": false}}`"),
+    responses(
+        (status = 200, description = "Verified: `{verified, checks, errors, warnings, summary}`"),
+        (status = 400, description = "Not verified (same shape, with `errors`), or a malformed body"),
+    ))]
+pub async fn post_verify_credential<B: Backend>(
+    State(b): State<Arc<B>>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let req: VerifyCredentialRequest = parse_body(&body)?;
+    let policy = Policy {
+        now_ms: now_ms(),
+        require_current_key: req.options.require_current_key,
+    };
+    let verdict = verify_credential(&req.verifiable_credential, &NodeLedger(&*b), &policy).await;
+    Ok(verdict_response(verdict))
+}
+
+/// Verify a presentation: the holder's proof (authentication key, challenge,
+/// domain) and every credential in it, each about the holder.
+#[utoipa::path(post, path = "/presentations/verify",
+    request_body(content = Object, description = "`{\"verifiablePresentation\": {...}, \"options\": {\"challenge\": \"...\", \"domain\": \"...\"}}`"),
+    responses(
+        (status = 200, description = "Verified: `{verified, checks, errors, warnings, credentials}`"),
+        (status = 400, description = "Not verified, or a malformed body"),
+    ))]
+pub async fn post_verify_presentation<B: Backend>(
+    State(b): State<Arc<B>>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let req: VerifyPresentationRequest = parse_body(&body)?;
+    let policy = Policy {
+        now_ms: now_ms(),
+        require_current_key: req.options.require_current_key,
+    };
+    let request = PresentationRequest {
+        challenge: req.options.challenge,
+        domain: req.options.domain,
+    };
+    let verdict = verify_presentation(
+        &req.verifiable_presentation,
+        &request,
+        &NodeLedger(&*b),
+        &policy,
+    )
+    .await;
+    Ok(verdict_response(verdict))
+}
+
+/// The anchored current version of an issuer's status list credential
+/// (its bytes hash to the CID anchored on the ledger).
+#[utoipa::path(get, path = "/v1/status-lists/{issuer}/{list_id}",
+    params(("issuer" = String, Path), ("list_id" = String, Path)),
+    responses((status = 200, description = "The status list credential"), (status = 404, body = sovra_types::api::ErrorBody)))]
+pub async fn get_status_list<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path((issuer, list_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let issuer = crate::routes::parse_did(&issuer)?;
+    sovra_types::registry::validate_status_list_id(&list_id)
+        .map_err(|e| ApiError::bad("invalid_status_list", e.to_string()))?;
+    let ledger = NodeLedger(&*b);
+    let anchor = ledger
+        .anchor(&issuer, &list_id)
+        .await
+        .map_err(ApiError::Internal)?
+        .ok_or_else(|| ApiError::NotFound(format!("{issuer} has no status list {list_id:?}")))?;
+    let bytes = ledger
+        .status_list(&issuer, &list_id)
+        .await
+        .map_err(|e| ApiError::Unavailable(format!("status list content: {e}")))?
+        .unwrap_or_default();
+    let cid: ContentId = anchor.cid;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vc+ld+json".to_string()),
+            (header::ETAG, format!("\"{cid}\"")),
+            (
+                header::HeaderName::from_static("x-sovra-anchor-version"),
+                anchor.version.to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,492 @@
+//! The credential commands of the CLI: `sovra vc issue|verify|show|revoke|suspend|resume|present`
+//! and `sovra issuer serve` (an issuance service holding one verifier's key).
+//!
+//! Verification runs in the CLI itself: every ledger fact (the issuer's DID
+//! history, the trust registry, status-list anchors) is read with a state
+//! proof, so the node that answers need not be trusted.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, Subcommand};
+use serde_json::{Map, Value, json};
+use sovra_client::Client;
+use sovra_credentials::{
+    Cryptosuite, ProofOptions, SOVRA_CONTEXT_URL,
+    status::{StatusPurpose, status_entries},
+    verify::{Policy, PresentationRequest, Verdict},
+};
+use sovra_types::{
+    Did,
+    datetime::{format_ms, parse_datetime},
+};
+
+use crate::cli::{KeystoreArgs, NodeArgs};
+use crate::issuer::{Issuer, assertion_method};
+use crate::print_json;
+use crate::signer::load_key;
+
+/// Where issuers keep their status-list state (default `~/.sovra/issuer`).
+#[derive(Args, Debug, Clone)]
+pub struct IssuerArgs {
+    /// Keystore name of the issuer's assertion key.
+    #[arg(long)]
+    pub key: String,
+    /// The issuer's DID (a registered verifier).
+    #[arg(long)]
+    pub issuer: String,
+    /// Directory of the issuer's status-list state.
+    #[arg(long, env = "SOVRA_ISSUER_DIR")]
+    pub issuer_dir: Option<PathBuf>,
+    /// Fee of the status-list transactions.
+    #[arg(long, default_value_t = 1)]
+    pub fee: u64,
+    /// Keystore options.
+    #[command(flatten)]
+    pub keystore: KeystoreArgs,
+    /// Node options.
+    #[command(flatten)]
+    pub node: NodeArgs,
+}
+
+/// `sovra vc` commands.
+#[derive(Subcommand, Debug)]
+pub enum VcCommand {
+    /// Issue a credential signed by a registered verifier's key.
+    Issue(IssueArgs),
+    /// Verify a credential or presentation: a clear verdict for the verifier (exit 1 if not valid).
+    Verify {
+        /// The credential or presentation (JSON file).
+        file: PathBuf,
+        /// For presentations: the challenge you gave the holder.
+        #[arg(long)]
+        challenge: Option<String>,
+        /// For presentations: your domain.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Refuse credentials whose signing key has since been removed from the issuer's DID.
+        #[arg(long)]
+        require_current_key: bool,
+        /// Print the full verdict as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show a credential as its holder sees it: what it says and whether it is valid, until when.
+    Show {
+        /// The credential (JSON file).
+        file: PathBuf,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Revoke a credential you issued (for good).
+    Revoke(StatusArgs),
+    /// Suspend a credential you issued.
+    Suspend(StatusArgs),
+    /// Lift the suspension of a credential you issued.
+    Resume(StatusArgs),
+    /// Wrap credentials in a presentation signed by the holder for a verifier's challenge.
+    Present {
+        /// Credential files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Keystore name of the holder's authentication key.
+        #[arg(long)]
+        key: String,
+        /// The holder's DID (default: the key's did:key).
+        #[arg(long)]
+        holder: Option<String>,
+        /// The verifier's challenge.
+        #[arg(long)]
+        challenge: String,
+        /// The verifier's domain.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Output file (default: stdout).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Keystore options.
+        #[command(flatten)]
+        keystore: KeystoreArgs,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+/// `sovra vc issue` options.
+#[derive(Args, Debug)]
+pub struct IssueArgs {
+    /// The subject's DID.
+    #[arg(long)]
+    pub subject: String,
+    /// Credential type (e.g. `HealthTestCredential`, `KycCredential`).
+    #[arg(long = "type")]
+    pub credential_type: String,
+    /// A claim about the subject, `name=value` (repeat).
+    #[arg(long = "claim", value_name = "NAME=VALUE")]
+    pub claims: Vec<String>,
+    /// Start of validity (RFC 3339; default now).
+    #[arg(long)]
+    pub valid_from: Option<String>,
+    /// End of validity (RFC 3339), e.g. when a test result expires.
+    #[arg(long)]
+    pub valid_until: Option<String>,
+    /// `eddsa-rdfc-2022` (default) or `eddsa-jcs-2022`.
+    #[arg(long, default_value = "eddsa-rdfc-2022")]
+    pub suite: String,
+    /// Output file (default: stdout).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Issuer options.
+    #[command(flatten)]
+    pub issuer: IssuerArgs,
+}
+
+/// Options of `revoke`, `suspend` and `resume`.
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The credential (JSON file) whose status changes.
+    pub file: PathBuf,
+    /// Issuer options.
+    #[command(flatten)]
+    pub issuer: IssuerArgs,
+}
+
+/// `sovra issuer` commands.
+#[derive(Subcommand, Debug)]
+pub enum IssuerCommand {
+    /// Run an issuance service (W3C VC-API `POST /credentials/issue`, `POST /credentials/status`)
+    /// for one verifier, holding its key.
+    Serve {
+        /// Address to listen on (the service holds the issuer's key: keep it on loopback or
+        /// behind `--api-token`).
+        #[arg(long, default_value = "127.0.0.1:8600")]
+        listen: std::net::SocketAddr,
+        /// Require `Authorization: Bearer <token>` on every request.
+        #[arg(long, env = "SOVRA_ISSUER_TOKEN", hide_env_values = true)]
+        api_token: Option<String>,
+        /// Issuer options.
+        #[command(flatten)]
+        issuer: IssuerArgs,
+    },
+}
+
+fn issuer_dir(args: &IssuerArgs) -> PathBuf {
+    args.issuer_dir.clone().unwrap_or_else(|| {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".sovra")
+            .join("issuer")
+    })
+}
+
+fn open_issuer(args: &IssuerArgs) -> Result<(Client, Issuer)> {
+    let client = Client::new(&args.node.node);
+    let key = load_key(&args.key, &args.keystore)?;
+    let issuer = Issuer::open(&client, &issuer_dir(args), Did::parse(&args.issuer)?, key)?;
+    Ok((client, issuer))
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() > 1 << 20 {
+        bail!("{} is larger than 1 MiB", path.display());
+    }
+    serde_json::from_slice(&bytes).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+fn write_out(output: &Option<PathBuf>, v: &Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(v)?;
+    match output {
+        Some(p) => {
+            std::fs::write(p, text + "\n").with_context(|| format!("writing {}", p.display()))
+        }
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn now_ms() -> u64 {
+    crate::content::now_ms()
+}
+
+/// The unsigned credential `sovra vc issue` builds.
+fn build_credential(args: &IssueArgs) -> Result<Value> {
+    let subject = Did::parse(&args.subject)?;
+    sovra_types::registry::validate_credential_type(&args.credential_type)?;
+    let mut claims = Map::new();
+    claims.insert("id".into(), json!(subject.as_str()));
+    for c in &args.claims {
+        let (name, value) = c
+            .split_once('=')
+            .with_context(|| format!("a claim is NAME=VALUE: {c:?}"))?;
+        claims.insert(name.to_string(), json!(value));
+    }
+    let valid_from = match &args.valid_from {
+        Some(t) => format_ms(parse_datetime(t)?),
+        None => format_ms(now_ms()),
+    };
+    let id: [u8; 16] = sovra_crypto::random_bytes()?;
+    let mut credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", SOVRA_CONTEXT_URL],
+        "id": format!("urn:uuid:{}", uuid_text(&id)),
+        "type": ["VerifiableCredential", args.credential_type],
+        "validFrom": valid_from,
+        "credentialSubject": claims,
+    });
+    if let Some(t) = &args.valid_until {
+        credential["validUntil"] = json!(format_ms(parse_datetime(t)?));
+    }
+    Ok(credential)
+}
+
+/// Formats 16 random bytes as a version-4 UUID.
+fn uuid_text(b: &[u8; 16]) -> String {
+    let mut b = *b;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn print_verdict(v: &Verdict, indent: &str) {
+    let word = if v.verified { "VALID" } else { "NOT VALID" };
+    match &v.summary {
+        Some(s) => {
+            let issuer = s.issuer_name.as_deref().unwrap_or("unregistered issuer");
+            println!(
+                "{indent}{word}: {} from {} ({issuer})",
+                s.types.join(", "),
+                s.issuer
+            );
+            if let Some(subject) = &s.subject {
+                println!("{indent}  about {subject}");
+            }
+            match (&s.valid_from, &s.valid_until) {
+                (_, Some(until)) => println!("{indent}  valid until {until}"),
+                (Some(from), None) => println!("{indent}  valid from {from}, no expiry"),
+                _ => {}
+            }
+        }
+        None => println!("{indent}{word}"),
+    }
+    for e in &v.errors {
+        println!("{indent}  ✗ {}: {}", e.code, e.message);
+    }
+    for w in &v.warnings {
+        println!("{indent}  ! {}: {}", w.code, w.message);
+    }
+    if v.errors.is_empty() {
+        println!("{indent}  ✓ {}", v.checks.join(", "));
+    }
+    for c in &v.credentials {
+        print_verdict(c, &format!("{indent}    "));
+    }
+}
+
+fn status_change(args: &StatusArgs, purpose: StatusPurpose, value: bool) -> Result<()> {
+    let credential = read_json(&args.file)?;
+    let (client, mut issuer) = open_issuer(&args.issuer)?;
+    if credential["issuer"].as_str() != Some(issuer.did.as_str()) {
+        bail!("{} was not issued by {}", args.file.display(), issuer.did);
+    }
+    let entry = status_entries(&credential)?
+        .into_iter()
+        .find(|e| e.purpose == purpose)
+        .with_context(|| format!("the credential has no {} status entry", purpose.as_str()))?;
+    issuer.set_status(&client, purpose, entry.index, value, args.issuer.fee)?;
+    println!(
+        "{} index {} is now {} (list published and anchored)",
+        purpose.as_str(),
+        entry.index,
+        if value { "set" } else { "clear" }
+    );
+    Ok(())
+}
+
+/// Runs a `sovra vc` command.
+pub fn vc(command: VcCommand) -> Result<()> {
+    match command {
+        VcCommand::Issue(args) => {
+            let suite: Cryptosuite = args.suite.parse()?;
+            let credential = build_credential(&args)?;
+            let (client, mut issuer) = open_issuer(&args.issuer)?;
+            let signed = issuer.issue(&client, credential, suite, args.issuer.fee)?;
+            write_out(&args.output, &signed)
+        }
+        VcCommand::Verify {
+            file,
+            challenge,
+            domain,
+            require_current_key,
+            json,
+            node,
+        } => {
+            let doc = read_json(&file)?;
+            let client = Client::new(&node.node);
+            let policy = Policy {
+                now_ms: now_ms(),
+                require_current_key,
+            };
+            let is_presentation = doc["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|x| x == "VerifiablePresentation"))
+                || doc["type"] == "VerifiablePresentation";
+            let verdict = if is_presentation {
+                client.verify_presentation(
+                    &doc,
+                    &PresentationRequest { challenge, domain },
+                    &policy,
+                )
+            } else {
+                client.verify_credential(&doc, &policy)
+            };
+            if json {
+                print_json(&verdict)?;
+            } else {
+                print_verdict(&verdict, "");
+            }
+            if !verdict.verified {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        VcCommand::Show { file, node } => {
+            let doc = read_json(&file)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc["credentialSubject"])?
+            );
+            let client = Client::new(&node.node);
+            let verdict = client.verify_credential(
+                &doc,
+                &Policy {
+                    now_ms: now_ms(),
+                    require_current_key: false,
+                },
+            );
+            print_verdict(&verdict, "");
+            Ok(())
+        }
+        VcCommand::Revoke(args) => status_change(&args, StatusPurpose::Revocation, true),
+        VcCommand::Suspend(args) => status_change(&args, StatusPurpose::Suspension, true),
+        VcCommand::Resume(args) => status_change(&args, StatusPurpose::Suspension, false),
+        VcCommand::Present {
+            files,
+            key,
+            holder,
+            challenge,
+            domain,
+            output,
+            keystore,
+            node,
+        } => {
+            let key = load_key(&key, &keystore)?;
+            let holder = match holder {
+                Some(h) => Did::parse(&h)?,
+                None => Did::from_public_key(&key.public_key()),
+            };
+            let client = Client::new(&node.node);
+            let method = authentication_method(&client, &holder, &key)?;
+            let credentials: Vec<Value> =
+                files.iter().map(|f| read_json(f)).collect::<Result<_>>()?;
+            let presentation = json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiablePresentation"],
+                "holder": holder.as_str(),
+                "verifiableCredential": credentials,
+            });
+            let mut options = ProofOptions::authentication(
+                Cryptosuite::EddsaRdfc2022,
+                method,
+                challenge,
+                String::new(),
+            );
+            options.domain = domain;
+            options.created = Some(format_ms(now_ms()));
+            let signed = sovra_credentials::sign(&presentation, &key.seed(), &options)?;
+            write_out(&output, &signed)
+        }
+    }
+}
+
+/// The DID URL of `key` among `did`'s authentication keys.
+fn authentication_method(
+    client: &Client,
+    did: &Did,
+    key: &sovra_crypto::SigningKey,
+) -> Result<String> {
+    if did.method() == sovra_types::DidMethod::Key {
+        return assertion_method(client, did, key);
+    }
+    let raw: [u8; 32] = key.public_key().as_ref().try_into()?;
+    let record = client
+        .resolve_verified(did, sovra_client::DidVersionSelector::Latest)?
+        .map_err(|a| anyhow::anyhow!("{}", a.what))?
+        .record
+        .context("no DID record")?;
+    let m = record
+        .document
+        .ed25519_keys(sovra_types::Relationship::Authentication)
+        .find(|m| m.public_key == raw)
+        .with_context(|| format!("the key is not an authentication key of {did}"))?;
+    Ok(format!("{did}#{}", m.id))
+}
+
+/// Runs a `sovra issuer` command.
+pub fn issuer(command: IssuerCommand) -> Result<()> {
+    let IssuerCommand::Serve {
+        listen,
+        api_token,
+        issuer,
+    } = command;
+    let (client, state) = open_issuer(&issuer)?;
+    let shared = Arc::new(crate::issuer_service::ServiceState {
+        service: Arc::new(IssuerService {
+            client,
+            issuer: Mutex::new(state),
+            fee: issuer.fee,
+        }),
+        token: api_token,
+    });
+    println!(
+        "Issuing as {} at http://{listen}/credentials/issue",
+        issuer.issuer
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen}"))?;
+        axum::serve(listener, crate::issuer_service::router(shared)).await?;
+        Ok(())
+    })
+}
+
+/// State of `sovra issuer serve`.
+pub struct IssuerService {
+    /// Node client.
+    pub client: Client,
+    /// The issuer (one request at a time changes its lists).
+    pub issuer: Mutex<Issuer>,
+    /// Fee of status-list transactions.
+    pub fee: u64,
+}
