@@ -384,6 +384,9 @@ pub enum BenchCommand {
     Transfers(crate::bench::BenchArgs),
     /// UnixFS import beside sha256sum, upload and gateway throughput, small-file latency.
     Content(crate::bench_content::ContentBenchArgs),
+    /// Credential proof verification (both suites, beside raw Ed25519), VC-API verification and
+    /// DID resolution over HTTP, with latency percentiles.
+    Identity(crate::bench_identity::IdentityBenchArgs),
 }
 
 #[cfg(test)]

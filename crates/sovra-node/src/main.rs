@@ -3,6 +3,7 @@
 mod backend;
 mod bench;
 mod bench_content;
+mod bench_identity;
 mod cli;
 mod config;
 mod content;
@@ -176,6 +177,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             command: cli::BenchCommand::Content(args),
         } => bench_content::content(args),
+        Command::Bench {
+            command: cli::BenchCommand::Identity(args),
+        } => bench_identity::identity(args),
     }
 }
 
