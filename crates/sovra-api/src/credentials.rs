@@ -26,6 +26,12 @@ use sovra_types::{
 };
 use std::sync::Arc;
 
+/// Largest credential or presentation request body (JSON-LD processing is
+/// costly; real credentials are a few KiB).
+pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
+/// Most credentials verified in one presentation.
+pub const MAX_PRESENTED_CREDENTIALS: usize = 32;
+
 /// Reads what verification needs from a node's newest finalized state.
 pub struct NodeLedger<'a, B: Backend>(pub &'a B);
 
@@ -208,6 +214,15 @@ pub async fn post_verify_presentation<B: Backend>(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let req: VerifyPresentationRequest = parse_body(&body)?;
+    if req.verifiable_presentation["verifiableCredential"]
+        .as_array()
+        .is_some_and(|a| a.len() > MAX_PRESENTED_CREDENTIALS)
+    {
+        return Err(ApiError::bad(
+            "too_many_credentials",
+            format!("a presentation may hold at most {MAX_PRESENTED_CREDENTIALS} credentials"),
+        ));
+    }
     let policy = Policy {
         now_ms: now_ms(),
         require_current_key: req.options.require_current_key,

@@ -125,11 +125,15 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .route("/v1/auth/session", get(crate::auth::get_session::<B>))
         .route(
             "/credentials/verify",
-            post(crate::credentials::post_verify_credential::<B>),
+            post(crate::credentials::post_verify_credential::<B>).layer(DefaultBodyLimit::max(
+                crate::credentials::MAX_DOCUMENT_BYTES,
+            )),
         )
         .route(
             "/presentations/verify",
-            post(crate::credentials::post_verify_presentation::<B>),
+            post(crate::credentials::post_verify_presentation::<B>).layer(DefaultBodyLimit::max(
+                crate::credentials::MAX_DOCUMENT_BYTES,
+            )),
         )
         .route(
             "/v1/status-lists/{issuer}/{list_id}",
