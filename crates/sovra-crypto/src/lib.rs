@@ -10,6 +10,9 @@ pub mod did_key;
 pub mod keys;
 pub mod keystore;
 pub mod multikey;
+pub mod record;
+pub mod shares;
+pub mod wrap;
 
 pub use did_key::{decode_did_key, encode_did_key};
 pub use keys::{BatchItem, PublicKey, Signature, SigningKey, batch_verify, random_bytes, verify};
@@ -49,7 +52,41 @@ pub enum CryptoError {
     /// A key with this name already exists.
     #[error("a key named {0:?} already exists")]
     AlreadyExists(String),
+    /// A sealed record, value or wrapped key could not be made or opened
+    /// (wrong key, altered, truncated, or malformed).
+    #[error("sealed data: {0}")]
+    Sealed(String),
     /// The operating system's random number generator failed.
     #[error("system randomness unavailable: {0}")]
     Randomness(String),
+    /// Threshold sharing bounds violated: need `1 <= threshold <= n <= 16`.
+    #[error("invalid sharing parameters: {threshold}-of-{n} (need 1 <= threshold <= n <= 16)")]
+    InvalidSharingParameters {
+        /// Requested threshold.
+        threshold: u8,
+        /// Requested number of guardians.
+        n: u8,
+    },
+    /// Encoded share, commitments or vault secret bytes are malformed.
+    #[error("malformed secret-sharing data: {0}")]
+    MalformedShareData(String),
+    /// Fewer shares than the threshold were given to recombine.
+    #[error("not enough shares: have {have}, need {need}")]
+    NotEnoughShares {
+        /// Shares given.
+        have: usize,
+        /// Threshold of the sharing.
+        need: u8,
+    },
+    /// Two shares with the same guardian index were given.
+    #[error("duplicate share for guardian {0}")]
+    DuplicateShare(u8),
+    /// The share of this guardian index fails verification against the
+    /// commitments (tampered, from another sharing, or index out of range).
+    #[error("share of guardian {0} does not match the commitments")]
+    InvalidShare(u8),
+    /// Secret splitting or recombination failed inside the sharing library,
+    /// or the recovered secret does not match the commitments.
+    #[error("secret sharing failed: {0}")]
+    SecretSharing(String),
 }

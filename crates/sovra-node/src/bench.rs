@@ -36,6 +36,9 @@ pub struct BenchArgs {
     /// First p2p port used by the benchmark's nodes.
     #[arg(long, default_value_t = 29545)]
     pub p2p_base_port: u16,
+    /// Offered load in transfers per second (batches paced evenly); 0 submits as fast as possible.
+    #[arg(long, default_value_t = 0)]
+    pub rate: u64,
     /// Give up on a network after this many seconds.
     #[arg(long, default_value_t = 180)]
     pub timeout_secs: u64,
@@ -161,11 +164,42 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
             (digest_hex(&tx.id()), hex::encode(tx.encode()))
         })
         .collect();
-    // Submit batches round-robin across nodes; note when each was accepted.
+    // A follower sees finalized blocks while the batches are being submitted, so a block is
+    // timed when it finalizes, not when submission is over.
     let start_height = status.finalized_height;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let follower = {
+        let client = clients[0].clone();
+        let stop = stop.clone();
+        let expected = txs.len();
+        std::thread::spawn(move || {
+            let mut seen: HashMap<String, Instant> = HashMap::with_capacity(expected);
+            let mut height = start_height + 1;
+            while seen.len() < expected && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match client.block(Some(height)) {
+                    Ok(block) => {
+                        let now = Instant::now();
+                        for id in block.txs {
+                            seen.insert(id, now);
+                        }
+                        height += 1;
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+            seen
+        })
+    };
+    // Submit batches round-robin across nodes (paced if --rate); note when each was accepted.
     let t0 = Instant::now();
     let mut submitted: HashMap<String, Instant> = HashMap::with_capacity(txs.len());
     for (b, chunk) in txs.chunks(args.batch).enumerate() {
+        if args.rate > 0 {
+            let due = t0 + Duration::from_secs_f64((b * args.batch) as f64 / args.rate as f64);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
+            }
+        }
         let client = &clients[b % clients.len()];
         let resp = client.submit_encoded(chunk.iter().map(|(_, h)| h.clone()).collect())?;
         let now = Instant::now();
@@ -176,24 +210,21 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         }
     }
     let submit_secs = t0.elapsed().as_secs_f64();
-    // Follow finalized blocks and time each transaction's finality.
+    // Wait for the follower to see every accepted transaction final (or give up).
+    let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
+    while !follower.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = follower
+        .join()
+        .map_err(|_| anyhow::anyhow!("the block follower panicked"))?;
     let mut latencies = Vec::with_capacity(submitted.len());
     let mut last_final = t0;
-    let mut height = start_height + 1;
-    let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
-    while latencies.len() < submitted.len() && Instant::now() < deadline {
-        match clients[0].block(Some(height)) {
-            Ok(block) => {
-                let now = Instant::now();
-                for id in &block.txs {
-                    if let Some(t) = submitted.get(id) {
-                        latencies.push(now.duration_since(*t).as_secs_f64() * 1000.0);
-                        last_final = now;
-                    }
-                }
-                height += 1;
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+    for (id, sent) in &submitted {
+        if let Some(done) = seen.get(id) {
+            latencies.push(done.saturating_duration_since(*sent).as_secs_f64() * 1000.0);
+            last_final = last_final.max(*done);
         }
     }
     latencies.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
