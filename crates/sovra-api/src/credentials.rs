@@ -7,6 +7,7 @@
 //! reads the issuer's DID history, the trust registry and status lists from
 //! this node's finalized state through [`NodeLedger`].
 
+use crate::did_resolution::{read_record, version_key, version_number_at};
 use crate::{ApiError, Backend};
 use axum::{
     Json,
@@ -20,10 +21,7 @@ use sovra_cas::BlockSource;
 use sovra_credentials::verify::{
     Ledger, Policy, PresentationRequest, Verdict, verify_credential, verify_presentation,
 };
-use sovra_types::{
-    ContentId, Did, DidRecord, StateKey, StatusListAnchor, VerifierRecord,
-    identity::version_at_time,
-};
+use sovra_types::{ContentId, Did, DidRecord, StateKey, StatusListAnchor, VerifierRecord};
 use std::sync::Arc;
 
 /// Largest credential or presentation request body (JSON-LD processing is
@@ -36,15 +34,6 @@ pub const MAX_PRESENTED_CREDENTIALS: usize = 32;
 pub struct NodeLedger<'a, B: Backend>(pub &'a B);
 
 impl<B: Backend> NodeLedger<'_, B> {
-    async fn record(&self, key: StateKey) -> Result<Option<DidRecord>, String> {
-        match self.0.state_value(key).await.map_err(|e| e.to_string())? {
-            Some(bytes) => DidRecord::decode(&bytes)
-                .map(Some)
-                .map_err(|e| e.to_string()),
-            None => Ok(None),
-        }
-    }
-
     /// The anchor of `issuer`'s list `list_id`.
     pub async fn anchor(
         &self,
@@ -66,33 +55,28 @@ impl<B: Backend> NodeLedger<'_, B> {
 
 impl<B: Backend> Ledger for NodeLedger<'_, B> {
     async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, String> {
-        let Some(latest) = self.record(StateKey::Did(did.clone())).await? else {
+        let b = self.0;
+        let Some(latest) = read_record(b, StateKey::Did(did.clone()))
+            .await
+            .map_err(|e| e.to_string())?
+        else {
             return Ok(None);
         };
-        let version = version_at_time(latest.version, at_ms, |v| async move {
-            self.record(StateKey::DidVersion {
-                did: did.clone(),
-                version: v,
-            })
-            .await?
-            .map(|r| r.updated_ms)
-            .ok_or_else(|| format!("{did} lacks version {v}"))
-        })
-        .await?;
-        match version {
-            Some(v) => {
-                self.record(StateKey::DidVersion {
-                    did: did.clone(),
-                    version: v,
-                })
+        match version_number_at(b, did, latest.version, at_ms)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some(v) => read_record(b, version_key(did, v))
                 .await
-            }
+                .map_err(|e| e.to_string()),
             None => Ok(None),
         }
     }
 
     async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, String> {
-        self.record(StateKey::Did(did.clone())).await
+        read_record(self.0, StateKey::Did(did.clone()))
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, String> {

@@ -141,18 +141,39 @@ fn check_syntax(did: &str) -> Result<&str, ResolutionError> {
     Ok(method)
 }
 
-async fn read_record<B: Backend>(b: &B, key: StateKey) -> Result<Option<DidRecord>, ApiError> {
+/// Reads a DID record (current or one version) at the newest finalized state.
+pub(crate) async fn read_record<B: Backend>(
+    b: &B,
+    key: StateKey,
+) -> Result<Option<DidRecord>, ApiError> {
     b.state_value(key)
         .await?
         .map(|bytes| DidRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string())))
         .transpose()
 }
 
-fn version_key(did: &Did, version: u64) -> StateKey {
+pub(crate) fn version_key(did: &Did, version: u64) -> StateKey {
     StateKey::DidVersion {
         did: did.clone(),
         version,
     }
+}
+
+/// The number of the version of `did` current at `t_ms` (`None` before it
+/// existed), given its newest version number.
+pub(crate) async fn version_number_at<B: Backend>(
+    b: &B,
+    did: &Did,
+    latest: u64,
+    t_ms: u64,
+) -> Result<Option<u64>, ApiError> {
+    version_at_time(latest, t_ms, |v| async move {
+        match read_record(b, version_key(did, v)).await? {
+            Some(r) => Ok(r.updated_ms),
+            None => Err(ApiError::Internal(format!("{did} lacks version {v}"))),
+        }
+    })
+    .await
 }
 
 /// Resolves a DID as W3C DID Resolution specifies.
@@ -279,14 +300,7 @@ async fn resolve_inner<B: Backend>(
             let t_ms = parse_version_time(t).map_err(|e| {
                 ResolutionError::new(StatusCode::BAD_REQUEST, "invalidOptions", e.to_string())
             })?;
-            let did_ref = &did;
-            let found = version_at_time(latest.version, t_ms, |v| async move {
-                match read_record(b, version_key(did_ref, v)).await? {
-                    Some(r) => Ok(r.updated_ms),
-                    None => Err(ApiError::Internal(format!("{did_ref} lacks version {v}"))),
-                }
-            })
-            .await?;
+            let found = version_number_at(b, &did, latest.version, t_ms).await?;
             let Some(v) = found else {
                 return Err(not_found(
                     format!("{did} did not exist at {t}"),

@@ -229,6 +229,14 @@ fn current(client: &Client, did: &Did) -> Result<DidRecord> {
     Ok(record)
 }
 
+/// Who signs a change of `did`: `--as` (a controller), or the DID itself.
+fn changer(signer: &SignerArgs, did: &Did) -> Result<Did> {
+    match &signer.as_did {
+        Some(d) => Ok(Did::parse(d)?),
+        None => Ok(did.clone()),
+    }
+}
+
 /// Validates `doc` locally, then submits it as the next version of `did`.
 fn submit_update(
     client: &Client,
@@ -239,10 +247,7 @@ fn submit_update(
 ) -> Result<()> {
     doc.validate()?;
     let key = load_key(&signer.key, &signer.keystore)?;
-    let as_did = match &signer.as_did {
-        Some(d) => Did::parse(d)?,
-        None => did.clone(),
-    };
+    let as_did = changer(signer, did)?;
     let tx = client.build_tx(
         &key,
         &as_did,
@@ -357,10 +362,7 @@ pub fn did(command: DidCommand) -> Result<()> {
             let client = Client::new(&signer.node.node);
             let record = current(&client, &did)?;
             let key = load_key(&signer.key, &signer.keystore)?;
-            let as_did = match &signer.as_did {
-                Some(d) => Did::parse(d)?,
-                None => did.clone(),
-            };
+            let as_did = changer(&signer, &did)?;
             let tx = client.build_tx(
                 &key,
                 &as_did,

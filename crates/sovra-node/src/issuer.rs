@@ -61,8 +61,14 @@ fn now_ms() -> u64 {
     crate::content::now_ms()
 }
 
-/// The DID URL of `key` among `did`'s assertionMethod keys (read with proofs).
-pub fn assertion_method(client: &Client, did: &Did, key: &SigningKey) -> Result<String> {
+/// The DID URL of `key` among `did`'s keys listed under `rel` (the document
+/// read with proofs; for a `did:key`, its one key).
+pub fn method_of(
+    client: &Client,
+    did: &Did,
+    key: &SigningKey,
+    rel: Relationship,
+) -> Result<String> {
     let raw: [u8; 32] = key.public_key().as_ref().try_into()?;
     if did.method() == DidMethod::Key {
         if did.key().as_ref() != Some(&key.public_key()) {
@@ -83,16 +89,16 @@ pub fn assertion_method(client: &Client, did: &Did, key: &SigningKey) -> Result<
     }
     let method = record
         .document
-        .ed25519_keys(Relationship::AssertionMethod)
+        .ed25519_keys(rel)
         .find(|m| m.public_key == raw)
-        .with_context(|| format!("the key is not an assertionMethod key of {did}"))?;
+        .with_context(|| format!("the key is not a {} key of {did}", rel.as_str()))?;
     Ok(format!("{did}#{}", method.id))
 }
 
 impl Issuer {
     /// Opens (or starts) the state of `did` in `dir`, signing with `key`.
     pub fn open(client: &Client, dir: &Path, did: Did, key: SigningKey) -> Result<Self> {
-        let method = assertion_method(client, &did, &key)?;
+        let method = method_of(client, &did, &key, Relationship::AssertionMethod)?;
         let tx_signer = did.clone();
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let file_name = did.as_str().replace(':', "_");

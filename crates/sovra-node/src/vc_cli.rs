@@ -23,7 +23,7 @@ use sovra_types::{
 };
 
 use crate::cli::{KeystoreArgs, NodeArgs};
-use crate::issuer::{Issuer, assertion_method};
+use crate::issuer::{Issuer, method_of};
 use crate::print_json;
 use crate::signer::load_key;
 
@@ -402,7 +402,12 @@ pub fn vc(command: VcCommand) -> Result<()> {
                 None => Did::from_public_key(&key.public_key()),
             };
             let client = Client::new(&node.node);
-            let method = authentication_method(&client, &holder, &key)?;
+            let method = method_of(
+                &client,
+                &holder,
+                &key,
+                sovra_types::Relationship::Authentication,
+            )?;
             let credentials: Vec<Value> =
                 files.iter().map(|f| read_json(f)).collect::<Result<_>>()?;
             let presentation = json!({
@@ -423,29 +428,6 @@ pub fn vc(command: VcCommand) -> Result<()> {
             write_out(&output, &signed)
         }
     }
-}
-
-/// The DID URL of `key` among `did`'s authentication keys.
-fn authentication_method(
-    client: &Client,
-    did: &Did,
-    key: &sovra_crypto::SigningKey,
-) -> Result<String> {
-    if did.method() == sovra_types::DidMethod::Key {
-        return assertion_method(client, did, key);
-    }
-    let raw: [u8; 32] = key.public_key().as_ref().try_into()?;
-    let record = client
-        .resolve_verified(did, sovra_client::DidVersionSelector::Latest)?
-        .map_err(|a| anyhow::anyhow!("{}", a.what))?
-        .record
-        .context("no DID record")?;
-    let m = record
-        .document
-        .ed25519_keys(sovra_types::Relationship::Authentication)
-        .find(|m| m.public_key == raw)
-        .with_context(|| format!("the key is not an authentication key of {did}"))?;
-    Ok(format!("{did}#{}", m.id))
 }
 
 /// Runs a `sovra issuer` command.
