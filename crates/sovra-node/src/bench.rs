@@ -230,10 +230,11 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     latencies.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     let elapsed = last_final.duration_since(t0).as_secs_f64().max(1e-9);
     eprintln!(
-        "  {n} validator(s): submitted {} of {} in {submit_secs:.2}s, {} final",
+        "  {n} validator(s): submitted {} of {} in {submit_secs:.2}s, {} final, {}",
         submitted.len(),
         txs.len(),
-        latencies.len()
+        latencies.len(),
+        consensus_counters(&api[0])
     );
     Ok(Outcome {
         validators: n,
@@ -242,6 +243,33 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         p50_ms: percentile(&latencies, 0.50),
         p99_ms: percentile(&latencies, 0.99),
     })
+}
+
+/// Timed-out views and nullifications node 0 counted (from its `/metrics`), to tell slow
+/// rounds from queueing.
+fn consensus_counters(api: &std::net::SocketAddr) -> String {
+    let Ok(mut resp) = ureq::get(&format!("http://{api}/metrics")).call() else {
+        return "no metrics".into();
+    };
+    let Ok(text) = resp.body_mut().read_to_string() else {
+        return "no metrics".into();
+    };
+    let sum = |name: &str| -> f64 {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| {
+                l.split(['{', ' '])
+                    .next()
+                    .is_some_and(|m| m.ends_with(name))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    format!(
+        "node 0 counted {} timed-out views and {} nullifications",
+        sum("timeouts_total"),
+        sum("nullifications_total")
+    )
 }
 
 /// Runs the benchmark and prints a table.
