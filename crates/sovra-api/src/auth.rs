@@ -92,12 +92,7 @@ impl AuthStore {
 
     /// A store on the system clock.
     pub fn system() -> Self {
-        Self::new(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0)
-        })
+        Self::new(crate::now_ms)
     }
 
     fn now(&self) -> u64 {

@@ -108,13 +108,6 @@ impl<B: Backend> Ledger for NodeLedger<'_, B> {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 /// Verification options of the VC-API request bodies.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -126,6 +119,16 @@ pub struct VerifyOptions {
     /// Also require the signing key to be in the issuer's current document.
     #[serde(default)]
     require_current_key: bool,
+}
+
+impl VerifyOptions {
+    /// The verification policy these options ask for, at the current time.
+    fn policy(&self) -> Policy {
+        Policy {
+            now_ms: crate::now_ms(),
+            require_current_key: self.require_current_key,
+        }
+    }
 }
 
 /// Body of `POST /credentials/verify`.
@@ -177,10 +180,7 @@ pub async fn post_verify_credential<B: Backend>(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let req: VerifyCredentialRequest = parse_body(&body)?;
-    let policy = Policy {
-        now_ms: now_ms(),
-        require_current_key: req.options.require_current_key,
-    };
+    let policy = req.options.policy();
     let verdict = verify_credential(&req.verifiable_credential, &NodeLedger(&*b), &policy).await;
     Ok(verdict_response(verdict))
 }
@@ -207,10 +207,7 @@ pub async fn post_verify_presentation<B: Backend>(
             format!("a presentation may hold at most {MAX_PRESENTED_CREDENTIALS} credentials"),
         ));
     }
-    let policy = Policy {
-        now_ms: now_ms(),
-        require_current_key: req.options.require_current_key,
-    };
+    let policy = req.options.policy();
     let request = PresentationRequest {
         challenge: req.options.challenge,
         domain: req.options.domain,

@@ -16,5 +16,13 @@ mod routes;
 pub mod stream;
 
 pub use backend::Backend;
+
+/// The system clock in milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
 pub use error::ApiError;
 pub use routes::{ApiDoc, MAX_BATCH, MAX_BODY_BYTES, router};

@@ -195,6 +195,32 @@ fn load_for_change<R: StateReader>(
     Ok(Ok(record))
 }
 
+/// Applies `edit` to the next version of `did`, after the checks of
+/// [`load_for_change`]; stores it as the current record and as its own version.
+fn change<R: StateReader>(
+    state: &mut Overlay<R>,
+    signer: &Did,
+    did: &Did,
+    previous_version: u64,
+    env: BlockEnv,
+    tx_id: TxId,
+    edit: impl FnOnce(&mut DidRecord) -> Result<(), ActionFailure>,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    let mut record = match load_for_change(state, signer, did, previous_version)? {
+        Ok(r) => r,
+        Err(f) => return Ok(Err(f)),
+    };
+    if let Err(f) = edit(&mut record) {
+        return Ok(Err(f));
+    }
+    record.version += 1;
+    record.updated_ms = env.timestamp_ms;
+    record.updated_height = env.height;
+    record.tx_id = tx_id;
+    store(state, did, &record);
+    Ok(Ok(()))
+}
+
 /// Replaces the document of `did` with `document`.
 pub fn update<R: StateReader>(
     state: &mut Overlay<R>,
@@ -205,20 +231,11 @@ pub fn update<R: StateReader>(
     env: BlockEnv,
     tx_id: TxId,
 ) -> Result<Result<(), ActionFailure>, ExecError> {
-    let mut record = match load_for_change(state, signer, did, previous_version)? {
-        Ok(r) => r,
-        Err(f) => return Ok(Err(f)),
-    };
-    if let Err(f) = check_document(did, document) {
-        return Ok(Err(f));
-    }
-    record.version += 1;
-    record.updated_ms = env.timestamp_ms;
-    record.updated_height = env.height;
-    record.tx_id = tx_id;
-    record.document = document.clone();
-    store(state, did, &record);
-    Ok(Ok(()))
+    change(state, signer, did, previous_version, env, tx_id, |record| {
+        check_document(did, document)?;
+        record.document = document.clone();
+        Ok(())
+    })
 }
 
 /// Deactivates `did` for good.
@@ -230,15 +247,8 @@ pub fn deactivate<R: StateReader>(
     env: BlockEnv,
     tx_id: TxId,
 ) -> Result<Result<(), ActionFailure>, ExecError> {
-    let mut record = match load_for_change(state, signer, did, previous_version)? {
-        Ok(r) => r,
-        Err(f) => return Ok(Err(f)),
-    };
-    record.version += 1;
-    record.updated_ms = env.timestamp_ms;
-    record.updated_height = env.height;
-    record.tx_id = tx_id;
-    record.deactivated = true;
-    store(state, did, &record);
-    Ok(Ok(()))
+    change(state, signer, did, previous_version, env, tx_id, |record| {
+        record.deactivated = true;
+        Ok(())
+    })
 }
