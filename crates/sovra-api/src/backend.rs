@@ -3,11 +3,12 @@
 use crate::ApiError;
 use crate::stream::BodyReader;
 use sovra_types::{
-    ContentId, Did, SignedTransaction, StateKey, TxId,
+    ContentId, Did, RecordId, SignedTransaction, StateKey, TxId, VaultRecord,
     api::{
         AccountView, BlockView, ContentImportView, ContentStatusView, ProofView, ReceiptPage,
         StatusView, SubmitResult, TxStatusView,
     },
+    api_vault::AccessEntry,
 };
 use std::future::Future;
 use std::sync::Arc;
@@ -82,4 +83,43 @@ pub trait Backend: Send + Sync + 'static {
         owner: Did,
         name: String,
     ) -> impl Future<Output = Result<Option<ContentId>, ApiError>> + Send;
+
+    /// The private vault's blocks on this node (and, fetched on demand, at peers).
+    type VaultBlocks: sovra_cas::BlockSource + Send + Sync + 'static;
+    /// The vault block store.
+    fn vault_blocks(&self) -> Arc<Self::VaultBlocks>;
+    /// Imports an uploaded CAR of vault blocks atomically, within the node's upload limit.
+    fn import_vault_car(
+        &self,
+        body: BodyReader,
+    ) -> impl Future<Output = Result<ContentImportView, ApiError>> + Send;
+    /// An owner's vault records from the node's index, in id order after `after`.
+    fn vault_records_of(
+        &self,
+        owner: Did,
+        after: Option<RecordId>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(RecordId, VaultRecord)>, ApiError>> + Send;
+    /// Appends a release to this node's access log of a record.
+    fn vault_log_append(
+        &self,
+        id: RecordId,
+        entry: AccessEntry,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// This node's access log of a record.
+    fn vault_log(
+        &self,
+        id: RecordId,
+        from: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<AccessEntry>, ApiError>> + Send;
+    /// How many of `roots` this node holds in its vault store.
+    fn vault_held(
+        &self,
+        roots: Vec<ContentId>,
+    ) -> impl Future<Output = Result<u64, ApiError>> + Send;
+    /// This node's consensus key (hex).
+    fn node_key(&self) -> String;
+    /// Signs `message` under `namespace` with the node's consensus key (hex signature).
+    fn node_sign(&self, namespace: &[u8], message: &[u8]) -> String;
 }

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// The request needs (valid) DID authentication (401).
     #[error("{0}")]
     Unauthorized(String),
+    /// The caller is authenticated but may not have this (403).
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing asked for does not exist (404).
     #[error("{0}")]
     NotFound(String),
@@ -46,6 +49,7 @@ impl ApiError {
             ApiError::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }

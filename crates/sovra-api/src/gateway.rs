@@ -98,7 +98,7 @@ pub(crate) fn cas_error(e: CasError) -> ApiError {
     }
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -236,13 +236,11 @@ pub(crate) async fn get_ipfs<B: Backend>(
     }
 }
 
-fn stream_file<S: BlockSource + Send + Sync + 'static>(
+/// A body streaming the bytes of the UnixFS file `cid`, read (and verified) block by block.
+pub(crate) fn cat_body<S: BlockSource + Send + Sync + 'static>(
     blocks: Arc<S>,
     cid: Cid,
-    name: &str,
-    etag: &str,
-    ipfs_path: &str,
-) -> Response {
+) -> axum::body::Body {
     let (mut writer, body) = BodyWriter::new();
     tokio::task::spawn_blocking(move || {
         if let Err(e) = unixfs::cat(&*blocks, &cid, &mut writer) {
@@ -250,6 +248,17 @@ fn stream_file<S: BlockSource + Send + Sync + 'static>(
             writer.fail(e);
         }
     });
+    body
+}
+
+fn stream_file<S: BlockSource + Send + Sync + 'static>(
+    blocks: Arc<S>,
+    cid: Cid,
+    name: &str,
+    etag: &str,
+    ipfs_path: &str,
+) -> Response {
+    let body = cat_body(blocks, cid);
     content_response(media_type_for(name), etag, ipfs_path, None, body)
 }
 

@@ -14,6 +14,7 @@ mod error;
 mod gateway;
 mod routes;
 pub mod stream;
+mod vault;
 
 pub use backend::Backend;
 

@@ -33,7 +33,7 @@ const MAX_PAGE: usize = 500;
 #[openapi(
     info(
         title = "Sovra node API",
-        description = "Submit transactions, read the Sovra ledger, resolve DIDs (W3C DID Resolution), read the trust registry, and store and read public content (IPFS trustless gateway)."
+        description = "Submit transactions, read the Sovra ledger, resolve DIDs (W3C DID Resolution), read the trust registry, store and read public content (IPFS trustless gateway), keep a client-side encrypted private vault and recover keys with guardians."
     ),
     paths(
         submit_txs,
@@ -56,7 +56,18 @@ const MAX_PAGE: usize = 500;
         crate::auth::get_session,
         crate::credentials::post_verify_credential,
         crate::credentials::post_verify_presentation,
-        crate::credentials::get_status_list
+        crate::credentials::get_status_list,
+        crate::vault::post_blocks,
+        crate::vault::list_records,
+        crate::vault::get_record,
+        crate::vault::get_content,
+        crate::vault::get_keys,
+        crate::vault::get_grant,
+        crate::vault::get_log,
+        crate::vault::get_erasure,
+        crate::vault::get_recovery,
+        crate::vault::get_shares,
+        crate::vault::get_approval
     ),
     components(schemas(
         SubmitRequest,
@@ -79,7 +90,16 @@ const MAX_PAGE: usize = 500;
         sovra_types::auth::ChallengeRequest,
         sovra_types::auth::ChallengeResponse,
         sovra_types::auth::TokenRequest,
-        sovra_types::auth::SessionView
+        sovra_types::auth::SessionView,
+        sovra_types::api_vault::VaultRecordView,
+        sovra_types::api_vault::VaultRecordPage,
+        sovra_types::api_vault::GrantView,
+        sovra_types::api_vault::AccessEntry,
+        sovra_types::api_vault::AccessLogView,
+        sovra_types::api_vault::ErasureView,
+        sovra_types::api_vault::RecoveryView,
+        sovra_types::api_vault::PendingRecoveryView,
+        sovra_types::api_vault::ApprovalView
     ))
 )]
 pub struct ApiDoc;
@@ -138,6 +158,41 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .route(
             "/v1/status-lists/{issuer}/{list_id}",
             get(crate::credentials::get_status_list::<B>),
+        )
+        .route(
+            "/v1/vault/blocks",
+            post(crate::vault::post_blocks::<B>).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v1/vault/records", get(crate::vault::list_records::<B>))
+        .route("/v1/vault/records/{id}", get(crate::vault::get_record::<B>))
+        .route(
+            "/v1/vault/records/{id}/content",
+            get(crate::vault::get_content::<B>),
+        )
+        .route(
+            "/v1/vault/records/{id}/keys",
+            get(crate::vault::get_keys::<B>),
+        )
+        .route(
+            "/v1/vault/records/{id}/grant",
+            get(crate::vault::get_grant::<B>),
+        )
+        .route(
+            "/v1/vault/records/{id}/log",
+            get(crate::vault::get_log::<B>),
+        )
+        .route(
+            "/v1/vault/records/{id}/erasure",
+            get(crate::vault::get_erasure::<B>),
+        )
+        .route("/v1/recovery/{did}", get(crate::vault::get_recovery::<B>))
+        .route(
+            "/v1/recovery/{did}/shares",
+            get(crate::vault::get_shares::<B>),
+        )
+        .route(
+            "/v1/recovery/{did}/approvals/{guardian}",
+            get(crate::vault::get_approval::<B>),
         )
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))

@@ -17,14 +17,28 @@ impl Client {
         &self,
         car: impl Read + Send + 'static,
     ) -> Result<ContentImportView, ClientError> {
-        let url = format!("{}/v1/content", self.base());
-        let resp = self
+        self.post_car("/v1/content", None, car)
+    }
+
+    /// Posts a CAR stream to `path`, with a bearer token when given.
+    pub(crate) fn post_car(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        car: impl Read + Send + 'static,
+    ) -> Result<ContentImportView, ClientError> {
+        let url = format!("{}{path}", self.base());
+        let mut request = self
             .agent()
             .post(&url)
             .config()
             .timeout_global(None)
             .build()
-            .header("content-type", "application/vnd.ipld.car")
+            .header("content-type", "application/vnd.ipld.car");
+        if let Some(token) = token {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let resp = request
             .send(ureq::SendBody::from_owned_reader(car))
             .map_err(|e| self.transport(&url, e))?;
         self.read(&url, resp)
@@ -32,20 +46,7 @@ impl Client {
 
     /// Uploads `data` as one raw block (as a one-block CAR); returns its CID.
     pub fn upload_raw(&self, data: Vec<u8>) -> Result<Cid, ClientError> {
-        let cid = sovra_cas::raw_cid(&data);
-        let mut blocks = sovra_cas::MemoryBlocks::new();
-        sovra_cas::BlockSink::put_block(&mut blocks, cid, data)
-            .map_err(|e| ClientError::Content(e.to_string()))?;
-        let mut car = Vec::new();
-        sovra_cas::car::export(
-            &blocks,
-            &cid,
-            &[],
-            &cid,
-            sovra_cas::dag::Scope::All,
-            &mut car,
-        )
-        .map_err(|e| ClientError::Content(e.to_string()))?;
+        let (cid, car) = raw_block_car(data)?;
         self.upload_car(std::io::Cursor::new(car))?;
         Ok(cid)
     }
@@ -60,19 +61,32 @@ impl Client {
         include_hidden: bool,
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<(AddedEntry, ContentImportView), ClientError> {
-        let (reader, writer) = std::io::pipe().map_err(|e| self.transport("pipe", e))?;
         let path = path.to_path_buf();
-        let producer = std::thread::spawn(move || -> Result<AddedEntry, CasError> {
+        self.stream_blocks("/v1/content", None, move |mut sink| {
             let mut progress = progress;
-            let mut sink = CarStreamSink::new(writer);
-            let added = Adder::new(profile)
+            Adder::new(profile)
                 .include_hidden(include_hidden)
                 .with_progress(&mut progress)
-                .add_path(&path, &mut sink)?;
+                .add_path(&path, &mut sink)
+        })
+    }
+
+    /// Runs `produce` on its own thread, streaming the blocks it makes to `path` as a CAR
+    /// while they are made (bounded memory whatever the size).
+    pub(crate) fn stream_blocks(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        produce: impl FnOnce(&mut dyn BlockSink) -> Result<AddedEntry, CasError> + Send + 'static,
+    ) -> Result<(AddedEntry, ContentImportView), ClientError> {
+        let (reader, writer) = std::io::pipe().map_err(|e| self.transport("pipe", e))?;
+        let producer = std::thread::spawn(move || -> Result<AddedEntry, CasError> {
+            let mut sink = CarStreamSink::new(writer);
+            let added = produce(&mut sink)?;
             sink.finish()?;
             Ok(added)
         });
-        let uploaded = self.upload_car(reader);
+        let uploaded = self.post_car(path, token, reader);
         let added = producer
             .join()
             .map_err(|_| ClientError::BadResponse("import thread panicked".into()))?
@@ -144,6 +158,25 @@ impl Client {
         let mut body = resp.body_mut().as_reader();
         std::io::copy(&mut body, out).map_err(|e| self.transport(&url, e))
     }
+}
+
+/// `data` as one raw block and a one-block CAR holding it.
+pub(crate) fn raw_block_car(data: Vec<u8>) -> Result<(Cid, Vec<u8>), ClientError> {
+    let cid = sovra_cas::raw_cid(&data);
+    let mut blocks = sovra_cas::MemoryBlocks::new();
+    sovra_cas::BlockSink::put_block(&mut blocks, cid, data)
+        .map_err(|e| ClientError::Content(e.to_string()))?;
+    let mut car = Vec::new();
+    sovra_cas::car::export(
+        &blocks,
+        &cid,
+        &[],
+        &cid,
+        sovra_cas::dag::Scope::All,
+        &mut car,
+    )
+    .map_err(|e| ClientError::Content(e.to_string()))?;
+    Ok((cid, car))
 }
 
 /// The node's blocks, fetched one by one through the gateway and each verified: a

@@ -10,12 +10,14 @@ mod credentials;
 mod http;
 mod identity;
 mod proof;
+mod vault;
 
 pub use content::RemoteBlocks;
 pub use credentials::ClientLedger;
 pub use http::Client;
 pub use identity::{DidVersionSelector, ProvenAbsent, VerifiedDid, check_resolution};
 pub use proof::{Verified, verify_proof_view};
+pub use vault::{OpenedRecord, RecordMeta, SealedVersion, VaultKeys, agreement_secret};
 
 /// Errors of the client.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,9 @@ pub enum ClientError {
     /// Local content import or verification failed.
     #[error("content: {0}")]
     Content(String),
+    /// Encrypting, decrypting, wrapping or a share check failed on the client.
+    #[error("vault: {0}")]
+    Vault(String),
     /// Waiting for a transaction to finalize took too long.
     #[error("transaction {0} not final after {1:?}")]
     Timeout(String, std::time::Duration),

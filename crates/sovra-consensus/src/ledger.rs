@@ -182,6 +182,8 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                     block: &block,
                     txs: vec![],
                     receipts: vec![],
+                    vault_records: vec![],
+                    recoveries: vec![],
                 })
                 .map_err(store_err)?;
             store.apply(&genesis_state).await.map_err(store_err)?;
@@ -522,6 +524,8 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 .iter()
                 .flat_map(|o| o.entries.iter().map(|(d, e)| (d, e)))
                 .collect(),
+            vault_records: vault_changes(&executed.output.changes),
+            recoveries: recovery_changes(&executed.output.changes),
         };
         self.index.insert(&indexed).map_err(store_err)?;
         st.store.apply(&executed.state).await.map_err(store_err)?;
@@ -626,4 +630,34 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         self.metrics.mempool_txs.set(mempool.len() as i64);
         results
     }
+}
+
+/// The vault record anchors a block's state changes write, decoded.
+fn vault_changes(
+    changes: &sovra_execution::Changes,
+) -> Vec<(sovra_types::RecordId, sovra_types::VaultRecord)> {
+    changes
+        .iter()
+        .filter_map(|(key, value)| match (key, value) {
+            (StateKey::VaultRecord(id), Some(bytes)) => sovra_types::VaultRecord::decode(bytes)
+                .ok()
+                .map(|r| (*id, r)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The recovery setups a block's state changes write, decoded.
+fn recovery_changes(
+    changes: &sovra_execution::Changes,
+) -> Vec<(sovra_types::Did, sovra_types::RecoveryConfig)> {
+    changes
+        .iter()
+        .filter_map(|(key, value)| match (key, value) {
+            (StateKey::Recovery(did), Some(bytes)) => sovra_types::RecoveryConfig::decode(bytes)
+                .ok()
+                .map(|r| (did.clone(), r)),
+            _ => None,
+        })
+        .collect()
 }

@@ -142,30 +142,66 @@ impl Keystore {
         key: &SigningKey,
         passphrase: &str,
     ) -> Result<KeyInfo, CryptoError> {
+        let did = encode_did_key(&key.public_key());
+        self.seal_file(name, &did, key.seed().as_ref(), passphrase)?;
+        Ok(KeyInfo {
+            name: name.to_string(),
+            did,
+        })
+    }
+
+    /// Encrypts and stores another secret (for example a vault secret) under `name`, bound
+    /// to `label` (kept in clear in the file, in the place of a key's DID); refuses to overwrite.
+    pub fn insert_secret(
+        &self,
+        name: &str,
+        label: &str,
+        secret: &[u8],
+        passphrase: &str,
+    ) -> Result<(), CryptoError> {
+        self.seal_file(name, label, secret, passphrase)
+    }
+
+    /// Decrypts a secret stored with [`Self::insert_secret`]; returns it with its label.
+    pub fn load_secret(
+        &self,
+        name: &str,
+        passphrase: &str,
+    ) -> Result<(String, Zeroizing<Vec<u8>>), CryptoError> {
+        let file = self.read_file(name)?;
+        let plain = open_file(&file, name, passphrase)?;
+        Ok((file.did, plain))
+    }
+
+    fn seal_file(
+        &self,
+        name: &str,
+        label: &str,
+        secret: &[u8],
+        passphrase: &str,
+    ) -> Result<(), CryptoError> {
         check_name(name)?;
         let path = self.path(name);
         if path.exists() {
             return Err(CryptoError::AlreadyExists(name.to_string()));
         }
-        let did = encode_did_key(&key.public_key());
         let salt = random_bytes::<16>()?;
         let nonce = random_bytes::<24>()?;
         let wrapping = derive_key(passphrase.as_bytes(), &salt, self.params)?;
         let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
-        let seed = key.seed();
         let ciphertext = cipher
             .encrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
-                    msg: seed.as_ref(),
-                    aad: did.as_bytes(),
+                    msg: secret,
+                    aad: label.as_bytes(),
                 },
             )
             .map_err(|_| CryptoError::Decryption)?;
         let file = KeyFile {
             version: 1,
             name: name.to_string(),
-            did: did.clone(),
+            did: label.to_string(),
             kdf: KdfSection {
                 alg: "argon2id".into(),
                 params: self.params,
@@ -176,11 +212,7 @@ impl Keystore {
             ciphertext: hex::encode(ciphertext),
         };
         let json = serde_json::to_vec_pretty(&file).expect("key file serializes");
-        write_atomically(&path, &json)?;
-        Ok(KeyInfo {
-            name: name.to_string(),
-            did,
-        })
+        write_atomically(&path, &json)
     }
 
     fn read_file(&self, name: &str) -> Result<KeyFile, CryptoError> {
@@ -212,33 +244,7 @@ impl Keystore {
     /// Decrypts the key stored under `name`.
     pub fn load(&self, name: &str, passphrase: &str) -> Result<SigningKey, CryptoError> {
         let file = self.read_file(name)?;
-        let p = file.kdf.params;
-        if p.m_cost > KdfParams::MAX_M_COST || p.t_cost > KdfParams::MAX_T_COST || p.p_cost > 16 {
-            return Err(CryptoError::Format {
-                path: name.to_string(),
-                reason: "KDF costs above the accepted maximum".into(),
-            });
-        }
-        let hex_field = |v: &str| hex::decode(v).map_err(|_| CryptoError::Decryption);
-        let salt = hex_field(&file.kdf.salt)?;
-        let nonce = hex_field(&file.nonce)?;
-        let ciphertext = hex_field(&file.ciphertext)?;
-        if nonce.len() != 24 {
-            return Err(CryptoError::Decryption);
-        }
-        let wrapping = derive_key(passphrase.as_bytes(), &salt, p)?;
-        let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
-        let seed = Zeroizing::new(
-            cipher
-                .decrypt(
-                    XNonce::from_slice(&nonce),
-                    Payload {
-                        msg: &ciphertext,
-                        aad: file.did.as_bytes(),
-                    },
-                )
-                .map_err(|_| CryptoError::Decryption)?,
-        );
+        let seed = open_file(&file, name, passphrase)?;
         let seed: [u8; 32] = seed
             .as_slice()
             .try_into()
@@ -283,6 +289,40 @@ impl Keystore {
     }
 }
 
+/// Decrypts a key file's secret with `passphrase` (its label is the associated data).
+fn open_file(
+    file: &KeyFile,
+    name: &str,
+    passphrase: &str,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let p = file.kdf.params;
+    if p.m_cost > KdfParams::MAX_M_COST || p.t_cost > KdfParams::MAX_T_COST || p.p_cost > 16 {
+        return Err(CryptoError::Format {
+            path: name.to_string(),
+            reason: "KDF costs above the accepted maximum".into(),
+        });
+    }
+    let hex_field = |v: &str| hex::decode(v).map_err(|_| CryptoError::Decryption);
+    let salt = hex_field(&file.kdf.salt)?;
+    let nonce = hex_field(&file.nonce)?;
+    let ciphertext = hex_field(&file.ciphertext)?;
+    if nonce.len() != 24 {
+        return Err(CryptoError::Decryption);
+    }
+    let wrapping = derive_key(passphrase.as_bytes(), &salt, p)?;
+    let cipher = XChaCha20Poly1305::new(wrapping.as_ref().into());
+    cipher
+        .decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad: file.did.as_bytes(),
+            },
+        )
+        .map(Zeroizing::new)
+        .map_err(|_| CryptoError::Decryption)
+}
+
 /// Writes a file via a temporary file and rename, so a crash never leaves a half-written key.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
     use std::io::Write;
@@ -312,6 +352,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ks = Keystore::open_with_params(dir.path(), KdfParams::INSECURE_FAST).unwrap();
         (dir, ks)
+    }
+
+    #[test]
+    fn secrets_round_trip_bound_to_their_label() {
+        let (_d, ks) = store();
+        ks.insert_secret("vault", "vault:did:sovra:x", &[7u8; 33], "pw")
+            .unwrap();
+        let (label, secret) = ks.load_secret("vault", "pw").unwrap();
+        assert_eq!(
+            (label.as_str(), secret.as_slice()),
+            ("vault:did:sovra:x", &[7u8; 33][..])
+        );
+        assert!(ks.load_secret("vault", "wrong").is_err());
+        assert!(matches!(
+            ks.insert_secret("vault", "other", &[1], "pw"),
+            Err(CryptoError::AlreadyExists(_))
+        ));
+        // A secret is not a signing key.
+        assert!(ks.load("vault", "pw").is_err());
     }
 
     #[test]

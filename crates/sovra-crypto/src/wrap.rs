@@ -23,6 +23,9 @@ use zeroize::Zeroizing;
 
 type Kem = X25519HkdfSha256;
 
+/// Largest value [`seal_to`] seals (shares, keys: small secrets only).
+pub const MAX_SEALED_LEN: usize = 1024;
+
 /// Length of a wrapped 32-byte key.
 pub const WRAPPED_KEY_LEN: usize = 32 + 32 + 16;
 
@@ -30,21 +33,64 @@ fn err(e: hpke::HpkeError) -> CryptoError {
     CryptoError::Sealed(format!("HPKE: {e}"))
 }
 
-/// Wraps `key` for the holder of the X25519 public key `recipient`.
-pub fn wrap_key(recipient: &[u8; 32], key: &[u8; 32], info: &[u8]) -> Result<Vec<u8>, CryptoError> {
+/// Seals `plaintext` (at most [`MAX_SEALED_LEN`] bytes) for the holder of the X25519
+/// public key `recipient`: `enc (32 bytes) ‖ ciphertext + tag`.
+pub fn seal_to(
+    recipient: &[u8; 32],
+    plaintext: &[u8],
+    info: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    if plaintext.len() > MAX_SEALED_LEN {
+        return Err(CryptoError::Sealed(format!(
+            "at most {MAX_SEALED_LEN} bytes can be sealed to a key, not {}",
+            plaintext.len()
+        )));
+    }
     let pk = <Kem as hpke::Kem>::PublicKey::from_bytes(recipient).map_err(err)?;
     let (enc, ct) = hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, Kem>(
         &OpModeS::Base,
         &pk,
         info,
-        key,
+        plaintext,
         b"",
     )
     .map_err(err)?;
-    let mut out = Vec::with_capacity(WRAPPED_KEY_LEN);
+    let mut out = Vec::with_capacity(32 + ct.len());
     out.extend_from_slice(&enc.to_bytes());
     out.extend_from_slice(&ct);
     Ok(out)
+}
+
+/// Opens a value sealed with [`seal_to`] for the X25519 secret `secret` with the same `info`.
+pub fn open_from(
+    secret: &[u8; 32],
+    sealed: &[u8],
+    info: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    if sealed.len() < 32 + 16 || sealed.len() > 32 + 16 + MAX_SEALED_LEN {
+        return Err(CryptoError::Sealed(format!(
+            "a sealed value is 48 to {} bytes, not {}",
+            48 + MAX_SEALED_LEN,
+            sealed.len()
+        )));
+    }
+    let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret).map_err(err)?;
+    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&sealed[..32]).map_err(err)?;
+    hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
+        &OpModeR::Base,
+        &sk,
+        &enc,
+        info,
+        &sealed[32..],
+        b"",
+    )
+    .map(Zeroizing::new)
+    .map_err(|_| CryptoError::Sealed("not sealed for this key, or altered".into()))
+}
+
+/// Wraps `key` for the holder of the X25519 public key `recipient`.
+pub fn wrap_key(recipient: &[u8; 32], key: &[u8; 32], info: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    seal_to(recipient, key, info)
 }
 
 /// Unwraps a key wrapped for the X25519 secret `secret` with the same `info`.
@@ -59,19 +105,7 @@ pub fn unwrap_key(
             wrapped.len()
         )));
     }
-    let sk = <Kem as hpke::Kem>::PrivateKey::from_bytes(secret).map_err(err)?;
-    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&wrapped[..32]).map_err(err)?;
-    let plain = Zeroizing::new(
-        hpke::single_shot_open::<ChaCha20Poly1305, HkdfSha256, Kem>(
-            &OpModeR::Base,
-            &sk,
-            &enc,
-            info,
-            &wrapped[32..],
-            b"",
-        )
-        .map_err(|_| CryptoError::Sealed("not wrapped for this key, or altered".into()))?,
-    );
+    let plain = open_from(secret, wrapped, info)?;
     let key: [u8; 32] = plain
         .as_slice()
         .try_into()

@@ -3,7 +3,7 @@
 
 use crate::{
     BlockEnv, Changes, ExecError, Overlay, Rejection, StateReader,
-    modules::{accounts, content, identity, receipts, registry},
+    modules::{accounts, content, identity, receipts, recovery, registry, vault},
 };
 use commonware_codec::Encode;
 use sovra_crypto::BatchItem;
@@ -113,6 +113,8 @@ impl Executor {
                     | Action::AnchorStatusList { .. } => {
                         keys.extend(registry::keys(signer, action))
                     }
+                    Action::Vault(a) => keys.extend(vault::keys(a)),
+                    Action::Recovery(a) => keys.extend(recovery::keys(signer, a)),
                 }
             }
         }
@@ -140,6 +142,8 @@ impl Executor {
                 | Action::UnpinContent { .. }
                 | Action::SetPublicDocument { .. }
                 | Action::AnchorStatusList { .. } => None,
+                Action::Vault(a) => vault::party(a).cloned(),
+                Action::Recovery(a) => Some(a.subject(signer).clone()),
             };
             if let Some(p) = party
                 && !parties.contains(&p)
@@ -304,6 +308,8 @@ impl Executor {
                 Action::AnchorStatusList { list_id, cid } => {
                     registry::anchor_status_list(state, signer, list_id, cid, env)?
                 }
+                Action::Vault(a) => vault::apply(state, signer, a, env)?,
+                Action::Recovery(a) => recovery::apply(state, signer, a, env, tx_id)?,
             };
             if let Err(failure) = result {
                 status = ReceiptStatus::Failed {
@@ -324,6 +330,16 @@ impl Executor {
         for did in parties {
             let entry = receipts::append(state, &did, tx_id, height, status.clone())?;
             entries.push((did, entry));
+        }
+        if status == ReceiptStatus::Completed {
+            // Each erased vault record adds an erasure entry to its owner's chain.
+            for action in &t.tx.actions {
+                if let Action::Vault(sovra_types::VaultAction::Delete { record }) = action {
+                    let erased = ReceiptStatus::Erased { record: *record };
+                    let entry = receipts::append(state, signer, tx_id, height, erased)?;
+                    entries.push((signer.clone(), entry));
+                }
+            }
         }
         state.checkpoint();
         Ok(Ok(TxOutcome {

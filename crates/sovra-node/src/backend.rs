@@ -15,8 +15,9 @@ use sovra_types::{
     digest_hex,
 };
 use sovra_types::{
-    ContentId,
+    ContentId, RecordId, VaultRecord,
     api::{ContentImportView, ContentStatusView, PinOwnerView},
+    api_vault::AccessEntry,
 };
 use std::sync::Arc;
 
@@ -40,10 +41,42 @@ pub struct NodeBackend<E: commonware_storage::Context + commonware_runtime::Spaw
     pub peers: Arc<dyn Fn() -> usize + Send + Sync>,
     /// Challenges and tokens of DID-authenticated requests.
     pub auth: sovra_api::auth::AuthStore,
+    /// Private vault blocks held by this node.
+    pub vault: Arc<ContentStore>,
+    /// Vault blocks here or, fetched on demand, at peers.
+    pub vault_blocks: Arc<crate::replication::NetworkBlocks>,
+    /// This node's access log of vault records.
+    pub vault_log: Arc<sovra_store::VaultLog>,
+    /// This node's consensus key, for signing erasure confirmations.
+    pub signer: sovra_crypto::SigningKey,
 }
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(e.to_string())
+}
+
+/// Imports an uploaded CAR into `store`, within the upload limit, kept for the grace period.
+async fn import_into(
+    store: Arc<ContentStore>,
+    cfg: &crate::config::ContentSection,
+    body: BodyReader,
+) -> Result<ContentImportView, ApiError> {
+    let limit = cfg.max_upload_bytes;
+    let kept_until_ms = crate::content::now_ms() + cfg.upload_grace_secs * 1000;
+    let imported =
+        tokio::task::spawn_blocking(move || store.import_car(body, limit, kept_until_ms))
+            .await
+            .map_err(internal)?
+            .map_err(|e| match e {
+                sovra_store::StoreError::Content(m) => ApiError::bad("invalid_content", m),
+                other => internal(other),
+            })?;
+    Ok(ContentImportView {
+        roots: imported.roots.iter().map(|c| c.to_string()).collect(),
+        blocks: imported.blocks,
+        bytes: imported.bytes,
+        kept_until_ms,
+    })
 }
 
 /// JSON view of a header.
@@ -171,6 +204,10 @@ where
                     height: e.height,
                     status: e.status.name().to_string(),
                     error: error_of(&e.status),
+                    record: match &e.status {
+                        ReceiptStatus::Erased { record } => Some(record.to_string()),
+                        _ => None,
+                    },
                     prev: digest_hex(&e.prev),
                     hash: digest_hex(&e.hash()),
                     encoded: hex::encode(e.encode()),
@@ -261,23 +298,7 @@ where
     }
 
     async fn import_car(&self, body: BodyReader) -> Result<ContentImportView, ApiError> {
-        let content = self.content.clone();
-        let limit = self.content_cfg.max_upload_bytes;
-        let kept_until_ms = crate::content::now_ms() + self.content_cfg.upload_grace_secs * 1000;
-        let imported =
-            tokio::task::spawn_blocking(move || content.import_car(body, limit, kept_until_ms))
-                .await
-                .map_err(internal)?
-                .map_err(|e| match e {
-                    sovra_store::StoreError::Content(m) => ApiError::bad("invalid_content", m),
-                    other => internal(other),
-                })?;
-        Ok(ContentImportView {
-            roots: imported.roots.iter().map(|c| c.to_string()).collect(),
-            blocks: imported.blocks,
-            bytes: imported.bytes,
-            kept_until_ms,
-        })
+        import_into(self.content.clone(), &self.content_cfg, body).await
     }
 
     async fn content_status(&self, cid: ContentId) -> Result<ContentStatusView, ApiError> {
@@ -313,5 +334,63 @@ where
         value
             .map(|bytes| ContentId::from_bytes(&bytes).map_err(internal))
             .transpose()
+    }
+
+    type VaultBlocks = crate::replication::NetworkBlocks;
+
+    fn vault_blocks(&self) -> Arc<crate::replication::NetworkBlocks> {
+        self.vault_blocks.clone()
+    }
+
+    async fn import_vault_car(&self, body: BodyReader) -> Result<ContentImportView, ApiError> {
+        import_into(self.vault.clone(), &self.content_cfg, body).await
+    }
+
+    async fn vault_records_of(
+        &self,
+        owner: Did,
+        after: Option<RecordId>,
+        limit: usize,
+    ) -> Result<Vec<(RecordId, VaultRecord)>, ApiError> {
+        self.ledger
+            .index
+            .vault_records_of(&owner, after.as_ref(), limit)
+            .map_err(internal)
+    }
+
+    async fn vault_log_append(&self, id: RecordId, entry: AccessEntry) -> Result<(), ApiError> {
+        let log = self.vault_log.clone();
+        tokio::task::spawn_blocking(move || log.append(&id, entry))
+            .await
+            .map_err(internal)?
+            .map_err(internal)?;
+        Ok(())
+    }
+
+    async fn vault_log(
+        &self,
+        id: RecordId,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<AccessEntry>, ApiError> {
+        self.vault_log.entries(&id, from, limit).map_err(internal)
+    }
+
+    async fn vault_held(&self, roots: Vec<ContentId>) -> Result<u64, ApiError> {
+        let mut held = 0;
+        for root in roots {
+            if self.vault.contains(root.cid()).map_err(internal)? {
+                held += 1;
+            }
+        }
+        Ok(held)
+    }
+
+    fn node_key(&self) -> String {
+        self.node_key.clone()
+    }
+
+    fn node_sign(&self, namespace: &[u8], message: &[u8]) -> String {
+        hex::encode(self.signer.sign(namespace, message).as_ref())
     }
 }

@@ -159,6 +159,18 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::vc_cli::IssuerCommand,
     },
+    /// The private vault: records encrypted on this device, shared, revoked, erased, restored.
+    Vault {
+        /// Vault command.
+        #[command(subcommand)]
+        command: crate::vault_cli::VaultCommand,
+    },
+    /// Guardian recovery of an identity's keys and vault secret.
+    Recovery {
+        /// Recovery command.
+        #[command(subcommand)]
+        command: crate::vault_cli::RecoveryCommand,
+    },
 }
 
 /// `sovra add` options.

@@ -17,7 +17,7 @@ use crate::signer::send_and_wait;
 /// Largest CAR accepted by `sovra car import` before upload (the node enforces its own limit too).
 const MAX_CAR_IMPORT_BYTES: u64 = 64 << 30;
 
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+pub(crate) fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }

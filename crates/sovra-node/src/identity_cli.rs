@@ -177,25 +177,7 @@ fn raw_key(key: &SigningKey) -> Result<[u8; 32]> {
 /// The methods a key contributes to a new document: the Ed25519 key under
 /// every signing relationship and its X25519 key for keyAgreement.
 fn methods_for(key: &SigningKey, n: usize) -> Result<Vec<VerificationMethod>> {
-    Ok(vec![
-        VerificationMethod {
-            id: format!("key-{n}"),
-            key_type: MultikeyType::Ed25519,
-            public_key: raw_key(key)?,
-            relationships: Relationships::of(&[
-                Relationship::Authentication,
-                Relationship::AssertionMethod,
-                Relationship::CapabilityInvocation,
-                Relationship::CapabilityDelegation,
-            ]),
-        },
-        VerificationMethod {
-            id: format!("agreement-{n}"),
-            key_type: MultikeyType::X25519,
-            public_key: x25519_from_ed25519(&key.public_key())?,
-            relationships: Relationships::of(&[Relationship::KeyAgreement]),
-        },
-    ])
+    Ok(sovra_types::identity::methods_for_key(&raw_key(key)?, n)?)
 }
 
 fn parse_service(s: &str) -> Result<Service> {

@@ -15,6 +15,8 @@ mod netinit;
 mod node;
 mod replication;
 mod signer;
+mod vault;
+mod vault_cli;
 mod vc_cli;
 
 use anyhow::{Context as _, Result, bail};
@@ -171,6 +173,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Verifier { command } => identity_cli::verifier(command),
         Command::Vc { command } => vc_cli::vc(command),
         Command::Issuer { command } => vc_cli::issuer(command),
+        Command::Vault { command } => vault_cli::vault(command),
+        Command::Recovery { command } => vault_cli::recovery(command),
         Command::Bench {
             command: cli::BenchCommand::Transfers(args),
         } => bench::transfers(args),

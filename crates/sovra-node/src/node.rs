@@ -21,7 +21,7 @@ use sovra_consensus::{
     engine::{self, Channels, EngineConfig},
     mempool::{Mempool, MempoolConfig},
 };
-use sovra_store::{ContentStore, Index};
+use sovra_store::{ContentStore, Index, VaultLog};
 use sovra_types::{Genesis, limits::MAX_BLOCK_BYTES};
 use std::{sync::Arc, time::Duration};
 
@@ -65,6 +65,14 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
     let content = Arc::new(
         ContentStore::open(&cfg.data_dir.join("content.redb"))
             .with_context(|| "opening the content store")?,
+    );
+    let vault = Arc::new(
+        ContentStore::open(&cfg.data_dir.join("vault.redb"))
+            .with_context(|| "opening the vault store")?,
+    );
+    let vault_log = Arc::new(
+        VaultLog::open(&cfg.data_dir.join("vault-log.redb"))
+            .with_context(|| "opening the vault access log")?,
     );
 
     let runtime_cfg = cw_tokio::Config::new()
@@ -116,6 +124,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             txs: network.register(5, quota),
         };
         let content_channel = network.register(6, quota);
+        let vault_channel = network.register(7, quota);
         network.start();
 
         // Content replication: a resolver over its own channel, serving from and storing into
@@ -138,6 +147,27 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         );
         resolver.start(content_channel);
         let fetcher = BlockFetcher::new(mailbox, waiters);
+
+        // Private vault blocks: the same machinery over a channel and store of their own, so
+        // vault ciphertext never mixes with public content (which the gateway serves to anyone).
+        let (vault_consumer, vault_waiters) = BlockFetcher::consumer(vault.clone());
+        let (vault_resolver, vault_mailbox) = commonware_resolver::p2p::Engine::new(
+            context.child("vault_resolver"),
+            commonware_resolver::p2p::Config {
+                peer_provider: oracle.clone(),
+                blocker: oracle.clone(),
+                consumer: vault_consumer,
+                producer: BlockProducer::new(vault.clone()),
+                mailbox_size: NZUsize!(4096),
+                me: Some(me.clone()),
+                fetch_timeout: NZDuration!(Duration::from_secs(5)),
+                fetch_retry_delay: Duration::from_millis(200),
+                priority_requests: false,
+                priority_responses: false,
+            },
+        );
+        vault_resolver.start(vault_channel);
+        let vault_fetcher = BlockFetcher::new(vault_mailbox, vault_waiters);
 
         let mempool = Mempool::new(MempoolConfig {
             max_txs: cfg.mempool.max_txs,
@@ -179,8 +209,9 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         )
         .context("starting content garbage collection")?;
         Replicator {
+            label: "content",
             content: content.clone(),
-            index: ledger.index.clone(),
+            roots: crate::replication::pinned_roots(ledger.index.clone()),
             fetcher: fetcher.clone(),
             me: me.clone(),
             validators: validators.clone(),
@@ -189,6 +220,32 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         }
         .spawn()
         .context("starting content replication")?;
+        let finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync> = {
+            let ledger = ledger.clone();
+            Arc::new(move || ledger.finalized().header.timestamp_ms)
+        };
+        Replicator {
+            label: "vault",
+            content: vault.clone(),
+            roots: crate::vault::replication_roots(ledger.index.clone(), finalized_ms.clone()),
+            fetcher: vault_fetcher.clone(),
+            me: me.clone(),
+            validators: validators.clone(),
+            interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
+            scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
+        }
+        .spawn()
+        .context("starting vault replication")?;
+        crate::vault::VaultKeeper {
+            store: vault.clone(),
+            index: ledger.index.clone(),
+            log: vault_log.clone(),
+            finalized_ms,
+            interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
+            gc_interval: Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
+        }
+        .spawn()
+        .context("starting the vault keeper")?;
         let metrics_ctx = context.child("api");
         let backend = NodeBackend {
             blocks: Arc::new(NetworkBlocks {
@@ -197,6 +254,14 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
                 timeout: Duration::from_secs(10),
             }),
             content,
+            vault_blocks: Arc::new(NetworkBlocks {
+                content: vault.clone(),
+                fetcher: (validators.len() > 1).then_some(vault_fetcher),
+                timeout: Duration::from_secs(10),
+            }),
+            vault,
+            vault_log,
+            signer: key.clone(),
             content_cfg: cfg.content.clone(),
             ledger,
             node_key: hex::encode(me.as_ref()),

@@ -205,12 +205,28 @@ pub fn assigned_holders(root: &Cid, replication: u8, validators: &[PublicKey]) -
         .collect()
 }
 
-/// Background replication of the pins assigned to this node.
+/// The roots a store must hold, each with its replication factor.
+pub type RootsFn = Box<dyn Fn() -> anyhow::Result<Vec<(Cid, u8)>> + Send>;
+
+/// The finalized pins of public content, as replication roots.
+pub fn pinned_roots(index: Arc<Index>) -> RootsFn {
+    Box::new(move || {
+        Ok(index
+            .pinned_roots()?
+            .into_iter()
+            .map(|(c, r)| (*c.cid(), r))
+            .collect())
+    })
+}
+
+/// Background replication of the roots assigned to this node.
 pub struct Replicator {
+    /// What is replicated (for logs): `content` or `vault`.
+    pub label: &'static str,
     /// Local blocks.
     pub content: Arc<ContentStore>,
-    /// Finalized pins.
-    pub index: Arc<Index>,
+    /// The roots to hold.
+    pub roots: RootsFn,
     /// Peer fetches.
     pub fetcher: BlockFetcher,
     /// This node's key.
@@ -227,7 +243,7 @@ impl Replicator {
     /// Runs passes forever on its own thread.
     pub fn spawn(self) -> std::io::Result<()> {
         std::thread::Builder::new()
-            .name("content-replication".into())
+            .name(format!("{}-replication", self.label))
             .spawn(move || self.run())?;
         Ok(())
     }
@@ -240,7 +256,7 @@ impl Replicator {
                 Ok(0) => std::thread::sleep(self.interval),
                 Ok(_) => std::thread::sleep(self.interval.min(Duration::from_millis(200))),
                 Err(e) => {
-                    tracing::warn!("content replication pass failed: {e}");
+                    tracing::warn!(label = self.label, "replication pass failed: {e}");
                     std::thread::sleep(self.interval);
                 }
             }
@@ -249,12 +265,11 @@ impl Replicator {
 
     /// One pass: requests missing blocks of every assigned pin; returns how many were requested.
     pub fn pass(&self, complete: &mut HashMap<Vec<u8>, Instant>) -> anyhow::Result<usize> {
-        let pins = self.index.pinned_roots()?;
-        let live: HashSet<Vec<u8>> = pins.iter().map(|(c, _)| c.cid().to_bytes()).collect();
+        let pins = (self.roots)()?;
+        let live: HashSet<Vec<u8>> = pins.iter().map(|(c, _)| c.to_bytes()).collect();
         complete.retain(|k, _| live.contains(k));
         let mut requested = 0;
         for (root, replication) in pins {
-            let root = *root.cid();
             if !assigned_holders(&root, replication, &self.validators).contains(&self.me) {
                 continue;
             }
@@ -268,7 +283,7 @@ impl Replicator {
             let missing = sovra_cas::dag::missing_blocks(&*self.content, &root, 1024)?;
             if missing.is_empty() {
                 if complete.insert(key, Instant::now()).is_none() {
-                    tracing::info!(%root, "pinned content complete on this node");
+                    tracing::info!(%root, label = self.label, "replicated root complete on this node");
                 }
             } else {
                 complete.remove(&key);

@@ -177,6 +177,30 @@ impl ContentStore {
         Ok(stats)
     }
 
+    /// Ends the upload grace period of every block of the DAGs under `roots` (those held), so
+    /// the next [`Self::collect_garbage`] deletes them unless a live root still reaches them.
+    /// Used to erase private records promptly. Returns how many blocks were held.
+    pub fn unstage(&self, roots: &[Cid]) -> Result<u64, StoreError> {
+        let mut reached = HashSet::new();
+        for root in roots {
+            self.mark(root, &mut reached)?;
+        }
+        let w = self.db.begin_write()?;
+        let mut held = 0;
+        {
+            let mut staged = w.open_table(STAGED)?;
+            let blocks = w.open_table(BLOCKS)?;
+            for key in &reached {
+                staged.remove(key.as_slice())?;
+                if blocks.get(key.as_slice())?.is_some() {
+                    held += 1;
+                }
+            }
+        }
+        w.commit()?;
+        Ok(held)
+    }
+
     fn mark(&self, root: &Cid, live: &mut HashSet<Vec<u8>>) -> Result<(), StoreError> {
         let mut stack = vec![(*root, 0usize)];
         while let Some((cid, depth)) = stack.pop() {

@@ -7,7 +7,8 @@ use crate::StoreError;
 use commonware_codec::Encode;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use sovra_types::{
-    Action, Block, ContentId, Did, Digest, ReceiptEntry, ReceiptStatus, TxId, codec::decode_exact,
+    Action, Block, ContentId, Did, Digest, ReceiptEntry, ReceiptStatus, RecordId, RecoveryConfig,
+    TxId, VaultRecord, codec::decode_exact,
 };
 use std::path::Path;
 
@@ -20,6 +21,16 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const PINS: TableDefinition<&[u8], u8> = TableDefinition::new("pins");
 /// Registered verifiers: DID -> height of the registration.
 const VERIFIERS: TableDefinition<&str, u64> = TableDefinition::new("verifiers");
+/// Vault record anchors as last finalized: record id -> `VaultRecord` encoding.
+const VAULT: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("vault");
+/// Vault records by owner: owner DID, 0, record id -> ().
+const VAULT_OWNERS: TableDefinition<&[u8], ()> = TableDefinition::new("vault_owners");
+/// Roots of vault blocks no live record references any more (erased records,
+/// superseded versions, revoked grants): CID bytes -> record id. Nodes purge
+/// them and then forget them.
+const VAULT_DEAD: TableDefinition<&[u8], &[u8; 16]> = TableDefinition::new("vault_dead");
+/// Guardian recovery setups as last finalized: DID -> `RecoveryConfig` encoding.
+const RECOVERY: TableDefinition<&str, &[u8]> = TableDefinition::new("recovery");
 
 /// Where a finalized transaction is and how it ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,6 +76,17 @@ pub struct IndexedBlock<'a> {
     pub txs: Vec<(TxId, ReceiptStatus, u64)>,
     /// Receipt-chain entries appended, per identity.
     pub receipts: Vec<(&'a Did, &'a ReceiptEntry)>,
+    /// Vault record anchors the block changed, as they are after it.
+    pub vault_records: Vec<(RecordId, VaultRecord)>,
+    /// Recovery setups the block changed, as they are after it.
+    pub recoveries: Vec<(Did, RecoveryConfig)>,
+}
+
+fn vault_owner_key(owner: &Did, id: &RecordId) -> Vec<u8> {
+    let mut k = owner.as_str().as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&id.0);
+    k
 }
 
 /// The redb-backed index.
@@ -110,6 +132,10 @@ impl Index {
             w.open_table(META)?;
             w.open_table(PINS)?;
             w.open_table(VERIFIERS)?;
+            w.open_table(VAULT)?;
+            w.open_table(VAULT_OWNERS)?;
+            w.open_table(VAULT_DEAD)?;
+            w.open_table(RECOVERY)?;
         }
         w.commit()?;
         Ok(Self { db })
@@ -166,6 +192,40 @@ impl Index {
                         _ => {}
                     }
                 }
+            }
+            let mut vault = w.open_table(VAULT)?;
+            let mut owners = w.open_table(VAULT_OWNERS)?;
+            let mut dead = w.open_table(VAULT_DEAD)?;
+            for (id, record) in &b.vault_records {
+                let previous = match vault.get(&id.0)? {
+                    Some(v) => Some(
+                        VaultRecord::decode(v.value())
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    ),
+                    None => None,
+                };
+                let live: Vec<&ContentId> = if record.erased_height.is_some() {
+                    Vec::new()
+                } else {
+                    record.roots()
+                };
+                let mut gone: Vec<&ContentId> =
+                    previous.as_ref().map(|p| p.roots()).unwrap_or_default();
+                if record.erased_height.is_some() {
+                    gone.extend(record.roots());
+                }
+                for cid in gone.into_iter().filter(|c| !live.contains(c)) {
+                    dead.insert(cid.cid().to_bytes().as_slice(), &id.0)?;
+                }
+                for cid in live {
+                    dead.remove(cid.cid().to_bytes().as_slice())?;
+                }
+                vault.insert(&id.0, record.encode().as_ref())?;
+                owners.insert(vault_owner_key(&record.owner, id).as_slice(), ())?;
+            }
+            let mut recovery = w.open_table(RECOVERY)?;
+            for (did, config) in &b.recoveries {
+                recovery.insert(did.as_str(), config.encode().as_ref())?;
             }
             let mut receipts = w.open_table(RECEIPTS)?;
             for (did, entry) in &b.receipts {
@@ -272,6 +332,115 @@ impl Index {
         for item in t.iter()?.take(limit) {
             let (k, _) = item?;
             out.push(Did::parse(k.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// A vault record's anchor as last finalized.
+    pub fn vault_record(&self, id: &RecordId) -> Result<Option<VaultRecord>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(VAULT)?;
+        match t.get(&id.0)? {
+            Some(v) => Ok(Some(
+                VaultRecord::decode(v.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// The vault records of `owner` (erased ones included), in id order, from
+    /// after `after`, at most `limit`.
+    pub fn vault_records_of(
+        &self,
+        owner: &Did,
+        after: Option<&RecordId>,
+        limit: usize,
+    ) -> Result<Vec<(RecordId, VaultRecord)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let owners = r.open_table(VAULT_OWNERS)?;
+        let vault = r.open_table(VAULT)?;
+        let start = vault_owner_key(owner, after.unwrap_or(&RecordId([0; 16])));
+        let end = vault_owner_key(owner, &RecordId([0xff; 16]));
+        let mut out = Vec::new();
+        for item in owners.range(start.as_slice()..=end.as_slice())? {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, _) = item?;
+            let bytes: [u8; 16] = k.value()[k.value().len() - 16..]
+                .try_into()
+                .map_err(|_| StoreError::Corrupt("vault owner key".into()))?;
+            let id = RecordId(bytes);
+            if Some(&id) == after {
+                continue;
+            }
+            if let Some(v) = vault.get(&id.0)? {
+                let record = VaultRecord::decode(v.value())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                out.push((id, record));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every vault record that is not erased (some may be past retention), for replication
+    /// and retention sweeps.
+    pub fn vault_unerased(&self) -> Result<Vec<(RecordId, VaultRecord)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(VAULT)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let record =
+                VaultRecord::decode(v.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            if record.erased_height.is_none() {
+                out.push((RecordId(*k.value()), record));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Roots of vault blocks that must be purged, with their record.
+    pub fn vault_dead_roots(&self) -> Result<Vec<(ContentId, RecordId)>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(VAULT_DEAD)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (k, v) = item?;
+            let cid =
+                ContentId::from_bytes(k.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push((cid, RecordId(*v.value())));
+        }
+        Ok(out)
+    }
+
+    /// Forgets purged roots.
+    pub fn forget_vault_dead_roots(&self, roots: &[ContentId]) -> Result<(), StoreError> {
+        let w = self.db.begin_write()?;
+        {
+            let mut t = w.open_table(VAULT_DEAD)?;
+            for cid in roots {
+                t.remove(cid.cid().to_bytes().as_slice())?;
+            }
+        }
+        w.commit()?;
+        Ok(())
+    }
+
+    /// The blocks guardian recovery needs replicated: every setup's shares block and every
+    /// pending approval's share block.
+    pub fn recovery_roots(&self) -> Result<Vec<ContentId>, StoreError> {
+        let r = self.db.begin_read()?;
+        let t = r.open_table(RECOVERY)?;
+        let mut out = Vec::new();
+        for item in t.iter()? {
+            let (_, v) = item?;
+            let config = RecoveryConfig::decode(v.value())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            out.push(config.shares);
+            if let Some(p) = config.pending {
+                out.extend(p.approvals.into_iter().map(|a| a.share));
+            }
         }
         Ok(out)
     }

@@ -12,10 +12,12 @@
 pub mod content;
 pub mod index;
 pub mod state;
+pub mod vault_log;
 
 pub use content::{ContentStore, GcStats};
 pub use index::{Index, IndexedBlock, TxLocation};
 pub use state::{SpeculativeState, StateProof, StateStore};
+pub use vault_log::VaultLog;
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

@@ -123,11 +123,14 @@ pub struct ReceiptView {
     pub tx_id: String,
     /// Block height.
     pub height: u64,
-    /// `pending`, `completed` or `failed`.
+    /// `pending`, `completed`, `failed` or `erased`.
     pub status: String,
     /// Failure details.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
+    /// The erased vault record, for an `erased` entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
     /// Previous entry's hash (hex).
     pub prev: String,
     /// This entry's hash (hex).

@@ -124,6 +124,50 @@ impl Relationships {
     }
 }
 
+/// The methods one Ed25519 signing key contributes to a document: the key
+/// itself (`key-{n}`) under every signing relationship, and its derived X25519
+/// key (`agreement-{n}`) under keyAgreement, so the holder can both sign and
+/// receive encrypted data.
+pub fn methods_for_key(
+    ed25519: &[u8; 32],
+    n: usize,
+) -> Result<Vec<VerificationMethod>, TypesError> {
+    let public = sovra_crypto::keys::public_key_from_bytes(ed25519)
+        .map_err(|e| TypesError::Invalid(e.to_string()))?;
+    let agreement = sovra_crypto::x25519_from_ed25519(&public)
+        .map_err(|e| TypesError::Invalid(e.to_string()))?;
+    Ok(vec![
+        VerificationMethod {
+            id: format!("key-{n}"),
+            key_type: MultikeyType::Ed25519,
+            public_key: *ed25519,
+            relationships: Relationships::of(&[
+                Relationship::Authentication,
+                Relationship::AssertionMethod,
+                Relationship::CapabilityInvocation,
+                Relationship::CapabilityDelegation,
+            ]),
+        },
+        VerificationMethod {
+            id: format!("agreement-{n}"),
+            key_type: MultikeyType::X25519,
+            public_key: agreement,
+            relationships: Relationships::of(&[Relationship::KeyAgreement]),
+        },
+    ])
+}
+
+/// The X25519 key-agreement key of a document: its first keyAgreement method.
+pub fn key_agreement_key(doc: &DidDocument) -> Option<[u8; 32]> {
+    doc.methods
+        .iter()
+        .find(|m| {
+            m.key_type == MultikeyType::X25519
+                && m.relationships.contains(Relationship::KeyAgreement)
+        })
+        .map(|m| m.public_key)
+}
+
 /// A public key of the DID and what it may be used for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerificationMethod {

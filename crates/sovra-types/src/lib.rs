@@ -9,6 +9,7 @@
 //! hashes of encodings are stable identifiers.
 
 pub mod api;
+pub mod api_vault;
 pub mod auth;
 pub mod block;
 pub mod codec;
@@ -21,9 +22,11 @@ pub mod identity;
 pub mod limits;
 pub mod proof;
 pub mod receipt;
+pub mod recovery;
 pub mod registry;
 pub mod state;
 pub mod tx;
+pub mod vault;
 
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};
@@ -33,9 +36,11 @@ pub use identity::{
     DidDocument, DidRecord, Relationship, Relationships, Service, VerificationMethod,
 };
 pub use receipt::{ReceiptEntry, ReceiptStatus};
+pub use recovery::{RecoveryAction, RecoveryConfig};
 pub use registry::{StatusListAnchor, VerifierRecord};
 pub use state::{Account, StateKey};
 pub use tx::{Action, SignedTransaction, Transaction, TxId};
+pub use vault::{RecordId, VaultAction, VaultRecord};
 
 /// A SHA-256 digest: block ids, transaction ids, state roots, receipt hashes.
 pub type Digest = commonware_cryptography::sha256::Digest;

@@ -25,6 +25,13 @@ pub enum ReceiptStatus {
         /// Human-readable explanation.
         message: String,
     },
+    /// A private vault record of this identity was erased (deleted by its
+    /// owner, or past its retention date): every node deletes its ciphertext
+    /// and wrapped keys.
+    Erased {
+        /// The erased record.
+        record: crate::RecordId,
+    },
 }
 
 impl ReceiptStatus {
@@ -34,6 +41,7 @@ impl ReceiptStatus {
             ReceiptStatus::Pending => "pending",
             ReceiptStatus::Completed => "completed",
             ReceiptStatus::Failed { .. } => "failed",
+            ReceiptStatus::Erased { .. } => "erased",
         }
     }
 }
@@ -48,6 +56,10 @@ impl Write for ReceiptStatus {
                 write_bytes(code.as_bytes(), buf);
                 write_bytes(message.as_bytes(), buf);
             }
+            ReceiptStatus::Erased { record } => {
+                3u8.write(buf);
+                record.write(buf);
+            }
         }
     }
 }
@@ -58,6 +70,7 @@ impl EncodeSize for ReceiptStatus {
             ReceiptStatus::Failed { code, message } => {
                 bytes_size(code.as_bytes()) + bytes_size(message.as_bytes())
             }
+            ReceiptStatus::Erased { .. } => 16,
             _ => 0,
         }
     }
@@ -72,6 +85,9 @@ impl Read for ReceiptStatus {
             2 => Ok(ReceiptStatus::Failed {
                 code: read_text(buf, 1..=64, "receipt code")?,
                 message: read_text(buf, 0..=MAX_REASON_LEN, "receipt message")?,
+            }),
+            3 => Ok(ReceiptStatus::Erased {
+                record: crate::RecordId::read(buf)?,
             }),
             t => Err(Error::InvalidEnum(t)),
         }

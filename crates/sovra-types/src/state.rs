@@ -47,6 +47,10 @@ pub enum StateKey {
         /// The list's id.
         list_id: String,
     },
+    /// A private vault record's anchor ([`VaultRecord`](crate::VaultRecord)).
+    VaultRecord(crate::RecordId),
+    /// An identity's guardian recovery ([`RecoveryConfig`](crate::RecoveryConfig)).
+    Recovery(Did),
 }
 
 /// Chain-wide counters.
@@ -67,6 +71,8 @@ impl StateKey {
     const DID_VERSION: u8 = 0x21;
     const VERIFIER: u8 = 0x30;
     const STATUS_LIST: u8 = 0x31;
+    const VAULT_RECORD: u8 = 0x40;
+    const RECOVERY: u8 = 0x41;
 
     /// The key's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -111,6 +117,16 @@ impl StateKey {
                 crate::codec::write_bytes(list_id.as_bytes(), &mut v);
                 v
             }
+            StateKey::VaultRecord(id) => {
+                let mut v = vec![Self::VAULT_RECORD];
+                v.extend_from_slice(&id.0);
+                v
+            }
+            StateKey::Recovery(did) => {
+                let mut v = vec![Self::RECOVERY];
+                v.extend_from_slice(&did.encode());
+                v
+            }
         }
     }
 
@@ -121,7 +137,7 @@ impl StateKey {
 
     /// Parses the text form used by the API: `account:<did>`, `meta:supply`, `meta:burned`,
     /// `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`,
-    /// `verifier:<did>`, `status-list:<did>/<list-id>`.
+    /// `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>`, `recovery:<did>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
         if let Some(rest) = s.strip_prefix("did-version:") {
             let (did, version) = rest.rsplit_once('/').ok_or_else(|| {
@@ -134,6 +150,12 @@ impl StateKey {
                 did: Did::parse(did)?,
                 version,
             });
+        }
+        if let Some(rest) = s.strip_prefix("vault-record:") {
+            return Ok(StateKey::VaultRecord(crate::RecordId::parse(rest)?));
+        }
+        if let Some(rest) = s.strip_prefix("recovery:") {
+            return Ok(StateKey::Recovery(Did::parse(rest)?));
         }
         if let Some(rest) = s.strip_prefix("verifier:") {
             return Ok(StateKey::Verifier(Did::parse(rest)?));
@@ -177,7 +199,7 @@ impl StateKey {
             "meta:supply" => Ok(StateKey::Meta(MetaKey::Supply)),
             "meta:burned" => Ok(StateKey::Meta(MetaKey::Burned)),
             _ => Err(crate::TypesError::Invalid(format!(
-                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did> or status-list:<did>/<id>)"
+                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did>, status-list:<did>/<id>, vault-record:<id> or recovery:<did>)"
             ))),
         }
     }
@@ -195,6 +217,8 @@ impl std::fmt::Display for StateKey {
             StateKey::DidVersion { did, version } => write!(f, "did-version:{did}/{version}"),
             StateKey::Verifier(did) => write!(f, "verifier:{did}"),
             StateKey::StatusList { issuer, list_id } => write!(f, "status-list:{issuer}/{list_id}"),
+            StateKey::VaultRecord(id) => write!(f, "vault-record:{id}"),
+            StateKey::Recovery(did) => write!(f, "recovery:{did}"),
         }
     }
 }
@@ -303,6 +327,8 @@ mod tests {
                 issuer: sovra.clone(),
                 list_id: "revocation-1".into(),
             },
+            StateKey::VaultRecord(crate::RecordId([9; 16])),
+            StateKey::Recovery(sovra.clone()),
         ] {
             assert_eq!(StateKey::parse(&key.to_string()).unwrap(), key, "{key}");
         }

@@ -14,8 +14,10 @@ use crate::{
         MAX_ACTIONS_PER_TX, MAX_CHAIN_ID_LEN, MAX_STATUS_LIST_ID_LEN, MAX_TX_BYTES,
         MAX_VERIFIER_NAME_LEN,
     },
+    recovery::RecoveryAction,
     registry::{read_types, types_size, write_types},
     sha256,
+    vault::VaultAction,
 };
 use commonware_codec::{Buf, Encode, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
 use sovra_crypto::{PublicKey, Signature, SigningKey};
@@ -103,6 +105,10 @@ pub enum Action {
         /// CID of the status list credential's bytes (raw codec, SHA-256).
         cid: ContentId,
     },
+    /// A change to the signer's private vault (records and grants).
+    Vault(VaultAction),
+    /// A change to an identity's guardian recovery.
+    Recovery(RecoveryAction),
 }
 
 impl Action {
@@ -116,6 +122,8 @@ impl Action {
     const REGISTER_VERIFIER: u8 = 7;
     const REMOVE_VERIFIER: u8 = 8;
     const ANCHOR_STATUS_LIST: u8 = 9;
+    const VAULT: u8 = 10;
+    const RECOVERY: u8 = 11;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
@@ -130,6 +138,8 @@ impl Action {
             Action::RegisterVerifier { .. } => "register_verifier",
             Action::RemoveVerifier { .. } => "remove_verifier",
             Action::AnchorStatusList { .. } => "anchor_status_list",
+            Action::Vault(a) => a.kind(),
+            Action::Recovery(a) => a.kind(),
         }
     }
 }
@@ -202,6 +212,14 @@ impl Write for Action {
                 write_bytes(list_id.as_bytes(), buf);
                 cid.write(buf);
             }
+            Action::Vault(a) => {
+                Self::VAULT.write(buf);
+                a.write(buf);
+            }
+            Action::Recovery(a) => {
+                Self::RECOVERY.write(buf);
+                a.write(buf);
+            }
         }
     }
 }
@@ -231,6 +249,8 @@ impl EncodeSize for Action {
             Action::AnchorStatusList { list_id, cid } => {
                 bytes_size(list_id.as_bytes()) + cid.encode_size()
             }
+            Action::Vault(a) => a.encode_size(),
+            Action::Recovery(a) => a.encode_size(),
         }
     }
 }
@@ -279,6 +299,8 @@ impl Read for Action {
                 list_id: read_text(buf, 1..=MAX_STATUS_LIST_ID_LEN, "status list id")?,
                 cid: ContentId::read(buf)?,
             }),
+            Self::VAULT => Ok(Action::Vault(VaultAction::read(buf)?)),
+            Self::RECOVERY => Ok(Action::Recovery(RecoveryAction::read(buf)?)),
             other => Err(Error::InvalidEnum(other)),
         }
     }

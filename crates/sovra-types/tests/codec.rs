@@ -6,10 +6,17 @@ use commonware_codec::Encode;
 use proptest::prelude::*;
 use sovra_crypto::MultikeyType;
 use sovra_crypto::SigningKey;
+use sovra_crypto::shares::MAX_GUARDIANS;
 use sovra_types::{
-    Action, Block, BlockHeader, ContentId, Did, DidDocument, ReceiptEntry, ReceiptStatus,
-    Relationship, Relationships, Service, SignedTransaction, Transaction, VerificationMethod,
-    block::tx_root, codec::decode_exact, sha256,
+    Action, Block, BlockHeader, ContentId, Did, DidDocument, ReceiptEntry, ReceiptStatus, RecordId,
+    RecoveryAction, RecoveryConfig, Relationship, Relationships, Service, SignedTransaction,
+    Transaction, VaultAction, VaultRecord, VerificationMethod,
+    block::tx_root,
+    codec::decode_exact,
+    limits::{MAX_PIN_BYTES, MAX_REPLICATION},
+    recovery::{Approval, MAX_COMMITMENTS_BYTES, PendingRecovery, ShareEnvelope, ShareEnvelopes},
+    sha256,
+    vault::{Grant, MAX_GRANTS_PER_RECORD, MAX_SEALED_META_BYTES, RecordKeys},
 };
 
 fn arb_did() -> impl Strategy<Value = Did> {
@@ -94,6 +101,223 @@ fn arb_content_id() -> impl Strategy<Value = ContentId> {
         })
 }
 
+fn arb_record_id() -> impl Strategy<Value = RecordId> {
+    any::<[u8; 16]>().prop_map(RecordId)
+}
+
+fn arb_vault_action() -> impl Strategy<Value = VaultAction> {
+    prop_oneof![
+        (
+            arb_record_id(),
+            any::<u64>(),
+            arb_content_id(),
+            prop_oneof![Just(0u64), Just(MAX_PIN_BYTES), 0..=MAX_PIN_BYTES],
+            arb_content_id(),
+            1..=MAX_REPLICATION,
+            proptest::option::of(any::<u64>()),
+        )
+            .prop_map(
+                |(record, version, content, size, keys, replication, retain_until_ms)| {
+                    VaultAction::Put {
+                        record,
+                        version,
+                        content,
+                        size,
+                        keys,
+                        replication,
+                        retain_until_ms,
+                    }
+                }
+            ),
+        (
+            arb_record_id(),
+            arb_did(),
+            proptest::option::of(any::<u64>()),
+            arb_content_id()
+        )
+            .prop_map(|(record, grantee, until_ms, wrap)| VaultAction::Grant {
+                record,
+                grantee,
+                until_ms,
+                wrap
+            }),
+        (arb_record_id(), arb_did())
+            .prop_map(|(record, grantee)| VaultAction::Revoke { record, grantee }),
+        arb_record_id().prop_map(|record| VaultAction::Delete { record }),
+    ]
+}
+
+fn arb_guardians() -> impl Strategy<Value = Vec<Did>> {
+    proptest::collection::vec(arb_did(), 1..=MAX_GUARDIANS as usize)
+}
+
+fn arb_commitments() -> impl Strategy<Value = Vec<u8>> {
+    proptest::collection::vec(any::<u8>(), 1..=MAX_COMMITMENTS_BYTES)
+}
+
+fn arb_recovery_action() -> impl Strategy<Value = RecoveryAction> {
+    prop_oneof![
+        (
+            arb_guardians(),
+            any::<u8>(),
+            arb_commitments(),
+            arb_content_id(),
+            any::<u64>()
+        )
+            .prop_map(
+                |(guardians, threshold, commitments, shares, time_lock_ms)| {
+                    RecoveryAction::Setup {
+                        guardians,
+                        threshold,
+                        commitments,
+                        shares,
+                        time_lock_ms,
+                    }
+                }
+            ),
+        arb_did().prop_map(|did| RecoveryAction::Request { did }),
+        (arb_did(), arb_content_id())
+            .prop_map(|(did, share)| RecoveryAction::Approve { did, share }),
+        arb_did().prop_map(|did| RecoveryAction::Cancel { did }),
+        (arb_did(), any::<u64>()).prop_map(|(did, previous_version)| {
+            RecoveryAction::Complete {
+                did,
+                previous_version,
+            }
+        }),
+    ]
+}
+
+fn arb_grant() -> impl Strategy<Value = Grant> {
+    (
+        arb_did(),
+        any::<u64>(),
+        proptest::option::of(any::<u64>()),
+        arb_content_id(),
+    )
+        .prop_map(|(grantee, version, until_ms, wrap)| Grant {
+            grantee,
+            version,
+            until_ms,
+            wrap,
+        })
+}
+
+fn arb_vault_record() -> impl Strategy<Value = VaultRecord> {
+    (
+        (
+            arb_did(),
+            any::<u64>(),
+            arb_content_id(),
+            any::<u64>(),
+            arb_content_id(),
+            any::<u8>(),
+        ),
+        (
+            proptest::option::of(any::<u64>()),
+            any::<[u64; 3]>(),
+            proptest::option::of(any::<u64>()),
+            prop_oneof![
+                4 => proptest::collection::vec(arb_grant(), 0..4),
+                1 => proptest::collection::vec(arb_grant(), MAX_GRANTS_PER_RECORD),
+            ],
+        ),
+    )
+        .prop_map(
+            |(
+                (owner, version, content, size, keys, replication),
+                (
+                    retain_until_ms,
+                    [created_height, updated_height, updated_ms],
+                    erased_height,
+                    grants,
+                ),
+            )| VaultRecord {
+                owner,
+                version,
+                content,
+                size,
+                keys,
+                replication,
+                retain_until_ms,
+                created_height,
+                updated_height,
+                updated_ms,
+                erased_height,
+                grants,
+            },
+        )
+}
+
+fn arb_recovery_config() -> impl Strategy<Value = RecoveryConfig> {
+    let pending = (
+        arb_did(),
+        any::<u64>(),
+        any::<u64>(),
+        proptest::collection::vec(
+            (arb_did(), arb_content_id())
+                .prop_map(|(guardian, share)| Approval { guardian, share }),
+            0..=MAX_GUARDIANS as usize,
+        ),
+    )
+        .prop_map(
+            |(new_controller, requested_ms, unlock_ms, approvals)| PendingRecovery {
+                new_controller,
+                requested_ms,
+                unlock_ms,
+                approvals,
+            },
+        );
+    (
+        arb_guardians(),
+        any::<u8>(),
+        arb_commitments(),
+        arb_content_id(),
+        any::<u64>(),
+        proptest::option::of(pending),
+    )
+        .prop_map(
+            |(guardians, threshold, commitments, shares, time_lock_ms, pending)| RecoveryConfig {
+                guardians,
+                threshold,
+                commitments,
+                shares,
+                time_lock_ms,
+                pending,
+            },
+        )
+}
+
+fn arb_share_envelopes() -> impl Strategy<Value = ShareEnvelopes> {
+    (
+        arb_did(),
+        proptest::collection::vec(
+            (arb_did(), proptest::collection::vec(any::<u8>(), 1..=256))
+                .prop_map(|(guardian, sealed)| ShareEnvelope { guardian, sealed }),
+            1..=MAX_GUARDIANS as usize,
+        ),
+    )
+        .prop_map(|(owner, envelopes)| ShareEnvelopes { owner, envelopes })
+}
+
+fn arb_record_keys() -> impl Strategy<Value = RecordKeys> {
+    (
+        arb_record_id(),
+        any::<u64>(),
+        proptest::collection::vec(any::<u8>(), 0..=256),
+        prop_oneof![
+            4 => proptest::collection::vec(any::<u8>(), 0..200),
+            1 => proptest::collection::vec(any::<u8>(), MAX_SEALED_META_BYTES),
+        ],
+    )
+        .prop_map(|(record, version, owner_wrap, sealed_meta)| RecordKeys {
+            record,
+            version,
+            owner_wrap,
+            sealed_meta,
+        })
+}
+
 fn arb_action() -> impl Strategy<Value = Action> {
     prop_oneof![
         (arb_did(), any::<u64>()).prop_map(|(to, amount)| Action::Transfer { to, amount }),
@@ -137,6 +361,8 @@ fn arb_action() -> impl Strategy<Value = Action> {
         arb_did().prop_map(|verifier| Action::RemoveVerifier { verifier }),
         ("[A-Za-z0-9._-]{1,30}", arb_content_id())
             .prop_map(|(list_id, cid)| Action::AnchorStatusList { list_id, cid }),
+        arb_vault_action().prop_map(Action::Vault),
+        arb_recovery_action().prop_map(Action::Recovery),
     ]
 }
 
@@ -271,4 +497,343 @@ fn unknown_action_tag_and_version_are_rejected() {
     assert_eq!(bytes[tag], 0);
     bytes[tag] = 7;
     assert!(SignedTransaction::decode(&bytes).is_err());
+}
+
+/// Round-trips `value` through its encoding and checks that the encoding is
+/// the only one: every truncation and extension is rejected, and flipping bit
+/// `bit` of byte `pos` either is rejected or decodes to a value that
+/// re-encodes to exactly the mutated bytes.
+fn check_canonical<T>(
+    value: &T,
+    pos: prop::sample::Index,
+    bit: u8,
+    extra: u8,
+) -> Result<(), TestCaseError>
+where
+    T: commonware_codec::Decode<Cfg = ()> + Encode + PartialEq + std::fmt::Debug,
+{
+    let bytes = value.encode().to_vec();
+    prop_assert_eq!(bytes.len(), value.encode_size());
+    let back: T = decode_exact(&bytes, &()).unwrap();
+    prop_assert_eq!(&back, value);
+    for cut in 1..=bytes.len().min(8) {
+        prop_assert!(decode_exact::<T>(&bytes[..bytes.len() - cut], &()).is_err());
+    }
+    prop_assert!(decode_exact::<T>(&bytes[..pos.index(bytes.len())], &()).is_err());
+    let mut longer = bytes.clone();
+    longer.push(extra);
+    prop_assert!(decode_exact::<T>(&longer, &()).is_err());
+    let mut mutated = bytes.clone();
+    mutated[pos.index(bytes.len())] ^= 1 << bit;
+    if let Ok(decoded) = decode_exact::<T>(&mutated, &()) {
+        prop_assert_eq!(decoded.encode().to_vec(), mutated);
+    }
+    Ok(())
+}
+
+/// Transactions made only of vault and recovery actions.
+fn arb_vault_recovery_tx() -> impl Strategy<Value = SignedTransaction> {
+    (
+        any::<u64>(),
+        proptest::collection::vec(
+            prop_oneof![
+                arb_vault_action().prop_map(Action::Vault),
+                arb_recovery_action().prop_map(Action::Recovery),
+            ],
+            1..4,
+        ),
+    )
+        .prop_map(|(seed, actions)| {
+            let key = SigningKey::from_test_seed(seed);
+            Transaction {
+                chain_id: "c".into(),
+                signer: Did::from_public_key(&key.public_key()),
+                nonce: seed,
+                fee: 1,
+                expiry_height: 10,
+                actions,
+            }
+            .sign(&key)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn vault_and_recovery_txs_round_trip_canonically(
+        tx in arb_vault_recovery_tx(),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        let bytes = tx.encode();
+        let back = SignedTransaction::decode(&bytes).unwrap();
+        prop_assert_eq!(&back, &tx);
+        prop_assert!(back.verify_stateless().is_ok());
+        for action in &tx.tx.actions {
+            match action {
+                Action::Vault(a) => check_canonical(a, pos, bit, extra)?,
+                Action::Recovery(a) => check_canonical(a, pos, bit, extra)?,
+                _ => unreachable!(),
+            }
+        }
+        check_canonical(&tx, pos, bit, extra)?;
+        // A mutated transaction never verifies under the original signature.
+        let mut mutated = bytes.to_vec();
+        let i = pos.index(mutated.len());
+        mutated[i] ^= 1 << bit;
+        if let Ok(decoded) = SignedTransaction::decode(&mutated) {
+            prop_assert!(decoded.verify_stateless().is_err());
+        }
+    }
+
+    #[test]
+    fn vault_records_round_trip_canonically(
+        record in arb_vault_record(),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        prop_assert_eq!(VaultRecord::decode(&record.encode()).unwrap(), record.clone());
+        check_canonical(&record, pos, bit, extra)?;
+    }
+
+    #[test]
+    fn recovery_configs_round_trip_canonically(
+        config in arb_recovery_config(),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        prop_assert_eq!(RecoveryConfig::decode(&config.encode()).unwrap(), config.clone());
+        check_canonical(&config, pos, bit, extra)?;
+    }
+
+    #[test]
+    fn share_envelopes_round_trip_canonically(
+        shares in arb_share_envelopes(),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        let back = ShareEnvelopes::decode(&shares.encode()).unwrap();
+        for e in &shares.envelopes {
+            prop_assert_eq!(back.for_recipient(&e.guardian).map(|f| &f.guardian), Some(&e.guardian));
+        }
+        prop_assert_eq!(back, shares.clone());
+        check_canonical(&shares, pos, bit, extra)?;
+    }
+
+    #[test]
+    fn record_keys_round_trip_canonically(
+        keys in arb_record_keys(),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        prop_assert_eq!(RecordKeys::decode(&keys.encode()).unwrap(), keys.clone());
+        check_canonical(&keys, pos, bit, extra)?;
+    }
+
+    #[test]
+    fn erasure_receipts_round_trip(index in any::<u64>(), height in any::<u64>(), record in arb_record_id()) {
+        let entry = ReceiptEntry {
+            index,
+            tx_id: sha256(&[b"t"]),
+            height,
+            status: ReceiptStatus::Erased { record },
+            prev: sha256(&[b"p"]),
+        };
+        let back: ReceiptEntry = decode_exact(&entry.encode(), &()).unwrap();
+        prop_assert_eq!(back, entry);
+    }
+}
+
+fn cid_of(tag: &[u8]) -> ContentId {
+    ContentId::new(cid::Cid::new_v1(
+        0x55,
+        cid::multihash::Multihash::<64>::wrap(0x12, sha256(&[tag]).as_ref()).unwrap(),
+    ))
+}
+
+fn vault_put(size: u64, replication: u8) -> VaultAction {
+    VaultAction::Put {
+        record: RecordId([1; 16]),
+        version: 1,
+        content: cid_of(b"c"),
+        size,
+        keys: cid_of(b"k"),
+        replication,
+        retain_until_ms: None,
+    }
+}
+
+#[test]
+fn vault_puts_out_of_range_are_rejected() {
+    for (size, replication) in [(0, 1), (MAX_PIN_BYTES, MAX_REPLICATION)] {
+        let put = vault_put(size, replication);
+        assert_eq!(
+            decode_exact::<VaultAction>(&put.encode(), &()).unwrap(),
+            put
+        );
+        let action = Action::Vault(put);
+        assert_eq!(
+            decode_exact::<Action>(&action.encode(), &()).unwrap(),
+            action
+        );
+    }
+    for (size, replication) in [
+        (0, 0),
+        (0, MAX_REPLICATION + 1),
+        (0, u8::MAX),
+        (MAX_PIN_BYTES + 1, 1),
+        (u64::MAX, 3),
+    ] {
+        let put = vault_put(size, replication);
+        assert!(
+            decode_exact::<VaultAction>(&put.encode(), &()).is_err(),
+            "size {size} replication {replication}"
+        );
+        assert!(decode_exact::<Action>(&Action::Vault(put).encode(), &()).is_err());
+    }
+}
+
+#[test]
+fn unknown_vault_and_recovery_tags_are_rejected() {
+    let delete = Action::Vault(VaultAction::Delete {
+        record: RecordId([2; 16]),
+    });
+    let mut bytes = delete.encode().to_vec();
+    assert_eq!(&bytes[..2], &[10, 3]);
+    bytes[1] = 4;
+    assert!(decode_exact::<Action>(&bytes, &()).is_err());
+    bytes[0] = 12;
+    assert!(decode_exact::<Action>(&bytes, &()).is_err());
+
+    let cancel = Action::Recovery(RecoveryAction::Cancel {
+        did: Did::sovra(&[3; 16]),
+    });
+    let mut bytes = cancel.encode().to_vec();
+    assert_eq!(&bytes[..2], &[11, 3]);
+    bytes[1] = 5;
+    assert!(decode_exact::<Action>(&bytes, &()).is_err());
+}
+
+#[test]
+fn stored_vault_and_recovery_values_check_versions_and_bounds() {
+    let owner = Did::sovra(&[4; 16]);
+    let grant = |i: u8| Grant {
+        grantee: Did::sovra(&[i; 16]),
+        version: 1,
+        until_ms: None,
+        wrap: cid_of(&[i]),
+    };
+    let mut record = VaultRecord {
+        owner: owner.clone(),
+        version: 1,
+        content: cid_of(b"c"),
+        size: 10,
+        keys: cid_of(b"k"),
+        replication: 3,
+        retain_until_ms: None,
+        created_height: 1,
+        updated_height: 1,
+        updated_ms: 1,
+        erased_height: None,
+        grants: (0..MAX_GRANTS_PER_RECORD as u8).map(grant).collect(),
+    };
+    assert_eq!(VaultRecord::decode(&record.encode()).unwrap(), record);
+    let mut bytes = record.encode().to_vec();
+    bytes[0] = 2;
+    assert!(VaultRecord::decode(&bytes).is_err());
+    record.grants.push(grant(0xEE));
+    assert!(VaultRecord::decode(&record.encode()).is_err());
+
+    let keys = RecordKeys {
+        record: RecordId([5; 16]),
+        version: 1,
+        owner_wrap: vec![1; 257],
+        sealed_meta: Vec::new(),
+    };
+    assert!(RecordKeys::decode(&keys.encode()).is_err());
+    let keys = RecordKeys {
+        owner_wrap: Vec::new(),
+        sealed_meta: vec![0; MAX_SEALED_META_BYTES + 1],
+        ..keys
+    };
+    assert!(RecordKeys::decode(&keys.encode()).is_err());
+
+    let envelope = |i: u8| ShareEnvelope {
+        guardian: Did::sovra(&[i; 16]),
+        sealed: vec![i; 48],
+    };
+    let mut shares = ShareEnvelopes {
+        owner: owner.clone(),
+        envelopes: Vec::new(),
+    };
+    // No envelopes, more than MAX_GUARDIANS, or an empty envelope: rejected.
+    assert!(ShareEnvelopes::decode(&shares.encode()).is_err());
+    shares.envelopes = (0..=MAX_GUARDIANS).map(envelope).collect();
+    assert!(ShareEnvelopes::decode(&shares.encode()).is_err());
+    shares.envelopes.truncate(MAX_GUARDIANS as usize);
+    assert_eq!(ShareEnvelopes::decode(&shares.encode()).unwrap(), shares);
+    shares.envelopes[0].sealed.clear();
+    assert!(ShareEnvelopes::decode(&shares.encode()).is_err());
+
+    let config = RecoveryConfig {
+        guardians: vec![Did::sovra(&[6; 16])],
+        threshold: 1,
+        commitments: vec![1],
+        shares: cid_of(b"s"),
+        time_lock_ms: 0,
+        pending: None,
+    };
+    assert_eq!(RecoveryConfig::decode(&config.encode()).unwrap(), config);
+    for bad in [
+        RecoveryConfig {
+            guardians: Vec::new(),
+            ..config.clone()
+        },
+        RecoveryConfig {
+            guardians: (0..=MAX_GUARDIANS).map(|i| Did::sovra(&[i; 16])).collect(),
+            ..config.clone()
+        },
+        RecoveryConfig {
+            commitments: Vec::new(),
+            ..config.clone()
+        },
+        RecoveryConfig {
+            commitments: vec![0; MAX_COMMITMENTS_BYTES + 1],
+            ..config.clone()
+        },
+        RecoveryConfig {
+            pending: Some(PendingRecovery {
+                new_controller: owner.clone(),
+                requested_ms: 0,
+                unlock_ms: 0,
+                approvals: (0..=MAX_GUARDIANS)
+                    .map(|i| Approval {
+                        guardian: Did::sovra(&[i; 16]),
+                        share: cid_of(&[i]),
+                    })
+                    .collect(),
+            }),
+            ..config.clone()
+        },
+    ] {
+        assert!(RecoveryConfig::decode(&bad.encode()).is_err(), "{bad:?}");
+    }
+    let mut bytes = config.encode().to_vec();
+    bytes[0] = 0;
+    assert!(RecoveryConfig::decode(&bytes).is_err());
+    // A setup action with no guardians does not decode either.
+    let setup = RecoveryAction::Setup {
+        guardians: Vec::new(),
+        threshold: 1,
+        commitments: vec![1],
+        shares: cid_of(b"s"),
+        time_lock_ms: 0,
+    };
+    assert!(decode_exact::<RecoveryAction>(&setup.encode(), &()).is_err());
 }

@@ -5,4 +5,6 @@ pub mod accounts;
 pub mod content;
 pub mod identity;
 pub mod receipts;
+pub mod recovery;
 pub mod registry;
+pub mod vault;

@@ -252,3 +252,31 @@ pub fn deactivate<R: StateReader>(
         Ok(())
     })
 }
+
+/// Replaces every key of `did` by `new_key` (an Ed25519 key, with its derived
+/// X25519 key for keyAgreement) and removes every controller (a lost key may
+/// be one of them), keeping services and alsoKnownAs. Used by guardian
+/// recovery, which has authorized the change itself; `previous_version`
+/// guards against racing updates as in `UpdateDid`.
+pub fn replace_keys<R: StateReader>(
+    state: &mut Overlay<R>,
+    did: &Did,
+    previous_version: u64,
+    new_key: &[u8; 32],
+    env: BlockEnv,
+    tx_id: TxId,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    change(state, did, did, previous_version, env, tx_id, |record| {
+        let methods =
+            sovra_types::identity::methods_for_key(new_key, 1).map_err(|e| ActionFailure {
+                code: "invalid_key",
+                message: e.to_string(),
+            })?;
+        let mut document = record.document.clone();
+        document.methods = methods;
+        document.controllers.clear();
+        check_document(did, &document)?;
+        record.document = document;
+        Ok(())
+    })
+}

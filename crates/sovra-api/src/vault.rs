@@ -1,0 +1,483 @@
+//! The private vault and guardian recovery over HTTP.
+//!
+//! Anchors (what the ledger holds: owner, CIDs, sizes, versions, grants,
+//! retention) are public. Everything that could help decrypt a record, the
+//! ciphertext, the keys block and the grantees' wrapped keys, is released
+//! only to a DID-authenticated request (`Authorization: Bearer`, see
+//! [`crate::auth`]) from the record's owner or from an identity holding a
+//! current, unexpired grant for the current version; every release is
+//! appended to the node's access log of the record. Erased records and
+//! records past their retention date are released to nobody.
+
+use crate::{ApiError, Backend, gateway::blocking, stream::BodyReader};
+use axum::{
+    Json,
+    body::Body,
+    extract::{Path, Query, Request, State},
+    http::{HeaderMap, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use sovra_cas::BlockSource;
+use sovra_types::{
+    ContentId, Did, RecordId, RecoveryConfig, StateKey, VaultRecord,
+    api::ContentImportView,
+    api_vault::{
+        AccessEntry, AccessLogView, ERASURE_NAMESPACE, ErasureView, RecoveryView, VaultRecordPage,
+        VaultRecordView, erasure_statement,
+    },
+};
+use std::sync::Arc;
+
+/// Most records per page of a listing.
+const MAX_RECORDS_PAGE: usize = 500;
+/// Most access-log entries per page.
+const MAX_LOG_PAGE: usize = 1_000;
+
+fn parse_record(id: &str) -> Result<RecordId, ApiError> {
+    RecordId::parse(id).map_err(|e| ApiError::bad("invalid_record_id", e.to_string()))
+}
+
+/// The record's anchor at the newest finalized state, and that state's time.
+async fn anchor<B: Backend>(b: &B, id: &RecordId) -> Result<(VaultRecord, u64), ApiError> {
+    let bytes = b
+        .state_value(StateKey::VaultRecord(*id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no vault record {id}")))?;
+    let record = VaultRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((record, finalized_ms(b).await?))
+}
+
+async fn finalized_ms<B: Backend>(b: &B) -> Result<u64, ApiError> {
+    Ok(b.block(None)
+        .await?
+        .map(|blk| blk.header.timestamp_ms)
+        .unwrap_or(0))
+}
+
+/// Who `did` is to `record` (`owner` or `grantee`), or why it gets nothing.
+fn role(
+    id: &RecordId,
+    record: &VaultRecord,
+    did: &Did,
+    now_ms: u64,
+) -> Result<&'static str, ApiError> {
+    if record.erased_height.is_some() {
+        return Err(ApiError::NotFound(format!("vault record {id} was erased")));
+    }
+    if record.is_expired(now_ms) {
+        return Err(ApiError::NotFound(format!(
+            "vault record {id} is past its retention date and erased"
+        )));
+    }
+    if &record.owner == did {
+        return Ok("owner");
+    }
+    if record.grant_for(did, now_ms).is_some() {
+        return Ok("grantee");
+    }
+    match record.grants.iter().find(|g| &g.grantee == did) {
+        Some(g) if g.version != record.version => Err(ApiError::Forbidden(format!(
+            "{did}'s grant is for version {}, the record is at version {}",
+            g.version, record.version
+        ))),
+        Some(_) => Err(ApiError::Forbidden(format!("{did}'s grant has expired"))),
+        None => Err(ApiError::Forbidden(format!(
+            "{did} is neither the owner of vault record {id} nor a grantee"
+        ))),
+    }
+}
+
+/// Authenticates the request, checks it may read `id`, logs the release of `part`.
+async fn release<B: Backend>(
+    b: &B,
+    headers: &HeaderMap,
+    id: &RecordId,
+    part: &str,
+) -> Result<(VaultRecord, Did), ApiError> {
+    let (did, _) = b.auth().authenticate(headers)?;
+    let (record, _) = anchor(b, id).await?;
+    let now = crate::now_ms();
+    let role = role(id, &record, &did, now)?;
+    if part == "grant" && role != "grantee" {
+        return Err(ApiError::Forbidden(
+            "only a grantee has a grant block; the owner reads the keys block".into(),
+        ));
+    }
+    b.vault_log_append(
+        *id,
+        AccessEntry {
+            seq: 0,
+            accessor: did.to_string(),
+            role: role.into(),
+            part: part.into(),
+            version: record.version,
+            time_ms: now,
+        },
+    )
+    .await?;
+    Ok((record, did))
+}
+
+fn octets(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/octet-stream"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// Reads one block of the vault store (here or at a peer).
+async fn read_block<B: Backend>(b: &B, cid: &ContentId) -> Result<Vec<u8>, ApiError> {
+    let blocks = b.vault_blocks();
+    let cid = *cid.cid();
+    blocking(move || {
+        blocks
+            .get_block(&cid)
+            .map_err(crate::gateway::cas_error)?
+            .ok_or_else(|| {
+                ApiError::Unavailable(format!(
+                    "block {cid} is not available on any reachable node"
+                ))
+            })
+    })
+    .await
+}
+
+/// Upload vault blocks as a CAR (DID-authenticated). Blocks are kept for a
+/// grace period until a finalized record or recovery setup names them.
+#[utoipa::path(post, path = "/v1/vault/blocks", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
+    responses((status = 200, body = ContentImportView), (status = 400, body = sovra_types::api::ErrorBody), (status = 401, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn post_blocks<B: Backend>(
+    State(b): State<Arc<B>>,
+    request: Request,
+) -> Result<Json<ContentImportView>, ApiError> {
+    b.auth().authenticate(request.headers())?;
+    let reader = BodyReader::spawn(request.into_body());
+    Ok(Json(b.import_vault_car(reader).await?))
+}
+
+/// Query of a record listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct ListQuery {
+    /// The owner whose records to list.
+    owner: String,
+    /// Continue after this record id.
+    after: Option<String>,
+    /// Page size (at most 500).
+    limit: Option<usize>,
+}
+
+/// An owner's vault records (anchors only), erased ones included.
+#[utoipa::path(get, path = "/v1/vault/records", params(ListQuery),
+    responses((status = 200, body = VaultRecordPage), (status = 400, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn list_records<B: Backend>(
+    State(b): State<Arc<B>>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<VaultRecordPage>, ApiError> {
+    let owner = crate::routes::parse_did(&q.owner)?;
+    let after = q.after.as_deref().map(parse_record).transpose()?;
+    let limit = q.limit.unwrap_or(100).clamp(1, MAX_RECORDS_PAGE);
+    let now = finalized_ms(&*b).await?;
+    let records = b.vault_records_of(owner, after, limit).await?;
+    let next = (records.len() == limit)
+        .then(|| records.last().map(|(id, _)| id.to_string()))
+        .flatten();
+    Ok(Json(VaultRecordPage {
+        records: records
+            .iter()
+            .map(|(id, r)| VaultRecordView::new(id, r, now))
+            .collect(),
+        next,
+    }))
+}
+
+/// A vault record's anchor at the newest finalized state.
+#[utoipa::path(get, path = "/v1/vault/records/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = VaultRecordView), (status = 404, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_record<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+) -> Result<Json<VaultRecordView>, ApiError> {
+    let id = parse_record(&id)?;
+    let (record, now) = anchor(&*b, &id).await?;
+    Ok(Json(VaultRecordView::new(&id, &record, now)))
+}
+
+/// The record's ciphertext (owner or grantee; DID-authenticated; logged).
+#[utoipa::path(get, path = "/v1/vault/records/{id}/content", params(("id" = String, Path)),
+    responses((status = 200, description = "The ciphertext stream", content_type = "application/octet-stream"),
+        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_content<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_record(&id)?;
+    let (record, _) = release(&*b, &headers, &id, "content").await?;
+    let body: Body = crate::gateway::cat_body(b.vault_blocks(), *record.content.cid());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (header::CONTENT_LENGTH, record.size.to_string()),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The record's keys block: the record key wrapped to the owner's vault key and the sealed
+/// metadata (owner or grantee; DID-authenticated; logged).
+#[utoipa::path(get, path = "/v1/vault/records/{id}/keys", params(("id" = String, Path)),
+    responses((status = 200, description = "The keys block", content_type = "application/octet-stream"),
+        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_keys<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_record(&id)?;
+    let (record, _) = release(&*b, &headers, &id, "keys").await?;
+    Ok(octets(read_block(&*b, &record.keys).await?))
+}
+
+/// The caller's grant block: the record key wrapped to the grantee (grantee only; logged).
+#[utoipa::path(get, path = "/v1/vault/records/{id}/grant", params(("id" = String, Path)),
+    responses((status = 200, description = "The wrapped key", content_type = "application/octet-stream"),
+        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_grant<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = parse_record(&id)?;
+    let (record, did) = release(&*b, &headers, &id, "grant").await?;
+    let grant = record
+        .grant_for(&did, crate::now_ms())
+        .ok_or_else(|| ApiError::Forbidden("no current grant".into()))?;
+    Ok(octets(read_block(&*b, &grant.wrap).await?))
+}
+
+/// Query of an access log page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(crate) struct LogQuery {
+    /// First sequence number.
+    from: Option<u64>,
+    /// Page size (at most 1000).
+    limit: Option<usize>,
+}
+
+/// This node's log of releases of the record (owner only).
+#[utoipa::path(get, path = "/v1/vault/records/{id}/log", params(("id" = String, Path), LogQuery),
+    responses((status = 200, body = AccessLogView), (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_log<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    Query(q): Query<LogQuery>,
+    headers: HeaderMap,
+) -> Result<Json<AccessLogView>, ApiError> {
+    let id = parse_record(&id)?;
+    let (did, _) = b.auth().authenticate(&headers)?;
+    let (record, _) = anchor(&*b, &id).await?;
+    if record.owner != did {
+        return Err(ApiError::Forbidden(
+            "only the owner reads a record's access log".into(),
+        ));
+    }
+    let entries = b
+        .vault_log(
+            id,
+            q.from.unwrap_or(0),
+            q.limit.unwrap_or(100).clamp(1, MAX_LOG_PAGE),
+        )
+        .await?;
+    Ok(Json(AccessLogView {
+        record: id.to_string(),
+        node: b.node_key(),
+        entries,
+    }))
+}
+
+/// Whether this node has erased the record; when it has, a statement signed by the node's key.
+#[utoipa::path(get, path = "/v1/vault/records/{id}/erasure", params(("id" = String, Path)),
+    responses((status = 200, body = ErasureView), (status = 404, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_erasure<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+) -> Result<Json<ErasureView>, ApiError> {
+    let id = parse_record(&id)?;
+    let (record, now) = anchor(&*b, &id).await?;
+    let held_roots = b
+        .vault_held(record.roots().into_iter().cloned().collect())
+        .await?;
+    let erased = record.erased_height.is_some();
+    let expired = record.is_expired(now);
+    let confirmed = (erased || expired) && held_roots == 0;
+    let node = b.node_key();
+    let (statement, signature) = if confirmed {
+        let chain_id = b.status().await?.chain_id;
+        let statement = erasure_statement(&chain_id, &id, &node);
+        let signature = b.node_sign(ERASURE_NAMESPACE, statement.as_bytes());
+        (Some(statement), Some(signature))
+    } else {
+        (None, None)
+    };
+    Ok(Json(ErasureView {
+        record: id.to_string(),
+        node,
+        erased,
+        expired,
+        held_roots,
+        confirmed,
+        statement,
+        signature,
+    }))
+}
+
+async fn recovery<B: Backend>(b: &B, did: &Did) -> Result<RecoveryConfig, ApiError> {
+    let bytes = b
+        .state_value(StateKey::Recovery(did.clone()))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("{did} has no recovery setup")))?;
+    RecoveryConfig::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// An identity's guardian recovery setup and pending recovery.
+#[utoipa::path(get, path = "/v1/recovery/{did}", params(("did" = String, Path)),
+    responses((status = 200, body = RecoveryView), (status = 404, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_recovery<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(did): Path<String>,
+) -> Result<Json<RecoveryView>, ApiError> {
+    let did = crate::routes::parse_did(&did)?;
+    let config = recovery(&*b, &did).await?;
+    Ok(Json(RecoveryView::new(&did, &config)))
+}
+
+/// The block of encrypted shares of a recovery setup (guardians only).
+#[utoipa::path(get, path = "/v1/recovery/{did}/shares", params(("did" = String, Path)),
+    responses((status = 200, description = "The shares block", content_type = "application/octet-stream"),
+        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_shares<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path(did): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let did = crate::routes::parse_did(&did)?;
+    let (caller, _) = b.auth().authenticate(&headers)?;
+    let config = recovery(&*b, &did).await?;
+    if !config.guardians.contains(&caller) {
+        return Err(ApiError::Forbidden(format!(
+            "{caller} is not a guardian of {did}"
+        )));
+    }
+    Ok(octets(read_block(&*b, &config.shares).await?))
+}
+
+/// A guardian's approval share, encrypted to the new device (the pending recovery's new
+/// controller only).
+#[utoipa::path(get, path = "/v1/recovery/{did}/approvals/{guardian}", params(("did" = String, Path), ("guardian" = String, Path)),
+    responses((status = 200, description = "The share block", content_type = "application/octet-stream"),
+        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
+pub(crate) async fn get_approval<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path((did, guardian)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let did = crate::routes::parse_did(&did)?;
+    let guardian = crate::routes::parse_did(&guardian)?;
+    let (caller, _) = b.auth().authenticate(&headers)?;
+    let config = recovery(&*b, &did).await?;
+    let pending = config
+        .pending
+        .ok_or_else(|| ApiError::NotFound(format!("{did} has no pending recovery")))?;
+    if pending.new_controller != caller {
+        return Err(ApiError::Forbidden(format!(
+            "only {} receives the approvals",
+            pending.new_controller
+        )));
+    }
+    let approval = pending
+        .approvals
+        .iter()
+        .find(|a| a.guardian == guardian)
+        .ok_or_else(|| ApiError::NotFound(format!("{guardian} has not approved")))?;
+    Ok(octets(read_block(&*b, &approval.share).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sovra_types::vault::Grant;
+
+    fn did(n: u64) -> Did {
+        Did::from_public_key(&sovra_crypto::SigningKey::from_test_seed(n).public_key())
+    }
+
+    fn record() -> VaultRecord {
+        let cid = ContentId::new(sovra_cas::raw_cid(b"x"));
+        VaultRecord {
+            owner: did(1),
+            version: 2,
+            content: cid.clone(),
+            size: 1,
+            keys: cid.clone(),
+            replication: 3,
+            retain_until_ms: Some(1_000),
+            created_height: 1,
+            updated_height: 2,
+            updated_ms: 0,
+            erased_height: None,
+            grants: vec![
+                Grant {
+                    grantee: did(2),
+                    version: 2,
+                    until_ms: Some(500),
+                    wrap: cid.clone(),
+                },
+                Grant {
+                    grantee: did(3),
+                    version: 1,
+                    until_ms: None,
+                    wrap: cid,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn only_owner_and_current_grantees_are_released_to() {
+        let id = RecordId([1; 16]);
+        let r = record();
+        assert_eq!(role(&id, &r, &did(1), 0).unwrap(), "owner");
+        assert_eq!(role(&id, &r, &did(2), 499).unwrap(), "grantee");
+        // Expired grant, stale grant (older version), stranger.
+        assert!(matches!(
+            role(&id, &r, &did(2), 500),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            role(&id, &r, &did(3), 0),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            role(&id, &r, &did(4), 0),
+            Err(ApiError::Forbidden(_))
+        ));
+        // Past retention or erased: nobody, not even the owner.
+        assert!(matches!(
+            role(&id, &r, &did(1), 1_000),
+            Err(ApiError::NotFound(_))
+        ));
+        let mut erased = r.clone();
+        erased.erased_height = Some(3);
+        assert!(matches!(
+            role(&id, &erased, &did(1), 0),
+            Err(ApiError::NotFound(_))
+        ));
+    }
+}

@@ -1,0 +1,606 @@
+//! The private vault from the client side. Everything secret happens here,
+//! on the owner's (or grantee's) device:
+//!
+//! - a record is encrypted with its own fresh 256-bit key (chunked
+//!   XChaCha20-Poly1305, `sovra_crypto::record`) while it streams to a node
+//!   as a UnixFS DAG of ciphertext; its metadata (name, type, labels) is
+//!   sealed under the same key; the key is wrapped with HPKE to the owner's
+//!   vault key ([`RecordKeys`]), and to each grantee's key-agreement key;
+//! - reading fetches the wrapped key and the ciphertext over DID-authenticated
+//!   requests and decrypts locally; every block is checked against the CIDs the
+//!   ledger anchored, and every chunk against its AEAD tag;
+//! - guardian recovery splits the vault secret with Feldman VSS and seals
+//!   each share to its guardian; guardians check their share against the
+//!   commitments on the ledger before re-sealing it to the new device.
+//!
+//! Nodes only ever see ciphertext, wrapped keys and sealed shares.
+
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+use sovra_cas::{AddedEntry, Adder, Cid, Profile};
+use sovra_crypto::{
+    SigningKey,
+    record::{
+        DEFAULT_CHUNK, RecordKey, new_record_key, open_bytes, open_stream, seal_bytes, seal_stream,
+    },
+    shares::{Commitments, Share, VaultSecret, combine, split, verify_share},
+    wrap::{open_from, seal_to, unwrap_key, wrap_key, x25519_public, x25519_secret_from_seed},
+    x25519_from_ed25519,
+};
+use sovra_types::{
+    Action, ContentId, Did, DidMethod, RecordId, RecoveryAction, VaultAction,
+    api::ContentImportView,
+    api_vault::{AccessLogView, ErasureView, RecoveryView, VaultRecordPage, VaultRecordView},
+    recovery::{ShareEnvelope, ShareEnvelopes, share_info},
+    vault::RecordKeys,
+};
+use zeroize::Zeroizing;
+
+use crate::{Client, ClientError, DidVersionSelector, content::raw_block_car};
+
+/// Largest keys, grant or shares block the client accepts from a node.
+const MAX_SMALL_BLOCK: u64 = 64 * 1024;
+
+fn vault_err(e: impl std::fmt::Display) -> ClientError {
+    ClientError::Vault(e.to_string())
+}
+
+/// The owner's vault keys: the secret (what guardians hold shares of) and the
+/// X25519 key pair derived from it that record keys are wrapped to.
+pub struct VaultKeys {
+    secret: VaultSecret,
+    agreement_secret: Zeroizing<[u8; 32]>,
+    public: [u8; 32],
+}
+
+impl VaultKeys {
+    /// The keys of `secret`.
+    pub fn new(secret: VaultSecret) -> Self {
+        let agreement_secret = x25519_secret_from_seed(&secret.vault_key());
+        let public = x25519_public(&agreement_secret);
+        Self {
+            secret,
+            agreement_secret,
+            public,
+        }
+    }
+
+    /// A fresh vault.
+    pub fn generate() -> Result<Self, ClientError> {
+        Ok(Self::new(VaultSecret::generate().map_err(vault_err)?))
+    }
+
+    /// The vault secret.
+    pub fn secret(&self) -> &VaultSecret {
+        &self.secret
+    }
+
+    /// The X25519 public key record keys are wrapped to.
+    pub fn public(&self) -> [u8; 32] {
+        self.public
+    }
+}
+
+/// What a record says about itself, sealed under its key (nodes never see it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordMeta {
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Free-form labels.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Plaintext size in bytes.
+    pub size: u64,
+    /// When the owner stored this version (unix ms, the owner's clock).
+    pub created_ms: u64,
+}
+
+/// A record version encrypted and uploaded, ready to be anchored.
+pub struct SealedVersion {
+    /// The record.
+    pub record: RecordId,
+    /// Its version.
+    pub version: u64,
+    /// The record key (to wrap for grantees in the same transaction).
+    pub key: RecordKey,
+    /// Root of the ciphertext DAG.
+    pub content: Cid,
+    /// Ciphertext size.
+    pub size: u64,
+    /// The keys block.
+    pub keys: Cid,
+}
+
+impl SealedVersion {
+    /// The action anchoring this version.
+    pub fn put_action(&self, replication: u8, retain_until_ms: Option<u64>) -> Action {
+        Action::Vault(VaultAction::Put {
+            record: self.record,
+            version: self.version,
+            content: ContentId::new(self.content),
+            size: self.size,
+            keys: ContentId::new(self.keys),
+            replication,
+            retain_until_ms,
+        })
+    }
+}
+
+/// A decrypted record's key and metadata.
+pub struct OpenedRecord {
+    /// The anchor the key was checked against.
+    pub anchor: VaultRecordView,
+    /// The record key.
+    pub key: RecordKey,
+    /// Its metadata.
+    pub meta: RecordMeta,
+}
+
+/// The X25519 secret of an Ed25519 identity key (for opening grants and shares).
+pub fn agreement_secret(key: &SigningKey) -> Zeroizing<[u8; 32]> {
+    x25519_secret_from_seed(&key.seed())
+}
+
+fn parse_cid(text: &str) -> Result<Cid, ClientError> {
+    Ok(*ContentId::parse(text)
+        .map_err(|e| ClientError::BadResponse(e.to_string()))?
+        .cid())
+}
+
+/// Checks that `data` is the block `cid` names.
+fn checked_block(cid: &Cid, data: Vec<u8>) -> Result<Vec<u8>, ClientError> {
+    sovra_cas::verify_block(cid, &data)
+        .map_err(|e| ClientError::BadResponse(format!("block {cid}: {e}")))?;
+    Ok(data)
+}
+
+impl Client {
+    fn authed(
+        &self,
+        method_get: &str,
+        token: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, ClientError> {
+        let url = format!("{}{method_get}", self.base());
+        let resp = self
+            .agent()
+            .get(&url)
+            .config()
+            .timeout_global(None)
+            .build()
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .map_err(|e| self.transport(&url, e))?;
+        let status = resp.status().as_u16();
+        if status != 200 {
+            let (_, text) = self.text(&url, resp)?;
+            return Err(crate::http::api_error(status, &text));
+        }
+        Ok(resp)
+    }
+
+    fn authed_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, ClientError> {
+        let mut resp = self.authed(path, token)?;
+        resp.body_mut()
+            .with_config()
+            .limit(MAX_SMALL_BLOCK)
+            .read_to_vec()
+            .map_err(|e| self.transport(path, e))
+    }
+
+    fn authed_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+    ) -> Result<T, ClientError> {
+        let bytes = self.authed_bytes(path, token)?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(format!("{path}: {e}")))
+    }
+
+    /// Uploads one raw block to the vault store; returns its CID.
+    pub fn vault_upload_raw(&self, token: &str, data: Vec<u8>) -> Result<Cid, ClientError> {
+        let (cid, car) = raw_block_car(data)?;
+        self.post_car("/v1/vault/blocks", Some(token), std::io::Cursor::new(car))?;
+        Ok(cid)
+    }
+
+    /// Encrypts `input` as version `version` of `record` owned by `owner`, streaming the
+    /// ciphertext to the node as it is made, and uploads the keys block. Nothing is anchored:
+    /// file [`SealedVersion::put_action`] next. `progress` gets plaintext bytes read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn vault_seal_upload(
+        &self,
+        token: &str,
+        vault: &VaultKeys,
+        owner: &Did,
+        record: RecordId,
+        version: u64,
+        input: impl Read + Send + 'static,
+        meta: &RecordMeta,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<(SealedVersion, ContentImportView), ClientError> {
+        let key = new_record_key().map_err(vault_err)?;
+        let meta_json = serde_json::to_vec(meta).map_err(vault_err)?;
+        let keys_block = RecordKeys {
+            record,
+            version,
+            owner_wrap: wrap_key(&vault.public, &key, &record.wrap_info(version, owner))
+                .map_err(vault_err)?,
+            sealed_meta: seal_bytes(&key, &meta_json).map_err(vault_err)?,
+        };
+        let keys = self.vault_upload_raw(
+            token,
+            commonware_codec::Encode::encode(&keys_block).to_vec(),
+        )?;
+        let stream_key = key.clone();
+        let (added, imported): (AddedEntry, ContentImportView) =
+            self.stream_blocks("/v1/vault/blocks", Some(token), move |mut sink| {
+                let (reader, writer) = std::io::pipe()?;
+                let sealer = std::thread::spawn(move || {
+                    seal_stream(&stream_key, DEFAULT_CHUNK, input, writer)
+                });
+                let mut progress = progress;
+                let added = Adder::new(Profile::default())
+                    .with_progress(&mut progress)
+                    .add_reader(reader, &mut sink);
+                let sealed = sealer
+                    .join()
+                    .map_err(|_| sovra_cas::CasError::Store("encryption thread panicked".into()))?;
+                sealed.map_err(|e| sovra_cas::CasError::Store(e.to_string()))?;
+                added
+            })?;
+        Ok((
+            SealedVersion {
+                record,
+                version,
+                key,
+                content: added.cid,
+                size: added.content_bytes,
+                keys,
+            },
+            imported,
+        ))
+    }
+
+    /// Wraps `key` (of `record` at `version`) for `grantee`, uploads the wrap and returns the
+    /// action granting access (until `until_ms`).
+    pub fn vault_grant_action(
+        &self,
+        token: &str,
+        key: &[u8; 32],
+        record: RecordId,
+        version: u64,
+        grantee: &Did,
+        until_ms: Option<u64>,
+    ) -> Result<Action, ClientError> {
+        let recipient = self.key_agreement_of(grantee)?;
+        let wrap =
+            wrap_key(&recipient, key, &record.wrap_info(version, grantee)).map_err(vault_err)?;
+        let cid = self.vault_upload_raw(token, wrap)?;
+        Ok(Action::Vault(VaultAction::Grant {
+            record,
+            grantee: grantee.clone(),
+            until_ms,
+            wrap: ContentId::new(cid),
+        }))
+    }
+
+    /// The X25519 key-agreement key of `did`: derived from a `did:key`, or the first
+    /// keyAgreement key of a `did:sovra`'s document (checked against state proofs).
+    pub fn key_agreement_of(&self, did: &Did) -> Result<[u8; 32], ClientError> {
+        if did.method() == DidMethod::Key {
+            let key = did
+                .key()
+                .ok_or_else(|| vault_err(format!("{did} is not an Ed25519 did:key")))?;
+            return x25519_from_ed25519(&key).map_err(vault_err);
+        }
+        let verified = self
+            .resolve_verified(did, DidVersionSelector::Latest)?
+            .map_err(|_| vault_err(format!("{did} does not exist")))?;
+        let record = verified
+            .record
+            .ok_or_else(|| vault_err(format!("{did} has no ledger record")))?;
+        if record.deactivated {
+            return Err(vault_err(format!("{did} is deactivated")));
+        }
+        sovra_types::identity::key_agreement_key(&record.document)
+            .ok_or_else(|| vault_err(format!("{did} has no X25519 keyAgreement key")))
+    }
+
+    /// A vault record's anchor.
+    pub fn vault_record(&self, id: &RecordId) -> Result<VaultRecordView, ClientError> {
+        self.get(&format!("/v1/vault/records/{id}"))
+    }
+
+    /// Every vault record of `owner` (all pages), erased ones included.
+    pub fn vault_records(&self, owner: &Did) -> Result<Vec<VaultRecordView>, ClientError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/vault/records?owner={owner}&limit=500");
+            if let Some(a) = &after {
+                path.push_str(&format!("&after={a}"));
+            }
+            let page: VaultRecordPage = self.get(&path)?;
+            out.extend(page.records);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    fn checked_keys_block(
+        &self,
+        token: &str,
+        id: &RecordId,
+        anchor: &VaultRecordView,
+    ) -> Result<RecordKeys, ClientError> {
+        let cid = parse_cid(&anchor.keys)?;
+        let bytes = checked_block(
+            &cid,
+            self.authed_bytes(&format!("/v1/vault/records/{id}/keys"), token)?,
+        )?;
+        let keys =
+            RecordKeys::decode(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        if keys.record != *id || keys.version != anchor.version {
+            return Err(ClientError::BadResponse(format!(
+                "keys block is for {} version {}, not {id} version {}",
+                keys.record, keys.version, anchor.version
+            )));
+        }
+        Ok(keys)
+    }
+
+    /// Opens a record as its owner: unwraps the record key with the vault key.
+    pub fn vault_open_as_owner(
+        &self,
+        token: &str,
+        vault: &VaultKeys,
+        id: &RecordId,
+    ) -> Result<OpenedRecord, ClientError> {
+        let anchor = self.vault_record(id)?;
+        let owner = Did::parse(&anchor.owner).map_err(vault_err)?;
+        let keys = self.checked_keys_block(token, id, &anchor)?;
+        let key = unwrap_key(
+            &vault.agreement_secret,
+            &keys.owner_wrap,
+            &id.wrap_info(anchor.version, &owner),
+        )
+        .map_err(|e| vault_err(format!("this vault key cannot open record {id}: {e}")))?;
+        finish_open(anchor, &keys, key)
+    }
+
+    /// Opens a record as a grantee `me`, holding identity key `key`.
+    pub fn vault_open_as_grantee(
+        &self,
+        token: &str,
+        me: &Did,
+        identity: &SigningKey,
+        id: &RecordId,
+    ) -> Result<OpenedRecord, ClientError> {
+        let anchor = self.vault_record(id)?;
+        let grant = anchor
+            .grants
+            .iter()
+            .find(|g| g.grantee == me.as_str())
+            .ok_or_else(|| vault_err(format!("{me} has no grant on {id}")))?;
+        let wrap = checked_block(
+            &parse_cid(&grant.wrap)?,
+            self.authed_bytes(&format!("/v1/vault/records/{id}/grant"), token)?,
+        )?;
+        let key = unwrap_key(
+            &agreement_secret(identity),
+            &wrap,
+            &id.wrap_info(anchor.version, me),
+        )
+        .map_err(|e| vault_err(format!("cannot unwrap the grant of {id}: {e}")))?;
+        let keys = self.checked_keys_block(token, id, &anchor)?;
+        finish_open(anchor, &keys, key)
+    }
+
+    /// Streams a record's ciphertext and decrypts it into `out`; returns plaintext bytes.
+    /// Any altered, reordered, truncated or extended chunk fails the whole read.
+    pub fn vault_read(
+        &self,
+        token: &str,
+        opened: &OpenedRecord,
+        out: &mut impl Write,
+    ) -> Result<u64, ClientError> {
+        let id = &opened.anchor.id;
+        let mut resp = self.authed(&format!("/v1/vault/records/{id}/content"), token)?;
+        let reader = resp.body_mut().as_reader();
+        open_stream(&opened.key, reader, out).map_err(vault_err)
+    }
+
+    /// This node's access log of a record (owner only).
+    pub fn vault_log(&self, token: &str, id: &RecordId) -> Result<AccessLogView, ClientError> {
+        self.authed_json(&format!("/v1/vault/records/{id}/log?limit=1000"), token)
+    }
+
+    /// This node's erasure statement for a record.
+    pub fn vault_erasure(&self, id: &RecordId) -> Result<ErasureView, ClientError> {
+        self.get(&format!("/v1/vault/records/{id}/erasure"))
+    }
+
+    /// An identity's recovery setup.
+    pub fn recovery(&self, did: &Did) -> Result<RecoveryView, ClientError> {
+        self.get(&format!("/v1/recovery/{did}"))
+    }
+
+    /// Splits the vault secret among `guardians` (`threshold` of them recover it), seals each
+    /// share to its guardian, uploads the block and returns the setup action.
+    pub fn recovery_setup_action(
+        &self,
+        token: &str,
+        owner: &Did,
+        vault: &VaultKeys,
+        guardians: &[Did],
+        threshold: u8,
+        time_lock_ms: u64,
+    ) -> Result<Action, ClientError> {
+        let n = u8::try_from(guardians.len()).map_err(|_| vault_err("too many guardians"))?;
+        let (shares, commitments) = split(&vault.secret, threshold, n).map_err(vault_err)?;
+        let mut envelopes = Vec::with_capacity(shares.len());
+        for (guardian, share) in guardians.iter().zip(&shares) {
+            let recipient = self.key_agreement_of(guardian)?;
+            envelopes.push(ShareEnvelope {
+                guardian: guardian.clone(),
+                sealed: seal_to(
+                    &recipient,
+                    share.to_bytes().as_ref(),
+                    &share_info(owner, guardian),
+                )
+                .map_err(vault_err)?,
+            });
+        }
+        let block = ShareEnvelopes {
+            owner: owner.clone(),
+            envelopes,
+        };
+        let cid =
+            self.vault_upload_raw(token, commonware_codec::Encode::encode(&block).to_vec())?;
+        Ok(Action::Recovery(RecoveryAction::Setup {
+            guardians: guardians.to_vec(),
+            threshold,
+            commitments: commitments.to_bytes(),
+            shares: ContentId::new(cid),
+            time_lock_ms,
+        }))
+    }
+
+    /// As guardian `me` (identity key `identity`): fetches my share of `owner`'s vault
+    /// secret, checks it against the commitments on the ledger, re-seals it to the pending
+    /// recovery's new device, uploads it and returns the approval action.
+    pub fn recovery_approve_action(
+        &self,
+        token: &str,
+        owner: &Did,
+        me: &Did,
+        identity: &SigningKey,
+    ) -> Result<Action, ClientError> {
+        let view = self.recovery(owner)?;
+        let pending = view
+            .pending
+            .as_ref()
+            .ok_or_else(|| vault_err(format!("{owner} has no pending recovery")))?;
+        let new_controller = Did::parse(&pending.new_controller).map_err(vault_err)?;
+        let share = self.my_share(token, owner, me, identity, &view)?;
+        let recipient = self.key_agreement_of(&new_controller)?;
+        let sealed = seal_to(
+            &recipient,
+            share.to_bytes().as_ref(),
+            &share_info(owner, &new_controller),
+        )
+        .map_err(vault_err)?;
+        let block = ShareEnvelopes {
+            owner: owner.clone(),
+            envelopes: vec![ShareEnvelope {
+                guardian: new_controller,
+                sealed,
+            }],
+        };
+        let cid =
+            self.vault_upload_raw(token, commonware_codec::Encode::encode(&block).to_vec())?;
+        Ok(Action::Recovery(RecoveryAction::Approve {
+            did: owner.clone(),
+            share: ContentId::new(cid),
+        }))
+    }
+
+    /// As guardian `me`: my share of `owner`'s vault secret, checked against the commitments.
+    pub fn my_share(
+        &self,
+        token: &str,
+        owner: &Did,
+        me: &Did,
+        identity: &SigningKey,
+        view: &RecoveryView,
+    ) -> Result<Share, ClientError> {
+        let commitments = commitments_of(view)?;
+        let bytes = checked_block(
+            &parse_cid(&view.shares)?,
+            self.authed_bytes(&format!("/v1/recovery/{owner}/shares"), token)?,
+        )?;
+        let envelopes = ShareEnvelopes::decode(&bytes).map_err(vault_err)?;
+        let envelope = envelopes
+            .for_recipient(me)
+            .ok_or_else(|| vault_err(format!("no share for {me}")))?;
+        let plain = open_from(
+            &agreement_secret(identity),
+            &envelope.sealed,
+            &share_info(owner, me),
+        )
+        .map_err(|e| vault_err(format!("cannot open my share: {e}")))?;
+        let share = Share::from_bytes(&plain).map_err(vault_err)?;
+        if !verify_share(&share, &commitments) {
+            return Err(vault_err(
+                "my share does not match the commitments on the ledger (tampered share)",
+            ));
+        }
+        Ok(share)
+    }
+
+    /// As the new device `me` (identity key `identity`): collects the approved shares, checks
+    /// each against the commitments and rebuilds the vault secret.
+    pub fn recovery_rebuild(
+        &self,
+        token: &str,
+        owner: &Did,
+        me: &Did,
+        identity: &SigningKey,
+    ) -> Result<VaultKeys, ClientError> {
+        let view = self.recovery(owner)?;
+        let commitments = commitments_of(&view)?;
+        let pending = view
+            .pending
+            .as_ref()
+            .ok_or_else(|| vault_err(format!("{owner} has no pending recovery")))?;
+        let secret = agreement_secret(identity);
+        let mut shares = Vec::new();
+        for approval in &pending.approvals {
+            let bytes = checked_block(
+                &parse_cid(&approval.share)?,
+                self.authed_bytes(
+                    &format!("/v1/recovery/{owner}/approvals/{}", approval.guardian),
+                    token,
+                )?,
+            )?;
+            let envelopes = ShareEnvelopes::decode(&bytes).map_err(vault_err)?;
+            let envelope = envelopes.for_recipient(me).ok_or_else(|| {
+                vault_err(format!("{}'s approval is not for {me}", approval.guardian))
+            })?;
+            let plain =
+                open_from(&secret, &envelope.sealed, &share_info(owner, me)).map_err(|e| {
+                    vault_err(format!("cannot open {}'s share: {e}", approval.guardian))
+                })?;
+            shares.push(Share::from_bytes(&plain).map_err(vault_err)?);
+        }
+        if shares.len() < usize::from(commitments.threshold()) {
+            return Err(vault_err(format!(
+                "{} of {} shares approved",
+                shares.len(),
+                commitments.threshold()
+            )));
+        }
+        let secret = combine(&shares, &commitments).map_err(vault_err)?;
+        Ok(VaultKeys::new(secret))
+    }
+}
+
+fn commitments_of(view: &RecoveryView) -> Result<Commitments, ClientError> {
+    let bytes = hex::decode(&view.commitments).map_err(vault_err)?;
+    Commitments::from_bytes(&bytes).map_err(vault_err)
+}
+
+fn finish_open(
+    anchor: VaultRecordView,
+    keys: &RecordKeys,
+    key: Zeroizing<[u8; 32]>,
+) -> Result<OpenedRecord, ClientError> {
+    let meta_json = open_bytes(&key, &keys.sealed_meta).map_err(vault_err)?;
+    let meta: RecordMeta = serde_json::from_slice(&meta_json).map_err(vault_err)?;
+    Ok(OpenedRecord { anchor, key, meta })
+}

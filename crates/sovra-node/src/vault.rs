@@ -1,0 +1,161 @@
+//! The node's private vault service: which vault blocks this node must hold
+//! (for replication), and the keeper that erases what the ledger says must
+//! go, promptly and without anyone asking:
+//!
+//! - records deleted by their owner and every root a record no longer uses
+//!   (superseded versions, revoked grants): listed by the index as dead roots
+//!   when their block is finalized;
+//! - records past their retention date, judged against the newest finalized
+//!   block's time, so every node reaches the same decision.
+//!
+//! Erasing a root ends the upload grace period of every block under it and
+//! garbage-collects everything no live record or recovery setup reaches;
+//! the record's access log on this node is erased too. A node that was
+//! offline does the same when it catches up, since the dead roots come from
+//! the finalized blocks it replays.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sovra_cas::Cid;
+use sovra_store::{ContentStore, Index, VaultLog};
+use sovra_types::{ContentId, RecordId, limits::DEFAULT_REPLICATION};
+
+use crate::replication::RootsFn;
+
+/// Every vault root that must be kept at finalized time `now_ms`, with its replication factor:
+/// the content, keys and grant blocks of live records, and the blocks of recovery setups.
+pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Cid, u8)>> {
+    let mut roots = Vec::new();
+    for (_, record) in index.vault_unerased()? {
+        if record.is_live(now_ms) {
+            roots.extend(
+                record
+                    .roots()
+                    .into_iter()
+                    .map(|c| (*c.cid(), record.replication)),
+            );
+        }
+    }
+    roots.extend(
+        index
+            .recovery_roots()?
+            .into_iter()
+            .map(|c| (*c.cid(), DEFAULT_REPLICATION)),
+    );
+    Ok(roots)
+}
+
+/// [`live_roots`] as the replicator's source of roots.
+pub fn replication_roots(
+    index: Arc<Index>,
+    finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync>,
+) -> RootsFn {
+    Box::new(move || live_roots(&index, finalized_ms()))
+}
+
+/// What one keeper pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct KeeperStats {
+    /// Records erased (deleted or expired) whose data this pass removed.
+    pub records_erased: u64,
+    /// Blocks deleted.
+    pub blocks_deleted: u64,
+}
+
+/// Erases dead and expired vault data on this node.
+pub struct VaultKeeper {
+    /// Vault blocks.
+    pub store: Arc<ContentStore>,
+    /// Finalized anchors and dead roots.
+    pub index: Arc<Index>,
+    /// The access log.
+    pub log: Arc<VaultLog>,
+    /// Time of the newest finalized block.
+    pub finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync>,
+    /// Pause between passes.
+    pub interval: Duration,
+    /// How often unreferenced uploads past their grace period are collected.
+    pub gc_interval: Duration,
+}
+
+impl VaultKeeper {
+    /// Runs passes forever on its own thread.
+    pub fn spawn(self) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name("vault-keeper".into())
+            .spawn(move || {
+                let mut last_gc = std::time::Instant::now();
+                loop {
+                    let full_gc = last_gc.elapsed() >= self.gc_interval;
+                    match self.pass(full_gc) {
+                        Ok(stats) if stats.blocks_deleted > 0 || stats.records_erased > 0 => {
+                            tracing::info!(
+                                records = stats.records_erased,
+                                blocks = stats.blocks_deleted,
+                                "erased private vault data"
+                            )
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!("vault keeper pass failed: {e}"),
+                    }
+                    if full_gc {
+                        last_gc = std::time::Instant::now();
+                    }
+                    std::thread::sleep(self.interval);
+                }
+            })?;
+        Ok(())
+    }
+
+    /// One pass: erases dead roots and expired records; with `full_gc`, also collects
+    /// unreferenced uploads whose grace period ended.
+    pub fn pass(&self, full_gc: bool) -> anyhow::Result<KeeperStats> {
+        let now = (self.finalized_ms)();
+        let dead = self.index.vault_dead_roots()?;
+        let mut doomed: Vec<Cid> = dead.iter().map(|(c, _)| *c.cid()).collect();
+        let mut erased_records: Vec<RecordId> = Vec::new();
+        for (id, record) in self.index.vault_unerased()? {
+            if record.is_expired(now) {
+                doomed.extend(record.roots().into_iter().map(|c| *c.cid()));
+                erased_records.push(id);
+            }
+        }
+        for (_, id) in &dead {
+            if let Some(r) = self.index.vault_record(id)?
+                && r.erased_height.is_some()
+            {
+                erased_records.push(*id);
+            }
+        }
+        erased_records.sort();
+        erased_records.dedup();
+        let mut stats = KeeperStats::default();
+        let held = if doomed.is_empty() {
+            0
+        } else {
+            self.store.unstage(&doomed)?
+        };
+        if held > 0 || full_gc {
+            let live: Vec<Cid> = live_roots(&self.index, now)?
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
+            stats.blocks_deleted = self
+                .store
+                .collect_garbage(&live, crate::content::now_ms())?
+                .deleted;
+        }
+        for id in &erased_records {
+            self.log.erase(id)?;
+        }
+        if held > 0 {
+            stats.records_erased = erased_records.len() as u64;
+        }
+        let forgotten: Vec<ContentId> = dead.into_iter().map(|(c, _)| c).collect();
+        if !forgotten.is_empty() {
+            self.index.forget_vault_dead_roots(&forgotten)?;
+        }
+        Ok(stats)
+    }
+}

@@ -1,0 +1,729 @@
+//! The private vault and guardian recovery across four real node processes on loopback (four,
+//! so that consensus goes on with one validator offline; records are replicated to all four).
+//!
+//! - records are encrypted on the client; after storing them no file in any node's data
+//!   directory holds the plaintext marker or a record key;
+//! - the owner and a grantee read (through nodes other than the one uploaded to); an
+//!   unauthenticated request, a stranger, a grantee whose grant expired and a revoked grantee
+//!   are refused, and the revoked grantee's old key cannot decrypt the re-keyed version;
+//! - every release is in the owner's access log;
+//! - records stay readable with one node killed (and with two);
+//! - deletion and retention erase ciphertext and wrapped keys on every replica, including one
+//!   that was offline when the record was deleted;
+//! - a fresh client given only the vault secret restores every record byte for byte;
+//! - recovery: a tampered share is detected; 1 of 2 guardians is not enough; the current key
+//!   cancels within the time lock; the time lock holds; with 2 guardians after the time lock the
+//!   new device rebuilds the vault secret and its key controls the identity.
+
+mod common;
+
+use common::{Node, dev_key, init_testnet, start, wait_until};
+use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
+use sovra_crypto::{SigningKey, shares::VaultSecret};
+use sovra_types::{
+    Action, Did, DidDocument, RecordId, RecoveryAction, VaultAction, identity::methods_for_key,
+};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+const MARKER: &[u8] = b"SOVRA-PLAINTEXT-MARKER-3f9a1c";
+/// Validators in the test network; every record is replicated to all of them.
+const NODES: usize = 4;
+const REPLICATION: u8 = NODES as u8;
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// Deterministic test content with the marker sprinkled through it.
+fn secret_content(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed;
+    let mut out: Vec<u8> = (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(1103515245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect();
+    for at in (0..len.saturating_sub(MARKER.len())).step_by(50_000) {
+        out[at..at + MARKER.len()].copy_from_slice(MARKER);
+    }
+    out
+}
+
+fn raw(key: &SigningKey) -> [u8; 32] {
+    key.public_key().as_ref().try_into().unwrap()
+}
+
+fn did_of(key: &SigningKey) -> Did {
+    Did::from_public_key(&key.public_key())
+}
+
+fn send_as(client: &Client, key: &SigningKey, signer: &Did, actions: Vec<Action>) -> String {
+    let id = client.send_as(key, signer, actions, 1).unwrap();
+    let status = client.wait_final(&id, Duration::from_secs(60)).unwrap();
+    assert_eq!(status.status, "completed", "{status:?}");
+    id
+}
+
+/// Sends and returns the failure code of a transaction expected to fail in execution.
+fn send_failing(client: &Client, key: &SigningKey, signer: &Did, action: Action) -> String {
+    let id = client.send_as(key, signer, vec![action], 1).unwrap();
+    let status = client.wait_final(&id, Duration::from_secs(60)).unwrap();
+    assert_eq!(status.status, "failed", "{status:?}");
+    status.error.map(|e| e.code).unwrap_or_default()
+}
+
+fn token(client: &Client, key: &SigningKey, did: &Did, method: Option<&str>) -> String {
+    client
+        .authenticate(key, did, method)
+        .unwrap()
+        .token
+        .unwrap()
+}
+
+fn status_of<T>(r: Result<T, ClientError>) -> u16 {
+    match r {
+        Err(ClientError::Api { status, .. }) => status,
+        Err(e) => panic!("expected an API refusal, got {e}"),
+        Ok(_) => 200,
+    }
+}
+
+fn meta(name: &str, size: usize) -> RecordMeta {
+    RecordMeta {
+        name: name.into(),
+        media_type: "application/octet-stream".into(),
+        labels: vec!["test".into()],
+        size: size as u64,
+        created_ms: now_ms(),
+    }
+}
+
+/// The node's answer to `token` asking for record `id`'s ciphertext (200 when released).
+fn content_status(client: &Client, token: &str, id: &RecordId) -> u16 {
+    let probe = OpenedRecord {
+        anchor: client.vault_record(id).unwrap(),
+        key: zeroize::Zeroizing::new([0; 32]),
+        meta: meta("probe", 0),
+    };
+    match client.vault_read(token, &probe, &mut std::io::sink()) {
+        Err(ClientError::Api { status, .. }) => status,
+        // Released (and then not decryptable with the probe key).
+        Err(_) | Ok(_) => 200,
+    }
+}
+
+fn read_all(client: &Client, token: &str, opened: &OpenedRecord) -> Vec<u8> {
+    let mut out = Vec::new();
+    client.vault_read(token, opened, &mut out).unwrap();
+    out
+}
+
+/// A plain HTTP GET without credentials; returns the status code.
+fn unauthenticated_status(port: u16, path: &str) -> u16 {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Every file under `dir`, read whole.
+fn files(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// No node data file contains any of `needles`.
+fn assert_absent_from_nodes(dir: &Path, needles: &[(&str, &[u8])]) {
+    for i in 0..NODES {
+        let mut all = Vec::new();
+        files(&dir.join(format!("node{i}")), &mut all);
+        assert!(!all.is_empty());
+        for (path, bytes) in &all {
+            for (what, needle) in needles {
+                assert!(
+                    !contains(bytes, needle),
+                    "{what} found in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// Whether the node behind `client` holds every root of record `id` (content, keys, grants).
+fn holds(client: &Client, id: &RecordId) -> bool {
+    let Ok(anchor) = client.vault_record(id) else {
+        return false;
+    };
+    let roots = 2 + anchor.grants.len() as u64;
+    client
+        .vault_erasure(id)
+        .map(|e| e.held_roots == roots)
+        .unwrap_or(false)
+}
+
+fn erasure_confirmed(client: &Client, id: &RecordId) -> bool {
+    client
+        .vault_erasure(id)
+        .map(|e| e.confirmed && e.signature.is_some())
+        .unwrap_or(false)
+}
+
+/// Seals `data` as version `version` of `id` through `client`; returns the sealed version.
+#[allow(clippy::too_many_arguments)]
+fn seal(
+    client: &Client,
+    token: &str,
+    vault: &VaultKeys,
+    owner: &Did,
+    id: RecordId,
+    version: u64,
+    data: &[u8],
+    name: &str,
+) -> SealedVersion {
+    let (sealed, _) = client
+        .vault_seal_upload(
+            token,
+            vault,
+            owner,
+            id,
+            version,
+            std::io::Cursor::new(data.to_vec()),
+            &meta(name, data.len()),
+            |_| {},
+        )
+        .unwrap();
+    sealed
+}
+
+#[test]
+fn private_vault_and_guardian_recovery_on_four_nodes() {
+    // SOVRA_KEEP_TEST_DIR=1 keeps the nodes' logs and data for debugging.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let _cleanup = if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
+        eprintln!("test directory: {}", tmp.keep().display());
+        None
+    } else {
+        Some(tmp)
+    };
+    let dir = root.as_path();
+    let base = 35000 + (std::process::id() % 500) as u16 * 2;
+    init_testnet(dir, NODES, 4, base);
+    for i in 0..NODES {
+        let cfg = dir.join(format!("node{i}/config.toml"));
+        let text = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .replace("gc_interval_secs = 300", "gc_interval_secs = 2")
+            .replace(
+                "replication_interval_secs = 2",
+                "replication_interval_secs = 1",
+            );
+        std::fs::write(&cfg, text).unwrap();
+    }
+    let mut nodes: Vec<Option<Node>> = (0..NODES).map(|i| Some(start(dir, i))).collect();
+    let ports: Vec<u16> = (0..NODES).map(|i| base + i as u16).collect();
+    let clients: Vec<Client> = ports
+        .iter()
+        .map(|p| Client::new(&format!("http://127.0.0.1:{p}")))
+        .collect();
+    wait_until("the network to finalize", Duration::from_secs(60), || {
+        clients
+            .iter()
+            .all(|c| c.status().map(|s| s.finalized_height >= 2).unwrap_or(false))
+    });
+    let c0 = &clients[0];
+
+    // The owner: a did:sovra controlled by dev key 0, funded for fees.
+    let owner_key = dev_key(0);
+    let create = Action::CreateDid {
+        document: DidDocument {
+            methods: methods_for_key(&raw(&owner_key), 1).unwrap(),
+            ..Default::default()
+        },
+    };
+    let nonce = c0.account(&did_of(&owner_key)).unwrap().nonce;
+    send_as(c0, &owner_key, &did_of(&owner_key), vec![create]);
+    let status = c0.status().unwrap();
+    let owner =
+        sovra_types::identity::derive_sovra_did(&status.chain_id, &did_of(&owner_key), nonce, 0);
+    send_as(
+        c0,
+        &owner_key,
+        &did_of(&owner_key),
+        vec![Action::Transfer {
+            to: owner.clone(),
+            amount: 1_000_000,
+        }],
+    );
+    let owner_method = format!("{owner}#key-1");
+    let mut owner_tokens: Vec<String> = clients
+        .iter()
+        .map(|c| token(c, &owner_key, &owner, Some(&owner_method)))
+        .collect();
+    let grantee_key = dev_key(1);
+    let grantee = did_of(&grantee_key);
+    let stranger_key = dev_key(2);
+    let stranger = did_of(&stranger_key);
+    let vault = VaultKeys::generate().unwrap();
+
+    // Two records through node 0: a 300 KB one (several chunks and blocks) and a small one
+    // that the network must delete by itself a few seconds from now.
+    let data_a = secret_content(300_000, 1);
+    let data_b = secret_content(5_000, 2);
+    let (id_a, id_b) = (RecordId([0xa1; 16]), RecordId([0xb2; 16]));
+    let sealed_a = seal(
+        c0,
+        &owner_tokens[0],
+        &vault,
+        &owner,
+        id_a,
+        1,
+        &data_a,
+        "a.bin",
+    );
+    let sealed_b = seal(
+        c0,
+        &owner_tokens[0],
+        &vault,
+        &owner,
+        id_b,
+        1,
+        &data_b,
+        "b.bin",
+    );
+    let retain_b = now_ms() + 30_000;
+    send_as(
+        c0,
+        &owner_key,
+        &owner,
+        vec![
+            sealed_a.put_action(REPLICATION, None),
+            sealed_b.put_action(REPLICATION, Some(retain_b)),
+        ],
+    );
+    wait_until(
+        "every node to hold both records",
+        Duration::from_secs(60),
+        || clients.iter().all(|c| holds(c, &id_a) && holds(c, &id_b)),
+    );
+
+    // The owner reads through node 1, which got the record by replication.
+    let opened_a = clients[1]
+        .vault_open_as_owner(&owner_tokens[1], &vault, &id_a)
+        .unwrap();
+    assert_eq!(opened_a.meta.name, "a.bin");
+    assert_eq!(read_all(&clients[1], &owner_tokens[1], &opened_a), data_a);
+
+    // Refusals: no credentials, a stranger, a grantee before the grant.
+    let content_path = format!("/v1/vault/records/{id_a}/content");
+    assert_eq!(unauthenticated_status(ports[1], &content_path), 401);
+    assert_eq!(
+        unauthenticated_status(ports[1], &format!("/v1/vault/records/{id_a}/keys")),
+        401
+    );
+    let stranger_token = token(&clients[2], &stranger_key, &stranger, None);
+    assert_eq!(content_status(&clients[2], &stranger_token, &id_a), 403);
+    let grantee_token = token(&clients[2], &grantee_key, &grantee, None);
+    assert_eq!(content_status(&clients[2], &grantee_token, &id_a), 403);
+    assert_eq!(content_status(&clients[2], "not-a-token", &id_a), 401);
+
+    // Share with the grantee, and with the stranger for one second.
+    let grant = c0
+        .vault_grant_action(&owner_tokens[0], &opened_a.key, id_a, 1, &grantee, None)
+        .unwrap();
+    let short = c0
+        .vault_grant_action(
+            &owner_tokens[0],
+            &opened_a.key,
+            id_a,
+            1,
+            &stranger,
+            Some(now_ms() + 1_000),
+        )
+        .unwrap();
+    send_as(c0, &owner_key, &owner, vec![grant, short]);
+    let by_grantee = clients[2]
+        .vault_open_as_grantee(&grantee_token, &grantee, &grantee_key, &id_a)
+        .unwrap();
+    assert_eq!(read_all(&clients[2], &grantee_token, &by_grantee), data_a);
+    std::thread::sleep(Duration::from_millis(1_200));
+    assert_eq!(
+        content_status(&clients[2], &stranger_token, &id_a),
+        403,
+        "an expired grant is refused"
+    );
+
+    // The owner's access log on node 2 has the grantee's releases.
+    let log = clients[2].vault_log(&owner_tokens[2], &id_a).unwrap();
+    assert!(
+        log.entries
+            .iter()
+            .any(|e| e.accessor == grantee.as_str() && e.part == "content" && e.role == "grantee"),
+        "{log:?}"
+    );
+    assert!(log.entries.iter().any(|e| e.part == "grant"));
+    // Only the owner reads the log.
+    assert_eq!(status_of(clients[2].vault_log(&grantee_token, &id_a)), 403);
+
+    // Revoke the grantee: the record is re-encrypted under a new key as version 2.
+    let sealed_a2 = seal(
+        c0,
+        &owner_tokens[0],
+        &vault,
+        &owner,
+        id_a,
+        2,
+        &data_a,
+        "a.bin",
+    );
+    send_as(
+        c0,
+        &owner_key,
+        &owner,
+        vec![
+            Action::Vault(VaultAction::Revoke {
+                record: id_a,
+                grantee: grantee.clone(),
+            }),
+            sealed_a2.put_action(REPLICATION, None),
+        ],
+    );
+    assert_eq!(
+        content_status(&clients[2], &grantee_token, &id_a),
+        403,
+        "a revoked grantee is refused"
+    );
+    // Even with the old key kept, the revoked grantee cannot decrypt the new version.
+    let opened_a2 = clients[1]
+        .vault_open_as_owner(&owner_tokens[1], &vault, &id_a)
+        .unwrap();
+    assert_eq!(opened_a2.anchor.version, 2);
+    let stale = OpenedRecord {
+        anchor: opened_a2.anchor.clone(),
+        key: by_grantee.key.clone(),
+        meta: by_grantee.meta.clone(),
+    };
+    let mut sink = Vec::new();
+    assert!(
+        clients[1]
+            .vault_read(&owner_tokens[1], &stale, &mut sink)
+            .is_err()
+    );
+    assert_eq!(read_all(&clients[1], &owner_tokens[1], &opened_a2), data_a);
+
+    // A third record, then: nothing any node stores holds the plaintext or a record key.
+    let data_c = secret_content(70_000, 3);
+    let id_c = RecordId([0xc3; 16]);
+    let sealed_c = seal(
+        &clients[1],
+        &owner_tokens[1],
+        &vault,
+        &owner,
+        id_c,
+        1,
+        &data_c,
+        "c.bin",
+    );
+    send_as(
+        c0,
+        &owner_key,
+        &owner,
+        vec![sealed_c.put_action(REPLICATION, None)],
+    );
+    wait_until(
+        "every node to hold the records",
+        Duration::from_secs(60),
+        || clients.iter().all(|c| holds(c, &id_c) && holds(c, &id_a)),
+    );
+    assert_absent_from_nodes(
+        dir,
+        &[
+            ("the plaintext marker", MARKER),
+            ("record key a1", &sealed_a.key[..]),
+            ("record key a2", &sealed_a2.key[..]),
+            ("record key b", &sealed_b.key[..]),
+            ("record key c", &sealed_c.key[..]),
+        ],
+    );
+
+    // Restore on a fresh client given only the vault secret: every live record, byte for byte.
+    let exported = vault.secret().to_bytes().to_vec();
+    let restored = VaultKeys::new(VaultSecret::from_bytes(&exported).unwrap());
+    let fresh = Client::new(clients[2].base());
+    let fresh_token = token(&fresh, &owner_key, &owner, Some(&owner_method));
+    let mut restored_names = Vec::new();
+    for record in fresh.vault_records(&owner).unwrap() {
+        if record.expired || record.erased_height.is_some() {
+            continue;
+        }
+        let id = RecordId::parse(&record.id).unwrap();
+        let opened = fresh
+            .vault_open_as_owner(&fresh_token, &restored, &id)
+            .unwrap();
+        let expected = match opened.meta.name.as_str() {
+            "a.bin" => &data_a,
+            "b.bin" => &data_b,
+            "c.bin" => &data_c,
+            other => panic!("unexpected record {other}"),
+        };
+        assert_eq!(&read_all(&fresh, &fresh_token, &opened), expected);
+        restored_names.push(opened.meta.name.clone());
+    }
+    restored_names.sort();
+    // Record b may already be past its retention date on a slow machine.
+    restored_names.retain(|n| n != "b.bin");
+    assert_eq!(restored_names, ["a.bin", "c.bin"]);
+
+    // One node killed, then two: records stay readable through the others.
+    nodes[0] = None;
+    let opened_c = clients[1]
+        .vault_open_as_owner(&owner_tokens[1], &vault, &id_c)
+        .unwrap();
+    assert_eq!(read_all(&clients[1], &owner_tokens[1], &opened_c), data_c);
+    nodes[1] = None;
+    let opened_a = clients[2]
+        .vault_open_as_owner(&owner_tokens[2], &vault, &id_a)
+        .unwrap();
+    assert_eq!(read_all(&clients[2], &owner_tokens[2], &opened_a), data_a);
+    for i in [0, 1] {
+        nodes[i] = Some(start(dir, i));
+    }
+    wait_until("nodes 0 and 1 to rejoin", Duration::from_secs(60), || {
+        c0.status().is_ok() && clients[1].status().is_ok()
+    });
+    // Sessions live in a node's memory: the restarted nodes need new ones.
+    for i in [0, 1] {
+        owner_tokens[i] = token(&clients[i], &owner_key, &owner, Some(&owner_method));
+    }
+
+    // Delete record c while node 3, one of its replicas, is offline.
+    nodes[3] = None;
+    let owner_token0 = token(c0, &owner_key, &owner, Some(&owner_method));
+    send_as(
+        c0,
+        &owner_key,
+        &owner,
+        vec![Action::Vault(VaultAction::Delete { record: id_c })],
+    );
+    // The erasure is on the owner's receipt chain.
+    let account = c0.account(&owner).unwrap();
+    let receipts = c0
+        .receipts(&owner, account.receipt_count.saturating_sub(3), 10)
+        .unwrap();
+    assert!(
+        receipts
+            .entries
+            .iter()
+            .any(|e| e.status == "erased" && e.record.as_deref() == Some(id_c.to_string().as_str())),
+        "{receipts:?}"
+    );
+    wait_until(
+        "the online nodes to confirm the erasure",
+        Duration::from_secs(60),
+        || (0..3).all(|i| erasure_confirmed(&clients[i], &id_c)),
+    );
+    assert_eq!(
+        status_of(c0.vault_open_as_owner(&owner_token0, &vault, &id_c)),
+        404
+    );
+    // The offline replica comes back, learns of the deletion from the blocks it missed, erases.
+    assert!(!erasure_confirmed(&clients[3], &id_c), "node 3 is down");
+    nodes[3] = Some(start(dir, 3));
+    wait_until(
+        "node 3 to confirm the erasure",
+        Duration::from_secs(90),
+        || erasure_confirmed(&clients[3], &id_c),
+    );
+
+    // Retention: record b is erased by every node without anyone asking.
+    wait_until("retention to pass", Duration::from_secs(60), || {
+        clients.iter().all(|c| {
+            c.vault_erasure(&id_b)
+                .map(|e| e.expired && e.confirmed)
+                .unwrap_or(false)
+        })
+    });
+    assert_eq!(
+        status_of(c0.vault_open_as_owner(&owner_token0, &vault, &id_b)),
+        404
+    );
+    // Erased records' access logs are gone too.
+    let log_c = clients[1].vault_log(&owner_tokens[1], &id_c).unwrap();
+    assert!(log_c.entries.is_empty(), "{log_c:?}");
+
+    // ---- Guardian recovery ----
+    let guardians: Vec<SigningKey> = (1..=3).map(dev_key).collect();
+    let guardian_dids: Vec<Did> = guardians.iter().map(did_of).collect();
+    let setup = c0
+        .recovery_setup_action(&owner_token0, &owner, &vault, &guardian_dids, 2, 8_000)
+        .unwrap();
+    send_as(c0, &owner_key, &owner, vec![setup]);
+    let new_device = SigningKey::from_test_seed(4242);
+    let new_did = did_of(&new_device);
+    send_as(
+        c0,
+        &owner_key,
+        &did_of(&owner_key),
+        vec![Action::Transfer {
+            to: new_did.clone(),
+            amount: 1_000,
+        }],
+    );
+    let request = || Action::Recovery(RecoveryAction::Request { did: owner.clone() });
+    send_as(c0, &new_device, &new_did, vec![request()]);
+
+    // A guardian's share checks out; a tampered one does not.
+    let g_tokens: Vec<String> = guardians
+        .iter()
+        .zip(&guardian_dids)
+        .map(|(k, d)| token(c0, k, d, None))
+        .collect();
+    let view = c0.recovery(&owner).unwrap();
+    let share = c0
+        .my_share(
+            &g_tokens[0],
+            &owner,
+            &guardian_dids[0],
+            &guardians[0],
+            &view,
+        )
+        .unwrap();
+    let commitments =
+        sovra_crypto::shares::Commitments::from_bytes(&hex::decode(&view.commitments).unwrap())
+            .unwrap();
+    let mut tampered = share.to_bytes().to_vec();
+    *tampered.last_mut().unwrap() ^= 1;
+    if let Ok(t) = sovra_crypto::shares::Share::from_bytes(&tampered) {
+        assert!(!sovra_crypto::shares::verify_share(&t, &commitments));
+    }
+    // Someone who is not a guardian may not fetch the shares.
+    let outsider = SigningKey::from_test_seed(777);
+    let outsider_did = did_of(&outsider);
+    assert_eq!(
+        status_of(c0.my_share(
+            &token(c0, &outsider, &outsider_did, None),
+            &owner,
+            &outsider_did,
+            &outsider,
+            &view
+        )),
+        403
+    );
+
+    // One approval is not enough.
+    let approve = |i: usize| {
+        let action = c0
+            .recovery_approve_action(&g_tokens[i], &owner, &guardian_dids[i], &guardians[i])
+            .unwrap();
+        send_as(c0, &guardians[i], &guardian_dids[i], vec![action]);
+    };
+    approve(0);
+    let nd_token = token(c0, &new_device, &new_did, None);
+    assert!(
+        c0.recovery_rebuild(&nd_token, &owner, &new_did, &new_device)
+            .is_err()
+    );
+    let doc_version = || {
+        c0.resolve_verified(&owner, sovra_client::DidVersionSelector::Latest)
+            .unwrap()
+            .unwrap()
+            .record
+            .unwrap()
+            .version
+    };
+    let complete = |v: u64| {
+        Action::Recovery(RecoveryAction::Complete {
+            did: owner.clone(),
+            previous_version: v,
+        })
+    };
+    assert_eq!(
+        send_failing(c0, &new_device, &new_did, complete(doc_version())),
+        "not_enough_approvals"
+    );
+    // The current key cancels within the time lock.
+    send_as(
+        c0,
+        &owner_key,
+        &owner,
+        vec![Action::Recovery(RecoveryAction::Cancel {
+            did: owner.clone(),
+        })],
+    );
+    assert!(c0.recovery(&owner).unwrap().pending.is_none());
+    assert_eq!(
+        send_failing(c0, &new_device, &new_did, complete(doc_version())),
+        "no_pending_recovery"
+    );
+
+    // Again, with two guardians: the time lock holds, then the new device takes over.
+    send_as(c0, &new_device, &new_did, vec![request()]);
+    approve(0);
+    approve(1);
+    let unlock = c0.recovery(&owner).unwrap().pending.unwrap().unlock_ms;
+    if now_ms() + 1_000 < unlock {
+        assert_eq!(
+            send_failing(c0, &new_device, &new_did, complete(doc_version())),
+            "time_locked"
+        );
+    }
+    let rebuilt = c0
+        .recovery_rebuild(&nd_token, &owner, &new_did, &new_device)
+        .unwrap();
+    assert_eq!(
+        rebuilt.secret().to_bytes().as_ref(),
+        vault.secret().to_bytes().as_ref()
+    );
+    wait_until("the time lock to end", Duration::from_secs(30), || {
+        c0.status()
+            .map(|s| s.finalized_height > 0 && now_ms() > unlock + 500)
+            .unwrap_or(false)
+    });
+    send_as(c0, &new_device, &new_did, vec![complete(doc_version())]);
+    // The old key no longer signs for the identity; the new one does.
+    let old_key_refused = c0.send_as(
+        &owner_key,
+        &owner,
+        vec![Action::Transfer {
+            to: new_did.clone(),
+            amount: 1,
+        }],
+        1,
+    );
+    assert!(old_key_refused.is_err(), "{old_key_refused:?}");
+    send_as(
+        c0,
+        &new_device,
+        &owner,
+        vec![Action::Transfer {
+            to: new_did.clone(),
+            amount: 1,
+        }],
+    );
+    // And the new device reads the owner's records with the rebuilt vault secret.
+    let new_token = token(c0, &new_device, &owner, Some(&owner_method));
+    let opened = c0.vault_open_as_owner(&new_token, &rebuilt, &id_a).unwrap();
+    assert_eq!(read_all(c0, &new_token, &opened), data_a);
+    drop(nodes);
+}
