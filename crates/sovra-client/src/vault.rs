@@ -22,7 +22,8 @@ use sovra_cas::{AddedEntry, Adder, Cid, Profile};
 use sovra_crypto::{
     SigningKey,
     record::{
-        DEFAULT_CHUNK, RecordKey, new_record_key, open_bytes, open_stream, seal_bytes, seal_stream,
+        DEFAULT_CHUNK, RecordKey, SealingReader, new_record_key, open_bytes, open_stream,
+        seal_bytes,
     },
     shares::{Commitments, Share, VaultSecret, combine, split, verify_share},
     wrap::{open_from, seal_to, unwrap_key, wrap_key, x25519_public, x25519_secret_from_seed},
@@ -208,7 +209,7 @@ impl Client {
 
     /// Encrypts `input` as version `version` of `record` owned by `owner`, streaming the
     /// ciphertext to the node as it is made, and uploads the keys block. Nothing is anchored:
-    /// file [`SealedVersion::put_action`] next. `progress` gets plaintext bytes read.
+    /// file [`SealedVersion::put_action`] next. `progress` gets ciphertext bytes produced.
     #[allow(clippy::too_many_arguments)]
     pub fn vault_seal_upload(
         &self,
@@ -237,19 +238,12 @@ impl Client {
         let stream_key = key.clone();
         let (added, imported): (AddedEntry, ContentImportView) =
             self.stream_blocks("/v1/vault/blocks", Some(token), move |mut sink| {
-                let (reader, writer) = std::io::pipe()?;
-                let sealer = std::thread::spawn(move || {
-                    seal_stream(&stream_key, DEFAULT_CHUNK, input, writer)
-                });
+                let sealing = SealingReader::new(&stream_key, DEFAULT_CHUNK, input)
+                    .map_err(|e| sovra_cas::CasError::Store(e.to_string()))?;
                 let mut progress = progress;
-                let added = Adder::new(Profile::default())
+                Adder::new(Profile::default())
                     .with_progress(&mut progress)
-                    .add_reader(reader, &mut sink);
-                let sealed = sealer
-                    .join()
-                    .map_err(|_| sovra_cas::CasError::Store("encryption thread panicked".into()))?;
-                sealed.map_err(|e| sovra_cas::CasError::Store(e.to_string()))?;
-                added
+                    .add_reader(sealing, &mut sink)
             })?;
         Ok((
             SealedVersion {

@@ -143,23 +143,11 @@ impl Keystore {
         passphrase: &str,
     ) -> Result<KeyInfo, CryptoError> {
         let did = encode_did_key(&key.public_key());
-        self.seal_file(name, &did, key.seed().as_ref(), passphrase)?;
+        self.insert_secret(name, &did, key.seed().as_ref(), passphrase)?;
         Ok(KeyInfo {
             name: name.to_string(),
             did,
         })
-    }
-
-    /// Encrypts and stores another secret (for example a vault secret) under `name`, bound
-    /// to `label` (kept in clear in the file, in the place of a key's DID); refuses to overwrite.
-    pub fn insert_secret(
-        &self,
-        name: &str,
-        label: &str,
-        secret: &[u8],
-        passphrase: &str,
-    ) -> Result<(), CryptoError> {
-        self.seal_file(name, label, secret, passphrase)
     }
 
     /// Decrypts a secret stored with [`Self::insert_secret`]; returns it with its label.
@@ -173,7 +161,9 @@ impl Keystore {
         Ok((file.did, plain))
     }
 
-    fn seal_file(
+    /// Encrypts and stores another secret (for example a vault secret) under `name`, bound
+    /// to `label` (kept in clear in the file, in the place of a key's DID); refuses to overwrite.
+    pub fn insert_secret(
         &self,
         name: &str,
         label: &str,

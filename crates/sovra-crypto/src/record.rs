@@ -75,55 +75,128 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> Result<usize, CryptoError> {
 pub fn seal_stream(
     key: &[u8; 32],
     chunk: u32,
-    mut input: impl Read,
+    input: impl Read,
     mut output: impl Write,
 ) -> Result<u64, CryptoError> {
-    if chunk == 0 || chunk > MAX_CHUNK {
-        return Err(bad(format!("chunk size must be 1..={MAX_CHUNK}")));
+    let mut reader = SealingReader::new(key, chunk, input)?;
+    std::io::copy(&mut reader, &mut output).map_err(|e| match e.downcast::<CryptoError>() {
+        Ok(inner) => inner,
+        Err(e) => io(e),
+    })?;
+    output.flush().map_err(io)?;
+    Ok(reader.plaintext_bytes())
+}
+
+/// A reader of the sealed form of `input`: pulls plaintext as it is read and
+/// yields the header and then each sealed chunk, so a consumer (an importer,
+/// an upload) encrypts as it goes, on its own thread, in constant memory.
+/// Chunks are encrypted in place in reused buffers (one chunk of lookahead
+/// tells whether a chunk is the last).
+pub struct SealingReader<R: Read> {
+    input: R,
+    encryptor: Option<EncryptorBE32<XChaCha20Poly1305>>,
+    header: Vec<u8>,
+    chunk: usize,
+    /// Sealed bytes ready to be read, from `out_pos`.
+    out: Vec<u8>,
+    out_pos: usize,
+    /// The next plaintext chunk (its first `current_len` bytes), and a spare buffer.
+    current: Vec<u8>,
+    current_len: usize,
+    spare: Vec<u8>,
+    started: bool,
+    plaintext: u64,
+}
+
+impl<R: Read> SealingReader<R> {
+    /// Seals `input` with `key` in chunks of `chunk` plaintext bytes (a fresh random nonce prefix).
+    pub fn new(key: &[u8; 32], chunk: u32, input: R) -> Result<Self, CryptoError> {
+        if chunk == 0 || chunk > MAX_CHUNK {
+            return Err(bad(format!("chunk size must be 1..={MAX_CHUNK}")));
+        }
+        let prefix: [u8; PREFIX_LEN] = crate::random_bytes()?;
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(MAGIC);
+        header.push(VERSION);
+        header.extend_from_slice(&chunk.to_be_bytes());
+        header.extend_from_slice(&prefix);
+        let aead = XChaCha20Poly1305::new(key.into());
+        let size = chunk as usize;
+        Ok(Self {
+            input,
+            encryptor: Some(EncryptorBE32::from_aead(aead, prefix.as_slice().into())),
+            header,
+            chunk: size,
+            out: Vec::with_capacity(size + TAG_LEN),
+            out_pos: 0,
+            current: Vec::with_capacity(size + TAG_LEN),
+            current_len: 0,
+            spare: Vec::with_capacity(size + TAG_LEN),
+            started: false,
+            plaintext: 0,
+        })
     }
-    let prefix: [u8; PREFIX_LEN] = crate::random_bytes()?;
-    let mut header = Vec::with_capacity(HEADER_LEN);
-    header.extend_from_slice(MAGIC);
-    header.push(VERSION);
-    header.extend_from_slice(&chunk.to_be_bytes());
-    header.extend_from_slice(&prefix);
-    output.write_all(&header).map_err(io)?;
-    let aead = XChaCha20Poly1305::new(key.into());
-    let mut encryptor = EncryptorBE32::from_aead(aead, prefix.as_slice().into());
-    // One chunk of lookahead tells whether the current chunk is the last.
-    let mut current = vec![0u8; chunk as usize];
-    let mut next = vec![0u8; chunk as usize];
-    let mut current_len = read_full(&mut input, &mut current)?;
-    let mut total = current_len as u64;
-    loop {
-        let next_len = if current_len == chunk as usize {
-            read_full(&mut input, &mut next)?
+
+    /// Plaintext bytes read from the input so far.
+    pub fn plaintext_bytes(&self) -> u64 {
+        self.plaintext
+    }
+
+    /// Fills `out` with the next piece of the sealed stream; false at its end.
+    fn produce(&mut self) -> Result<bool, CryptoError> {
+        if !self.started {
+            self.started = true;
+            self.out.clear();
+            self.out.extend_from_slice(&self.header);
+            self.current.resize(self.chunk, 0);
+            self.current_len = read_full(&mut self.input, &mut self.current)?;
+            self.plaintext += self.current_len as u64;
+            self.out_pos = 0;
+            return Ok(true);
+        }
+        if self.encryptor.is_none() {
+            return Ok(false);
+        }
+        let next_len = if self.current_len == self.chunk {
+            self.spare.resize(self.chunk, 0);
+            read_full(&mut self.input, &mut self.spare)?
         } else {
             0
         };
+        self.current.truncate(self.current_len);
         if next_len == 0 {
-            let sealed = encryptor
-                .encrypt_last(Payload {
-                    msg: &current[..current_len],
-                    aad: &header,
-                })
+            let last = self.encryptor.take().ok_or_else(|| bad("stream ended"))?;
+            last.encrypt_last_in_place(&self.header, &mut self.current)
                 .map_err(|_| bad("encryption failed"))?;
-            output.write_all(&sealed).map_err(io)?;
-            break;
+        } else {
+            self.encryptor
+                .as_mut()
+                .ok_or_else(|| bad("stream ended"))?
+                .encrypt_next_in_place(&self.header, &mut self.current)
+                .map_err(|_| bad("encryption failed"))?;
         }
-        let sealed = encryptor
-            .encrypt_next(Payload {
-                msg: &current[..current_len],
-                aad: &header,
-            })
-            .map_err(|_| bad("encryption failed"))?;
-        output.write_all(&sealed).map_err(io)?;
-        std::mem::swap(&mut current, &mut next);
-        current_len = next_len;
-        total += next_len as u64;
+        // out <- the sealed chunk; current <- the lookahead chunk; spare <- the old out buffer.
+        std::mem::swap(&mut self.out, &mut self.current);
+        std::mem::swap(&mut self.current, &mut self.spare);
+        self.current_len = next_len;
+        self.plaintext += next_len as u64;
+        self.out_pos = 0;
+        Ok(true)
     }
-    output.flush().map_err(io)?;
-    Ok(total)
+}
+
+impl<R: Read> Read for SealingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.out_pos >= self.out.len() {
+            if !self.produce().map_err(std::io::Error::other)? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.out_pos);
+        buf[..n].copy_from_slice(&self.out[self.out_pos..self.out_pos + n]);
+        self.out_pos += n;
+        Ok(n)
+    }
 }
 
 /// Decrypts a sealed stream into `output`. Fails, having written only
@@ -151,6 +224,7 @@ pub fn open_stream(
     let aead = XChaCha20Poly1305::new(key.into());
     let mut decryptor = DecryptorBE32::from_aead(aead, header[9..].into());
     let sealed_len = chunk as usize + TAG_LEN;
+    // Chunks are decrypted in place in two reused buffers.
     let mut current = vec![0u8; sealed_len];
     let mut next = vec![0u8; sealed_len];
     let mut current_len = read_full(&mut input, &mut current)?;
@@ -160,27 +234,25 @@ pub fn open_stream(
             return Err(bad("truncated sealed record"));
         }
         let next_len = if current_len == sealed_len {
+            next.resize(sealed_len, 0);
             read_full(&mut input, &mut next)?
         } else {
             0
         };
-        let payload = Payload {
-            msg: &current[..current_len],
-            aad: &header,
-        };
+        current.truncate(current_len);
         if next_len == 0 {
-            let plain = decryptor
-                .decrypt_last(payload)
+            decryptor
+                .decrypt_last_in_place(&header, &mut current)
                 .map_err(|_| bad("wrong key, or the record was altered or truncated"))?;
-            output.write_all(&plain).map_err(io)?;
-            total += plain.len() as u64;
+            output.write_all(&current).map_err(io)?;
+            total += current.len() as u64;
             break;
         }
-        let plain = decryptor
-            .decrypt_next(payload)
+        decryptor
+            .decrypt_next_in_place(&header, &mut current)
             .map_err(|_| bad("wrong key, or the record was altered or reordered"))?;
-        output.write_all(&plain).map_err(io)?;
-        total += plain.len() as u64;
+        output.write_all(&current).map_err(io)?;
+        total += current.len() as u64;
         std::mem::swap(&mut current, &mut next);
         current_len = next_len;
     }

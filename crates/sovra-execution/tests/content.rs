@@ -2,44 +2,22 @@
 //! failures that are still included and charged.
 
 use sovra_crypto::SigningKey;
-use sovra_execution::{Executor, MemoryState};
-use sovra_types::{Action, ContentId, Did, PinRecord, ReceiptStatus, StateKey, Transaction};
+use sovra_types::{Action, ContentId, PinRecord, ReceiptStatus, StateKey};
 
 mod common;
-use common::{CHAIN, at};
+use common::{Chain, code, did, identity_cid};
 
-fn setup() -> (SigningKey, Executor, MemoryState) {
-    let (mut ks, exec, state) = common::setup(&[1_000]);
-    (ks.remove(0), exec, state)
+impl Chain {
+    /// Runs one action as the next transaction of the did:key of `key`; returns its status.
+    fn run(&mut self, key: &SigningKey, action: Action) -> ReceiptStatus {
+        self.run_key(key, vec![action]).status
+    }
 }
 
-/// Executes one action as the next transaction of `key`; returns its status.
-fn run(
-    exec: &Executor,
-    state: &mut MemoryState,
-    key: &SigningKey,
-    nonce: u64,
-    action: Action,
-) -> ReceiptStatus {
-    let t = Transaction {
-        chain_id: CHAIN.into(),
-        signer: Did::from_public_key(&key.public_key()),
-        nonce,
-        fee: 1,
-        expiry_height: 100,
-        actions: vec![action],
-    }
-    .sign(key);
-    let out = exec.execute_block(&*state, at(nonce + 1), &[t]).unwrap();
-    state.apply(&out.changes);
-    out.outcomes[0].status.clone()
-}
-
-fn failure_code(status: ReceiptStatus) -> String {
-    match status {
-        ReceiptStatus::Failed { code, .. } => code,
-        other => panic!("expected a failure, got {other:?}"),
-    }
+/// A chain with one funded key.
+fn setup() -> (SigningKey, Chain) {
+    let (mut ks, c) = Chain::new(&[1_000]);
+    (ks.remove(0), c)
 }
 
 fn cid(text: &str) -> ContentId {
@@ -50,22 +28,19 @@ const FILE: &str = "bafybeihbcun7kmnclprneohnrau2px4fzejewfpwyzx4kv3mha5j5wnvty"
 
 #[test]
 fn pin_unpin_and_failures() {
-    let (key, exec, mut state) = setup();
-    let owner = Did::from_public_key(&key.public_key());
+    let (key, mut c) = setup();
+    let owner = did(&key);
     let pin = Action::PinContent {
         cid: cid(FILE),
         size: 262_145,
         replication: 3,
     };
-    assert_eq!(
-        run(&exec, &mut state, &key, 0, pin),
-        ReceiptStatus::Completed
-    );
+    assert_eq!(c.run(&key, pin), ReceiptStatus::Completed);
     let key_of_pin = StateKey::Pin {
         cid: cid(FILE),
         owner: owner.clone(),
     };
-    let record = PinRecord::decode(state.values.get(&key_of_pin).unwrap()).unwrap();
+    let record = PinRecord::decode(c.state.values.get(&key_of_pin).unwrap()).unwrap();
     assert_eq!(
         (record.size, record.replication, record.height),
         (262_145, 3, 1)
@@ -77,83 +52,51 @@ fn pin_unpin_and_failures() {
         size: 1,
         replication: 0,
     };
-    assert_eq!(
-        failure_code(run(&exec, &mut state, &key, 1, bad_replication)),
-        "invalid_replication"
-    );
+    assert_eq!(code(c.run(&key, bad_replication)), "invalid_replication");
     let too_large = Action::PinContent {
         cid: cid(FILE),
         size: u64::MAX,
         replication: 1,
     };
-    assert_eq!(
-        failure_code(run(&exec, &mut state, &key, 2, too_large)),
-        "pin_too_large"
-    );
+    assert_eq!(code(c.run(&key, too_large)), "pin_too_large");
     // An identity-hash CID (inline data) is not replicated content.
-    let inline = ContentId::new(identity_cid());
+    let inline = identity_cid();
     let unsupported = Action::PinContent {
         cid: inline,
         size: 1,
         replication: 1,
     };
-    assert_eq!(
-        failure_code(run(&exec, &mut state, &key, 3, unsupported)),
-        "unsupported_cid"
-    );
+    assert_eq!(code(c.run(&key, unsupported)), "unsupported_cid");
 
     // Unpin removes the record; unpinning again fails.
     let unpin = Action::UnpinContent { cid: cid(FILE) };
-    assert_eq!(
-        run(&exec, &mut state, &key, 4, unpin.clone()),
-        ReceiptStatus::Completed
-    );
-    assert!(!state.values.contains_key(&key_of_pin));
-    assert_eq!(
-        failure_code(run(&exec, &mut state, &key, 5, unpin)),
-        "not_pinned"
-    );
-}
-
-/// A CIDv1 (raw) with the identity multihash over "hi".
-fn identity_cid() -> cid::Cid {
-    cid::Cid::new_v1(
-        0x55,
-        cid::multihash::Multihash::<64>::wrap(0x00, b"hi").unwrap(),
-    )
+    assert_eq!(c.run(&key, unpin.clone()), ReceiptStatus::Completed);
+    assert!(!c.state.values.contains_key(&key_of_pin));
+    assert_eq!(code(c.run(&key, unpin)), "not_pinned");
 }
 
 #[test]
 fn public_documents_point_to_content() {
-    let (key, exec, mut state) = setup();
-    let owner = Did::from_public_key(&key.public_key());
+    let (key, mut c) = setup();
+    let owner = did(&key);
     let set = Action::SetPublicDocument {
         name: "profile".into(),
         cid: Some(cid(FILE)),
     };
-    assert_eq!(
-        run(&exec, &mut state, &key, 0, set),
-        ReceiptStatus::Completed
-    );
+    assert_eq!(c.run(&key, set), ReceiptStatus::Completed);
     let doc = StateKey::PublicDoc {
         owner: owner.clone(),
         name: "profile".into(),
     };
     assert_eq!(
-        ContentId::from_bytes(state.values.get(&doc).unwrap()).unwrap(),
+        ContentId::from_bytes(c.state.values.get(&doc).unwrap()).unwrap(),
         cid(FILE)
     );
     let remove = Action::SetPublicDocument {
         name: "profile".into(),
         cid: None,
     };
-    assert_eq!(
-        run(&exec, &mut state, &key, 1, remove.clone()),
-        ReceiptStatus::Completed
-    );
-    assert!(!state.values.contains_key(&doc));
-    assert_eq!(
-        failure_code(run(&exec, &mut state, &key, 2, remove)),
-        "no_such_document"
-    );
+    assert_eq!(c.run(&key, remove.clone()), ReceiptStatus::Completed);
+    assert!(!c.state.values.contains_key(&doc));
+    assert_eq!(code(c.run(&key, remove)), "no_such_document");
 }

@@ -5,156 +5,41 @@
 
 mod common;
 
-use common::{CHAIN, account, at, did, setup, setup_with};
+use common::{CHAIN, Chain, account, code, did, doc_for, raw, rejection};
 use proptest::prelude::*;
 use sovra_crypto::{MultikeyType, SigningKey};
-use sovra_execution::{ExecError, Executor, MemoryState, Rejection};
+use sovra_execution::Rejection;
 use sovra_types::{
-    Action, ContentId, Did, DidDocument, DidRecord, ReceiptStatus, Relationship, Relationships,
-    Service, SignedTransaction, StateKey, StatusListAnchor, Transaction, VerificationMethod,
-    VerifierRecord, identity::derive_sovra_did,
+    Action, ContentId, Did, DidDocument, ReceiptStatus, Relationship, Relationships, Service,
+    StateKey, StatusListAnchor, VerificationMethod, VerifierRecord, identity::derive_sovra_did,
 };
 
-fn raw(k: &SigningKey) -> [u8; 32] {
-    k.public_key().as_ref().try_into().unwrap()
-}
-
-/// A document with `k` as its only signing key (all signing relationships).
-fn doc_for(k: &SigningKey) -> DidDocument {
-    DidDocument {
-        methods: vec![VerificationMethod {
-            id: "key-1".into(),
-            key_type: MultikeyType::Ed25519,
-            public_key: raw(k),
-            relationships: Relationships::of(&[
-                Relationship::Authentication,
-                Relationship::AssertionMethod,
-                Relationship::CapabilityInvocation,
-            ]),
-        }],
-        ..Default::default()
-    }
-}
-
-/// A test chain: state, executor, and the next height and nonces.
-struct Chain {
-    exec: Executor,
-    state: MemoryState,
-    height: u64,
-}
-
 impl Chain {
-    fn tx(&self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> SignedTransaction {
-        Transaction {
-            chain_id: CHAIN.into(),
-            signer: signer.clone(),
-            nonce: account(&self.state, signer).nonce,
-            fee: 1,
-            expiry_height: 1_000_000,
-            actions,
-        }
-        .sign(key)
-    }
-
-    /// Executes one transaction in its own block.
-    fn exec(&mut self, t: SignedTransaction) -> Result<ReceiptStatus, ExecError> {
-        self.height += 1;
-        let out =
-            self.exec
-                .execute_block(&self.state, at(self.height), std::slice::from_ref(&t))?;
-        self.state.apply(&out.changes);
-        Ok(out.outcomes[0].status.clone())
-    }
-
+    /// Runs one action of `signer` (signed with `key`); returns its status.
     fn run(&mut self, signer: &Did, key: &SigningKey, action: Action) -> ReceiptStatus {
-        let t = self.tx(signer, key, vec![action]);
-        self.exec(t).expect("transaction may be included")
-    }
-
-    fn record(&self, did: &Did) -> Option<DidRecord> {
-        self.state
-            .values
-            .get(&StateKey::Did(did.clone()))
-            .map(|b| DidRecord::decode(b).unwrap())
-    }
-
-    fn version(&self, did: &Did, version: u64) -> Option<DidRecord> {
-        self.state
-            .values
-            .get(&StateKey::DidVersion {
-                did: did.clone(),
-                version,
-            })
-            .map(|b| DidRecord::decode(b).unwrap())
-    }
-
-    /// Creates a did:sovra controlled by `key`, paid for by the did:key of `payer`.
-    fn create(&mut self, payer: &SigningKey, doc: DidDocument) -> Did {
-        let signer = did(payer);
-        let nonce = account(&self.state, &signer).nonce;
-        let status = self.run(&signer, payer, Action::CreateDid { document: doc });
-        assert_eq!(status, ReceiptStatus::Completed);
-        derive_sovra_did(CHAIN, &signer, nonce, 0)
-    }
-
-    fn fund(&mut self, from: &SigningKey, to: &Did, amount: u64) {
-        let status = self.run(
-            &did(from),
-            from,
-            Action::Transfer {
-                to: to.clone(),
-                amount,
-            },
-        );
-        assert_eq!(status, ReceiptStatus::Completed);
-    }
-}
-
-fn chain(balances: &[u64], authority: Option<usize>) -> (Vec<SigningKey>, Chain) {
-    let (ks, exec, state) = setup_with(balances, authority);
-    (
-        ks,
-        Chain {
-            exec,
-            state,
-            height: 0,
-        },
-    )
-}
-
-fn code(status: ReceiptStatus) -> String {
-    match status {
-        ReceiptStatus::Failed { code, .. } => code,
-        other => panic!("expected a failure, got {other:?}"),
-    }
-}
-
-fn rejection(result: Result<ReceiptStatus, ExecError>) -> Rejection {
-    match result {
-        Err(ExecError::Rejected { rejection, .. }) => rejection,
-        other => panic!("expected a rejection, got {other:?}"),
+        self.run_all(signer, key, vec![action]).status
     }
 }
 
 #[test]
 fn create_records_version_one_and_extends_both_receipt_chains() {
-    let (ks, mut c) = chain(&[1_000], None);
-    let sovra = c.create(&ks[0], doc_for(&ks[0]));
-    let record = c.record(&sovra).unwrap();
+    let (ks, mut c) = Chain::new(&[1_000]);
+    let sovra = c.create_did(&ks[0], doc_for(&ks[0]));
+    let record = c.did_record(&sovra).unwrap();
     assert_eq!(record.version, 1);
     assert_eq!(record.created_height, 1);
     assert_eq!(record.created_ms, 1_000);
     assert!(!record.deactivated);
     assert_eq!(record.document, doc_for(&ks[0]));
-    assert_eq!(c.version(&sovra, 1).unwrap(), record);
+    assert_eq!(c.did_version(&sovra, 1).unwrap(), record);
     assert_eq!(account(&c.state, &sovra).receipt_count, 1);
     assert_eq!(account(&c.state, &did(&ks[0])).receipt_count, 1);
 }
 
 #[test]
 fn a_did_sovra_signs_with_its_capability_invocation_keys_only() {
-    let (ks, mut c) = chain(&[1_000, 0, 0], None);
-    let sovra = c.create(&ks[0], doc_for(&ks[1]).with_controller(&ks[0]));
+    let (ks, mut c) = Chain::new(&[1_000, 0, 0]);
+    let sovra = c.create_did(&ks[0], doc_for(&ks[1]).with_controller(&ks[0]));
     c.fund(&ks[0], &sovra, 100);
     // Its own key signs a transfer.
     let status = c.run(
@@ -168,25 +53,11 @@ fn a_did_sovra_signs_with_its_capability_invocation_keys_only() {
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(account(&c.state, &did(&ks[2])).balance, 10);
     // Another key (even its controller's) may not sign as it.
-    let t = c.tx(
-        &sovra,
-        &ks[0],
-        vec![Action::Transfer {
-            to: did(&ks[2]),
-            amount: 1,
-        }],
-    );
+    let t = c.pay(&sovra, &ks[0], &did(&ks[2]), 1);
     assert!(matches!(rejection(c.exec(t)), Rejection::BadSignature(_)));
     // An unregistered did:sovra cannot sign at all.
     let ghost = derive_sovra_did(CHAIN, &did(&ks[2]), 7, 0);
-    let t = c.tx(
-        &ghost,
-        &ks[1],
-        vec![Action::Transfer {
-            to: did(&ks[2]),
-            amount: 1,
-        }],
-    );
+    let t = c.pay(&ghost, &ks[1], &did(&ks[2]), 1);
     assert!(matches!(rejection(c.exec(t)), Rejection::UnknownSigner(_)));
 }
 
@@ -203,8 +74,8 @@ impl WithController for DidDocument {
 
 #[test]
 fn key_rotation_moves_control_to_the_new_key() {
-    let (ks, mut c) = chain(&[1_000, 1_000, 0], None);
-    let sovra = c.create(&ks[1], doc_for(&ks[1]));
+    let (ks, mut c) = Chain::new(&[1_000, 1_000, 0]);
+    let sovra = c.create_did(&ks[1], doc_for(&ks[1]));
     c.fund(&ks[0], &sovra, 100);
     // The DID rotates itself from key 1 to key 2.
     let status = c.run(
@@ -217,30 +88,20 @@ fn key_rotation_moves_control_to_the_new_key() {
         },
     );
     assert_eq!(status, ReceiptStatus::Completed);
-    assert_eq!(c.record(&sovra).unwrap().version, 2);
-    let pay = |k: &SigningKey, c: &Chain| {
-        c.tx(
-            &sovra,
-            k,
-            vec![Action::Transfer {
-                to: did(&ks[0]),
-                amount: 1,
-            }],
-        )
-    };
-    let old = pay(&ks[1], &c);
+    assert_eq!(c.did_record(&sovra).unwrap().version, 2);
+    let old = c.pay(&sovra, &ks[1], &did(&ks[0]), 1);
     assert!(matches!(rejection(c.exec(old)), Rejection::BadSignature(_)));
-    let new = pay(&ks[2], &c);
-    assert_eq!(c.exec(new).unwrap(), ReceiptStatus::Completed);
+    let new = c.pay(&sovra, &ks[2], &did(&ks[0]), 1);
+    assert_eq!(c.exec(new).unwrap().status, ReceiptStatus::Completed);
     // Both versions stay readable.
-    assert_eq!(c.version(&sovra, 1).unwrap().document, doc_for(&ks[1]));
-    assert_eq!(c.version(&sovra, 2).unwrap().document, doc_for(&ks[2]));
+    assert_eq!(c.did_version(&sovra, 1).unwrap().document, doc_for(&ks[1]));
+    assert_eq!(c.did_version(&sovra, 2).unwrap().document, doc_for(&ks[2]));
 }
 
 #[test]
 fn controllers_may_update_others_may_not() {
-    let (ks, mut c) = chain(&[1_000, 1_000, 1_000], None);
-    let sovra = c.create(&ks[0], doc_for(&ks[0]).with_controller(&ks[1]));
+    let (ks, mut c) = Chain::new(&[1_000, 1_000, 1_000]);
+    let sovra = c.create_did(&ks[0], doc_for(&ks[0]).with_controller(&ks[1]));
     let mut next = doc_for(&ks[0]).with_controller(&ks[1]);
     next.services.push(Service {
         id: "web".into(),
@@ -260,7 +121,7 @@ fn controllers_may_update_others_may_not() {
     );
     assert_eq!(code(status), "not_controller");
     assert_eq!(account(&c.state, &did(&ks[2])).balance, before - 1);
-    assert_eq!(c.record(&sovra).unwrap().version, 1);
+    assert_eq!(c.did_record(&sovra).unwrap().version, 1);
     // The controller succeeds.
     let status = c.run(
         &did(&ks[1]),
@@ -272,7 +133,7 @@ fn controllers_may_update_others_may_not() {
         },
     );
     assert_eq!(status, ReceiptStatus::Completed);
-    assert_eq!(c.record(&sovra).unwrap().document, next);
+    assert_eq!(c.did_record(&sovra).unwrap().document, next);
     // A stale version is refused.
     let status = c.run(
         &did(&ks[1]),
@@ -288,7 +149,7 @@ fn controllers_may_update_others_may_not() {
 
 #[test]
 fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
-    let (ks, mut c) = chain(&[1_000, 0], None);
+    let (ks, mut c) = Chain::new(&[1_000, 0]);
     let signer = did(&ks[0]);
     // The creator controls neither the key nor is it a controller.
     let status = c.run(
@@ -331,8 +192,8 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
 
 #[test]
 fn deactivation_is_final() {
-    let (ks, mut c) = chain(&[1_000], None);
-    let sovra = c.create(&ks[0], doc_for(&ks[0]));
+    let (ks, mut c) = Chain::new(&[1_000]);
+    let sovra = c.create_did(&ks[0], doc_for(&ks[0]));
     c.fund(&ks[0], &sovra, 100);
     let status = c.run(
         &sovra,
@@ -343,19 +204,12 @@ fn deactivation_is_final() {
         },
     );
     assert_eq!(status, ReceiptStatus::Completed);
-    let record = c.record(&sovra).unwrap();
+    let record = c.did_record(&sovra).unwrap();
     assert!(record.deactivated);
     assert_eq!(record.version, 2);
-    assert!(!c.version(&sovra, 1).unwrap().deactivated);
+    assert!(!c.did_version(&sovra, 1).unwrap().deactivated);
     // It can neither sign nor be changed by anyone.
-    let t = c.tx(
-        &sovra,
-        &ks[0],
-        vec![Action::Transfer {
-            to: did(&ks[0]),
-            amount: 1,
-        }],
-    );
+    let t = c.pay(&sovra, &ks[0], &did(&ks[0]), 1);
     assert!(matches!(
         rejection(c.exec(t)),
         Rejection::SignerDeactivated(_)
@@ -364,7 +218,7 @@ fn deactivation_is_final() {
 
 #[test]
 fn several_dids_in_one_transaction_get_distinct_identifiers() {
-    let (ks, mut c) = chain(&[1_000], None);
+    let (ks, mut c) = Chain::new(&[1_000]);
     let signer = did(&ks[0]);
     let t = c.tx(
         &signer,
@@ -378,15 +232,15 @@ fn several_dids_in_one_transaction_get_distinct_identifiers() {
             },
         ],
     );
-    assert_eq!(c.exec(t).unwrap(), ReceiptStatus::Completed);
+    assert_eq!(c.exec(t).unwrap().status, ReceiptStatus::Completed);
     let a = derive_sovra_did(CHAIN, &signer, 0, 0);
     let b = derive_sovra_did(CHAIN, &signer, 0, 1);
-    assert!(c.record(&a).is_some() && c.record(&b).is_some());
+    assert!(c.did_record(&a).is_some() && c.did_record(&b).is_some());
 }
 
 #[test]
 fn only_the_registry_authority_changes_the_trust_registry() {
-    let (ks, mut c) = chain(&[1_000, 1_000, 0], Some(0));
+    let (ks, mut c) = Chain::with_authority(&[1_000, 1_000, 0], Some(0));
     let lab = did(&ks[2]);
     let register = Action::RegisterVerifier {
         verifier: lab.clone(),
@@ -423,12 +277,7 @@ fn only_the_registry_authority_changes_the_trust_registry() {
 
 #[test]
 fn without_an_authority_the_registry_is_fixed() {
-    let (ks, exec, state) = setup(&[1_000]);
-    let mut c = Chain {
-        exec,
-        state,
-        height: 0,
-    };
+    let (ks, mut c) = Chain::new(&[1_000]);
     let status = c.run(
         &did(&ks[0]),
         &ks[0],
@@ -443,7 +292,7 @@ fn without_an_authority_the_registry_is_fixed() {
 
 #[test]
 fn status_list_anchors_count_versions_and_need_raw_sha256_cids() {
-    let (ks, mut c) = chain(&[1_000], None);
+    let (ks, mut c) = Chain::new(&[1_000]);
     let issuer = did(&ks[0]);
     let raw_cid =
         ContentId::parse("bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e").unwrap();
@@ -531,15 +380,15 @@ proptest! {
     #[test]
     fn every_version_reads_back_exactly(steps in proptest::collection::vec(step(), 1..12)) {
         let keys: Vec<SigningKey> = (10..16).map(SigningKey::from_test_seed).collect();
-        let (ks, mut c) = chain(&[1_000_000], None);
+        let (ks, mut c) = Chain::new(&[1_000_000]);
         let payer = did(&ks[0]);
         let first = document(&keys, &[0], 0);
         let mut expected = vec![first.clone()];
         // The payer controls the DID so every update can be signed by it.
-        let sovra = c.create(&ks[0], first.with_controller(&ks[0]));
-        expected[0] = c.record(&sovra).unwrap().document;
+        let sovra = c.create_did(&ks[0], first.with_controller(&ks[0]));
+        expected[0] = c.did_record(&sovra).unwrap().document;
         for s in steps {
-            let current = c.record(&sovra).unwrap().version;
+            let current = c.did_record(&sovra).unwrap().version;
             match s {
                 Step::Update { keys: picks, services } => {
                     let doc = document(&keys, &picks, services).with_controller(&ks[0]);
@@ -561,17 +410,17 @@ proptest! {
                 }
             }
         }
-        let current = c.record(&sovra).unwrap();
+        let current = c.did_record(&sovra).unwrap();
         prop_assert_eq!(current.version as usize, expected.len());
         let mut last_time = 0;
         for (i, doc) in expected.iter().enumerate() {
-            let v = c.version(&sovra, i as u64 + 1).unwrap();
+            let v = c.did_version(&sovra, i as u64 + 1).unwrap();
             prop_assert_eq!(v.version, i as u64 + 1);
             prop_assert_eq!(&v.document, doc);
             prop_assert!(v.updated_ms >= last_time);
             last_time = v.updated_ms;
         }
-        prop_assert!(c.version(&sovra, expected.len() as u64 + 1).is_none());
-        prop_assert_eq!(c.version(&sovra, current.version).unwrap(), current);
+        prop_assert!(c.did_version(&sovra, expected.len() as u64 + 1).is_none());
+        prop_assert_eq!(c.did_version(&sovra, current.version).unwrap(), current);
     }
 }

@@ -5,103 +5,21 @@
 
 mod common;
 
-use common::{CHAIN, account, did, setup};
-use sovra_crypto::{MultikeyType, SigningKey, shares::split_new};
-use sovra_execution::{
-    BlockEnv, ExecError, Executor, MemoryState, Rejection, TxOutcome, modules::identity,
-};
+use common::{Chain, account, cid, code, did, doc_for, identity_cid, raw, rejection};
+use sovra_crypto::{SigningKey, shares::split_new};
+use sovra_execution::{Rejection, modules::identity};
 use sovra_types::{
-    Action, ContentId, Did, DidDocument, DidRecord, ReceiptStatus, RecoveryAction, RecoveryConfig,
-    Relationship, Relationships, Service, SignedTransaction, StateKey, Transaction,
-    VerificationMethod,
-    identity::{derive_sovra_did, methods_for_key},
+    Action, Did, DidDocument, ReceiptStatus, RecoveryAction, RecoveryConfig, Relationship, Service,
+    SignedTransaction, StateKey,
+    identity::methods_for_key,
     recovery::{MAX_TIME_LOCK_MS, PendingRecovery},
 };
 
-/// A test chain: state, executor, and the height and time of the last block.
-struct Chain {
-    exec: Executor,
-    state: MemoryState,
-    height: u64,
-    now_ms: u64,
-    /// Time of the next block, if not one second after the last.
-    next_at: Option<u64>,
-}
-
+/// Recovery conveniences.
 impl Chain {
-    fn new(balances: &[u64]) -> (Vec<SigningKey>, Chain) {
-        let (ks, exec, state) = setup(balances);
-        (
-            ks,
-            Chain {
-                exec,
-                state,
-                height: 0,
-                now_ms: 0,
-                next_at: None,
-            },
-        )
-    }
-
-    /// The time of the next block.
-    fn next_ms(&self) -> u64 {
-        self.next_at.unwrap_or(self.now_ms + 1_000)
-    }
-
-    /// Sets the time of the next block (after the last one).
-    fn set_next_ms(&mut self, ms: u64) {
-        assert!(ms > self.now_ms);
-        self.next_at = Some(ms);
-    }
-
-    fn tx(&self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> SignedTransaction {
-        Transaction {
-            chain_id: CHAIN.into(),
-            signer: signer.clone(),
-            nonce: account(&self.state, signer).nonce,
-            fee: 1,
-            expiry_height: 1_000_000,
-            actions,
-        }
-        .sign(key)
-    }
-
-    /// Executes one transaction in its own block. The block gives the same
-    /// output against only the keys `touched_keys` names as against the full state.
-    fn exec(&mut self, t: SignedTransaction) -> Result<TxOutcome, ExecError> {
-        let env = BlockEnv {
-            height: self.height + 1,
-            timestamp_ms: self.next_ms(),
-        };
-        let txs = std::slice::from_ref(&t);
-        let out = self.exec.execute_block(&self.state, env, txs)?;
-        let mut sparse = MemoryState::default();
-        for key in self.exec.touched_keys(txs) {
-            if let Some(v) = self.state.values.get(&key) {
-                sparse.values.insert(key, v.clone());
-            }
-        }
-        let sparse_out = self
-            .exec
-            .execute_block(&sparse, env, txs)
-            .expect("included against the touched keys too");
-        assert_eq!(sparse_out, out, "touched_keys misses a key the block uses");
-        self.state.apply(&out.changes);
-        self.height = env.height;
-        self.now_ms = env.timestamp_ms;
-        self.next_at = None;
-        Ok(out.outcomes[0].clone())
-    }
-
-    /// Runs one action of `signer` (signed with `key`); returns its outcome.
-    fn run_outcome(&mut self, signer: &Did, key: &SigningKey, action: Action) -> TxOutcome {
-        let t = self.tx(signer, key, vec![action]);
-        self.exec(t).expect("transaction may be included")
-    }
-
-    /// Runs one recovery action of `signer`; returns its status.
+    /// Runs one recovery action of `signer` (signed with `key`); returns its status.
     fn run(&mut self, signer: &Did, key: &SigningKey, action: RecoveryAction) -> ReceiptStatus {
-        self.run_outcome(signer, key, Action::Recovery(action))
+        self.run_all(signer, key, vec![Action::Recovery(action)])
             .status
     }
 
@@ -119,48 +37,9 @@ impl Chain {
             .cloned()
     }
 
-    fn record(&self, d: &Did) -> DidRecord {
-        DidRecord::decode(&self.state.values[&StateKey::Did(d.clone())]).unwrap()
-    }
-
     fn pending(&self, d: &Did) -> Option<PendingRecovery> {
         self.config(d).and_then(|c| c.pending)
     }
-}
-
-fn code(status: ReceiptStatus) -> String {
-    match status {
-        ReceiptStatus::Failed { code, .. } => code,
-        other => panic!("expected a failure, got {other:?}"),
-    }
-}
-
-fn rejection(result: Result<TxOutcome, ExecError>) -> Rejection {
-    match result {
-        Err(ExecError::Rejected { rejection, .. }) => rejection,
-        other => panic!("expected a rejection, got {other:?}"),
-    }
-}
-
-fn raw(k: &SigningKey) -> [u8; 32] {
-    k.public_key().as_ref().try_into().unwrap()
-}
-
-/// A raw-codec sha2-256 CID of `tag`.
-fn cid(tag: &str) -> ContentId {
-    let digest = sovra_types::sha256(&[tag.as_bytes()]);
-    ContentId::new(cid::Cid::new_v1(
-        0x55,
-        cid::multihash::Multihash::<64>::wrap(0x12, digest.as_ref()).unwrap(),
-    ))
-}
-
-/// A CID with the identity multihash (inline data, not replicated).
-fn identity_cid() -> ContentId {
-    ContentId::new(cid::Cid::new_v1(
-        0x55,
-        cid::multihash::Multihash::<64>::wrap(0x00, b"hi").unwrap(),
-    ))
 }
 
 /// Fresh Feldman commitments of a `t`-of-`n` split.
@@ -178,6 +57,10 @@ fn setup_action(guardians: &[Did], threshold: u8, time_lock_ms: u64) -> Recovery
     }
 }
 
+fn request(d: &Did) -> RecoveryAction {
+    RecoveryAction::Request { did: d.clone() }
+}
+
 fn approve(d: &Did, tag: &str) -> RecoveryAction {
     RecoveryAction::Approve {
         did: d.clone(),
@@ -185,26 +68,20 @@ fn approve(d: &Did, tag: &str) -> RecoveryAction {
     }
 }
 
+fn cancel(d: &Did) -> RecoveryAction {
+    RecoveryAction::Cancel { did: d.clone() }
+}
+
 /// A document with `k` as its only key, a service and a controller.
-fn doc_for(k: &SigningKey, controller: &Did) -> DidDocument {
+fn recoverable_doc(k: &SigningKey, controller: &Did) -> DidDocument {
     DidDocument {
-        methods: vec![VerificationMethod {
-            id: "key-1".into(),
-            key_type: MultikeyType::Ed25519,
-            public_key: raw(k),
-            relationships: Relationships::of(&[
-                Relationship::Authentication,
-                Relationship::AssertionMethod,
-                Relationship::CapabilityInvocation,
-            ]),
-        }],
         services: vec![Service {
             id: "web".into(),
             service_type: "LinkedDomains".into(),
             endpoint: "https://example.org/".into(),
         }],
         controllers: vec![controller.clone()],
-        ..Default::default()
+        ..doc_for(k)
     }
 }
 
@@ -229,21 +106,9 @@ const STRANGER: usize = 6;
 /// that is not the old key), funded, and funded guardians, device and stranger.
 fn cast() -> (Cast, Chain) {
     let (ks, mut c) = Chain::new(&[1_000_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000]);
-    let creator = did(&ks[OLD]);
-    let nonce = account(&c.state, &creator).nonce;
-    let doc = doc_for(&ks[OLD], &Did::sovra(&[0xCC; 16]));
-    let out = c.run_outcome(&creator, &ks[OLD], Action::CreateDid { document: doc });
-    assert_eq!(out.status, ReceiptStatus::Completed);
-    let sovra = derive_sovra_did(CHAIN, &creator, nonce, 0);
-    let funded = c.run_outcome(
-        &did(&ks[FUNDER]),
-        &ks[FUNDER],
-        Action::Transfer {
-            to: sovra.clone(),
-            amount: 10_000,
-        },
-    );
-    assert_eq!(funded.status, ReceiptStatus::Completed);
+    let doc = recoverable_doc(&ks[OLD], &Did::sovra(&[0xCC; 16]));
+    let sovra = c.create_did(&ks[OLD], doc);
+    c.fund(&ks[FUNDER], &sovra, 10_000);
     let cast = Cast {
         guardians: G.iter().map(|&i| did(&ks[i])).collect(),
         device: did(&ks[NEW]),
@@ -259,38 +124,36 @@ impl Cast {
         &self.ks[i]
     }
 
+    /// Runs `action` as the did:sovra, signed with `ks[key]`.
+    fn as_sovra(&self, c: &mut Chain, key: usize, action: RecoveryAction) -> ReceiptStatus {
+        c.run(&self.sovra, self.key(key), action)
+    }
+
+    /// Runs `action` as the did:key of `ks[who]`.
+    fn by(&self, c: &mut Chain, who: usize, action: RecoveryAction) -> ReceiptStatus {
+        c.run(&did(self.key(who)), self.key(who), action)
+    }
+
     /// Sets up 2-of-3 recovery of the did:sovra with `time_lock_ms`.
     fn set_up(&self, c: &mut Chain, time_lock_ms: u64) {
-        let status = c.run(
-            &self.sovra,
-            self.key(OLD),
-            setup_action(&self.guardians, 2, time_lock_ms),
-        );
+        let status = self.as_sovra(c, OLD, setup_action(&self.guardians, 2, time_lock_ms));
         assert_eq!(status, ReceiptStatus::Completed);
     }
 
+    /// The new device requests recovery.
     fn request(&self, c: &mut Chain) -> ReceiptStatus {
-        c.run(
-            &self.device,
-            self.key(NEW),
-            RecoveryAction::Request {
-                did: self.sovra.clone(),
-            },
-        )
+        self.by(c, NEW, request(&self.sovra))
     }
 
+    /// Guardian `g` approves with share block `share-{g}`.
     fn approve(&self, c: &mut Chain, g: usize) -> ReceiptStatus {
-        c.run(
-            &self.guardians[g],
-            self.key(G[g]),
-            approve(&self.sovra, &format!("share-{g}")),
-        )
+        self.by(c, G[g], approve(&self.sovra, &format!("share-{g}")))
     }
 
     fn complete(&self, c: &mut Chain, signer: usize, previous_version: u64) -> ReceiptStatus {
-        c.run(
-            &did(self.key(signer)),
-            self.key(signer),
+        self.by(
+            c,
+            signer,
             RecoveryAction::Complete {
                 did: self.sovra.clone(),
                 previous_version,
@@ -298,16 +161,9 @@ impl Cast {
         )
     }
 
-    /// A transfer signed as the did:sovra with `key`.
+    /// A transfer of 1 to the stranger signed as the did:sovra with `ks[key]`.
     fn pay_as_sovra(&self, c: &Chain, key: usize) -> SignedTransaction {
-        c.tx(
-            &self.sovra,
-            self.key(key),
-            vec![Action::Transfer {
-                to: self.stranger.clone(),
-                amount: 1,
-            }],
-        )
+        c.pay(&self.sovra, self.key(key), &self.stranger, 1)
     }
 }
 
@@ -316,11 +172,7 @@ fn setup_is_for_did_sovra_only() {
     let (cast, mut c) = cast();
     // A did:key has no keys recovery could replace.
     let signer = did(cast.key(FUNDER));
-    let status = c.run(
-        &signer,
-        cast.key(FUNDER),
-        setup_action(&cast.guardians, 2, 1_000),
-    );
+    let status = cast.by(&mut c, FUNDER, setup_action(&cast.guardians, 2, 1_000));
     assert_eq!(code(status), "not_recoverable");
     assert!(c.config(&signer).is_none());
     // The did:sovra itself may.
@@ -334,11 +186,7 @@ fn setup_is_for_did_sovra_only() {
     let parsed = sovra_crypto::shares::Commitments::from_bytes(&config.commitments).unwrap();
     assert_eq!((parsed.threshold(), parsed.guardians()), (2, 3));
     // A setup may be replaced while nothing is pending.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        setup_action(&cast.guardians[..2], 1, 0),
-    );
+    let status = cast.as_sovra(&mut c, OLD, setup_action(&cast.guardians[..2], 1, 0));
     assert_eq!(status, ReceiptStatus::Completed);
     let config = c.config(&cast.sovra).unwrap();
     assert_eq!((config.guardians.len(), config.threshold), (2, 1));
@@ -411,14 +259,14 @@ fn setup_checks_guardians_commitments_and_time_lock() {
         ),
     ];
     for (what, action) in cases {
-        let status = c.run(&cast.sovra, cast.key(OLD), action);
+        let status = cast.as_sovra(&mut c, OLD, action);
         assert_eq!(code(status), "invalid_recovery", "{what}");
         assert!(c.config(&cast.sovra).is_none(), "{what}");
     }
     // The shares block must be a replicated (sha2-256) block.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
+    let status = cast.as_sovra(
+        &mut c,
+        OLD,
         RecoveryAction::Setup {
             guardians: g.clone(),
             threshold: 2,
@@ -430,16 +278,9 @@ fn setup_checks_guardians_commitments_and_time_lock() {
     assert_eq!(code(status), "unsupported_cid");
     assert!(c.config(&cast.sovra).is_none());
     // The longest time lock is fine; so is the untouched setup.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        with(g.clone(), 2, good, MAX_TIME_LOCK_MS),
-    );
+    let status = cast.as_sovra(&mut c, OLD, with(g.clone(), 2, good, MAX_TIME_LOCK_MS));
     assert_eq!(status, ReceiptStatus::Completed);
-    assert_eq!(
-        c.run(&cast.sovra, cast.key(OLD), valid),
-        ReceiptStatus::Completed
-    );
+    assert_eq!(cast.as_sovra(&mut c, OLD, valid), ReceiptStatus::Completed);
 }
 
 #[test]
@@ -447,8 +288,8 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     let (cast, mut c) = cast();
     let lock = 30_000;
     cast.set_up(&mut c, lock);
-    let old_doc = c.record(&cast.sovra).document;
-    let version = c.record(&cast.sovra).version;
+    let old_doc = c.did_record(&cast.sovra).unwrap().document;
+    let version = c.did_record(&cast.sovra).unwrap().version;
     let sovra_receipts = account(&c.state, &cast.sovra).receipt_count;
 
     // Nothing to approve, cancel or complete yet.
@@ -459,24 +300,16 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     );
 
     // A request must come from a did:key (the new device), not the identity.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        RecoveryAction::Request {
-            did: cast.sovra.clone(),
-        },
-    );
+    let status = cast.as_sovra(&mut c, OLD, request(&cast.sovra));
     assert_eq!(code(status), "invalid_recovery");
     assert_eq!(c.pending(&cast.sovra), None);
 
     // The new device requests: the time lock starts at the block time.
     let requested = c.next_ms();
-    let outcome = c.run_outcome(
+    let outcome = c.run_all(
         &cast.device,
         cast.key(NEW),
-        Action::Recovery(RecoveryAction::Request {
-            did: cast.sovra.clone(),
-        }),
+        vec![Action::Recovery(request(&cast.sovra))],
     );
     assert_eq!(outcome.status, ReceiptStatus::Completed);
     // The identity is a party: its receipt chain shows the request.
@@ -500,36 +333,22 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
 
     // A second request, by anyone, is refused while one is pending.
     assert_eq!(code(cast.request(&mut c)), "recovery_pending");
-    let status = c.run(
-        &cast.stranger,
-        cast.key(STRANGER),
-        RecoveryAction::Request {
-            did: cast.sovra.clone(),
-        },
-    );
+    let status = cast.by(&mut c, STRANGER, request(&cast.sovra));
     assert_eq!(code(status), "recovery_pending");
     assert_eq!(c.pending(&cast.sovra).unwrap(), pending);
     // And the guardians cannot be changed meanwhile.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        setup_action(&cast.guardians, 1, 0),
-    );
+    let status = cast.as_sovra(&mut c, OLD, setup_action(&cast.guardians, 1, 0));
     assert_eq!(code(status), "recovery_pending");
     assert_eq!(c.config(&cast.sovra).unwrap(), config);
 
     // Only guardians approve, each once, with a sha2-256 block.
-    let status = c.run(
-        &cast.stranger,
-        cast.key(STRANGER),
-        approve(&cast.sovra, "share-x"),
-    );
+    let status = cast.by(&mut c, STRANGER, approve(&cast.sovra, "share-x"));
     assert_eq!(code(status), "not_guardian");
-    let status = c.run(&cast.device, cast.key(NEW), approve(&cast.sovra, "share-x"));
+    let status = cast.by(&mut c, NEW, approve(&cast.sovra, "share-x"));
     assert_eq!(code(status), "not_guardian");
-    let status = c.run(
-        &cast.guardians[0],
-        cast.key(G[0]),
+    let status = cast.by(
+        &mut c,
+        G[0],
         RecoveryAction::Approve {
             did: cast.sovra.clone(),
             share: identity_cid(),
@@ -569,7 +388,7 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     assert_eq!(cast.approve(&mut c, 1), ReceiptStatus::Completed);
     let pending = c.pending(&cast.sovra).unwrap();
     assert_eq!(pending.approvals.len(), 3);
-    assert_eq!(c.record(&cast.sovra).document, old_doc);
+    assert_eq!(c.did_record(&cast.sovra).unwrap().document, old_doc);
     // Not before the time lock ends: the last millisecond is still locked.
     assert!(c.next_ms() < requested + lock);
     assert_eq!(code(cast.complete(&mut c, NEW, version)), "time_locked");
@@ -583,7 +402,7 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
         "version_conflict"
     );
     assert_eq!(c.pending(&cast.sovra).unwrap(), pending);
-    assert_eq!(c.record(&cast.sovra).version, version);
+    assert_eq!(c.did_record(&cast.sovra).unwrap().version, version);
 
     // The old key still signs for the identity until the recovery completes.
     let old = cast.pay_as_sovra(&c, OLD);
@@ -595,7 +414,7 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     assert_eq!(status, ReceiptStatus::Completed);
     assert!(account(&c.state, &cast.sovra).receipt_count > before);
     assert!(account(&c.state, &cast.sovra).receipt_count > sovra_receipts);
-    let record = c.record(&cast.sovra);
+    let record = c.did_record(&cast.sovra).unwrap();
     assert_eq!(record.version, version + 1);
     assert!(!record.deactivated);
     assert_eq!(record.updated_height, c.height);
@@ -622,13 +441,7 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     assert!(record.document.controllers.is_empty());
     assert_eq!(record.document.also_known_as, old_doc.also_known_as);
     // The previous version stays readable as it was.
-    let previous = DidRecord::decode(
-        &c.state.values[&StateKey::DidVersion {
-            did: cast.sovra.clone(),
-            version,
-        }],
-    )
-    .unwrap();
+    let previous = c.did_version(&cast.sovra, version).unwrap();
     assert_eq!(previous.document, old_doc);
     // The recovery is over; the guardians stay.
     let config = c.config(&cast.sovra).unwrap();
@@ -651,11 +464,7 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     assert_eq!(identity::check_signer_key(&new, Some(&record)), Ok(()));
     assert_eq!(c.exec(new).unwrap().status, ReceiptStatus::Completed);
     // And the new key may set up recovery again.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(NEW),
-        setup_action(&cast.guardians, 3, 0),
-    );
+    let status = cast.as_sovra(&mut c, NEW, setup_action(&cast.guardians, 3, 0));
     assert_eq!(status, ReceiptStatus::Completed);
 }
 
@@ -663,15 +472,9 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
 fn the_identity_or_a_guardian_cancels_a_pending_recovery_and_no_one_else() {
     let (cast, mut c) = cast();
     cast.set_up(&mut c, 0);
-    let version = c.record(&cast.sovra).version;
+    let version = c.did_record(&cast.sovra).unwrap().version;
     assert_eq!(
-        code(c.run(
-            &cast.sovra,
-            cast.key(OLD),
-            RecoveryAction::Cancel {
-                did: cast.sovra.clone()
-            },
-        )),
+        code(cast.as_sovra(&mut c, OLD, cancel(&cast.sovra))),
         "no_pending_recovery"
     );
     let setup = c.config(&cast.sovra).unwrap();
@@ -682,25 +485,13 @@ fn the_identity_or_a_guardian_cancels_a_pending_recovery_and_no_one_else() {
 
     // Neither the new device, a stranger nor the old key as a did:key may cancel.
     for who in [NEW, STRANGER, OLD] {
-        let status = c.run(
-            &did(cast.key(who)),
-            cast.key(who),
-            RecoveryAction::Cancel {
-                did: cast.sovra.clone(),
-            },
-        );
+        let status = cast.by(&mut c, who, cancel(&cast.sovra));
         assert_eq!(code(status), "not_owner", "key {who}");
         assert_eq!(c.raw_config(&cast.sovra), pending);
     }
 
     // The identity cancels: the setup is as it was before the request.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        RecoveryAction::Cancel {
-            did: cast.sovra.clone(),
-        },
-    );
+    let status = cast.as_sovra(&mut c, OLD, cancel(&cast.sovra));
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(c.config(&cast.sovra).unwrap(), setup);
     // The recovery cannot go on ...
@@ -709,15 +500,9 @@ fn the_identity_or_a_guardian_cancels_a_pending_recovery_and_no_one_else() {
         "no_pending_recovery"
     );
     assert_eq!(code(cast.approve(&mut c, 2)), "no_pending_recovery");
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        RecoveryAction::Cancel {
-            did: cast.sovra.clone(),
-        },
-    );
+    let status = cast.as_sovra(&mut c, OLD, cancel(&cast.sovra));
     assert_eq!(code(status), "no_pending_recovery");
-    assert_eq!(c.record(&cast.sovra).version, version);
+    assert_eq!(c.did_record(&cast.sovra).unwrap().version, version);
     // ... and a new request starts over, without the earlier approvals.
     assert_eq!(cast.request(&mut c), ReceiptStatus::Completed);
     assert!(c.pending(&cast.sovra).unwrap().approvals.is_empty());
@@ -726,21 +511,11 @@ fn the_identity_or_a_guardian_cancels_a_pending_recovery_and_no_one_else() {
         "not_enough_approvals"
     );
     // Setup is refused while it is pending.
-    let status = c.run(
-        &cast.sovra,
-        cast.key(OLD),
-        setup_action(&cast.guardians, 3, 0),
-    );
+    let status = cast.as_sovra(&mut c, OLD, setup_action(&cast.guardians, 3, 0));
     assert_eq!(code(status), "recovery_pending");
     // A guardian may cancel a request (one filed by a stranger would otherwise block an
     // owner who has lost every key).
-    let status = c.run(
-        &did(cast.key(G[0])),
-        cast.key(G[0]),
-        RecoveryAction::Cancel {
-            did: cast.sovra.clone(),
-        },
-    );
+    let status = cast.by(&mut c, G[0], cancel(&cast.sovra));
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(c.config(&cast.sovra).unwrap(), setup);
 }
@@ -750,20 +525,10 @@ fn requests_need_a_setup() {
     let (cast, mut c) = cast();
     assert_eq!(code(cast.request(&mut c)), "no_recovery_setup");
     assert!(c.config(&cast.sovra).is_none());
-    let status = c.run(
-        &cast.guardians[0],
-        cast.key(G[0]),
-        approve(&cast.sovra, "share"),
-    );
+    let status = cast.by(&mut c, G[0], approve(&cast.sovra, "share"));
     assert_eq!(code(status), "no_recovery_setup");
     assert_eq!(
-        code(c.run(
-            &cast.sovra,
-            cast.key(OLD),
-            RecoveryAction::Cancel {
-                did: cast.sovra.clone()
-            }
-        )),
+        code(cast.as_sovra(&mut c, OLD, cancel(&cast.sovra))),
         "no_recovery_setup"
     );
     assert!(c.config(&cast.sovra).is_none());
@@ -773,32 +538,26 @@ fn requests_need_a_setup() {
 fn a_failed_recovery_action_undoes_the_whole_transaction() {
     let (cast, mut c) = cast();
     // A valid setup followed by a failing one: no setup is stored.
-    let t = c.tx(
+    let outcome = c.run_all(
         &cast.sovra,
         cast.key(OLD),
         vec![
             Action::Recovery(setup_action(&cast.guardians, 2, 0)),
-            Action::Recovery(RecoveryAction::Cancel {
-                did: cast.sovra.clone(),
-            }),
+            Action::Recovery(cancel(&cast.sovra)),
         ],
     );
-    let outcome = c.exec(t).unwrap();
     assert_eq!(code(outcome.status), "no_pending_recovery");
     assert!(c.config(&cast.sovra).is_none());
     cast.set_up(&mut c, 0);
     // A request and a failing approval (by the requester) in one transaction: nothing pending.
-    let t = c.tx(
+    let outcome = c.run_all(
         &cast.device,
         cast.key(NEW),
         vec![
-            Action::Recovery(RecoveryAction::Request {
-                did: cast.sovra.clone(),
-            }),
+            Action::Recovery(request(&cast.sovra)),
             Action::Recovery(approve(&cast.sovra, "share")),
         ],
     );
-    let outcome = c.exec(t).unwrap();
     assert_eq!(code(outcome.status), "not_guardian");
     assert_eq!(c.pending(&cast.sovra), None);
 }
@@ -811,16 +570,16 @@ fn a_deactivated_identity_cannot_be_recovered() {
     assert_eq!(cast.approve(&mut c, 0), ReceiptStatus::Completed);
     assert_eq!(cast.approve(&mut c, 1), ReceiptStatus::Completed);
     // The controller deactivates the identity while the recovery is pending.
-    let version = c.record(&cast.sovra).version;
+    let version = c.did_record(&cast.sovra).unwrap().version;
     let controller_key = &cast.ks[OLD];
     let status = c
-        .run_outcome(
+        .run_all(
             &cast.sovra,
             controller_key,
-            Action::DeactivateDid {
+            vec![Action::DeactivateDid {
                 did: cast.sovra.clone(),
                 previous_version: version,
-            },
+            }],
         )
         .status;
     assert_eq!(status, ReceiptStatus::Completed);
@@ -828,7 +587,7 @@ fn a_deactivated_identity_cannot_be_recovered() {
         code(cast.complete(&mut c, NEW, version + 1)),
         "did_deactivated"
     );
-    let record = c.record(&cast.sovra);
+    let record = c.did_record(&cast.sovra).unwrap();
     assert!(record.deactivated);
     assert!(
         !record

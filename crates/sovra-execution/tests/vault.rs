@@ -6,105 +6,19 @@
 
 mod common;
 
-use common::{CHAIN, account, did, setup};
+use common::{Chain, account, cid, code, did, identity_cid};
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
-use sovra_execution::{BlockEnv, ExecError, Executor, MemoryState, TxOutcome};
 use sovra_types::{
-    Action, ContentId, Did, ReceiptStatus, RecordId, SignedTransaction, StateKey, Transaction,
-    VaultAction, VaultRecord, vault::MAX_GRANTS_PER_RECORD,
+    Action, ContentId, Did, ReceiptStatus, RecordId, StateKey, VaultAction, VaultRecord,
+    vault::MAX_GRANTS_PER_RECORD,
 };
 
-/// A test chain: state, executor, and the height and time of the last block.
-struct Chain {
-    exec: Executor,
-    state: MemoryState,
-    height: u64,
-    now_ms: u64,
-    /// Time of the next block, if not one second after the last.
-    next_at: Option<u64>,
-}
-
+/// Vault conveniences: here every signer is the did:key of its key.
 impl Chain {
-    fn new(balances: &[u64]) -> (Vec<SigningKey>, Chain) {
-        let (ks, exec, state) = setup(balances);
-        (
-            ks,
-            Chain {
-                exec,
-                state,
-                height: 0,
-                now_ms: 0,
-                next_at: None,
-            },
-        )
-    }
-
-    /// The time of the next block (blocks are one second apart unless [`Chain::wait`]).
-    fn next_ms(&self) -> u64 {
-        self.next_at.unwrap_or(self.now_ms + 1_000)
-    }
-
-    /// Sets the time of the next block (after the last one).
-    fn set_next_ms(&mut self, ms: u64) {
-        assert!(ms > self.now_ms);
-        self.next_at = Some(ms);
-    }
-
-    /// Moves the clock forward by `ms` before the next block.
-    fn wait(&mut self, ms: u64) {
-        self.set_next_ms(self.next_ms() + ms);
-    }
-
-    fn tx(&self, key: &SigningKey, actions: Vec<Action>) -> SignedTransaction {
-        let signer = did(key);
-        Transaction {
-            chain_id: CHAIN.into(),
-            nonce: account(&self.state, &signer).nonce,
-            signer,
-            fee: 1,
-            expiry_height: 1_000_000,
-            actions,
-        }
-        .sign(key)
-    }
-
-    /// Executes one transaction in its own block. The block gives the same
-    /// output against only the keys `touched_keys` names as against the full state.
-    fn exec(&mut self, t: SignedTransaction) -> Result<TxOutcome, ExecError> {
-        let env = BlockEnv {
-            height: self.height + 1,
-            timestamp_ms: self.next_ms(),
-        };
-        let txs = std::slice::from_ref(&t);
-        let out = self.exec.execute_block(&self.state, env, txs)?;
-        let mut sparse = MemoryState::default();
-        for key in self.exec.touched_keys(txs) {
-            if let Some(v) = self.state.values.get(&key) {
-                sparse.values.insert(key, v.clone());
-            }
-        }
-        let sparse_out = self
-            .exec
-            .execute_block(&sparse, env, txs)
-            .expect("included against the touched keys too");
-        assert_eq!(sparse_out, out, "touched_keys misses a key the block uses");
-        self.state.apply(&out.changes);
-        self.height = env.height;
-        self.now_ms = env.timestamp_ms;
-        self.next_at = None;
-        Ok(out.outcomes[0].clone())
-    }
-
-    /// Runs `actions` as one transaction of `key`; returns its outcome.
-    fn run_all(&mut self, key: &SigningKey, actions: Vec<Action>) -> TxOutcome {
-        let t = self.tx(key, actions);
-        self.exec(t).expect("transaction may be included")
-    }
-
-    /// Runs one vault action of `key`; returns its status.
+    /// Runs one vault action of the did:key of `key`; returns its status.
     fn run(&mut self, key: &SigningKey, action: VaultAction) -> ReceiptStatus {
-        self.run_all(key, vec![Action::Vault(action)]).status
+        self.run_key(key, vec![Action::Vault(action)]).status
     }
 
     fn record(&self, id: &RecordId) -> Option<VaultRecord> {
@@ -117,30 +31,6 @@ impl Chain {
     fn raw_record(&self, id: &RecordId) -> Option<Vec<u8>> {
         self.state.values.get(&StateKey::VaultRecord(*id)).cloned()
     }
-}
-
-fn code(status: ReceiptStatus) -> String {
-    match status {
-        ReceiptStatus::Failed { code, .. } => code,
-        other => panic!("expected a failure, got {other:?}"),
-    }
-}
-
-/// A raw-codec sha2-256 CID of `tag`.
-fn cid(tag: &str) -> ContentId {
-    let digest = sovra_types::sha256(&[tag.as_bytes()]);
-    ContentId::new(cid::Cid::new_v1(
-        0x55,
-        cid::multihash::Multihash::<64>::wrap(0x12, digest.as_ref()).unwrap(),
-    ))
-}
-
-/// A CID with the identity multihash (inline data, not replicated).
-fn identity_cid() -> ContentId {
-    ContentId::new(cid::Cid::new_v1(
-        0x55,
-        cid::multihash::Multihash::<64>::wrap(0x00, b"hi").unwrap(),
-    ))
 }
 
 /// A CID with a sha2-512 multihash.
@@ -302,7 +192,7 @@ fn a_grant_lets_the_grantee_read_the_current_version_until_it_ends() {
     let id = rid(1);
     assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     let until = c.next_ms() + 10_000;
-    let outcome = c.run_all(&ks[0], vec![Action::Vault(grant(id, &reader, Some(until)))]);
+    let outcome = c.run_key(&ks[0], vec![Action::Vault(grant(id, &reader, Some(until)))]);
     assert_eq!(outcome.status, ReceiptStatus::Completed);
     // The grantee is a party: its receipt chain records the grant.
     assert!(outcome.entries.iter().any(|(d, _)| d == &reader));
@@ -459,7 +349,7 @@ fn a_new_version_ends_the_grants_to_the_old_key_until_granted_again() {
     assert_eq!(record.grant_for(&reader, c.now_ms).unwrap().version, 2);
     // Put and re-grant in one transaction (what a revocation with re-keying does).
     assert_eq!(
-        c.run_all(
+        c.run_key(
             &ks[0],
             vec![
                 Action::Vault(put(id, 3)),
@@ -492,7 +382,7 @@ fn delete_erases_the_record_and_records_it_on_the_owners_chain() {
     let count = account(&c.state, &owner).receipt_count;
     let before = c.record(&id).unwrap();
 
-    let outcome = c.run_all(&ks[0], vec![Action::Vault(delete(id))]);
+    let outcome = c.run_key(&ks[0], vec![Action::Vault(delete(id))]);
     assert_eq!(outcome.status, ReceiptStatus::Completed);
     // One completed entry and one erasure entry, both on the owner's chain, in order.
     assert_eq!(outcome.entries.len(), 2, "{:?}", outcome.entries);
@@ -538,7 +428,7 @@ fn delete_erases_the_record_and_records_it_on_the_owners_chain() {
         delete(id),
     ] {
         let kind = action.kind();
-        let outcome = c.run_all(&ks[0], vec![Action::Vault(action)]);
+        let outcome = c.run_key(&ks[0], vec![Action::Vault(action)]);
         assert_eq!(code(outcome.status), "record_erased", "{kind}");
         assert!(
             outcome
@@ -589,7 +479,7 @@ fn retention_dates_must_be_in_the_future_and_end_everything_but_delete() {
         assert_eq!(c.raw_record(&id), frozen);
     }
     // ... but its owner may still delete it, which is recorded.
-    let outcome = c.run_all(&ks[0], vec![Action::Vault(delete(id))]);
+    let outcome = c.run_key(&ks[0], vec![Action::Vault(delete(id))]);
     assert_eq!(outcome.status, ReceiptStatus::Completed);
     assert!(
         outcome
@@ -634,36 +524,16 @@ fn only_sha256_blocks_are_accepted() {
     let (ks, mut c) = Chain::new(&[1_000, 0]);
     let id = rid(1);
     for bad in [identity_cid(), sha512_cid()] {
-        let VaultAction::Put {
-            record,
-            version,
-            content,
-            size,
-            keys,
-            replication,
-            retain_until_ms,
-        } = put(id, 1)
-        else {
+        // `put(id, 1)` with the bad CID as its content, or as its keys.
+        let (mut bad_content, mut bad_keys) = (put(id, 1), put(id, 1));
+        let VaultAction::Put { content, .. } = &mut bad_content else {
             unreachable!()
         };
-        let bad_content = VaultAction::Put {
-            record,
-            version,
-            content: bad.clone(),
-            size,
-            keys: keys.clone(),
-            replication,
-            retain_until_ms,
+        *content = bad.clone();
+        let VaultAction::Put { keys, .. } = &mut bad_keys else {
+            unreachable!()
         };
-        let bad_keys = VaultAction::Put {
-            record,
-            version,
-            content,
-            size,
-            keys: bad.clone(),
-            replication,
-            retain_until_ms,
-        };
+        *keys = bad.clone();
         assert_eq!(code(c.run(&ks[0], bad_content)), "unsupported_cid");
         assert_eq!(code(c.run(&ks[0], bad_keys)), "unsupported_cid");
         assert!(c.record(&id).is_none());
@@ -689,7 +559,7 @@ fn a_failed_action_undoes_the_whole_transaction() {
     let id = rid(1);
     // Put + a grant to the owner itself: no record is left.
     let before = account(&c.state, &owner);
-    let outcome = c.run_all(
+    let outcome = c.run_key(
         &ks[0],
         vec![
             Action::Vault(put(id, 1)),
@@ -706,7 +576,7 @@ fn a_failed_action_undoes_the_whole_transaction() {
     );
 
     // Put + two grants succeeds together.
-    let outcome = c.run_all(
+    let outcome = c.run_key(
         &ks[0],
         vec![
             Action::Vault(put(id, 1)),
@@ -720,7 +590,7 @@ fn a_failed_action_undoes_the_whole_transaction() {
     let committed = c.raw_record(&id);
 
     // A new version and a revoke, then a failing revoke: none of it stays.
-    let outcome = c.run_all(
+    let outcome = c.run_key(
         &ks[0],
         vec![
             Action::Vault(put(id, 2)),
@@ -733,7 +603,7 @@ fn a_failed_action_undoes_the_whole_transaction() {
 
     // A delete followed by a failing action: not erased, no erasure entry.
     let count = account(&c.state, &owner).receipt_count;
-    let outcome = c.run_all(
+    let outcome = c.run_key(
         &ks[0],
         vec![Action::Vault(delete(id)), Action::Vault(put(id, 2))],
     );
@@ -749,7 +619,7 @@ fn a_failed_action_undoes_the_whole_transaction() {
     assert_eq!(c.record(&id).unwrap().erased_height, None);
 
     // A vault action after a failing transfer is undone too.
-    let outcome = c.run_all(
+    let outcome = c.run_key(
         &ks[0],
         vec![
             Action::Vault(put(rid(2), 1)),
@@ -763,7 +633,7 @@ fn a_failed_action_undoes_the_whole_transaction() {
     assert!(c.record(&rid(2)).is_none());
 
     // Two deletes of different records in one transaction: two erasure entries.
-    let outcome = c.run_all(
+    let outcome = c.run_key(
         &ks[0],
         vec![
             Action::Vault(put(rid(3), 1)),
@@ -985,7 +855,7 @@ fn to_action(
                 content: cid(&format!("content-{rec}-{salt}")),
                 size: salt as u64,
                 keys: cid(&format!("keys-{rec}-{salt}")),
-                replication: 1 + (salt % 16) as u8,
+                replication: 3 + (salt % 14) as u8,
                 retain_until_ms: retain.map(|s| offset(now, s)),
             }
         }
@@ -1058,7 +928,7 @@ proptest! {
                 actions.push(Action::Vault(action));
             }
             let receipts_before = account(&c.state, signer).receipt_count;
-            let outcome = c.run_all(&ks[signer_index], actions);
+            let outcome = c.run_key(&ks[signer_index], actions);
             prop_assert_eq!(c.now_ms, now);
             prop_assert_eq!(
                 outcome.status == ReceiptStatus::Completed,

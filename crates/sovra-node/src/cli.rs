@@ -399,6 +399,9 @@ pub enum BenchCommand {
     /// Credential proof verification (both suites, beside raw Ed25519), VC-API verification and
     /// DID resolution over HTTP, with latency percentiles.
     Identity(crate::bench_identity::IdentityBenchArgs),
+    /// Vault encryption and decryption beside raw XChaCha20-Poly1305, large-record put/get
+    /// throughput and small-record latency against a node.
+    Vault(crate::bench_vault::VaultBenchArgs),
 }
 
 #[cfg(test)]

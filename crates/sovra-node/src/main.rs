@@ -4,6 +4,7 @@ mod backend;
 mod bench;
 mod bench_content;
 mod bench_identity;
+mod bench_vault;
 mod cli;
 mod config;
 mod content;
@@ -184,6 +185,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Bench {
             command: cli::BenchCommand::Identity(args),
         } => bench_identity::identity(args),
+        Command::Bench {
+            command: cli::BenchCommand::Vault(args),
+        } => bench_vault::vault(args),
     }
 }
 

@@ -127,47 +127,31 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         let vault_channel = network.register(7, quota);
         network.start();
 
-        // Content replication: a resolver over its own channel, serving from and storing into
-        // the content store.
-        let (consumer, waiters) = BlockFetcher::consumer(content.clone());
-        let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
-            context.child("content_resolver"),
-            commonware_resolver::p2p::Config {
-                peer_provider: oracle.clone(),
-                blocker: oracle.clone(),
-                consumer,
-                producer: BlockProducer::new(content.clone()),
-                mailbox_size: NZUsize!(4096),
-                me: Some(me.clone()),
-                fetch_timeout: NZDuration!(Duration::from_secs(5)),
-                fetch_retry_delay: Duration::from_millis(200),
-                priority_requests: false,
-                priority_responses: false,
-            },
-        );
-        resolver.start(content_channel);
-        let fetcher = BlockFetcher::new(mailbox, waiters);
-
-        // Private vault blocks: the same machinery over a channel and store of their own, so
-        // vault ciphertext never mixes with public content (which the gateway serves to anyone).
-        let (vault_consumer, vault_waiters) = BlockFetcher::consumer(vault.clone());
-        let (vault_resolver, vault_mailbox) = commonware_resolver::p2p::Engine::new(
-            context.child("vault_resolver"),
-            commonware_resolver::p2p::Config {
-                peer_provider: oracle.clone(),
-                blocker: oracle.clone(),
-                consumer: vault_consumer,
-                producer: BlockProducer::new(vault.clone()),
-                mailbox_size: NZUsize!(4096),
-                me: Some(me.clone()),
-                fetch_timeout: NZDuration!(Duration::from_secs(5)),
-                fetch_retry_delay: Duration::from_millis(200),
-                priority_requests: false,
-                priority_responses: false,
-            },
-        );
-        vault_resolver.start(vault_channel);
-        let vault_fetcher = BlockFetcher::new(vault_mailbox, vault_waiters);
+        // Block replication: a resolver per store, each over its own channel, serving from and
+        // storing into that store. Public content and private vault blocks never mix (the
+        // gateway serves the content store to anyone).
+        let start_resolver = |label: &'static str, store: Arc<ContentStore>, channel| {
+            let (consumer, waiters) = BlockFetcher::consumer(store.clone());
+            let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
+                context.child(label),
+                commonware_resolver::p2p::Config {
+                    peer_provider: oracle.clone(),
+                    blocker: oracle.clone(),
+                    consumer,
+                    producer: BlockProducer::new(store),
+                    mailbox_size: NZUsize!(4096),
+                    me: Some(me.clone()),
+                    fetch_timeout: NZDuration!(Duration::from_secs(5)),
+                    fetch_retry_delay: Duration::from_millis(200),
+                    priority_requests: false,
+                    priority_responses: false,
+                },
+            );
+            resolver.start(channel);
+            BlockFetcher::new(mailbox, waiters)
+        };
+        let fetcher = start_resolver("content_resolver", content.clone(), content_channel);
+        let vault_fetcher = start_resolver("vault_resolver", vault.clone(), vault_channel);
 
         let mempool = Mempool::new(MempoolConfig {
             max_txs: cfg.mempool.max_txs,
@@ -274,6 +258,13 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             .await
             .with_context(|| format!("binding the API to {}", cfg.api_listen))?;
         tracing::info!(api = %cfg.api_listen, p2p = %cfg.p2p_listen, "node running");
+        // Small answers go out at once instead of waiting for the client's delayed ACK
+        // (streamed bodies are written in pieces).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY: {e}");
+            }
+        });
         axum::serve(listener, sovra_api::router(Arc::new(backend)))
             .await
             .context("API server")?;

@@ -514,24 +514,51 @@ fn media_type(path: &Path) -> String {
     .into()
 }
 
-/// Decrypts `opened` into a new file at `output` (removed again if decryption fails).
+/// Counts bytes written through it into a progress bar.
+struct Progress<W> {
+    inner: W,
+    bar: indicatif::ProgressBar,
+}
+
+impl<W: std::io::Write> std::io::Write for Progress<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Decrypts `opened` into a new file at `output` (removed again if decryption fails), with a
+/// progress bar on the terminal.
 fn write_record(s: &Session, opened: &OpenedRecord, output: &Path) -> Result<u64> {
-    let mut file = std::fs::OpenOptions::new()
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(output)
         .with_context(|| format!("creating {} (it must not exist)", output.display()))?;
-    match s.client.vault_read(&s.token, opened, &mut file) {
-        Ok(n) => {
-            file.flush()?;
+    let bar = crate::content_cli::progress_bar(opened.meta.size, false);
+    let mut out = Progress {
+        inner: std::io::BufWriter::new(file),
+        bar: bar.clone(),
+    };
+    let result = s
+        .client
+        .vault_read(&s.token, opened, &mut out)
+        .map_err(anyhow::Error::from)
+        .and_then(|n| {
+            out.flush()?;
             Ok(n)
-        }
-        Err(e) => {
-            drop(file);
-            let _ = std::fs::remove_file(output);
-            Err(e.into())
-        }
+        });
+    bar.finish_and_clear();
+    if result.is_err() {
+        drop(out);
+        let _ = std::fs::remove_file(output);
     }
+    result
 }
 
 fn revoke(id: &str, from: &str, args: &VaultArgs) -> Result<()> {

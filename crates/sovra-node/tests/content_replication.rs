@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, start, wait_until};
+use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
@@ -37,15 +37,7 @@ fn send(client: &Client, key: &SigningKey, action: Action) {
 
 #[test]
 fn pinned_content_is_replicated_served_and_repaired() {
-    // SOVRA_KEEP_TEST_DIR=1 keeps the nodes' logs and data for debugging.
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let _cleanup = if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
-        eprintln!("test directory: {}", tmp.keep().display());
-        None
-    } else {
-        Some(tmp)
-    };
+    let (_cleanup, root) = test_dir();
     let dir = root.as_path();
     let base = 33000 + (std::process::id() % 500) as u16 * 2;
     init_testnet(dir, 3, 1, base);

@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, start, wait_until};
+use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
 use sovra_types::{
@@ -218,15 +218,7 @@ fn seal(
 
 #[test]
 fn private_vault_and_guardian_recovery_on_four_nodes() {
-    // SOVRA_KEEP_TEST_DIR=1 keeps the nodes' logs and data for debugging.
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    let _cleanup = if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
-        eprintln!("test directory: {}", tmp.keep().display());
-        None
-    } else {
-        Some(tmp)
-    };
+    let (_cleanup, root) = test_dir();
     let dir = root.as_path();
     let base = 35000 + (std::process::id() % 500) as u16 * 2;
     init_testnet(dir, NODES, 4, base);

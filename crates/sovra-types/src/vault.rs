@@ -27,8 +27,9 @@ use commonware_codec::{Buf, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
 pub const MAX_GRANTS_PER_RECORD: usize = 32;
 /// Largest sealed metadata of a record, in bytes.
 pub const MAX_SEALED_META_BYTES: usize = 16 * 1024;
-/// Smallest replication factor of a vault record.
-pub const MIN_VAULT_REPLICATION: u8 = 1;
+/// Smallest replication factor of a vault record: private data lives on at least three nodes
+/// (or on every validator of a smaller network).
+pub const MIN_VAULT_REPLICATION: u8 = 3;
 /// Namespace of the HPKE `info` binding a wrapped record key to its record.
 pub const RECORD_KEY_INFO: &[u8] = b"sovra/vault/record-key/v1";
 

@@ -16,7 +16,9 @@ use sovra_types::{
     limits::{MAX_PIN_BYTES, MAX_REPLICATION},
     recovery::{Approval, MAX_COMMITMENTS_BYTES, PendingRecovery, ShareEnvelope, ShareEnvelopes},
     sha256,
-    vault::{Grant, MAX_GRANTS_PER_RECORD, MAX_SEALED_META_BYTES, RecordKeys},
+    vault::{
+        Grant, MAX_GRANTS_PER_RECORD, MAX_SEALED_META_BYTES, MIN_VAULT_REPLICATION, RecordKeys,
+    },
 };
 
 fn arb_did() -> impl Strategy<Value = Did> {
@@ -113,7 +115,7 @@ fn arb_vault_action() -> impl Strategy<Value = VaultAction> {
             arb_content_id(),
             prop_oneof![Just(0u64), Just(MAX_PIN_BYTES), 0..=MAX_PIN_BYTES],
             arb_content_id(),
-            1..=MAX_REPLICATION,
+            MIN_VAULT_REPLICATION..=MAX_REPLICATION,
             proptest::option::of(any::<u64>()),
         )
             .prop_map(
@@ -671,7 +673,7 @@ fn vault_put(size: u64, replication: u8) -> VaultAction {
 
 #[test]
 fn vault_puts_out_of_range_are_rejected() {
-    for (size, replication) in [(0, 1), (MAX_PIN_BYTES, MAX_REPLICATION)] {
+    for (size, replication) in [(0, MIN_VAULT_REPLICATION), (MAX_PIN_BYTES, MAX_REPLICATION)] {
         let put = vault_put(size, replication);
         assert_eq!(
             decode_exact::<VaultAction>(&put.encode(), &()).unwrap(),
@@ -685,9 +687,10 @@ fn vault_puts_out_of_range_are_rejected() {
     }
     for (size, replication) in [
         (0, 0),
+        (0, MIN_VAULT_REPLICATION - 1),
         (0, MAX_REPLICATION + 1),
         (0, u8::MAX),
-        (MAX_PIN_BYTES + 1, 1),
+        (MAX_PIN_BYTES + 1, MIN_VAULT_REPLICATION),
         (u64::MAX, 3),
     ] {
         let put = vault_put(size, replication);

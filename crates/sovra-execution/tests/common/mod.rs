@@ -1,10 +1,18 @@
 //! Helpers shared by the execution tests: a genesis with funded test keys,
-//! block environments, and readers for accounts.
+//! block environments, readers for accounts, a test [`Chain`] that runs one
+//! transaction a block, and small builders (documents, CIDs) and checkers
+//! (failure codes, rejections).
 #![allow(dead_code)]
 
-use sovra_crypto::SigningKey;
-use sovra_execution::{BlockEnv, Executor, MemoryState, genesis_changes};
-use sovra_types::{Account, Did, Genesis, GenesisAccount, GenesisValidator, StateKey};
+use sovra_crypto::{MultikeyType, SigningKey};
+use sovra_execution::{
+    BlockEnv, ExecError, Executor, MemoryState, Rejection, TxOutcome, genesis_changes,
+};
+use sovra_types::{
+    Account, Action, ContentId, Did, DidDocument, DidRecord, Genesis, GenesisAccount,
+    GenesisValidator, ReceiptStatus, Relationship, Relationships, SignedTransaction, StateKey,
+    Transaction, VerificationMethod, identity::derive_sovra_did,
+};
 
 /// Chain id of every test genesis.
 pub const CHAIN: &str = "test-chain";
@@ -72,4 +80,209 @@ pub fn account(state: &MemoryState, d: &Did) -> Account {
         .get(&StateKey::Account(d.clone()))
         .map(|b| Account::decode(b).unwrap())
         .unwrap_or_default()
+}
+
+/// The failure code of a failed transaction.
+pub fn code(status: ReceiptStatus) -> String {
+    match status {
+        ReceiptStatus::Failed { code, .. } => code,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+/// Why a transaction was rejected (not included).
+pub fn rejection<T: std::fmt::Debug>(result: Result<T, ExecError>) -> Rejection {
+    match result {
+        Err(ExecError::Rejected { rejection, .. }) => rejection,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// The raw Ed25519 public key of `k`.
+pub fn raw(k: &SigningKey) -> [u8; 32] {
+    k.public_key().as_ref().try_into().unwrap()
+}
+
+/// A document with `k` as its only signing key (all signing relationships).
+pub fn doc_for(k: &SigningKey) -> DidDocument {
+    DidDocument {
+        methods: vec![VerificationMethod {
+            id: "key-1".into(),
+            key_type: MultikeyType::Ed25519,
+            public_key: raw(k),
+            relationships: Relationships::of(&[
+                Relationship::Authentication,
+                Relationship::AssertionMethod,
+                Relationship::CapabilityInvocation,
+            ]),
+        }],
+        ..Default::default()
+    }
+}
+
+/// A raw-codec sha2-256 CID of `tag`.
+pub fn cid(tag: &str) -> ContentId {
+    let digest = sovra_types::sha256(&[tag.as_bytes()]);
+    ContentId::new(cid::Cid::new_v1(
+        0x55,
+        cid::multihash::Multihash::<64>::wrap(0x12, digest.as_ref()).unwrap(),
+    ))
+}
+
+/// A raw-codec CID with the identity multihash over "hi" (inline data, not replicated).
+pub fn identity_cid() -> ContentId {
+    ContentId::new(cid::Cid::new_v1(
+        0x55,
+        cid::multihash::Multihash::<64>::wrap(0x00, b"hi").unwrap(),
+    ))
+}
+
+/// A test chain: state, executor, and the height and time of the last block.
+/// Each transaction runs in its own block; blocks are one second apart
+/// unless [`Chain::set_next_ms`] or [`Chain::wait`] say otherwise.
+pub struct Chain {
+    pub exec: Executor,
+    pub state: MemoryState,
+    pub height: u64,
+    pub now_ms: u64,
+    /// Time of the next block, if not one second after the last.
+    next_at: Option<u64>,
+}
+
+impl Chain {
+    /// A chain from a genesis funding test key `i` with `balances[i]`.
+    pub fn new(balances: &[u64]) -> (Vec<SigningKey>, Chain) {
+        Self::with_authority(balances, None)
+    }
+
+    /// [`Chain::new`] with test key `authority` as registry authority.
+    pub fn with_authority(balances: &[u64], authority: Option<usize>) -> (Vec<SigningKey>, Chain) {
+        let (ks, exec, state) = setup_with(balances, authority);
+        (
+            ks,
+            Chain {
+                exec,
+                state,
+                height: 0,
+                now_ms: 0,
+                next_at: None,
+            },
+        )
+    }
+
+    /// The time of the next block.
+    pub fn next_ms(&self) -> u64 {
+        self.next_at.unwrap_or(self.now_ms + 1_000)
+    }
+
+    /// Sets the time of the next block (after the last one).
+    pub fn set_next_ms(&mut self, ms: u64) {
+        assert!(ms > self.now_ms);
+        self.next_at = Some(ms);
+    }
+
+    /// Moves the clock forward by `ms` before the next block.
+    pub fn wait(&mut self, ms: u64) {
+        self.set_next_ms(self.next_ms() + ms);
+    }
+
+    /// A transaction of `signer`, signed with `key`, at its next nonce.
+    pub fn tx(&self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> SignedTransaction {
+        Transaction {
+            chain_id: CHAIN.into(),
+            signer: signer.clone(),
+            nonce: account(&self.state, signer).nonce,
+            fee: 1,
+            expiry_height: 1_000_000,
+            actions,
+        }
+        .sign(key)
+    }
+
+    /// A transfer of `amount` from `signer` (signed with `key`) to `to`.
+    pub fn pay(&self, signer: &Did, key: &SigningKey, to: &Did, amount: u64) -> SignedTransaction {
+        self.tx(
+            signer,
+            key,
+            vec![Action::Transfer {
+                to: to.clone(),
+                amount,
+            }],
+        )
+    }
+
+    /// Executes one transaction in its own block. The block gives the same
+    /// output against only the keys `touched_keys` names as against the full state.
+    pub fn exec(&mut self, t: SignedTransaction) -> Result<TxOutcome, ExecError> {
+        let env = BlockEnv {
+            height: self.height + 1,
+            timestamp_ms: self.next_ms(),
+        };
+        let txs = std::slice::from_ref(&t);
+        let out = self.exec.execute_block(&self.state, env, txs)?;
+        let mut sparse = MemoryState::default();
+        for key in self.exec.touched_keys(txs) {
+            if let Some(v) = self.state.values.get(&key) {
+                sparse.values.insert(key, v.clone());
+            }
+        }
+        let sparse_out = self
+            .exec
+            .execute_block(&sparse, env, txs)
+            .expect("included against the touched keys too");
+        assert_eq!(sparse_out, out, "touched_keys misses a key the block uses");
+        self.state.apply(&out.changes);
+        self.height = env.height;
+        self.now_ms = env.timestamp_ms;
+        self.next_at = None;
+        Ok(out.outcomes[0].clone())
+    }
+
+    /// Runs `actions` as one transaction of `signer` (signed with `key`);
+    /// returns its outcome.
+    pub fn run_all(&mut self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> TxOutcome {
+        let t = self.tx(signer, key, actions);
+        self.exec(t).expect("transaction may be included")
+    }
+
+    /// [`Chain::run_all`] for the did:key of `key`.
+    pub fn run_key(&mut self, key: &SigningKey, actions: Vec<Action>) -> TxOutcome {
+        self.run_all(&did(key), key, actions)
+    }
+
+    /// Transfers `amount` from the did:key of `from` to `to`, which must complete.
+    pub fn fund(&mut self, from: &SigningKey, to: &Did, amount: u64) {
+        let t = self.pay(&did(from), from, to, amount);
+        let outcome = self.exec(t).expect("transaction may be included");
+        assert_eq!(outcome.status, ReceiptStatus::Completed);
+    }
+
+    /// Creates a did:sovra with `doc`, paid for by the did:key of `payer`,
+    /// which must complete; returns the new DID.
+    pub fn create_did(&mut self, payer: &SigningKey, doc: DidDocument) -> Did {
+        let signer = did(payer);
+        let nonce = account(&self.state, &signer).nonce;
+        let outcome = self.run_all(&signer, payer, vec![Action::CreateDid { document: doc }]);
+        assert_eq!(outcome.status, ReceiptStatus::Completed);
+        derive_sovra_did(CHAIN, &signer, nonce, 0)
+    }
+
+    /// The current record of a did:sovra.
+    pub fn did_record(&self, d: &Did) -> Option<DidRecord> {
+        self.state
+            .values
+            .get(&StateKey::Did(d.clone()))
+            .map(|b| DidRecord::decode(b).unwrap())
+    }
+
+    /// The record of version `version` of a did:sovra.
+    pub fn did_version(&self, d: &Did, version: u64) -> Option<DidRecord> {
+        self.state
+            .values
+            .get(&StateKey::DidVersion {
+                did: d.clone(),
+                version,
+            })
+            .map(|b| DidRecord::decode(b).unwrap())
+    }
 }

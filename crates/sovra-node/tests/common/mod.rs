@@ -79,3 +79,16 @@ pub fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// A fresh directory for a test network: removed when the guard drops, unless
+/// `SOVRA_KEEP_TEST_DIR` is set (then kept, and its path printed, for the nodes' logs and data).
+pub fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
+        eprintln!("test directory: {}", tmp.keep().display());
+        (None, root)
+    } else {
+        (Some(tmp), root)
+    }
+}
