@@ -118,6 +118,9 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         roots: Vec<ContentId>,
     ) -> impl Future<Output = Result<u64, ApiError>> + Send;
+    /// Whether erased vault data may still sit in freed pages of this node's store (until
+    /// the store's next rewrite).
+    fn vault_rewrite_pending(&self) -> bool;
     /// This node's consensus key (hex).
     fn node_key(&self) -> String;
     /// Signs `message` under `namespace` with the node's consensus key (hex signature).

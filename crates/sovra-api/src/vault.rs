@@ -316,7 +316,8 @@ pub(crate) async fn get_erasure<B: Backend>(
         .await?;
     let erased = record.erased_height.is_some();
     let expired = record.is_expired(now);
-    let confirmed = (erased || expired) && held_roots == 0;
+    let rewrite_pending = b.vault_rewrite_pending();
+    let confirmed = (erased || expired) && held_roots == 0 && !rewrite_pending;
     let node = b.node_key();
     let (statement, signature) = if confirmed {
         let chain_id = b.status().await?.chain_id;
@@ -332,6 +333,7 @@ pub(crate) async fn get_erasure<B: Backend>(
         erased,
         expired,
         held_roots,
+        rewrite_pending,
         confirmed,
         statement,
         signature,

@@ -386,6 +386,10 @@ where
         Ok(held)
     }
 
+    fn vault_rewrite_pending(&self) -> bool {
+        self.vault.has_freed_pages()
+    }
+
     fn node_key(&self) -> String {
         self.node_key.clone()
     }

@@ -54,6 +54,9 @@ pub struct ContentSection {
     pub replication_interval_secs: u64,
     /// How often complete pinned DAGs are re-read and verified (to repair corruption), in seconds.
     pub scrub_interval_secs: u64,
+    /// Least time between two rewrites of the vault store after erasures, in seconds (a rewrite
+    /// copies the live vault blocks into a fresh file so no freed page keeps erased data).
+    pub vault_rewrite_interval_secs: u64,
 }
 
 impl Default for ContentSection {
@@ -64,6 +67,7 @@ impl Default for ContentSection {
             gc_interval_secs: 300,
             replication_interval_secs: 2,
             scrub_interval_secs: 600,
+            vault_rewrite_interval_secs: 60,
         }
     }
 }

@@ -227,6 +227,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             finalized_ms,
             interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
             gc_interval: Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
+            rewrite_interval: Duration::from_secs(cfg.content.vault_rewrite_interval_secs),
         }
         .spawn()
         .context("starting the vault keeper")?;

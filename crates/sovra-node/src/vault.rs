@@ -10,7 +10,9 @@
 //!
 //! Erasing a root ends the upload grace period of every block under it and
 //! garbage-collects everything no live record or recovery setup reaches;
-//! the record's access log on this node is erased too. A node that was
+//! the record's access log on this node is erased too. Then the store's file
+//! is rewritten with only live blocks (at most once per rewrite interval), so
+//! no freed database page keeps erased ciphertext or wrapped keys. A node that was
 //! offline does the same when it catches up, since the dead roots come from
 //! the finalized blocks it replays.
 
@@ -77,6 +79,8 @@ pub struct VaultKeeper {
     pub interval: Duration,
     /// How often unreferenced uploads past their grace period are collected.
     pub gc_interval: Duration,
+    /// Least time between two rewrites of the store after erasures.
+    pub rewrite_interval: Duration,
 }
 
 impl VaultKeeper {
@@ -86,6 +90,7 @@ impl VaultKeeper {
             .name("vault-keeper".into())
             .spawn(move || {
                 let mut last_gc = std::time::Instant::now();
+                let mut last_rewrite: Option<std::time::Instant> = None;
                 loop {
                     let full_gc = last_gc.elapsed() >= self.gc_interval;
                     match self.pass(full_gc) {
@@ -101,6 +106,18 @@ impl VaultKeeper {
                     }
                     if full_gc {
                         last_gc = std::time::Instant::now();
+                    }
+                    let due = last_rewrite.is_none_or(|t| t.elapsed() >= self.rewrite_interval);
+                    if due && self.store.has_freed_pages() {
+                        let started = std::time::Instant::now();
+                        match self.store.rewrite() {
+                            Ok(()) => tracing::info!(
+                                ms = started.elapsed().as_millis() as u64,
+                                "rewrote the vault store without freed pages"
+                            ),
+                            Err(e) => tracing::warn!("rewriting the vault store failed: {e}"),
+                        }
+                        last_rewrite = Some(std::time::Instant::now());
                     }
                     std::thread::sleep(self.interval);
                 }

@@ -136,6 +136,21 @@ fn unauthenticated_status(port: u16, path: &str) -> u16 {
     text.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
+/// The body of an authenticated GET (HTTP/1.0, so the body is not chunked).
+fn authed_get(port: u16, path: &str, token: &str) -> Vec<u8> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    s.read_to_end(&mut all).unwrap();
+    let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    assert!(all.starts_with(b"HTTP/1.0 200") || all.starts_with(b"HTTP/1.1 200"));
+    all[split + 4..].to_vec()
+}
+
 /// Every file under `dir`, read whole.
 fn files(dir: &Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
@@ -154,6 +169,9 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// No node data file contains any of `needles`.
 fn assert_absent_from_nodes(dir: &Path, needles: &[(&str, &[u8])]) {
+    for (what, needle) in needles {
+        assert!(needle.len() >= 16, "{what} is too short to search for");
+    }
     for i in 0..NODES {
         let mut all = Vec::new();
         files(&dir.join(format!("node{i}")), &mut all);
@@ -230,7 +248,12 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
             .replace(
                 "replication_interval_secs = 2",
                 "replication_interval_secs = 1",
+            )
+            .replace(
+                "vault_rewrite_interval_secs = 60",
+                "vault_rewrite_interval_secs = 1",
             );
+        assert!(text.contains("vault_rewrite_interval_secs = 1"));
         std::fs::write(&cfg, text).unwrap();
     }
     let mut nodes: Vec<Option<Node>> = (0..NODES).map(|i| Some(start(dir, i))).collect();
@@ -509,6 +532,21 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
         owner_tokens[i] = token(&clients[i], &owner_key, &owner, Some(&owner_method));
     }
 
+    // What the nodes hold of record c: its keys block (the wrapped record key) and a stretch
+    // of its ciphertext. After the erasure no node's files may contain either.
+    let keys_c = authed_get(
+        ports[1],
+        &format!("/v1/vault/records/{id_c}/keys"),
+        &owner_tokens[1],
+    );
+    let ciphertext_c = authed_get(
+        ports[1],
+        &format!("/v1/vault/records/{id_c}/content"),
+        &owner_tokens[1],
+    );
+    assert!(ciphertext_c.len() > 70_000);
+    let ciphertext_sample = ciphertext_c[40_000..40_064].to_vec();
+
     // Delete record c while node 3, one of its replicas, is offline.
     nodes[3] = None;
     let owner_token0 = token(c0, &owner_key, &owner, Some(&owner_method));
@@ -546,6 +584,13 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
         "node 3 to confirm the erasure",
         Duration::from_secs(90),
         || erasure_confirmed(&clients[3], &id_c),
+    );
+    assert_absent_from_nodes(
+        dir,
+        &[
+            ("record c's wrapped key (keys block)", &keys_c),
+            ("record c's ciphertext", &ciphertext_sample),
+        ],
     );
 
     // Retention: record b is erased by every node without anyone asking.

@@ -7,8 +7,9 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use sovra_cas::car::{self, CarImport};
@@ -25,6 +26,10 @@ const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
 /// then garbage collection keeps them even if nothing pins them, so a client can upload first
 /// and pin after.
 const STAGED: TableDefinition<&[u8], u64> = TableDefinition::new("staged");
+/// Flags: `freed` is present once blocks were deleted and until the file is rewritten, so the
+/// need for a rewrite survives a restart.
+const FLAGS: TableDefinition<&str, u64> = TableDefinition::new("flags");
+const FREED: &str = "freed";
 
 /// Counts from a garbage collection.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -37,10 +42,18 @@ pub struct GcStats {
     pub deleted_bytes: u64,
 }
 
+/// Blocks copied per write transaction when the store is rewritten.
+const REWRITE_BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The node's content block store.
 pub struct ContentStore {
-    db: Database,
+    /// The database; replaced by [`ContentStore::rewrite`].
+    db: RwLock<Database>,
+    path: PathBuf,
     corrupt_found: AtomicU64,
+    /// Blocks were deleted since the file was last rewritten: their bytes may still sit in
+    /// freed pages of the file.
+    deleted_since_rewrite: AtomicBool,
 }
 
 impl ContentStore {
@@ -50,15 +63,84 @@ impl ContentStore {
             .set_cache_size(CACHE_BYTES)
             .create(path)?;
         let w = db.begin_write()?;
-        {
+        let freed = {
             w.open_table(BLOCKS)?;
             w.open_table(STAGED)?;
-        }
+            w.open_table(FLAGS)?.get(FREED)?.is_some()
+        };
         w.commit()?;
         Ok(Self {
-            db,
+            db: RwLock::new(db),
+            path: path.to_path_buf(),
             corrupt_found: AtomicU64::new(0),
+            deleted_since_rewrite: AtomicBool::new(freed),
         })
+    }
+
+    fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
+        self.db
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether blocks were deleted since the file was last rewritten (so their bytes may
+    /// still be in freed pages of the file).
+    pub fn has_freed_pages(&self) -> bool {
+        self.deleted_since_rewrite.load(Ordering::SeqCst)
+    }
+
+    /// Rewrites the database into a fresh file holding only live blocks and replaces the old
+    /// file with it, so no freed page with deleted data survives in the data directory (redb
+    /// reuses freed pages but does not overwrite them). Readers wait while it runs. A crash
+    /// leaves either the old file or the complete new one.
+    pub fn rewrite(&self) -> Result<(), StoreError> {
+        let mut guard = self.db.write().unwrap_or_else(|p| p.into_inner());
+        self.deleted_since_rewrite.store(false, Ordering::SeqCst);
+        let tmp = self.path.with_extension("rewrite");
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let fresh = Database::builder()
+                .set_cache_size(CACHE_BYTES)
+                .create(&tmp)?;
+            let r = guard.begin_read()?;
+            let blocks = r.open_table(BLOCKS)?;
+            let mut items = blocks.iter()?;
+            loop {
+                let w = fresh.begin_write()?;
+                let mut copied = 0u64;
+                let mut more = false;
+                {
+                    let mut t = w.open_table(BLOCKS)?;
+                    for item in items.by_ref() {
+                        let (k, v) = item?;
+                        t.insert(k.value(), v.value())?;
+                        copied += v.value().len() as u64;
+                        if copied >= REWRITE_BATCH_BYTES {
+                            more = true;
+                            break;
+                        }
+                    }
+                    if !more {
+                        let staged = r.open_table(STAGED)?;
+                        let mut st = w.open_table(STAGED)?;
+                        for item in staged.iter()? {
+                            let (k, v) = item?;
+                            st.insert(k.value(), v.value())?;
+                        }
+                    }
+                }
+                w.commit()?;
+                if !more {
+                    break;
+                }
+            }
+        }
+        std::fs::rename(&tmp, &self.path)
+            .map_err(|e| StoreError::Index(format!("replacing {}: {e}", self.path.display())))?;
+        *guard = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&self.path)?;
+        Ok(())
     }
 
     /// Number of corrupt blocks found (and discarded) since the store was opened.
@@ -68,7 +150,8 @@ impl ContentStore {
 
     /// Whether the block's bytes are held (without verifying them).
     pub fn contains(&self, cid: &Cid) -> Result<bool, StoreError> {
-        let r = self.db.begin_read()?;
+        let db = self.db();
+        let r = db.begin_read()?;
         let t = r.open_table(BLOCKS)?;
         Ok(t.get(block_key(cid).as_slice())?.is_some())
     }
@@ -76,7 +159,9 @@ impl ContentStore {
     /// Stores one block after verifying it. Idempotent.
     pub fn put(&self, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
         verify_block(cid, data).map_err(cas_err)?;
-        let w = self.db.begin_write()?;
+        // The guard keeps a rewrite from swapping the file before this commits.
+        let db = self.db();
+        let w = db.begin_write()?;
         {
             let mut t = w.open_table(BLOCKS)?;
             t.insert(block_key(cid).as_slice(), data)?;
@@ -87,11 +172,20 @@ impl ContentStore {
 
     /// Deletes one block; returns whether it was held.
     pub fn remove(&self, cid: &Cid) -> Result<bool, StoreError> {
-        let w = self.db.begin_write()?;
+        // The guard keeps a rewrite from swapping the file before this commits.
+        let db = self.db();
+        let w = db.begin_write()?;
         let removed = {
             let mut t = w.open_table(BLOCKS)?;
-            t.remove(block_key(cid).as_slice())?.is_some()
+            let removed = t.remove(block_key(cid).as_slice())?.is_some();
+            if removed {
+                w.open_table(FLAGS)?.insert(FREED, 1)?;
+            }
+            removed
         };
+        if removed {
+            self.deleted_since_rewrite.store(true, Ordering::SeqCst);
+        }
         w.commit()?;
         Ok(removed)
     }
@@ -99,7 +193,9 @@ impl ContentStore {
     /// Overwrites a block's bytes without verification. Only for tests and fault injection.
     #[doc(hidden)]
     pub fn corrupt_for_test(&self, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
-        let w = self.db.begin_write()?;
+        // The guard keeps a rewrite from swapping the file before this commits.
+        let db = self.db();
+        let w = db.begin_write()?;
         {
             let mut t = w.open_table(BLOCKS)?;
             t.insert(block_key(cid).as_slice(), data)?;
@@ -116,7 +212,9 @@ impl ContentStore {
         max_bytes: u64,
         staged_until_ms: u64,
     ) -> Result<CarImport, StoreError> {
-        let w = self.db.begin_write()?;
+        // The guard keeps a rewrite from swapping the file before this commits.
+        let db = self.db();
+        let w = db.begin_write()?;
         let imported = {
             let mut blocks = w.open_table(BLOCKS)?;
             let mut staged = w.open_table(STAGED)?;
@@ -134,7 +232,8 @@ impl ContentStore {
 
     /// Number of blocks and their total bytes.
     pub fn usage(&self) -> Result<(u64, u64), StoreError> {
-        let r = self.db.begin_read()?;
+        let db = self.db();
+        let r = db.begin_read()?;
         let t = r.open_table(BLOCKS)?;
         let mut bytes = 0u64;
         for item in t.iter()? {
@@ -152,7 +251,9 @@ impl ContentStore {
         for root in roots {
             self.mark(root, &mut live)?;
         }
-        let w = self.db.begin_write()?;
+        // The guard keeps a rewrite from swapping the file before this commits.
+        let db = self.db();
+        let w = db.begin_write()?;
         let mut stats = GcStats::default();
         {
             let mut staged = w.open_table(STAGED)?;
@@ -172,6 +273,10 @@ impl ContentStore {
                 t.remove(key.as_slice())?;
                 stats.deleted += 1;
             }
+            if stats.deleted > 0 {
+                w.open_table(FLAGS)?.insert(FREED, 1)?;
+                self.deleted_since_rewrite.store(true, Ordering::SeqCst);
+            }
         }
         w.commit()?;
         Ok(stats)
@@ -185,7 +290,9 @@ impl ContentStore {
         for root in roots {
             self.mark(root, &mut reached)?;
         }
-        let w = self.db.begin_write()?;
+        // The guard keeps a rewrite from swapping the file before this commits.
+        let db = self.db();
+        let w = db.begin_write()?;
         let mut held = 0;
         {
             let mut staged = w.open_table(STAGED)?;
@@ -223,7 +330,7 @@ impl BlockSource for ContentStore {
     /// as absent, so that it is fetched again.
     fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
         let data = {
-            let r = self.db.begin_read().map_err(store_cas_err)?;
+            let r = self.db().begin_read().map_err(store_cas_err)?;
             let t = r.open_table(BLOCKS).map_err(store_cas_err)?;
             match t.get(block_key(cid).as_slice()).map_err(store_cas_err)? {
                 Some(v) => v.value().to_vec(),

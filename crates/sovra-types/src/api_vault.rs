@@ -138,7 +138,10 @@ pub struct ErasureView {
     pub expired: bool,
     /// How many of the record's roots (content, keys, grant wraps) this node still holds.
     pub held_roots: u64,
-    /// Erased or expired, and nothing held: the node confirms the erasure.
+    /// Deleted vault data may still sit in freed pages of the node's store file until its next
+    /// rewrite.
+    pub rewrite_pending: bool,
+    /// Erased or expired, nothing held, store rewritten since: the node confirms the erasure.
     pub confirmed: bool,
     /// The statement the node signed, when it confirms.
     #[serde(skip_serializing_if = "Option::is_none")]

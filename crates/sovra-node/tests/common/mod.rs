@@ -27,7 +27,8 @@ impl Drop for Node {
     }
 }
 
-/// Starts node `i` of the testnet in `dir`, logging to `dir/node{i}.log`.
+/// Starts node `i` of the testnet in `dir`, logging to `dir/node{i}.log` (at `warn`, or the
+/// filter in `SOVRA_TEST_LOG`).
 pub fn start(dir: &Path, i: usize) -> Node {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -38,8 +39,11 @@ pub fn start(dir: &Path, i: usize) -> Node {
         Command::new(BIN)
             .args(["node", "--config"])
             .arg(dir.join(format!("node{i}/config.toml")))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .env(
+                "RUST_LOG",
+                std::env::var("SOVRA_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .unwrap(),
