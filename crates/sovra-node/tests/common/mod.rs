@@ -5,7 +5,7 @@
 use sovra_crypto::SigningKey;
 use std::{
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
