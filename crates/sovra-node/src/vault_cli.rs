@@ -622,9 +622,16 @@ fn revoke(id: &str, from: &str, args: &VaultArgs) -> Result<()> {
 
 /// Waits until the node confirms it erased `id`, and prints its signed statement.
 fn wait_erased(client: &Client, id: &RecordId) -> Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let mut told = false;
     loop {
         let view = client.vault_erasure(id)?;
+        if view.rewrite_pending && view.held_roots == 0 && !told {
+            eprintln!(
+                "erased; waiting for the node to rewrite its vault store so no freed page keeps the data"
+            );
+            told = true;
+        }
         if view.confirmed || std::time::Instant::now() > deadline {
             print_json(&view)?;
             if !view.confirmed {
