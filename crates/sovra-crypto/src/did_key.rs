@@ -45,9 +45,35 @@ pub fn decode_did_key(did: &str) -> Result<PublicKey, CryptoError> {
     Ok(key)
 }
 
+/// The raw 32 key bytes a `did:key` names, without decompressing the point or re-encoding
+/// (cheap; for a DID already known to be canonical, such as a parsed `Did`, to compare
+/// against a key). `None` if it is not an Ed25519 `did:key`.
+pub fn did_key_bytes(did: &str) -> Option<[u8; 32]> {
+    let encoded = did.strip_prefix(DID_KEY_PREFIX)?.strip_prefix('z')?;
+    if encoded.len() > 64 {
+        return None;
+    }
+    let mut bytes = [0u8; 40];
+    let n = bs58::decode(encoded).onto(&mut bytes[..]).ok()?;
+    if n != 34 || bytes[..2] != ED25519_MULTICODEC {
+        return None;
+    }
+    bytes[2..34].try_into().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_bytes_match_the_key_without_decompressing() {
+        let key = crate::SigningKey::from_test_seed(9).public_key();
+        let did = encode_did_key(&key);
+        assert_eq!(did_key_bytes(&did).unwrap().as_slice(), key.as_ref());
+        assert_eq!(did_key_bytes("did:sovra:abc"), None);
+        assert_eq!(did_key_bytes("did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc"), None);
+        assert_eq!(did_key_bytes(&format!("{did}x")), None);
+    }
 
     /// Test vector from the did:key specification (Ed25519 section).
     #[test]

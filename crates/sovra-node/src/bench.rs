@@ -42,6 +42,40 @@ pub struct BenchArgs {
     /// Give up on a network after this many seconds.
     #[arg(long, default_value_t = 180)]
     pub timeout_secs: u64,
+    /// Concurrent submitting clients (each sends every n-th batch).
+    #[arg(long, default_value_t = 2)]
+    pub clients: usize,
+    /// Most transactions per block (genesis `max_block_txs`; default: as `testnet init` writes).
+    #[arg(long)]
+    pub max_block_txs: Option<u32>,
+    /// Consensus leader timeout of every node, in milliseconds (default: as `testnet init` writes).
+    #[arg(long)]
+    pub leader_timeout_ms: Option<u64>,
+}
+
+/// Applies the benchmark's overrides of genesis and node configs to a freshly written network.
+fn apply_overrides(
+    args: &BenchArgs,
+    dir: &std::path::Path,
+    layout: &netinit::NetworkLayout,
+) -> Result<()> {
+    if let Some(max) = args.max_block_txs {
+        let path = dir.join("genesis.json");
+        let mut genesis = sovra_types::Genesis::from_json(&std::fs::read(&path)?)?;
+        genesis.max_block_txs = max;
+        std::fs::write(&path, serde_json::to_vec_pretty(&genesis)?)?;
+    }
+    if let Some(ms) = args.leader_timeout_ms {
+        for (cfg, _) in &layout.nodes {
+            let mut config = crate::config::NodeConfig::load(cfg)?;
+            config.consensus.leader_timeout_ms = ms;
+            // Simplex requires the notarization timeout to be at least the leader timeout.
+            config.consensus.notarization_timeout_ms =
+                config.consensus.notarization_timeout_ms.max(2 * ms);
+            config.save(cfg)?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) struct Nodes(pub(crate) Vec<Child>);
@@ -121,6 +155,7 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         .map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_base_port + i)))
         .collect();
     let layout = netinit::init_network(dir.path(), "sovra-bench", n, &api, &p2p, args.senders)?;
+    apply_overrides(args, dir.path(), &layout)?;
     let exe = std::env::current_exe()?;
     let mut nodes = Nodes(Vec::new());
     for (cfg, _) in &layout.nodes {
@@ -190,25 +225,53 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
             seen
         })
     };
-    // Submit batches round-robin across nodes (paced if --rate); note when each was accepted.
+    // Submit batches round-robin across nodes (paced if --rate) from `--clients` threads, each
+    // taking every n-th batch; note when each transaction was accepted. (A sender's batches may
+    // arrive slightly out of nonce order; the mempool holds nonces ahead of the next one.)
     let t0 = Instant::now();
-    let mut submitted: HashMap<String, Instant> = HashMap::with_capacity(txs.len());
-    for (b, chunk) in txs.chunks(args.batch).enumerate() {
-        if args.rate > 0 {
-            let due = t0 + Duration::from_secs_f64((b * args.batch) as f64 / args.rate as f64);
-            if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                std::thread::sleep(wait);
-            }
+    let workers = args.clients.max(1);
+    let batches: Vec<&[(String, String)]> = txs.chunks(args.batch).collect();
+    let submitted: HashMap<String, Instant> = std::thread::scope(|scope| -> Result<_> {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let batches = &batches;
+                let clients = &clients;
+                scope.spawn(move || -> Result<Vec<(String, Instant)>> {
+                    let mut accepted = Vec::new();
+                    for b in (w..batches.len()).step_by(workers) {
+                        if args.rate > 0 {
+                            let due = t0
+                                + Duration::from_secs_f64(
+                                    (b * args.batch) as f64 / args.rate as f64,
+                                );
+                            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                        }
+                        let chunk = batches[b];
+                        let client = &clients[b % clients.len()];
+                        let resp = client
+                            .submit_encoded(chunk.iter().map(|(_, h)| h.clone()).collect())?;
+                        let now = Instant::now();
+                        for ((id, _), r) in chunk.iter().zip(resp.results) {
+                            if r.accepted {
+                                accepted.push((id.clone(), now));
+                            }
+                        }
+                    }
+                    Ok(accepted)
+                })
+            })
+            .collect();
+        let mut all = HashMap::with_capacity(txs.len());
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a submitting thread panicked"))??;
+            all.extend(part);
         }
-        let client = &clients[b % clients.len()];
-        let resp = client.submit_encoded(chunk.iter().map(|(_, h)| h.clone()).collect())?;
-        let now = Instant::now();
-        for ((id, _), r) in chunk.iter().zip(resp.results) {
-            if r.accepted {
-                submitted.insert(id.clone(), now);
-            }
-        }
-    }
+        Ok(all)
+    })?;
     let submit_secs = t0.elapsed().as_secs_f64();
     // Wait for the follower to see every accepted transaction final (or give up).
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);

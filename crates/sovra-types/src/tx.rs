@@ -441,12 +441,16 @@ impl SignedTransaction {
     pub fn check_key_binding(&self) -> Result<(), TypesError> {
         match self.tx.signer.method() {
             crate::did::DidMethod::Sovra => Ok(()),
-            crate::did::DidMethod::Key => match self.tx.signer.key() {
-                Some(k) if k == self.public_key => Ok(()),
-                _ => Err(TypesError::Invalid(
-                    "public key does not match the signer's did:key".into(),
-                )),
-            },
+            // Compares bytes: the signer was checked canonical when decoded, so its point need
+            // not be decompressed again.
+            crate::did::DidMethod::Key => {
+                match sovra_crypto::did_key::did_key_bytes(self.tx.signer.as_str()) {
+                    Some(k) if k.as_slice() == self.public_key.as_ref() => Ok(()),
+                    _ => Err(TypesError::Invalid(
+                        "public key does not match the signer's did:key".into(),
+                    )),
+                }
+            }
         }
     }
 }
