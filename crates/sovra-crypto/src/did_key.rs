@@ -71,7 +71,10 @@ mod tests {
         let did = encode_did_key(&key);
         assert_eq!(did_key_bytes(&did).unwrap().as_slice(), key.as_ref());
         assert_eq!(did_key_bytes("did:sovra:abc"), None);
-        assert_eq!(did_key_bytes("did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc"), None);
+        assert_eq!(
+            did_key_bytes("did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc"),
+            None
+        );
         assert_eq!(did_key_bytes(&format!("{did}x")), None);
     }
 

@@ -102,6 +102,50 @@ pub(crate) fn spawn_node(exe: &std::path::Path, cfg: &std::path::Path) -> Result
         .context("starting a node")
 }
 
+/// A single-validator network for a benchmark, running on loopback until dropped.
+pub(crate) struct BenchNode {
+    /// The node process.
+    pub(crate) _nodes: Nodes,
+    /// A client of its API.
+    pub(crate) client: Client,
+    /// Its API address.
+    pub(crate) api: std::net::SocketAddr,
+    /// Keys, genesis and config it was written with (one funded development key).
+    pub(crate) layout: netinit::NetworkLayout,
+    /// Where it lives.
+    pub(crate) _dir: tempfile::TempDir,
+}
+
+/// Writes a one-validator network in a temporary directory, starts it, and waits until it has
+/// finalized a block.
+pub(crate) fn start_bench_node(api_port: u16, p2p_port: u16) -> Result<BenchNode> {
+    let dir = tempfile::tempdir()?;
+    let api = std::net::SocketAddr::from(([127, 0, 0, 1], api_port));
+    let p2p = std::net::SocketAddr::from(([127, 0, 0, 1], p2p_port));
+    let layout =
+        netinit::init_network(&dir.path().join("net"), "sovra-bench", 1, &[api], &[p2p], 1)?;
+    let exe = std::env::current_exe()?;
+    let nodes = Nodes(vec![spawn_node(&exe, &layout.nodes[0].0)?]);
+    let client = Client::new(&format!("http://{api}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !client.status().is_ok_and(|s| s.finalized_height > 0) {
+        if Instant::now() > deadline {
+            bail!(
+                "the benchmark node did not start (see {})",
+                layout.nodes[0].0.with_file_name("node.log").display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(BenchNode {
+        _nodes: nodes,
+        client,
+        api,
+        layout,
+        _dir: dir,
+    })
+}
+
 pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;

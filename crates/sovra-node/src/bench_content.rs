@@ -2,12 +2,11 @@
 //! hashing floor) measured in the same run, then upload and gateway retrieval throughput and
 //! small-file latency against a real node process on loopback.
 
-use crate::bench::{Nodes, percentile, spawn_node};
-use crate::netinit;
+use crate::bench::{percentile, start_bench_node};
 use anyhow::{Result, bail};
 use clap::Args;
 use sovra_cas::{Adder, BlockSink, CasError, Cid, Profile, unixfs};
-use sovra_client::{Client, RemoteBlocks};
+use sovra_client::RemoteBlocks;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -117,26 +116,9 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
     }
 
     // A single-validator node for upload and retrieval.
-    let api = std::net::SocketAddr::from(([127, 0, 0, 1], args.api_port));
-    let p2p = std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_port));
-    let net = dir.path().join("net");
-    let layout = netinit::init_network(&net, "sovra-bench", 1, &[api], &[p2p], 1)?;
-    let exe = std::env::current_exe()?;
-    let mut nodes = Nodes(Vec::new());
-    let (cfg, _) = &layout.nodes[0];
-    nodes.0.push(spawn_node(&exe, cfg)?);
-    let client = Client::new(&format!("http://{api}"));
-    let ready = Instant::now();
-    while client.status().is_err() {
-        if ready.elapsed() > Duration::from_secs(30) {
-            bail!(
-                "the node did not start; see {}",
-                cfg.with_file_name("node.log").display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-
+    let node = start_bench_node(args.api_port, args.p2p_port)?;
+    let client = &node.client;
+    let api = node.api;
     let start = Instant::now();
     let (added, _) = client.add_path(&file, Profile::Legacy, false, |_| {})?;
     let r = rate(size, start.elapsed());
@@ -161,11 +143,7 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
     println!("  gateway CAR export                   {r:9.1} MiB/s");
 
     let start = Instant::now();
-    let n = unixfs::cat(
-        &RemoteBlocks::new(&client),
-        &added.cid,
-        &mut std::io::sink(),
-    )?;
+    let n = unixfs::cat(&RemoteBlocks::new(client), &added.cid, &mut std::io::sink())?;
     let r = rate(n, start.elapsed());
     println!("  sovra cat (block by block, verified) {r:9.1} MiB/s");
 
@@ -182,7 +160,7 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
         add_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         let start = Instant::now();
         let mut back = Vec::new();
-        unixfs::cat(&RemoteBlocks::new(&client), &small.cid, &mut back)?;
+        unixfs::cat(&RemoteBlocks::new(client), &small.cid, &mut back)?;
         get_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         if back != body {
             bail!("small file {i} came back different");
@@ -197,6 +175,6 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
         percentile(&get_ms, 0.5),
         percentile(&get_ms, 0.99)
     );
-    drop(nodes);
+    drop(node);
     Ok(())
 }

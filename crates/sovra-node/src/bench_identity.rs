@@ -4,12 +4,10 @@
 //! VC-API, and DID resolutions per second over HTTP with latency
 //! percentiles, against a real node process on loopback.
 
-use crate::bench::{Nodes, percentile, spawn_node};
-use crate::netinit;
+use crate::bench::{percentile, start_bench_node};
 use anyhow::{Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
-use sovra_client::Client;
 use sovra_credentials::{Cryptosuite, ProofOptions, SOVRA_CONTEXT_URL};
 use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
 use sovra_types::{
@@ -186,26 +184,10 @@ pub fn identity(args: IdentityBenchArgs) -> Result<()> {
     }
 
     // A node: DIDs to resolve, a registered issuer, VC-API verification.
-    let dir = tempfile::tempdir()?;
-    let api = std::net::SocketAddr::from(([127, 0, 0, 1], args.api_port));
-    let p2p = std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_port));
-    let net = dir.path().join("net");
-    let layout = netinit::init_network(&net, "sovra-bench", 1, &[api], &[p2p], 1)?;
-    let exe = std::env::current_exe()?;
-    let mut nodes = Nodes(Vec::new());
-    nodes.0.push(spawn_node(&exe, &layout.nodes[0].0)?);
-    let base = format!("http://{api}");
-    let client = Client::new(&base);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !client.status().is_ok_and(|s| s.finalized_height > 0) {
-        if Instant::now() > deadline {
-            bail!(
-                "the benchmark node did not start (see {})",
-                layout.nodes[0].0.with_file_name("node.log").display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let node = start_bench_node(args.api_port, args.p2p_port)?;
+    let client = &node.client;
+    let layout = &node.layout;
+    let base = format!("http://{}", node.api);
     let authority = &layout.dev_keys[0];
     let authority_did = Did::from_public_key(&authority.public_key());
     // A did:sovra with three versions, and the issuer in the registry.
@@ -313,6 +295,6 @@ pub fn identity(args: IdentityBenchArgs) -> Result<()> {
             None,
         );
     }
-    drop(nodes);
+    drop(node);
     Ok(())
 }

@@ -3,12 +3,12 @@
 //! put and get of records against a real node process on loopback: large-record
 //! throughput end to end, and latency percentiles for small records.
 
-use crate::bench::{Nodes, percentile, spawn_node};
+use crate::bench::{percentile, start_bench_node};
 use crate::netinit;
 use anyhow::{Result, bail};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::AeadInPlace};
 use clap::Args;
-use sovra_client::{Client, RecordMeta, VaultKeys};
+use sovra_client::{RecordMeta, VaultKeys};
 use sovra_crypto::record::{DEFAULT_CHUNK, open_stream, seal_stream};
 use sovra_types::{Did, RecordId};
 use std::time::{Duration, Instant};
@@ -137,26 +137,8 @@ pub fn vault(args: VaultBenchArgs) -> Result<()> {
     drop((sealed, opened));
 
     // A single-validator node for put and get.
-    let dir = tempfile::tempdir()?;
-    let api = std::net::SocketAddr::from(([127, 0, 0, 1], args.api_port));
-    let p2p = std::net::SocketAddr::from(([127, 0, 0, 1], args.p2p_port));
-    let net = dir.path().join("net");
-    let layout = netinit::init_network(&net, "sovra-bench", 1, &[api], &[p2p], 1)?;
-    let exe = std::env::current_exe()?;
-    let mut nodes = Nodes(Vec::new());
-    let (cfg, _) = &layout.nodes[0];
-    nodes.0.push(spawn_node(&exe, cfg)?);
-    let client = Client::new(&format!("http://{api}"));
-    let ready = Instant::now();
-    while client.status().is_err() {
-        if ready.elapsed() > Duration::from_secs(30) {
-            bail!(
-                "the node did not start; see {}",
-                cfg.with_file_name("node.log").display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let node = start_bench_node(args.api_port, args.p2p_port)?;
+    let client = &node.client;
     let owner_key = netinit::dev_key(0);
     let owner = Did::from_public_key(&owner_key.public_key());
     let token = client
@@ -246,6 +228,6 @@ pub fn vault(args: VaultBenchArgs) -> Result<()> {
         percentile(&get_ms, 0.5),
         percentile(&get_ms, 0.99)
     );
-    drop(nodes);
+    drop(node);
     Ok(())
 }
