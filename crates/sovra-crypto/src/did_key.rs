@@ -19,30 +19,32 @@ pub fn encode_did_key(key: &PublicKey) -> String {
 
 /// The Ed25519 public key a `did:key` names.
 ///
-/// Rejects other key types, other multibase encodings, and any string that is
-/// not exactly the canonical encoding of its key.
+/// Rejects other key types, other multibase encodings, any string that is
+/// not exactly the canonical encoding of its key, and bytes that are not a
+/// point of the curve.
 pub fn decode_did_key(did: &str) -> Result<PublicKey, CryptoError> {
+    let raw = check_did_key(did)?;
+    public_key_from_bytes(&raw)
+}
+
+/// Checks that `did` is the canonical `did:key` encoding of 32 Ed25519 key bytes and returns
+/// them, without decompressing the point (cheap: a base58 decode and re-encode). Whether the
+/// bytes are a valid key is left to whoever verifies a signature with it ([`decode_did_key`]).
+pub fn check_did_key(did: &str) -> Result<[u8; 32], CryptoError> {
     let bad = |why: &str| CryptoError::InvalidDidKey(format!("{why}: {did:?}"));
-    let rest = did
+    let encoded = did
         .strip_prefix(DID_KEY_PREFIX)
-        .ok_or_else(|| bad("does not start with did:key:"))?;
-    let encoded = rest
+        .ok_or_else(|| bad("does not start with did:key:"))?
         .strip_prefix('z')
         .ok_or_else(|| bad("only base58btc multibase ('z') is supported"))?;
-    if encoded.len() > 64 {
-        return Err(bad("too long"));
-    }
-    let bytes = bs58::decode(encoded)
-        .into_vec()
-        .map_err(|_| bad("not base58btc"))?;
-    if bytes.len() != 34 || bytes[..2] != ED25519_MULTICODEC {
-        return Err(bad("not an Ed25519 public key"));
-    }
-    let key = public_key_from_bytes(&bytes[2..])?;
-    if encode_did_key(&key) != did {
+    let raw = did_key_bytes(did).ok_or_else(|| bad("not an Ed25519 public key in base58btc"))?;
+    let mut bytes = [0u8; 34];
+    bytes[..2].copy_from_slice(&ED25519_MULTICODEC);
+    bytes[2..].copy_from_slice(&raw);
+    if bs58::encode(bytes).into_string() != encoded {
         return Err(bad("not canonical"));
     }
-    Ok(key)
+    Ok(raw)
 }
 
 /// The raw 32 key bytes a `did:key` names, without decompressing the point or re-encoding
@@ -64,6 +66,31 @@ pub fn did_key_bytes(did: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syntax_check_is_canonical_but_leaves_the_point_to_decoding() {
+        let did = encode_did_key(&crate::SigningKey::from_test_seed(3).public_key());
+        assert!(check_did_key(&did).is_ok());
+        // Not base58btc, wrong length, another key type.
+        assert!(check_did_key("did:key:z6Mk0OIl").is_err());
+        assert!(check_did_key(&did[..did.len() - 1]).is_err());
+        assert!(check_did_key("did:key:z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc").is_err());
+        // 32 bytes that are not a curve point: a well-formed did:key, but not a usable key.
+        let off_curve = (0u8..=255)
+            .map(|b| {
+                let mut raw = [0u8; 32];
+                raw[0] = b;
+                raw[1] = 1;
+                raw
+            })
+            .find(|raw| public_key_from_bytes(raw).is_err())
+            .expect("some y has no x");
+        let mut bytes = ED25519_MULTICODEC.to_vec();
+        bytes.extend_from_slice(&off_curve);
+        let did = format!("{DID_KEY_PREFIX}z{}", bs58::encode(bytes).into_string());
+        assert_eq!(check_did_key(&did).unwrap(), off_curve);
+        assert!(decode_did_key(&did).is_err());
+    }
 
     #[test]
     fn key_bytes_match_the_key_without_decompressing() {
