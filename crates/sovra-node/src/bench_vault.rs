@@ -26,10 +26,10 @@ pub struct VaultBenchArgs {
     #[arg(long, default_value_t = 4096)]
     pub small_bytes: usize,
     /// API port of the benchmark's node.
-    #[arg(long, default_value_t = 28745)]
+    #[arg(long, default_value_t = 28845)]
     pub api_port: u16,
     /// p2p port of the benchmark's node.
-    #[arg(long, default_value_t = 29745)]
+    #[arg(long, default_value_t = 29845)]
     pub p2p_port: u16,
 }
 
