@@ -130,9 +130,54 @@ pub fn public_key_from_bytes(bytes: &[u8]) -> Result<PublicKey, CryptoError> {
     PublicKey::decode(bytes.to_vec()).map_err(|e| CryptoError::InvalidKey(e.to_string()))
 }
 
+/// Most decoded keys [`public_key_cached`] remembers; the cache starts over when full.
+const KEY_CACHE_ENTRIES: usize = 65_536;
+
+/// Parses a public key from its 32 raw bytes, remembering recent results: decoding a key
+/// decompresses a curve point (the costliest step of decoding a transaction), and every node
+/// decodes each transaction several times (admission, gossip, block broadcast, re-execution)
+/// while the same senders sign many of them. A pure memo of [`public_key_from_bytes`].
+pub fn public_key_cached(bytes: &[u8; 32]) -> Result<PublicKey, CryptoError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<[u8; 32], PublicKey>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(key) = cache.lock().ok().and_then(|c| c.get(bytes).cloned()) {
+        return Ok(key);
+    }
+    let key = public_key_from_bytes(bytes)?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= KEY_CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(*bytes, key.clone());
+    }
+    Ok(key)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_keys_decode_like_uncached_ones() {
+        let key = SigningKey::from_test_seed(11).public_key();
+        let raw: [u8; 32] = key.as_ref().try_into().unwrap();
+        assert_eq!(public_key_cached(&raw).unwrap(), key);
+        assert_eq!(public_key_cached(&raw).unwrap(), key);
+        // Invalid bytes are refused every time (and never cached).
+        let bad = (0u8..=255)
+            .map(|b| {
+                let mut raw = [0u8; 32];
+                raw[0] = b;
+                raw[1] = 1;
+                raw
+            })
+            .find(|raw| public_key_from_bytes(raw).is_err())
+            .unwrap();
+        assert!(public_key_cached(&bad).is_err());
+        assert!(public_key_cached(&bad).is_err());
+    }
 
     #[test]
     fn sign_verify_and_namespace_separation() {

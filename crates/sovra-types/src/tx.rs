@@ -474,7 +474,11 @@ impl Read for SignedTransaction {
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
         Ok(Self {
             tx: Transaction::read(buf)?,
-            public_key: PublicKey::read(buf)?,
+            public_key: {
+                let raw = <[u8; 32]>::read(buf)?;
+                sovra_crypto::keys::public_key_cached(&raw)
+                    .map_err(|_| Error::Invalid("SignedTransaction", "invalid public key"))?
+            },
             signature: Signature::read(buf)?,
         })
     }
