@@ -130,6 +130,21 @@ pub fn public_key_from_bytes(bytes: &[u8]) -> Result<PublicKey, CryptoError> {
     PublicKey::decode(bytes.to_vec()).map_err(|e| CryptoError::InvalidKey(e.to_string()))
 }
 
+/// 32 bytes that do not decode to an Ed25519 public key (no curve point has that y), for
+/// tests of what happens to invalid keys.
+#[cfg(test)]
+pub(crate) fn off_curve_bytes() -> [u8; 32] {
+    (0u8..=255)
+        .map(|b| {
+            let mut raw = [0u8; 32];
+            raw[0] = b;
+            raw[1] = 1;
+            raw
+        })
+        .find(|raw| public_key_from_bytes(raw).is_err())
+        .expect("about half of all y have no x")
+}
+
 /// Most decoded keys [`public_key_cached`] remembers; the cache starts over when full.
 const KEY_CACHE_ENTRIES: usize = 65_536;
 
@@ -166,15 +181,7 @@ mod tests {
         assert_eq!(public_key_cached(&raw).unwrap(), key);
         assert_eq!(public_key_cached(&raw).unwrap(), key);
         // Invalid bytes are refused every time (and never cached).
-        let bad = (0u8..=255)
-            .map(|b| {
-                let mut raw = [0u8; 32];
-                raw[0] = b;
-                raw[1] = 1;
-                raw
-            })
-            .find(|raw| public_key_from_bytes(raw).is_err())
-            .unwrap();
+        let bad = off_curve_bytes();
         assert!(public_key_cached(&bad).is_err());
         assert!(public_key_cached(&bad).is_err());
     }

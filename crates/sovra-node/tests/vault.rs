@@ -123,32 +123,32 @@ fn read_all(client: &Client, token: &str, opened: &OpenedRecord) -> Vec<u8> {
     out
 }
 
-/// A plain HTTP GET without credentials; returns the status code.
-fn unauthenticated_status(port: u16, path: &str) -> u16 {
+/// A plain HTTP/1.0 GET (so the body is not chunked), with a bearer token when given;
+/// returns the status code and the body.
+fn raw_get(port: u16, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    text.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
-/// The body of an authenticated GET (HTTP/1.0, so the body is not chunked).
-fn authed_get(port: u16, path: &str, token: &str) -> Vec<u8> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
-    )
-    .unwrap();
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{auth}\r\n").unwrap();
     let mut all = Vec::new();
     s.read_to_end(&mut all).unwrap();
     let split = all.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    assert!(all.starts_with(b"HTTP/1.0 200") || all.starts_with(b"HTTP/1.1 200"));
-    all[split + 4..].to_vec()
+    let head = String::from_utf8_lossy(&all[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, all[split + 4..].to_vec())
+}
+
+/// The status of a GET without credentials.
+fn unauthenticated_status(port: u16, path: &str) -> u16 {
+    raw_get(port, path, None).0
+}
+
+/// The body of an authenticated GET that must succeed.
+fn authed_get(port: u16, path: &str, token: &str) -> Vec<u8> {
+    let (status, body) = raw_get(port, path, Some(token));
+    assert_eq!(status, 200, "{path}");
+    body
 }
 
 /// Every file under `dir`, read whole.
