@@ -87,7 +87,6 @@ where
         {
             Ok(Some(block)) => {
                 let id = block.id();
-                tracing::debug!(height = block.height(), txs = block.txs.len(), "proposed");
                 Some(Digested::precomputed(ChainBlock(block), id))
             }
             Ok(None) => None,
@@ -163,10 +162,7 @@ impl Finalizer {
             while let Some((block, ack)) = receiver.next().await {
                 let height = block.height();
                 match ledger.finalize(&block).await {
-                    Ok(()) => {
-                        tracing::debug!(height, txs = block.txs.len(), "finalized");
-                        ack.acknowledge();
-                    }
+                    Ok(()) => ack.acknowledge(),
                     Err(e) => {
                         // Never acknowledge what was not committed: marshal stops
                         // here and redelivers after a restart.

@@ -10,7 +10,8 @@ use crate::{
 use commonware_runtime::{
     Clock, Spawner,
     telemetry::metrics::{
-        Registered,
+        Histogram, MetricsExt, Registered,
+        histogram::HistogramExt,
         raw::{Counter, Gauge},
     },
 };
@@ -39,6 +40,8 @@ pub struct Executed<E: commonware_storage::Context + Spawner> {
     pub state: SpeculativeState<E>,
     /// What the block did.
     pub output: Arc<BlockOutput>,
+    /// Each signer of the block's transactions and its next nonce after the block.
+    pub next_nonces: Arc<HashMap<Did, u64>>,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for Executed<E> {
@@ -47,8 +50,20 @@ impl<E: commonware_storage::Context + Spawner> Clone for Executed<E> {
             header: self.header.clone(),
             state: self.state.clone(),
             output: self.output.clone(),
+            next_nonces: self.next_nonces.clone(),
         }
     }
+}
+
+/// Each signer of `txs` and its next nonce after them (every transaction in a block uses its
+/// nonce, whether its actions succeed or fail).
+fn next_nonces(txs: &[SignedTransaction]) -> Arc<HashMap<Did, u64>> {
+    let mut next = HashMap::new();
+    for t in txs {
+        let n = next.entry(t.tx.signer.clone()).or_insert(0);
+        *n = (*n).max(t.tx.nonce.saturating_add(1));
+    }
+    Arc::new(next)
 }
 
 /// The newest finalized block.
@@ -60,6 +75,11 @@ pub struct Finalized {
     pub id: Digest,
 }
 
+/// Bucket bounds, in seconds, of the block-processing duration histograms.
+const BLOCK_SECONDS: [f64; 12] = [
+    0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
 /// Metrics the ledger exports (Prometheus, at `/metrics`).
 #[derive(Clone)]
 pub struct LedgerMetrics {
@@ -67,6 +87,13 @@ pub struct LedgerMetrics {
     mempool_txs: Registered<Gauge>,
     txs_finalized: Registered<Counter>,
     txs_failed: Registered<Counter>,
+    propose_seconds: Histogram,
+    verify_seconds: Histogram,
+    finalize_seconds: Histogram,
+    admit_seconds: Histogram,
+    state_lock_wait_seconds: Histogram,
+    index_seconds: Histogram,
+    apply_seconds: Histogram,
 }
 
 impl LedgerMetrics {
@@ -91,6 +118,41 @@ impl LedgerMetrics {
                 "txs_failed",
                 "Finalized transactions whose actions failed",
                 Counter::default(),
+            ),
+            propose_seconds: context.histogram(
+                "propose_seconds",
+                "Time to build and execute a proposed block, lock wait included",
+                BLOCK_SECONDS,
+            ),
+            verify_seconds: context.histogram(
+                "verify_seconds",
+                "Time to verify (re-execute) a proposed block, lock wait included",
+                BLOCK_SECONDS,
+            ),
+            finalize_seconds: context.histogram(
+                "finalize_seconds",
+                "Time to commit a finalized block to the state and the indexes, lock wait included",
+                BLOCK_SECONDS,
+            ),
+            admit_seconds: context.histogram(
+                "admit_seconds",
+                "Time to admit one submitted or gossiped batch of transactions to the mempool",
+                BLOCK_SECONDS,
+            ),
+            index_seconds: context.histogram(
+                "index_seconds",
+                "Time to write a finalized block to the node's indexes (blocks, transactions, receipts)",
+                BLOCK_SECONDS,
+            ),
+            apply_seconds: context.histogram(
+                "apply_seconds",
+                "Time to apply a finalized block's changes to the authenticated state durably",
+                BLOCK_SECONDS,
+            ),
+            state_lock_wait_seconds: context.histogram(
+                "state_lock_wait_seconds",
+                "Time spent waiting for the ledger state lock (proposals, verification, commits and admission share it)",
+                BLOCK_SECONDS,
             ),
         }
     }
@@ -117,13 +179,18 @@ pub struct Ledger<E: commonware_storage::Context + Spawner> {
     /// Waiting transactions.
     pub mempool: Arc<Mutex<Mempool>>,
     /// Core state.
-    pub state: Arc<futures::lock::Mutex<LedgerState<E>>>,
+    ///
+    /// A fair (first come, first served) lock: commits must not starve behind a stream of
+    /// proposals and admissions.
+    pub state: Arc<tokio::sync::Mutex<LedgerState<E>>>,
     /// Newest finalized block, readable without the async lock.
     pub tip: Arc<Mutex<Finalized>>,
     /// Exported metrics.
     pub metrics: LedgerMetrics,
     /// Where admitted API transactions are queued for gossip to peers.
     gossip: Arc<Mutex<Option<futures::channel::mpsc::Sender<Vec<SignedTransaction>>>>>,
+    /// The runtime's clock, for the duration metrics (never for state).
+    clock: Arc<E>,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
@@ -138,6 +205,7 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
             tip: self.tip.clone(),
             gossip: self.gossip.clone(),
             metrics: self.metrics.clone(),
+            clock: self.clock.clone(),
         }
     }
 }
@@ -157,6 +225,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         mempool: Mempool,
     ) -> Result<Self, ConsensusError> {
         let metrics = LedgerMetrics::register(&context);
+        let clock = Arc::new(context.child("clock"));
         let mut store = StateStore::open(context, prefix).await.map_err(store_err)?;
         let executor = Executor::from_genesis(&genesis);
         // The genesis block (height 0): its state root is the root after the
@@ -226,7 +295,8 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             tip: Arc::new(Mutex::new(finalized.clone())),
             gossip: Arc::new(Mutex::new(None)),
             metrics,
-            state: Arc::new(futures::lock::Mutex::new(LedgerState {
+            clock,
+            state: Arc::new(tokio::sync::Mutex::new(LedgerState {
                 store,
                 pending: HashMap::new(),
                 finalized,
@@ -239,9 +309,28 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         self.tip.lock().expect("tip lock").clone()
     }
 
+    /// Takes the state lock, recording how long that took.
+    async fn lock_state(&self) -> tokio::sync::MutexGuard<'_, LedgerState<E>> {
+        let start = self.clock.current();
+        let guard = self.state.lock().await;
+        self.metrics
+            .state_lock_wait_seconds
+            .observe_between(start, self.clock.current());
+        guard
+    }
+
+    /// Records the time since `start` in `histogram`; returns it in milliseconds (for logs).
+    fn observe_since(&self, histogram: &Histogram, start: std::time::SystemTime) -> u64 {
+        let end = self.clock.current();
+        histogram.observe_between(start, end);
+        end.duration_since(start)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    }
+
     /// Reads a committed state value.
     pub async fn state_value(&self, key: &StateKey) -> Result<Option<Vec<u8>>, ConsensusError> {
-        let st = self.state.lock().await;
+        let st = self.lock_state().await;
         st.store.get(key).await.map_err(store_err)
     }
 
@@ -324,9 +413,28 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             header: block.header.clone(),
             state,
             output: Arc::new(output),
+            next_nonces: next_nonces(&block.txs),
         };
         Self::remember(st, block.id(), executed.clone());
         Ok(Some(executed))
+    }
+
+    /// Next nonce of each signer after the speculative (executed, not finalized) chain ending
+    /// at `tip`; signers the chain does not touch are absent.
+    fn pending_nonces(st: &LedgerState<E>, tip: &Digest) -> HashMap<Did, u64> {
+        let mut next: HashMap<Did, u64> = HashMap::new();
+        let mut at = *tip;
+        // Newest first; a chain of pending states never outgrows MAX_PENDING_STATES.
+        while let Some(e) = st.pending.get(&at) {
+            if e.header.height <= st.finalized.header.height {
+                break;
+            }
+            for (signer, n) in e.next_nonces.iter() {
+                next.entry(signer.clone()).or_insert(*n);
+            }
+            at = e.header.parent;
+        }
+        next
     }
 
     fn remember(st: &mut LedgerState<E>, id: Digest, executed: Executed<E>) {
@@ -345,40 +453,41 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         st.pending.insert(id, executed);
     }
 
-    /// Finds the state after `chain[0]`'s parent, re-executing ancestors
-    /// (given newest first, `chain[1..]`) when they are not known.
+    /// Finds the state after `parent`, re-executing it and, when needed, its ancestors
+    /// (`ancestors`: the blocks before `parent`, newest first) when that state is not known,
+    /// for instance when this node did not verify them before they were notarized.
     async fn resolve_parent_state(
         &self,
         st: &mut LedgerState<E>,
-        parent: &Digest,
+        parent: &Block,
         ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
     ) -> Result<Option<SpeculativeState<E>>, ConsensusError> {
         use futures::StreamExt;
-        if let Some(s) = Self::state_after(st, parent).await? {
+        if let Some(s) = Self::state_after(st, &parent.id()).await? {
             return Ok(Some(s));
         }
+        if parent.height() <= st.finalized.header.height {
+            // At or below the finalized tip but not the tip: a dead fork.
+            return Ok(None);
+        }
         // Walk back until a known state, then replay forward.
-        let mut to_replay = Vec::new();
-        let mut want = *parent;
+        let mut to_replay = vec![parent.clone()];
+        let mut want = parent.header.parent;
         let base = loop {
+            if let Some(s) = Self::state_after(st, &want).await? {
+                break s;
+            }
             if to_replay.len() >= MAX_REEXECUTE_DEPTH {
                 return Ok(None);
             }
             let Some(b) = ancestors.next().await else {
                 return Ok(None);
             };
-            if b.id() != want {
-                return Ok(None);
-            }
-            if b.height() <= st.finalized.header.height {
-                // Below the finalized tip but not the tip: a dead fork.
+            if b.id() != want || b.height() <= st.finalized.header.height {
                 return Ok(None);
             }
             want = b.header.parent;
             to_replay.push(b);
-            if let Some(s) = Self::state_after(st, &want).await? {
-                break s;
-            }
         };
         let mut state = base;
         for b in to_replay.into_iter().rev() {
@@ -397,20 +506,45 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
         now_ms: u64,
     ) -> Result<Option<Block>, ConsensusError> {
-        let mut st = self.state.lock().await;
+        let start = self.clock.current();
+        let result = self.build_proposal(parent, ancestors, now_ms).await;
+        let ms = self.observe_since(&self.metrics.propose_seconds, start);
+        if let Ok(Some(block)) = &result {
+            tracing::debug!(
+                height = block.height(),
+                txs = block.txs.len(),
+                ms,
+                "proposed"
+            );
+        }
+        result
+    }
+
+    async fn build_proposal(
+        &self,
+        parent: &Block,
+        ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
+        now_ms: u64,
+    ) -> Result<Option<Block>, ConsensusError> {
+        let mut st = self.lock_state().await;
         let Some(parent_state) = self
-            .resolve_parent_state(&mut st, &parent.id(), ancestors)
+            .resolve_parent_state(&mut st, parent, ancestors)
             .await?
         else {
             return Ok(None);
         };
         let height = parent.height() + 1;
         let timestamp_ms = now_ms.max(parent.header.timestamp_ms);
+        // Skip what the not yet finalized ancestors already include: the mempool drops
+        // transactions only when their block is final.
+        let included = Self::pending_nonces(&st, &parent.id());
         let candidates = self
             .mempool
             .lock()
             .expect("mempool lock")
-            .select(self.genesis.max_block_txs as usize * 2);
+            .select(self.genesis.max_block_txs as usize * 2, |signer| {
+                included.get(signer).copied().unwrap_or(0)
+            });
         let reads = st
             .store
             .read(&parent_state, &self.executor.touched_keys(&candidates))
@@ -441,6 +575,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             tx_count: txs.len() as u32,
             state_root: state.root,
         };
+        let nonces = next_nonces(&txs);
         let block = Block::new(header.clone(), txs);
         Self::remember(
             &mut st,
@@ -449,6 +584,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 header,
                 state,
                 output: Arc::new(output),
+                next_nonces: nonces,
             },
         );
         Ok(Some(block))
@@ -463,6 +599,20 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
         now_ms: u64,
     ) -> Result<bool, ConsensusError> {
+        let start = self.clock.current();
+        let result = self.check_proposal(block, parent, ancestors, now_ms).await;
+        let ms = self.observe_since(&self.metrics.verify_seconds, start);
+        tracing::debug!(height = block.height(), txs = block.txs.len(), ms, valid = ?result.as_ref().ok(), "verified");
+        result
+    }
+
+    async fn check_proposal(
+        &self,
+        block: &Block,
+        parent: &Block,
+        ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
+        now_ms: u64,
+    ) -> Result<bool, ConsensusError> {
         if block.header.parent != parent.id()
             || block.height() != parent.height() + 1
             || block.header.timestamp_ms < parent.header.timestamp_ms
@@ -470,12 +620,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         {
             return Ok(false);
         }
-        let mut st = self.state.lock().await;
+        let mut st = self.lock_state().await;
         if st.pending.contains_key(&block.id()) {
             return Ok(true);
         }
         let Some(parent_state) = self
-            .resolve_parent_state(&mut st, &parent.id(), ancestors)
+            .resolve_parent_state(&mut st, parent, ancestors)
             .await?
         else {
             return Ok(false);
@@ -489,30 +639,49 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// Commits a finalized block (idempotent: blocks at or below the
     /// committed height are skipped). Blocks arrive in height order.
     pub async fn finalize(&self, block: &Block) -> Result<(), ConsensusError> {
-        let mut st = self.state.lock().await;
-        let committed = st.finalized.header.height;
-        if block.height() <= committed {
-            return Ok(());
-        }
-        if block.height() != committed + 1 || block.header.parent != st.finalized.id {
-            return Err(ConsensusError::Store(format!(
-                "finalized block {} does not extend the committed tip {committed}",
-                block.height()
-            )));
-        }
-        let executed =
+        let start = self.clock.current();
+        let result = self.commit(block).await;
+        let ms = self.observe_since(&self.metrics.finalize_seconds, start);
+        tracing::debug!(
+            height = block.height(),
+            txs = block.txs.len(),
+            ms,
+            "committed"
+        );
+        result
+    }
+
+    async fn commit(&self, block: &Block) -> Result<(), ConsensusError> {
+        // Only the finalizer task commits, one block at a time, so the finalized tip cannot
+        // move between the steps below; proposals, verification and admission may run between
+        // them.
+        let executed = {
+            let mut st = self.lock_state().await;
+            let committed = st.finalized.header.height;
+            if block.height() <= committed {
+                return Ok(());
+            }
+            if block.height() != committed + 1 || block.header.parent != st.finalized.id {
+                return Err(ConsensusError::Store(format!(
+                    "finalized block {} does not extend the committed tip {committed}",
+                    block.height()
+                )));
+            }
             match st.pending.get(&block.id()).cloned() {
                 Some(e) => e,
                 None => {
                     let base = st.store.committed().await.map_err(store_err)?;
                     self.execute_known(&mut st, &base, block).await?.ok_or_else(|| {
-                    ConsensusError::Store(format!(
-                        "finalized block {} fails re-execution: this node's state has diverged",
-                        block.height()
-                    ))
-                })?
+                        ConsensusError::Store(format!(
+                            "finalized block {} fails re-execution: this node's state has diverged",
+                            block.height()
+                        ))
+                    })?
                 }
-            };
+            }
+        };
+        // The index is node-local (not authenticated state): written without the state lock.
+        // It is written first; on restart the state store's height decides what is committed.
         let outcomes = &executed.output.outcomes;
         let indexed = IndexedBlock {
             block,
@@ -527,8 +696,14 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             vault_records: vault_changes(&executed.output.changes),
             recoveries: recovery_changes(&executed.output.changes),
         };
+        let start = self.clock.current();
         self.index.insert(&indexed).map_err(store_err)?;
+        let index_ms = self.observe_since(&self.metrics.index_seconds, start);
+
+        let mut st = self.lock_state().await;
+        let start = self.clock.current();
         st.store.apply(&executed.state).await.map_err(store_err)?;
+        let apply_ms = self.observe_since(&self.metrics.apply_seconds, start);
         st.finalized = Finalized {
             id: block.id(),
             header: block.header.clone(),
@@ -536,27 +711,17 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let h = block.height();
         st.pending.retain(|_, e| e.header.height > h);
         *self.tip.lock().expect("tip lock") = st.finalized.clone();
+        drop(st);
+        tracing::debug!(height = h, index_ms, apply_ms, "stored");
 
-        // Drop included and now-invalid transactions from the mempool.
-        let mut senders: Vec<Did> = block.txs.iter().map(|t| t.tx.signer.clone()).collect();
-        senders.sort();
-        senders.dedup();
-        let mut nonces = HashMap::new();
-        for s in senders {
-            let acct = match st
-                .store
-                .get(&StateKey::Account(s.clone()))
-                .await
-                .map_err(store_err)?
-            {
-                Some(b) => Account::decode(&b).unwrap_or_default(),
-                None => Account::default(),
-            };
-            nonces.insert(s, acct);
-        }
+        // Drop included and now-invalid transactions from the mempool: each signer of the
+        // block's transactions is now at the nonce after its last one in the block.
         let ids: Vec<Digest> = outcomes.iter().map(|o| o.tx_id).collect();
+        let next = &executed.next_nonces;
         let mut mempool = self.mempool.lock().expect("mempool lock");
-        mempool.prune(&ids, h + 1, |d| nonces.get(d).cloned().unwrap_or_default());
+        mempool.prune(&ids, next.keys(), h + 1, |d| {
+            next.get(d).copied().unwrap_or(0)
+        });
         self.metrics.mempool_txs.set(mempool.len() as i64);
         self.metrics.finalized_height.set(h as i64);
         self.metrics.txs_finalized.inc_by(outcomes.len() as u64);
@@ -600,12 +765,22 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         &self,
         txs: Vec<(SignedTransaction, usize)>,
     ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+        let start = self.clock.current();
+        let results = self.admit_checked(txs).await;
+        self.observe_since(&self.metrics.admit_seconds, start);
+        results
+    }
+
+    async fn admit_checked(
+        &self,
+        txs: Vec<(SignedTransaction, usize)>,
+    ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
         let mut senders: Vec<Did> = txs.iter().map(|(t, _)| t.tx.signer.clone()).collect();
         senders.sort();
         senders.dedup();
         let mut accounts = HashMap::new();
         let next_height = {
-            let st = self.state.lock().await;
+            let st = self.lock_state().await;
             for s in senders {
                 let account = match st.store.get(&StateKey::Account(s.clone())).await {
                     Ok(Some(b)) => Account::decode(&b).unwrap_or_default(),
@@ -623,8 +798,9 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             }
             st.finalized.header.height + 1
         };
+        let signatures = Mempool::verify_signatures(&self.executor, &txs);
         let mut mempool = self.mempool.lock().expect("mempool lock");
-        let results = mempool.admit(&self.executor, txs, next_height, |d| {
+        let results = mempool.admit_verified(&self.executor, txs, &signatures, next_height, |d| {
             accounts.get(d).cloned().unwrap_or_default()
         });
         self.metrics.mempool_txs.set(mempool.len() as i64);

@@ -9,7 +9,7 @@
 
 use sovra_execution::{Executor, Rejection};
 use sovra_types::{Account, Did, DidRecord, SignedTransaction, TxId};
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 /// What admission reads about a sender from committed state.
 #[derive(Clone, Debug, Default)]
@@ -104,6 +104,9 @@ pub struct Mempool {
     config: MempoolConfig,
     by_id: HashMap<TxId, Entry>,
     by_sender: HashMap<Did, BTreeMap<u64, TxId>>,
+    /// (expiry height, id) of every waiting transaction, so pruning expired ones never scans
+    /// the whole pool.
+    by_expiry: BTreeSet<(u64, TxId)>,
     bytes: usize,
 }
 
@@ -114,6 +117,7 @@ impl Mempool {
             config,
             by_id: HashMap::new(),
             by_sender: HashMap::new(),
+            by_expiry: BTreeSet::new(),
             bytes: 0,
         }
     }
@@ -148,20 +152,38 @@ impl Mempool {
         height: u64,
         sender: impl Fn(&Did) -> SenderState,
     ) -> Vec<Result<TxId, AdmissionError>> {
-        let sig_ok: Vec<bool> = {
-            let refs: Vec<&SignedTransaction> = txs.iter().map(|(t, _)| t).collect();
-            match executor.verify_signatures(&refs) {
-                Ok(()) => vec![true; txs.len()],
-                Err(_) => refs
-                    .iter()
-                    .map(|t| executor.verify_signatures(&[*t]).is_ok())
-                    .collect(),
-            }
-        };
+        let signatures = Self::verify_signatures(executor, &txs);
+        self.admit_verified(executor, txs, &signatures, height, sender)
+    }
+
+    /// Batch-verifies the signatures of `txs` (falling back to one by one when the batch
+    /// fails, to tell which); one verdict per transaction. Needs no access to the pool, so
+    /// callers run it before taking the pool's lock.
+    pub fn verify_signatures(executor: &Executor, txs: &[(SignedTransaction, usize)]) -> Vec<bool> {
+        let refs: Vec<&SignedTransaction> = txs.iter().map(|(t, _)| t).collect();
+        match executor.verify_signatures(&refs) {
+            Ok(()) => vec![true; txs.len()],
+            Err(_) => refs
+                .iter()
+                .map(|t| executor.verify_signatures(&[*t]).is_ok())
+                .collect(),
+        }
+    }
+
+    /// [`Mempool::admit`] with the signature verdicts of [`Mempool::verify_signatures`]
+    /// (`signatures[i]` for `txs[i]`; a missing verdict counts as a bad signature).
+    pub fn admit_verified(
+        &mut self,
+        executor: &Executor,
+        txs: Vec<(SignedTransaction, usize)>,
+        signatures: &[bool],
+        height: u64,
+        sender: impl Fn(&Did) -> SenderState,
+    ) -> Vec<Result<TxId, AdmissionError>> {
         txs.into_iter()
-            .zip(sig_ok)
-            .map(|((tx, size), ok)| {
-                if !ok {
+            .enumerate()
+            .map(|(i, (tx, size))| {
+                if !signatures.get(i).copied().unwrap_or(false) {
                     return Err(AdmissionError::Rejected(Rejection::BadSignature(
                         "signature does not verify or key does not match signer".into(),
                     )));
@@ -224,59 +246,63 @@ impl Mempool {
             .or_default()
             .insert(tx.tx.nonce, id);
         self.bytes += size;
+        self.by_expiry.insert((tx.tx.expiry_height, id));
         self.by_id.insert(id, Entry { tx, id, size });
         Ok(id)
     }
 
     /// Up to `max` transactions in proposal order: each sender's in nonce
-    /// order, senders interleaved by the fee of their next transaction.
-    pub fn select(&self, max: usize) -> Vec<SignedTransaction> {
-        // Heap of (fee, tie-break id, sender, position) for each sender's next transaction.
-        let queues: Vec<Vec<&Entry>> = self
+    /// order from `from_nonce(sender)` on (lower nonces are already used by the chain being
+    /// extended), senders interleaved by the fee of their next transaction.
+    ///
+    /// Walks only as far into each sender's queue as it takes from it, so the cost grows with
+    /// `max` and the number of senders, not with the size of the pool.
+    pub fn select(&self, max: usize, from_nonce: impl Fn(&Did) -> u64) -> Vec<SignedTransaction> {
+        let mut queues: Vec<_> = self
             .by_sender
-            .values()
-            .map(|q| q.values().filter_map(|id| self.by_id.get(id)).collect())
+            .iter()
+            .map(|(sender, q)| q.range(from_nonce(sender)..).map(|(_, id)| id))
             .collect();
-        let mut heap = BinaryHeap::new();
-        for (s, q) in queues.iter().enumerate() {
-            if let Some(e) = q.first() {
-                heap.push((e.tx.tx.fee, std::cmp::Reverse(e.id), s, 0usize));
+        // Heap of (fee, tie-break id, sender) for each sender's next transaction.
+        let mut heap = BinaryHeap::with_capacity(queues.len());
+        for (s, q) in queues.iter_mut().enumerate() {
+            if let Some(e) = next_entry(&self.by_id, q) {
+                heap.push((e.tx.tx.fee, std::cmp::Reverse(e.id), s));
             }
         }
         let mut out = Vec::with_capacity(max.min(self.by_id.len()));
         while out.len() < max {
-            let Some((_, _, s, pos)) = heap.pop() else {
+            let Some((_, std::cmp::Reverse(id), s)) = heap.pop() else {
                 break;
             };
-            out.push(queues[s][pos].tx.clone());
-            if let Some(next) = queues[s].get(pos + 1) {
-                heap.push((next.tx.tx.fee, std::cmp::Reverse(next.id), s, pos + 1));
+            if let Some(e) = self.by_id.get(&id) {
+                out.push(e.tx.clone());
+            }
+            if let Some(next) = next_entry(&self.by_id, &mut queues[s]) {
+                heap.push((next.tx.tx.fee, std::cmp::Reverse(next.id), s));
             }
         }
         out
     }
 
-    /// Removes included transactions, and every waiting transaction whose
-    /// nonce is now used or which expired before `next_height`.
-    pub fn prune(
+    /// Removes a block's transactions (`included`), every waiting transaction of the block's
+    /// `signers` whose nonce is now used (also when the block carried another transaction with
+    /// that nonce), and every transaction which expired before `next_height`.
+    pub fn prune<'a>(
         &mut self,
         included: &[TxId],
+        signers: impl IntoIterator<Item = &'a Did>,
         next_height: u64,
-        account: impl Fn(&Did) -> Account,
+        next_nonce: impl Fn(&Did) -> u64,
     ) {
-        let mut touched = Vec::new();
         for id in included {
-            if let Some(e) = self.remove(id) {
-                touched.push(e.tx.tx.signer);
-            }
+            self.remove(id);
         }
-        touched.sort();
-        touched.dedup();
-        for sender in touched {
-            let next = account(&sender).nonce;
+        for sender in signers {
+            let next = next_nonce(sender);
             let stale: Vec<TxId> = self
                 .by_sender
-                .get(&sender)
+                .get(sender)
                 .map(|q| q.range(..next).map(|(_, id)| *id).collect())
                 .unwrap_or_default();
             for id in stale {
@@ -284,10 +310,10 @@ impl Mempool {
             }
         }
         let expired: Vec<TxId> = self
-            .by_id
+            .by_expiry
             .iter()
-            .filter(|(_, e)| e.tx.tx.expiry_height < next_height)
-            .map(|(id, _)| *id)
+            .take_while(|(expiry, _)| *expiry < next_height)
+            .map(|(_, id)| *id)
             .collect();
         for id in expired {
             self.remove(&id);
@@ -297,6 +323,7 @@ impl Mempool {
     fn remove(&mut self, id: &TxId) -> Option<Entry> {
         let e = self.by_id.remove(id)?;
         self.bytes -= e.size;
+        self.by_expiry.remove(&(e.tx.tx.expiry_height, *id));
         if let Some(q) = self.by_sender.get_mut(&e.tx.tx.signer) {
             q.remove(&e.tx.tx.nonce);
             if q.is_empty() {
@@ -304,5 +331,231 @@ impl Mempool {
             }
         }
         Some(e)
+    }
+}
+
+/// The next waiting entry of a sender's queue.
+fn next_entry<'a>(
+    by_id: &'a HashMap<TxId, Entry>,
+    queue: &mut impl Iterator<Item = &'a TxId>,
+) -> Option<&'a Entry> {
+    queue.find_map(|id| by_id.get(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_codec::EncodeSize;
+    use proptest::prelude::*;
+    use sovra_crypto::SigningKey;
+    use sovra_types::{Action, Genesis, GenesisAccount, GenesisValidator, Transaction};
+
+    const CHAIN: &str = "mempool-test";
+
+    fn key(i: u64) -> SigningKey {
+        SigningKey::from_test_seed(i)
+    }
+
+    fn did(i: u64) -> Did {
+        Did::from_public_key(&key(i).public_key())
+    }
+
+    fn executor() -> Executor {
+        Executor::from_genesis(&Genesis {
+            chain_id: CHAIN.into(),
+            token_symbol: "SOV".into(),
+            genesis_time_ms: 0,
+            validators: vec![GenesisValidator {
+                public_key: hex::encode(key(999).public_key().as_ref()),
+                p2p_address: "127.0.0.1:1".into(),
+            }],
+            accounts: (0..4)
+                .map(|i| GenesisAccount {
+                    did: did(i),
+                    balance: 1_000_000,
+                })
+                .collect(),
+            min_fee: 1,
+            max_block_txs: 100,
+            registry_authority: None,
+        })
+    }
+
+    fn tx(from: u64, nonce: u64, fee: u64, expiry_height: u64) -> (SignedTransaction, usize) {
+        let tx = Transaction {
+            chain_id: CHAIN.into(),
+            signer: did(from),
+            nonce,
+            fee,
+            expiry_height,
+            actions: vec![Action::Transfer {
+                to: did((from + 1) % 4),
+                amount: 1,
+            }],
+        }
+        .sign(&key(from));
+        let size = tx.encode_size();
+        (tx, size)
+    }
+
+    fn funded(_: &Did) -> SenderState {
+        SenderState {
+            account: Account {
+                balance: 1_000_000,
+                ..Account::default()
+            },
+            did: None,
+        }
+    }
+
+    fn pool() -> Mempool {
+        Mempool::new(MempoolConfig {
+            max_txs: 64,
+            max_bytes: 1 << 20,
+            max_per_sender: 16,
+        })
+    }
+
+    /// Every index agrees with the others and with the byte count.
+    fn assert_consistent(m: &Mempool) {
+        let queued: usize = m.by_sender.values().map(|q| q.len()).sum();
+        assert_eq!(queued, m.by_id.len());
+        assert_eq!(m.by_expiry.len(), m.by_id.len());
+        assert_eq!(m.bytes, m.by_id.values().map(|e| e.size).sum::<usize>());
+        for (expiry, id) in &m.by_expiry {
+            assert_eq!(m.by_id[id].tx.tx.expiry_height, *expiry);
+        }
+    }
+
+    #[test]
+    fn select_keeps_each_senders_nonce_order_and_prefers_higher_fees() {
+        let ex = executor();
+        let mut m = pool();
+        // Sender 0 pays 1, sender 1 pays 5, sender 2 pays 3; nonces admitted out of order.
+        let batch = vec![
+            tx(0, 1, 1, 100),
+            tx(1, 1, 5, 100),
+            tx(2, 0, 3, 100),
+            tx(0, 0, 1, 100),
+            tx(1, 0, 5, 100),
+        ];
+        assert!(m.admit(&ex, batch, 1, funded).iter().all(|r| r.is_ok()));
+        let order: Vec<(Did, u64)> = m
+            .select(10, |_| 0)
+            .iter()
+            .map(|t| (t.tx.signer.clone(), t.tx.nonce))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (did(1), 0),
+                (did(1), 1),
+                (did(2), 0),
+                (did(0), 0),
+                (did(0), 1)
+            ]
+        );
+        assert_eq!(m.select(2, |_| 0).len(), 2);
+        // Nonces the chain being extended already used are skipped.
+        let after: Vec<(Did, u64)> = m
+            .select(10, |d| if *d == did(1) { 1 } else { 0 })
+            .iter()
+            .map(|t| (t.tx.signer.clone(), t.tx.nonce))
+            .collect();
+        assert_eq!(
+            after,
+            vec![(did(1), 1), (did(2), 0), (did(0), 0), (did(0), 1)]
+        );
+        assert_consistent(&m);
+    }
+
+    #[test]
+    fn prune_drops_included_used_and_expired_transactions() {
+        let ex = executor();
+        let mut m = pool();
+        let batch = vec![
+            tx(0, 0, 1, 100),
+            tx(0, 1, 1, 100),
+            tx(1, 0, 1, 5),
+            tx(2, 0, 1, 100),
+        ];
+        let ids: Vec<TxId> = m
+            .admit(&ex, batch, 1, funded)
+            .into_iter()
+            .map(|r| r.unwrap())
+            .collect();
+        // The block carries sender 0's nonce 0 and another transaction of sender 2 with nonce 0;
+        // sender 1's transaction expires before height 6.
+        m.prune(&ids[..1], &[did(0), did(2)], 6, |_| 1);
+        assert_eq!(m.len(), 1);
+        assert!(m.contains(&ids[1]));
+        assert_consistent(&m);
+        m.prune(&ids[1..2], &[did(0)], 7, |_| 2);
+        assert!(m.is_empty());
+        assert_eq!(m.bytes(), 0);
+        assert_consistent(&m);
+    }
+
+    #[test]
+    fn rejected_submissions_leave_nothing_behind() {
+        let ex = executor();
+        let mut m = pool();
+        let (mut forged, size) = tx(0, 0, 1, 100);
+        forged.tx.nonce = 1; // the signature no longer matches
+        let results = m.admit(&ex, vec![(forged, size), tx(1, 0, 1, 100)], 1, funded);
+        assert!(matches!(
+            results[0],
+            Err(AdmissionError::Rejected(Rejection::BadSignature(_)))
+        ));
+        assert!(results[1].is_ok());
+        assert_eq!(
+            m.admit(&ex, vec![tx(1, 0, 1, 100)], 1, funded)[0],
+            Err(AdmissionError::AlreadyKnown)
+        );
+        assert_eq!(m.len(), 1);
+        assert_consistent(&m);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+
+        /// Any sequence of admissions and prunes keeps the indexes consistent and the limits,
+        /// and selection returns each sender's transactions in nonce order.
+        #[test]
+        fn indexes_stay_consistent(
+            ops in proptest::collection::vec(
+                prop_oneof![
+                    (0u64..4, 0u64..20, 1u64..4, 1u64..30).prop_map(|(s, n, f, e)| (0u8, s, n, f, e)),
+                    (0u64..4, 0u64..20, 0u64..1, 1u64..30).prop_map(|(s, n, _, h)| (1u8, s, n, 0, h)),
+                ],
+                1..60,
+            )
+        ) {
+            let ex = executor();
+            let mut m = pool();
+            for (op, sender, nonce, fee, height) in ops {
+                if op == 0 {
+                    let _ = m.admit(&ex, vec![tx(sender, nonce, fee, height)], 1, funded);
+                } else {
+                    // A block of `sender`'s transactions used its nonces below `nonce`.
+                    m.prune(&[], &[did(sender)], height, |d| {
+                        if *d == did(sender) { nonce } else { 0 }
+                    });
+                    prop_assert!(m.by_expiry.iter().all(|(e, _)| *e >= height));
+                    prop_assert!(m.by_sender.get(&did(sender)).is_none_or(|q| q.keys().all(|n| *n >= nonce)));
+                }
+                assert_consistent(&m);
+                prop_assert!(m.len() <= 64);
+                prop_assert!(m.by_sender.values().all(|q| q.len() <= 16));
+                let selected = m.select(usize::MAX, |_| 0);
+                prop_assert_eq!(selected.len(), m.len());
+                let mut last: HashMap<Did, u64> = HashMap::new();
+                for t in &selected {
+                    if let Some(prev) = last.insert(t.tx.signer.clone(), t.tx.nonce) {
+                        prop_assert!(prev < t.tx.nonce);
+                    }
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,8 @@
 //! every proposal and refuse a wrong state root, an invalid transaction, a
 //! transaction list that does not match the header, or a bad timestamp.
 //! (Without votes from 2f+1 validators a block cannot be notarized or finalized.)
+//! Also: a validator that never saw a proposal's ancestors re-executes them from the ancestry
+//! marshal hands it, to verify the proposal or to build on it.
 
 use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
 use futures::stream;
@@ -60,26 +62,36 @@ fn reheader(block: &Block, f: impl FnOnce(&mut BlockHeader)) -> Block {
     Block::new(h, block.txs.clone())
 }
 
+/// One ledger per name, each with its own storage, on the same runtime.
+async fn open_ledgers(
+    context: &deterministic::Context,
+    dir: &std::path::Path,
+    names: &[&str],
+) -> Vec<Ledger<deterministic::Context>> {
+    let mut ledgers = Vec::new();
+    for name in names {
+        let index = Index::open(&dir.join(format!("{name}.redb"))).unwrap();
+        let ctx = context.child("ledger").with_attribute("n", name);
+        ledgers.push(
+            Ledger::open(
+                ctx,
+                name,
+                genesis(),
+                index,
+                Mempool::new(MempoolConfig::default()),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    ledgers
+}
+
 #[test]
 fn invalid_proposals_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     deterministic::Runner::default().start(|context| async move {
-        let mut ledgers = Vec::new();
-        for name in ["leader", "follower"] {
-            let index = Index::open(&dir.path().join(format!("{name}.redb"))).unwrap();
-            let ctx = context.child("ledger").with_attribute("n", name);
-            ledgers.push(
-                Ledger::open(
-                    ctx,
-                    name,
-                    genesis(),
-                    index,
-                    Mempool::new(MempoolConfig::default()),
-                )
-                .await
-                .unwrap(),
-            );
-        }
+        let mut ledgers = open_ledgers(&context, dir.path(), &["leader", "follower"]).await;
         let follower = ledgers.pop().unwrap();
         let leader = ledgers.pop().unwrap();
         let parent = leader.genesis_block.clone();
@@ -185,5 +197,70 @@ fn invalid_proposals_are_refused() {
         assert_eq!(follower.account(&bob).await.unwrap().balance, 10);
         // The included transaction left the leader's mempool.
         assert!(leader.mempool.lock().unwrap().is_empty());
+    });
+}
+
+#[test]
+fn unseen_ancestors_are_re_executed() {
+    let dir = tempfile::tempdir().unwrap();
+    deterministic::Runner::default().start(|context| async move {
+        let mut ledgers = open_ledgers(
+            &context,
+            dir.path(),
+            &["leader", "verifier", "builder", "stranded"],
+        )
+        .await;
+        let stranded = ledgers.pop().unwrap();
+        let builder = ledgers.pop().unwrap();
+        let verifier = ledgers.pop().unwrap();
+        let leader = ledgers.pop().unwrap();
+        let none = || stream::iter(Vec::<Block>::new());
+
+        // The leader builds three blocks, one transfer each; none is final yet, so each
+        // proposal must skip the nonces its unfinalized ancestors already used.
+        let mut chain = vec![leader.genesis_block.clone()];
+        for nonce in 0..3 {
+            assert!(leader.admit(vec![(transfer(nonce), 200)]).await[0].is_ok());
+            let parent = chain.last().unwrap().clone();
+            let block = leader
+                .propose(&parent, &mut none(), 1_000 + nonce)
+                .await
+                .unwrap()
+                .unwrap();
+            let nonces: Vec<u64> = block.txs.iter().map(|t| t.tx.nonce).collect();
+            assert_eq!(nonces, vec![nonce]);
+            chain.push(block);
+        }
+        let (b1, b2, b3) = (&chain[1], &chain[2], &chain[3]);
+
+        // The verifier saw none of them: it re-executes b2 and b1 (given newest first).
+        assert!(
+            verifier
+                .verify(b3, b2, &mut stream::iter(vec![b1.clone()]), 2_000)
+                .await
+                .unwrap()
+        );
+        // The builder leads the next view on top of b2 without having verified b1 or b2.
+        assert!(builder.admit(vec![(transfer(2), 200)]).await[0].is_ok());
+        let built = builder
+            .propose(b2, &mut stream::iter(vec![b1.clone()]), 2_000)
+            .await
+            .unwrap()
+            .expect("a proposal on re-executed ancestors");
+        assert_eq!(built.height(), 3);
+        assert_eq!(built.header.state_root, b3.header.state_root);
+        // Without the ancestry nothing can be checked: no vote.
+        assert!(!stranded.verify(b3, b2, &mut none(), 2_000).await.unwrap());
+        assert!(
+            !stranded
+                .verify(b3, b2, &mut stream::iter(vec![b3.clone()]), 2_000)
+                .await
+                .unwrap()
+        );
+
+        for b in [b1, b2, b3] {
+            verifier.finalize(b).await.unwrap();
+        }
+        assert_eq!(verifier.finalized().header.state_root, b3.header.state_root);
     });
 }

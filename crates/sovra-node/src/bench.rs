@@ -11,7 +11,7 @@ use sovra_crypto::{BatchItem, SigningKey, batch_verify};
 use sovra_types::{Action, Did, Transaction, digest_hex};
 use std::{
     collections::HashMap,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
@@ -51,6 +51,12 @@ pub struct BenchArgs {
     /// Consensus leader timeout of every node, in milliseconds (default: as `testnet init` writes).
     #[arg(long)]
     pub leader_timeout_ms: Option<u64>,
+    /// Log filter of the nodes (`RUST_LOG` syntax); each node logs to `node.log` beside its config.
+    #[arg(long, default_value = "warn")]
+    pub node_log: String,
+    /// Keep each network's directory (keys, configs, data, logs) and print where it is.
+    #[arg(long)]
+    pub keep_dir: bool,
 }
 
 /// Applies the benchmark's overrides of genesis and node configs to a freshly written network.
@@ -89,14 +95,20 @@ impl Drop for Nodes {
     }
 }
 
-/// Starts `sovra node --config CFG` from `exe`, logging warnings to `node.log` beside the config.
-pub(crate) fn spawn_node(exe: &std::path::Path, cfg: &std::path::Path) -> Result<Child> {
+/// Starts `sovra node --config CFG` from `exe`, logging at `log_filter` to `node.log` beside the
+/// config.
+pub(crate) fn spawn_node(
+    exe: &std::path::Path,
+    cfg: &std::path::Path,
+    log_filter: &str,
+) -> Result<Child> {
     let log = std::fs::File::create(cfg.with_file_name("node.log"))?;
     Command::new(exe)
         .args(["node", "--config"])
         .arg(cfg)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .env("RUST_LOG", log_filter)
+        // The node logs to stdout; errors before logging starts go to stderr.
+        .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()
         .context("starting a node")
@@ -125,7 +137,7 @@ pub(crate) fn start_bench_node(api_port: u16, p2p_port: u16) -> Result<BenchNode
     let layout =
         netinit::init_network(&dir.path().join("net"), "sovra-bench", 1, &[api], &[p2p], 1)?;
     let exe = std::env::current_exe()?;
-    let nodes = Nodes(vec![spawn_node(&exe, &layout.nodes[0].0)?]);
+    let nodes = Nodes(vec![spawn_node(&exe, &layout.nodes[0].0, "warn")?]);
     let client = Client::new(&format!("http://{api}"));
     let deadline = Instant::now() + Duration::from_secs(60);
     while !client.status().is_ok_and(|s| s.finalized_height > 0) {
@@ -182,6 +194,9 @@ fn baseline_verify_rate() -> Result<f64> {
     Ok(msgs.len() as f64 / start.elapsed().as_secs_f64())
 }
 
+/// Finalized height every node must reach before the load starts.
+const LIVE_HEIGHT: u64 = 3;
+
 struct Outcome {
     validators: u32,
     finalized: usize,
@@ -192,6 +207,9 @@ struct Outcome {
 
 fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     let dir = tempfile::tempdir()?;
+    if args.keep_dir {
+        eprintln!("  network directory (kept): {}", dir.path().display());
+    }
     let api: Vec<_> = (0..n as u16)
         .map(|i| std::net::SocketAddr::from(([127, 0, 0, 1], args.api_base_port + i)))
         .collect();
@@ -203,7 +221,7 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     let exe = std::env::current_exe()?;
     let mut nodes = Nodes(Vec::new());
     for (cfg, _) in &layout.nodes {
-        nodes.0.push(spawn_node(&exe, cfg)?);
+        nodes.0.push(spawn_node(&exe, cfg, &args.node_log)?);
     }
     let clients: Vec<Client> = api
         .iter()
@@ -216,6 +234,24 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    // Measure the network once consensus runs, not while its first views time out waiting for
+    // peers to connect: wait until every node has finalized a few blocks.
+    while !clients
+        .iter()
+        .all(|c| c.status().is_ok_and(|s| s.finalized_height >= LIVE_HEIGHT))
+    {
+        if ready.elapsed() > Duration::from_secs(60) {
+            bail!(
+                "the network did not start finalizing; see logs in {}",
+                dir.path().display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "  network finalizing {:.1}s after its nodes started",
+        ready.elapsed().as_secs_f64()
+    );
     // Pre-sign every transfer.
     let status = clients[0].status()?;
     let dids: Vec<Did> = layout
@@ -245,7 +281,8 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         .collect();
     // A follower sees finalized blocks while the batches are being submitted, so a block is
     // timed when it finalizes, not when submission is over.
-    let start_height = status.finalized_height;
+    let start_height = clients[0].status()?.finalized_height;
+    let counters_before = consensus_counters(&api[0]);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let follower = {
         let client = clients[0].clone();
@@ -341,8 +378,11 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         submitted.len(),
         txs.len(),
         latencies.len(),
-        consensus_counters(&api[0])
+        counted_during_load(counters_before, consensus_counters(&api[0]))
     );
+    if args.keep_dir {
+        let _ = dir.keep();
+    }
     Ok(Outcome {
         validators: n,
         finalized: latencies.len(),
@@ -352,15 +392,11 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     })
 }
 
-/// Timed-out views and nullifications node 0 counted (from its `/metrics`), to tell slow
-/// rounds from queueing.
-fn consensus_counters(api: &std::net::SocketAddr) -> String {
-    let Ok(mut resp) = ureq::get(&format!("http://{api}/metrics")).call() else {
-        return "no metrics".into();
-    };
-    let Ok(text) = resp.body_mut().read_to_string() else {
-        return "no metrics".into();
-    };
+/// Timed-out views and nullifications a node has counted (from its `/metrics`), to tell slow
+/// rounds from queueing; `None` if its metrics cannot be read.
+fn consensus_counters(api: &std::net::SocketAddr) -> Option<(f64, f64)> {
+    let mut resp = ureq::get(&format!("http://{api}/metrics")).call().ok()?;
+    let text = resp.body_mut().read_to_string().ok()?;
     let sum = |name: &str| -> f64 {
         text.lines()
             .filter(|l| !l.starts_with('#'))
@@ -372,11 +408,19 @@ fn consensus_counters(api: &std::net::SocketAddr) -> String {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
     };
-    format!(
-        "node 0 counted {} timed-out views and {} nullifications",
-        sum("timeouts_total"),
-        sum("nullifications_total")
-    )
+    Some((sum("timeouts_total"), sum("nullifications_total")))
+}
+
+/// What node 0 counted between two readings of [`consensus_counters`].
+fn counted_during_load(before: Option<(f64, f64)>, after: Option<(f64, f64)>) -> String {
+    match (before, after) {
+        (Some((t0, n0)), Some((t1, n1))) => format!(
+            "during the load node 0 counted {} timed-out views and {} nullifications",
+            t1 - t0,
+            n1 - n0
+        ),
+        _ => "no consensus metrics".into(),
+    }
 }
 
 /// Runs the benchmark and prints a table.
