@@ -537,6 +537,14 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let timestamp_ms = now_ms.max(parent.header.timestamp_ms);
         // Skip what the not yet finalized ancestors already include: the mempool drops
         // transactions only when their block is final.
+        let ms_since = |t: std::time::SystemTime| {
+            self.clock
+                .current()
+                .duration_since(t)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0)
+        };
+        let t = self.clock.current();
         let included = Self::pending_nonces(&st, &parent.id());
         let candidates = self
             .mempool
@@ -545,6 +553,8 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .select(self.genesis.max_block_txs as usize * 2, |signer| {
                 included.get(signer).copied().unwrap_or(0)
             });
+        let select_ms = ms_since(t);
+        let t = self.clock.current();
         let reads = st
             .store
             .read(&parent_state, &self.executor.touched_keys(&candidates))
@@ -562,11 +572,15 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 self.genesis.max_block_txs as usize,
             )
             .map_err(|e| ConsensusError::Store(e.to_string()))?;
+        let execute_ms = ms_since(t);
+        let t = self.clock.current();
         let state = st
             .store
             .speculate(&parent_state, &output.changes, height)
             .await
             .map_err(store_err)?;
+        let merkleize_ms = ms_since(t);
+        tracing::debug!(height, select_ms, execute_ms, merkleize_ms, "built");
         let header = BlockHeader {
             parent: parent.id(),
             height,

@@ -43,7 +43,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 180)]
     pub timeout_secs: u64,
     /// Concurrent submitting clients (each sends every n-th batch).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 4)]
     pub clients: usize,
     /// Most transactions per block (genesis `max_block_txs`; default: as `testnet init` writes).
     #[arg(long)]
