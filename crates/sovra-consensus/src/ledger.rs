@@ -321,9 +321,15 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
 
     /// Records the time since `start` in `histogram`; returns it in milliseconds (for logs).
     fn observe_since(&self, histogram: &Histogram, start: std::time::SystemTime) -> u64 {
-        let end = self.clock.current();
-        histogram.observe_between(start, end);
-        end.duration_since(start)
+        histogram.observe_between(start, self.clock.current());
+        self.elapsed_ms(start)
+    }
+
+    /// Milliseconds since `start` on the runtime's clock (for logs).
+    fn elapsed_ms(&self, start: std::time::SystemTime) -> u64 {
+        self.clock
+            .current()
+            .duration_since(start)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
     }
@@ -537,13 +543,6 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let timestamp_ms = now_ms.max(parent.header.timestamp_ms);
         // Skip what the not yet finalized ancestors already include: the mempool drops
         // transactions only when their block is final.
-        let ms_since = |t: std::time::SystemTime| {
-            self.clock
-                .current()
-                .duration_since(t)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0)
-        };
         let t = self.clock.current();
         let included = Self::pending_nonces(&st, &parent.id());
         let candidates = self
@@ -553,7 +552,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .select(self.genesis.max_block_txs as usize * 2, |signer| {
                 included.get(signer).copied().unwrap_or(0)
             });
-        let select_ms = ms_since(t);
+        let select_ms = self.elapsed_ms(t);
         let t = self.clock.current();
         let reads = st
             .store
@@ -572,14 +571,14 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 self.genesis.max_block_txs as usize,
             )
             .map_err(|e| ConsensusError::Store(e.to_string()))?;
-        let execute_ms = ms_since(t);
+        let execute_ms = self.elapsed_ms(t);
         let t = self.clock.current();
         let state = st
             .store
             .speculate(&parent_state, &output.changes, height)
             .await
             .map_err(store_err)?;
-        let merkleize_ms = ms_since(t);
+        let merkleize_ms = self.elapsed_ms(t);
         tracing::debug!(height, select_ms, execute_ms, merkleize_ms, "built");
         let header = BlockHeader {
             parent: parent.id(),
