@@ -212,12 +212,35 @@ impl Client {
         actions: Vec<Action>,
         fee: u64,
     ) -> Result<SignedTransaction, ClientError> {
-        let status = self.status()?;
+        self.build_tx_with_nonce(key, signer, actions, fee, None)
+    }
+
+    /// The nonce `signer`'s next new transaction should use: the node's pending view
+    /// (`next_nonce`, counting the signer's transactions waiting in its mempool), or the
+    /// finalized nonce from a node that does not give it.
+    pub fn next_nonce(&self, signer: &Did) -> Result<u64, ClientError> {
         let account = self.account(signer)?;
+        Ok(account.nonce.max(account.next_nonce))
+    }
+
+    /// Like [`Self::build_tx`], with the given nonce instead of the next one when `Some`.
+    pub fn build_tx_with_nonce(
+        &self,
+        key: &SigningKey,
+        signer: &Did,
+        actions: Vec<Action>,
+        fee: u64,
+        nonce: Option<u64>,
+    ) -> Result<SignedTransaction, ClientError> {
+        let status = self.status()?;
+        let nonce = match nonce {
+            Some(n) => n,
+            None => self.next_nonce(signer)?,
+        };
         Ok(Transaction {
             chain_id: status.chain_id,
             signer: signer.clone(),
-            nonce: account.nonce,
+            nonce,
             fee,
             expiry_height: status.finalized_height + DEFAULT_EXPIRY_BLOCKS,
             actions,

@@ -5,6 +5,11 @@
 //! `{"version":1,"name":..,"did":..,"kdf":{"alg":"argon2id","m_cost":..,"t_cost":..,"p_cost":..,"salt":hex},
 //!   "cipher":"xchacha20poly1305","nonce":hex,"ciphertext":hex}`.
 //! The DID is bound as associated data, so swapping files between names is detected.
+//!
+//! On Unix the keystore directory is created `0700` and every file `0600`, each with that mode
+//! from the start (never created wider and narrowed afterwards). A stored key is never
+//! overwritten, and an empty passphrase is refused unless the caller allows it (the CLI does only
+//! for development networks).
 
 use crate::{CryptoError, SigningKey, did_key::encode_did_key, keys::random_bytes};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -77,7 +82,11 @@ pub struct KeyInfo {
 pub struct Keystore {
     dir: PathBuf,
     params: KdfParams,
+    allow_empty_passphrase: bool,
 }
+
+/// Largest key file [`Keystore::import_file`] reads (a key file is well under 1 KiB).
+pub const MAX_KEY_FILE_BYTES: usize = 16 * 1024;
 
 fn derive_key(
     passphrase: &[u8],
@@ -124,11 +133,27 @@ impl Keystore {
         params: KdfParams,
     ) -> Result<Self, CryptoError> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir).map_err(|source| CryptoError::Io {
+        create_private_dir(&dir).map_err(|source| CryptoError::Io {
             path: dir.display().to_string(),
             source,
         })?;
-        Ok(Self { dir, params })
+        Ok(Self {
+            dir,
+            params,
+            allow_empty_passphrase: false,
+        })
+    }
+
+    /// Whether keys and secrets may be stored under an empty passphrase (default: refused with
+    /// [`CryptoError::EmptyPassphrase`]). Meant for throwaway development keys only.
+    pub fn allow_empty_passphrase(mut self, allow: bool) -> Self {
+        self.allow_empty_passphrase = allow;
+        self
+    }
+
+    /// The keystore's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -171,6 +196,9 @@ impl Keystore {
         passphrase: &str,
     ) -> Result<(), CryptoError> {
         check_name(name)?;
+        if passphrase.is_empty() && !self.allow_empty_passphrase {
+            return Err(CryptoError::EmptyPassphrase);
+        }
         let path = self.path(name);
         if path.exists() {
             return Err(CryptoError::AlreadyExists(name.to_string()));
@@ -202,7 +230,47 @@ impl Keystore {
             ciphertext: hex::encode(ciphertext),
         };
         let json = serde_json::to_vec_pretty(&file).expect("key file serializes");
-        write_atomically(&path, &json)
+        write_new(&path, &json).map_err(|e| match e {
+            CryptoError::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                CryptoError::AlreadyExists(name.to_string())
+            }
+            e => e,
+        })
+    }
+
+    /// The encrypted key file of `name`, for another keystore ([`Self::import_file`]). The
+    /// passphrase is checked first, so what is exported is known to open with it; the file stays
+    /// encrypted under that passphrase.
+    pub fn export_file(&self, name: &str, passphrase: &str) -> Result<Vec<u8>, CryptoError> {
+        self.load(name, passphrase)?;
+        let path = self.path(name);
+        std::fs::read(&path).map_err(|source| CryptoError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Stores the key of an exported key file (`bytes`, encrypted under `file_passphrase`) as
+    /// `name`, encrypted again under `passphrase` with this keystore's KDF costs.
+    pub fn import_file(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        file_passphrase: &str,
+        passphrase: &str,
+    ) -> Result<KeyInfo, CryptoError> {
+        let source = "the imported key file";
+        if bytes.len() > MAX_KEY_FILE_BYTES {
+            return Err(CryptoError::Format {
+                path: source.into(),
+                reason: format!("larger than {MAX_KEY_FILE_BYTES} bytes"),
+            });
+        }
+        let file = parse_file(bytes, source)?;
+        let key = open_key(&file, source, file_passphrase)?;
+        self.insert(name, &key, passphrase)
     }
 
     fn read_file(&self, name: &str) -> Result<KeyFile, CryptoError> {
@@ -218,32 +286,13 @@ impl Keystore {
                 }
             }
         })?;
-        let file: KeyFile = serde_json::from_slice(&bytes).map_err(|e| CryptoError::Format {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        if file.version != 1 || file.kdf.alg != "argon2id" || file.cipher != "xchacha20poly1305" {
-            return Err(CryptoError::Format {
-                path: path.display().to_string(),
-                reason: "unsupported version, kdf or cipher".into(),
-            });
-        }
-        Ok(file)
+        parse_file(&bytes, &path.display().to_string())
     }
 
     /// Decrypts the key stored under `name`.
     pub fn load(&self, name: &str, passphrase: &str) -> Result<SigningKey, CryptoError> {
         let file = self.read_file(name)?;
-        let seed = open_file(&file, name, passphrase)?;
-        let seed: [u8; 32] = seed
-            .as_slice()
-            .try_into()
-            .map_err(|_| CryptoError::Decryption)?;
-        let key = SigningKey::from_seed(&seed)?;
-        if encode_did_key(&key.public_key()) != file.did {
-            return Err(CryptoError::Decryption);
-        }
-        Ok(key)
+        open_key(&file, name, passphrase)
     }
 
     /// The keys in the store, sorted by name. Unreadable files are skipped.
@@ -277,6 +326,35 @@ impl Keystore {
             did: file.did,
         })
     }
+}
+
+/// Parses and checks the format of a key file's bytes (`path` names it in errors).
+fn parse_file(bytes: &[u8], path: &str) -> Result<KeyFile, CryptoError> {
+    let file: KeyFile = serde_json::from_slice(bytes).map_err(|e| CryptoError::Format {
+        path: path.to_string(),
+        reason: e.to_string(),
+    })?;
+    if file.version != 1 || file.kdf.alg != "argon2id" || file.cipher != "xchacha20poly1305" {
+        return Err(CryptoError::Format {
+            path: path.to_string(),
+            reason: "unsupported version, kdf or cipher".into(),
+        });
+    }
+    Ok(file)
+}
+
+/// Decrypts a key file holding a signing key, and checks the key is the file's DID.
+fn open_key(file: &KeyFile, name: &str, passphrase: &str) -> Result<SigningKey, CryptoError> {
+    let seed = open_file(file, name, passphrase)?;
+    let seed: [u8; 32] = seed
+        .as_slice()
+        .try_into()
+        .map_err(|_| CryptoError::Decryption)?;
+    let key = SigningKey::from_seed(&seed)?;
+    if encode_did_key(&key.public_key()) != file.did {
+        return Err(CryptoError::Decryption);
+    }
+    Ok(key)
 }
 
 /// Decrypts a key file's secret with `passphrase` (its label is the associated data).
@@ -313,25 +391,69 @@ fn open_file(
         .map_err(|_| CryptoError::Decryption)
 }
 
-/// Writes a file via a temporary file and rename, so a crash never leaves a half-written key.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
+/// Creates `dir` and its missing parents, each `0700` on Unix (from the start).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Opens a new file for writing, `0600` on Unix from the start (never created wider and
+/// narrowed afterwards); fails if anything (a file or a symlink) is already at `path`.
+pub fn create_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
+/// Writes a new file at `path` through a temporary file (written, synced, then linked into
+/// place), so a crash never leaves a half-written key and an existing file is never replaced:
+/// fails with `AlreadyExists` if `path` exists.
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CryptoError> {
     use std::io::Write;
     let io = |source| CryptoError::Io {
         path: path.display().to_string(),
         source,
     };
     let tmp = path.with_extension("json.tmp");
-    {
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
+    // A temporary file left by a crash is ours to replace (create_new refuses it otherwise).
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        _ => {}
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    let written = (|| {
+        let mut f = create_private_file(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
     }
-    std::fs::rename(&tmp, path).map_err(io)
+    // A hard link never replaces an existing file (rename would). Where the file system has no
+    // hard links, check and rename.
+    let linked = match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            if path.exists() {
+                Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+            } else {
+                std::fs::rename(&tmp, path)
+            }
+        }
+        other => other,
+    };
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(io)
 }
 
 #[cfg(test)]
@@ -395,6 +517,88 @@ mod tests {
             ks.load("k", "right"),
             Err(CryptoError::Decryption)
         ));
+    }
+
+    /// Keystore folders are created 0700 and key files 0600, whatever the umask.
+    #[cfg(unix)]
+    #[test]
+    fn keystore_folders_are_private_and_key_files_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("home/.sovra/keys");
+        let ks = Keystore::open_with_params(&dir, KdfParams::INSECURE_FAST).unwrap();
+        ks.insert("a", &SigningKey::generate().unwrap(), "p")
+            .unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&root.path().join("home/.sovra")), 0o700);
+        assert_eq!(mode(&dir.join("a.json")), 0o600);
+        let vaults =
+            Keystore::open_with_params(dir.join("vaults"), KdfParams::INSECURE_FAST).unwrap();
+        vaults.insert_secret("v", "vault:x", &[1; 33], "p").unwrap();
+        assert_eq!(mode(&dir.join("vaults")), 0o700);
+        assert_eq!(mode(&dir.join("vaults/v.json")), 0o600);
+        // Nothing temporary is left behind.
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    }
+
+    /// A key is never stored under an empty passphrase unless the caller allows it.
+    #[test]
+    fn empty_passphrase_is_refused_unless_allowed() {
+        let (dir, ks) = store();
+        let key = SigningKey::generate().unwrap();
+        assert!(matches!(
+            ks.insert("k", &key, ""),
+            Err(CryptoError::EmptyPassphrase)
+        ));
+        assert!(matches!(
+            ks.insert_secret("v", "l", &[1], ""),
+            Err(CryptoError::EmptyPassphrase)
+        ));
+        assert!(!dir.path().join("k.json").exists());
+        let dev = Keystore::open_with_params(dir.path(), KdfParams::INSECURE_FAST)
+            .unwrap()
+            .allow_empty_passphrase(true);
+        dev.insert("k", &key, "").unwrap();
+        assert_eq!(ks.load("k", "").unwrap().public_key(), key.public_key());
+    }
+
+    /// An exported key file imports into another keystore under a new passphrase.
+    #[test]
+    fn exported_key_file_imports_into_another_keystore() {
+        let (_a, from) = store();
+        let (_b, to) = store();
+        let key = SigningKey::generate().unwrap();
+        from.insert("alice", &key, "old").unwrap();
+        assert!(matches!(
+            from.export_file("alice", "wrong"),
+            Err(CryptoError::Decryption)
+        ));
+        let file = from.export_file("alice", "old").unwrap();
+        assert!(matches!(
+            to.import_file("alice", &file, "wrong", "new"),
+            Err(CryptoError::Decryption)
+        ));
+        let info = to.import_file("laptop", &file, "old", "new").unwrap();
+        assert_eq!(info.did, encode_did_key(&key.public_key()));
+        assert_eq!(
+            to.load("laptop", "new").unwrap().public_key(),
+            key.public_key()
+        );
+        assert!(to.load("laptop", "old").is_err());
+        assert!(matches!(
+            to.import_file("laptop", &file, "old", "new"),
+            Err(CryptoError::AlreadyExists(_))
+        ));
+        assert!(to.import_file("x", b"{}", "old", "new").is_err());
+        assert!(
+            to.import_file("y", &vec![b' '; MAX_KEY_FILE_BYTES + 1], "old", "new")
+                .is_err()
+        );
     }
 
     #[test]

@@ -52,6 +52,10 @@ pub enum CryptoError {
     /// A key with this name already exists.
     #[error("a key named {0:?} already exists")]
     AlreadyExists(String),
+    /// An empty passphrase was given where a key or secret is stored (allowed only when the
+    /// keystore was opened with [`keystore::Keystore::allow_empty_passphrase`]).
+    #[error("an empty passphrase does not protect a key: choose a passphrase")]
+    EmptyPassphrase,
     /// A sealed record, value or wrapped key could not be made or opened
     /// (wrong key, altered, truncated, or malformed).
     #[error("sealed data: {0}")]

@@ -148,6 +148,8 @@ where
                 index: Some(loc.index),
                 fee: Some(loc.fee),
                 error: error_of(&loc.status),
+                expiry_height: None,
+                replaced_by: None,
             }));
         }
         if self.ledger.mempool.lock().map_err(internal)?.contains(&id) {
@@ -158,6 +160,8 @@ where
                 index: None,
                 fee: None,
                 error: None,
+                expiry_height: None,
+                replaced_by: None,
             }));
         }
         Ok(None)
@@ -181,6 +185,8 @@ where
             did: did.to_string(),
             balance: a.balance,
             nonce: a.nonce,
+            // The finalized nonce, until the ledger counts this node's waiting transactions.
+            next_nonce: a.nonce,
             receipt_head: digest_hex(&a.receipt_head),
             receipt_count: a.receipt_count,
             height,

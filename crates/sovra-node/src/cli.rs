@@ -1,7 +1,9 @@
 //! Command-line interface of the `sovra` binary.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use std::path::PathBuf;
+
+pub use crate::output::OutputArgs;
 
 /// Sovra: a self-sovereign identity and data network.
 #[derive(Parser, Debug)]
@@ -61,8 +63,12 @@ pub enum Command {
         /// Keystore options.
         #[command(flatten)]
         keystore: KeystoreArgs,
+        /// Node options (an empty passphrase is accepted only when this node runs a devnet).
+        #[command(flatten)]
+        node: NodeArgs,
     },
-    /// Transfer native tokens to another identity.
+    /// Transfer native tokens to another identity (exit 1 if it fails, 3 if not final in time).
+    #[command(mut_arg("key", |a| a.alias("from")))]
     Transfer(TransferArgs),
     /// Inspect transactions.
     Tx {
@@ -75,7 +81,7 @@ pub enum Command {
     },
     /// Show an identity's account: balance, nonce, receipt chain.
     Account {
-        /// The identity (did:key:...).
+        /// The identity (did:key:... or did:sovra:...).
         did: String,
         /// Also list the newest receipt-chain entries.
         #[arg(long)]
@@ -83,12 +89,18 @@ pub enum Command {
         /// Verify the balance with a state proof against the finalized header.
         #[arg(long)]
         verify: bool,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
         /// Node options.
         #[command(flatten)]
         node: NodeArgs,
     },
     /// Show the node's and chain's status.
     Status {
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
         /// Node options.
         #[command(flatten)]
         node: NodeArgs,
@@ -225,25 +237,48 @@ pub enum CarCommand {
     },
 }
 
-/// Who signs a transaction, and where it goes.
-#[derive(Args, Debug)]
+/// Who signs a transaction, and where it goes: the options of every command that signs one.
+#[derive(Args, Debug, Clone)]
 pub struct SignerArgs {
     /// Name of the signing key in the keystore.
-    #[arg(long)]
+    #[arg(long, value_name = "NAME")]
     pub key: String,
     /// Sign as this identity (a did:sovra that lists the key under
     /// capabilityInvocation); default: the key's own did:key.
     #[arg(long = "as", value_name = "DID")]
     pub as_did: Option<String>,
+    /// Nonce of the (first) transaction; default: the next one the node expects, counting the
+    /// signer's transactions waiting in its mempool.
+    #[arg(long)]
+    pub nonce: Option<u64>,
     /// Fee.
     #[arg(long, default_value_t = 1)]
     pub fee: u64,
+    /// How long to wait for the transaction to be final, in seconds (then exit 3: it may still
+    /// complete).
+    #[arg(long, value_name = "SECS", default_value_t = crate::signer::FINALITY_WAIT.as_secs())]
+    pub wait_secs: u64,
     /// Keystore options.
     #[command(flatten)]
     pub keystore: KeystoreArgs,
     /// Node options.
     #[command(flatten)]
     pub node: NodeArgs,
+}
+
+impl SignerArgs {
+    /// The options of a signer named by a key alone: its did:key, the next nonce, fee 1.
+    pub fn for_key(key: String, keystore: KeystoreArgs, node: NodeArgs) -> Self {
+        Self {
+            key,
+            as_did: None,
+            nonce: None,
+            fee: 1,
+            wait_secs: crate::signer::FINALITY_WAIT.as_secs(),
+            keystore,
+            node,
+        }
+    }
 }
 
 /// Options of commands that sign a content transaction.
@@ -331,52 +366,83 @@ pub enum TestnetCommand {
 /// Key commands.
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
-    /// Create a new Ed25519 identity key.
+    /// Create a new Ed25519 identity key; prints its name and DID.
     New {
         /// Name of the key.
         name: String,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
     },
-    /// Import a key from its 32-byte seed (hex), e.g. a devnet development key.
+    /// Import a key: from its 32-byte seed (hex), e.g. a devnet development key, or from a key
+    /// file written by `sovra key export --file`.
+    #[command(group(ArgGroup::new("source").required(true).args(["seed", "file"])))]
     Import {
         /// Name of the key.
         name: String,
         /// Seed, 64 hex characters.
         #[arg(long)]
-        seed: String,
+        seed: Option<String>,
+        /// A key file from `sovra key export NAME --file FILE`, encrypted under the passphrase
+        /// it was exported with (give it with --file-passphrase or SOVRA_FILE_PASSPHRASE;
+        /// default: the keystore passphrase).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Passphrase of the key file.
+        #[arg(long, env = "SOVRA_FILE_PASSPHRASE", hide_env_values = true)]
+        file_passphrase: Option<String>,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Export a key to move it to another device: `--seed` prints its secret seed (hex: anyone
+    /// who has it controls the identity); `--file FILE` writes its key file, still encrypted
+    /// under this keystore's passphrase, for `sovra key import NAME --file FILE`.
+    #[command(group(ArgGroup::new("what").required(true).args(["seed", "file"])))]
+    Export {
+        /// Name of the key.
+        name: String,
+        /// Print the secret seed (64 hex characters) on stdout.
+        #[arg(long)]
+        seed: bool,
+        /// Write the encrypted key file here (created 0600; must not exist).
+        #[arg(long)]
+        file: Option<PathBuf>,
     },
     /// List keys.
-    List,
+    List {
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Show a key's DID.
     Show {
         /// Name of the key.
         name: String,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
 /// `sovra transfer` options.
 #[derive(Args, Debug)]
 pub struct TransferArgs {
-    /// Name of the signing key in the keystore.
-    #[arg(long)]
-    pub from: String,
     /// Recipient identity.
     #[arg(long)]
     pub to: String,
-    /// Amount in the smallest unit.
+    /// Amount in the smallest unit (at least 1).
     #[arg(long)]
     pub amount: u64,
-    /// Fee.
-    #[arg(long, default_value_t = 1)]
-    pub fee: u64,
-    /// Return without waiting for finality.
+    /// Return once the node accepted the transaction, without waiting for it to be final.
     #[arg(long)]
     pub no_wait: bool,
-    /// Keystore options.
+    /// Signer (`--key NAME`, `--as DID`, `--nonce`, `--fee`; `--from` is an old name of `--key`).
     #[command(flatten)]
-    pub keystore: KeystoreArgs,
-    /// Node options.
+    pub signer: SignerArgs,
+    /// Output options.
     #[command(flatten)]
-    pub node: NodeArgs,
+    pub output: OutputArgs,
 }
 
 /// Tx commands.
@@ -386,6 +452,9 @@ pub enum TxCommand {
     Status {
         /// Transaction id (hex).
         id: String,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 

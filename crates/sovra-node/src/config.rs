@@ -155,14 +155,38 @@ pub fn read_key_file(path: &Path) -> Result<sovra_crypto::SigningKey> {
     Ok(sovra_crypto::SigningKey::from_seed(&seed)?)
 }
 
-/// Writes a validator key file readable only by the owner.
+/// Writes a validator key file readable only by the owner (created `0600`; never overwrites).
 pub fn write_key_file(path: &Path, key: &sovra_crypto::SigningKey) -> Result<()> {
-    std::fs::write(path, hex::encode(key.seed().as_ref()))
-        .with_context(|| format!("writing key file {}", path.display()))?;
+    write_private_file(path, hex::encode(key.seed().as_ref()).as_bytes())
+}
+
+/// Writes a new file readable only by its owner (created `0600` on Unix; fails if `path` exists).
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = sovra_crypto::keystore::create_private_file(path)
+        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Validator key files are created 0600 and never replace an existing file.
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    #[test]
+    fn validator_key_files_are_created_owner_only() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("validator.key");
+        let key = sovra_crypto::SigningKey::from_test_seed(1);
+        write_key_file(&path, &key).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(read_key_file(&path).unwrap().public_key(), key.public_key());
+        assert!(write_key_file(&path, &sovra_crypto::SigningKey::from_test_seed(2)).is_err());
+        assert_eq!(read_key_file(&path).unwrap().public_key(), key.public_key());
     }
-    Ok(())
 }

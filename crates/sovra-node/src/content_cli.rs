@@ -65,13 +65,7 @@ pub fn add(args: AddArgs) -> Result<()> {
     if let Some(key_name) = args.pin {
         let target = SignedContentArgs {
             cid: entry.cid.to_string(),
-            signer: SignerArgs {
-                key: key_name,
-                as_did: None,
-                fee: 1,
-                keystore: args.keystore,
-                node: args.node,
-            },
+            signer: SignerArgs::for_key(key_name, args.keystore, args.node),
         };
         pin_with(&target, entry.dag_bytes, args.replication)?;
     }
@@ -160,7 +154,15 @@ pub fn car(command: CarCommand, node: &NodeArgs) -> Result<()> {
             let upload = std::fs::File::open(&file)?;
             let view = client.upload_car(std::io::BufReader::new(upload))?;
             eprintln!("verified {} blocks", checked.blocks);
-            print_json(&view)
+            let mut json = serde_json::to_value(&view)?;
+            if let Some(fields) = json.as_object_mut() {
+                fields.remove("kept_until_ms");
+                fields.insert(
+                    "kept_until".into(),
+                    crate::output::time(view.kept_until_ms).into(),
+                );
+            }
+            print_json(&json)
         }
     }
 }

@@ -16,9 +16,9 @@ use sovra_types::{
     VerificationMethod, datetime::parse_version_time, identity::derive_sovra_did,
 };
 
-use crate::cli::{NodeArgs, SignerArgs};
+use crate::cli::{NodeArgs, OutputArgs, SignerArgs};
 use crate::print_json;
-use crate::signer::{load_key, signer_did, submit_and_wait};
+use crate::signer::{build, load_key, signer_did, submit};
 
 /// `sovra did` commands.
 #[derive(Subcommand, Debug)]
@@ -29,6 +29,9 @@ pub enum DidCommand {
     Show {
         /// The DID.
         did: String,
+        /// Output options (`json`: the DID document and its metadata).
+        #[command(flatten)]
+        output: OutputArgs,
         /// Node options.
         #[command(flatten)]
         node: NodeArgs,
@@ -161,6 +164,9 @@ pub enum VerifierCommand {
     },
     /// List registered verifiers.
     List {
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
         /// Node options.
         #[command(flatten)]
         node: NodeArgs,
@@ -230,7 +236,8 @@ fn submit_update(
     doc.validate()?;
     let key = load_key(&signer.key, &signer.keystore)?;
     let as_did = changer(signer, did)?;
-    let tx = client.build_tx(
+    let tx = build(
+        client,
         &key,
         &as_did,
         vec![Action::UpdateDid {
@@ -238,23 +245,50 @@ fn submit_update(
             previous_version: previous.version,
             document: doc,
         }],
-        signer.fee,
+        signer,
     )?;
-    submit_and_wait(client, &tx)?;
+    submit(client, &tx, signer)?;
     println!("{did} is now at version {}", previous.version + 1);
     Ok(())
 }
 
-fn show(verified: &VerifiedDid) {
+/// What `did show -o json` prints: the DID, the W3C document, and the version's metadata with
+/// RFC 3339 times.
+fn show_json(verified: &VerifiedDid) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "did": verified.did.as_str(),
+        "document": verified.document,
+    });
+    if let Some(r) = &verified.record {
+        v["version"] = r.version.into();
+        v["created"] = crate::output::time(r.created_ms).into();
+        v["updated"] = crate::output::time(r.updated_ms).into();
+        v["created_height"] = r.created_height.into();
+        v["updated_height"] = r.updated_height.into();
+        v["deactivated"] = r.deactivated.into();
+    }
+    if let Some(h) = &verified.header {
+        v["verified_height"] = h.height.into();
+        v["state_root"] = sovra_types::digest_hex(&h.state_root).into();
+    }
+    v
+}
+
+/// The text `did show` prints.
+fn show_text(verified: &VerifiedDid) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let Some(record) = &verified.record else {
-        println!("{}  (did:key: one immutable key)", verified.did);
-        return;
+        return format!("{}  (did:key: one immutable key)", verified.did);
     };
-    println!("{}", verified.did);
-    println!(
-        "  version {}  created at height {}  updated at height {}{}",
+    let _ = writeln!(out, "{}", verified.did);
+    let _ = writeln!(
+        out,
+        "  version {}  created {} (height {})  updated {} (height {}){}",
         record.version,
+        crate::output::time(record.created_ms),
         record.created_height,
+        crate::output::time(record.updated_ms),
         record.updated_height,
         if record.deactivated {
             "  DEACTIVATED"
@@ -264,7 +298,8 @@ fn show(verified: &VerifiedDid) {
     );
     for m in &record.document.methods {
         let rels: Vec<&str> = m.relationships.iter().map(Relationship::as_str).collect();
-        println!(
+        let _ = writeln!(
+            out,
             "  #{}  {}  {}  [{}]",
             m.id,
             m.key_type.as_str(),
@@ -273,35 +308,34 @@ fn show(verified: &VerifiedDid) {
         );
     }
     for s in &record.document.services {
-        println!("  #{}  {}  {}", s.id, s.service_type, s.endpoint);
+        let _ = writeln!(out, "  #{}  {}  {}", s.id, s.service_type, s.endpoint);
     }
     for c in &record.document.controllers {
-        println!("  controller {c}");
+        let _ = writeln!(out, "  controller {c}");
     }
     for a in &record.document.also_known_as {
-        println!("  alsoKnownAs {a}");
+        let _ = writeln!(out, "  alsoKnownAs {a}");
     }
     if let Some(h) = &verified.header {
-        println!(
+        let _ = writeln!(
+            out,
             "  verified against block {} (state root {})",
             h.height,
             sovra_types::digest_hex(&h.state_root)
         );
     }
+    out
 }
 
 /// Runs a `sovra did` command.
 pub fn did(command: DidCommand) -> Result<()> {
     match command {
         DidCommand::Create(args) => create(args),
-        DidCommand::Show { did, node } => {
+        DidCommand::Show { did, output, node } => {
             let did = Did::parse(&did)?;
             let client = Client::new(&node.node);
             match client.resolve_verified(&did, DidVersionSelector::Latest)? {
-                Ok(v) => {
-                    show(&v);
-                    Ok(())
-                }
+                Ok(v) => output.emit(&show_json(&v), |_| show_text(&v)),
                 Err(absent) => bail!("{} (proven by the node)", absent.what),
             }
         }
@@ -323,7 +357,7 @@ pub fn did(command: DidCommand) -> Result<()> {
                 match client.resolve_verified(&did, selector)? {
                     Ok(v) => {
                         print_json(&v.document)?;
-                        show(&v);
+                        print!("{}", show_text(&v));
                         Ok(())
                     }
                     Err(absent) => bail!("{} (proven by the node)", absent.what),
@@ -345,16 +379,17 @@ pub fn did(command: DidCommand) -> Result<()> {
             let record = current(&client, &did)?;
             let key = load_key(&signer.key, &signer.keystore)?;
             let as_did = changer(&signer, &did)?;
-            let tx = client.build_tx(
+            let tx = build(
+                &client,
                 &key,
                 &as_did,
                 vec![Action::DeactivateDid {
                     did: did.clone(),
                     previous_version: record.version,
                 }],
-                signer.fee,
+                &signer,
             )?;
-            submit_and_wait(&client, &tx)?;
+            submit(&client, &tx, &signer)?;
             println!("{did} is deactivated");
             Ok(())
         }
@@ -376,14 +411,15 @@ fn create(args: CreateArgs) -> Result<()> {
         also_known_as: args.also_known_as,
     };
     document.validate()?;
-    let tx = client.build_tx(
+    let tx = build(
+        &client,
         &key,
         &payer,
         vec![Action::CreateDid { document }],
-        args.signer.fee,
+        &args.signer,
     )?;
     let did = derive_sovra_did(&tx.tx.chain_id, &payer, tx.tx.nonce, 0);
-    submit_and_wait(&client, &tx)?;
+    submit(&client, &tx, &args.signer)?;
     println!("{did}");
     Ok(())
 }
@@ -506,6 +542,22 @@ pub fn verifier(command: VerifierCommand) -> Result<()> {
             )?;
             Ok(())
         }
-        VerifierCommand::List { node } => print_json(&Client::new(&node.node).verifiers()?),
+        VerifierCommand::List { output, node } => {
+            output.emit(&Client::new(&node.node).verifiers()?, |list| {
+                list.iter()
+                    .map(|v| {
+                        format!(
+                            "{}  {:?}  {}  (registered {} at height {})",
+                            v.did,
+                            v.name,
+                            v.credential_types.join(","),
+                            v.registered_at,
+                            v.registered_height
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
     }
 }

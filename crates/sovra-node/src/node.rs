@@ -81,6 +81,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         .with_catch_panics(false);
     let runner = cw_tokio::Runner::new(runtime_cfg);
     runner.start(|context| async move {
+        crate::shutdown::spawn_on_signal(context.child("shutdown"))?;
         let namespace = format!("sovra/p2p/{}", genesis.chain_id);
         let signer = key.as_commonware().clone();
         let p2p_cfg = lookup::Config::local(

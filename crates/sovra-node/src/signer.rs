@@ -1,18 +1,28 @@
-//! Signing transactions from the CLI: unlocking a keystore key, choosing the
-//! identity it signs as, submitting and waiting for the outcome.
+//! Signing transactions from the CLI: unlocking a keystore key, choosing the identity it signs
+//! as and the nonce, submitting, and waiting for the outcome.
+//!
+//! Every command that submits a transaction goes through [`submit`] (or [`submit_and_wait`]),
+//! so every one of them exits non-zero unless its transaction completed: exit 1 when it is
+//! refused, failed (the fee was charged), replaced (another transaction used its nonce) or
+//! expired; exit 3 ([`EXIT_NOT_FINAL`]) when it is not final within the wait, since it may
+//! still complete.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use anyhow::{Result, bail};
-use sovra_client::Client;
+use anyhow::Result;
+use sovra_client::{Client, ClientError};
 use sovra_crypto::{SigningKey, keystore::Keystore};
-use sovra_types::{Action, Did, api::TxStatusView};
+use sovra_types::{Action, Did, SignedTransaction, api::TxStatusView, limits::MAX_ACTIONS_PER_TX};
 
 use crate::cli::{KeystoreArgs, SignerArgs};
-use crate::{keystore_dir, passphrase, print_json};
+use crate::{keystore_dir, passphrase};
 
-/// How long the CLI waits for a transaction to become final.
+/// How long the CLI waits for a transaction to become final by default.
 pub const FINALITY_WAIT: Duration = Duration::from_secs(60);
+
+/// Exit code of a command whose transaction was not final within the wait (it may still
+/// complete: check `sovra tx status` before sending it again).
+pub const EXIT_NOT_FINAL: i32 = 3;
 
 /// Unlocks the keystore key `key`.
 pub fn load_key(key: &str, keystore: &KeystoreArgs) -> Result<SigningKey> {
@@ -28,19 +38,246 @@ pub fn signer_did(signer: &SignerArgs, key: &SigningKey) -> Result<Did> {
     }
 }
 
-/// Submits `tx`, waits for it to be final, prints its status, and fails
-/// unless it completed.
-pub fn submit_and_wait(
+/// Builds and signs a transaction of `actions` as `as_did` with the signer's fee and nonce
+/// (`--nonce`, else the next one the node expects).
+pub fn build(
     client: &Client,
-    tx: &sovra_types::SignedTransaction,
-) -> Result<TxStatusView> {
-    let id = client.send_signed(tx)?;
-    let status = client.wait_final(&id, FINALITY_WAIT)?;
-    print_json(&status)?;
-    if status.status != "completed" {
-        bail!("transaction {id} {}", status.status);
+    key: &SigningKey,
+    as_did: &Did,
+    actions: Vec<Action>,
+    signer: &SignerArgs,
+) -> Result<SignedTransaction> {
+    Ok(client.build_tx_with_nonce(key, as_did, actions, signer.fee, signer.nonce)?)
+}
+
+/// Why a submitted transaction did not complete. Its `Display` is the message the CLI prints.
+#[derive(Debug, thiserror::Error)]
+pub enum TxOutcome {
+    /// Included, fee charged, actions not applied.
+    #[error(
+        "transaction {id} failed at height {height}: {code}: {message} (the fee of {fee} was charged; nothing else changed)"
+    )]
+    Failed {
+        /// Transaction id.
+        id: String,
+        /// Block height.
+        height: u64,
+        /// Fee charged.
+        fee: u64,
+        /// Failure code.
+        code: String,
+        /// Failure message.
+        message: String,
+    },
+    /// Another transaction of the signer with the same nonce was included instead.
+    #[error(
+        "transaction {id} was replaced: another transaction of {signer} with nonce {nonce} was included{by}; this one will never be included and cost nothing"
+    )]
+    Replaced {
+        /// Transaction id.
+        id: String,
+        /// The signer.
+        signer: String,
+        /// The nonce both used.
+        nonce: u64,
+        /// ` (<id>)` when the node names the replacing transaction.
+        by: String,
+    },
+    /// Not included by its expiry height.
+    #[error(
+        "transaction {id} expired: it was not included by its expiry height {expiry_height}; it cost nothing"
+    )]
+    Expired {
+        /// Transaction id.
+        id: String,
+        /// Last height at which it could have been included.
+        expiry_height: u64,
+    },
+    /// A status this CLI does not know.
+    #[error("transaction {id} ended as {status:?}")]
+    Other {
+        /// Transaction id.
+        id: String,
+        /// The node's word for it.
+        status: String,
+    },
+    /// Not final within the wait.
+    #[error(
+        "transaction {id} is not final after {secs} s ({last}); it may still complete: check `sovra tx status {id}` before sending it again"
+    )]
+    NotFinal {
+        /// Transaction id.
+        id: String,
+        /// Seconds waited.
+        secs: u64,
+        /// What the node said last.
+        last: &'static str,
+    },
+}
+
+impl TxOutcome {
+    /// The process exit code for this outcome.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            TxOutcome::NotFinal { .. } => EXIT_NOT_FINAL,
+            _ => 1,
+        }
     }
+}
+
+/// Fails unless `status` says the transaction completed.
+pub fn check(tx: &SignedTransaction, status: TxStatusView) -> Result<TxStatusView, TxOutcome> {
+    let id = status.id.clone();
+    match status.status.as_str() {
+        "completed" => Ok(status),
+        "failed" => {
+            let error = status.error.clone().unwrap_or(sovra_types::api::ErrorBody {
+                code: "unknown".into(),
+                message: String::new(),
+            });
+            Err(TxOutcome::Failed {
+                id,
+                height: status.height.unwrap_or_default(),
+                fee: status.fee.unwrap_or(tx.tx.fee),
+                code: error.code,
+                message: error.message,
+            })
+        }
+        "replaced" => Err(TxOutcome::Replaced {
+            id,
+            signer: tx.tx.signer.to_string(),
+            nonce: tx.tx.nonce,
+            by: status
+                .replaced_by
+                .map(|b| format!(" ({b})"))
+                .unwrap_or_default(),
+        }),
+        "expired" => Err(TxOutcome::Expired {
+            id,
+            expiry_height: status.expiry_height.unwrap_or(tx.tx.expiry_height),
+        }),
+        other => Err(TxOutcome::Other {
+            id,
+            status: other.to_string(),
+        }),
+    }
+}
+
+/// Polls the node until `tx` (id `id`) is final or `wait` has passed. The outcome comes from
+/// `GET /v1/txs/{id}`; while the node does not know the transaction, it is derived from the
+/// ledger: `replaced` once the signer's nonce is used (by another transaction), `expired` once
+/// its expiry height is final. A status that is not final within `wait` is an error.
+pub fn wait_final(
+    client: &Client,
+    tx: &SignedTransaction,
+    id: &str,
+    wait: Duration,
+) -> Result<TxStatusView> {
+    let start = Instant::now();
+    let mut next_derivation = start;
+    loop {
+        let last = match client.tx(id)? {
+            Some(s) if s.status != "pending" => return Ok(s),
+            Some(_) => "pending in the node's mempool",
+            None => {
+                if Instant::now() >= next_derivation {
+                    next_derivation = Instant::now() + Duration::from_secs(1);
+                    if let Some(s) = derive_outcome(client, tx, id)? {
+                        return Ok(s);
+                    }
+                }
+                "not known to the node"
+            }
+        };
+        if start.elapsed() >= wait {
+            return Err(TxOutcome::NotFinal {
+                id: id.to_string(),
+                secs: wait.as_secs(),
+                last,
+            }
+            .into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The outcome of a transaction the node does not know, if the ledger already decides it.
+fn derive_outcome(
+    client: &Client,
+    tx: &SignedTransaction,
+    id: &str,
+) -> Result<Option<TxStatusView>, ClientError> {
+    let view = |status: &str| TxStatusView {
+        id: id.to_string(),
+        status: status.into(),
+        height: None,
+        index: None,
+        fee: None,
+        error: None,
+        expiry_height: Some(tx.tx.expiry_height),
+        replaced_by: None,
+    };
+    let nonce_used = client.account(&tx.tx.signer)?.nonce > tx.tx.nonce;
+    let expired = client.status()?.finalized_height >= tx.tx.expiry_height;
+    if !nonce_used && !expired {
+        return Ok(None);
+    }
+    // The index is written before the state, so a transaction that used the nonce itself is
+    // known by now: ask once more before calling it replaced.
+    if let Some(s) = client.tx(id)?
+        && s.status != "pending"
+    {
+        return Ok(Some(s));
+    }
+    Ok(Some(view(if nonce_used { "replaced" } else { "expired" })))
+}
+
+/// Submits `tx`, waits up to `wait` for it to be final and fails unless it completed; says on
+/// stderr what happened.
+pub fn submit_for(client: &Client, tx: &SignedTransaction, wait: Duration) -> Result<TxStatusView> {
+    let id = client.send_signed(tx)?;
+    eprintln!("submitted {id}");
+    let status = wait_final(client, tx, &id, wait)?;
+    let status = check(tx, status)?;
+    eprintln!(
+        "transaction {id} completed at height {} (fee {})",
+        status.height.unwrap_or_default(),
+        status.fee.unwrap_or(tx.tx.fee)
+    );
     Ok(status)
+}
+
+/// [`submit_for`] with the default wait.
+pub fn submit_and_wait(client: &Client, tx: &SignedTransaction) -> Result<TxStatusView> {
+    submit_for(client, tx, FINALITY_WAIT)
+}
+
+/// [`submit_for`] with the signer's `--wait-secs`.
+pub fn submit(
+    client: &Client,
+    tx: &SignedTransaction,
+    signer: &SignerArgs,
+) -> Result<TxStatusView> {
+    submit_for(client, tx, Duration::from_secs(signer.wait_secs))
+}
+
+/// Sends `actions` as `did` in as few transactions as the action limit allows, one after the
+/// other, each waited for; with `--nonce N` they use N, N+1, ...
+pub fn send_all(
+    client: &Client,
+    key: &SigningKey,
+    did: &Did,
+    actions: Vec<Action>,
+    signer: &SignerArgs,
+) -> Result<Vec<TxStatusView>> {
+    let mut out = Vec::new();
+    for (i, chunk) in actions.chunks(MAX_ACTIONS_PER_TX).enumerate() {
+        let mut this = signer.clone();
+        this.nonce = signer.nonce.map(|n| n + i as u64);
+        let tx = build(client, key, did, chunk.to_vec(), &this)?;
+        out.push(submit(client, &tx, &this)?);
+    }
+    Ok(out)
 }
 
 /// Signs `action` as the signer, submits it and waits for its outcome.
@@ -48,6 +285,6 @@ pub fn send_and_wait(signer: &SignerArgs, action: Action) -> Result<TxStatusView
     let client = Client::new(&signer.node.node);
     let key = load_key(&signer.key, &signer.keystore)?;
     let as_did = signer_did(signer, &key)?;
-    let tx = client.build_tx(&key, &as_did, vec![action], signer.fee)?;
-    submit_and_wait(&client, &tx)
+    let tx = build(&client, &key, &as_did, vec![action], signer)?;
+    submit(&client, &tx, signer)
 }

@@ -12,11 +12,11 @@ use sovra_client::{Client, OpenedRecord, RecordMeta, VaultKeys};
 use sovra_crypto::{SigningKey, keystore::Keystore, shares::VaultSecret};
 use sovra_types::{
     Action, Did, DidMethod, RecordId, RecoveryAction, Relationship, VaultAction,
-    datetime::parse_datetime, limits::MAX_ACTIONS_PER_TX,
+    datetime::parse_datetime,
 };
 
 use crate::cli::{KeystoreArgs, SignerArgs};
-use crate::signer::{load_key, signer_did, submit_and_wait};
+use crate::signer::{load_key, signer_did};
 use crate::{keystore_dir, passphrase, print_json};
 
 /// Options of every vault command: who signs and which vault secret.
@@ -326,13 +326,7 @@ fn auth_method(client: &Client, key: &SigningKey, did: &Did) -> Result<Option<St
 }
 
 fn send(s: &Session, signer: &SignerArgs, actions: Vec<Action>) -> Result<()> {
-    for chunk in actions.chunks(MAX_ACTIONS_PER_TX) {
-        let tx = s
-            .client
-            .build_tx(&s.key, &s.did, chunk.to_vec(), signer.fee)?;
-        submit_and_wait(&s.client, &tx)?;
-    }
-    Ok(())
+    crate::signer::send_all(&s.client, &s.key, &s.did, actions, signer).map(drop)
 }
 
 fn parse_id(id: &str) -> Result<RecordId> {

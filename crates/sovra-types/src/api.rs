@@ -65,6 +65,12 @@ pub struct TxStatusView {
     /// Failure code and message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
+    /// Last height at which the transaction may be included (for `expired`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_height: Option<u64>,
+    /// The transaction that used the same nonce instead (for `replaced`, when known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
 }
 
 /// A block header.
@@ -106,6 +112,10 @@ pub struct AccountView {
     pub balance: u64,
     /// Next nonce.
     pub nonce: u64,
+    /// The nonce the signer's next new transaction should use: `nonce` plus this node's
+    /// waiting transactions of the signer (absent from older nodes: then `nonce`).
+    #[serde(default)]
+    pub next_nonce: u64,
     /// Receipt-chain head (hex).
     pub receipt_head: String,
     /// Receipt-chain length.

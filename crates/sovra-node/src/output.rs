@@ -1,0 +1,126 @@
+//! How read commands print their answer: `-o text` (the default, for people), `-o json` (stable,
+//! for scripts) or `--print FIELD` (one value, unquoted, for shell variables such as
+//! `ALICE=$(sovra key new alice --print did)`).
+//!
+//! Times are printed as RFC 3339, never as raw milliseconds.
+
+use std::io::Write as _;
+
+use anyhow::{Context as _, Result, bail};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Output format of a read command.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Lines for people (the default).
+    #[default]
+    Text,
+    /// Pretty-printed JSON; field names are stable.
+    Json,
+}
+
+/// The output options of a command.
+#[derive(Args, Debug, Clone, Default)]
+pub struct OutputArgs {
+    /// Output format: `text` for people, `json` (stable field names) for scripts.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print only this field of the JSON output, unquoted (e.g. `did`, `id`, `balance`), for a
+    /// shell variable: `ALICE=$(sovra key new alice --print did)`. A dotted path reaches inside
+    /// objects (`header.height`).
+    #[arg(long, value_name = "FIELD", conflicts_with = "format")]
+    pub print: Option<String>,
+}
+
+impl OutputArgs {
+    /// Prints `value` as the options ask: its JSON, one field of it, or `text(value)`.
+    pub fn emit<T: Serialize>(&self, value: &T, text: impl FnOnce(&T) -> String) -> Result<()> {
+        if let Some(field) = &self.print {
+            let json = serde_json::to_value(value)?;
+            return out(&field_text(&json, field)?);
+        }
+        match self.format {
+            Format::Json => print_json(value),
+            Format::Text => {
+                let mut t = text(value);
+                if !t.is_empty() && !t.ends_with('\n') {
+                    t.push('\n');
+                }
+                write_stdout(&t)
+            }
+        }
+    }
+}
+
+/// The text of one field (a dotted path) of a JSON value: strings unquoted, other values as
+/// JSON; an error naming the fields there are if it is absent.
+pub fn field_text(value: &Value, path: &str) -> Result<String> {
+    let mut v = value;
+    for part in path.split('.') {
+        v = match v {
+            Value::Object(map) => match map.get(part) {
+                Some(inner) => inner,
+                None => {
+                    let known: Vec<&str> = map.keys().map(String::as_str).collect();
+                    bail!(
+                        "no field {path:?} in the output (fields: {})",
+                        known.join(", ")
+                    )
+                }
+            },
+            Value::Array(items) => part
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .with_context(|| format!("no element {part:?} in the output's {path:?}"))?,
+            _ => bail!("no field {path:?} in the output"),
+        };
+    }
+    Ok(match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: Serialize>(v: &T) -> Result<()> {
+    out(&serde_json::to_string_pretty(v)?)
+}
+
+/// Prints one line on stdout.
+pub fn out(line: &str) -> Result<()> {
+    write_stdout(&format!("{line}\n"))
+}
+
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// A time in milliseconds since the Unix epoch as RFC 3339 (whole seconds).
+pub fn time(ms: u64) -> String {
+    sovra_types::datetime::format_ms(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn print_picks_one_field_unquoted() {
+        let v =
+            json!({"did": "did:key:z6Mk", "balance": 5, "header": {"height": 7}, "list": ["a"]});
+        assert_eq!(field_text(&v, "did").unwrap(), "did:key:z6Mk");
+        assert_eq!(field_text(&v, "balance").unwrap(), "5");
+        assert_eq!(field_text(&v, "header.height").unwrap(), "7");
+        assert_eq!(field_text(&v, "list.0").unwrap(), "a");
+        let e = field_text(&v, "nonce").unwrap_err().to_string();
+        assert!(e.contains("balance, did, header, list"), "{e}");
+    }
+}

@@ -1,0 +1,32 @@
+//! Graceful shutdown of `sovra node` and `sovra devnet`: on SIGINT (Ctrl-C) or SIGTERM the node
+//! says so, asks every runtime task to stop (consensus, p2p, storage) and waits briefly for
+//! them, then exits with status 0. Everything the node writes is crash-safe, so this is about
+//! stopping cleanly and saying so, not about what survives.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use commonware_runtime::{Spawner as _, tokio as cw_tokio};
+
+/// How long stopping tasks get before the process exits anyway.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Starts a task that, on the first SIGINT or SIGTERM, stops the runtime's tasks and exits.
+pub fn spawn_on_signal(context: cw_tokio::Context) -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    context.spawn(move |context| async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        tracing::info!("received {name}: shutting down");
+        if let Err(e) = context.stop(0, Some(STOP_TIMEOUT)).await {
+            tracing::warn!("tasks did not stop within {STOP_TIMEOUT:?} ({e})");
+        }
+        tracing::info!("node stopped");
+        std::process::exit(0);
+    });
+    Ok(())
+}
