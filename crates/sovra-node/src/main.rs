@@ -254,8 +254,11 @@ fn transfer(args: cli::TransferArgs) -> Result<()> {
         };
         return args.output.emit(&pending, |s| s.id.clone());
     }
-    let status = signer::submit(&client, &tx, &args.signer)?;
-    args.output.emit(&status, tx_text)
+    // The outcome goes to stdout whatever it is; the exit status says whether it completed.
+    let wait = std::time::Duration::from_secs(args.signer.wait_secs);
+    let (status, outcome) = signer::submit_final(&client, &tx, wait)?;
+    args.output.emit(&status, tx_text)?;
+    Ok(outcome?)
 }
 
 /// `sovra account`.

@@ -126,10 +126,10 @@ impl TxOutcome {
 }
 
 /// Fails unless `status` says the transaction completed.
-pub fn check(tx: &SignedTransaction, status: TxStatusView) -> Result<TxStatusView, TxOutcome> {
+pub fn check(tx: &SignedTransaction, status: &TxStatusView) -> Result<(), TxOutcome> {
     let id = status.id.clone();
     match status.status.as_str() {
-        "completed" => Ok(status),
+        "completed" => Ok(()),
         "failed" => {
             let error = status.error.clone().unwrap_or(sovra_types::api::ErrorBody {
                 code: "unknown".into(),
@@ -149,6 +149,7 @@ pub fn check(tx: &SignedTransaction, status: TxStatusView) -> Result<TxStatusVie
             nonce: tx.tx.nonce,
             by: status
                 .replaced_by
+                .as_ref()
                 .map(|b| format!(" ({b})"))
                 .unwrap_or_default(),
         }),
@@ -232,18 +233,31 @@ fn derive_outcome(
     Ok(Some(view(if nonce_used { "replaced" } else { "expired" })))
 }
 
-/// Submits `tx`, waits up to `wait` for it to be final and fails unless it completed; says on
-/// stderr what happened.
-pub fn submit_for(client: &Client, tx: &SignedTransaction, wait: Duration) -> Result<TxStatusView> {
+/// Submits `tx` and waits up to `wait` for it to be final; returns its final status and whether
+/// it completed (errors: refused, or not final in time). Says on stderr what happened.
+pub fn submit_final(
+    client: &Client,
+    tx: &SignedTransaction,
+    wait: Duration,
+) -> Result<(TxStatusView, Result<(), TxOutcome>)> {
     let id = client.send_signed(tx)?;
     eprintln!("submitted {id}");
     let status = wait_final(client, tx, &id, wait)?;
-    let status = check(tx, status)?;
-    eprintln!(
-        "transaction {id} completed at height {} (fee {})",
-        status.height.unwrap_or_default(),
-        status.fee.unwrap_or(tx.tx.fee)
-    );
+    let outcome = check(tx, &status);
+    if outcome.is_ok() {
+        eprintln!(
+            "transaction {id} completed at height {} (fee {})",
+            status.height.unwrap_or_default(),
+            status.fee.unwrap_or(tx.tx.fee)
+        );
+    }
+    Ok((status, outcome))
+}
+
+/// Submits `tx`, waits up to `wait` for it to be final and fails unless it completed.
+pub fn submit_for(client: &Client, tx: &SignedTransaction, wait: Duration) -> Result<TxStatusView> {
+    let (status, outcome) = submit_final(client, tx, wait)?;
+    outcome?;
     Ok(status)
 }
 
@@ -287,4 +301,86 @@ pub fn send_and_wait(signer: &SignerArgs, action: Action) -> Result<TxStatusView
     let as_did = signer_did(signer, &key)?;
     let tx = build(&client, &key, &as_did, vec![action], signer)?;
     submit(&client, &tx, signer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sovra_types::Transaction;
+
+    fn tx() -> SignedTransaction {
+        let key = SigningKey::from_test_seed(1);
+        Transaction {
+            chain_id: "devnet-00000000".into(),
+            signer: Did::from_public_key(&key.public_key()),
+            nonce: 4,
+            fee: 1,
+            expiry_height: 1_000,
+            actions: vec![],
+        }
+        .sign(&key)
+    }
+
+    fn view(status: &str) -> TxStatusView {
+        TxStatusView {
+            id: "ab".into(),
+            status: status.into(),
+            height: Some(12),
+            index: Some(0),
+            fee: Some(1),
+            error: None,
+            expiry_height: None,
+            replaced_by: None,
+        }
+    }
+
+    /// Only `completed` passes; every other final status is an error (exit 1) that says what
+    /// happened and whether the fee was charged; not final in time is exit 3.
+    #[test]
+    fn every_outcome_but_completed_is_an_error_saying_which() {
+        let tx = tx();
+        assert!(check(&tx, &view("completed")).is_ok());
+
+        let mut failed = view("failed");
+        failed.error = Some(sovra_types::api::ErrorBody {
+            code: "insufficient_balance".into(),
+            message: "balance 499 is less than 5000".into(),
+        });
+        let e = check(&tx, &failed).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        let text = e.to_string();
+        assert!(
+            text.contains("failed at height 12: insufficient_balance"),
+            "{text}"
+        );
+        assert!(text.contains("fee of 1 was charged"), "{text}");
+
+        let mut replaced = view("replaced");
+        replaced.replaced_by = Some("cd".into());
+        let text = check(&tx, &replaced).unwrap_err().to_string();
+        assert!(text.contains("was replaced"), "{text}");
+        assert!(text.contains("nonce 4 was included (cd)"), "{text}");
+        assert!(text.contains("cost nothing"), "{text}");
+
+        let mut expired = view("expired");
+        expired.expiry_height = Some(900);
+        let text = check(&tx, &expired).unwrap_err().to_string();
+        assert!(
+            text.contains("expired") && text.contains("expiry height 900"),
+            "{text}"
+        );
+        // Without the node's expiry height, the transaction's own.
+        let text = check(&tx, &view("expired")).unwrap_err().to_string();
+        assert!(text.contains("expiry height 1000"), "{text}");
+
+        let e = check(&tx, &view("evicted")).unwrap_err();
+        assert_eq!(e.exit_code(), 1);
+        let late = TxOutcome::NotFinal {
+            id: "ab".into(),
+            secs: 60,
+            last: "pending in the node's mempool",
+        };
+        assert_eq!(late.exit_code(), EXIT_NOT_FINAL);
+        assert!(late.to_string().contains("sovra tx status ab"));
+    }
 }

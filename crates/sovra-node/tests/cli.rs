@@ -174,13 +174,15 @@ fn transfer_exits_nonzero_unless_the_transfer_completed() {
     assert_eq!(done["status"], "completed", "{done}");
     assert_eq!(cli.balance(&alice), 500);
 
-    // Failed: included, fee charged, nothing moved, exit 1.
-    let stderr = cli.fails(
-        &[
-            "transfer", "--key", "alice", "--to", &dev0, "--amount", "5000",
-        ],
-        1,
-    );
+    // Failed: included, fee charged, nothing moved, exit 1; the outcome is still printed.
+    let out = cli.run(&[
+        "transfer", "--key", "alice", "--to", &dev0, "--amount", "5000", "-o", "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["status"], "failed");
+    assert_eq!(outcome["error"]["code"], "insufficient_balance");
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("failed"), "{stderr}");
     assert!(stderr.contains("insufficient_balance"), "{stderr}");
     assert!(stderr.contains("fee of 1 was charged"), "{stderr}");
@@ -521,6 +523,19 @@ fn devnet_lock_chain_id_log_and_graceful_shutdown() {
     assert!(!String::from_utf8_lossy(&second.stdout).contains("API"));
     assert!(String::from_utf8_lossy(&second.stderr).contains("in use"));
     assert!(started.elapsed() < Duration::from_secs(10));
+    // Not even with --reset: the running devnet's directory stays.
+    let reset = Command::new(BIN)
+        .arg("devnet")
+        .arg("--dir")
+        .arg(&net.dir)
+        .arg("--reset")
+        .args(["--api", &format!("127.0.0.1:{api}")])
+        .args(["--p2p", &format!("127.0.0.1:{p2p}")])
+        .output()
+        .unwrap();
+    assert_eq!(reset.status.code(), Some(1));
+    assert!(net.dir.join("genesis.json").exists());
+    assert!(client.status().is_ok());
     let node = Command::new(BIN)
         .args(["node", "--config"])
         .arg(net.dir.join("node0/config.toml"))
