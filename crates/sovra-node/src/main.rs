@@ -242,16 +242,7 @@ fn transfer(args: cli::TransferArgs) -> Result<()> {
     )?;
     if args.no_wait {
         let id = client.send_signed(&tx)?;
-        let pending = TxStatusView {
-            id,
-            status: "pending".into(),
-            height: None,
-            index: None,
-            fee: None,
-            error: None,
-            expiry_height: Some(tx.tx.expiry_height),
-            replaced_by: None,
-        };
+        let pending = signer::unincluded(&tx, &id, "pending");
         return args.output.emit(&pending, |s| s.id.clone());
     }
     // The outcome goes to stdout whatever it is; the exit status says whether it completed.

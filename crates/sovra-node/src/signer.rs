@@ -208,16 +208,6 @@ fn derive_outcome(
     tx: &SignedTransaction,
     id: &str,
 ) -> Result<Option<TxStatusView>, ClientError> {
-    let view = |status: &str| TxStatusView {
-        id: id.to_string(),
-        status: status.into(),
-        height: None,
-        index: None,
-        fee: None,
-        error: None,
-        expiry_height: Some(tx.tx.expiry_height),
-        replaced_by: None,
-    };
     let nonce_used = client.account(&tx.tx.signer)?.nonce > tx.tx.nonce;
     let expired = client.status()?.finalized_height >= tx.tx.expiry_height;
     if !nonce_used && !expired {
@@ -230,7 +220,22 @@ fn derive_outcome(
     {
         return Ok(Some(s));
     }
-    Ok(Some(view(if nonce_used { "replaced" } else { "expired" })))
+    let status = if nonce_used { "replaced" } else { "expired" };
+    Ok(Some(unincluded(tx, id, status)))
+}
+
+/// The status of `tx` (id `id`) while it is not in a block: `pending`, `replaced` or `expired`.
+pub fn unincluded(tx: &SignedTransaction, id: &str, status: &str) -> TxStatusView {
+    TxStatusView {
+        id: id.to_string(),
+        status: status.into(),
+        height: None,
+        index: None,
+        fee: None,
+        error: None,
+        expiry_height: Some(tx.tx.expiry_height),
+        replaced_by: None,
+    }
 }
 
 /// Submits `tx` and waits up to `wait` for it to be final; returns its final status and whether

@@ -154,18 +154,25 @@ impl Cli {
     }
 }
 
-/// `sovra transfer` exits 0 only when the transfer completed: a failed transaction (fee
-/// charged), a refused one, a zero amount and a recipient that could never spend the funds all
-/// exit 1 with a message saying which, and move nothing.
-#[test]
-fn transfer_exits_nonzero_unless_the_transfer_completed() {
+/// A devnet in `slot` and a CLI with dev0 imported and a new key alice: (dir, devnet, cli, dev0's
+/// DID, alice's DID).
+fn devnet_with_keys(slot: u16) -> (tempfile::TempDir, Devnet, Cli, String, String) {
     let tmp = tempfile::tempdir().unwrap();
-    let net = Devnet::start(tmp.path(), 0);
+    let net = Devnet::start(tmp.path(), slot);
     let cli = Cli::new(&tmp.path().join("home"), &net.api);
     let dev0 = cli.ok(&[
         "key", "import", "dev0", "--seed", DEV0_SEED, "--print", "did",
     ]);
     let alice = cli.ok(&["key", "new", "alice", "--print", "did"]);
+    (tmp, net, cli, dev0, alice)
+}
+
+/// `sovra transfer` exits 0 only when the transfer completed: a failed transaction (fee
+/// charged), a refused one, a zero amount and a recipient that could never spend the funds all
+/// exit 1 with a message saying which, and move nothing.
+#[test]
+fn transfer_exits_nonzero_unless_the_transfer_completed() {
+    let (_tmp, _net, cli, dev0, alice) = devnet_with_keys(0);
 
     // Completed: exit 0, the outcome on stdout.
     let done = cli.json(&[
@@ -223,11 +230,7 @@ fn transfer_exits_nonzero_unless_the_transfer_completed() {
 /// signs; `--from` still works on `transfer` for old scripts.
 #[test]
 fn transfer_as_a_did_sovra_moves_its_funds() {
-    let tmp = tempfile::tempdir().unwrap();
-    let net = Devnet::start(tmp.path(), 1);
-    let cli = Cli::new(&tmp.path().join("home"), &net.api);
-    cli.ok(&["key", "import", "dev0", "--seed", DEV0_SEED]);
-    let alice = cli.ok(&["key", "new", "alice", "--print", "did"]);
+    let (_tmp, _net, cli, _dev0, alice) = devnet_with_keys(1);
     let bob = cli.ok(&["key", "new", "bob", "--print", "did"]);
     cli.ok(&[
         "transfer", "--from", "dev0", "--to", &alice, "--amount", "100",
@@ -263,13 +266,7 @@ fn transfer_as_a_did_sovra_moves_its_funds() {
 /// node's pending view (`next_nonce`), or is given with `--nonce`.
 #[test]
 fn back_to_back_no_wait_transfers_from_one_key_all_complete() {
-    let tmp = tempfile::tempdir().unwrap();
-    let net = Devnet::start(tmp.path(), 2);
-    let cli = Cli::new(&tmp.path().join("home"), &net.api);
-    let dev0 = cli.ok(&[
-        "key", "import", "dev0", "--seed", DEV0_SEED, "--print", "did",
-    ]);
-    let alice = cli.ok(&["key", "new", "alice", "--print", "did"]);
+    let (_tmp, net, cli, dev0, alice) = devnet_with_keys(2);
     let client = Client::new(&net.api);
     let wait_done = |ids: &[String]| {
         for id in ids {
@@ -278,39 +275,34 @@ fn back_to_back_no_wait_transfers_from_one_key_all_complete() {
         }
     };
 
+    // `sovra transfer --no-wait` of 10 to alice, with `--nonce` when given; returns the id.
+    let send = |nonce: Option<u64>| {
+        let nonce = nonce.map(|n| n.to_string());
+        let mut args = vec![
+            "transfer",
+            "--key",
+            "dev0",
+            "--to",
+            &alice,
+            "--amount",
+            "10",
+            "--no-wait",
+        ];
+        if let Some(n) = &nonce {
+            args.extend(["--nonce", n.as_str()]);
+        }
+        cli.ok(&args)
+    };
+
     // Explicit nonces.
     let start = cli.nonce(&dev0);
-    let ids: Vec<String> = (0..3)
-        .map(|i| {
-            cli.ok(&[
-                "transfer",
-                "--key",
-                "dev0",
-                "--to",
-                &alice,
-                "--amount",
-                "10",
-                "--no-wait",
-                "--nonce",
-                &(start + i).to_string(),
-            ])
-        })
-        .collect();
+    let ids: Vec<String> = (0..3).map(|i| send(Some(start + i))).collect();
     wait_done(&ids);
     assert_eq!(cli.balance(&alice), 30);
 
     // Nonces from the node's pending view: a node that counts waiting transactions in
     // `next_nonce` lets back-to-back submissions all complete.
-    let first = cli.ok(&[
-        "transfer",
-        "--key",
-        "dev0",
-        "--to",
-        &alice,
-        "--amount",
-        "10",
-        "--no-wait",
-    ]);
+    let first = send(None);
     let account = client.account(&Did::parse(&dev0).unwrap()).unwrap();
     let counts_pending = client
         .tx(&first)
@@ -325,20 +317,7 @@ fn back_to_back_no_wait_transfers_from_one_key_all_complete() {
         wait_done(&[first]);
         return;
     }
-    let more: Vec<String> = (0..3)
-        .map(|_| {
-            cli.ok(&[
-                "transfer",
-                "--key",
-                "dev0",
-                "--to",
-                &alice,
-                "--amount",
-                "10",
-                "--no-wait",
-            ])
-        })
-        .collect();
+    let more: Vec<String> = (0..3).map(|_| send(None)).collect();
     wait_done(&[vec![first], more].concat());
     assert_eq!(cli.balance(&alice), 70);
 }
