@@ -103,15 +103,22 @@
 pub mod canonical;
 pub mod contexts;
 mod error;
+pub mod json;
 pub mod keys;
 pub mod proof;
+pub mod safe;
+pub mod select;
 pub mod status;
 mod types;
 pub mod verify;
 
 pub use canonical::CanonicalForms;
-pub use contexts::{REQUIRED_CONTEXTS, SOVRA_CONTEXT, SOVRA_CONTEXT_URL};
+pub use contexts::{
+    CREDENTIALS_V2_URL, REQUIRED_CONTEXTS, SERVED_CONTEXTS, SOVRA_CONTEXT, SOVRA_CONTEXT_URL,
+    SOVRA_CONTEXT_V1_URL, UNDEFINED_TERMS_CONTEXT_URL,
+};
 pub use error::CredentialError;
+pub use json::parse_document;
 pub use keys::{
     did_key_verification_method, ed25519_public_key_from_did_key,
     ed25519_public_key_from_multibase, ed25519_public_key_from_secret,

@@ -221,6 +221,27 @@ fn change<R: StateReader>(
     Ok(Ok(()))
 }
 
+/// A verification method id keeps its key from one version to the next: a
+/// new key takes a new id. Otherwise a verifier that resolves the current
+/// document would call a credential signed by the replaced key "invalid"
+/// rather than "signed by a key that is no longer the DID's".
+fn check_ids_keep_keys(previous: &DidDocument, next: &DidDocument) -> Result<(), ActionFailure> {
+    for method in &next.methods {
+        if let Some(old) = previous.methods.iter().find(|m| m.id == method.id)
+            && (old.key_type != method.key_type || old.public_key != method.public_key)
+        {
+            return Err(ActionFailure {
+                code: "key_id_reused",
+                message: format!(
+                    "#{} names another key in the current version; give the new key a new id",
+                    method.id
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Replaces the document of `did` with `document`.
 pub fn update<R: StateReader>(
     state: &mut Overlay<R>,
@@ -233,9 +254,33 @@ pub fn update<R: StateReader>(
 ) -> Result<Result<(), ActionFailure>, ExecError> {
     change(state, signer, did, previous_version, env, tx_id, |record| {
         check_document(did, document)?;
+        check_ids_keep_keys(&record.document, document)?;
         record.document = document.clone();
         Ok(())
     })
+}
+
+/// Every method and service id of every version of `did` up to `version`.
+/// Reads one record per version: used only by guardian recovery, which is
+/// rare, so its new key never takes an id an earlier key had.
+fn ids_ever_used<R: StateReader>(
+    state: &Overlay<R>,
+    did: &Did,
+    version: u64,
+) -> Result<Vec<String>, ExecError> {
+    let mut ids = Vec::new();
+    for v in 1..=version {
+        let key = StateKey::DidVersion {
+            did: did.clone(),
+            version: v,
+        };
+        if let Some(bytes) = state.get(&key)? {
+            let record = DidRecord::decode(&bytes).map_err(|e| ExecError::State(e.to_string()))?;
+            ids.extend(record.document.methods.iter().map(|m| m.id.clone()));
+            ids.extend(record.document.services.iter().map(|s| s.id.clone()));
+        }
+    }
+    Ok(ids)
 }
 
 /// Deactivates `did` for good.
@@ -255,9 +300,10 @@ pub fn deactivate<R: StateReader>(
 
 /// Replaces every key of `did` by `new_key` (an Ed25519 key, with its derived
 /// X25519 key for keyAgreement) and removes every controller (a lost key may
-/// be one of them), keeping services and alsoKnownAs. Used by guardian
-/// recovery, which has authorized the change itself; `previous_version`
-/// guards against racing updates as in `UpdateDid`.
+/// be one of them), keeping services and alsoKnownAs. The new methods are
+/// `key-N` and `agreement-N` with N above every number any version used.
+/// Used by guardian recovery, which has authorized the change itself;
+/// `previous_version` guards against racing updates as in `UpdateDid`.
 pub fn replace_keys<R: StateReader>(
     state: &mut Overlay<R>,
     did: &Did,
@@ -266,9 +312,14 @@ pub fn replace_keys<R: StateReader>(
     env: BlockEnv,
     tx_id: TxId,
 ) -> Result<Result<(), ActionFailure>, ExecError> {
+    // Bounded by the versions that exist, whatever `previous_version` says
+    // (a wrong one fails in `change` below).
+    let current = load(state, did)?.map_or(0, |r| r.version);
+    let used = ids_ever_used(state, did, current.min(previous_version))?;
+    let number = sovra_types::identity::next_key_number(used.iter().map(String::as_str));
     change(state, did, did, previous_version, env, tx_id, |record| {
         let methods =
-            sovra_types::identity::methods_for_key(new_key, 1).map_err(|e| ActionFailure {
+            sovra_types::identity::methods_for_key(new_key, number).map_err(|e| ActionFailure {
                 code: "invalid_key",
                 message: e.to_string(),
             })?;
