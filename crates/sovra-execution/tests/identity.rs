@@ -72,19 +72,26 @@ impl WithController for DidDocument {
     }
 }
 
+/// `doc_for(k)` with its one method under the id `key-{n}`.
+fn doc_numbered(k: &SigningKey, n: usize) -> DidDocument {
+    let mut doc = doc_for(k);
+    doc.methods[0].id = format!("key-{n}");
+    doc
+}
+
 #[test]
 fn key_rotation_moves_control_to_the_new_key() {
     let (ks, mut c) = Chain::new(&[1_000, 1_000, 0]);
     let sovra = c.create_did(&ks[1], doc_for(&ks[1]));
     c.fund(&ks[0], &sovra, 100);
-    // The DID rotates itself from key 1 to key 2.
+    // The DID rotates itself from key 1 to key 2, under a new id.
     let status = c.run(
         &sovra,
         &ks[1],
         Action::UpdateDid {
             did: sovra.clone(),
             previous_version: 1,
-            document: doc_for(&ks[2]),
+            document: doc_numbered(&ks[2], 2),
         },
     );
     assert_eq!(status, ReceiptStatus::Completed);
@@ -95,7 +102,46 @@ fn key_rotation_moves_control_to_the_new_key() {
     assert_eq!(c.exec(new).unwrap().status, ReceiptStatus::Completed);
     // Both versions stay readable.
     assert_eq!(c.did_version(&sovra, 1).unwrap().document, doc_for(&ks[1]));
-    assert_eq!(c.did_version(&sovra, 2).unwrap().document, doc_for(&ks[2]));
+    assert_eq!(
+        c.did_version(&sovra, 2).unwrap().document,
+        doc_numbered(&ks[2], 2)
+    );
+}
+
+#[test]
+fn a_new_key_under_the_id_of_the_current_one_is_refused() {
+    // A verifier that resolves the current document must see a credential
+    // signed by the replaced key as signed by an unknown key, not as an
+    // invalid signature: `#key-1` may not change its key.
+    let (ks, mut c) = Chain::new(&[1_000, 1_000, 0]);
+    let sovra = c.create_did(&ks[1], doc_for(&ks[1]));
+    c.fund(&ks[0], &sovra, 100);
+    let status = c.run(
+        &sovra,
+        &ks[1],
+        Action::UpdateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+            document: doc_for(&ks[2]),
+        },
+    );
+    assert_eq!(code(status), "key_id_reused");
+    let record = c.did_record(&sovra).unwrap();
+    assert_eq!(record.version, 1);
+    assert_eq!(record.document, doc_for(&ks[1]));
+    // Changing the relationships of an id while keeping its key is fine.
+    let mut fewer = doc_for(&ks[1]);
+    fewer.methods[0].relationships = Relationships::of(&[Relationship::CapabilityInvocation]);
+    let status = c.run(
+        &sovra,
+        &ks[1],
+        Action::UpdateDid {
+            did: sovra.clone(),
+            previous_version: 1,
+            document: fewer,
+        },
+    );
+    assert_eq!(status, ReceiptStatus::Completed);
 }
 
 #[test]

@@ -467,7 +467,7 @@ fn ids_ever_used(client: &Client, did: &Did, version: u64) -> Result<Vec<String>
 
 /// Replaces the old key by the new one under new ids (`key-N`, and
 /// `agreement-N` for its X25519 counterpart, N one more than any number an
-/// id of any version ever had), with the old method's relationships.
+/// id of any version ever had), with the old methods' relationships.
 fn rotated_document(
     previous: &DidDocument,
     used: &[String],
@@ -479,27 +479,25 @@ fn rotated_document(
         x25519_from_ed25519(&old.public_key())?,
         x25519_from_ed25519(&new.public_key())?,
     );
-    let mut next = sovra_types::identity::next_key_number(used.iter().map(String::as_str));
+    let first = sovra_types::identity::next_key_number(used.iter().map(String::as_str));
+    let mut next = first;
     let mut doc = previous.clone();
-    let mut replaced = 0;
     for m in &mut doc.methods {
-        match m.key_type {
-            MultikeyType::Ed25519 if m.public_key == old_raw => {
-                m.id = format!("key-{next}");
-                m.public_key = new_raw;
-                replaced += 1;
-                next += 1;
-            }
-            MultikeyType::X25519 if m.public_key == old_x => {
-                m.id = format!("agreement-{next}");
-                m.public_key = new_x;
-                next += 1;
-            }
-            _ => {}
+        if m.key_type == MultikeyType::Ed25519 && m.public_key == old_raw {
+            m.id = format!("key-{next}");
+            m.public_key = new_raw;
+            next += 1;
         }
     }
-    if replaced == 0 {
+    if next == first {
         bail!("the key is not in the document");
+    }
+    // The X25519 counterpart shares the number of the (first) new key.
+    for m in &mut doc.methods {
+        if m.key_type == MultikeyType::X25519 && m.public_key == old_x {
+            m.id = format!("agreement-{first}");
+            m.public_key = new_x;
+        }
     }
     Ok(doc)
 }

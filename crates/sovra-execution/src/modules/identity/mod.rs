@@ -260,29 +260,6 @@ pub fn update<R: StateReader>(
     })
 }
 
-/// Every method and service id of every version of `did` up to `version`.
-/// Reads one record per version: used only by guardian recovery, which is
-/// rare, so its new key never takes an id an earlier key had.
-fn ids_ever_used<R: StateReader>(
-    state: &Overlay<R>,
-    did: &Did,
-    version: u64,
-) -> Result<Vec<String>, ExecError> {
-    let mut ids = Vec::new();
-    for v in 1..=version {
-        let key = StateKey::DidVersion {
-            did: did.clone(),
-            version: v,
-        };
-        if let Some(bytes) = state.get(&key)? {
-            let record = DidRecord::decode(&bytes).map_err(|e| ExecError::State(e.to_string()))?;
-            ids.extend(record.document.methods.iter().map(|m| m.id.clone()));
-            ids.extend(record.document.services.iter().map(|s| s.id.clone()));
-        }
-    }
-    Ok(ids)
-}
-
 /// Deactivates `did` for good.
 pub fn deactivate<R: StateReader>(
     state: &mut Overlay<R>,
@@ -301,9 +278,13 @@ pub fn deactivate<R: StateReader>(
 /// Replaces every key of `did` by `new_key` (an Ed25519 key, with its derived
 /// X25519 key for keyAgreement) and removes every controller (a lost key may
 /// be one of them), keeping services and alsoKnownAs. The new methods are
-/// `key-N` and `agreement-N` with N above every number any version used.
-/// Used by guardian recovery, which has authorized the change itself;
-/// `previous_version` guards against racing updates as in `UpdateDid`.
+/// `key-N` and `agreement-N`, N being the version this change creates or,
+/// if larger, one more than any number of the current document's ids: the
+/// CLI numbers keys so (one number per rotation, see `next_key_number`), so
+/// the new ids are ones no earlier version used, without reading every
+/// earlier version. Used by guardian recovery, which has authorized the
+/// change itself; `previous_version` guards against racing updates as in
+/// `UpdateDid`.
 pub fn replace_keys<R: StateReader>(
     state: &mut Overlay<R>,
     did: &Did,
@@ -312,12 +293,15 @@ pub fn replace_keys<R: StateReader>(
     env: BlockEnv,
     tx_id: TxId,
 ) -> Result<Result<(), ActionFailure>, ExecError> {
-    // Bounded by the versions that exist, whatever `previous_version` says
-    // (a wrong one fails in `change` below).
-    let current = load(state, did)?.map_or(0, |r| r.version);
-    let used = ids_ever_used(state, did, current.min(previous_version))?;
-    let number = sovra_types::identity::next_key_number(used.iter().map(String::as_str));
     change(state, did, did, previous_version, env, tx_id, |record| {
+        let ids = record
+            .document
+            .methods
+            .iter()
+            .map(|m| m.id.as_str())
+            .chain(record.document.services.iter().map(|s| s.id.as_str()));
+        let next_version = usize::try_from(record.version.saturating_add(1)).unwrap_or(usize::MAX);
+        let number = sovra_types::identity::next_key_number(ids).max(next_version);
         let methods =
             sovra_types::identity::methods_for_key(new_key, number).map_err(|e| ActionFailure {
                 code: "invalid_key",
