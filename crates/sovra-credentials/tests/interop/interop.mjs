@@ -112,7 +112,7 @@ async function verify(request) {
 
 async function sign(request) {
   const key = await Ed25519Multikey.generate({controller: request.controller});
-  key.id = `${request.controller}#${key.fingerprint()}`;
+  key.id = `${request.controller}#${key.publicKeyMultibase}`;
   const cryptosuite = request.suite === 'eddsa-jcs-2022' ?
     jcsSign() : rdfcSuite;
   const suite = new DataIntegrityProof({
