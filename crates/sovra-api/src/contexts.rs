@@ -79,3 +79,71 @@ pub async fn get_context(Path(name): Path<String>) -> Result<Response, ApiError>
     )
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    async fn get(path: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+        let response = router::<()>()
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, content_type, body.to_vec())
+    }
+
+    #[tokio::test]
+    async fn every_context_is_served_byte_for_byte_as_the_verifier_loads_it() {
+        for context in sovra_credentials::SERVED_CONTEXTS {
+            let (status, content_type, body) = get(&format!("/contexts/{}", context.name)).await;
+            assert_eq!(status, StatusCode::OK, "{}", context.name);
+            assert_eq!(content_type.as_deref(), Some("application/ld+json"));
+            assert_eq!(body, context.document.as_bytes(), "{}", context.name);
+            assert!(
+                sovra_credentials::ProofEngine::shared().knows_context(context.url),
+                "{}",
+                context.url
+            );
+        }
+        // The Sovra context is the one Sovra's verifier loads for its URL.
+        let (_, _, body) = get("/contexts/sovra-credentials-v2.jsonld").await;
+        assert_eq!(body, sovra_credentials::SOVRA_CONTEXT.as_bytes());
+    }
+
+    #[tokio::test]
+    async fn the_index_lists_urls_paths_and_hashes() {
+        let (status, _, body) = get("/contexts").await;
+        assert_eq!(status, StatusCode::OK);
+        let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let sovra = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["url"] == sovra_credentials::SOVRA_CONTEXT_URL)
+            .unwrap();
+        assert_eq!(sovra["path"], "/contexts/sovra-credentials-v2.jsonld");
+        assert_eq!(sovra["sha256"].as_str().unwrap().len(), 64);
+    }
+
+    #[tokio::test]
+    async fn unknown_names_are_a_json_404() {
+        for path in ["/contexts/nope.jsonld", "/contexts/..%2F..%2Fetc%2Fpasswd"] {
+            let (status, content_type, body) = get(path).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(content_type.as_deref(), Some("application/json"));
+            let error: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(error["code"], "not_found");
+        }
+    }
+}
