@@ -44,9 +44,8 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, CredentialError> {
 
 fn check_syntax(value: &json_syntax::Value, path: &mut String) -> Result<(), CredentialError> {
     match value {
-        json_syntax::Value::Number(n) => check_number_text(n.as_str()).map_err(|reason| {
-            CredentialError::MalformedDocument(format!("{} {reason}", at(path)))
-        }),
+        json_syntax::Value::Number(n) => check_number_text(n.as_str())
+            .map_err(|reason| CredentialError::MalformedDocument(format!("{} {reason}", at(path)))),
         json_syntax::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
@@ -147,8 +146,17 @@ mod tests {
     #[test]
     fn numbers_that_survive_a_double_are_accepted() {
         for ok in [
-            "0", "-0", "1", "1.0", "1.50", "0.1", "-2.5e-3", "1e21", "9007199254740992",
-            "1E+2", "123456789",
+            "0",
+            "-0",
+            "1",
+            "1.0",
+            "1.50",
+            "0.1",
+            "-2.5e-3",
+            "1e21",
+            "9007199254740992",
+            "1E+2",
+            "123456789",
         ] {
             assert_eq!(check_number_text(ok), Ok(()), "{ok}");
         }

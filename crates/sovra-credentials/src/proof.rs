@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::canonical::{self, CanonicalForms};
 use crate::contexts::ContextStore;
 use crate::{
-    CredentialError, safe, Cryptosuite, ProofOptions, ProofPurpose, VerifiedProof, VerifyOptions,
+    CredentialError, Cryptosuite, ProofOptions, ProofPurpose, VerifiedProof, VerifyOptions, safe,
 };
 
 /// The `type` of every proof this crate makes and accepts.

@@ -38,8 +38,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
 use rdf_types::{BlankIdBuf, RdfDisplay};
+use serde_json::Value;
 use ssi_json_ld::IriBuf;
 use ssi_json_ld::json_ld::{self, ExpandedDocument, Object};
 use ssi_rdf::LexicalQuad;
@@ -61,7 +61,15 @@ pub const MAX_SHARED_BLANK_NODE_HASHES: usize = 16;
 
 /// Keywords that may appear as keys outside `@context` and that reach the RDF.
 const KEPT_KEYWORDS: [&str; 10] = [
-    "@id", "@type", "@value", "@language", "@list", "@set", "@graph", "@included", "@reverse",
+    "@id",
+    "@type",
+    "@value",
+    "@language",
+    "@list",
+    "@set",
+    "@graph",
+    "@included",
+    "@reverse",
     "@nest",
 ];
 
@@ -72,18 +80,34 @@ fn refuse(message: String) -> CredentialError {
 /// Step 1: checks on the JSON document before JSON-LD processing.
 pub(crate) fn check_compact(value: &Value) -> Result<(), CredentialError> {
     let mut path = String::new();
-    walk_json(value, &mut path)
+    walk_json(value, &mut path, Mode::JsonLd)
 }
 
-fn walk_json(value: &Value, path: &mut String) -> Result<(), CredentialError> {
+/// The safe-mode check of `eddsa-jcs-2022` documents: JCS signs the JSON
+/// itself, so only numbers need care (integers beyond ±2^53 are written
+/// differently by JCS implementations that read them as doubles).
+pub(crate) fn check_jcs(value: &Value) -> Result<(), CredentialError> {
+    let mut path = String::new();
+    walk_json(value, &mut path, Mode::Jcs)
+}
+
+/// What a JSON walk checks: everything JSON-LD would lose, or only numbers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    JsonLd,
+    Jcs,
+}
+
+fn walk_json(value: &Value, path: &mut String, mode: Mode) -> Result<(), CredentialError> {
+    let jsonld = mode == Mode::JsonLd;
     match value {
-        Value::Null => Err(refuse(format!(
+        Value::Null if jsonld => Err(refuse(format!(
             "{} is null: JSON-LD drops null values, so the signature would not cover it",
             at(path)
         ))),
         Value::Number(n) => check_integer(n, path),
         Value::Array(items) => {
-            if items.is_empty() {
+            if jsonld && items.is_empty() {
                 return Err(refuse(format!(
                     "{} is an empty list: JSON-LD drops it, so the signature would not cover it",
                     at(path)
@@ -92,7 +116,7 @@ fn walk_json(value: &Value, path: &mut String) -> Result<(), CredentialError> {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
                 path.push_str(&format!("/{i}"));
-                walk_json(item, path)?;
+                walk_json(item, path, mode)?;
                 path.truncate(len);
             }
             Ok(())
@@ -101,60 +125,36 @@ fn walk_json(value: &Value, path: &mut String) -> Result<(), CredentialError> {
             for (key, item) in map {
                 let len = path.len();
                 push_key(path, key);
-                if key == "@context" {
-                    check_context_references(item, path)?;
-                } else if key == "@graph" {
-                    check_graph_members(item, path)?;
-                    walk_json(item, path)?;
-                } else {
-                    if key.starts_with('@') && !KEPT_KEYWORDS.contains(&key.as_str()) {
-                        return Err(refuse(format!(
-                            "{}: the key `{key}` does not reach the signed RDF (JSON-LD drops \
-                             it or keeps it out of the N-Quads)",
-                            at(path)
-                        )));
-                    }
-                    walk_json(item, path)?;
+                if jsonld {
+                    check_key(key, item, path)?;
+                }
+                if !(jsonld && key == "@context") {
+                    walk_json(item, path, mode)?;
                 }
                 path.truncate(len);
             }
             Ok(())
         }
-        Value::Bool(_) | Value::String(_) => Ok(()),
+        Value::Null | Value::Bool(_) | Value::String(_) => Ok(()),
     }
 }
 
-/// The safe-mode check of `eddsa-jcs-2022` documents: JCS signs the JSON
-/// itself, so only numbers need care (integers beyond ±2^53 are written
-/// differently by JCS implementations that read them as doubles).
-pub(crate) fn check_jcs(value: &Value) -> Result<(), CredentialError> {
-    let mut path = String::new();
-    walk_numbers(value, &mut path)
-}
-
-fn walk_numbers(value: &Value, path: &mut String) -> Result<(), CredentialError> {
-    match value {
-        Value::Number(n) => check_integer(n, path),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                let len = path.len();
-                path.push_str(&format!("/{i}"));
-                walk_numbers(item, path)?;
-                path.truncate(len);
-            }
-            Ok(())
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                let len = path.len();
-                push_key(path, key);
-                walk_numbers(item, path)?;
-                path.truncate(len);
-            }
-            Ok(())
-        }
-        _ => Ok(()),
+/// The JSON-LD checks of one object entry (`path` ends with its key).
+fn check_key(key: &str, item: &Value, path: &str) -> Result<(), CredentialError> {
+    if key == "@context" {
+        return check_context_references(item, path);
     }
+    if key == "@graph" {
+        return check_graph_members(item, path);
+    }
+    if key.starts_with('@') && !KEPT_KEYWORDS.contains(&key) {
+        return Err(refuse(format!(
+            "{}: the key `{key}` does not reach the signed RDF (JSON-LD drops it or keeps it \
+             out of the N-Quads)",
+            at(path)
+        )));
+    }
+    Ok(())
 }
 
 fn check_integer(n: &serde_json::Number, path: &str) -> Result<(), CredentialError> {
@@ -251,7 +251,10 @@ fn check_top_level(object: &IndexedObject, place: &str) -> Result<(), Credential
                 Err(refuse(format!(
                     "a node with nothing but an identifier ({}) stands alone in {place}: RDF \
                      conversion drops it",
-                    node.id.as_ref().map(id_text).unwrap_or_else(|| "none".to_owned())
+                    node.id
+                        .as_ref()
+                        .map(id_text)
+                        .unwrap_or_else(|| "none".to_owned())
                 )))
             }
         }
@@ -270,8 +273,7 @@ fn check_object(object: &IndexedObject) -> Result<(), CredentialError> {
         // `rdf:rest` chain without the `rdf:first` values), so their values
         // would not be signed.
         Object::List(_) => Err(refuse(
-            "ordered lists (`@list`) are not supported: their items would not be signed"
-                .to_owned(),
+            "ordered lists (`@list`) are not supported: their items would not be signed".to_owned(),
         )),
         Object::Node(node) => check_node(node),
     }

@@ -137,25 +137,34 @@ fn signing_refuses_documents_whose_expansion_drops_something() {
     add("text where the context expects an IRI", &|d| {
         d["credentialSubject"]["laboratory"] = json!("Example Labs")
     });
-    add("relative credential id", &|d| d["id"] = json!("credential-1"));
+    add("relative credential id", &|d| {
+        d["id"] = json!("credential-1")
+    });
     add("relative subject id", &|d| {
         d["credentialSubject"]["id"] = json!("alice")
     });
     add("blank node label", &|d| {
         d["credentialSubject"]["id"] = json!("_:alice")
     });
-    add("null value", &|d| d["credentialSubject"]["result"] = Value::Null);
+    add("null value", &|d| {
+        d["credentialSubject"]["result"] = Value::Null
+    });
     add("keyword-like key", &|d| {
         d["credentialSubject"]["@comment"] = json!("dropped")
     });
     add("index", &|d| {
         d["credentialSubject"]["result"] = json!({"@value": "negative", "@index": "x"})
     });
-    add("base direction", &|d| {
-        d["credentialSubject"]["result"] =
-            json!({"@value": "negative", "@language": "ar", "@direction": "rtl"})
+    add(
+        "base direction",
+        &|d| {
+            d["credentialSubject"]["result"] =
+                json!({"@value": "negative", "@language": "ar", "@direction": "rtl"})
+        },
+    );
+    add("empty list", &|d| {
+        d["credentialSubject"]["result"] = json!([])
     });
-    add("empty list", &|d| d["credentialSubject"]["result"] = json!([]));
     add("ordered list", &|d| {
         d["credentialSubject"]["result"] = json!({"@list": ["negative", "positive"]})
     });
@@ -198,7 +207,11 @@ fn signing_refuses_documents_whose_expansion_drops_something() {
     let mut language = base.clone();
     language["credentialSubject"]["result"] = json!({"@value": "x", "@language": "not a tag!"});
     assert_unsafe(
-        sign(&language, &secret, &options(Cryptosuite::EddsaRdfc2022, &vm)),
+        sign(
+            &language,
+            &secret,
+            &options(Cryptosuite::EddsaRdfc2022, &vm),
+        ),
         "language tag",
     );
 }
@@ -310,9 +323,7 @@ fn look_alike_blank_nodes_are_bounded() {
 #[test]
 fn new_credentials_get_the_most_standard_contexts() {
     let engine = ProofEngine::shared();
-    let credential = |types: Value, subject: Value| {
-        json!({"type": types, "issuer": "did:sovra:lab", "credentialSubject": subject})
-    };
+    let credential = |types: Value, subject: Value| json!({"type": types, "issuer": "did:sovra:lab", "credentialSubject": subject});
     let contexts = |c: Value| with_standard_contexts(engine, c).unwrap()["@context"].clone();
     // The VC 2.0 context's own terms need nothing else.
     assert_eq!(

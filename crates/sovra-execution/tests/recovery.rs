@@ -498,7 +498,10 @@ fn recovery_gives_the_new_key_an_id_no_version_used() {
     assert_eq!(cast.approve(&mut c, 0), ReceiptStatus::Completed);
     assert_eq!(cast.approve(&mut c, 1), ReceiptStatus::Completed);
     let version = c.did_record(&cast.sovra).unwrap().version;
-    assert_eq!(cast.complete(&mut c, NEW, version), ReceiptStatus::Completed);
+    assert_eq!(
+        cast.complete(&mut c, NEW, version),
+        ReceiptStatus::Completed
+    );
     assert_eq!(
         c.did_record(&cast.sovra).unwrap().document.methods,
         // Version 4, numbered after the versions: neither `key-1` (the lost

@@ -97,7 +97,12 @@ fn publish_list(
         list,
         &format_ms(now_ms()),
     );
-    let signed = sign_as(signer.key, signer.method, &unsigned, Cryptosuite::EddsaRdfc2022)?;
+    let signed = sign_as(
+        signer.key,
+        signer.method,
+        &unsigned,
+        Cryptosuite::EddsaRdfc2022,
+    )?;
     let bytes = serde_json::to_vec(&signed)?;
     let size = bytes.len() as u64;
     let cid = client.upload_raw(bytes)?;

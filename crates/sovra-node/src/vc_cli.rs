@@ -270,7 +270,9 @@ fn build_credential(args: &IssueArgs) -> Result<Value> {
 /// command sets), not a JSON-LD keyword, and not empty.
 fn check_claim_name(name: &str) -> Result<()> {
     if name.is_empty() || name.starts_with('@') || name == "id" || name == "type" {
-        bail!("{name:?} cannot be a claim name (the subject's id is --subject; names starting with @ are JSON-LD keywords)");
+        bail!(
+            "{name:?} cannot be a claim name (the subject's id is --subject; names starting with @ are JSON-LD keywords)"
+        );
     }
     if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
         bail!("the claim name {name:?} has white space or control characters");

@@ -195,12 +195,7 @@ fn health_credential_issue_present_revoke_rotate() {
             sovra_credentials::SOVRA_CONTEXT_URL
         ])
     );
-    let served = ureq::get(&format!("{api}/contexts/sovra-credentials-v2.jsonld"))
-        .call()
-        .unwrap()
-        .body_mut()
-        .read_to_string()
-        .unwrap();
+    let served = get_text(&api, "/contexts/sovra-credentials-v2.jsonld");
     assert_eq!(served, sovra_credentials::SOVRA_CONTEXT);
     let shown = cli.ok(&["vc", "show", cred.to_str().unwrap()]);
     assert!(shown.contains(&format!("valid until {until}")), "{shown}");
@@ -247,7 +242,8 @@ fn health_credential_issue_present_revoke_rotate() {
         format!("{lab}#key-1"),
     );
     options.created = Some(format_ms(sovra_api_now()));
-    unsigned_claim = sovra_credentials::sign(&unsigned_claim, &dev_key(1).seed(), &options).unwrap();
+    unsigned_claim =
+        sovra_credentials::sign(&unsigned_claim, &dev_key(1).seed(), &options).unwrap();
     let blank_file = d.join("blank-laboratory.json");
     std::fs::write(&blank_file, unsigned_claim.to_string()).unwrap();
     assert_valid(&cli, &blank_file, &[]);
@@ -366,14 +362,10 @@ fn health_credential_issue_present_revoke_rotate() {
     let shown = cli.run(&["vc", "show", cred.to_str().unwrap()]);
     assert!(!shown.status.success());
     assert!(String::from_utf8_lossy(&shown.stdout).contains("NOT VALID"));
-    let list: Value = serde_json::from_str(
-        &ureq::get(&format!("{api}/v1/status-lists/{lab}/revocation"))
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap(),
-    )
+    let list: Value = serde_json::from_str(&get_text(
+        &api,
+        &format!("/v1/status-lists/{lab}/revocation"),
+    ))
     .unwrap();
     assert_eq!(list["credentialSubject"]["statusPurpose"], "revocation");
 
@@ -451,8 +443,14 @@ fn health_credential_issue_present_revoke_rotate() {
         "lab2",
     ]);
     assert!(rotated.contains("#key-2"), "{rotated}");
-    assert!(rotated.contains("status list revocation re-signed"), "{rotated}");
-    assert!(rotated.contains("status list suspension re-signed"), "{rotated}");
+    assert!(
+        rotated.contains("status list revocation re-signed"),
+        "{rotated}"
+    );
+    assert!(
+        rotated.contains("status list suspension re-signed"),
+        "{rotated}"
+    );
     let lab_did = Did::parse(&lab).unwrap();
     let doc = client
         .resolve_verified(&lab_did, sovra_client::DidVersionSelector::Latest)
@@ -465,14 +463,10 @@ fn health_credential_issue_present_revoke_rotate() {
     assert_eq!(ids, ["key-2", "agreement-2"]);
     let new_key: [u8; 32] = dev_key(3).public_key().as_ref().try_into().unwrap();
     for list_id in ["revocation", "suspension"] {
-        let list: Value = serde_json::from_str(
-            &ureq::get(&format!("{api}/v1/status-lists/{lab}/{list_id}"))
-                .call()
-                .unwrap()
-                .body_mut()
-                .read_to_string()
-                .unwrap(),
-        )
+        let list: Value = serde_json::from_str(&get_text(
+            &api,
+            &format!("/v1/status-lists/{lab}/{list_id}"),
+        ))
         .unwrap();
         assert_eq!(list["proof"]["verificationMethod"], format!("{lab}#key-2"));
         sovra_credentials::verify(&list, |_| Ok(new_key)).unwrap();
@@ -513,6 +507,16 @@ fn sovra_api_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64
+}
+
+/// The body of a successful GET.
+fn get_text(api: &str, path: &str) -> String {
+    ureq::get(&format!("{api}{path}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
 }
 
 fn post(api: &str, path: &str, body: Value) -> (u16, Value) {
