@@ -90,6 +90,16 @@
 //! `eddsa-jcs-2022`, whose signature involves no JSON-LD, the `@context`
 //! URLs are still checked against the store).
 //!
+//! # Safe mode
+//!
+//! Signing and verifying refuse documents whose signed form would not cover
+//! every value a reader sees ([`CredentialError::UnsafeDocument`]; see
+//! [`safe`]): with `eddsa-rdfc-2022`, anything JSON-LD would drop or turn
+//! into an unsigned blank node (a non-IRI where the context expects an IRI,
+//! a relative `id`, `null`, `@index`, inline contexts, ...); with both
+//! suites, integers a double rounds. Parse documents from bytes with
+//! [`parse_document`], which also refuses duplicate keys.
+//!
 //! # What is checked on verification
 //!
 //! One `DataIntegrityProof` (proof sets and chains are not supported), of a

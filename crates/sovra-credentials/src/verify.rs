@@ -506,8 +506,8 @@ async fn check_status<L: Ledger>(
                 entry.list_credential
             ))
         })?;
-    let json: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| unavailable(format!("status list is not JSON: {e}")))?;
+    let json: Value = crate::json::parse_document(&bytes)
+        .map_err(|e| unavailable(format!("status list is not acceptable JSON: {e}")))?;
     let (purpose, bits) = crate::status::read_status_list_credential(&json)
         .map_err(|e| unavailable(e.to_string()))?;
     if purpose != entry.purpose {

@@ -3,7 +3,11 @@
 //! change of a list is published (signed list credential uploaded as a raw
 //! block, pinned, and its CID anchored on the ledger in one transaction).
 //!
-//! Used by `sovra vc issue|revoke` and by `sovra issuer serve`.
+//! After a key rotation, [`republish_status_lists`] re-signs the anchored
+//! lists with the new key (`sovra did rotate-key`, `sovra vc republish`).
+//!
+//! Used by `sovra vc issue|revoke|republish`, `sovra did rotate-key` and by
+//! `sovra issuer serve`.
 
 use std::path::{Path, PathBuf};
 
