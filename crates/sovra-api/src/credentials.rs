@@ -162,8 +162,12 @@ fn verdict_response(v: Verdict) -> Response {
     (status, Json(v)).into_response()
 }
 
+/// Parses a request body strictly (no duplicate keys, no numbers a double
+/// rounds: what the caller sent is what gets verified), then into `T`.
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad("malformed", e.to_string()))
+    let value = sovra_credentials::parse_document(body)
+        .map_err(|e| ApiError::bad("malformed", e.to_string()))?;
+    serde_json::from_value(value).map_err(|e| ApiError::bad("malformed", e.to_string()))
 }
 
 /// Verify a credential: proof (with the issuer's key as it was when it was

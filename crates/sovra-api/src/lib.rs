@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod backend;
+pub mod contexts;
 pub mod credentials;
 pub mod did_resolution;
 mod error;

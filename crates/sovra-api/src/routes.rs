@@ -57,6 +57,8 @@ const MAX_PAGE: usize = 500;
         crate::credentials::post_verify_credential,
         crate::credentials::post_verify_presentation,
         crate::credentials::get_status_list,
+        crate::contexts::list_contexts,
+        crate::contexts::get_context,
         crate::vault::post_blocks,
         crate::vault::list_records,
         crate::vault::get_record,
@@ -87,6 +89,7 @@ const MAX_PAGE: usize = 500;
         sovra_types::api::PinOwnerView,
         sovra_types::api::PublicDocView,
         sovra_types::api::VerifierView,
+        crate::contexts::ContextView,
         sovra_types::auth::ChallengeRequest,
         sovra_types::auth::ChallengeResponse,
         sovra_types::auth::TokenRequest,
@@ -194,6 +197,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
             "/v1/recovery/{did}/approvals/{guardian}",
             get(crate::vault::get_approval::<B>),
         )
+        .merge(crate::contexts::router())
         .route("/openapi.json", get(openapi_json))
         .route("/docs", get(docs_page))
         .fallback(not_found)

@@ -1,12 +1,14 @@
 //! Transformation and hashing: canonical forms of a document and of a proof
 //! configuration for each cryptosuite, and the `hashData` that is signed.
 //!
-//! - `eddsa-rdfc-2022`: JSON-LD expansion with [`ssi_json_ld::CompactJsonLd`]
-//!   (strict: undefined terms are an error, never dropped) over the offline
-//!   loader, then RDF Dataset Canonicalization with ssi-rdf
-//!   ([`ssi_rdf::AnyLdEnvironment::canonical_form_of`], RDFC-1.0 /
-//!   URDNA2015), serialized as canonical N-Quads. This is exactly what ssi's
-//!   own `CanonicalizeClaimsAndConfiguration` transformation does for its
+//! - `eddsa-rdfc-2022`: JSON-LD expansion with the options of ssi's
+//!   [`ssi_json_ld::CompactJsonLd`] (strict: undefined terms and malformed
+//!   IRIs are errors, never dropped) over the offline loader, in safe mode
+//!   ([`crate::safe`]: nothing may be dropped or blanked out), then RDF
+//!   Dataset Canonicalization with ssi-rdf ([`ssi_rdf::urdna2015`], RDFC-1.0
+//!   / URDNA2015), serialized as canonical N-Quads. For documents that pass
+//!   safe mode this is exactly what ssi's own
+//!   `CanonicalizeClaimsAndConfiguration` transformation does for its
 //!   `EdDsaRdfc2022` suite.
 //! - `eddsa-jcs-2022`: [`serde_jcs`] (RFC 8785), as ssi uses it for its JCS
 //!   suites.
@@ -15,11 +17,11 @@
 //! document), 64 bytes, as both suites specify.
 
 use sha2::{Digest, Sha256};
-use ssi_json_ld::{CompactJsonLd, Expandable};
+use ssi_json_ld::json_ld::{self, Expand, expansion};
 use ssi_rdf::{AnyLdEnvironment, LdEnvironment};
 
 use crate::contexts::ContextStore;
-use crate::{CredentialError, Cryptosuite};
+use crate::{CredentialError, Cryptosuite, safe};
 
 /// The canonical forms a proof's signature covers, as produced by the
 /// cryptosuite's transformation step. Useful for debugging interop and for
@@ -69,11 +71,13 @@ pub(crate) fn canonicalize(
     }
 }
 
-/// JSON-LD expansion (offline, strict) and RDFC-1.0 canonical N-Quads.
+/// JSON-LD expansion (offline, strict, in safe mode) and RDFC-1.0 canonical
+/// N-Quads. See [`crate::safe`] for what safe mode refuses.
 fn rdf_canonicalize(
     store: &ContextStore,
     value: &serde_json::Value,
 ) -> Result<String, CredentialError> {
+    safe::check_compact(value)?;
     // serde_json -> json_syntax through text keeps numbers' lexical forms.
     let text = serde_json::to_string(value)
         .map_err(|e| CredentialError::MalformedDocument(format!("unserializable JSON: {e}")))?;
@@ -82,19 +86,63 @@ fn rdf_canonicalize(
 
     let loader = store.loader();
     let mut ld = LdEnvironment::default();
-    let expanded = futures::executor::block_on(CompactJsonLd(json).expand_with(&mut ld, &loader))
-        .map_err(|e| match loader.refused() {
+    let mut warnings = Warnings::default();
+    // The options of ssi's own `CompactJsonLd` expansion (malformed IRIs
+    // and undefined terms are errors), plus the warnings that matter refused.
+    let options = expansion::Options {
+        policy: expansion::Policy {
+            invalid: expansion::Action::Reject,
+            allow_undefined: false,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let expanded = futures::executor::block_on(json.expand_full(
+        &mut ld.vocabulary,
+        Default::default(),
+        None,
+        &loader,
+        options,
+        &mut warnings,
+    ))
+    .map_err(|e| match loader.refused() {
         Some(url) => CredentialError::UnknownContext { url },
         None => CredentialError::JsonLd(e.to_string()),
     })?;
+    if let Some(warning) = warnings.0.first() {
+        return Err(CredentialError::UnsafeDocument(format!(
+            "JSON-LD expansion warns: {warning}"
+        )));
+    }
+    safe::check_expanded(&expanded)?;
 
-    let lines = ld
-        .canonical_form_of(&expanded)
+    let quads = ld
+        .quads_of(&expanded)
         .map_err(|e| CredentialError::JsonLd(format!("RDF conversion: {e}")))?;
-    if lines.is_empty() {
+    if quads.is_empty() {
         return Err(CredentialError::JsonLd(
             "the document expands to an empty RDF dataset: nothing would be signed".to_owned(),
         ));
     }
+    safe::check_blank_nodes(&quads)?;
+    let lines = ssi_rdf::urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref()))
+        .into_nquads_lines();
     Ok(lines.concat())
+}
+
+/// Collects the warnings of a JSON-LD expansion that mean a value would not
+/// be signed as written: an empty term, a blank node identifier used as a
+/// property, a malformed language tag. (Malformed IRIs are also reported
+/// while expansion merely tries keys as IRIs; those that matter end up as
+/// invalid identifiers in the expanded document, which
+/// [`safe::check_expanded`] refuses.)
+#[derive(Default)]
+struct Warnings(Vec<String>);
+
+impl<N> json_ld::warning::Handler<N, expansion::Warning<rdf_types::BlankIdBuf>> for Warnings {
+    fn handle(&mut self, _vocabulary: &N, warning: expansion::Warning<rdf_types::BlankIdBuf>) {
+        if !matches!(warning, expansion::Warning::MalformedIri(_)) {
+            self.0.push(warning.to_string());
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! The offline JSON-LD context store.
+//! The offline JSON-LD context store, and the contexts every node serves.
 //!
 //! Contexts are never fetched from the network. A document may only use:
 //!
@@ -9,13 +9,22 @@
 //!   `https://w3id.org/security/data-integrity/v2`,
 //!   `https://w3id.org/security/multikey/v1` and
 //!   `https://www.w3.org/ns/did/v1` (see [`REQUIRED_CONTEXTS`]);
-//! - the Sovra credentials context [`SOVRA_CONTEXT_URL`], bundled with this
-//!   crate ([`SOVRA_CONTEXT`]);
+//! - the contexts bundled with this crate: the Sovra credentials contexts
+//!   [`SOVRA_CONTEXT_URL`] (v2, current) and [`SOVRA_CONTEXT_V1_URL`]
+//!   (v1, kept byte for byte so credentials issued with it still verify),
+//!   and the W3C's [`UNDEFINED_TERMS_CONTEXT_URL`] (not shipped by
+//!   ssi 0.16);
 //! - contexts the embedding application registers itself with
 //!   [`ProofEngine::with_context`](crate::ProofEngine::with_context).
 //!
 //! Any other context URL fails with
 //! [`CredentialError::UnknownContext`].
+//!
+//! Third-party verifiers cannot fetch the Sovra contexts from their URLs
+//! (no one serves `sovra.dev/ns/...`), so every node serves each context
+//! Sovra's credentials use, with the exact bytes this crate loads, at
+//! `GET /contexts/{name}` ([`SERVED_CONTEXTS`]); a verifier maps the
+//! context URL to those bytes in its document loader.
 //!
 //! `https://www.w3.org/ns/credentials/status/v1` is not shipped by
 //! ssi 0.16.0's `ssi-contexts` 0.1.10; the Bitstring Status List terms it
@@ -32,28 +41,114 @@ use ssi_json_ld::{Iri, IriBuf, LoadError, Loader, RemoteDocument, StaticLoader, 
 
 use crate::CredentialError;
 
-/// URL of the Sovra credentials JSON-LD context, bundled with this crate.
-pub const SOVRA_CONTEXT_URL: &str = "https://sovra.dev/ns/credentials/v1";
+/// URL of the W3C Verifiable Credentials 2.0 context.
+pub const CREDENTIALS_V2_URL: &str = "https://www.w3.org/ns/credentials/v2";
 
-/// The Sovra credentials JSON-LD context document (served offline for
-/// [`SOVRA_CONTEXT_URL`]).
+/// URL of the W3C context that maps every term no other context defines to
+/// `https://www.w3.org/ns/credentials/undefined-term#<term>` (an `@vocab`),
+/// for claims no published vocabulary names.
+pub const UNDEFINED_TERMS_CONTEXT_URL: &str =
+    "https://www.w3.org/ns/credentials/undefined-terms/v2";
+
+/// The undefined-terms context document, byte for byte as the W3C publishes
+/// it (and digitalbazaar's `@digitalbazaar/credentials-context` ships it).
+pub const UNDEFINED_TERMS_CONTEXT: &str =
+    include_str!("../contexts/w3c-credentials-undefined-terms-v2.jsonld");
+
+/// URL of the current Sovra credentials JSON-LD context (v2), bundled with
+/// this crate and served by every node at `/contexts/sovra-credentials-v2.jsonld`.
+pub const SOVRA_CONTEXT_URL: &str = "https://sovra.dev/ns/credentials/v2";
+
+/// The Sovra credentials context v2 document.
 ///
-/// It defines, with explicit IRIs under `https://sovra.dev/ns/credentials#`
-/// and no `@vocab`, the terms of a health test-result credential:
-/// the type `HealthTestCredential` and the properties `testType`, `result`,
-/// `sampleCollected` (an `xsd:dateTime`) and `laboratory` (an IRI, e.g. the
-/// laboratory's DID, or a node object with an `id`).
-pub const SOVRA_CONTEXT: &str = include_str!("../contexts/sovra-credentials-v1.jsonld");
+/// It defines, with explicit IRIs and no `@vocab`: the types
+/// `HealthTestCredential` and `KycCredential` and their claims `testType`,
+/// `result`, `laboratory`, `assuranceLevel`, `verifiedName`,
+/// `countryOfResidence` (under `https://sovra.dev/ns/credentials#`) as plain
+/// text, `sampleCollected` as an `xsd:dateTime`, and the schema.org person
+/// properties `givenName`, `familyName`, `birthDate`, `nationality`,
+/// `email`, `telephone`, `address` as plain text. No term is an IRI
+/// (`"@type": "@id"`), so text claims are always signed as text; write
+/// `{"id": "did:..."}` for a claim that names a node.
+pub const SOVRA_CONTEXT: &str = include_str!("../contexts/sovra-credentials-v2.jsonld");
 
-/// Context URLs this crate guarantees to resolve offline (besides
-/// [`SOVRA_CONTEXT_URL`]); all are served by ssi's static loader.
+/// URL of the first Sovra credentials context (v1). Superseded by
+/// [`SOVRA_CONTEXT_URL`]: its `laboratory` is an IRI (`"@type": "@id"`),
+/// which safe mode only accepts with an absolute IRI value. Kept unchanged
+/// so that credentials issued with it still verify.
+pub const SOVRA_CONTEXT_V1_URL: &str = "https://sovra.dev/ns/credentials/v1";
+
+/// The Sovra credentials context v1 document (unchanged since issued).
+pub const SOVRA_CONTEXT_V1: &str = include_str!("../contexts/sovra-credentials-v1.jsonld");
+
+/// Context URLs this crate guarantees to resolve offline (besides the
+/// bundled ones); all are served by ssi's static loader.
 pub const REQUIRED_CONTEXTS: [&str; 5] = [
-    "https://www.w3.org/ns/credentials/v2",
+    CREDENTIALS_V2_URL,
     "https://www.w3.org/ns/credentials/examples/v2",
     "https://w3id.org/security/data-integrity/v2",
     "https://w3id.org/security/multikey/v1",
     "https://www.w3.org/ns/did/v1",
 ];
+
+/// A context document every node serves at `GET /contexts/{name}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedContext {
+    /// The context's URL (what documents name in `@context`).
+    pub url: &'static str,
+    /// The file name it is served under: `/contexts/{name}`.
+    pub name: &'static str,
+    /// The document, byte for byte as this crate's verifier loads it.
+    pub document: &'static str,
+}
+
+/// Every context Sovra's credentials, presentations and status lists use,
+/// as served by every node: the Sovra contexts (which no one else serves)
+/// and copies of the W3C contexts they build on (whose home is their own
+/// URL; the copies are the exact bytes Sovra verifies with).
+pub const SERVED_CONTEXTS: [ServedContext; 5] = [
+    ServedContext {
+        url: SOVRA_CONTEXT_URL,
+        name: "sovra-credentials-v2.jsonld",
+        document: SOVRA_CONTEXT,
+    },
+    ServedContext {
+        url: SOVRA_CONTEXT_V1_URL,
+        name: "sovra-credentials-v1.jsonld",
+        document: SOVRA_CONTEXT_V1,
+    },
+    ServedContext {
+        url: CREDENTIALS_V2_URL,
+        name: "w3c-credentials-v2.jsonld",
+        document: ssi_contexts::CREDENTIALS_V2,
+    },
+    ServedContext {
+        url: UNDEFINED_TERMS_CONTEXT_URL,
+        name: "w3c-credentials-undefined-terms-v2.jsonld",
+        document: UNDEFINED_TERMS_CONTEXT,
+    },
+    ServedContext {
+        url: "https://w3id.org/security/data-integrity/v2",
+        name: "w3id-data-integrity-v2.jsonld",
+        document: ssi_contexts::W3ID_DATA_INTEGRITY_V2,
+    },
+];
+
+impl ServedContext {
+    /// SHA-256 of the document's bytes, lower-case hex.
+    pub fn sha256_hex(&self) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(self.document.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The served context named `name` (`/contexts/{name}`), if any.
+pub fn served_context(name: &str) -> Option<&'static ServedContext> {
+    SERVED_CONTEXTS.iter().find(|c| c.name == name)
+}
 
 /// The set of contexts available offline: ssi's static contexts plus extra
 /// registered documents (the Sovra context and any application context).
@@ -74,14 +169,20 @@ impl std::fmt::Debug for ContextStore {
 }
 
 impl ContextStore {
-    /// ssi's static contexts plus the bundled Sovra context.
+    /// ssi's static contexts plus the contexts bundled with this crate.
     pub(crate) fn new() -> Self {
         let mut store = Self {
             extra: HashMap::new(),
         };
-        store
-            .insert(SOVRA_CONTEXT_URL, SOVRA_CONTEXT)
-            .expect("the bundled Sovra context is a valid JSON-LD context document");
+        for (url, document) in [
+            (SOVRA_CONTEXT_URL, SOVRA_CONTEXT),
+            (SOVRA_CONTEXT_V1_URL, SOVRA_CONTEXT_V1),
+            (UNDEFINED_TERMS_CONTEXT_URL, UNDEFINED_TERMS_CONTEXT),
+        ] {
+            store
+                .insert(url, document)
+                .expect("a bundled context is a valid JSON-LD context document");
+        }
         store
     }
 

@@ -31,6 +31,15 @@ pub enum CredentialError {
     #[error("JSON-LD processing failed: {0}")]
     JsonLd(String),
 
+    /// The document uses JSON or JSON-LD features whose values would not be
+    /// covered by the signature (safe mode, see [`crate::safe`]): a string
+    /// where the context expects an IRI, a relative or blank node
+    /// identifier, a `null`, a keyword-like key, an inline context, a
+    /// number or language tag that does not survive, a free-floating value,
+    /// and so on. Refused both when signing and when verifying.
+    #[error("unsafe document (safe mode): {0}")]
+    UnsafeDocument(String),
+
     /// The proof's `type` is not `DataIntegrityProof`, or its `cryptosuite`
     /// is not one of `eddsa-rdfc-2022` / `eddsa-jcs-2022`.
     #[error("unsupported proof: {0}")]

@@ -90,6 +90,16 @@
 //! `eddsa-jcs-2022`, whose signature involves no JSON-LD, the `@context`
 //! URLs are still checked against the store).
 //!
+//! # Safe mode
+//!
+//! Signing and verifying refuse documents whose signed form would not cover
+//! every value a reader sees ([`CredentialError::UnsafeDocument`]; see
+//! [`safe`]): with `eddsa-rdfc-2022`, anything JSON-LD would drop or turn
+//! into an unsigned blank node (a non-IRI where the context expects an IRI,
+//! a relative `id`, `null`, `@index`, inline contexts, ...); with both
+//! suites, integers a double rounds. Parse documents from bytes with
+//! [`parse_document`], which also refuses duplicate keys.
+//!
 //! # What is checked on verification
 //!
 //! One `DataIntegrityProof` (proof sets and chains are not supported), of a
@@ -103,15 +113,22 @@
 pub mod canonical;
 pub mod contexts;
 mod error;
+pub mod json;
 pub mod keys;
 pub mod proof;
+pub mod safe;
+pub mod select;
 pub mod status;
 mod types;
 pub mod verify;
 
 pub use canonical::CanonicalForms;
-pub use contexts::{REQUIRED_CONTEXTS, SOVRA_CONTEXT, SOVRA_CONTEXT_URL};
+pub use contexts::{
+    CREDENTIALS_V2_URL, REQUIRED_CONTEXTS, SERVED_CONTEXTS, SOVRA_CONTEXT, SOVRA_CONTEXT_URL,
+    SOVRA_CONTEXT_V1_URL, UNDEFINED_TERMS_CONTEXT_URL,
+};
 pub use error::CredentialError;
+pub use json::parse_document;
 pub use keys::{
     did_key_verification_method, ed25519_public_key_from_did_key,
     ed25519_public_key_from_multibase, ed25519_public_key_from_secret,

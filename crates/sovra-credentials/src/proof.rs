@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::canonical::{self, CanonicalForms};
 use crate::contexts::ContextStore;
 use crate::{
-    CredentialError, Cryptosuite, ProofOptions, ProofPurpose, VerifiedProof, VerifyOptions,
+    CredentialError, Cryptosuite, ProofOptions, ProofPurpose, VerifiedProof, VerifyOptions, safe,
 };
 
 /// The `type` of every proof this crate makes and accepts.
@@ -95,10 +95,13 @@ impl ProofEngine {
     ) -> Result<CanonicalForms, CredentialError> {
         if suite == Cryptosuite::EddsaJcs2022 {
             // No JSON-LD processing in the signature, but the same offline
-            // context policy as eddsa-rdfc-2022.
+            // context policy as eddsa-rdfc-2022, and numbers every JCS
+            // implementation writes the same way.
             if let Some(context) = unsecured.get("@context") {
                 self.contexts.check_references(context)?;
             }
+            safe::check_jcs(&Value::Object(unsecured.clone()))?;
+            safe::check_jcs(&Value::Object(proof_config.clone()))?;
         } else if !unsecured.contains_key("@context") {
             return Err(CredentialError::MalformedDocument(
                 "eddsa-rdfc-2022 needs a JSON-LD document with an `@context`".to_owned(),
@@ -113,6 +116,24 @@ impl ProofEngine {
             proof_config,
             document,
         })
+    }
+
+    /// Checks that `document` (without its proof) canonicalizes with
+    /// `eddsa-rdfc-2022` in safe mode: every context is known offline and
+    /// every value survives into the signed N-Quads ([`crate::safe`]).
+    pub fn check_rdfc(&self, document: &Value) -> Result<(), CredentialError> {
+        let unsecured = unsecured(document)?;
+        if !unsecured.contains_key("@context") {
+            return Err(CredentialError::MalformedDocument(
+                "eddsa-rdfc-2022 needs a JSON-LD document with an `@context`".to_owned(),
+            ));
+        }
+        canonical::canonicalize(
+            &self.contexts,
+            Cryptosuite::EddsaRdfc2022,
+            &Value::Object(unsecured),
+        )
+        .map(|_| ())
     }
 
     /// Adds a `DataIntegrityProof` to `document`, signed with the Ed25519
@@ -253,7 +274,17 @@ impl ProofEngine {
         unsecured.remove("proof");
         match suite {
             Cryptosuite::EddsaRdfc2022 => {
-                // The proof configuration takes the document's @context.
+                // The proof configuration takes the document's @context; a
+                // different one in the proof would be shown but not used.
+                if let Some(proof_context) = config.get("@context")
+                    && unsecured.get("@context") != Some(proof_context)
+                {
+                    return Err(CredentialError::UnsafeDocument(
+                        "the proof has an `@context` of its own, which eddsa-rdfc-2022 does \
+                         not sign (it uses the document's)"
+                            .to_owned(),
+                    ));
+                }
                 match unsecured.get("@context") {
                     Some(context) => config.insert("@context".to_owned(), context.clone()),
                     None => config.remove("@context"),
@@ -266,12 +297,21 @@ impl ProofEngine {
                     self.contexts.check_references(context)?;
                 }
                 // The document's @context must start with the proof's, and
-                // the unsecured document is taken with the proof's @context.
+                // the unsecured document is taken with the proof's @context
+                // (vc-di-eddsa). Safe mode: contexts appended after signing
+                // would change the document's meaning unsigned, so the two
+                // must be equal.
                 if let Some(proof_context) = config.get("@context") {
                     if !context_starts_with(unsecured.get("@context"), proof_context) {
                         return Err(CredentialError::InvalidSignature);
                     }
-                    unsecured.insert("@context".to_owned(), proof_context.clone());
+                    if unsecured.get("@context") != Some(proof_context) {
+                        return Err(CredentialError::UnsafeDocument(
+                            "the document's `@context` has entries the proof's `@context` does \
+                             not: they are not signed"
+                                .to_owned(),
+                        ));
+                    }
                 }
             }
         }

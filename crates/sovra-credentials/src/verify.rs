@@ -9,6 +9,7 @@
 //! | the proof's key belongs to the issuer | `issuer_mismatch` |
 //! | the key was an `assertionMethod` key of the issuer's DID as it was when the proof was created | `unknown_issuer_key` |
 //! | the signature is valid (nothing was changed) | `invalid_signature` |
+//! | every value is covered by the signature (safe mode, [`crate::safe`]) | `unsafe_document` |
 //! | the proof was not created in the future | `created_in_future` |
 //! | the issuer's DID is not deactivated | `issuer_deactivated` |
 //! | the issuer is a registered verifier for every type of the credential | `untrusted_issuer` |
@@ -289,6 +290,7 @@ fn check_proof(
         .map_err(|e| {
             let code = match &e {
                 CredentialError::InvalidSignature => "invalid_signature",
+                CredentialError::UnsafeDocument(_) => "unsafe_document",
                 CredentialError::ProofOptionMismatch { field, .. } if *field == "domain" => {
                     "wrong_domain"
                 }
@@ -504,8 +506,8 @@ async fn check_status<L: Ledger>(
                 entry.list_credential
             ))
         })?;
-    let json: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| unavailable(format!("status list is not JSON: {e}")))?;
+    let json: Value = crate::json::parse_document(&bytes)
+        .map_err(|e| unavailable(format!("status list is not acceptable JSON: {e}")))?;
     let (purpose, bits) = crate::status::read_status_list_credential(&json)
         .map_err(|e| unavailable(e.to_string()))?;
     if purpose != entry.purpose {

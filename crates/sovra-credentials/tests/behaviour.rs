@@ -72,7 +72,8 @@ fn sovra_context_terms_expand_to_sovra_iris() {
         )
         .unwrap();
     for line in [
-        "<did:sovra:alice> <https://sovra.dev/ns/credentials#laboratory> <did:sovra:lab-central> .",
+        // v2: text claims are plain literals, never IRIs.
+        "<did:sovra:alice> <https://sovra.dev/ns/credentials#laboratory> \"did:sovra:lab-central\" .",
         "<did:sovra:alice> <https://sovra.dev/ns/credentials#result> \"negative\" .",
         "<did:sovra:alice> <https://sovra.dev/ns/credentials#sampleCollected> \"2025-03-01T09:30:00Z\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .",
         "<did:sovra:alice> <https://sovra.dev/ns/credentials#testType> \"SARS-CoV-2 PCR\" .",

@@ -1,5 +1,5 @@
 //! Conformance with the W3C vc-di-eddsa test vectors
-//! (`shared/vectors/vc-di-eddsa`): verification of the signed vectors,
+//! (`tests/vectors/vc-di-eddsa`): verification of the signed vectors,
 //! bit-exact reproduction of their `proofValue`s, and the intermediate
 //! canonical forms and hashes.
 

@@ -72,21 +72,44 @@ impl WithController for DidDocument {
     }
 }
 
-#[test]
-fn key_rotation_moves_control_to_the_new_key() {
+/// `doc_for(k)` with its one method under the id `key-{n}`.
+fn doc_numbered(k: &SigningKey, n: usize) -> DidDocument {
+    let mut doc = doc_for(k);
+    doc.methods[0].id = format!("key-{n}");
+    doc
+}
+
+/// A funded did:sovra controlled by `ks[1]`'s key.
+fn self_controlled() -> (Vec<SigningKey>, Chain, Did) {
     let (ks, mut c) = Chain::new(&[1_000, 1_000, 0]);
     let sovra = c.create_did(&ks[1], doc_for(&ks[1]));
     c.fund(&ks[0], &sovra, 100);
-    // The DID rotates itself from key 1 to key 2.
-    let status = c.run(
-        &sovra,
-        &ks[1],
+    (ks, c, sovra)
+}
+
+/// The did:sovra replaces its version 1 with `document`, signing with `key`.
+fn update_version_1(
+    c: &mut Chain,
+    sovra: &Did,
+    key: &SigningKey,
+    document: DidDocument,
+) -> ReceiptStatus {
+    c.run(
+        sovra,
+        key,
         Action::UpdateDid {
             did: sovra.clone(),
             previous_version: 1,
-            document: doc_for(&ks[2]),
+            document,
         },
-    );
+    )
+}
+
+#[test]
+fn key_rotation_moves_control_to_the_new_key() {
+    let (ks, mut c, sovra) = self_controlled();
+    // The DID rotates itself from key 1 to key 2, under a new id.
+    let status = update_version_1(&mut c, &sovra, &ks[1], doc_numbered(&ks[2], 2));
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(c.did_record(&sovra).unwrap().version, 2);
     let old = c.pay(&sovra, &ks[1], &did(&ks[0]), 1);
@@ -95,7 +118,28 @@ fn key_rotation_moves_control_to_the_new_key() {
     assert_eq!(c.exec(new).unwrap().status, ReceiptStatus::Completed);
     // Both versions stay readable.
     assert_eq!(c.did_version(&sovra, 1).unwrap().document, doc_for(&ks[1]));
-    assert_eq!(c.did_version(&sovra, 2).unwrap().document, doc_for(&ks[2]));
+    assert_eq!(
+        c.did_version(&sovra, 2).unwrap().document,
+        doc_numbered(&ks[2], 2)
+    );
+}
+
+#[test]
+fn a_new_key_under_the_id_of_the_current_one_is_refused() {
+    // A verifier that resolves the current document must see a credential
+    // signed by the replaced key as signed by an unknown key, not as an
+    // invalid signature: `#key-1` may not change its key.
+    let (ks, mut c, sovra) = self_controlled();
+    let status = update_version_1(&mut c, &sovra, &ks[1], doc_for(&ks[2]));
+    assert_eq!(code(status), "key_id_reused");
+    let record = c.did_record(&sovra).unwrap();
+    assert_eq!(record.version, 1);
+    assert_eq!(record.document, doc_for(&ks[1]));
+    // Changing the relationships of an id while keeping its key is fine.
+    let mut fewer = doc_for(&ks[1]);
+    fewer.methods[0].relationships = Relationships::of(&[Relationship::CapabilityInvocation]);
+    let status = update_version_1(&mut c, &sovra, &ks[1], fewer);
+    assert_eq!(status, ReceiptStatus::Completed);
 }
 
 #[test]

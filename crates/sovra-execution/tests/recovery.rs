@@ -418,10 +418,11 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     assert_eq!(record.version, version + 1);
     assert!(!record.deactivated);
     assert_eq!(record.updated_height, c.height);
-    // The keys are exactly the new device key (and its key-agreement key) ...
+    // The keys are exactly the new device key (and its key-agreement key),
+    // under ids no earlier version used (numbered after the new version) ...
     assert_eq!(
         record.document.methods,
-        methods_for_key(&raw(cast.key(NEW)), 1).unwrap()
+        methods_for_key(&raw(cast.key(NEW)), (version + 1) as usize).unwrap()
     );
     assert!(
         record
@@ -466,6 +467,47 @@ fn a_full_recovery_hands_the_identity_to_the_new_device() {
     // And the new key may set up recovery again.
     let status = cast.as_sovra(&mut c, NEW, setup_action(&cast.guardians, 3, 0));
     assert_eq!(status, ReceiptStatus::Completed);
+}
+
+#[test]
+fn recovery_gives_the_new_key_an_id_no_version_used() {
+    let (cast, mut c) = cast();
+    // Version 2 adds a second key as `key-2` (as `sovra did update` would
+    // number it), version 3 removes it: the current document's highest key
+    // id is `key-1` again.
+    let mut with_two = c.did_record(&cast.sovra).unwrap().document;
+    let mut second = with_two.methods[0].clone();
+    second.id = "key-2".into();
+    second.public_key = raw(cast.key(STRANGER));
+    with_two.methods.push(second);
+    let without = c.did_record(&cast.sovra).unwrap().document;
+    for (version, document) in [(1, with_two), (2, without)] {
+        let receipt = c.run_all(
+            &cast.sovra,
+            cast.key(OLD),
+            vec![Action::UpdateDid {
+                did: cast.sovra.clone(),
+                previous_version: version,
+                document,
+            }],
+        );
+        assert_eq!(receipt.status, ReceiptStatus::Completed);
+    }
+    cast.set_up(&mut c, 0);
+    assert_eq!(cast.request(&mut c), ReceiptStatus::Completed);
+    assert_eq!(cast.approve(&mut c, 0), ReceiptStatus::Completed);
+    assert_eq!(cast.approve(&mut c, 1), ReceiptStatus::Completed);
+    let version = c.did_record(&cast.sovra).unwrap().version;
+    assert_eq!(
+        cast.complete(&mut c, NEW, version),
+        ReceiptStatus::Completed
+    );
+    assert_eq!(
+        c.did_record(&cast.sovra).unwrap().document.methods,
+        // Version 4, numbered after the versions: neither `key-1` (the lost
+        // key's) nor `key-2`.
+        methods_for_key(&raw(cast.key(NEW)), 4).unwrap()
+    );
 }
 
 #[test]

@@ -55,7 +55,8 @@ pub enum DidCommand {
     },
     /// Change a did:sovra's keys, services, controllers or alsoKnownAs.
     Update(UpdateArgs),
-    /// Replace one signing key by another (same ids and relationships).
+    /// Replace one signing key by another, under a new id (`#key-N`, never an id an earlier
+    /// version used) with the same relationships; re-signs the DID's status lists.
     RotateKey(RotateArgs),
     /// Deactivate a did:sovra for good.
     Deactivate {
@@ -129,7 +130,8 @@ pub struct RotateArgs {
     /// The DID.
     pub did: String,
     /// Keystore name of the new key; it takes the place of `--key` (the old
-    /// key, which signs the rotation unless `--as` names a controller).
+    /// key, which signs the rotation unless `--as` names a controller) under a
+    /// new id, and signs the republished status lists.
     #[arg(long)]
     pub new_key: String,
     /// Signer (default: signs as the DID itself).
@@ -482,33 +484,91 @@ fn update(args: UpdateArgs) -> Result<()> {
     submit_update(&client, &args.signer, &did, &previous, doc)
 }
 
+/// Every verification method and service id any version of `did` up to
+/// `version` used, each read with a proof.
+fn ids_ever_used(client: &Client, did: &Did, version: u64) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for v in 1..=version {
+        let record = client
+            .resolve_verified(did, DidVersionSelector::Version(v))?
+            .map_err(|absent| anyhow::anyhow!("{} (proven by the node)", absent.what))?
+            .record
+            .with_context(|| format!("no record of version {v}"))?;
+        let doc = &record.document;
+        ids.extend(doc.methods.iter().map(|m| m.id.clone()));
+        ids.extend(doc.services.iter().map(|s| s.id.clone()));
+    }
+    Ok(ids)
+}
+
+/// Replaces the old key by the new one under new ids (`key-N`, and
+/// `agreement-N` for its X25519 counterpart, N one more than any number an
+/// id of any version ever had), with the old methods' relationships.
+fn rotated_document(
+    previous: &DidDocument,
+    used: &[String],
+    old: &SigningKey,
+    new: &SigningKey,
+) -> Result<DidDocument> {
+    let (old_raw, new_raw) = (raw_key(old)?, raw_key(new)?);
+    let (old_x, new_x) = (
+        x25519_from_ed25519(&old.public_key())?,
+        x25519_from_ed25519(&new.public_key())?,
+    );
+    let first = sovra_types::identity::next_key_number(used.iter().map(String::as_str));
+    let mut next = first;
+    let mut doc = previous.clone();
+    for m in &mut doc.methods {
+        if m.key_type == MultikeyType::Ed25519 && m.public_key == old_raw {
+            m.id = format!("key-{next}");
+            m.public_key = new_raw;
+            next += 1;
+        }
+    }
+    if next == first {
+        bail!("the key is not in the document");
+    }
+    // The X25519 counterpart shares the number of the (first) new key.
+    for m in &mut doc.methods {
+        if m.key_type == MultikeyType::X25519 && m.public_key == old_x {
+            m.id = format!("agreement-{first}");
+            m.public_key = new_x;
+        }
+    }
+    Ok(doc)
+}
+
 fn rotate(args: RotateArgs) -> Result<()> {
     let did = Did::parse(&args.did)?;
     let client = Client::new(&args.signer.node.node);
     let previous = current(&client, &did)?;
     let old = load_key(&args.signer.key, &args.signer.keystore)?;
     let new = load_key(&args.new_key, &args.signer.keystore)?;
-    let (old_raw, new_raw) = (raw_key(&old)?, raw_key(&new)?);
-    let (old_x, new_x) = (
-        x25519_from_ed25519(&old.public_key())?,
-        x25519_from_ed25519(&new.public_key())?,
-    );
-    let mut doc = previous.document.clone();
-    let mut replaced = 0;
-    for m in &mut doc.methods {
-        match m.key_type {
-            MultikeyType::Ed25519 if m.public_key == old_raw => {
-                m.public_key = new_raw;
-                replaced += 1;
-            }
-            MultikeyType::X25519 if m.public_key == old_x => m.public_key = new_x,
-            _ => {}
-        }
+    let used = ids_ever_used(&client, &did, previous.version)?;
+    let doc = rotated_document(&previous.document, &used, &old, &new)
+        .with_context(|| format!("rotating {:?} of {did}", args.signer.key))?;
+    let new_ids: Vec<&str> = doc
+        .methods
+        .iter()
+        .filter(|m| !previous.document.methods.iter().any(|p| p.id == m.id))
+        .map(|m| m.id.as_str())
+        .collect();
+    println!("new key ids: #{}", new_ids.join(", #"));
+    submit_update(&client, &args.signer, &did, &previous, doc)?;
+    // Status lists signed by the removed key would be refused by verifiers
+    // that resolve the current document: re-sign them with the new key.
+    let lists = crate::issuer::republish_status_lists(&client, &did, &new, args.signer.fee)
+        .with_context(|| {
+            format!(
+                "the key is rotated, but re-signing {did}'s status lists failed; \
+                 retry with `sovra vc republish --issuer {did} --key {}`",
+                args.new_key
+            )
+        })?;
+    for list in lists {
+        println!("status list {list} re-signed with the new key and re-anchored");
     }
-    if replaced == 0 {
-        bail!("the key {:?} is not in {did}'s document", args.signer.key);
-    }
-    submit_update(&client, &args.signer, &did, &previous, doc)
+    Ok(())
 }
 
 /// Runs a `sovra verifier` command.

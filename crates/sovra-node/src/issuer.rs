@@ -3,7 +3,11 @@
 //! change of a list is published (signed list credential uploaded as a raw
 //! block, pinned, and its CID anchored on the ledger in one transaction).
 //!
-//! Used by `sovra vc issue|revoke` and by `sovra issuer serve`.
+//! After a key rotation, [`republish_status_lists`] re-signs the anchored
+//! lists with the new key (`sovra did rotate-key`, `sovra vc republish`).
+//!
+//! Used by `sovra vc issue|revoke|republish`, `sovra did rotate-key` and by
+//! `sovra issuer serve`.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +17,10 @@ use serde_json::{Value, json};
 use sovra_client::{Client, DidVersionSelector};
 use sovra_credentials::{
     Cryptosuite, ProofOptions,
-    status::{Bitstring, MIN_LIST_BITS, StatusPurpose, status_entry_json, status_list_credential},
+    status::{
+        Bitstring, MIN_LIST_BITS, StatusPurpose, read_status_list_credential, status_entry_json,
+        status_list_credential,
+    },
     verify::status_list_url,
 };
 use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
@@ -59,6 +66,117 @@ pub struct Issuer {
 
 fn now_ms() -> u64 {
     crate::content::now_ms()
+}
+
+/// Who signs a status list credential and the transaction anchoring it.
+struct ListSigner<'a> {
+    did: &'a Did,
+    tx_signer: &'a Did,
+    key: &'a SigningKey,
+    method: &'a str,
+}
+
+/// Signs `document` with `key`, naming the verification method `method`,
+/// created now.
+fn sign_as(key: &SigningKey, method: &str, document: &Value, suite: Cryptosuite) -> Result<Value> {
+    let mut options = ProofOptions::assertion(suite, method);
+    options.created = Some(format_ms(now_ms()));
+    Ok(sovra_credentials::sign(document, &key.seed(), &options)?)
+}
+
+/// Signs the status list credential of `list`, uploads it as a raw block, and
+/// pins and anchors it in one transaction signed by the issuer.
+fn publish_list(
+    client: &Client,
+    signer: &ListSigner,
+    purpose: StatusPurpose,
+    list: &Bitstring,
+    fee: u64,
+) -> Result<()> {
+    let url = status_list_url(signer.did, list_id(purpose));
+    let unsigned = status_list_credential(
+        &url,
+        signer.did.as_str(),
+        purpose,
+        list,
+        &format_ms(now_ms()),
+    );
+    let signed = sign_as(
+        signer.key,
+        signer.method,
+        &unsigned,
+        Cryptosuite::EddsaRdfc2022,
+    )?;
+    let bytes = serde_json::to_vec(&signed)?;
+    let size = bytes.len() as u64;
+    let cid = client.upload_raw(bytes)?;
+    let cid = sovra_types::ContentId::new(cid);
+    let tx = client.build_tx(
+        signer.key,
+        signer.tx_signer,
+        vec![
+            Action::PinContent {
+                cid: cid.clone(),
+                size,
+                replication: DEFAULT_REPLICATION,
+            },
+            Action::AnchorStatusList {
+                list_id: list_id(purpose).to_string(),
+                cid,
+            },
+        ],
+        fee,
+    )?;
+    submit_and_wait(client, &tx)?;
+    Ok(())
+}
+
+/// Re-signs every status list `did` has anchored (its `revocation` and
+/// `suspension` lists, the lists Sovra's issuer tools publish) with `key`,
+/// which must now be an assertion key of `did`, and re-anchors them; the
+/// bits are those of the anchored version, read with a proof and checked
+/// against the anchored CID. Run after a key rotation, so that verifiers
+/// that check a list's signature against the issuer's current document
+/// accept it. Returns the ids of the lists republished.
+pub fn republish_status_lists(
+    client: &Client,
+    did: &Did,
+    key: &SigningKey,
+    fee: u64,
+) -> Result<Vec<&'static str>> {
+    let ledger = sovra_client::ClientLedger(client);
+    let mut anchored = Vec::new();
+    for purpose in StatusPurpose::ALL {
+        let id = list_id(purpose);
+        let Some(anchor) = ledger.anchor(did, id).map_err(anyhow::Error::msg)? else {
+            continue;
+        };
+        let bytes = client
+            .raw_block(anchor.cid.cid())?
+            .with_context(|| format!("no node has the anchored status list {}", anchor.cid))?;
+        let json = sovra_credentials::parse_document(&bytes)?;
+        let (found, list) = read_status_list_credential(&json)?;
+        if found != purpose {
+            bail!("the list anchored as {id} is a {} list", found.as_str());
+        }
+        anchored.push((purpose, list));
+    }
+    if anchored.is_empty() {
+        return Ok(Vec::new());
+    }
+    let method = method_of(client, did, key, Relationship::AssertionMethod)?;
+    let signer = ListSigner {
+        did,
+        tx_signer: did,
+        key,
+        method: &method,
+    };
+    let mut done = Vec::new();
+    for (purpose, list) in anchored {
+        publish_list(client, &signer, purpose, &list, fee)?;
+        done.push(list_id(purpose));
+    }
+    Ok(done)
 }
 
 /// The DID URL of `key` among `did`'s keys listed under `rel` (the document
@@ -156,48 +274,22 @@ impl Issuer {
     /// Signs, uploads, pins and anchors the current version of one list.
     pub fn publish(&self, client: &Client, purpose: StatusPurpose, fee: u64) -> Result<()> {
         let list = self.list(purpose)?;
-        let url = status_list_url(&self.did, list_id(purpose));
-        let unsigned = status_list_credential(
-            &url,
-            self.did.as_str(),
-            purpose,
-            &list,
-            &format_ms(now_ms()),
-        );
-        let signed = self.sign(&unsigned, Cryptosuite::EddsaRdfc2022)?;
-        let bytes = serde_json::to_vec(&signed)?;
-        let size = bytes.len() as u64;
-        let cid = client.upload_raw(bytes)?;
-        let cid = sovra_types::ContentId::new(cid);
-        let tx = client.build_tx(
-            &self.key,
-            &self.tx_signer,
-            vec![
-                Action::PinContent {
-                    cid: cid.clone(),
-                    size,
-                    replication: DEFAULT_REPLICATION,
-                },
-                Action::AnchorStatusList {
-                    list_id: list_id(purpose).to_string(),
-                    cid,
-                },
-            ],
-            fee,
-        )?;
-        submit_and_wait(client, &tx)?;
-        Ok(())
+        publish_list(client, &self.signer(), purpose, &list, fee)
+    }
+
+    /// The issuer's signing identity.
+    fn signer(&self) -> ListSigner<'_> {
+        ListSigner {
+            did: &self.did,
+            tx_signer: &self.tx_signer,
+            key: &self.key,
+            method: &self.method,
+        }
     }
 
     /// Signs a document with the issuer's assertion key.
     pub fn sign(&self, document: &Value, suite: Cryptosuite) -> Result<Value> {
-        let mut options = ProofOptions::assertion(suite, self.method.clone());
-        options.created = Some(format_ms(now_ms()));
-        Ok(sovra_credentials::sign(
-            document,
-            &self.key.seed(),
-            &options,
-        )?)
+        sign_as(&self.key, &self.method, document, suite)
     }
 
     /// Issues `credential` (unsigned; `issuer` and `credentialStatus` are set

@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 use sovra_client::Client;
 use sovra_credentials::{
-    Cryptosuite, ProofOptions, SOVRA_CONTEXT_URL,
+    Cryptosuite, ProofOptions,
     status::{StatusPurpose, status_entries},
     verify::{Policy, PresentationRequest, Verdict},
 };
@@ -75,7 +75,8 @@ pub enum VcCommand {
         #[command(flatten)]
         node: NodeArgs,
     },
-    /// Show a credential as its holder sees it: what it says and whether it is valid, until when.
+    /// Show a credential as its holder sees it: what it says and whether it is valid, until when
+    /// (exit 1 if not valid).
     Show {
         /// The credential (JSON file).
         file: PathBuf,
@@ -89,6 +90,9 @@ pub enum VcCommand {
     Suspend(StatusArgs),
     /// Lift the suspension of a credential you issued.
     Resume(StatusArgs),
+    /// Re-sign and re-anchor your revocation and suspension lists with your current key (after a
+    /// key rotation or recovery; `did rotate-key` runs it).
+    Republish(IssuerArgs),
     /// Wrap credentials in a presentation signed by the holder for a verifier's challenge.
     Present {
         /// Credential files.
@@ -193,12 +197,19 @@ fn open_issuer(args: &IssuerArgs) -> Result<(Client, Issuer)> {
     Ok((client, issuer))
 }
 
+/// Reads a credential or presentation file (at most 1 MiB, checked before
+/// reading it whole), strictly: duplicate keys and numbers a double rounds
+/// are refused, so what is verified is what the file shows.
 fn read_json(path: &Path) -> Result<Value> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, (1 << 20) + 1), &mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
     if bytes.len() > 1 << 20 {
         bail!("{} is larger than 1 MiB", path.display());
     }
-    serde_json::from_slice(&bytes).with_context(|| format!("{} is not JSON", path.display()))
+    sovra_credentials::parse_document(&bytes)
+        .with_context(|| format!("{} is not an acceptable JSON document", path.display()))
 }
 
 fn write_out(output: &Option<PathBuf>, v: &Value) -> Result<()> {
@@ -218,7 +229,9 @@ fn now_ms() -> u64 {
     crate::content::now_ms()
 }
 
-/// The unsigned credential `sovra vc issue` builds.
+/// The unsigned credential `sovra vc issue` builds, with the most standard
+/// `@context` under which every claim is signed
+/// ([`sovra_credentials::select::with_standard_contexts`]).
 fn build_credential(args: &IssueArgs) -> Result<Value> {
     let subject = Did::parse(&args.subject)?;
     sovra_types::registry::validate_credential_type(&args.credential_type)?;
@@ -228,7 +241,10 @@ fn build_credential(args: &IssueArgs) -> Result<Value> {
         let (name, value) = c
             .split_once('=')
             .with_context(|| format!("a claim is NAME=VALUE: {c:?}"))?;
-        claims.insert(name.to_string(), json!(value));
+        check_claim_name(name)?;
+        if claims.insert(name.to_string(), json!(value)).is_some() {
+            bail!("the claim {name:?} is given twice");
+        }
     }
     let valid_from = match &args.valid_from {
         Some(t) => format_ms(parse_datetime(t)?),
@@ -236,7 +252,6 @@ fn build_credential(args: &IssueArgs) -> Result<Value> {
     };
     let id: [u8; 16] = sovra_crypto::random_bytes()?;
     let mut credential = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", SOVRA_CONTEXT_URL],
         "id": format!("urn:uuid:{}", uuid_text(&id)),
         "type": ["VerifiableCredential", args.credential_type],
         "validFrom": valid_from,
@@ -245,7 +260,24 @@ fn build_credential(args: &IssueArgs) -> Result<Value> {
     if let Some(t) = &args.valid_until {
         credential["validUntil"] = json!(format_ms(parse_datetime(t)?));
     }
-    Ok(credential)
+    Ok(sovra_credentials::select::with_standard_contexts(
+        sovra_credentials::ProofEngine::shared(),
+        credential,
+    )?)
+}
+
+/// A claim name is a plain term: not the subject's `id` or `type` (which the
+/// command sets), not a JSON-LD keyword, and not empty.
+fn check_claim_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.starts_with('@') || name == "id" || name == "type" {
+        bail!(
+            "{name:?} cannot be a claim name (the subject's id is --subject; names starting with @ are JSON-LD keywords)"
+        );
+    }
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        bail!("the claim name {name:?} has white space or control characters");
+    }
+    Ok(())
 }
 
 /// Formats 16 random bytes as a version-4 UUID.
@@ -381,6 +413,22 @@ pub fn vc(command: VcCommand) -> Result<()> {
                 },
             );
             print_verdict(&verdict, "");
+            if !verdict.verified {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        VcCommand::Republish(args) => {
+            let client = Client::new(&args.node.node);
+            let key = load_key(&args.key, &args.keystore)?;
+            let did = Did::parse(&args.issuer)?;
+            let lists = crate::issuer::republish_status_lists(&client, &did, &key, args.fee)?;
+            if lists.is_empty() {
+                println!("{did} has no anchored status list");
+            }
+            for list in lists {
+                println!("status list {list} re-signed with the current key and re-anchored");
+            }
             Ok(())
         }
         VcCommand::Revoke(args) => status_change(&args, StatusPurpose::Revocation, true),

@@ -2,9 +2,11 @@
 //! `sovra` CLI as a laboratory, a holder and a verifier would use it: a
 //! registered laboratory issues a health test-result credential with an
 //! expiry; the holder presents it for a verifier's challenge; suspension,
-//! resumption and revocation through anchored status lists; key rotation
-//! (old credentials still verify, a signature by the removed key does not);
-//! and every other way a credential fails gets its own reason.
+//! resumption and revocation through anchored status lists; a claim the
+//! signature does not cover is refused (safe mode); key rotation (the new
+//! key gets a new id, the status lists are re-signed by it, old credentials
+//! still verify, a signature by the removed key names an unknown key); and
+//! every other way a credential fails gets its own reason.
 
 mod common;
 
@@ -183,6 +185,18 @@ fn health_credential_issue_present_revoke_rotate() {
     );
     assert_valid(&cli, &cred, &[]);
     assert_valid(&cli, &jcs, &[]);
+    // Sovra's claims keep their meaning with the Sovra context, which the
+    // node serves byte for byte as verifiers load it.
+    let issued: Value = serde_json::from_slice(&std::fs::read(&cred).unwrap()).unwrap();
+    assert_eq!(
+        issued["@context"],
+        serde_json::json!([
+            sovra_credentials::CREDENTIALS_V2_URL,
+            sovra_credentials::SOVRA_CONTEXT_URL
+        ])
+    );
+    let served = get_text(&api, "/contexts/sovra-credentials-v2.jsonld");
+    assert_eq!(served, sovra_credentials::SOVRA_CONTEXT);
     let shown = cli.ok(&["vc", "show", cred.to_str().unwrap()]);
     assert!(shown.contains(&format!("valid until {until}")), "{shown}");
     assert!(shown.contains("Example Labs"), "{shown}");
@@ -209,6 +223,41 @@ fn health_credential_issue_present_revoke_rotate() {
     );
     assert_eq!(status, 400);
     assert_eq!(verdict["errors"][0]["code"], "invalid_signature");
+
+    // A claim the signature does not cover (a non-IRI value where the v1
+    // context expects an IRI became an unsigned blank node, the same as
+    // `{}`): once shown with any value, refused by the CLI and the node.
+    let mut unsigned_claim = serde_json::json!({
+        "@context": [
+            sovra_credentials::CREDENTIALS_V2_URL,
+            sovra_credentials::SOVRA_CONTEXT_V1_URL
+        ],
+        "id": "urn:uuid:5a2e9f0c-3c1d-4d1e-8b7a-1f2e3d4c5b6a",
+        "type": ["VerifiableCredential", "HealthTestCredential"],
+        "issuer": lab,
+        "credentialSubject": { "id": holder, "result": "negative", "laboratory": {} }
+    });
+    let mut options = sovra_credentials::ProofOptions::assertion(
+        sovra_credentials::Cryptosuite::EddsaRdfc2022,
+        format!("{lab}#key-1"),
+    );
+    options.created = Some(format_ms(sovra_api_now()));
+    unsigned_claim =
+        sovra_credentials::sign(&unsigned_claim, &dev_key(1).seed(), &options).unwrap();
+    let blank_file = d.join("blank-laboratory.json");
+    std::fs::write(&blank_file, unsigned_claim.to_string()).unwrap();
+    assert_valid(&cli, &blank_file, &[]);
+    unsigned_claim["credentialSubject"]["laboratory"] = Value::String("Evil Labs".into());
+    let shown_file = d.join("shown-laboratory.json");
+    std::fs::write(&shown_file, unsigned_claim.to_string()).unwrap();
+    assert_fails_with(&cli, &shown_file, &[], "unsafe_document");
+    let (status, verdict) = post(
+        &api,
+        "/credentials/verify",
+        serde_json::json!({ "verifiableCredential": unsigned_claim }),
+    );
+    assert_eq!(status, 400, "{verdict}");
+    assert_eq!(verdict["errors"][0]["code"], "unsafe_document");
 
     // Expired, not yet valid, and a type the lab is not registered for.
     let expired = d.join("expired.json");
@@ -309,14 +358,14 @@ fn health_credential_issue_present_revoke_rotate() {
     assert_valid(&cli, &cred, &[]);
     with_issuer("revoke");
     assert_fails_with(&cli, &cred, &[], "revoked");
-    let list: Value = serde_json::from_str(
-        &ureq::get(&format!("{api}/v1/status-lists/{lab}/revocation"))
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap(),
-    )
+    // `vc show` says so and exits non-zero too.
+    let shown = cli.run(&["vc", "show", cred.to_str().unwrap()]);
+    assert!(!shown.status.success());
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("NOT VALID"));
+    let list: Value = serde_json::from_str(&get_text(
+        &api,
+        &format!("/v1/status-lists/{lab}/revocation"),
+    ))
     .unwrap();
     assert_eq!(list["credentialSubject"]["statusPurpose"], "revocation");
 
@@ -352,6 +401,20 @@ fn health_credential_issue_present_revoke_rotate() {
     assert_eq!(status, 401, "no token");
     let (status, issued) = post_with(&service_url, "/credentials/issue", unsigned, Some("s3cret"));
     assert_eq!(status, 201, "{issued}");
+    // The scheme is case-insensitive; a wrong token of the right length is refused.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (header, expected) in [("bearer s3cret", 400), ("Bearer s3crex", 401)] {
+        let resp = agent
+            .post(&format!("{service_url}/credentials/issue"))
+            .header("Authorization", header)
+            .send("{\"credential\": 1, \"credential\": 2}")
+            .unwrap();
+        // 400: past the token check, the duplicate key is refused.
+        assert_eq!(resp.status().as_u16(), expected, "{header}");
+    }
     let served = d.join("served.json");
     std::fs::write(&served, issued["verifiableCredential"].to_string()).unwrap();
     assert_valid(&cli, &served, &[]);
@@ -368,8 +431,9 @@ fn health_credential_issue_present_revoke_rotate() {
     let _ = service.kill();
     let _ = service.wait();
 
-    // Key rotation: what the old key signed before still verifies...
-    cli.ok(&[
+    // Key rotation: the new key gets a new id, and the status lists are
+    // re-signed by it...
+    let rotated = cli.ok(&[
         "did",
         "rotate-key",
         &lab,
@@ -378,6 +442,38 @@ fn health_credential_issue_present_revoke_rotate() {
         "--new-key",
         "lab2",
     ]);
+    assert!(rotated.contains("#key-2"), "{rotated}");
+    assert!(
+        rotated.contains("status list revocation re-signed"),
+        "{rotated}"
+    );
+    assert!(
+        rotated.contains("status list suspension re-signed"),
+        "{rotated}"
+    );
+    let lab_did = Did::parse(&lab).unwrap();
+    let doc = client
+        .resolve_verified(&lab_did, sovra_client::DidVersionSelector::Latest)
+        .unwrap()
+        .unwrap()
+        .record
+        .unwrap()
+        .document;
+    let ids: Vec<&str> = doc.methods.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["key-2", "agreement-2"]);
+    let new_key: [u8; 32] = dev_key(3).public_key().as_ref().try_into().unwrap();
+    for list_id in ["revocation", "suspension"] {
+        let list: Value = serde_json::from_str(&get_text(
+            &api,
+            &format!("/v1/status-lists/{lab}/{list_id}"),
+        ))
+        .unwrap();
+        assert_eq!(list["proof"]["verificationMethod"], format!("{lab}#key-2"));
+        sovra_credentials::verify(&list, |_| Ok(new_key)).unwrap();
+    }
+    // ...the bits are unchanged...
+    assert_fails_with(&cli, &cred, &[], "revoked");
+    // ...what the old key signed before still verifies...
     assert_valid(&cli, &jcs, &[]);
     assert_fails_with(&cli, &jcs, &["--require-current-key"], "unknown_issuer_key");
     // ...a signature by the removed key made after the rotation does not...
@@ -392,7 +488,8 @@ fn health_credential_issue_present_revoke_rotate() {
     let forged = sovra_credentials::sign(&forged, &dev_key(1).seed(), &options).unwrap();
     let forged_file = d.join("forged.json");
     std::fs::write(&forged_file, forged.to_string()).unwrap();
-    assert_fails_with(&cli, &forged_file, &[], "invalid_signature");
+    // `#key-1` no longer names any key: an unknown key, not a bad signature.
+    assert_fails_with(&cli, &forged_file, &[], "unknown_issuer_key");
     // ...and the new key issues.
     let after = d.join("after.json");
     cli.issue(&lab, "lab2", &holder, &after, &[]);
@@ -410,6 +507,16 @@ fn sovra_api_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as u64
+}
+
+/// The body of a successful GET.
+fn get_text(api: &str, path: &str) -> String {
+    ureq::get(&format!("{api}{path}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap()
 }
 
 fn post(api: &str, path: &str, body: Value) -> (u16, Value) {

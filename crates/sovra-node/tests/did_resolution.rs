@@ -125,7 +125,9 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
         "completed"
     );
     std::thread::sleep(Duration::from_millis(1_100));
-    let v3 = doc(&k2, &["web"]);
+    // A new key takes a new id (the ledger refuses `#key-1` naming another key).
+    let mut v3 = doc(&k2, &["web"]);
+    v3.methods[0].id = "key-3".into();
     assert_eq!(
         run(
             &client,
@@ -307,7 +309,7 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
     let session = client.authenticate(&payer, &payer_did, None).unwrap();
     let token = session.token.clone().unwrap();
     assert_eq!(client.session(&token).unwrap().did, payer_did.to_string());
-    let method = format!("{did}#key-1");
+    let method = format!("{did}#key-3");
     let session = client.authenticate(&k2, &did, Some(&method)).unwrap();
     assert_eq!(session.did, did.to_string());
     let refused = |r: Result<sovra_types::auth::SessionView, sovra_client::ClientError>| match r {

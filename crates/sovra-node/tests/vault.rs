@@ -758,8 +758,19 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
             amount: 1,
         }],
     );
+    // Recovery gave the new device's key a new id (never the lost key's `#key-1`).
+    let recovered = c0
+        .resolve_verified(&owner, sovra_client::DidVersionSelector::Latest)
+        .unwrap()
+        .unwrap()
+        .record
+        .unwrap();
+    let new_id = format!("key-{}", recovered.version);
+    assert!(recovered.document.methods.iter().any(|m| m.id == new_id));
+    assert!(!recovered.document.methods.iter().any(|m| m.id == "key-1"));
+    let new_method = format!("{owner}#{new_id}");
     // And the new device reads the owner's records with the rebuilt vault secret.
-    let new_token = token(c0, &new_device, &owner, Some(&owner_method));
+    let new_token = token(c0, &new_device, &owner, Some(&new_method));
     let opened = c0.vault_open_as_owner(&new_token, &rebuilt, &id_a).unwrap();
     assert_eq!(read_all(c0, &new_token, &opened), data_a);
     drop(nodes);

@@ -124,6 +124,23 @@ impl Relationships {
     }
 }
 
+/// The number of the next key of a document whose versions used `ids`: one
+/// more than the largest `N` of any id `key-N` or `agreement-N` among them
+/// (1 if there is none). A new key numbered so never takes an id an earlier
+/// key had, so a verifier that resolves the current document reports an
+/// unknown key, not an invalid signature, for a credential signed by a
+/// replaced key.
+pub fn next_key_number<'a>(ids: impl IntoIterator<Item = &'a str>) -> usize {
+    ids.into_iter()
+        .filter_map(|id| {
+            id.strip_prefix("key-")
+                .or_else(|| id.strip_prefix("agreement-"))
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .max()
+        .map_or(1, |n| n.saturating_add(1))
+}
+
 /// The methods one Ed25519 signing key contributes to a document: the key
 /// itself (`key-{n}`) under every signing relationship, and its derived X25519
 /// key (`agreement-{n}`) under keyAgreement, so the holder can both sign and

@@ -1,5 +1,5 @@
 //! Shared helpers for the integration tests: locating the W3C vc-di-eddsa
-//! test vectors and reading them.
+//! test vectors (kept in `tests/vectors`) and reading them.
 
 #![allow(dead_code)]
 
@@ -7,19 +7,17 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-/// `<repo root>/../shared/vectors/vc-di-eddsa`, i.e. from this crate
-/// `../../../shared/vectors/vc-di-eddsa`.
+/// The W3C vc-di-eddsa test vectors kept in this crate
+/// (`tests/vectors/vc-di-eddsa`; see `tests/vectors/README.md` for their
+/// source and licence).
 pub fn vectors_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let repo_root = manifest.join("..").join("..");
-    let dir = repo_root
-        .join("..")
-        .join("shared")
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
         .join("vectors")
         .join("vc-di-eddsa");
     assert!(
         dir.join("keyPair.json").is_file(),
-        "W3C vc-di-eddsa test vectors not found at {} (expected at <repo root>/../shared/vectors/vc-di-eddsa)",
+        "W3C vc-di-eddsa test vectors not found at {}",
         dir.display()
     );
     dir

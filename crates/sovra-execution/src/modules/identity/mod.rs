@@ -221,6 +221,27 @@ fn change<R: StateReader>(
     Ok(Ok(()))
 }
 
+/// A verification method id keeps its key from one version to the next: a
+/// new key takes a new id. Otherwise a verifier that resolves the current
+/// document would call a credential signed by the replaced key "invalid"
+/// rather than "signed by a key that is no longer the DID's".
+fn check_ids_keep_keys(previous: &DidDocument, next: &DidDocument) -> Result<(), ActionFailure> {
+    for method in &next.methods {
+        if let Some(old) = previous.methods.iter().find(|m| m.id == method.id)
+            && (old.key_type != method.key_type || old.public_key != method.public_key)
+        {
+            return Err(ActionFailure {
+                code: "key_id_reused",
+                message: format!(
+                    "#{} names another key in the current version; give the new key a new id",
+                    method.id
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Replaces the document of `did` with `document`.
 pub fn update<R: StateReader>(
     state: &mut Overlay<R>,
@@ -233,6 +254,7 @@ pub fn update<R: StateReader>(
 ) -> Result<Result<(), ActionFailure>, ExecError> {
     change(state, signer, did, previous_version, env, tx_id, |record| {
         check_document(did, document)?;
+        check_ids_keep_keys(&record.document, document)?;
         record.document = document.clone();
         Ok(())
     })
@@ -255,9 +277,14 @@ pub fn deactivate<R: StateReader>(
 
 /// Replaces every key of `did` by `new_key` (an Ed25519 key, with its derived
 /// X25519 key for keyAgreement) and removes every controller (a lost key may
-/// be one of them), keeping services and alsoKnownAs. Used by guardian
-/// recovery, which has authorized the change itself; `previous_version`
-/// guards against racing updates as in `UpdateDid`.
+/// be one of them), keeping services and alsoKnownAs. The new methods are
+/// `key-N` and `agreement-N`, N being the version this change creates or,
+/// if larger, one more than any number of the current document's ids: the
+/// CLI numbers keys so (one number per rotation, see `next_key_number`), so
+/// the new ids are ones no earlier version used, without reading every
+/// earlier version. Used by guardian recovery, which has authorized the
+/// change itself; `previous_version` guards against racing updates as in
+/// `UpdateDid`.
 pub fn replace_keys<R: StateReader>(
     state: &mut Overlay<R>,
     did: &Did,
@@ -267,8 +294,16 @@ pub fn replace_keys<R: StateReader>(
     tx_id: TxId,
 ) -> Result<Result<(), ActionFailure>, ExecError> {
     change(state, did, did, previous_version, env, tx_id, |record| {
+        let ids = record
+            .document
+            .methods
+            .iter()
+            .map(|m| m.id.as_str())
+            .chain(record.document.services.iter().map(|s| s.id.as_str()));
+        let next_version = usize::try_from(record.version.saturating_add(1)).unwrap_or(usize::MAX);
+        let number = sovra_types::identity::next_key_number(ids).max(next_version);
         let methods =
-            sovra_types::identity::methods_for_key(new_key, 1).map_err(|e| ActionFailure {
+            sovra_types::identity::methods_for_key(new_key, number).map_err(|e| ActionFailure {
                 code: "invalid_key",
                 message: e.to_string(),
             })?;
