@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn raw_block_cids_match_ipfs() {
-        // The two raw-block CIDs given in ../shared/vectors/unixfs/cids.md.
+        // The two raw-block CIDs given in tests/vectors/unixfs/cids.md.
         assert_eq!(
             raw_cid(b"hello world").to_string(),
             "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"

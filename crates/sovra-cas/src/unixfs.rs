@@ -1,8 +1,7 @@
-//! Reading UnixFS: resolving paths, streaming files, listing and exporting directories.
+//! Reading UnixFS: resolving paths, streaming files, listing directories (export to disk is in
+//! [`crate::export`]).
 
-use std::fs;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
 
 use cid::Cid;
 use rust_unixfs::dir::{MaybeResolved, NodeDescription, describe, resolve};
@@ -193,82 +192,6 @@ pub fn cat(source: &impl BlockSource, cid: &Cid, out: &mut impl Write) -> Result
         }
     }
     Ok(written)
-}
-
-/// Writes the file or directory tree at `cid` to `dest` (which must not exist). Entry names that
-/// could escape `dest` (`..`, absolute paths) are refused. Returns the content bytes written.
-pub fn export_to_path(
-    source: &impl BlockSource,
-    cid: &Cid,
-    dest: &Path,
-    mut progress: impl FnMut(u64),
-) -> Result<u64, CasError> {
-    if dest.exists() {
-        return Err(CasError::UnixFs(format!(
-            "{} already exists",
-            dest.display()
-        )));
-    }
-    let mut written = 0u64;
-    let mut walker = Walker::new(*cid, String::new());
-    let mut cache = None;
-    let mut file: Option<fs::File> = None;
-    while walker.should_continue() {
-        let next = *walker.pending_links().0;
-        let data = source.require_block(&next)?;
-        match walker.next(&data, &mut cache).map_err(walk_err)? {
-            ContinuedWalk::RootDirectory(_, path, _) | ContinuedWalk::Directory(_, path, _) => {
-                fs::create_dir_all(safe_join(dest, path)?)?;
-            }
-            ContinuedWalk::Bucket(..) => {}
-            ContinuedWalk::File(segment, _, path, _, _) => {
-                if segment.is_first() {
-                    let target = safe_join(dest, path)?;
-                    if let Some(parent) = target.parent() {
-                        fs::create_dir_all(parent)?;
-                    }
-                    file = Some(fs::File::create_new(&target)?);
-                }
-                let f = file
-                    .as_mut()
-                    .ok_or_else(|| CasError::UnixFs("file segment before its start".into()))?;
-                f.write_all(segment.as_bytes())?;
-                written += segment.as_bytes().len() as u64;
-                progress(written);
-                if segment.is_last() {
-                    file = None;
-                }
-            }
-            ContinuedWalk::Symlink(target, _, path, _) => {
-                let link = safe_join(dest, path)?;
-                let target = std::str::from_utf8(target)
-                    .map_err(|_| CasError::UnixFs("symlink target is not UTF-8".into()))?;
-                #[cfg(unix)]
-                std::os::unix::fs::symlink(target, &link)?;
-                #[cfg(not(unix))]
-                fs::write(&link, target)?;
-            }
-        }
-    }
-    Ok(written)
-}
-
-/// Joins a DAG-supplied relative path onto `dest`, refusing anything but plain names.
-fn safe_join(dest: &Path, path: &Path) -> Result<PathBuf, CasError> {
-    let mut out = dest.to_path_buf();
-    for component in path.components() {
-        match component {
-            Component::Normal(name) => out.push(name),
-            Component::CurDir => {}
-            other => {
-                return Err(CasError::UnixFs(format!(
-                    "refusing unsafe path component {other:?} in {}",
-                    path.display()
-                )));
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn walk_err(e: rust_unixfs::walk::Error) -> CasError {

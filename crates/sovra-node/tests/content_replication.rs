@@ -205,7 +205,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
     );
     // A gateway-conformance fixture uploaded as a CAR resolves through the HTTP gateway.
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/ipfs-gateway-conformance/path_gateway_unixfs");
+        .join("../sovra-cas/tests/vectors/ipfs-gateway-conformance/path_gateway_unixfs");
     let car_file = std::fs::File::open(fixtures.join("dir-with-files.car")).unwrap();
     let imported = clients[2].upload_car(car_file).unwrap();
     let root = &imported.roots[0];
