@@ -67,9 +67,11 @@ pub trait Backend: Send + Sync + 'static {
     type Blocks: sovra_cas::BlockSource + Send + Sync + 'static;
     /// The node's block store.
     fn blocks(&self) -> Arc<Self::Blocks>;
-    /// Imports an uploaded CAR atomically, within the node's upload limit.
+    /// Imports a CAR uploaded by `uploader` atomically, within the node's upload limit and the
+    /// uploader's and the node's quotas of unpinned uploads.
     fn import_car(
         &self,
+        uploader: Did,
         body: BodyReader,
     ) -> impl Future<Output = Result<ContentImportView, ApiError>> + Send;
     /// Pins of a content root and whether this node holds all of it.

@@ -350,16 +350,21 @@ fn percent_encode(segment: &str) -> String {
     out
 }
 
-/// Upload a CAR (`application/vnd.ipld.car`): every block is verified and stored atomically;
-/// unpinned blocks are kept for a grace period, pinned ones until unpinned.
+/// Upload a CAR (`application/vnd.ipld.car`) as a DID-authenticated identity
+/// (`Authorization: Bearer`, see `/v1/auth/challenge`): every block is verified and stored
+/// atomically; unpinned blocks are kept for a grace period, pinned ones until unpinned. Uploads
+/// count against the uploader's and the node's quotas of unpinned bytes (413
+/// `quota_exceeded`); one upload is at most the node's upload limit (413 `limit_exceeded`).
 #[utoipa::path(post, path = "/v1/content", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
-    responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub(crate) async fn post_content<B: Backend>(
     State(b): State<Arc<B>>,
     request: Request,
 ) -> Result<Json<ContentImportView>, ApiError> {
+    let (uploader, _) = b.auth().authenticate(request.headers())?;
     let reader = BodyReader::spawn(request.into_body());
-    Ok(Json(b.import_car(reader).await?))
+    Ok(Json(b.import_car(uploader, reader).await?))
 }
 
 /// Who pins a content root, and whether this node holds all of its blocks.

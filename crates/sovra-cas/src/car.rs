@@ -12,6 +12,9 @@ use crate::{BlockSink, BlockSource, CasError, verify_block};
 /// The media type of a CAR response, as the trustless gateway specification writes it.
 pub const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car; version=1; order=dfs; dups=n";
 
+/// How the [`CasError::Limit`] of a CAR larger than the caller's byte limit begins.
+pub const OVER_SIZE_LIMIT: &str = "the CAR is larger than";
+
 /// What an import read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarImport {
@@ -79,15 +82,26 @@ pub fn import(
         inner: input,
         remaining: max_bytes,
         limit: max_bytes,
+        exceeded: false,
     };
-    let header_len = read_frame_len(&mut reader)?
+    read_car(&mut reader, sink).map_err(|e| {
+        if reader.exceeded {
+            CasError::Limit(format!("{OVER_SIZE_LIMIT} {max_bytes} bytes"))
+        } else {
+            e
+        }
+    })
+}
+
+fn read_car(reader: &mut impl Read, sink: &mut impl BlockSink) -> Result<CarImport, CasError> {
+    let header_len = read_frame_len(reader)?
         .ok_or_else(|| CasError::Car("empty input: no CAR header".into()))?;
     if header_len == 0 || header_len > MAX_CAR_HEADER_BYTES as u64 {
         return Err(CasError::Car(format!(
             "header of {header_len} bytes (the limit is {MAX_CAR_HEADER_BYTES})"
         )));
     }
-    let header_bytes = read_exact_vec(&mut reader, header_len as usize)?;
+    let header_bytes = read_exact_vec(reader, header_len as usize)?;
     let header: CarHeader = serde_ipld_dagcbor::from_slice(&header_bytes)
         .map_err(|e| CasError::Car(format!("header: {e}")))?;
     if header.version != 1 {
@@ -115,14 +129,14 @@ pub fn import(
         bytes: 0,
     };
     let max_frame = (MAX_CID_BYTES + MAX_BLOCK_BYTES) as u64;
-    while let Some(len) = read_frame_len(&mut reader)? {
+    while let Some(len) = read_frame_len(reader)? {
         if len > max_frame {
             return Err(CasError::BlockTooLarge {
                 size: usize::try_from(len).unwrap_or(usize::MAX),
                 limit: MAX_BLOCK_BYTES,
             });
         }
-        let frame = read_exact_vec(&mut reader, len as usize)?;
+        let frame = read_exact_vec(reader, len as usize)?;
         let mut cursor = std::io::Cursor::new(frame.as_slice());
         let cid = Cid::read_bytes(&mut cursor)
             .map_err(|e| CasError::Car(format!("block {}: bad CID: {e}", result.blocks)))?;
@@ -183,6 +197,7 @@ struct LimitedReader<R> {
     inner: R,
     remaining: u64,
     limit: u64,
+    exceeded: bool,
 }
 
 impl<R: Read> Read for LimitedReader<R> {
@@ -192,10 +207,13 @@ impl<R: Read> Read for LimitedReader<R> {
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
-                _ => Err(std::io::Error::other(format!(
-                    "CAR exceeds the size limit of {} bytes",
-                    self.limit
-                ))),
+                _ => {
+                    self.exceeded = true;
+                    Err(std::io::Error::other(format!(
+                        "{OVER_SIZE_LIMIT} {} bytes",
+                        self.limit
+                    )))
+                }
             };
         }
         let max = buf

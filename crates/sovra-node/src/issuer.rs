@@ -167,7 +167,9 @@ impl Issuer {
         let signed = self.sign(&unsigned, Cryptosuite::EddsaRdfc2022)?;
         let bytes = serde_json::to_vec(&signed)?;
         let size = bytes.len() as u64;
-        let cid = client.upload_raw(bytes)?;
+        // Uploads need an identity: the one that pays for the pin.
+        let token = client.login(&self.key, &self.tx_signer)?;
+        let cid = client.upload_raw(&token, bytes)?;
         let cid = sovra_types::ContentId::new(cid);
         let tx = client.build_tx(
             &self.key,
