@@ -91,8 +91,11 @@ impl BodyWriter {
         )
     }
 
-    /// Ends the body with an error (the client sees a truncated response).
-    pub fn fail(self, error: impl std::fmt::Display) {
+    /// Ends the body with an error: the connection is aborted (a chunked answer never gets its
+    /// last chunk), so the client sees a failed transfer, not a complete short one.
+    pub fn fail(mut self, error: impl std::fmt::Display) {
+        // Nothing is sent after the error (the drop below would flush the buffer).
+        self.buffer.clear();
         let _ = self
             .tx
             .blocking_send(Err(io::Error::other(error.to_string())));

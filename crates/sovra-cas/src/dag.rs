@@ -150,3 +150,47 @@ pub fn missing_blocks(
     }
     Ok(missing)
 }
+
+/// Like [`missing_blocks`], but cheap for content that is held: blocks without links (raw
+/// leaves) are only looked up with [`BlockSource::has_block`], not read, so a large file costs
+/// one read per internal node. Used to check that an answer can be served whole before it
+/// starts; unlike [`missing_blocks`] it does not re-verify leaves.
+pub fn absent_blocks(
+    source: &impl BlockSource,
+    root: &Cid,
+    limit: usize,
+) -> Result<Vec<Cid>, CasError> {
+    let mut seen = HashSet::new();
+    let mut missing = Vec::new();
+    let mut stack = vec![(*root, 0usize)];
+    while let Some((cid, depth)) = stack.pop() {
+        if missing.len() >= limit {
+            break;
+        }
+        if !seen.insert(block_key(&cid)) {
+            continue;
+        }
+        if depth > MAX_DAG_DEPTH {
+            return Err(CasError::Limit(format!("DAG deeper than {MAX_DAG_DEPTH}")));
+        }
+        if cid.codec() == crate::block::RAW {
+            if !source.has_block(&cid)? {
+                missing.push(cid);
+            }
+            continue;
+        }
+        let data = match source.get_block(&cid) {
+            Ok(Some(data)) => data,
+            Ok(None) if cid.hash().code() == crate::block::IDENTITY => cid.hash().digest().to_vec(),
+            Ok(None) | Err(CasError::HashMismatch(_)) => {
+                missing.push(cid);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for child in links(&cid, &data)?.into_iter().rev() {
+            stack.push((child, depth + 1));
+        }
+    }
+    Ok(missing)
+}

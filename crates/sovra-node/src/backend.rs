@@ -346,6 +346,18 @@ where
         self.blocks.clone()
     }
 
+    fn blocks_for(&self, root: &sovra_cas::Cid) -> Arc<crate::replication::NetworkBlocks> {
+        Arc::new(self.blocks.for_root(root))
+    }
+
+    async fn fetch_dag(&self, root: sovra_cas::Cid, cid: sovra_cas::Cid) -> Result<(), ApiError> {
+        let blocks = self.blocks.for_root(&root);
+        tokio::task::spawn_blocking(move || blocks.ensure_complete(&cid))
+            .await
+            .map_err(internal)?
+            .map_err(sovra_api::cas_error)
+    }
+
     async fn import_car(
         &self,
         uploader: Did,
@@ -372,11 +384,12 @@ where
         let content = self.content.clone();
         let root = *cid.cid();
         let missing = tokio::task::spawn_blocking(move || {
-            sovra_cas::dag::missing_blocks(&*content, &root, 100)
+            sovra_cas::dag::absent_blocks(&*content, &root, 100)
         })
         .await
         .map_err(internal)?
-        .map_err(internal)?;
+        // A DAG over the traversal limits is the request's problem (400), not the node's.
+        .map_err(sovra_api::cas_error)?;
         Ok(ContentStatusView {
             cid: cid.to_string(),
             pins: pins
