@@ -171,9 +171,7 @@ pub(crate) async fn get_ipfs<B: Backend>(
             // malformed block is an error answer, never a truncated CAR.
             let check = blocks.clone();
             let kind = blocking(move || {
-                check
-                    .require_block(&terminal)
-                    .map_err(cas_error)?;
+                check.require_block(&terminal).map_err(cas_error)?;
                 unixfs::kind(&*check, &terminal).map_err(cas_error)
             })
             .await?;

@@ -95,7 +95,7 @@ pub fn export_to_path(
             dest.display()
         )));
     }
-    let plan = plan(source, cid, limits).map_err(|e| nothing_written(e))?;
+    let plan = plan(source, cid, limits).map_err(nothing_written)?;
     let staging = Staging::create(dest)?;
     let written = write_plan(source, &plan, &staging.root, limits, &mut progress)
         .and_then(|stats| staging.publish(dest).map(|()| stats));

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use commonware_cryptography::{ed25519::PublicKey, sha256::Digest as Sha256Digest};
 use commonware_resolver::{Consumer, Delivery, Resolver as _, TargetedResolver as _, p2p};
-use commonware_utils::vec::NonEmptyVec;
 use commonware_utils::channel::oneshot;
+use commonware_utils::vec::NonEmptyVec;
 use sovra_cas::{BlockSource, CasError, Cid, block::RAW};
 use sovra_store::{ContentStore, Index};
 
@@ -312,9 +312,7 @@ impl NetworkBlocks {
                 return Ok(());
             };
             let arrived = match &self.fetcher {
-                Some(fetcher) => {
-                    fetcher.fetch_many_blocking(&missing, &self.targets, self.timeout)
-                }
+                Some(fetcher) => fetcher.fetch_many_blocking(&missing, &self.targets, self.timeout),
                 None => 0,
             };
             if arrived == 0 {

@@ -121,9 +121,7 @@ fn a_third_node_serves_a_pinned_file_while_the_uploader_and_another_peer_are_dow
             1,
         )
         .unwrap();
-    let status = clients[0]
-        .wait_final(&id, Duration::from_secs(60))
-        .unwrap();
+    let status = clients[0].wait_final(&id, Duration::from_secs(60)).unwrap();
     assert_eq!(status.status, "completed", "{status:?}");
     wait_until(
         "the assigned holder to replicate the pin",
@@ -161,10 +159,7 @@ fn a_third_node_serves_a_pinned_file_while_the_uploader_and_another_peer_are_dow
         Some("sandbox")
     );
     // And as a CAR, which re-imports to the same file.
-    let (status, car_body, _) = get(&format!(
-        "{}/ipfs/{root}?format=car",
-        clients[third].base()
-    ));
+    let (status, car_body, _) = get(&format!("{}/ipfs/{root}?format=car", clients[third].base()));
     assert_eq!(status, 200);
     let mut reimported = MemoryBlocks::new();
     car::import(car_body.unwrap().as_slice(), 64 << 20, &mut reimported).unwrap();
@@ -251,7 +246,10 @@ fn refusals(client: &Client) {
     let err = client
         .upload_car(&token, std::io::Cursor::new(lying))
         .unwrap_err();
-    assert!(err.to_string().contains("not among the CAR's blocks"), "{err}");
+    assert!(
+        err.to_string().contains("not among the CAR's blocks"),
+        "{err}"
+    );
     assert!(client.raw_block(&present.cid).unwrap().is_none());
 
     // Uploaded HTML is served sandboxed (no scripts, no access to the API's origin).

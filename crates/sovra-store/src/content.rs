@@ -492,7 +492,8 @@ impl BlockSource for ContentStore {
         if cid.hash().code() == sovra_cas::block::IDENTITY {
             return Ok(true);
         }
-        self.contains(cid).map_err(|e| CasError::Store(e.to_string()))
+        self.contains(cid)
+            .map_err(|e| CasError::Store(e.to_string()))
     }
 
     /// Reads and verifies a block. A block whose bytes no longer match is deleted and reported
