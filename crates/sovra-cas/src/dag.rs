@@ -109,46 +109,14 @@ fn entity_children(cid: &Cid, data: &[u8]) -> Result<Vec<Cid>, CasError> {
 
 /// Walks everything reachable from `root` that is present and returns the CIDs that are
 /// referenced but missing (up to `limit` of them). An empty answer means the DAG is complete.
+/// Every block present is read and verified (a corrupt one counts as missing), so this also
+/// finds blocks that rotted on disk.
 pub fn missing_blocks(
     source: &impl BlockSource,
     root: &Cid,
     limit: usize,
 ) -> Result<Vec<Cid>, CasError> {
-    let mut seen = HashSet::new();
-    let mut missing = Vec::new();
-    let mut stack = vec![(*root, 0usize)];
-    while let Some((cid, depth)) = stack.pop() {
-        if missing.len() >= limit {
-            break;
-        }
-        if !seen.insert(block_key(&cid)) {
-            continue;
-        }
-        if depth > MAX_DAG_DEPTH {
-            return Err(CasError::Limit(format!("DAG deeper than {MAX_DAG_DEPTH}")));
-        }
-        let data = match source.get_block(&cid) {
-            Ok(Some(data)) => data,
-            Ok(None) => {
-                if cid.hash().code() == crate::block::IDENTITY {
-                    cid.hash().digest().to_vec()
-                } else {
-                    missing.push(cid);
-                    continue;
-                }
-            }
-            // A corrupt block counts as missing: the caller refetches it.
-            Err(CasError::HashMismatch(_)) => {
-                missing.push(cid);
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        for child in links(&cid, &data)?.into_iter().rev() {
-            stack.push((child, depth + 1));
-        }
-    }
-    Ok(missing)
+    find_missing(source, root, limit, false)
 }
 
 /// Like [`missing_blocks`], but cheap for content that is held: blocks without links (raw
@@ -160,6 +128,15 @@ pub fn absent_blocks(
     root: &Cid,
     limit: usize,
 ) -> Result<Vec<Cid>, CasError> {
+    find_missing(source, root, limit, true)
+}
+
+fn find_missing(
+    source: &impl BlockSource,
+    root: &Cid,
+    limit: usize,
+    leaves_by_presence: bool,
+) -> Result<Vec<Cid>, CasError> {
     let mut seen = HashSet::new();
     let mut missing = Vec::new();
     let mut stack = vec![(*root, 0usize)];
@@ -173,7 +150,7 @@ pub fn absent_blocks(
         if depth > MAX_DAG_DEPTH {
             return Err(CasError::Limit(format!("DAG deeper than {MAX_DAG_DEPTH}")));
         }
-        if cid.codec() == crate::block::RAW {
+        if leaves_by_presence && cid.codec() == crate::block::RAW {
             if !source.has_block(&cid)? {
                 missing.push(cid);
             }
@@ -182,6 +159,7 @@ pub fn absent_blocks(
         let data = match source.get_block(&cid) {
             Ok(Some(data)) => data,
             Ok(None) if cid.hash().code() == crate::block::IDENTITY => cid.hash().digest().to_vec(),
+            // A corrupt block counts as missing: the caller refetches it.
             Ok(None) | Err(CasError::HashMismatch(_)) => {
                 missing.push(cid);
                 continue;

@@ -191,12 +191,12 @@ fn an_existing_output_is_never_written_through() {
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
 
-/// Three blocks (a file, a directory of 300 links to it, a root of 300 links to that directory)
-/// name 90,000 files: a CAR of under 30 KB.
-fn expansion() -> (MemoryBlocks, Cid) {
+/// Three blocks (a one-byte file, a directory of `width` links to it, a root of `width` links to
+/// that directory) naming `width * width` files.
+fn expansion(width: usize) -> (MemoryBlocks, Cid) {
     let mut blocks = MemoryBlocks::new();
     let f = file(&mut blocks, "x");
-    let names: Vec<String> = (0..300).map(|i| format!("f{i:03}")).collect();
+    let names: Vec<String> = (0..width).map(|i| format!("f{i:03}")).collect();
     let links: Vec<(&str, Cid)> = names.iter().map(|n| (n.as_str(), f)).collect();
     let inner = dir(&mut blocks, &links);
     let links: Vec<(&str, Cid)> = names.iter().map(|n| (n.as_str(), inner)).collect();
@@ -206,7 +206,8 @@ fn expansion() -> (MemoryBlocks, Cid) {
 
 #[test]
 fn a_small_car_naming_90000_files_is_bounded() {
-    let (blocks, root) = expansion();
+    // 300 x 300 = 90,000 files from a CAR of under 30 KB.
+    let (blocks, root) = expansion(300);
     let mut car_bytes = Vec::new();
     car::export(&blocks, &root, &[], &root, Scope::All, &mut car_bytes).unwrap();
     assert!(car_bytes.len() < 30_000, "{} bytes", car_bytes.len());
@@ -223,13 +224,7 @@ fn a_small_car_naming_90000_files_is_bounded() {
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 
     // The limit is the caller's: a smaller tree of the same shape fits a raised one.
-    let mut blocks = MemoryBlocks::new();
-    let f = file(&mut blocks, "x");
-    let names: Vec<String> = (0..30).map(|i| format!("f{i:02}")).collect();
-    let links: Vec<(&str, Cid)> = names.iter().map(|n| (n.as_str(), f)).collect();
-    let inner = dir(&mut blocks, &links);
-    let links: Vec<(&str, Cid)> = names.iter().map(|n| (n.as_str(), inner)).collect();
-    let root = dir(&mut blocks, &links);
+    let (blocks, root) = expansion(30);
     let limits = ExportLimits {
         max_entries: 931,
         ..ExportLimits::default()

@@ -6,23 +6,12 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
+use common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
 use sovra_types::{Action, ContentId, Did};
 use std::{path::Path, time::Duration};
-
-/// Deterministic test content.
-fn content(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x = x.wrapping_mul(1103515245).wrapping_add(12345);
-            (x >> 16) as u8
-        })
-        .collect()
-}
 
 fn read_file(client: &Client, cid: &sovra_cas::Cid) -> Vec<u8> {
     let mut out = Vec::new();

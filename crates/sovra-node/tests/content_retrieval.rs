@@ -6,23 +6,12 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
+use common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
 use ipld_dagpb::{PbLink, PbNode};
 use sovra_cas::{Adder, BlockSink, Cid, MemoryBlocks, Profile, car, dag::Scope};
 use sovra_client::Client;
 use sovra_types::{Action, ContentId, Did};
 use std::time::{Duration, Instant};
-
-/// Deterministic test content.
-fn content(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x = x.wrapping_mul(1103515245).wrapping_add(12345);
-            (x >> 16) as u8
-        })
-        .collect()
-}
 
 /// The validator (index into `validators`, hex keys) assigned to hold `root` at replication 1:
 /// the highest SHA-256(root CID || key), as the node computes it.

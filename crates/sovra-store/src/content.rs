@@ -306,10 +306,12 @@ impl ContentStore {
                 charges.remove((uploader, bucket))?;
             }
             totals.retain(|bucket, _| charge.live(bucket))?;
-            let mut used_total = 0u64;
-            for item in totals.iter()? {
-                used_total = used_total.saturating_add(item?.1.value());
-            }
+            let used_total = live_sum(
+                totals
+                    .iter()?
+                    .map(|item| item.map(|(k, v)| (k.value(), v.value()))),
+                charge,
+            )?;
             let left_uploader = charge.per_identity.saturating_sub(used_by_uploader);
             let left_total = charge.total.saturating_sub(used_total);
             let quota_left = left_uploader.min(left_total);
@@ -369,22 +371,19 @@ impl ContentStore {
     pub fn charged(&self, charge: &UploadCharge) -> Result<(u64, u64), StoreError> {
         let db = self.db();
         let r = db.begin_read()?;
-        let charges = r.open_table(CHARGES)?;
         let uploader = charge.uploader.as_bytes();
-        let mut mine = 0u64;
-        for item in charges.range((uploader, 0)..=(uploader, u64::MAX))? {
-            let (k, v) = item?;
-            if charge.live(k.value().1) {
-                mine += v.value();
-            }
-        }
-        let mut all = 0u64;
-        for item in r.open_table(CHARGES_TOTAL)?.iter()? {
-            let (k, v) = item?;
-            if charge.live(k.value()) {
-                all += v.value();
-            }
-        }
+        let mine = live_sum(
+            r.open_table(CHARGES)?
+                .range((uploader, 0)..=(uploader, u64::MAX))?
+                .map(|item| item.map(|(k, v)| (k.value().1, v.value()))),
+            charge,
+        )?;
+        let all = live_sum(
+            r.open_table(CHARGES_TOTAL)?
+                .iter()?
+                .map(|item| item.map(|(k, v)| (k.value(), v.value()))),
+            charge,
+        )?;
         Ok((mine, all))
     }
 
@@ -547,6 +546,21 @@ impl BlockSink for &ContentStore {
         self.put(&cid, &data)
             .map_err(|e| CasError::Store(e.to_string()))
     }
+}
+
+/// The sum of the charges (end, bytes) that are still live.
+fn live_sum(
+    charges: impl Iterator<Item = Result<(u64, u64), redb::StorageError>>,
+    charge: &UploadCharge,
+) -> Result<u64, StoreError> {
+    let mut sum = 0u64;
+    for item in charges {
+        let (ends, bytes) = item?;
+        if charge.live(ends) {
+            sum = sum.saturating_add(bytes);
+        }
+    }
+    Ok(sum)
 }
 
 fn cas_err(e: CasError) -> StoreError {
