@@ -32,6 +32,9 @@ use sovra_types::{
 use crate::stream::{BodyReader, BodyWriter};
 use crate::{ApiError, Backend};
 
+/// Most entries of a directory listed as HTML (larger directories: `format=car`).
+const MAX_LISTING_ENTRIES: usize = 10_000;
+
 /// The `Content-Security-Policy` of every gateway answer.
 pub const CONTENT_SANDBOX: &str = "sandbox";
 
@@ -213,9 +216,11 @@ pub(crate) async fn get_ipfs<B: Backend>(
                 }
                 EntryKind::Directory => {
                     let list_blocks = blocks.clone();
-                    let entries =
-                        blocking(move || unixfs::list_dir(&*list_blocks, &cid).map_err(cas_error))
-                            .await?;
+                    let entries = blocking(move || {
+                        unixfs::list_dir_at_most(&*list_blocks, &cid, MAX_LISTING_ENTRIES)
+                            .map_err(cas_error)
+                    })
+                    .await?;
                     if let Some(index) = entries.iter().find(|e| e.name == "index.html") {
                         b.fetch_dag(root, index.cid).await?;
                         return Ok(stream_file(

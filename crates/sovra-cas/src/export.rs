@@ -140,8 +140,22 @@ fn plan(
                 PlannedKind::File
             }
             EntryKind::Directory => {
-                let entries = unixfs::list_dir(source, &cid)?;
                 let pending = (planned.len() + 1 + stack.len()) as u64;
+                let room = limits.max_entries.saturating_sub(pending);
+                let entries = unixfs::list_dir_at_most(
+                    source,
+                    &cid,
+                    usize::try_from(room)
+                        .unwrap_or(usize::MAX)
+                        .min(unixfs::MAX_LISTED_ENTRIES),
+                )
+                .map_err(|e| match e {
+                    CasError::Limit(_) => CasError::Limit(format!(
+                        "the tree has more than {} entries (raise the limit to export it)",
+                        limits.max_entries
+                    )),
+                    other => other,
+                })?;
                 if pending.saturating_add(entries.len() as u64) > limits.max_entries {
                     return Err(CasError::Limit(format!(
                         "the tree has more than {} entries (raise the limit to export it)",

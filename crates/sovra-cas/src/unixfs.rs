@@ -123,27 +123,47 @@ pub fn resolve_path(
 
 /// Lists a directory's entries (flat or sharded), in stored order.
 pub fn list_dir(source: &impl BlockSource, cid: &Cid) -> Result<Vec<DirEntry>, CasError> {
+    list_dir_at_most(source, cid, MAX_LISTED_ENTRIES)
+}
+
+/// Most entries [`list_dir`] returns (a HAMT can name more than it holds: buckets can be shared).
+pub const MAX_LISTED_ENTRIES: usize = crate::limits::MAX_LINKS_PER_BLOCK * 64;
+
+/// Lists a directory's entries (flat or sharded), in stored order, failing with
+/// [`CasError::Limit`] once it has more than `max` (before holding more than that in memory).
+pub fn list_dir_at_most(
+    source: &impl BlockSource,
+    cid: &Cid,
+    max: usize,
+) -> Result<Vec<DirEntry>, CasError> {
+    let too_many = || CasError::Limit(format!("directory of more than {max} entries"));
     let data = source.require_block(cid)?;
     match describe(&data) {
-        NodeDescription::Directory { links } => Ok(links
-            .into_iter()
-            .map(|l| DirEntry {
-                name: l.name,
-                cid: l.target,
-                size: l.tsize,
-            })
-            .collect()),
+        NodeDescription::Directory { links } => {
+            if links.len() > max {
+                return Err(too_many());
+            }
+            Ok(links
+                .into_iter()
+                .map(|l| DirEntry {
+                    name: l.name,
+                    cid: l.target,
+                    size: l.tsize,
+                })
+                .collect())
+        }
         NodeDescription::HamtShard { .. } => {
             let mut entries = Vec::new();
-            let mut stack = vec![(*cid, data)];
-            while let Some((_, data)) = stack.pop() {
+            // Buckets still to read, by CID (read one at a time).
+            let mut stack = vec![*cid];
+            while let Some(bucket) = stack.pop() {
+                let data = source.require_block(&bucket)?;
                 let NodeDescription::HamtShard { links } = describe(&data) else {
                     return Err(CasError::UnixFs("HAMT bucket is not a shard".into()));
                 };
                 for link in links {
                     if link.name.len() == 2 {
-                        let bucket = source.require_block(&link.target)?;
-                        stack.push((link.target, bucket));
+                        stack.push(link.target);
                     } else if link.name.len() > 2 {
                         entries.push(DirEntry {
                             name: link.name[2..].to_string(),
@@ -151,8 +171,8 @@ pub fn list_dir(source: &impl BlockSource, cid: &Cid) -> Result<Vec<DirEntry>, C
                             size: link.tsize,
                         });
                     }
-                    if entries.len() > crate::limits::MAX_LINKS_PER_BLOCK * 64 {
-                        return Err(CasError::Limit("directory too large to list".into()));
+                    if entries.len() > max || stack.len() > max {
+                        return Err(too_many());
                     }
                 }
             }
