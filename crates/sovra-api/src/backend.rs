@@ -67,9 +67,25 @@ pub trait Backend: Send + Sync + 'static {
     type Blocks: sovra_cas::BlockSource + Send + Sync + 'static;
     /// The node's block store.
     fn blocks(&self) -> Arc<Self::Blocks>;
-    /// Imports an uploaded CAR atomically, within the node's upload limit.
+    /// The node's block store, asking first the peers that must hold `root` for blocks this
+    /// node lacks.
+    fn blocks_for(&self, root: &sovra_cas::Cid) -> Arc<Self::Blocks> {
+        let _ = root;
+        self.blocks()
+    }
+    /// Makes every block of the DAG under `cid` present on this node (fetching what it lacks
+    /// from peers, the holders of `root` first), so an answer can be served whole; fails when a
+    /// block cannot be had.
+    fn fetch_dag(
+        &self,
+        root: sovra_cas::Cid,
+        cid: sovra_cas::Cid,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// Imports a CAR uploaded by `uploader` atomically, within the node's upload limit and the
+    /// uploader's and the node's quotas of unpinned uploads.
     fn import_car(
         &self,
+        uploader: Did,
         body: BodyReader,
     ) -> impl Future<Output = Result<ContentImportView, ApiError>> + Send;
     /// Pins of a content root and whether this node holds all of it.

@@ -27,6 +27,14 @@ pub enum ApiError {
     /// The thing asked for does not exist (404).
     #[error("{0}")]
     NotFound(String),
+    /// The request is larger than a limit or a quota allows (413).
+    #[error("{message}")]
+    TooLarge {
+        /// Machine-readable code (`limit_exceeded`, `quota_exceeded`).
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
     /// The node failed (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -50,6 +58,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }

@@ -32,6 +32,12 @@ use sovra_types::{
 use crate::stream::{BodyReader, BodyWriter};
 use crate::{ApiError, Backend};
 
+/// Most entries of a directory listed as HTML (larger directories: `format=car`).
+const MAX_LISTING_ENTRIES: usize = 10_000;
+
+/// The `Content-Security-Policy` of every gateway answer.
+pub const CONTENT_SANDBOX: &str = "sandbox";
+
 /// Media type of a single raw block.
 const RAW_MEDIA_TYPE: &str = "application/vnd.ipld.raw";
 
@@ -76,7 +82,7 @@ fn response_format(query: &GatewayQuery, headers: &HeaderMap) -> Result<Format, 
 }
 
 /// Maps content errors to HTTP answers: missing data is 404, bad input 400, the rest 500.
-pub(crate) fn cas_error(e: CasError) -> ApiError {
+pub fn cas_error(e: CasError) -> ApiError {
     match e {
         CasError::NotFound(cid) => {
             ApiError::NotFound(format!("block {cid} is not available on this node"))
@@ -136,7 +142,8 @@ pub(crate) async fn get_ipfs<B: Backend>(
         .ok_or_else(|| ApiError::bad("invalid_cid", "missing CID"))?;
     let root = sovra_cas::parse_cid(&root_text).map_err(cas_error)?;
     let segments: Vec<String> = segments.collect();
-    let blocks = b.blocks();
+    // Blocks this node lacks are asked of the peers that hold the root first.
+    let blocks = b.blocks_for(&root);
 
     let resolve_blocks = blocks.clone();
     let resolve_segments = segments.clone();
@@ -163,15 +170,22 @@ pub(crate) async fn get_ipfs<B: Backend>(
             let (mut writer, body) = BodyWriter::new();
             let terminal = resolved.cid;
             let path_blocks = resolved.path_blocks;
-            // Fail before streaming if the first block is not here.
+            // Everything the CAR holds must be here before the 200 starts: a missing or
+            // malformed block is an error answer, never a truncated CAR.
             let check = blocks.clone();
-            blocking(move || {
-                check
-                    .require_block(&terminal)
-                    .map(|_| ())
-                    .map_err(cas_error)
+            let kind = blocking(move || {
+                check.require_block(&terminal).map_err(cas_error)?;
+                unixfs::kind(&*check, &terminal).map_err(cas_error)
             })
             .await?;
+            let whole_dag = match scope {
+                Scope::All => true,
+                Scope::Entity => matches!(kind, EntryKind::File { .. }),
+                Scope::Block => false,
+            };
+            if whole_dag {
+                b.fetch_dag(root, terminal).await?;
+            }
             tokio::task::spawn_blocking(move || {
                 if let Err(e) =
                     car::export(&*blocks, &root, &path_blocks, &terminal, scope, &mut writer)
@@ -195,15 +209,20 @@ pub(crate) async fn get_ipfs<B: Backend>(
                 blocking(move || unixfs::kind(&*kind_blocks, &cid).map_err(cas_error)).await?;
             match kind {
                 EntryKind::File { .. } => {
+                    // The whole file is here (or fetched) before the 200 starts.
+                    b.fetch_dag(root, cid).await?;
                     let name = segments.last().cloned().unwrap_or_default();
                     Ok(stream_file(blocks, cid, &name, &etag, &ipfs_path))
                 }
                 EntryKind::Directory => {
                     let list_blocks = blocks.clone();
-                    let entries =
-                        blocking(move || unixfs::list_dir(&*list_blocks, &cid).map_err(cas_error))
-                            .await?;
+                    let entries = blocking(move || {
+                        unixfs::list_dir_at_most(&*list_blocks, &cid, MAX_LISTING_ENTRIES)
+                            .map_err(cas_error)
+                    })
+                    .await?;
                     if let Some(index) = entries.iter().find(|e| e.name == "index.html") {
+                        b.fetch_dag(root, index.cid).await?;
                         return Ok(stream_file(
                             blocks,
                             index.cid,
@@ -236,7 +255,9 @@ pub(crate) async fn get_ipfs<B: Backend>(
     }
 }
 
-/// A body streaming the bytes of the UnixFS file `cid`, read (and verified) block by block.
+/// A body streaming the bytes of the UnixFS file `cid`, read (and verified) block by block. If a
+/// block cannot be read after the answer started, the body ends with an error (the connection
+/// is aborted, so the client sees a failed transfer, never a short success).
 pub(crate) fn cat_body<S: BlockSource + Send + Sync + 'static>(
     blocks: Arc<S>,
     cid: Cid,
@@ -281,6 +302,13 @@ fn content_response(
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
+    );
+    // Content is served from the API's own origin: a document uploaded by anyone (HTML, SVG)
+    // must not run scripts there or reach the API as that origin. `sandbox` gives it an opaque
+    // origin and no scripts, as path gateways do without subdomain isolation.
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SANDBOX),
     );
     h.insert("x-ipfs-path", value(ipfs_path));
     if let Some(d) = disposition {
@@ -350,16 +378,21 @@ fn percent_encode(segment: &str) -> String {
     out
 }
 
-/// Upload a CAR (`application/vnd.ipld.car`): every block is verified and stored atomically;
-/// unpinned blocks are kept for a grace period, pinned ones until unpinned.
+/// Upload a CAR (`application/vnd.ipld.car`) as a DID-authenticated identity
+/// (`Authorization: Bearer`, see `/v1/auth/challenge`): every block is verified and stored
+/// atomically; unpinned blocks are kept for a grace period, pinned ones until unpinned. Uploads
+/// count against the uploader's and the node's quotas of unpinned bytes (413
+/// `quota_exceeded`); one upload is at most the node's upload limit (413 `limit_exceeded`).
 #[utoipa::path(post, path = "/v1/content", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
-    responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub(crate) async fn post_content<B: Backend>(
     State(b): State<Arc<B>>,
     request: Request,
 ) -> Result<Json<ContentImportView>, ApiError> {
+    let (uploader, _) = b.auth().authenticate(request.headers())?;
     let reader = BodyReader::spawn(request.into_body());
-    Ok(Json(b.import_car(reader).await?))
+    Ok(Json(b.import_car(uploader, reader).await?))
 }
 
 /// Who pins a content root, and whether this node holds all of its blocks.

@@ -27,4 +27,5 @@ pub(crate) fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 pub use error::ApiError;
+pub use gateway::cas_error;
 pub use routes::{ApiDoc, MAX_BATCH, MAX_BODY_BYTES, router};

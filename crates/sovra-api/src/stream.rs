@@ -7,6 +7,9 @@ use axum::body::{Body, Bytes};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+/// Request bytes read and discarded after the reader stopped early (a refused upload), so a
+/// client still sending can finish and read the refusal instead of a reset connection.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 /// Chunks in flight between the async and the blocking side.
 const CHANNEL_CHUNKS: usize = 8;
 /// Bytes gathered before a chunk is sent to the client.
@@ -27,8 +30,20 @@ impl BodyReader {
             while let Some(chunk) = stream.next().await {
                 let item = chunk.map_err(io::Error::other);
                 let failed = item.is_err();
-                if tx.send(item).await.is_err() || failed {
+                if failed {
+                    let _ = tx.send(item).await;
+                    return;
+                }
+                if tx.send(item).await.is_err() {
                     break;
+                }
+            }
+            // The reader stopped early: drain a bounded amount so the answer reaches the client.
+            let mut drained = 0;
+            while drained < DRAIN_BYTES {
+                match stream.next().await {
+                    Some(Ok(chunk)) => drained += chunk.len(),
+                    _ => break,
                 }
             }
         });
@@ -76,8 +91,11 @@ impl BodyWriter {
         )
     }
 
-    /// Ends the body with an error (the client sees a truncated response).
-    pub fn fail(self, error: impl std::fmt::Display) {
+    /// Ends the body with an error: the connection is aborted (a chunked answer never gets its
+    /// last chunk), so the client sees a failed transfer, not a complete short one.
+    pub fn fail(mut self, error: impl std::fmt::Display) {
+        // Nothing is sent after the error (the drop below would flush the buffer).
+        self.buffer.clear();
         let _ = self
             .tx
             .blocking_send(Err(io::Error::other(error.to_string())));

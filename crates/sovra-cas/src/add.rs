@@ -4,7 +4,8 @@
 //! [`BlockSink`] at once, so memory stays at a chunk plus one branch of the tree whatever the
 //! file's size. Directories follow `ipfs add -r`: entries sorted by name, hidden entries (names
 //! starting with `.`) skipped unless asked for, symlinks stored as UnixFS symlinks, directories
-//! larger than 256 KiB written as HAMT shards.
+//! larger than 256 KiB written as HAMT shards (measured as each profile measures it, see
+//! [`Profile::shard_split`]).
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read};
@@ -14,6 +15,7 @@ use cid::Cid;
 use rust_unixfs::dir::builder::{BufferingTreeBuilder, TreeOptions};
 use rust_unixfs::file::adder::{BalancedCollector, Chunker, FileAdder};
 
+use crate::profile::ShardSplit;
 use crate::{BlockSink, CasError, Profile};
 
 /// What an import produced.
@@ -137,33 +139,9 @@ impl<'p> Adder<'p> {
                 path.display()
             )));
         }
-        let root_name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("root")
-            .to_string();
-        let mut tree = BufferingTreeBuilder::new(TreeOptions::default());
         let mut totals = Totals::default();
         let mut content_bytes = 0u64;
-        tree.set_metadata(&root_name, Default::default())
-            .map_err(unixfs_err)?;
-        self.add_dir_entries(
-            path,
-            &root_name,
-            0,
-            &mut tree,
-            sink,
-            &mut totals,
-            &mut content_bytes,
-        )?;
-        let mut root = None;
-        for node in tree.build() {
-            let node = node.map_err(unixfs_err)?;
-            totals.put(sink, node.cid, node.block.into_vec())?;
-            root = Some((node.cid, node.total_size));
-        }
-        let (cid, dag_bytes) =
-            root.ok_or_else(|| CasError::UnixFs("empty directory tree".into()))?;
+        let (cid, dag_bytes) = self.add_dir(path, 0, sink, &mut totals, &mut content_bytes)?;
         Ok(AddedEntry {
             cid,
             content_bytes,
@@ -172,17 +150,16 @@ impl<'p> Adder<'p> {
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn add_dir_entries(
+    /// Imports one directory (its entries first, depth first) and writes its own node: flat, or a
+    /// HAMT shard when the profile says it is too large. Returns its CID and cumulative size.
+    fn add_dir(
         &mut self,
         dir: &Path,
-        prefix: &str,
         depth: usize,
-        tree: &mut BufferingTreeBuilder,
         sink: &mut impl BlockSink,
         totals: &mut Totals,
         content_bytes: &mut u64,
-    ) -> Result<(), CasError> {
+    ) -> Result<(Cid, u64), CasError> {
         if depth >= crate::limits::MAX_DAG_DEPTH {
             return Err(CasError::Limit(format!(
                 "directory nesting deeper than {}",
@@ -191,6 +168,7 @@ impl<'p> Adder<'p> {
         }
         let mut entries = fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
         entries.sort_by_key(|e| e.file_name());
+        let mut links = Vec::with_capacity(entries.len());
         for entry in entries {
             let name = entry
                 .file_name()
@@ -199,24 +177,16 @@ impl<'p> Adder<'p> {
             if name.starts_with('.') && !self.include_hidden {
                 continue;
             }
-            let full = format!("{prefix}/{name}");
             let kind = entry.file_type()?;
-            if kind.is_dir() {
-                tree.set_metadata(&full, Default::default())
-                    .map_err(unixfs_err)?;
-                self.add_dir_entries(
-                    &entry.path(),
-                    &full,
-                    depth + 1,
-                    tree,
-                    sink,
-                    totals,
-                    content_bytes,
-                )?;
+            let (cid, size) = if kind.is_dir() {
+                self.add_dir(&entry.path(), depth + 1, sink, totals, content_bytes)?
             } else if kind.is_symlink() {
                 let target = fs::read_link(entry.path())?;
                 let target = target.to_str().ok_or_else(|| {
-                    CasError::UnixFs(format!("symlink target of {full} is not UTF-8"))
+                    CasError::UnixFs(format!(
+                        "symlink target of {} is not UTF-8",
+                        entry.path().display()
+                    ))
                 })?;
                 let mut block = Vec::new();
                 rust_unixfs::symlink::serialize_symlink_block(target, &mut block);
@@ -229,18 +199,80 @@ impl<'p> Adder<'p> {
                 );
                 let size = block.len() as u64;
                 totals.put(sink, cid, block)?;
-                tree.put_link(&full, cid, size).map_err(unixfs_err)?;
+                (cid, size)
             } else if kind.is_file() {
                 let base = *content_bytes;
                 let added = self.add_reader_from(fs::File::open(entry.path())?, sink, base)?;
                 *content_bytes += added.content_bytes;
                 totals.blocks += added.blocks;
-                tree.put_link(&full, added.cid, added.dag_bytes)
-                    .map_err(unixfs_err)?;
-            }
+                (added.cid, added.dag_bytes)
+            } else {
+                continue;
+            };
+            links.push((name, cid, size));
         }
-        Ok(())
+        let nodes = match self.profile.shard_split() {
+            // The legacy profile (and go-ipfs' `ipfs add`) estimates a directory's size by the
+            // bytes of its names and CIDs: the builder's own threshold does exactly that.
+            ShardSplit::LinksBytes(threshold) => directory_nodes(&links, Some(threshold))?,
+            // `unixfs-v1-2025` shards when the encoded flat directory block would be larger than
+            // the threshold (as the reference importer's `block-bytes` strategy does).
+            ShardSplit::BlockBytes(threshold) => {
+                let flat = directory_nodes(&links, None)?;
+                let too_large = flat
+                    .last()
+                    .is_some_and(|n| n.block.len() as u64 > threshold);
+                if too_large {
+                    // A threshold of 0 shards any directory with at least one entry.
+                    directory_nodes(&links, Some(0))?
+                } else {
+                    flat
+                }
+            }
+        };
+        let mut root = None;
+        for node in nodes {
+            totals.put(sink, node.cid, node.block.into_vec())?;
+            root = Some((node.cid, node.total_size));
+        }
+        root.ok_or_else(|| CasError::UnixFs("directory produced no node".into()))
     }
+}
+
+/// The nodes of one directory holding `links` (name, CID, cumulative size), the directory's own
+/// node last: one flat node, or a HAMT shard and its interior buckets. `shard_threshold` is the
+/// builder's name-and-CID-bytes threshold (`None`: never shard).
+fn directory_nodes(
+    links: &[(String, Cid, u64)],
+    shard_threshold: Option<u64>,
+) -> Result<Vec<rust_unixfs::dir::builder::OwnedTreeNode>, CasError> {
+    const ROOT: &str = "d";
+    let mut options = TreeOptions::default();
+    options.shard_threshold(shard_threshold);
+    // Flat directories of any size are rendered (and measured) here; blocks larger than the
+    // block limit only come out when sharding is off, and are then refused below.
+    options.block_size_limit(None);
+    let mut tree = BufferingTreeBuilder::new(options);
+    tree.set_metadata(ROOT, Default::default())
+        .map_err(unixfs_err)?;
+    for (name, cid, size) in links {
+        tree.put_link(&format!("{ROOT}/{name}"), *cid, *size)
+            .map_err(unixfs_err)?;
+    }
+    let nodes = tree
+        .build()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(unixfs_err)?;
+    if let Some(node) = nodes.last()
+        && shard_threshold.is_some()
+        && node.block.len() > crate::limits::MAX_BLOCK_BYTES
+    {
+        return Err(CasError::BlockTooLarge {
+            size: node.block.len(),
+            limit: crate::limits::MAX_BLOCK_BYTES,
+        });
+    }
+    Ok(nodes)
 }
 
 fn unixfs_err(e: impl std::fmt::Display) -> CasError {

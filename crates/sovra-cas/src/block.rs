@@ -110,6 +110,15 @@ pub trait BlockSource {
     /// The block's bytes, or `None` when it is not held. Implementations verify the hash.
     fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError>;
 
+    /// Whether the block is held. Stores that can answer without reading (and verifying) the
+    /// bytes override this; the default reads the block.
+    fn has_block(&self, cid: &Cid) -> Result<bool, CasError> {
+        if cid.hash().code() == IDENTITY {
+            return Ok(true);
+        }
+        Ok(self.get_block(cid)?.is_some())
+    }
+
     /// The block's bytes, or [`CasError::NotFound`].
     fn require_block(&self, cid: &Cid) -> Result<Vec<u8>, CasError> {
         if cid.hash().code() == IDENTITY {
@@ -181,6 +190,10 @@ impl<T: BlockSource + ?Sized> BlockSource for &T {
     fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
         (**self).get_block(cid)
     }
+
+    fn has_block(&self, cid: &Cid) -> Result<bool, CasError> {
+        (**self).has_block(cid)
+    }
 }
 
 impl<T: BlockSink + ?Sized> BlockSink for &mut T {
@@ -195,7 +208,7 @@ mod tests {
 
     #[test]
     fn raw_block_cids_match_ipfs() {
-        // The two raw-block CIDs given in ../shared/vectors/unixfs/cids.md.
+        // The two raw-block CIDs given in tests/vectors/unixfs/cids.md.
         assert_eq!(
             raw_cid(b"hello world").to_string(),
             "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"

@@ -109,10 +109,33 @@ fn entity_children(cid: &Cid, data: &[u8]) -> Result<Vec<Cid>, CasError> {
 
 /// Walks everything reachable from `root` that is present and returns the CIDs that are
 /// referenced but missing (up to `limit` of them). An empty answer means the DAG is complete.
+/// Every block present is read and verified (a corrupt one counts as missing), so this also
+/// finds blocks that rotted on disk.
 pub fn missing_blocks(
     source: &impl BlockSource,
     root: &Cid,
     limit: usize,
+) -> Result<Vec<Cid>, CasError> {
+    find_missing(source, root, limit, false)
+}
+
+/// Like [`missing_blocks`], but cheap for content that is held: blocks without links (raw
+/// leaves) are only looked up with [`BlockSource::has_block`], not read, so a large file costs
+/// one read per internal node. Used to check that an answer can be served whole before it
+/// starts; unlike [`missing_blocks`] it does not re-verify leaves.
+pub fn absent_blocks(
+    source: &impl BlockSource,
+    root: &Cid,
+    limit: usize,
+) -> Result<Vec<Cid>, CasError> {
+    find_missing(source, root, limit, true)
+}
+
+fn find_missing(
+    source: &impl BlockSource,
+    root: &Cid,
+    limit: usize,
+    leaves_by_presence: bool,
 ) -> Result<Vec<Cid>, CasError> {
     let mut seen = HashSet::new();
     let mut missing = Vec::new();
@@ -127,18 +150,17 @@ pub fn missing_blocks(
         if depth > MAX_DAG_DEPTH {
             return Err(CasError::Limit(format!("DAG deeper than {MAX_DAG_DEPTH}")));
         }
+        if leaves_by_presence && cid.codec() == crate::block::RAW {
+            if !source.has_block(&cid)? {
+                missing.push(cid);
+            }
+            continue;
+        }
         let data = match source.get_block(&cid) {
             Ok(Some(data)) => data,
-            Ok(None) => {
-                if cid.hash().code() == crate::block::IDENTITY {
-                    cid.hash().digest().to_vec()
-                } else {
-                    missing.push(cid);
-                    continue;
-                }
-            }
+            Ok(None) if cid.hash().code() == crate::block::IDENTITY => cid.hash().digest().to_vec(),
             // A corrupt block counts as missing: the caller refetches it.
-            Err(CasError::HashMismatch(_)) => {
+            Ok(None) | Err(CasError::HashMismatch(_)) => {
                 missing.push(cid);
                 continue;
             }

@@ -11,13 +11,16 @@
 //! - [`dag`]: bounded depth-first traversal of a DAG, used for CAR export and for checking that a
 //!   pinned DAG is complete.
 //! - [`unixfs`]: path resolution and file and directory reading.
-//! - [`car`]: CAR v1 import (every block verified) and export.
+//! - [`car`]: CAR v1 import (every block verified, every length checked before it is read) and
+//!   export.
+//! - [`export`]: writing a UnixFS tree to disk, confined to the output path and bounded.
 
 pub mod add;
 pub mod block;
 pub mod car;
 pub mod dag;
 mod error;
+pub mod export;
 pub mod links;
 pub mod profile;
 pub mod unixfs;
@@ -40,4 +43,8 @@ pub mod limits {
     pub const MAX_PATH_SEGMENTS: usize = 256;
     /// Largest CID accepted (a sha2-512 CIDv1 is 68 bytes).
     pub const MAX_CID_BYTES: usize = 128;
+    /// Largest CAR header read (a header names its roots; ours name one).
+    pub const MAX_CAR_HEADER_BYTES: usize = 64 * 1024;
+    /// Most roots a CAR header may name.
+    pub const MAX_CAR_ROOTS: usize = 64;
 }

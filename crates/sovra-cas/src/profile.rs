@@ -5,6 +5,21 @@ use std::str::FromStr;
 
 use crate::CasError;
 
+/// The directory size above which a directory becomes a HAMT shard, in both profiles.
+pub const SHARD_SPLIT_THRESHOLD_BYTES: u64 = 256 * 1024;
+
+/// When a directory is written as a HAMT shard instead of one flat node (the reference
+/// importer's `shardSplitStrategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardSplit {
+    /// `links-bytes`: when the sum of its entries' name and binary CID lengths is above the
+    /// threshold (go-ipfs and `unixfs-v0-2015`).
+    LinksBytes(u64),
+    /// `block-bytes`: when its flat dag-pb block would be larger than the threshold
+    /// (`unixfs-v1-2025`).
+    BlockBytes(u64),
+}
+
 /// A UnixFS import profile, named as IPFS names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
@@ -12,7 +27,8 @@ pub enum Profile {
     /// 256 KiB fixed chunks, balanced DAG of 174 links per node.
     #[default]
     Legacy,
-    /// `unixfs-v1-2025`: 1 MiB chunks, 1024 links per node, raw leaves, CIDv1.
+    /// `unixfs-v1-2025`: 1 MiB chunks, 1024 links per node, raw leaves, CIDv1; directories are
+    /// sharded by the size of their encoded block.
     V1_2025,
 }
 
@@ -30,6 +46,14 @@ impl Profile {
         match self {
             Profile::Legacy => 174,
             Profile::V1_2025 => 1024,
+        }
+    }
+
+    /// How the profile decides that a directory is written as a HAMT shard.
+    pub fn shard_split(self) -> ShardSplit {
+        match self {
+            Profile::Legacy => ShardSplit::LinksBytes(SHARD_SPLIT_THRESHOLD_BYTES),
+            Profile::V1_2025 => ShardSplit::BlockBytes(SHARD_SPLIT_THRESHOLD_BYTES),
         }
     }
 

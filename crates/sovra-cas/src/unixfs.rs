@@ -1,8 +1,7 @@
-//! Reading UnixFS: resolving paths, streaming files, listing and exporting directories.
+//! Reading UnixFS: resolving paths, streaming files, listing directories (export to disk is in
+//! [`crate::export`]).
 
-use std::fs;
 use std::io::Write;
-use std::path::{Component, Path, PathBuf};
 
 use cid::Cid;
 use rust_unixfs::dir::{MaybeResolved, NodeDescription, describe, resolve};
@@ -124,27 +123,47 @@ pub fn resolve_path(
 
 /// Lists a directory's entries (flat or sharded), in stored order.
 pub fn list_dir(source: &impl BlockSource, cid: &Cid) -> Result<Vec<DirEntry>, CasError> {
+    list_dir_at_most(source, cid, MAX_LISTED_ENTRIES)
+}
+
+/// Most entries [`list_dir`] returns (a HAMT can name more than it holds: buckets can be shared).
+pub const MAX_LISTED_ENTRIES: usize = crate::limits::MAX_LINKS_PER_BLOCK * 64;
+
+/// Lists a directory's entries (flat or sharded), in stored order, failing with
+/// [`CasError::Limit`] once it has more than `max` (before holding more than that in memory).
+pub fn list_dir_at_most(
+    source: &impl BlockSource,
+    cid: &Cid,
+    max: usize,
+) -> Result<Vec<DirEntry>, CasError> {
+    let too_many = || CasError::Limit(format!("directory of more than {max} entries"));
     let data = source.require_block(cid)?;
     match describe(&data) {
-        NodeDescription::Directory { links } => Ok(links
-            .into_iter()
-            .map(|l| DirEntry {
-                name: l.name,
-                cid: l.target,
-                size: l.tsize,
-            })
-            .collect()),
+        NodeDescription::Directory { links } => {
+            if links.len() > max {
+                return Err(too_many());
+            }
+            Ok(links
+                .into_iter()
+                .map(|l| DirEntry {
+                    name: l.name,
+                    cid: l.target,
+                    size: l.tsize,
+                })
+                .collect())
+        }
         NodeDescription::HamtShard { .. } => {
             let mut entries = Vec::new();
-            let mut stack = vec![(*cid, data)];
-            while let Some((_, data)) = stack.pop() {
+            // Buckets still to read, by CID (read one at a time).
+            let mut stack = vec![*cid];
+            while let Some(bucket) = stack.pop() {
+                let data = source.require_block(&bucket)?;
                 let NodeDescription::HamtShard { links } = describe(&data) else {
                     return Err(CasError::UnixFs("HAMT bucket is not a shard".into()));
                 };
                 for link in links {
                     if link.name.len() == 2 {
-                        let bucket = source.require_block(&link.target)?;
-                        stack.push((link.target, bucket));
+                        stack.push(link.target);
                     } else if link.name.len() > 2 {
                         entries.push(DirEntry {
                             name: link.name[2..].to_string(),
@@ -152,8 +171,8 @@ pub fn list_dir(source: &impl BlockSource, cid: &Cid) -> Result<Vec<DirEntry>, C
                             size: link.tsize,
                         });
                     }
-                    if entries.len() > crate::limits::MAX_LINKS_PER_BLOCK * 64 {
-                        return Err(CasError::Limit("directory too large to list".into()));
+                    if entries.len() > max || stack.len() > max {
+                        return Err(too_many());
                     }
                 }
             }
@@ -193,82 +212,6 @@ pub fn cat(source: &impl BlockSource, cid: &Cid, out: &mut impl Write) -> Result
         }
     }
     Ok(written)
-}
-
-/// Writes the file or directory tree at `cid` to `dest` (which must not exist). Entry names that
-/// could escape `dest` (`..`, absolute paths) are refused. Returns the content bytes written.
-pub fn export_to_path(
-    source: &impl BlockSource,
-    cid: &Cid,
-    dest: &Path,
-    mut progress: impl FnMut(u64),
-) -> Result<u64, CasError> {
-    if dest.exists() {
-        return Err(CasError::UnixFs(format!(
-            "{} already exists",
-            dest.display()
-        )));
-    }
-    let mut written = 0u64;
-    let mut walker = Walker::new(*cid, String::new());
-    let mut cache = None;
-    let mut file: Option<fs::File> = None;
-    while walker.should_continue() {
-        let next = *walker.pending_links().0;
-        let data = source.require_block(&next)?;
-        match walker.next(&data, &mut cache).map_err(walk_err)? {
-            ContinuedWalk::RootDirectory(_, path, _) | ContinuedWalk::Directory(_, path, _) => {
-                fs::create_dir_all(safe_join(dest, path)?)?;
-            }
-            ContinuedWalk::Bucket(..) => {}
-            ContinuedWalk::File(segment, _, path, _, _) => {
-                if segment.is_first() {
-                    let target = safe_join(dest, path)?;
-                    if let Some(parent) = target.parent() {
-                        fs::create_dir_all(parent)?;
-                    }
-                    file = Some(fs::File::create_new(&target)?);
-                }
-                let f = file
-                    .as_mut()
-                    .ok_or_else(|| CasError::UnixFs("file segment before its start".into()))?;
-                f.write_all(segment.as_bytes())?;
-                written += segment.as_bytes().len() as u64;
-                progress(written);
-                if segment.is_last() {
-                    file = None;
-                }
-            }
-            ContinuedWalk::Symlink(target, _, path, _) => {
-                let link = safe_join(dest, path)?;
-                let target = std::str::from_utf8(target)
-                    .map_err(|_| CasError::UnixFs("symlink target is not UTF-8".into()))?;
-                #[cfg(unix)]
-                std::os::unix::fs::symlink(target, &link)?;
-                #[cfg(not(unix))]
-                fs::write(&link, target)?;
-            }
-        }
-    }
-    Ok(written)
-}
-
-/// Joins a DAG-supplied relative path onto `dest`, refusing anything but plain names.
-fn safe_join(dest: &Path, path: &Path) -> Result<PathBuf, CasError> {
-    let mut out = dest.to_path_buf();
-    for component in path.components() {
-        match component {
-            Component::Normal(name) => out.push(name),
-            Component::CurDir => {}
-            other => {
-                return Err(CasError::UnixFs(format!(
-                    "refusing unsafe path component {other:?} in {}",
-                    path.display()
-                )));
-            }
-        }
-    }
-    Ok(out)
 }
 
 fn walk_err(e: rust_unixfs::walk::Error) -> CasError {

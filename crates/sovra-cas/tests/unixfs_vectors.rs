@@ -1,5 +1,5 @@
 //! UnixFS import against the CIDs the reference IPFS importer produced
-//! (`../shared/vectors/unixfs/cids.md`), for both profiles and every size listed there.
+//! (`vectors/unixfs/cids.md`), for both profiles and every size listed there.
 
 use std::io::Read;
 
@@ -34,10 +34,7 @@ impl Read for VectorBytes {
 
 /// (size, legacy CID, v1-2025 CID), parsed from the vector file so the test follows it.
 fn vectors() -> Vec<(usize, String, String)> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/vectors/unixfs/cids.md"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/unixfs/cids.md");
     let text = std::fs::read_to_string(path).expect("unixfs vectors present");
     let mut out = Vec::new();
     for line in text.lines() {

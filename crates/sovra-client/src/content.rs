@@ -12,12 +12,14 @@ use sovra_types::api::{ContentImportView, ContentStatusView, PublicDocView};
 use crate::{Client, ClientError};
 
 impl Client {
-    /// Uploads a CAR stream to the node (`POST /v1/content`).
+    /// Uploads a CAR stream to the node (`POST /v1/content`) as the identity of `token` (see
+    /// [`Client::login`]); the upload counts against that identity's quota.
     pub fn upload_car(
         &self,
+        token: &str,
         car: impl Read + Send + 'static,
     ) -> Result<ContentImportView, ClientError> {
-        self.post_car("/v1/content", None, car)
+        self.post_car("/v1/content", Some(token), car)
     }
 
     /// Posts a CAR stream to `path`, with a bearer token when given.
@@ -44,25 +46,27 @@ impl Client {
         self.read(&url, resp)
     }
 
-    /// Uploads `data` as one raw block (as a one-block CAR); returns its CID.
-    pub fn upload_raw(&self, data: Vec<u8>) -> Result<Cid, ClientError> {
+    /// Uploads `data` as one raw block (as a one-block CAR) as the identity of `token`;
+    /// returns its CID.
+    pub fn upload_raw(&self, token: &str, data: Vec<u8>) -> Result<Cid, ClientError> {
         let (cid, car) = raw_block_car(data)?;
-        self.upload_car(std::io::Cursor::new(car))?;
+        self.upload_car(token, std::io::Cursor::new(car))?;
         Ok(cid)
     }
 
-    /// Imports a file or directory locally with `profile` and streams its blocks to the node.
-    /// Memory stays bounded whatever the size: blocks flow through a pipe as they are made.
-    /// `progress` receives the content bytes read so far.
+    /// Imports a file or directory locally with `profile` and streams its blocks to the node as
+    /// the identity of `token`. Memory stays bounded whatever the size: blocks flow through a
+    /// pipe as they are made. `progress` receives the content bytes read so far.
     pub fn add_path(
         &self,
+        token: &str,
         path: &Path,
         profile: Profile,
         include_hidden: bool,
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<(AddedEntry, ContentImportView), ClientError> {
         let path = path.to_path_buf();
-        self.stream_blocks("/v1/content", None, move |mut sink| {
+        self.stream_blocks("/v1/content", Some(token), move |mut sink| {
             let mut progress = progress;
             Adder::new(profile)
                 .include_hidden(include_hidden)
@@ -87,11 +91,13 @@ impl Client {
             Ok(added)
         });
         let uploaded = self.post_car(path, token, reader);
-        let added = producer
-            .join()
+        let produced = producer.join();
+        // The node's answer first: a refusal (quota, limit) is why the producer's pipe broke.
+        let uploaded = uploaded?;
+        let added = produced
             .map_err(|_| ClientError::BadResponse("import thread panicked".into()))?
             .map_err(|e| ClientError::Content(e.to_string()))?;
-        Ok((added, uploaded?))
+        Ok((added, uploaded))
     }
 
     /// Who pins a root and whether the node holds all of it.
@@ -134,11 +140,13 @@ impl Client {
         Ok(Some(data))
     }
 
-    /// Streams the CAR of `path` (`CID[/sub/path]`) with `dag-scope` to `out`; returns its bytes.
+    /// Streams the CAR of `path` (`CID[/sub/path]`) with `dag-scope` to `out`, at most
+    /// `max_bytes` of it; returns its bytes. A longer answer is an error.
     pub fn export_car(
         &self,
         path: &str,
         scope: &str,
+        max_bytes: u64,
         out: &mut impl Write,
     ) -> Result<u64, ClientError> {
         let url = format!("{}/ipfs/{path}?format=car&dag-scope={scope}", self.base());
@@ -155,8 +163,15 @@ impl Client {
             let (_, text) = self.text(&url, resp)?;
             return Err(crate::http::api_error(status, &text));
         }
-        let mut body = resp.body_mut().as_reader();
-        std::io::copy(&mut body, out).map_err(|e| self.transport(&url, e))
+        let mut body = resp.body_mut().as_reader().take(max_bytes);
+        let copied = std::io::copy(&mut body, out).map_err(|e| self.transport(&url, e))?;
+        let mut probe = [0u8; 1];
+        if copied == max_bytes && body.into_inner().read(&mut probe).unwrap_or(0) > 0 {
+            return Err(ClientError::Content(format!(
+                "the CAR is larger than {max_bytes} bytes (raise the limit to export it)"
+            )));
+        }
+        Ok(copied)
     }
 }
 

@@ -186,6 +186,34 @@ impl Client {
         )
     }
 
+    /// Authenticates to the node as `did` with `key` and returns the bearer token. For a
+    /// `did:sovra` the verification method is the authentication method of the DID's current
+    /// document (checked against a state proof) that holds `key`; for a `did:key`, its key.
+    pub fn login(&self, key: &SigningKey, did: &Did) -> Result<String, ClientError> {
+        let method = match did.method() {
+            DidMethod::Key => None,
+            DidMethod::Sovra => {
+                let verified = self
+                    .resolve_verified(did, DidVersionSelector::Latest)?
+                    .map_err(|_| bad(format!("{did} does not exist")))?;
+                let record = verified
+                    .record
+                    .ok_or_else(|| bad(format!("{did} has no ledger record")))?;
+                let raw = key.public_key();
+                let id = record
+                    .document
+                    .ed25519_keys(sovra_types::Relationship::Authentication)
+                    .find(|m| m.public_key.as_slice() == raw.as_ref())
+                    .map(|m| m.id.clone())
+                    .ok_or_else(|| bad(format!("the key is not an authentication key of {did}")))?;
+                Some(format!("{did}#{id}"))
+            }
+        };
+        self.authenticate(key, did, method.as_deref())?
+            .token
+            .ok_or_else(|| bad("the node answered without a token"))
+    }
+
     /// Who a bearer token authenticates, and until when.
     pub fn session(&self, token: &str) -> Result<SessionView, ClientError> {
         let url = format!("{}/v1/auth/session", self.base());

@@ -55,6 +55,22 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(e.to_string())
 }
 
+/// The API error of a refused upload.
+fn upload_error(e: sovra_store::StoreError) -> ApiError {
+    match e {
+        sovra_store::StoreError::Content(m) => ApiError::bad("invalid_content", m),
+        sovra_store::StoreError::Quota(m) => ApiError::TooLarge {
+            code: "quota_exceeded",
+            message: m,
+        },
+        sovra_store::StoreError::TooLarge(m) => ApiError::TooLarge {
+            code: "limit_exceeded",
+            message: m,
+        },
+        other => internal(other),
+    }
+}
+
 /// Imports an uploaded CAR into `store`, within the upload limit, kept for the grace period.
 async fn import_into(
     store: Arc<ContentStore>,
@@ -67,16 +83,49 @@ async fn import_into(
         tokio::task::spawn_blocking(move || store.import_car(body, limit, kept_until_ms))
             .await
             .map_err(internal)?
-            .map_err(|e| match e {
-                sovra_store::StoreError::Content(m) => ApiError::bad("invalid_content", m),
-                other => internal(other),
-            })?;
-    Ok(ContentImportView {
+            .map_err(upload_error)?;
+    Ok(import_view(imported, kept_until_ms))
+}
+
+/// Imports a public upload by `uploader`: the identity must hold the configured least balance,
+/// and the upload is charged to its quota and the node's total of unpinned uploads.
+async fn import_public(
+    store: Arc<ContentStore>,
+    cfg: &crate::config::ContentSection,
+    balance: u64,
+    uploader: Did,
+    body: BodyReader,
+) -> Result<ContentImportView, ApiError> {
+    if balance < cfg.min_uploader_balance {
+        return Err(ApiError::Forbidden(format!(
+            "{uploader} holds {balance} on the ledger; this node accepts uploads from identities holding at least {}",
+            cfg.min_uploader_balance
+        )));
+    }
+    let charge = sovra_store::UploadCharge {
+        uploader: uploader.to_string(),
+        per_identity: cfg.max_unpinned_bytes_per_identity,
+        total: cfg.max_unpinned_bytes,
+        grace_ms: cfg.upload_grace_secs.saturating_mul(1000),
+        now_ms: crate::content::now_ms(),
+    };
+    let kept_until_ms = charge.now_ms.saturating_add(charge.grace_ms);
+    let limit = cfg.max_upload_bytes;
+    let imported =
+        tokio::task::spawn_blocking(move || store.import_car_charged(body, limit, &charge))
+            .await
+            .map_err(internal)?
+            .map_err(upload_error)?;
+    Ok(import_view(imported, kept_until_ms))
+}
+
+fn import_view(imported: sovra_cas::car::CarImport, kept_until_ms: u64) -> ContentImportView {
+    ContentImportView {
         roots: imported.roots.iter().map(|c| c.to_string()).collect(),
         blocks: imported.blocks,
         bytes: imported.bytes,
         kept_until_ms,
-    })
+    }
 }
 
 /// JSON view of a header.
@@ -303,8 +352,37 @@ where
         self.blocks.clone()
     }
 
-    async fn import_car(&self, body: BodyReader) -> Result<ContentImportView, ApiError> {
-        import_into(self.content.clone(), &self.content_cfg, body).await
+    fn blocks_for(&self, root: &sovra_cas::Cid) -> Arc<crate::replication::NetworkBlocks> {
+        Arc::new(self.blocks.for_root(root))
+    }
+
+    async fn fetch_dag(&self, root: sovra_cas::Cid, cid: sovra_cas::Cid) -> Result<(), ApiError> {
+        let blocks = self.blocks.for_root(&root);
+        tokio::task::spawn_blocking(move || blocks.ensure_complete(&cid))
+            .await
+            .map_err(internal)?
+            .map_err(sovra_api::cas_error)
+    }
+
+    async fn import_car(
+        &self,
+        uploader: Did,
+        body: BodyReader,
+    ) -> Result<ContentImportView, ApiError> {
+        let balance = self
+            .ledger
+            .account(&uploader)
+            .await
+            .map_err(internal)?
+            .balance;
+        import_public(
+            self.content.clone(),
+            &self.content_cfg,
+            balance,
+            uploader,
+            body,
+        )
+        .await
     }
 
     async fn content_status(&self, cid: ContentId) -> Result<ContentStatusView, ApiError> {
@@ -312,11 +390,12 @@ where
         let content = self.content.clone();
         let root = *cid.cid();
         let missing = tokio::task::spawn_blocking(move || {
-            sovra_cas::dag::missing_blocks(&*content, &root, 100)
+            sovra_cas::dag::absent_blocks(&*content, &root, 100)
         })
         .await
         .map_err(internal)?
-        .map_err(internal)?;
+        // A DAG over the traversal limits is the request's problem (400), not the node's.
+        .map_err(sovra_api::cas_error)?;
         Ok(ContentStatusView {
             cid: cid.to_string(),
             pins: pins

@@ -119,8 +119,14 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
     let node = start_bench_node(args.api_port, args.p2p_port)?;
     let client = &node.client;
     let api = node.api;
+    // Uploads need a funded, authenticated identity: the network's development key.
+    let uploader = crate::netinit::dev_key(0);
+    let token = client.login(
+        &uploader,
+        &sovra_types::Did::from_public_key(&uploader.public_key()),
+    )?;
     let start = Instant::now();
-    let (added, _) = client.add_path(&file, Profile::Legacy, false, |_| {})?;
+    let (added, _) = client.add_path(&token, &file, Profile::Legacy, false, |_| {})?;
     let r = rate(size, start.elapsed());
     println!(
         "  sovra add (import + upload + store)  {r:9.1} MiB/s  ratio to sha256sum {:.2}",
@@ -138,7 +144,7 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
 
     let start = Instant::now();
     let mut car = Vec::new();
-    let car_bytes = client.export_car(&added.cid.to_string(), "all", &mut car)?;
+    let car_bytes = client.export_car(&added.cid.to_string(), "all", u64::MAX, &mut car)?;
     let r = rate(car_bytes, start.elapsed());
     println!("  gateway CAR export                   {r:9.1} MiB/s");
 
@@ -156,7 +162,7 @@ pub fn content(args: ContentBenchArgs) -> Result<()> {
         body[..8].copy_from_slice(&(i as u64).to_be_bytes());
         std::fs::write(&path, &body)?;
         let start = Instant::now();
-        let (small, _) = client.add_path(&path, Profile::Legacy, false, |_| {})?;
+        let (small, _) = client.add_path(&token, &path, Profile::Legacy, false, |_| {})?;
         add_ms.push(start.elapsed().as_secs_f64() * 1000.0);
         let start = Instant::now();
         let mut back = Vec::new();

@@ -128,6 +128,9 @@ pub enum Command {
         /// Where to write it (must not exist).
         #[arg(short, long)]
         output: PathBuf,
+        /// Bounds on what is written.
+        #[command(flatten)]
+        limits: GetLimitArgs,
         /// Node options.
         #[command(flatten)]
         node: NodeArgs,
@@ -202,6 +205,14 @@ pub struct AddArgs {
     /// Pin the content after uploading, signed with this keystore key.
     #[arg(long, value_name = "KEY")]
     pub pin: Option<String>,
+    /// Keystore key of the identity that uploads (default: the `--pin` key). Uploads need a
+    /// DID-authenticated identity and count against its quota.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+    /// Upload as this identity (a did:sovra listing the key under authentication); default:
+    /// the key's own did:key.
+    #[arg(long = "as", value_name = "DID")]
+    pub as_did: Option<String>,
     /// Replication factor of the pin.
     #[arg(long, default_value_t = sovra_types::limits::DEFAULT_REPLICATION)]
     pub replication: u8,
@@ -229,12 +240,35 @@ pub enum CarCommand {
         /// `all`, `entity` or `block`.
         #[arg(long, default_value = "all")]
         dag_scope: String,
+        /// Most bytes of CAR written.
+        #[arg(long, default_value_t = sovra_cas::export::DEFAULT_MAX_BYTES)]
+        max_bytes: u64,
     },
     /// Verify every block of a CAR file and upload it to the node.
     Import {
         /// The CAR file.
         file: PathBuf,
+        /// Keystore key of the identity that uploads (uploads count against its quota).
+        #[arg(long)]
+        key: String,
+        /// Upload as this identity (a did:sovra listing the key under authentication).
+        #[arg(long = "as", value_name = "DID")]
+        as_did: Option<String>,
+        /// Keystore options.
+        #[command(flatten)]
+        keystore: KeystoreArgs,
     },
+}
+
+/// Bounds of `sovra get`: a DAG can name far more than it holds (shared blocks).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct GetLimitArgs {
+    /// Most entries (files, directories, links) written.
+    #[arg(long, default_value_t = sovra_cas::export::DEFAULT_MAX_ENTRIES)]
+    pub max_files: u64,
+    /// Most bytes of file content written.
+    #[arg(long, default_value_t = sovra_cas::export::DEFAULT_MAX_BYTES)]
+    pub max_bytes: u64,
 }
 
 /// Who signs a transaction, and where it goes: the options of every command that signs one.

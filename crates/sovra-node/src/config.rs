@@ -48,6 +48,14 @@ pub struct ContentSection {
     pub max_upload_bytes: u64,
     /// How long uploaded blocks are kept without a pin, in seconds.
     pub upload_grace_secs: u64,
+    /// Most bytes one identity may upload within a grace period (`POST /v1/content`; unpinned
+    /// uploads, and uploads pinned later, count until their grace period ends).
+    pub max_unpinned_bytes_per_identity: u64,
+    /// Most bytes all identities together may upload within a grace period.
+    pub max_unpinned_bytes: u64,
+    /// Least balance an identity must hold on the ledger to upload (0: any authenticated
+    /// identity may upload).
+    pub min_uploader_balance: u64,
     /// How often unpinned blocks are garbage-collected, in seconds.
     pub gc_interval_secs: u64,
     /// Pause between replication passes over the pins assigned to this node, in seconds.
@@ -64,6 +72,9 @@ impl Default for ContentSection {
         Self {
             max_upload_bytes: 4 << 30,
             upload_grace_secs: 3600,
+            max_unpinned_bytes_per_identity: 4 << 30,
+            max_unpinned_bytes: 64 << 30,
+            min_uploader_balance: 1,
             gc_interval_secs: 300,
             replication_interval_secs: 2,
             scrub_interval_secs: 600,

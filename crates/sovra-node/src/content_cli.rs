@@ -4,15 +4,16 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use sovra_cas::{Adder, BlockSource as _, Profile, car, dag, unixfs};
+use sovra_cas::{Adder, BlockSource as _, Profile, car, dag, export, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_types::{Action, ContentId};
 
 use crate::cli::{
-    AddArgs, CarCommand, NodeArgs, PinArgs, PublishArgs, SignedContentArgs, SignerArgs,
+    AddArgs, CarCommand, GetLimitArgs, KeystoreArgs, NodeArgs, PinArgs, PublishArgs,
+    SignedContentArgs, SignerArgs,
 };
 use crate::print_json;
-use crate::signer::send_and_wait;
+use crate::signer::{load_key, send_and_wait};
 
 /// Largest CAR accepted by `sovra car import` before upload (the node enforces its own limit too).
 const MAX_CAR_IMPORT_BYTES: u64 = 64 << 30;
@@ -52,9 +53,15 @@ pub fn add(args: AddArgs) -> Result<()> {
             .add_path(&args.path, &mut sink)?
     } else {
         let client = Client::new(&args.node.node);
+        let key = args.key.as_ref().or(args.pin.as_ref()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "uploading needs an identity: give --key KEY (or --pin KEY), or use --only-hash"
+            )
+        })?;
+        let token = login(&client, key, args.as_did.as_deref(), &args.keystore)?;
         let report_bar = bar.clone();
         let (entry, _) = client
-            .add_path(&args.path, profile, args.hidden, move |n| {
+            .add_path(&token, &args.path, profile, args.hidden, move |n| {
                 report_bar.set_position(n)
             })
             .with_context(|| format!("adding {}", args.path.display()))?;
@@ -70,6 +77,24 @@ pub fn add(args: AddArgs) -> Result<()> {
         pin_with(&target, entry.dag_bytes, args.replication)?;
     }
     Ok(())
+}
+
+/// Authenticates to the node as the identity of keystore key `key` (or `as_did`); returns the
+/// bearer token.
+fn login(
+    client: &Client,
+    key: &str,
+    as_did: Option<&str>,
+    keystore: &KeystoreArgs,
+) -> Result<String> {
+    let signing = load_key(key, keystore)?;
+    let did = match as_did {
+        Some(d) => sovra_types::Did::parse(d)?,
+        None => sovra_types::Did::from_public_key(&signing.public_key()),
+    };
+    client
+        .login(&signing, &did)
+        .with_context(|| format!("authenticating as {did}"))
 }
 
 /// Splits `CID[/path]` into the root and path segments.
@@ -93,8 +118,9 @@ pub fn cat(path: &str, node: &NodeArgs) -> Result<()> {
     Ok(())
 }
 
-/// `sovra get`.
-pub fn get(path: &str, output: &Path, node: &NodeArgs) -> Result<()> {
+/// `sovra get`: writes into a private directory next to `output` and moves the finished tree
+/// into place, so a refused or failed download leaves nothing behind.
+pub fn get(path: &str, output: &Path, limits: GetLimitArgs, node: &NodeArgs) -> Result<()> {
     let client = Client::new(&node.node);
     let remote = RemoteBlocks::new(&client);
     let (root, segments) = split_path(path)?;
@@ -104,9 +130,21 @@ pub fn get(path: &str, output: &Path, node: &NodeArgs) -> Result<()> {
         _ => 0,
     };
     let bar = progress_bar(total, false);
-    let written = unixfs::export_to_path(&remote, &target, output, |n| bar.set_position(n))?;
+    let limits = export::ExportLimits {
+        max_entries: limits.max_files,
+        max_bytes: limits.max_bytes,
+    };
+    let written = export::export_to_path(&remote, &target, output, limits, |n| bar.set_position(n));
     bar.finish_and_clear();
-    eprintln!("wrote {written} bytes to {}", output.display());
+    let written = written.with_context(|| format!("saving {path} to {}", output.display()))?;
+    eprintln!(
+        "wrote {} bytes in {} files, {} directories and {} links to {}",
+        written.bytes,
+        written.files,
+        written.dirs,
+        written.symlinks,
+        output.display()
+    );
     Ok(())
 }
 
@@ -118,15 +156,25 @@ pub fn car(command: CarCommand, node: &NodeArgs) -> Result<()> {
             path,
             output,
             dag_scope,
+            max_bytes,
         } => {
             let _: dag::Scope = dag_scope.parse()?;
             let file = std::fs::File::create_new(&output)
                 .with_context(|| format!("creating {}", output.display()))?;
             let mut writer = std::io::BufWriter::new(file);
-            let bytes =
-                client.export_car(path.trim_start_matches("/ipfs/"), &dag_scope, &mut writer)?;
-            std::io::Write::flush(&mut writer)?;
+            let exported = client
+                .export_car(
+                    path.trim_start_matches("/ipfs/"),
+                    &dag_scope,
+                    max_bytes,
+                    &mut writer,
+                )
+                .map_err(anyhow::Error::from)
+                .and_then(|bytes| Ok(std::io::Write::flush(&mut writer).map(|()| bytes)?));
             drop(writer);
+            let bytes = exported.inspect_err(|_| {
+                let _ = std::fs::remove_file(&output);
+            })?;
             // Check what was received: every block must match its CID.
             let check = std::fs::File::open(&output)?;
             let imported = car::import(std::io::BufReader::new(check), u64::MAX, &mut DiscardSink)
@@ -141,7 +189,12 @@ pub fn car(command: CarCommand, node: &NodeArgs) -> Result<()> {
             );
             Ok(())
         }
-        CarCommand::Import { file } => {
+        CarCommand::Import {
+            file,
+            key,
+            as_did,
+            keystore,
+        } => {
             // Verify locally first so a bad file gets a precise error before any upload.
             let local = std::fs::File::open(&file)
                 .with_context(|| format!("opening {}", file.display()))?;
@@ -151,8 +204,9 @@ pub fn car(command: CarCommand, node: &NodeArgs) -> Result<()> {
                 &mut DiscardSink,
             )
             .with_context(|| format!("{} is not a valid CAR", file.display()))?;
+            let token = login(&client, &key, as_did.as_deref(), &keystore)?;
             let upload = std::fs::File::open(&file)?;
-            let view = client.upload_car(std::io::BufReader::new(upload))?;
+            let view = client.upload_car(&token, std::io::BufReader::new(upload))?;
             eprintln!("verified {} blocks", checked.blocks);
             let mut json = serde_json::to_value(&view)?;
             if let Some(fields) = json.as_object_mut() {

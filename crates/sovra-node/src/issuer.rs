@@ -109,7 +109,9 @@ fn publish_list(
     )?;
     let bytes = serde_json::to_vec(&signed)?;
     let size = bytes.len() as u64;
-    let cid = client.upload_raw(bytes)?;
+    // Uploads need an identity: the one that pays for the pin.
+    let token = client.login(signer.key, signer.tx_signer)?;
+    let cid = client.upload_raw(&token, bytes)?;
     let cid = sovra_types::ContentId::new(cid);
     let tx = client.build_tx(
         signer.key,

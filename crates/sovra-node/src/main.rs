@@ -177,7 +177,12 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Add(args) => content_cli::add(args),
         Command::Cat { path, node } => content_cli::cat(&path, &node),
-        Command::Get { path, output, node } => content_cli::get(&path, &output, &node),
+        Command::Get {
+            path,
+            output,
+            limits,
+            node,
+        } => content_cli::get(&path, &output, limits, &node),
         Command::Car { command, node } => content_cli::car(command, &node),
         Command::Pin(args) => content_cli::pin(args),
         Command::Unpin(args) => content_cli::unpin(args),

@@ -9,7 +9,11 @@
 //!   level by level, until the DAG is complete, and re-verifies complete DAGs periodically so a
 //!   block corrupted on disk is discarded and fetched again;
 //! - [`NetworkBlocks`], the gateway's block source: a block missing locally is fetched from a
-//!   peer on demand, so any node serves any pinned content;
+//!   peer on demand, so any node serves any pinned content. The peers assigned to hold the
+//!   request's root are asked first and, if they do not answer within [`TARGETED_WINDOW`], every
+//!   peer; a peer that is down costs one window, not a timeout per request. Before the gateway
+//!   answers a file or CAR it makes the whole DAG present ([`NetworkBlocks::ensure_complete`]),
+//!   so it never starts a 200 it cannot finish;
 //! - [`BlockProducer`], which answers peers' requests from the local store (verifying as it reads).
 
 use std::collections::{HashMap, HashSet};
@@ -18,8 +22,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use commonware_cryptography::{ed25519::PublicKey, sha256::Digest as Sha256Digest};
-use commonware_resolver::{Consumer, Delivery, Resolver as _, p2p};
+use commonware_resolver::{Consumer, Delivery, Resolver as _, TargetedResolver as _, p2p};
 use commonware_utils::channel::oneshot;
+use commonware_utils::vec::NonEmptyVec;
 use sovra_cas::{BlockSource, CasError, Cid, block::RAW};
 use sovra_store::{ContentStore, Index};
 
@@ -46,8 +51,11 @@ fn cid_of(key: &BlockKey) -> Option<Cid> {
     Some(Cid::new_v1(RAW, hash))
 }
 
-/// Waiters for blocks being fetched on demand.
-type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<std::sync::mpsc::Sender<()>>>>>;
+/// Waiters for blocks being fetched on demand, each with the id of the fetch that waits.
+type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<(u64, std::sync::mpsc::Sender<()>)>>>>;
+
+/// Ids of on-demand fetches (to remove their waiters when they give up).
+static NEXT_FETCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Serves peers' block requests from the local store.
 #[derive(Clone)]
@@ -106,7 +114,7 @@ impl Consumer for BlockConsumer {
                 .lock()
                 .map(|mut w| w.remove(&delivery.key).unwrap_or_default())
                 .unwrap_or_default();
-            for waiter in waiting {
+            for (_, waiter) in waiting {
                 let _ = waiter.send(());
             }
         }
@@ -149,30 +157,169 @@ impl BlockFetcher {
         }
     }
 
-    /// Fetches one block and waits for it, up to `timeout`. Call from a blocking thread.
-    pub fn fetch_blocking(&self, cid: &Cid, timeout: Duration) -> bool {
-        let Some(key) = key_of(cid) else {
-            return false;
-        };
+    /// Asks for `keys`: only from `targets` (the peers that must hold them) when there are
+    /// any, otherwise from any peer (which also clears earlier targets of those keys).
+    fn ask(&self, keys: &[BlockKey], targets: &[PublicKey]) {
+        let mut mailbox = self.mailbox.clone();
+        match NonEmptyVec::try_from(targets.to_vec()) {
+            Ok(targets) => {
+                let _ = mailbox
+                    .fetch_all_targeted(keys.iter().map(|k| (*k, targets.clone())).collect());
+            }
+            Err(_) => {
+                let _ = mailbox.fetch_all(keys.to_vec());
+            }
+        }
+    }
+
+    /// Fetches blocks and waits until every one of them has arrived or `window` passes without
+    /// progress. Peers in `targets` are asked first; if they do not deliver within
+    /// [`TARGETED_WINDOW`] the fetch is widened to every peer, so a holder that is down costs
+    /// one window, not a timeout per attempt. Returns how many arrived. Call from a blocking
+    /// thread.
+    pub fn fetch_many_blocking(
+        &self,
+        cids: &[Cid],
+        targets: &[PublicKey],
+        window: Duration,
+    ) -> usize {
+        let keys: Vec<BlockKey> = cids.iter().filter_map(key_of).collect();
+        if keys.is_empty() {
+            return 0;
+        }
+        let id = NEXT_FETCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (tx, rx) = std::sync::mpsc::channel();
         match self.waiters.lock() {
-            Ok(mut w) => w.entry(key).or_default().push(tx),
-            Err(_) => return false,
+            Ok(mut w) => {
+                for key in &keys {
+                    w.entry(*key).or_default().push((id, tx.clone()));
+                }
+            }
+            Err(_) => return 0,
         }
-        let _ = self.mailbox.clone().fetch(key);
-        rx.recv_timeout(timeout).is_ok()
+        drop(tx);
+        self.ask(&keys, targets);
+        let mut arrived = 0;
+        let mut widened = targets.is_empty();
+        let mut last_progress = Instant::now();
+        while arrived < keys.len() {
+            let limit = if widened {
+                window
+            } else {
+                TARGETED_WINDOW.min(window)
+            };
+            match rx.recv_timeout(limit.saturating_sub(last_progress.elapsed())) {
+                Ok(()) => {
+                    arrived += 1;
+                    last_progress = Instant::now();
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) if !widened => {
+                    widened = true;
+                    last_progress = Instant::now();
+                    self.ask(&keys, &[]);
+                }
+                Err(_) => break,
+            }
+        }
+        if arrived < keys.len() {
+            self.give_up(id, &keys);
+        }
+        arrived
+    }
+
+    /// Removes fetch `id`'s waiters and cancels the keys nobody else waits for, so a request
+    /// for blocks no peer has leaves no fetch running (the replicator asks again for what it
+    /// still needs on its next pass).
+    fn give_up(&self, id: u64, keys: &[BlockKey]) {
+        let mut unwanted = HashSet::new();
+        if let Ok(mut w) = self.waiters.lock() {
+            for key in keys {
+                if let Some(list) = w.get_mut(key) {
+                    list.retain(|(waiter, _)| *waiter != id);
+                    if list.is_empty() {
+                        w.remove(key);
+                        unwanted.insert(*key);
+                    }
+                }
+            }
+        }
+        if !unwanted.is_empty() {
+            let _ = self
+                .mailbox
+                .clone()
+                .retain(move |key, _| !unwanted.contains(key));
+        }
+    }
+
+    /// Fetches one block and waits for it, up to `timeout`. Call from a blocking thread.
+    pub fn fetch_blocking(&self, cid: &Cid, targets: &[PublicKey], timeout: Duration) -> bool {
+        self.fetch_many_blocking(std::slice::from_ref(cid), targets, timeout) == 1
     }
 }
 
+/// How long an on-demand fetch asks only the peers that must hold a block before asking all.
+pub const TARGETED_WINDOW: Duration = Duration::from_secs(2);
+
+/// The validators other than this node that must hold a pinned root (empty when not pinned).
+pub type HoldersFn = Arc<dyn Fn(&Cid) -> Vec<PublicKey> + Send + Sync>;
+
+/// The holders of finalized pins of public content, by rendezvous hashing over `validators`,
+/// without `me`.
+pub fn pin_holders(index: Arc<Index>, validators: Vec<PublicKey>, me: PublicKey) -> HoldersFn {
+    Arc::new(move |root: &Cid| {
+        let replication = index
+            .pin_owners(&sovra_types::ContentId::new(*root))
+            .map(|owners| owners.iter().map(|(_, r)| *r).max().unwrap_or(0))
+            .unwrap_or(0);
+        assigned_holders(root, replication, &validators)
+            .into_iter()
+            .filter(|v| *v != me)
+            .collect()
+    })
+}
+
 /// The gateway's block source: local blocks, and peers' blocks fetched on demand (each verified
-/// by the consumer before it is stored).
+/// by the consumer before it is stored), asking first the peers that hold the request's root.
+#[derive(Clone)]
 pub struct NetworkBlocks {
     /// Local blocks.
     pub content: Arc<ContentStore>,
     /// Peer fetches; `None` on a single-node network.
     pub fetcher: Option<BlockFetcher>,
-    /// How long a read waits for a peer.
+    /// How long a read waits for peers without any progress.
     pub timeout: Duration,
+    /// Who holds a pinned root (`None`: ask any peer).
+    pub holders: Option<HoldersFn>,
+    /// The peers to ask first for this source's blocks.
+    pub targets: Vec<PublicKey>,
+}
+
+impl NetworkBlocks {
+    /// The same source, asking first the peers that hold `root` when it is pinned.
+    pub fn for_root(&self, root: &Cid) -> Self {
+        let mut scoped = self.clone();
+        scoped.targets = self.holders.as_ref().map(|h| h(root)).unwrap_or_default();
+        scoped
+    }
+
+    /// Makes every block of the DAG under `cid` present here, fetching what is missing from
+    /// peers (the targets first). Fails with [`CasError::NotFound`] naming a block no peer
+    /// delivered within the timeout.
+    pub fn ensure_complete(&self, cid: &Cid) -> Result<(), CasError> {
+        loop {
+            let missing = sovra_cas::dag::absent_blocks(&*self.content, cid, 1024)?;
+            let Some(first) = missing.first().copied() else {
+                return Ok(());
+            };
+            let arrived = match &self.fetcher {
+                Some(fetcher) => fetcher.fetch_many_blocking(&missing, &self.targets, self.timeout),
+                None => 0,
+            };
+            if arrived == 0 {
+                return Err(CasError::NotFound(first));
+            }
+        }
+    }
 }
 
 impl BlockSource for NetworkBlocks {
@@ -181,11 +328,15 @@ impl BlockSource for NetworkBlocks {
             return Ok(Some(data));
         }
         match &self.fetcher {
-            Some(fetcher) if fetcher.fetch_blocking(cid, self.timeout) => {
+            Some(fetcher) if fetcher.fetch_blocking(cid, &self.targets, self.timeout) => {
                 self.content.get_block(cid)
             }
             _ => Ok(None),
         }
+    }
+
+    fn has_block(&self, cid: &Cid) -> Result<bool, CasError> {
+        self.content.has_block(cid)
     }
 }
 

@@ -1,27 +1,17 @@
 //! Public content across three real node processes on loopback: content added and pinned through
 //! node A is replicated to B and C; with A killed, B and C serve it; a block corrupted on B's
 //! disk is detected, discarded and fetched again from a peer; the gateway answers raw blocks and
-//! CARs; a tampered CAR upload is refused and changes nothing; a public document resolves.
+//! CARs; a tampered CAR upload is refused and changes nothing; a public document resolves;
+//! uploads need a funded, DID-authenticated identity and stay within its quota.
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
+use common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
 use sovra_types::{Action, ContentId, Did};
 use std::{path::Path, time::Duration};
-
-/// Deterministic test content.
-fn content(len: usize, seed: u32) -> Vec<u8> {
-    let mut x = seed;
-    (0..len)
-        .map(|_| {
-            x = x.wrapping_mul(1103515245).wrapping_add(12345);
-            (x >> 16) as u8
-        })
-        .collect()
-}
 
 fn read_file(client: &Client, cid: &sovra_cas::Cid) -> Vec<u8> {
     let mut out = Vec::new();
@@ -48,9 +38,14 @@ fn pinned_content_is_replicated_served_and_repaired() {
         assert!(
             text.contains("gc_interval_secs = 300") && text.contains("upload_grace_secs = 3600")
         );
+        assert!(text.contains("max_unpinned_bytes_per_identity = 4294967296"));
         let text = text
             .replace("gc_interval_secs = 300", "gc_interval_secs = 2")
-            .replace("upload_grace_secs = 3600", "upload_grace_secs = 20");
+            .replace("upload_grace_secs = 3600", "upload_grace_secs = 20")
+            .replace(
+                "max_unpinned_bytes_per_identity = 4294967296",
+                "max_unpinned_bytes_per_identity = 3000000",
+            );
         std::fs::write(&cfg, text).unwrap();
     }
     let mut nodes: Vec<Option<Node>> = (0..3).map(|i| Some(start(dir, i))).collect();
@@ -63,12 +58,18 @@ fn pinned_content_is_replicated_served_and_repaired() {
             .all(|c| c.status().map(|s| s.finalized_height >= 2).unwrap_or(false))
     });
 
-    // A 1.5 MB file (several leaves and a root) uploaded through node A.
+    // A 1.5 MB file (several leaves and a root) uploaded through node A by a funded identity.
+    let owner = dev_key(0);
+    let owner_did = Did::from_public_key(&owner.public_key());
+    let tokens: Vec<String> = clients
+        .iter()
+        .map(|c| c.login(&owner, &owner_did).unwrap())
+        .collect();
     let data = content(1_500_000, 7);
     let file = dir.join("data.bin");
     std::fs::write(&file, &data).unwrap();
     let (added, uploaded) = clients[0]
-        .add_path(&file, Profile::Legacy, false, |_| {})
+        .add_path(&tokens[0], &file, Profile::Legacy, false, |_| {})
         .unwrap();
     let mut local = MemoryBlocks::new();
     let expected = Adder::new(Profile::Legacy)
@@ -85,7 +86,6 @@ fn pinned_content_is_replicated_served_and_repaired() {
     assert!(!clients[1].content_status(&added.cid).unwrap().complete_here);
 
     // Pin it with replication 3, and name it as the owner's public profile.
-    let owner = dev_key(0);
     let cid = ContentId::new(added.cid);
     send(
         &clients[0],
@@ -132,7 +132,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
     sovra_cas::verify_block(&added.cid, &raw).unwrap();
     let mut car_bytes = Vec::new();
     clients[1]
-        .export_car(&added.cid.to_string(), "all", &mut car_bytes)
+        .export_car(&added.cid.to_string(), "all", u64::MAX, &mut car_bytes)
         .unwrap();
     let mut reimported = MemoryBlocks::new();
     car::import(car_bytes.as_slice(), 64 << 20, &mut reimported).unwrap();
@@ -141,7 +141,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
     assert_eq!(round, data);
     let mut entity = Vec::new();
     clients[1]
-        .export_car(&added.cid.to_string(), "block", &mut entity)
+        .export_car(&added.cid.to_string(), "block", u64::MAX, &mut entity)
         .unwrap();
     assert!(entity.len() < car_bytes.len());
     let _ = Scope::Block;
@@ -161,7 +161,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
         (root, bytes)
     };
     let err = clients[1]
-        .upload_car(std::io::Cursor::new(tampered))
+        .upload_car(&tokens[1], std::io::Cursor::new(tampered))
         .unwrap_err();
     assert!(err.to_string().contains("invalid_content"), "{err}");
     assert!(clients[1].raw_block(&tampered_root).unwrap().is_none());
@@ -205,9 +205,9 @@ fn pinned_content_is_replicated_served_and_repaired() {
     );
     // A gateway-conformance fixture uploaded as a CAR resolves through the HTTP gateway.
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/ipfs-gateway-conformance/path_gateway_unixfs");
+        .join("../sovra-cas/tests/vectors/ipfs-gateway-conformance/path_gateway_unixfs");
     let car_file = std::fs::File::open(fixtures.join("dir-with-files.car")).unwrap();
-    let imported = clients[2].upload_car(car_file).unwrap();
+    let imported = clients[2].upload_car(&tokens[2], car_file).unwrap();
     let root = &imported.roots[0];
     let get = |path: &str| {
         ureq::get(&format!("{}/ipfs/{root}/{path}", clients[2].base()))
@@ -220,6 +220,58 @@ fn pinned_content_is_replicated_served_and_repaired() {
     assert_eq!(get("hello.txt"), "hello world\n");
     assert_eq!(get("ascii.txt"), "hello application/vnd.ipld.car\n");
     assert!(get("").contains("multiblock.txt"), "directory listing");
+
+    // Uploads without an identity are refused (401), and store nothing.
+    let small = sovra_cas::Block::raw(b"anonymous upload".to_vec());
+    let (_, one_block_car) = {
+        let mut blocks = MemoryBlocks::new();
+        sovra_cas::BlockSink::put_block(&mut blocks, small.cid, small.data.clone()).unwrap();
+        let mut bytes = Vec::new();
+        car::export(&blocks, &small.cid, &[], &small.cid, Scope::All, &mut bytes).unwrap();
+        (small.cid, bytes)
+    };
+    let anonymous = ureq::post(&format!("{}/v1/content", clients[2].base()))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .header("content-type", "application/vnd.ipld.car")
+        .send(&one_block_car[..])
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    assert!(clients[2].raw_block(&small.cid).unwrap().is_none());
+    // An authenticated identity that holds nothing on the ledger is refused (403).
+    let stranger = SigningKey::from_test_seed(4242);
+    let stranger_token = clients[2]
+        .login(&stranger, &Did::from_public_key(&stranger.public_key()))
+        .unwrap();
+    let err = clients[2]
+        .upload_car(&stranger_token, std::io::Cursor::new(one_block_car.clone()))
+        .unwrap_err();
+    assert!(err.to_string().contains("(403)"), "{err}");
+    // The owner's quota on C is 3,000,000 bytes of unpinned uploads (the fixture above used a
+    // few KB of it): 2 MB fits, the next 2 MB does not (413 quota_exceeded), and stores nothing.
+    let first = dir.join("quota-1.bin");
+    std::fs::write(&first, content(2_000_000, 11)).unwrap();
+    clients[2]
+        .add_path(&tokens[2], &first, Profile::Legacy, false, |_| {})
+        .unwrap();
+    let second_data = content(2_000_000, 12);
+    let second = dir.join("quota-2.bin");
+    std::fs::write(&second, &second_data).unwrap();
+    let err = clients[2]
+        .add_path(&tokens[2], &second, Profile::Legacy, false, |_| {})
+        .unwrap_err();
+    assert!(err.to_string().contains("quota_exceeded"), "{err}");
+    let second_root = Adder::new(Profile::Legacy)
+        .add_reader(second_data.as_slice(), &mut MemoryBlocks::new())
+        .unwrap()
+        .cid;
+    assert!(
+        !clients[2]
+            .content_status(&second_root)
+            .unwrap()
+            .complete_here
+    );
 
     let metrics = ureq::get(&format!("{}/metrics", clients[1].base()))
         .call()

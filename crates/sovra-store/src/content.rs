@@ -26,6 +26,15 @@ const BLOCKS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("blocks");
 /// then garbage collection keeps them even if nothing pins them, so a client can upload first
 /// and pin after.
 const STAGED: TableDefinition<&[u8], u64> = TableDefinition::new("staged");
+/// Bytes of unpinned uploads charged to an uploader: (uploader DID, end of the charge in unix
+/// milliseconds) -> bytes. Ends are rounded up to a time bucket (see [`UploadCharge`]), so an
+/// uploader has few rows.
+const CHARGES: TableDefinition<(&[u8], u64), u64> = TableDefinition::new("upload_charges");
+/// The same charges summed over all uploaders: end of the charge -> bytes.
+const CHARGES_TOTAL: TableDefinition<u64, u64> = TableDefinition::new("upload_charges_total");
+/// Time buckets per grace period: a charge outlives its upload's grace period by at most
+/// 1/16 of it, and each uploader has at most 17 live charge rows.
+const BUCKETS_PER_GRACE: u64 = 16;
 /// Flags: `freed` is present once blocks were deleted and until the file is rewritten, so the
 /// need for a rewrite survives a restart.
 const FLAGS: TableDefinition<&str, u64> = TableDefinition::new("flags");
@@ -40,6 +49,39 @@ pub struct GcStats {
     pub deleted: u64,
     /// Bytes deleted.
     pub deleted_bytes: u64,
+}
+
+/// Who pays for an upload, and the bounds on unpinned uploads: bytes uploaded within the grace
+/// period count against the uploader's quota and the node's total, pinned later or not, until
+/// the grace period of their upload ends.
+#[derive(Debug, Clone)]
+pub struct UploadCharge {
+    /// The uploader (a DID, as text).
+    pub uploader: String,
+    /// Most bytes one uploader may have within the grace period.
+    pub per_identity: u64,
+    /// Most bytes all uploaders together may have within the grace period.
+    pub total: u64,
+    /// The upload grace period, in milliseconds.
+    pub grace_ms: u64,
+    /// Now, in unix milliseconds.
+    pub now_ms: u64,
+}
+
+impl UploadCharge {
+    /// When a charge made now ends: the end of the grace period, rounded up to a time bucket.
+    fn ends_ms(&self) -> u64 {
+        let bucket_ms = (self.grace_ms / BUCKETS_PER_GRACE).max(1);
+        (self.now_ms / bucket_ms)
+            .saturating_add(1)
+            .saturating_mul(bucket_ms)
+            .saturating_add(self.grace_ms)
+    }
+
+    /// Whether a charge ending at `ends_ms` still counts.
+    fn live(&self, ends_ms: u64) -> bool {
+        ends_ms > self.now_ms
+    }
 }
 
 /// Blocks copied per write transaction when the store is rewritten.
@@ -66,6 +108,8 @@ impl ContentStore {
         let freed = {
             w.open_table(BLOCKS)?;
             w.open_table(STAGED)?;
+            w.open_table(CHARGES)?;
+            w.open_table(CHARGES_TOTAL)?;
             w.open_table(FLAGS)?.get(FREED)?.is_some()
         };
         w.commit()?;
@@ -230,6 +274,119 @@ impl ContentStore {
         Ok(imported)
     }
 
+    /// Imports an upload like [`Self::import_car`], charged to `charge.uploader`: the CAR may be
+    /// no larger than `max_bytes` nor than what is left of the uploader's quota and of the
+    /// node's total (checked before anything is read), and its block bytes are charged in the
+    /// same transaction. A refused upload stores and charges nothing.
+    pub fn import_car_charged(
+        &self,
+        input: impl Read,
+        max_bytes: u64,
+        charge: &UploadCharge,
+    ) -> Result<CarImport, StoreError> {
+        let db = self.db();
+        let w = db.begin_write()?;
+        let imported = {
+            let mut charges = w.open_table(CHARGES)?;
+            let mut totals = w.open_table(CHARGES_TOTAL)?;
+            let uploader = charge.uploader.as_bytes();
+            // Forget this uploader's and the node's expired charges, and sum the live ones.
+            let mut used_by_uploader = 0u64;
+            let mut expired = Vec::new();
+            for item in charges.range((uploader, 0)..=(uploader, u64::MAX))? {
+                let (k, v) = item?;
+                let bucket = k.value().1;
+                if charge.live(bucket) {
+                    used_by_uploader = used_by_uploader.saturating_add(v.value());
+                } else {
+                    expired.push(bucket);
+                }
+            }
+            for bucket in expired {
+                charges.remove((uploader, bucket))?;
+            }
+            totals.retain(|bucket, _| charge.live(bucket))?;
+            let used_total = live_sum(
+                totals
+                    .iter()?
+                    .map(|item| item.map(|(k, v)| (k.value(), v.value()))),
+                charge,
+            )?;
+            let left_uploader = charge.per_identity.saturating_sub(used_by_uploader);
+            let left_total = charge.total.saturating_sub(used_total);
+            let quota_left = left_uploader.min(left_total);
+            let quota_message = || {
+                if left_uploader <= left_total {
+                    format!(
+                        "{} has {used_by_uploader} of its {} bytes of unpinned uploads in use (uploads count for {} s)",
+                        charge.uploader,
+                        charge.per_identity,
+                        charge.grace_ms / 1000
+                    )
+                } else {
+                    format!(
+                        "this node holds {used_total} of its {} bytes of unpinned uploads; retry later",
+                        charge.total
+                    )
+                }
+            };
+            if quota_left == 0 {
+                return Err(StoreError::Quota(quota_message()));
+            }
+            let limit = max_bytes.min(quota_left);
+            let mut blocks = w.open_table(BLOCKS)?;
+            let mut staged = w.open_table(STAGED)?;
+            let mut sink = TableSink {
+                blocks: &mut blocks,
+                staged: &mut staged,
+                staged_until_ms: charge.now_ms.saturating_add(charge.grace_ms),
+            };
+            let imported = match car::import(input, limit, &mut sink) {
+                Ok(imported) => imported,
+                Err(CasError::Limit(m)) if m.starts_with(car::OVER_SIZE_LIMIT) => {
+                    return Err(if limit < max_bytes {
+                        StoreError::Quota(quota_message())
+                    } else {
+                        StoreError::TooLarge(format!("uploads are limited to {max_bytes} bytes"))
+                    });
+                }
+                Err(e) => return Err(cas_err(e)),
+            };
+            let bucket = charge.ends_ms();
+            let prev = charges
+                .get((uploader, bucket))?
+                .map(|v| v.value())
+                .unwrap_or(0);
+            charges.insert((uploader, bucket), prev.saturating_add(imported.bytes))?;
+            let prev = totals.get(bucket)?.map(|v| v.value()).unwrap_or(0);
+            totals.insert(bucket, prev.saturating_add(imported.bytes))?;
+            imported
+        };
+        // Dropping `w` on an error above aborts the transaction: nothing is stored or charged.
+        w.commit()?;
+        Ok(imported)
+    }
+
+    /// Bytes of unpinned uploads still charged to `uploader` at `charge.now_ms`, and to all.
+    pub fn charged(&self, charge: &UploadCharge) -> Result<(u64, u64), StoreError> {
+        let db = self.db();
+        let r = db.begin_read()?;
+        let uploader = charge.uploader.as_bytes();
+        let mine = live_sum(
+            r.open_table(CHARGES)?
+                .range((uploader, 0)..=(uploader, u64::MAX))?
+                .map(|item| item.map(|(k, v)| (k.value().1, v.value()))),
+            charge,
+        )?;
+        let all = live_sum(
+            r.open_table(CHARGES_TOTAL)?
+                .iter()?
+                .map(|item| item.map(|(k, v)| (k.value(), v.value()))),
+            charge,
+        )?;
+        Ok((mine, all))
+    }
+
     /// Number of blocks and their total bytes.
     pub fn usage(&self) -> Result<(u64, u64), StoreError> {
         let db = self.db();
@@ -258,6 +415,10 @@ impl ContentStore {
         {
             let mut staged = w.open_table(STAGED)?;
             staged.retain(|_, until| until > now_ms)?;
+            w.open_table(CHARGES)?
+                .retain(|(_, ends), _| ends > now_ms)?;
+            w.open_table(CHARGES_TOTAL)?
+                .retain(|ends, _| ends > now_ms)?;
             let mut t = w.open_table(BLOCKS)?;
             let mut dead = Vec::new();
             for item in t.iter()? {
@@ -326,6 +487,14 @@ impl ContentStore {
 }
 
 impl BlockSource for ContentStore {
+    fn has_block(&self, cid: &Cid) -> Result<bool, CasError> {
+        if cid.hash().code() == sovra_cas::block::IDENTITY {
+            return Ok(true);
+        }
+        self.contains(cid)
+            .map_err(|e| CasError::Store(e.to_string()))
+    }
+
     /// Reads and verifies a block. A block whose bytes no longer match is deleted and reported
     /// as absent, so that it is fetched again.
     fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
@@ -377,6 +546,21 @@ impl BlockSink for &ContentStore {
         self.put(&cid, &data)
             .map_err(|e| CasError::Store(e.to_string()))
     }
+}
+
+/// The sum of the charges (end, bytes) that are still live.
+fn live_sum(
+    charges: impl Iterator<Item = Result<(u64, u64), redb::StorageError>>,
+    charge: &UploadCharge,
+) -> Result<u64, StoreError> {
+    let mut sum = 0u64;
+    for item in charges {
+        let (ends, bytes) = item?;
+        if charge.live(ends) {
+            sum = sum.saturating_add(bytes);
+        }
+    }
+    Ok(sum)
 }
 
 fn cas_err(e: CasError) -> StoreError {

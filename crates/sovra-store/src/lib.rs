@@ -14,7 +14,7 @@ pub mod index;
 pub mod state;
 pub mod vault_log;
 
-pub use content::{ContentStore, GcStats};
+pub use content::{ContentStore, GcStats, UploadCharge};
 pub use index::{Index, IndexedBlock, TxLocation};
 pub use state::{SpeculativeState, StateProof, StateStore};
 pub use vault_log::VaultLog;
@@ -31,6 +31,12 @@ pub enum StoreError {
     /// A content block or CAR was refused.
     #[error("content: {0}")]
     Content(String),
+    /// An upload would exceed a storage quota (the uploader's or the node's).
+    #[error("quota exceeded: {0}")]
+    Quota(String),
+    /// An upload is larger than the node accepts in one request.
+    #[error("too large: {0}")]
+    TooLarge(String),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

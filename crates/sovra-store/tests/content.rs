@@ -190,3 +190,69 @@ fn rewrite_leaves_no_deleted_bytes_in_the_file() {
     assert!(store.get_block(&other_cid).unwrap().is_some());
     assert!(store.get_block(&kept_cid).unwrap().is_some());
 }
+
+fn charge(uploader: &str, now_ms: u64) -> sovra_store::UploadCharge {
+    sovra_store::UploadCharge {
+        uploader: uploader.into(),
+        per_identity: 1_000_000,
+        total: 1_500_000,
+        grace_ms: 60_000,
+        now_ms,
+    }
+}
+
+#[test]
+fn unpinned_uploads_are_bounded_per_identity_and_in_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ContentStore::open(&dir.path().join("content.redb")).unwrap();
+    let upload = |who: &str, len: usize, seed: u32, now: u64| {
+        let (root, car_bytes, _) = car_of(&random_bytes(len, seed));
+        let result = store.import_car_charged(car_bytes.as_slice(), u64::MAX, &charge(who, now));
+        (root, result)
+    };
+    // Alice uploads 600 KB, then 300 KB: within her 1 MB.
+    upload("did:key:alice", 600_000, 1, 1_000).1.unwrap();
+    upload("did:key:alice", 300_000, 2, 2_000).1.unwrap();
+    // 300 KB more would pass her quota: refused before it is stored.
+    let (root, refused) = upload("did:key:alice", 300_000, 3, 3_000);
+    assert!(
+        matches!(refused, Err(sovra_store::StoreError::Quota(ref m)) if m.contains("did:key:alice")),
+        "{refused:?}"
+    );
+    assert!(
+        !store.contains(&root).unwrap(),
+        "a refused upload stores nothing"
+    );
+    // Charged: the block bytes of the two accepted uploads (data plus two small root nodes).
+    let charged = store.charged(&charge("did:key:alice", 3_000)).unwrap().0;
+    assert!((900_000..901_000).contains(&charged), "{charged}");
+    // Bob has his own quota, but the node's total (1.5 MB) ends his second upload.
+    upload("did:key:bob", 500_000, 4, 4_000).1.unwrap();
+    let (_, refused) = upload("did:key:bob", 200_000, 5, 5_000);
+    assert!(
+        matches!(refused, Err(sovra_store::StoreError::Quota(ref m)) if m.contains("this node")),
+        "{refused:?}"
+    );
+    // Once the grace period (and its rounding to 1/16 of it) has passed, the charges end.
+    let later = 2_000 + 60_000 + 60_000 / 16 + 1;
+    let (root, again) = upload("did:key:alice", 900_000, 6, later);
+    again.unwrap();
+    assert!(store.contains(&root).unwrap());
+    // A single upload over the per-request limit is a size error, not a quota error.
+    let (_, car_bytes, _) = car_of(&random_bytes(200_000, 7));
+    let too_large = store.import_car_charged(
+        car_bytes.as_slice(),
+        100_000,
+        &charge("did:key:carol", later * 10),
+    );
+    assert!(
+        matches!(too_large, Err(sovra_store::StoreError::TooLarge(_))),
+        "{too_large:?}"
+    );
+    // Garbage collection forgets expired charges.
+    store.collect_garbage(&[], later * 10).unwrap();
+    assert_eq!(
+        store.charged(&charge("did:key:alice", later * 10)).unwrap(),
+        (0, 0)
+    );
+}

@@ -17,6 +17,17 @@ pub fn dev_key(i: u32) -> SigningKey {
     SigningKey::from_test_seed(0x5eed_0000 + i as u64)
 }
 
+/// Deterministic test content (the generator of the UnixFS vectors, from `seed`).
+pub fn content(len: usize, seed: u32) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(1103515245).wrapping_add(12345);
+            (x >> 16) as u8
+        })
+        .collect()
+}
+
 /// A node process, killed with SIGKILL and reaped when dropped.
 pub struct Node(pub Child);
 
