@@ -9,6 +9,8 @@
 //! - [`engine`]: wires simplex, marshal, broadcast and the resolver over p2p channels.
 //! - [`gossip`]: transaction gossip between validators.
 //! - [`mempool`]: bounded, batch-verified, fee-prioritised waiting room.
+//! - [`pause`]: reconnects to every peer after the process was paused, so it catches up as
+//!   fast as after a restart.
 
 pub mod application;
 pub mod block;
@@ -16,6 +18,7 @@ pub mod engine;
 pub mod gossip;
 pub mod ledger;
 pub mod mempool;
+pub mod pause;
 
 pub use block::ChainBlock;
 pub use ledger::Ledger;
