@@ -206,10 +206,14 @@ fn four_validators_agree_and_execute_transfers() {
             // Transfers submitted to different validators' mempools; some fail.
             for n in 0..10 {
                 let target = &vs[n as usize % 4].ledger;
-                let r = target.admit(vec![transfer(0, 1, n, 100)]).await;
+                let r = target.admit(vec![transfer(0, 1, n, 100)]).await.unwrap();
                 assert!(r[0].is_ok(), "{:?}", r[0]);
             }
-            let r = vs[1].ledger.admit(vec![transfer(2, 3, 0, 5_000_000)]).await;
+            let r = vs[1]
+                .ledger
+                .admit(vec![transfer(2, 3, 0, 5_000_000)])
+                .await
+                .unwrap();
             assert!(r[0].is_ok());
             assert!(
                 wait_height(&context, &all, 15, Duration::from_secs(120)).await,
@@ -345,7 +349,14 @@ fn validators_restart_from_storage_and_catch_up() {
                         .unwrap();
                 }
                 for n in 0..5 {
-                    assert!(vs[0].ledger.admit(vec![transfer(0, 1, n, 7)]).await[0].is_ok());
+                    assert!(
+                        vs[0]
+                            .ledger
+                            .admit(vec![transfer(0, 1, n, 7)])
+                            .await
+                            .unwrap()[0]
+                            .is_ok()
+                    );
                 }
                 let live: Vec<&Validator> = vs.iter().take(3).collect();
                 assert!(wait_height(&context, &live, 12, Duration::from_secs(120)).await);

@@ -163,6 +163,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             max_txs: cfg.mempool.max_txs,
             max_bytes: cfg.mempool.max_bytes,
             max_per_sender: cfg.mempool.max_per_sender,
+            max_dropped: cfg.mempool.max_dropped,
         });
         let ledger = Ledger::open(
             context.child("ledger"),
