@@ -17,6 +17,14 @@ pub fn dev_key(i: u32) -> SigningKey {
     SigningKey::from_test_seed(0x5eed_0000 + i as u64)
 }
 
+/// The actions of a transfer of `amount` to `to`.
+pub fn pay(to: &sovra_types::Did, amount: u64) -> Vec<sovra_types::Action> {
+    vec![sovra_types::Action::Transfer {
+        to: to.clone(),
+        amount,
+    }]
+}
+
 /// A node process, killed with SIGKILL and reaped when dropped.
 pub struct Node(pub Child);
 
