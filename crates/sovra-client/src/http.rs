@@ -271,18 +271,7 @@ impl Client {
     /// the node reports it). A transaction the node does not know is waited for until the
     /// timeout; [`Self::wait_final_tx`] also settles those.
     pub fn wait_final(&self, id: &str, timeout: Duration) -> Result<TxStatusView, ClientError> {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.tx(id)?
-                && s.is_final()
-            {
-                return Ok(s);
-            }
-            if start.elapsed() > timeout {
-                return Err(ClientError::Timeout(id.to_string(), timeout));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        poll_final(id, timeout, || self.tx(id))
     }
 
     /// What became of `tx`: the node's status for it when it knows it; otherwise, derived from
@@ -325,17 +314,26 @@ impl Client {
         tx: &SignedTransaction,
         timeout: Duration,
     ) -> Result<TxStatusView, ClientError> {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.tx_outcome(tx)?
-                && s.is_final()
-            {
-                return Ok(s);
-            }
-            if start.elapsed() > timeout {
-                return Err(ClientError::Timeout(hex::encode(tx.id().0), timeout));
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        poll_final(&hex::encode(tx.id().0), timeout, || self.tx_outcome(tx))
+    }
+}
+
+/// Polls `status` every 50 ms until it gives a final status, or fails with a timeout for `id`.
+fn poll_final(
+    id: &str,
+    timeout: Duration,
+    mut status: impl FnMut() -> Result<Option<TxStatusView>, ClientError>,
+) -> Result<TxStatusView, ClientError> {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = status()?
+            && s.is_final()
+        {
+            return Ok(s);
         }
+        if start.elapsed() > timeout {
+            return Err(ClientError::Timeout(id.to_string(), timeout));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -181,6 +181,36 @@ async fn wait_height(
     }
 }
 
+/// Four validators, all linked, once each has finalized `h`.
+async fn start_linked(
+    context: &deterministic::Context,
+    dir: &std::path::Path,
+    h: u64,
+) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
+    let (oracle, vs) = start_network(context, dir, 4).await;
+    let all: Vec<&Validator> = vs.iter().collect();
+    link_all(&oracle, &all).await;
+    assert!(wait_height(context, &all, h, Duration::from_secs(120)).await);
+    (oracle, vs)
+}
+
+/// Four validators of which the first three are linked and have finalized 10 blocks; the fourth
+/// is cut off (still at genesis).
+async fn start_cut_off(
+    context: &deterministic::Context,
+    dir: &std::path::Path,
+) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
+    let (oracle, vs) = start_network(context, dir, 4).await;
+    let live: Vec<&Validator> = vs.iter().take(3).collect();
+    link_all(&oracle, &live).await;
+    assert!(
+        wait_height(context, &live, 10, Duration::from_secs(180)).await,
+        "3 of 4 must make progress"
+    );
+    assert_eq!(vs[3].ledger.finalized().header.height, 0);
+    (oracle, vs)
+}
+
 /// Every validator that has block `h` has the same block (and so the same state root).
 fn assert_agree(vs: &[&Validator], upto: u64) {
     for h in 0..=upto {
@@ -249,14 +279,8 @@ fn progress_with_one_validator_cut_off() {
     for seed in 10..12u64 {
         let dir = tempfile::tempdir().unwrap();
         runner(seed).start(|context| async move {
-            let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+            let (oracle, vs) = start_cut_off(&context, dir.path()).await;
             let live: Vec<&Validator> = vs.iter().take(3).collect();
-            link_all(&oracle, &live).await;
-            assert!(
-                wait_height(&context, &live, 10, Duration::from_secs(180)).await,
-                "seed {seed}: 3 of 4 must make progress"
-            );
-            assert_eq!(vs[3].ledger.finalized().header.height, 0);
             // Reconnect the fourth: it catches up through backfill.
             let all: Vec<&Validator> = vs.iter().collect();
             link_all(&oracle, &all).await;
@@ -275,10 +299,8 @@ fn partition_of_two_halts_finality_until_healed() {
     for seed in 20..22u64 {
         let dir = tempfile::tempdir().unwrap();
         runner(seed).start(|context| async move {
-            let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+            let (oracle, vs) = start_linked(&context, dir.path(), 5).await;
             let all: Vec<&Validator> = vs.iter().collect();
-            link_all(&oracle, &all).await;
-            assert!(wait_height(&context, &all, 5, Duration::from_secs(120)).await);
             // Split into {0,1} and {2,3}.
             for a in 0..4 {
                 for b in 0..4 {
@@ -435,11 +457,9 @@ fn a_validator_behind_the_network_says_syncing_and_refuses_submissions() {
     for seed in 40..42u64 {
         let dir = tempfile::tempdir().unwrap();
         runner(seed).start(|context| async move {
-            let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+            let (oracle, vs) = start_cut_off(&context, dir.path()).await;
             let live: Vec<&Validator> = vs.iter().take(3).collect();
-            link_all(&oracle, &live).await;
             // Long enough for the cut-off validator's tip (genesis) to grow old.
-            assert!(wait_height(&context, &live, 10, Duration::from_secs(180)).await);
             context.sleep(Duration::from_secs(20)).await;
             let behind = &vs[3].ledger;
             let status = behind.sync_status();
@@ -494,10 +514,8 @@ fn a_validator_behind_the_network_says_syncing_and_refuses_submissions() {
 fn a_lag_beyond_the_bound_closes_admission() {
     let dir = tempfile::tempdir().unwrap();
     runner(50).start(|context| async move {
-        let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+        let (_oracle, vs) = start_linked(&context, dir.path(), 3).await;
         let all: Vec<&Validator> = vs.iter().collect();
-        link_all(&oracle, &all).await;
-        assert!(wait_height(&context, &all, 3, Duration::from_secs(120)).await);
         let ledger = &vs[0].ledger;
         assert!(!ledger.sync_status().syncing);
         let h = ledger.finalized().header.height;
@@ -518,10 +536,8 @@ fn one_nonce_at_two_validators_one_completes_and_the_other_is_replaced() {
     for seed in 60..63u64 {
         let dir = tempfile::tempdir().unwrap();
         runner(seed).start(|context| async move {
-            let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+            let (_oracle, vs) = start_linked(&context, dir.path(), 2).await;
             let all: Vec<&Validator> = vs.iter().collect();
-            link_all(&oracle, &all).await;
-            assert!(wait_height(&context, &all, 2, Duration::from_secs(120)).await);
             // Same signer and nonce, different amounts: two different transactions.
             let x = vs[0]
                 .ledger
@@ -569,10 +585,8 @@ fn expired_transactions_say_so_and_next_nonce_counts_waiting_ones() {
     use sovra_consensus::{dropped::Dropped, mempool::PoolStatus};
     let dir = tempfile::tempdir().unwrap();
     runner(70).start(|context| async move {
-        let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+        let (_oracle, vs) = start_linked(&context, dir.path(), 2).await;
         let all: Vec<&Validator> = vs.iter().collect();
-        link_all(&oracle, &all).await;
-        assert!(wait_height(&context, &all, 2, Duration::from_secs(120)).await);
         let ledger = &vs[0].ledger;
         let signer = dev_did(2);
         let (account, next, _) = ledger.account_with_next_nonce(&signer).await.unwrap();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, pay, start, test_dir, wait_until};
+use common::{dev_key, pay, start_testnet, test_dir, wait_until};
 use sovra_client::Client;
 use sovra_crypto::SigningKey;
 use sovra_types::{Action, Did, SignedTransaction, Transaction};
@@ -50,12 +50,8 @@ fn accepted(c: &Client, tx: &SignedTransaction) -> String {
 fn accepted_transactions_end_completed_failed_replaced_or_expired() {
     let (_guard, dir) = test_dir();
     let base = 36000 + (std::process::id() % 500) as u16 * 2;
-    init_testnet(&dir, 4, 2, base);
-    let _nodes: Vec<Node> = (0..4).map(|i| start(&dir, i)).collect();
-    let clients: Vec<Client> = (0..4)
-        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)))
-        .collect();
-    wait_until("all nodes to finalize blocks", WAIT, || {
+    let (_nodes, clients) = start_testnet(&dir, 4, base, 2);
+    wait_until("all nodes to be synced", WAIT, || {
         clients.iter().all(|c| {
             c.status()
                 .is_ok_and(|s| s.finalized_height >= 2 && s.sync == "synced")

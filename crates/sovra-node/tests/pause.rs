@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, pay, start, test_dir, wait_until};
+use common::{Node, dev_key, pay, start, start_testnet, test_dir, wait_until};
 use sovra_client::{Client, ClientError};
 use sovra_types::Did;
 use std::time::{Duration, Instant};
@@ -42,16 +42,7 @@ fn time_to_reach(c: &Client, target: u64, limit: Duration) -> Duration {
 fn a_paused_validator_catches_up_quickly_and_refuses_submissions_while_behind() {
     let (_guard, dir) = test_dir();
     let base = 35000 + (std::process::id() % 500) as u16 * 2;
-    init_testnet(&dir, 4, 2, base);
-    let mut nodes: Vec<Node> = (0..4).map(|i| start(&dir, i)).collect();
-    let clients: Vec<Client> = (0..4)
-        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)))
-        .collect();
-    wait_until(
-        "all nodes to finalize blocks",
-        Duration::from_secs(60),
-        || clients.iter().all(|c| height(c) >= 3),
-    );
+    let (mut nodes, clients) = start_testnet(&dir, 4, base, 3);
     let sender = dev_key(0);
     let recipient = Did::from_public_key(&dev_key(1).public_key());
     let s = clients[3].status().unwrap();
