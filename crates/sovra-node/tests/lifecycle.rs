@@ -62,11 +62,39 @@ fn accepted_transactions_end_completed_failed_replaced_or_expired() {
     let bob = did(&dev_key(1));
 
     // ---- One nonce, two transactions, two nodes: both accepted, one wins. ----
-    let nonce = clients[0].account(&did(&alice)).unwrap().next_nonce;
-    let x = transfer(&chain, &alice, &bob, 11, nonce, 1_000_000);
-    let y = transfer(&chain, &alice, &bob, 22, nonce, 1_000_000);
-    let x_id = accepted(&clients[0], &x);
-    let y_id = accepted(&clients[1], &y);
+    // Submitted at the same moment, each reaches its node before the other's gossip (which
+    // would be refused there as `nonce_taken`); tried again with the next nonce when not.
+    let mut pair = None;
+    for amount in 11..31 {
+        let nonce = clients[0].account(&did(&alice)).unwrap().next_nonce;
+        let x = transfer(&chain, &alice, &bob, amount, nonce, 1_000_000);
+        let y = transfer(&chain, &alice, &bob, amount + 100, nonce, 1_000_000);
+        let (rx, ry) = std::thread::scope(|scope| {
+            let sx = scope.spawn(|| clients[0].submit(std::slice::from_ref(&x)).unwrap());
+            let sy = scope.spawn(|| clients[1].submit(std::slice::from_ref(&y)).unwrap());
+            (sx.join().unwrap().results, sy.join().unwrap().results)
+        });
+        if rx[0].accepted && ry[0].accepted {
+            pair = Some((x, y));
+            break;
+        }
+        // One was refused as `nonce_taken`; let the other settle everywhere first.
+        for (c, r) in [(&clients[0], &rx[0]), (&clients[1], &ry[0])] {
+            if r.accepted {
+                c.wait_final(r.id.as_ref().unwrap(), WAIT).unwrap();
+            } else {
+                assert_eq!(r.error.as_ref().unwrap().code, "nonce_taken", "{r:?}");
+            }
+        }
+        wait_until("the nonce to settle", WAIT, || {
+            clients[..2].iter().all(|c| {
+                c.account(&did(&alice))
+                    .is_ok_and(|a| a.nonce == nonce + 1 && a.next_nonce == nonce + 1)
+            })
+        });
+    }
+    let (x, y) = pair.expect("two transactions with one nonce accepted by two nodes");
+    let (x_id, y_id) = (hex::encode(x.id().0), hex::encode(y.id().0));
     let xs = clients[0].wait_final(&x_id, WAIT).unwrap();
     let ys = clients[1].wait_final(&y_id, WAIT).unwrap();
     let (winner, loser) = match (xs.status.as_str(), ys.status.as_str()) {
