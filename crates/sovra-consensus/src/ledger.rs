@@ -197,8 +197,6 @@ pub struct Ledger<E: commonware_storage::Context + Spawner> {
     clock: Arc<E>,
     /// Newest finalized height seen certified by the network (reported by marshal).
     network_height: Arc<AtomicU64>,
-    /// When this node counts as behind and refuses submissions.
-    sync_bounds: SyncBounds,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
@@ -215,7 +213,6 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
             network_height: self.network_height.clone(),
-            sync_bounds: self.sync_bounds,
         }
     }
 }
@@ -307,7 +304,6 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             metrics,
             clock,
             network_height: Arc::new(AtomicU64::new(finalized.header.height)),
-            sync_bounds: SyncBounds::default(),
             state: Arc::new(tokio::sync::Mutex::new(LedgerState {
                 store,
                 pending: HashMap::new(),
@@ -319,12 +315,6 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// The newest finalized block.
     pub fn finalized(&self) -> Finalized {
         self.tip.lock().expect("tip lock").clone()
-    }
-
-    /// The same ledger with other bounds for counting as behind the network.
-    pub fn with_sync_bounds(mut self, bounds: SyncBounds) -> Self {
-        self.sync_bounds = bounds;
-        self
     }
 
     /// Records that the network finalized `height` (marshal's tip, or a peer's certificate).
@@ -345,7 +335,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             tip.header.timestamp_ms,
             self.network_height.load(Ordering::Relaxed),
             crate::application::now_ms(&*self.clock),
-            self.sync_bounds,
+            SyncBounds::default(),
         )
     }
 

@@ -515,7 +515,6 @@ fn a_lag_beyond_the_bound_closes_admission() {
     let dir = tempfile::tempdir().unwrap();
     runner(50).start(|context| async move {
         let (_oracle, vs) = start_linked(&context, dir.path(), 3).await;
-        let all: Vec<&Validator> = vs.iter().collect();
         let ledger = &vs[0].ledger;
         assert!(!ledger.sync_status().syncing);
         let h = ledger.finalized().header.height;
