@@ -5,8 +5,8 @@ use crate::stream::BodyReader;
 use sovra_types::{
     ContentId, Did, RecordId, SignedTransaction, StateKey, TxId, VaultRecord,
     api::{
-        AccountView, BlockView, ContentImportView, ContentStatusView, ProofView, ReceiptPage,
-        StatusView, SubmitResult, TxStatusView,
+        AccountView, BlockView, ContentImportView, ContentStatusView, ErrorBody, ProofView,
+        ReceiptPage, StatusView, SubmitResult, TxStatusView,
     },
     api_vault::AccessEntry,
 };
@@ -15,11 +15,13 @@ use std::sync::Arc;
 
 /// The node behind the API.
 pub trait Backend: Send + Sync + 'static {
-    /// Offers decoded transactions (with their encoded sizes) to the mempool.
+    /// Offers decoded transactions (with their encoded sizes) to the mempool: one result each,
+    /// or `Err` to refuse the whole submission with `503` and that body (code `syncing` while
+    /// the node is behind the network).
     fn submit(
         &self,
         txs: Vec<(SignedTransaction, usize)>,
-    ) -> impl Future<Output = Vec<SubmitResult>> + Send;
+    ) -> impl Future<Output = Result<Vec<SubmitResult>, ErrorBody>> + Send;
     /// A transaction's status, if the node knows it.
     fn tx_status(
         &self,
@@ -30,7 +32,8 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         height: Option<u64>,
     ) -> impl Future<Output = Result<Option<BlockView>, ApiError>> + Send;
-    /// An account at the newest finalized state.
+    /// An account at the newest finalized state, with the signer's next nonce from the
+    /// node's pending view.
     fn account(&self, did: Did) -> impl Future<Output = Result<AccountView, ApiError>> + Send;
     /// A page of an identity's receipt chain.
     fn receipts(

@@ -238,11 +238,17 @@ fn decode_one(hex_tx: &str) -> Result<(SignedTransaction, usize), ErrorBody> {
 }
 
 /// Submit one signed transaction (`tx`) or a batch (`txs`), hex-encoded.
+///
+/// A node behind the network (see `sync` on `/v1/status`) refuses every submission with `503`
+/// and code `syncing` instead of admitting transactions against stale state: retry shortly, or
+/// submit to another node. An accepted transaction ends `completed`, `failed`, `replaced` or
+/// `expired` (see `GET /v1/txs/{id}`).
 #[utoipa::path(post, path = "/v1/txs", request_body = SubmitRequest,
     responses(
         (status = 202, description = "All accepted into the mempool", body = SubmitResponse),
-        (status = 400, description = "One or more refused; see each result's error", body = SubmitResponse),
+        (status = 400, description = "One or more refused; see each result's error (e.g. `nonce_used`, `nonce_taken`, `zero_amount`)", body = SubmitResponse),
         (status = 413, description = "Body too large"),
+        (status = 503, description = "This node is behind the network (code `syncing`); nothing was admitted", body = ErrorBody),
     ))]
 async fn submit_txs<B: Backend>(
     State(b): State<Arc<B>>,
@@ -272,7 +278,17 @@ async fn submit_txs<B: Backend>(
         .iter()
         .filter_map(|d| d.as_ref().ok().cloned())
         .collect();
-    let mut admitted = b.submit(good).await.into_iter();
+    let mut admitted = match b.submit(good).await {
+        Ok(results) => results.into_iter(),
+        Err(refusal) => {
+            return Ok((
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "2")],
+                Json(refusal),
+            )
+                .into_response());
+        }
+    };
     let results: Vec<SubmitResult> = decoded
         .into_iter()
         .map(|d| match d {
@@ -299,9 +315,10 @@ async fn submit_txs<B: Backend>(
     Ok((status, Json(SubmitResponse { results })).into_response())
 }
 
-/// A transaction's status: pending, completed or failed, with its receipt.
+/// A transaction's status: `pending`, or final: `completed` or `failed` (with its receipt),
+/// `replaced` (another transaction used its nonce; `replaced_by`) or `expired` (`expiry_height`).
 #[utoipa::path(get, path = "/v1/txs/{id}", params(("id" = String, Path, description = "Transaction id, hex")),
-    responses((status = 200, body = TxStatusView), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = TxStatusView), (status = 404, description = "Not known to this node: never held here, or dropped long ago", body = ErrorBody), (status = 400, body = ErrorBody)))]
 async fn get_tx<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -334,7 +351,8 @@ async fn get_block<B: Backend>(
         .ok_or_else(|| ApiError::NotFound(format!("no finalized block at {at}")))
 }
 
-/// An identity's balance, nonce and receipt-chain head.
+/// An identity's balance, nonce, next nonce (counting its transactions waiting here) and
+/// receipt-chain head.
 #[utoipa::path(get, path = "/v1/accounts/{did}", params(("did" = String, Path)),
     responses((status = 200, body = AccountView), (status = 400, body = ErrorBody)))]
 async fn get_account<B: Backend>(
@@ -366,7 +384,8 @@ async fn get_receipts<B: Backend>(
     ))
 }
 
-/// Chain id, heights, validators, peers.
+/// Chain id, heights, validators, peers, and whether this node is behind the network
+/// (`sync`: `synced` or `syncing`, with `network_height`, `lag` and `tip_age_ms`).
 #[utoipa::path(get, path = "/v1/status", responses((status = 200, body = StatusView)))]
 async fn get_status<B: Backend>(State(b): State<Arc<B>>) -> Result<Json<StatusView>, ApiError> {
     Ok(Json(b.status().await?))

@@ -203,8 +203,10 @@ impl Client {
         self.send_signed(&tx)
     }
 
-    /// Builds and signs a transaction as `signer` with its next nonce and an
-    /// expiry [`DEFAULT_EXPIRY_BLOCKS`] ahead of the finalized height.
+    /// Builds and signs a transaction as `signer` with its next nonce (from the node's pending
+    /// view: the committed nonce plus the signer's transactions waiting there, so transactions
+    /// sent back to back do not collide) and an expiry [`DEFAULT_EXPIRY_BLOCKS`] ahead of the
+    /// finalized height.
     pub fn build_tx(
         &self,
         key: &SigningKey,
@@ -288,20 +290,74 @@ impl Client {
         )
     }
 
-    /// Polls until the transaction is final (completed or failed).
+    /// Polls until the transaction is final (`completed`, `failed`, `replaced` or `expired`, as
+    /// the node reports it). A transaction the node does not know is waited for until the
+    /// timeout; [`Self::wait_final_tx`] also settles those.
     pub fn wait_final(&self, id: &str, timeout: Duration) -> Result<TxStatusView, ClientError> {
-        let start = Instant::now();
-        loop {
-            if let Some(s) = self.tx(id)?
-                && s.status != "pending"
-            {
-                return Ok(s);
-            }
-            if start.elapsed() > timeout {
-                return Err(ClientError::Timeout(id.to_string(), timeout));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        poll_final(id, timeout, || self.tx(id))
+    }
+
+    /// What became of `tx`: the node's status for it when it knows it; otherwise, derived from
+    /// the node's committed state, `replaced` once the signer's nonce has moved past the
+    /// transaction's (another transaction used it) or `expired` once its expiry height is
+    /// finalized. `None` while it may still be included (e.g. it waits at another node).
+    ///
+    /// The account is read before the transaction's status: whatever the node had included at
+    /// that account's height is in its index when the status is read, so a 404 then means the
+    /// transaction was not included.
+    pub fn tx_outcome(&self, tx: &SignedTransaction) -> Result<Option<TxStatusView>, ClientError> {
+        let account = self.account(&tx.tx.signer)?;
+        let id = hex::encode(tx.id().0);
+        if let Some(status) = self.tx(&id)? {
+            return Ok(Some(status));
         }
+        let settled = |status: &str, height| TxStatusView {
+            id: id.clone(),
+            status: status.into(),
+            height: Some(height),
+            index: None,
+            fee: None,
+            error: None,
+            expiry_height: Some(tx.tx.expiry_height),
+            replaced_by: None,
+        };
+        if account.nonce > tx.tx.nonce {
+            return Ok(Some(settled("replaced", account.height)));
+        }
+        if account.height >= tx.tx.expiry_height {
+            return Ok(Some(settled("expired", account.height)));
+        }
+        Ok(None)
+    }
+
+    /// Polls until `tx` is final ([`Self::tx_outcome`]): `completed`, `failed`, `replaced` or
+    /// `expired`, whether or not the node still holds it.
+    pub fn wait_final_tx(
+        &self,
+        tx: &SignedTransaction,
+        timeout: Duration,
+    ) -> Result<TxStatusView, ClientError> {
+        poll_final(&hex::encode(tx.id().0), timeout, || self.tx_outcome(tx))
+    }
+}
+
+/// Polls `status` every 50 ms until it gives a final status, or fails with a timeout for `id`.
+fn poll_final(
+    id: &str,
+    timeout: Duration,
+    mut status: impl FnMut() -> Result<Option<TxStatusView>, ClientError>,
+) -> Result<TxStatusView, ClientError> {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = status()?
+            && s.is_final()
+        {
+            return Ok(s);
+        }
+        if start.elapsed() > timeout {
+            return Err(ClientError::Timeout(id.to_string(), timeout));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

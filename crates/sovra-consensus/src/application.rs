@@ -13,6 +13,10 @@ use commonware_runtime::{Clock, Spawner};
 use commonware_utils::{Acknowledgement, acknowledgement::Exact};
 use futures::{StreamExt, channel::mpsc};
 use sovra_types::{Block, Digest};
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, Ordering},
+};
 
 /// Least time between two empty blocks.
 pub const EMPTY_BLOCK_INTERVAL_MS: u64 = 500;
@@ -129,6 +133,8 @@ where
 #[derive(Clone)]
 pub struct Finalizer {
     sender: mpsc::UnboundedSender<(Block, Exact)>,
+    /// Where the network's finalized height is recorded (the ledger's).
+    network_height: Arc<AtomicU64>,
 }
 
 impl Reporter for Finalizer {
@@ -145,7 +151,12 @@ impl Reporter for Finalizer {
                     return commonware_actor::Feedback::Closed;
                 }
             }
-            Update::Tip(..) => {}
+            // The newest finalization marshal stored: how far the network has finalized, even
+            // while the blocks below it are still being fetched and committed.
+            Update::Tip(_, height, _) => {
+                self.network_height
+                    .fetch_max(height.get(), Ordering::Relaxed);
+            }
         }
         commonware_actor::Feedback::Ok
     }
@@ -158,6 +169,7 @@ impl Finalizer {
         E: commonware_storage::Context + Spawner + Clock,
     {
         let (sender, mut receiver) = mpsc::unbounded::<(Block, Exact)>();
+        let ledger_height = ledger.network_height();
         runtime.spawn(move |_| async move {
             while let Some((block, ack)) = receiver.next().await {
                 let height = block.height();
@@ -172,6 +184,9 @@ impl Finalizer {
                 }
             }
         });
-        Self { sender }
+        Self {
+            sender,
+            network_height: ledger_height,
+        }
     }
 }

@@ -5,7 +5,8 @@
 
 use crate::{
     ConsensusError,
-    mempool::{Mempool, SenderState},
+    mempool::{Mempool, PoolStatus, SenderState},
+    sync::{SyncBounds, SyncStatus},
 };
 use commonware_runtime::{
     Clock, Spawner,
@@ -22,7 +23,10 @@ use sovra_types::{
 };
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 /// Most speculative (not yet finalized) block states kept.
@@ -189,8 +193,10 @@ pub struct Ledger<E: commonware_storage::Context + Spawner> {
     pub metrics: LedgerMetrics,
     /// Where admitted API transactions are queued for gossip to peers.
     gossip: Arc<Mutex<Option<futures::channel::mpsc::Sender<Vec<SignedTransaction>>>>>,
-    /// The runtime's clock, for the duration metrics (never for state).
+    /// The runtime's clock, for the duration metrics and the tip's age (never for state).
     clock: Arc<E>,
+    /// Newest finalized height seen certified by the network (reported by marshal).
+    network_height: Arc<AtomicU64>,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
@@ -206,6 +212,7 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
             gossip: self.gossip.clone(),
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
+            network_height: self.network_height.clone(),
         }
     }
 }
@@ -296,6 +303,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             gossip: Arc::new(Mutex::new(None)),
             metrics,
             clock,
+            network_height: Arc::new(AtomicU64::new(finalized.header.height)),
             state: Arc::new(tokio::sync::Mutex::new(LedgerState {
                 store,
                 pending: HashMap::new(),
@@ -307,6 +315,58 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// The newest finalized block.
     pub fn finalized(&self) -> Finalized {
         self.tip.lock().expect("tip lock").clone()
+    }
+
+    /// Records that the network finalized `height` (marshal's tip, or a peer's certificate).
+    pub fn observe_network_height(&self, height: u64) {
+        self.network_height.fetch_max(height, Ordering::Relaxed);
+    }
+
+    /// The shared newest finalized height seen from the network (for the reporter).
+    pub(crate) fn network_height(&self) -> Arc<AtomicU64> {
+        self.network_height.clone()
+    }
+
+    /// How far behind the network this node is, and whether that counts as syncing.
+    pub fn sync_status(&self) -> SyncStatus {
+        let tip = self.finalized();
+        SyncStatus::new(
+            tip.header.height,
+            tip.header.timestamp_ms,
+            self.network_height.load(Ordering::Relaxed),
+            crate::application::now_ms(&*self.clock),
+            SyncBounds::default(),
+        )
+    }
+
+    /// What the mempool knows about a transaction: waiting, or dropped and why.
+    pub fn pool_status(&self, id: &Digest) -> Option<PoolStatus> {
+        self.mempool.lock().expect("mempool lock").status(id)
+    }
+
+    /// A committed account, the nonce its signer's next new transaction should use (the
+    /// committed nonce plus its contiguous waiting transactions), and the committed height; all
+    /// read together, so a commit cannot fall between them.
+    pub async fn account_with_next_nonce(
+        &self,
+        did: &Did,
+    ) -> Result<(Account, u64, u64), ConsensusError> {
+        let st = self.lock_state().await;
+        let account = match st
+            .store
+            .get(&StateKey::Account(did.clone()))
+            .await
+            .map_err(store_err)?
+        {
+            Some(b) => Account::decode(&b).map_err(|e| ConsensusError::Store(e.to_string()))?,
+            None => Account::default(),
+        };
+        let next = self
+            .mempool
+            .lock()
+            .expect("mempool lock")
+            .next_nonce(did, account.nonce);
+        Ok((account, next, st.finalized.header.height))
     }
 
     /// Takes the state lock, recording how long that took.
@@ -724,18 +784,24 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let h = block.height();
         st.pending.retain(|_, e| e.header.height > h);
         *self.tip.lock().expect("tip lock") = st.finalized.clone();
+        self.observe_network_height(h);
+
+        // Drop included and now-invalid transactions from the mempool while the state lock is
+        // still held, so admission (which reads state and inserts under the same lock) never
+        // admits against the previous state what this block made invalid.
+        let included: Vec<(Did, u64, Digest)> = block
+            .txs
+            .iter()
+            .zip(outcomes)
+            .map(|(t, o)| (t.tx.signer.clone(), t.tx.nonce, o.tx_id))
+            .collect();
+        let mut mempool = self.mempool.lock().expect("mempool lock");
+        mempool.prune(h, &included);
+        self.metrics.mempool_txs.set(mempool.len() as i64);
+        drop(mempool);
         drop(st);
         tracing::debug!(height = h, index_ms, apply_ms, "stored");
 
-        // Drop included and now-invalid transactions from the mempool: each signer of the
-        // block's transactions is now at the nonce after its last one in the block.
-        let ids: Vec<Digest> = outcomes.iter().map(|o| o.tx_id).collect();
-        let next = &executed.next_nonces;
-        let mut mempool = self.mempool.lock().expect("mempool lock");
-        mempool.prune(&ids, next.keys(), h + 1, |d| {
-            next.get(d).copied().unwrap_or(0)
-        });
-        self.metrics.mempool_txs.set(mempool.len() as i64);
         self.metrics.finalized_height.set(h as i64);
         self.metrics.txs_finalized.inc_by(outcomes.len() as u64);
         let failed = outcomes
@@ -751,11 +817,16 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         *self.gossip.lock().expect("gossip lock") = Some(queue);
     }
 
-    /// Admits transactions submitted by a client and gossips the accepted ones.
+    /// Admits transactions submitted by a client and gossips the accepted ones; refuses them
+    /// all while this node is behind the network (see [`crate::sync`]).
     pub async fn admit(
         &self,
         txs: Vec<(SignedTransaction, usize)>,
-    ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+    ) -> Result<Vec<Result<Digest, crate::mempool::AdmissionError>>, crate::sync::Syncing> {
+        let sync = self.sync_status();
+        if sync.syncing {
+            return Err(crate::sync::Syncing(sync));
+        }
         let copies: Vec<SignedTransaction> = txs.iter().map(|(t, _)| t.clone()).collect();
         let results = self.admit_from_peer(txs).await;
         let accepted: Vec<SignedTransaction> = copies
@@ -770,7 +841,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         {
             let _ = q.try_send(accepted);
         }
-        results
+        Ok(results)
     }
 
     /// Admits transactions without gossiping them (from peers, or before gossip starts).
@@ -788,35 +859,39 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         &self,
         txs: Vec<(SignedTransaction, usize)>,
     ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+        // Signatures need no state: checked before any lock is taken.
+        let signatures = Mempool::verify_signatures(&self.executor, &txs);
         let mut senders: Vec<Did> = txs.iter().map(|(t, _)| t.tx.signer.clone()).collect();
         senders.sort();
         senders.dedup();
         let mut accounts = HashMap::new();
-        let next_height = {
-            let st = self.lock_state().await;
-            for s in senders {
-                let account = match st.store.get(&StateKey::Account(s.clone())).await {
-                    Ok(Some(b)) => Account::decode(&b).unwrap_or_default(),
-                    _ => Account::default(),
-                };
-                let did = if s.method() == sovra_types::DidMethod::Sovra {
-                    match st.store.get(&StateKey::Did(s.clone())).await {
-                        Ok(Some(b)) => sovra_types::DidRecord::decode(&b).ok(),
-                        _ => None,
-                    }
-                } else {
-                    None
-                };
-                accounts.insert(s, SenderState { account, did });
-            }
-            st.finalized.header.height + 1
-        };
-        let signatures = Mempool::verify_signatures(&self.executor, &txs);
+        // The state is read and the transactions inserted under the state lock: a commit (which
+        // prunes the mempool under the same lock) cannot fall between them, so nothing is
+        // admitted against a state that a just-committed block made stale.
+        let st = self.lock_state().await;
+        for s in senders {
+            let account = match st.store.get(&StateKey::Account(s.clone())).await {
+                Ok(Some(b)) => Account::decode(&b).unwrap_or_default(),
+                _ => Account::default(),
+            };
+            let did = if s.method() == sovra_types::DidMethod::Sovra {
+                match st.store.get(&StateKey::Did(s.clone())).await {
+                    Ok(Some(b)) => sovra_types::DidRecord::decode(&b).ok(),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            accounts.insert(s, SenderState { account, did });
+        }
+        let next_height = st.finalized.header.height + 1;
         let mut mempool = self.mempool.lock().expect("mempool lock");
         let results = mempool.admit_verified(&self.executor, txs, &signatures, next_height, |d| {
             accounts.get(d).cloned().unwrap_or_default()
         });
         self.metrics.mempool_txs.set(mempool.len() as i64);
+        drop(mempool);
+        drop(st);
         results
     }
 }

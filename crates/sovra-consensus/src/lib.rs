@@ -9,13 +9,20 @@
 //! - [`engine`]: wires simplex, marshal, broadcast and the resolver over p2p channels.
 //! - [`gossip`]: transaction gossip between validators.
 //! - [`mempool`]: bounded, batch-verified, fee-prioritised waiting room.
+//! - [`dropped`]: what became of transactions the mempool dropped without including them.
+//! - [`sync`]: whether this node is behind the network (it then refuses submissions).
+//! - [`pause`]: reconnects to every peer after the process was paused, so it catches up as
+//!   fast as after a restart.
 
 pub mod application;
 pub mod block;
+pub mod dropped;
 pub mod engine;
 pub mod gossip;
 pub mod ledger;
 pub mod mempool;
+pub mod pause;
+pub mod sync;
 
 pub use block::ChainBlock;
 pub use ledger::Ledger;

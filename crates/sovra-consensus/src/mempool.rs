@@ -6,9 +6,14 @@
 //! nothing about a rejected transaction is kept.
 //! Selection orders senders by fee (highest first) and each sender's
 //! transactions by nonce, so a block never skips a sender's nonce.
+//!
+//! A transaction leaves the pool in a finalized block, or when it can no longer be included
+//! (its nonce used by another transaction, its expiry height passed); the latter are remembered,
+//! bounded, in a [`DroppedLog`] so the API can say what became of them.
 
+use crate::dropped::{Dropped, DroppedLog};
 use sovra_execution::{Executor, Rejection};
-use sovra_types::{Account, Did, DidRecord, SignedTransaction, TxId};
+use sovra_types::{Account, Action, Did, DidRecord, SignedTransaction, TxId};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 /// What admission reads about a sender from committed state.
@@ -29,6 +34,8 @@ pub struct MempoolConfig {
     pub max_bytes: usize,
     /// Most transactions held per sender (also how far ahead of its nonce a sender may go).
     pub max_per_sender: usize,
+    /// Most dropped (replaced or expired) transactions remembered, for their status.
+    pub max_dropped: usize,
 }
 
 impl Default for MempoolConfig {
@@ -37,8 +44,21 @@ impl Default for MempoolConfig {
             max_txs: 200_000,
             max_bytes: 128 * 1024 * 1024,
             max_per_sender: 4096,
+            max_dropped: 65_536,
         }
     }
+}
+
+/// What the pool knows about a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolStatus {
+    /// Waiting for a block.
+    Waiting {
+        /// Its expiry height.
+        expiry_height: u64,
+    },
+    /// Dropped without being included.
+    Dropped(Dropped),
 }
 
 /// Why a submission was refused.
@@ -75,6 +95,9 @@ pub enum AdmissionError {
     /// The mempool is full.
     #[error("mempool is full")]
     Full,
+    /// A transfer of nothing.
+    #[error("action {0} transfers a zero amount")]
+    ZeroAmount(usize),
 }
 
 impl AdmissionError {
@@ -88,6 +111,7 @@ impl AdmissionError {
             AdmissionError::NonceTaken(_) => "nonce_taken",
             AdmissionError::SenderFull(_) => "sender_limit",
             AdmissionError::Full => "mempool_full",
+            AdmissionError::ZeroAmount(_) => "zero_amount",
         }
     }
 }
@@ -108,17 +132,20 @@ pub struct Mempool {
     /// the whole pool.
     by_expiry: BTreeSet<(u64, TxId)>,
     bytes: usize,
+    /// Transactions dropped without being included, and why.
+    dropped: DroppedLog,
 }
 
 impl Mempool {
     /// An empty mempool.
     pub fn new(config: MempoolConfig) -> Self {
         Self {
-            config,
             by_id: HashMap::new(),
             by_sender: HashMap::new(),
             by_expiry: BTreeSet::new(),
             bytes: 0,
+            dropped: DroppedLog::new(config.max_dropped),
+            config,
         }
     }
 
@@ -140,6 +167,32 @@ impl Mempool {
     /// Whether a transaction is waiting.
     pub fn contains(&self, id: &TxId) -> bool {
         self.by_id.contains_key(id)
+    }
+
+    /// Whether a transaction is waiting or was dropped (and why).
+    pub fn status(&self, id: &TxId) -> Option<PoolStatus> {
+        if let Some(e) = self.by_id.get(id) {
+            return Some(PoolStatus::Waiting {
+                expiry_height: e.tx.tx.expiry_height,
+            });
+        }
+        self.dropped.get(id).map(PoolStatus::Dropped)
+    }
+
+    /// The nonce the next new transaction of `signer` should use: `committed` (the account's
+    /// nonce in committed state) plus the transactions of `signer` waiting here with the nonces
+    /// that follow it, without a gap.
+    pub fn next_nonce(&self, signer: &Did, committed: u64) -> u64 {
+        let mut next = committed;
+        if let Some(queue) = self.by_sender.get(signer) {
+            for nonce in queue.range(committed..).map(|(n, _)| *n) {
+                if nonce != next {
+                    break;
+                }
+                next += 1;
+            }
+        }
+        next
     }
 
     /// Admits a batch of transactions (`(tx, encoded size)`), checking all
@@ -204,6 +257,15 @@ impl Mempool {
         executor
             .check_stateless(&tx, height)
             .map_err(AdmissionError::Rejected)?;
+        // Would fail in execution, costing the signer a fee for nothing.
+        if let Some(i) = tx
+            .tx
+            .actions
+            .iter()
+            .position(|a| matches!(a, Action::Transfer { amount: 0, .. }))
+        {
+            return Err(AdmissionError::ZeroAmount(i));
+        }
         let id = tx.id();
         if self.by_id.contains_key(&id) {
             return Err(AdmissionError::AlreadyKnown);
@@ -285,38 +347,47 @@ impl Mempool {
         out
     }
 
-    /// Removes a block's transactions (`included`), every waiting transaction of the block's
-    /// `signers` whose nonce is now used (also when the block carried another transaction with
-    /// that nonce), and every transaction which expired before `next_height`.
-    pub fn prune<'a>(
-        &mut self,
-        included: &[TxId],
-        signers: impl IntoIterator<Item = &'a Did>,
-        next_height: u64,
-        next_nonce: impl Fn(&Did) -> u64,
-    ) {
-        for id in included {
+    /// Drops what a block finalized at `height` settles: its transactions (`included`: signer,
+    /// nonce and id of each), every waiting transaction of its signers whose nonce is now used
+    /// (another transaction with that nonce was included: recorded as replaced by it), and every
+    /// transaction whose expiry height is below the next height (recorded as expired).
+    pub fn prune(&mut self, height: u64, included: &[(Did, u64, TxId)]) {
+        let mut used: HashMap<&Did, u64> = HashMap::new();
+        let mut by_nonce: HashMap<(&Did, u64), TxId> = HashMap::with_capacity(included.len());
+        for (signer, nonce, id) in included {
             self.remove(id);
+            let next = used.entry(signer).or_insert(0);
+            *next = (*next).max(nonce.saturating_add(1));
+            by_nonce.insert((signer, *nonce), *id);
         }
-        for sender in signers {
-            let next = next_nonce(sender);
-            let stale: Vec<TxId> = self
+        for (sender, next) in used {
+            let stale: Vec<(u64, TxId)> = self
                 .by_sender
                 .get(sender)
-                .map(|q| q.range(..next).map(|(_, id)| *id).collect())
+                .map(|q| q.range(..next).map(|(n, id)| (*n, *id)).collect())
                 .unwrap_or_default();
-            for id in stale {
+            for (nonce, id) in stale {
                 self.remove(&id);
+                let by = by_nonce.get(&(sender, nonce)).copied();
+                self.dropped.record(id, Dropped::Replaced { by, height });
             }
         }
-        let expired: Vec<TxId> = self
+        let next_height = height.saturating_add(1);
+        let expired: Vec<(u64, TxId)> = self
             .by_expiry
             .iter()
             .take_while(|(expiry, _)| *expiry < next_height)
-            .map(|(_, id)| *id)
+            .copied()
             .collect();
-        for id in expired {
+        for (expiry_height, id) in expired {
             self.remove(&id);
+            self.dropped.record(
+                id,
+                Dropped::Expired {
+                    expiry_height,
+                    height,
+                },
+            );
         }
     }
 
@@ -413,7 +484,13 @@ mod tests {
             max_txs: 64,
             max_bytes: 1 << 20,
             max_per_sender: 16,
+            max_dropped: 1024,
         })
+    }
+
+    /// A transaction id that is not in the pool (another node's transaction).
+    fn foreign(i: u8) -> TxId {
+        commonware_cryptography::sha256::Digest([i; 32])
     }
 
     /// Every index agrees with the others and with the byte count.
@@ -470,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn prune_drops_included_used_and_expired_transactions() {
+    fn prune_drops_included_used_and_expired_transactions_and_says_why() {
         let ex = executor();
         let mut m = pool();
         let batch = vec![
@@ -484,16 +561,94 @@ mod tests {
             .into_iter()
             .map(|r| r.unwrap())
             .collect();
-        // The block carries sender 0's nonce 0 and another transaction of sender 2 with nonce 0;
-        // sender 1's transaction expires before height 6.
-        m.prune(&ids[..1], &[did(0), did(2)], 6, |_| 1);
+        // The block at height 5 carries sender 0's nonce 0 and another transaction of sender 2
+        // with nonce 0; sender 1's transaction expires before height 6.
+        let other = foreign(0xee);
+        m.prune(5, &[(did(0), 0, ids[0]), (did(2), 0, other)]);
         assert_eq!(m.len(), 1);
         assert!(m.contains(&ids[1]));
+        assert_eq!(
+            m.status(&ids[1]),
+            Some(PoolStatus::Waiting { expiry_height: 100 })
+        );
+        // Included: not dropped, not remembered here (the index has it).
+        assert_eq!(m.status(&ids[0]), None);
+        assert_eq!(
+            m.status(&ids[3]),
+            Some(PoolStatus::Dropped(Dropped::Replaced {
+                by: Some(other),
+                height: 5
+            }))
+        );
+        assert_eq!(
+            m.status(&ids[2]),
+            Some(PoolStatus::Dropped(Dropped::Expired {
+                expiry_height: 5,
+                height: 5
+            }))
+        );
         assert_consistent(&m);
-        m.prune(&ids[1..2], &[did(0)], 7, |_| 2);
+        m.prune(6, &[(did(0), 1, ids[1])]);
         assert!(m.is_empty());
         assert_eq!(m.bytes(), 0);
         assert_consistent(&m);
+    }
+
+    #[test]
+    fn next_nonce_counts_the_senders_contiguous_waiting_transactions() {
+        let ex = executor();
+        let mut m = pool();
+        assert_eq!(m.next_nonce(&did(0), 3), 3);
+        // Nonces 3, 4 and 6 wait (5 is missing); nonce 2 was used already.
+        let r = m.admit(
+            &ex,
+            vec![tx(0, 3, 1, 100), tx(0, 4, 1, 100), tx(0, 6, 1, 100)],
+            1,
+            |_| SenderState {
+                account: Account {
+                    balance: 1_000_000,
+                    nonce: 3,
+                    ..Account::default()
+                },
+                did: None,
+            },
+        );
+        assert!(r.iter().all(|r| r.is_ok()), "{r:?}");
+        assert_eq!(m.next_nonce(&did(0), 3), 5);
+        // Another sender's queue does not count.
+        assert_eq!(m.next_nonce(&did(1), 0), 0);
+        // Once 3 is final, the committed nonce is 4 and the answer is the same.
+        m.prune(2, &[(did(0), 3, foreign(1))]);
+        assert_eq!(m.next_nonce(&did(0), 4), 5);
+    }
+
+    #[test]
+    fn zero_amount_transfers_are_refused_at_admission() {
+        let ex = executor();
+        let mut m = pool();
+        let zero = Transaction {
+            chain_id: CHAIN.into(),
+            signer: did(0),
+            nonce: 0,
+            fee: 1,
+            expiry_height: 100,
+            actions: vec![
+                Action::Transfer {
+                    to: did(1),
+                    amount: 5,
+                },
+                Action::Transfer {
+                    to: did(2),
+                    amount: 0,
+                },
+            ],
+        }
+        .sign(&key(0));
+        let size = zero.encode_size();
+        let r = m.admit(&ex, vec![(zero, size)], 1, funded);
+        assert_eq!(r[0], Err(AdmissionError::ZeroAmount(1)));
+        assert_eq!(r[0].as_ref().unwrap_err().code(), "zero_amount");
+        assert!(m.is_empty());
     }
 
     #[test]
@@ -537,12 +692,21 @@ mod tests {
                 if op == 0 {
                     let _ = m.admit(&ex, vec![tx(sender, nonce, fee, height)], 1, funded);
                 } else {
-                    // A block of `sender`'s transactions used its nonces below `nonce`.
-                    m.prune(&[], &[did(sender)], height, |d| {
-                        if *d == did(sender) { nonce } else { 0 }
-                    });
+                    // A block at `height - 1` carried another transaction of `sender` with nonce
+                    // `nonce - 1`: its nonces below `nonce` are used.
+                    let waiting: Vec<TxId> = m.by_id.keys().copied().collect();
+                    let included: Vec<(Did, u64, TxId)> = if nonce > 0 {
+                        vec![(did(sender), nonce - 1, foreign(0xee))]
+                    } else {
+                        Vec::new()
+                    };
+                    m.prune(height - 1, &included);
                     prop_assert!(m.by_expiry.iter().all(|(e, _)| *e >= height));
                     prop_assert!(m.by_sender.get(&did(sender)).is_none_or(|q| q.keys().all(|n| *n >= nonce)));
+                    // Every transaction that left the pool says why.
+                    for id in waiting.iter().filter(|id| !m.contains(id)) {
+                        prop_assert!(matches!(m.status(id), Some(PoolStatus::Dropped(_))));
+                    }
                 }
                 assert_consistent(&m);
                 prop_assert!(m.len() <= 64);

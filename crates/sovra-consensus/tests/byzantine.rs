@@ -98,7 +98,7 @@ fn invalid_proposals_are_refused() {
         assert_eq!(parent.id(), follower.genesis_block.id());
         let now = 1_000;
 
-        assert!(leader.admit(vec![(transfer(0), 200)]).await[0].is_ok());
+        assert!(leader.admit(vec![(transfer(0), 200)]).await.unwrap()[0].is_ok());
         let block = leader
             .propose(&parent, &mut stream::iter(Vec::<Block>::new()), now)
             .await
@@ -220,7 +220,7 @@ fn unseen_ancestors_are_re_executed() {
         // proposal must skip the nonces its unfinalized ancestors already used.
         let mut chain = vec![leader.genesis_block.clone()];
         for nonce in 0..3 {
-            assert!(leader.admit(vec![(transfer(nonce), 200)]).await[0].is_ok());
+            assert!(leader.admit(vec![(transfer(nonce), 200)]).await.unwrap()[0].is_ok());
             let parent = chain.last().unwrap().clone();
             let block = leader
                 .propose(&parent, &mut none(), 1_000 + nonce)
@@ -241,7 +241,7 @@ fn unseen_ancestors_are_re_executed() {
                 .unwrap()
         );
         // The builder leads the next view on top of b2 without having verified b1 or b2.
-        assert!(builder.admit(vec![(transfer(2), 200)]).await[0].is_ok());
+        assert!(builder.admit(vec![(transfer(2), 200)]).await.unwrap()[0].is_ok());
         let built = builder
             .propose(b2, &mut stream::iter(vec![b1.clone()]), 2_000)
             .await

@@ -181,6 +181,36 @@ async fn wait_height(
     }
 }
 
+/// Four validators, all linked, once each has finalized `h`.
+async fn start_linked(
+    context: &deterministic::Context,
+    dir: &std::path::Path,
+    h: u64,
+) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
+    let (oracle, vs) = start_network(context, dir, 4).await;
+    let all: Vec<&Validator> = vs.iter().collect();
+    link_all(&oracle, &all).await;
+    assert!(wait_height(context, &all, h, Duration::from_secs(120)).await);
+    (oracle, vs)
+}
+
+/// Four validators of which the first three are linked and have finalized 10 blocks; the fourth
+/// is cut off (still at genesis).
+async fn start_cut_off(
+    context: &deterministic::Context,
+    dir: &std::path::Path,
+) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
+    let (oracle, vs) = start_network(context, dir, 4).await;
+    let live: Vec<&Validator> = vs.iter().take(3).collect();
+    link_all(&oracle, &live).await;
+    assert!(
+        wait_height(context, &live, 10, Duration::from_secs(180)).await,
+        "3 of 4 must make progress"
+    );
+    assert_eq!(vs[3].ledger.finalized().header.height, 0);
+    (oracle, vs)
+}
+
 /// Every validator that has block `h` has the same block (and so the same state root).
 fn assert_agree(vs: &[&Validator], upto: u64) {
     for h in 0..=upto {
@@ -206,10 +236,14 @@ fn four_validators_agree_and_execute_transfers() {
             // Transfers submitted to different validators' mempools; some fail.
             for n in 0..10 {
                 let target = &vs[n as usize % 4].ledger;
-                let r = target.admit(vec![transfer(0, 1, n, 100)]).await;
+                let r = target.admit(vec![transfer(0, 1, n, 100)]).await.unwrap();
                 assert!(r[0].is_ok(), "{:?}", r[0]);
             }
-            let r = vs[1].ledger.admit(vec![transfer(2, 3, 0, 5_000_000)]).await;
+            let r = vs[1]
+                .ledger
+                .admit(vec![transfer(2, 3, 0, 5_000_000)])
+                .await
+                .unwrap();
             assert!(r[0].is_ok());
             assert!(
                 wait_height(&context, &all, 15, Duration::from_secs(120)).await,
@@ -245,14 +279,8 @@ fn progress_with_one_validator_cut_off() {
     for seed in 10..12u64 {
         let dir = tempfile::tempdir().unwrap();
         runner(seed).start(|context| async move {
-            let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+            let (oracle, vs) = start_cut_off(&context, dir.path()).await;
             let live: Vec<&Validator> = vs.iter().take(3).collect();
-            link_all(&oracle, &live).await;
-            assert!(
-                wait_height(&context, &live, 10, Duration::from_secs(180)).await,
-                "seed {seed}: 3 of 4 must make progress"
-            );
-            assert_eq!(vs[3].ledger.finalized().header.height, 0);
             // Reconnect the fourth: it catches up through backfill.
             let all: Vec<&Validator> = vs.iter().collect();
             link_all(&oracle, &all).await;
@@ -271,10 +299,8 @@ fn partition_of_two_halts_finality_until_healed() {
     for seed in 20..22u64 {
         let dir = tempfile::tempdir().unwrap();
         runner(seed).start(|context| async move {
-            let (oracle, vs) = start_network(&context, dir.path(), 4).await;
+            let (oracle, vs) = start_linked(&context, dir.path(), 5).await;
             let all: Vec<&Validator> = vs.iter().collect();
-            link_all(&oracle, &all).await;
-            assert!(wait_height(&context, &all, 5, Duration::from_secs(120)).await);
             // Split into {0,1} and {2,3}.
             for a in 0..4 {
                 for b in 0..4 {
@@ -345,7 +371,14 @@ fn validators_restart_from_storage_and_catch_up() {
                         .unwrap();
                 }
                 for n in 0..5 {
-                    assert!(vs[0].ledger.admit(vec![transfer(0, 1, n, 7)]).await[0].is_ok());
+                    assert!(
+                        vs[0]
+                            .ledger
+                            .admit(vec![transfer(0, 1, n, 7)])
+                            .await
+                            .unwrap()[0]
+                            .is_ok()
+                    );
                 }
                 let live: Vec<&Validator> = vs.iter().take(3).collect();
                 assert!(wait_height(&context, &live, 12, Duration::from_secs(120)).await);
@@ -388,4 +421,224 @@ fn validators_restart_from_storage_and_catch_up() {
             }
         });
     }
+}
+
+fn dev_did(i: u64) -> Did {
+    Did::from_public_key(&dev(i).public_key())
+}
+
+/// A transfer of `amount` from dev key `from` with `nonce`, valid up to `expiry_height`.
+fn transfer_until(
+    from: u64,
+    nonce: u64,
+    amount: u64,
+    expiry_height: u64,
+) -> (SignedTransaction, usize) {
+    let tx = Transaction {
+        chain_id: CHAIN.into(),
+        signer: dev_did(from),
+        nonce,
+        fee: 1,
+        expiry_height,
+        actions: vec![Action::Transfer {
+            to: dev_did((from + 1) % 4),
+            amount,
+        }],
+    }
+    .sign(&dev(from));
+    (tx, 200)
+}
+
+/// A validator cut off from the others knows it is behind (its tip grows old), refuses
+/// submissions instead of admitting them against stale state, and once reconnected catches up,
+/// says it is synced and admits again.
+#[test]
+fn a_validator_behind_the_network_says_syncing_and_refuses_submissions() {
+    for seed in 40..42u64 {
+        let dir = tempfile::tempdir().unwrap();
+        runner(seed).start(|context| async move {
+            let (oracle, vs) = start_cut_off(&context, dir.path()).await;
+            let live: Vec<&Validator> = vs.iter().take(3).collect();
+            // Long enough for the cut-off validator's tip (genesis) to grow old.
+            context.sleep(Duration::from_secs(20)).await;
+            let behind = &vs[3].ledger;
+            let status = behind.sync_status();
+            assert!(status.syncing, "seed {seed}: {status:?}");
+            assert_eq!(status.committed_height, 0);
+            let refused = behind.admit(vec![transfer(0, 1, 0, 5)]).await;
+            assert!(refused.is_err(), "seed {seed}: admitted while behind");
+            assert!(
+                refused.unwrap_err().to_string().contains("catching up"),
+                "seed {seed}"
+            );
+            assert_eq!(behind.mempool.lock().unwrap().len(), 0);
+            // The live validators are synced and admit.
+            assert!(!vs[0].ledger.sync_status().syncing);
+
+            // Reconnected, it learns the network's height and catches up.
+            let all: Vec<&Validator> = vs.iter().collect();
+            link_all(&oracle, &all).await;
+            let target = live[0].ledger.finalized().header.height;
+            let mut max_lag = 0;
+            let start = context.current();
+            while behind.finalized().header.height < target {
+                max_lag = max_lag.max(behind.sync_status().lag);
+                assert!(
+                    context.current().duration_since(start).unwrap() < Duration::from_secs(180),
+                    "seed {seed}: no catch-up"
+                );
+                context.sleep(Duration::from_millis(5)).await;
+            }
+            assert!(
+                max_lag > 0,
+                "seed {seed}: the network's height was never seen ahead"
+            );
+            assert!(wait_height(&context, &[&vs[3]], target + 2, Duration::from_secs(60)).await);
+            let status = behind.sync_status();
+            assert!(!status.syncing, "seed {seed}: {status:?}");
+            let r = behind.admit(vec![transfer(0, 1, 0, 5)]).await.unwrap();
+            assert!(r[0].is_ok(), "seed {seed}: {:?}", r[0]);
+            let id = *r[0].as_ref().unwrap();
+            let h = behind.finalized().header.height;
+            assert!(wait_height(&context, &all, h + 5, Duration::from_secs(60)).await);
+            for v in &vs {
+                assert!(v.ledger.index.tx(&id).unwrap().is_some(), "seed {seed}");
+            }
+        });
+    }
+}
+
+/// A node that falls behind only by height (it has heard of newer finalizations that it has not
+/// committed yet) is syncing too.
+#[test]
+fn a_lag_beyond_the_bound_closes_admission() {
+    let dir = tempfile::tempdir().unwrap();
+    runner(50).start(|context| async move {
+        let (_oracle, vs) = start_linked(&context, dir.path(), 3).await;
+        let ledger = &vs[0].ledger;
+        assert!(!ledger.sync_status().syncing);
+        let h = ledger.finalized().header.height;
+        let bound = sovra_consensus::sync::SyncBounds::default().max_lag;
+        ledger.observe_network_height(h + bound + 50);
+        let status = ledger.sync_status();
+        assert!(status.syncing);
+        assert!(status.lag > bound, "{status:?}");
+        assert!(ledger.admit(vec![transfer(0, 1, 0, 5)]).await.is_err());
+    });
+}
+
+/// Two transactions with one nonce, accepted by two different validators: one completes, the
+/// other is reported `replaced` (by the winner) by the validator that accepted it, never lost.
+#[test]
+fn one_nonce_at_two_validators_one_completes_and_the_other_is_replaced() {
+    use sovra_consensus::{dropped::Dropped, mempool::PoolStatus};
+    for seed in 60..63u64 {
+        let dir = tempfile::tempdir().unwrap();
+        runner(seed).start(|context| async move {
+            let (_oracle, vs) = start_linked(&context, dir.path(), 2).await;
+            let all: Vec<&Validator> = vs.iter().collect();
+            // Same signer and nonce, different amounts: two different transactions.
+            let x = vs[0]
+                .ledger
+                .admit(vec![transfer(0, 1, 0, 11)])
+                .await
+                .unwrap()[0]
+                .clone();
+            let y = vs[1]
+                .ledger
+                .admit(vec![transfer(0, 1, 0, 22)])
+                .await
+                .unwrap()[0]
+                .clone();
+            let (x, y) = (x.expect("x accepted"), y.expect("y accepted"));
+            let h = vs[0].ledger.finalized().header.height;
+            assert!(wait_height(&context, &all, h + 6, Duration::from_secs(120)).await);
+            let included = |id| vs[0].ledger.index.tx(id).unwrap().is_some();
+            let (winner, loser, loser_node) = match (included(&x), included(&y)) {
+                (true, false) => (x, y, 1),
+                (false, true) => (y, x, 0),
+                other => panic!("seed {seed}: exactly one must be included, got {other:?}"),
+            };
+            match vs[loser_node].ledger.pool_status(&loser) {
+                Some(PoolStatus::Dropped(Dropped::Replaced { by, height })) => {
+                    assert_eq!(by, Some(winner), "seed {seed}");
+                    let at = vs[0].ledger.index.tx(&winner).unwrap().unwrap().height;
+                    assert_eq!(height, at, "seed {seed}");
+                }
+                other => panic!("seed {seed}: the loser must be replaced, got {other:?}"),
+            }
+            // Nobody still holds it as pending.
+            for v in &vs {
+                assert!(!v.ledger.mempool.lock().unwrap().contains(&loser));
+            }
+        });
+    }
+}
+
+/// A transaction that cannot be included (its nonce leaves a gap) is dropped once its expiry
+/// height is final and reported `expired` with that height; `next_nonce` counts only the
+/// signer's contiguous waiting transactions, and two transactions sent back to back with it
+/// both complete.
+#[test]
+fn expired_transactions_say_so_and_next_nonce_counts_waiting_ones() {
+    use sovra_consensus::{dropped::Dropped, mempool::PoolStatus};
+    let dir = tempfile::tempdir().unwrap();
+    runner(70).start(|context| async move {
+        let (_oracle, vs) = start_linked(&context, dir.path(), 2).await;
+        let all: Vec<&Validator> = vs.iter().collect();
+        let ledger = &vs[0].ledger;
+        let signer = dev_did(2);
+        let (account, next, _) = ledger.account_with_next_nonce(&signer).await.unwrap();
+        assert_eq!((account.nonce, next), (0, 0));
+
+        // Nonce 1 with nonce 0 missing: it waits, then expires.
+        let expiry = ledger.finalized().header.height + 3;
+        let stuck = ledger
+            .admit(vec![transfer_until(2, 1, 5, expiry)])
+            .await
+            .unwrap()[0]
+            .clone()
+            .unwrap();
+        assert_eq!(
+            ledger.pool_status(&stuck),
+            Some(PoolStatus::Waiting {
+                expiry_height: expiry
+            })
+        );
+        let (_, next, _) = ledger.account_with_next_nonce(&signer).await.unwrap();
+        assert_eq!(next, 0, "a gap is not counted");
+        assert!(wait_height(&context, &all, expiry + 1, Duration::from_secs(120)).await);
+        match ledger.pool_status(&stuck) {
+            Some(PoolStatus::Dropped(Dropped::Expired {
+                expiry_height,
+                height,
+            })) => {
+                assert_eq!(expiry_height, expiry);
+                assert!(height >= expiry);
+            }
+            other => panic!("expected expired, got {other:?}"),
+        }
+        assert!(ledger.index.tx(&stuck).unwrap().is_none());
+
+        // Back to back with next_nonce: both complete.
+        let mut ids = Vec::new();
+        for amount in [7, 8] {
+            let (_, next, _) = ledger.account_with_next_nonce(&signer).await.unwrap();
+            let id = ledger
+                .admit(vec![transfer_until(2, next, amount, 1_000_000)])
+                .await
+                .unwrap()[0]
+                .clone()
+                .unwrap();
+            ids.push(id);
+        }
+        let (account, next, _) = ledger.account_with_next_nonce(&signer).await.unwrap();
+        assert_eq!(next, account.nonce + 2);
+        let h = ledger.finalized().header.height;
+        assert!(wait_height(&context, &all, h + 5, Duration::from_secs(120)).await);
+        for id in &ids {
+            let loc = ledger.index.tx(id).unwrap().expect("included");
+            assert_eq!(loc.status, sovra_types::ReceiptStatus::Completed);
+        }
+    });
 }

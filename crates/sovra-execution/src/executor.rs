@@ -95,6 +95,10 @@ impl Executor {
                 match action {
                     Action::Transfer { to, .. } => {
                         keys.insert(StateKey::Account(to.clone()));
+                        // A did:sovra recipient must exist and be active.
+                        if to.method() == sovra_types::DidMethod::Sovra {
+                            keys.insert(StateKey::Did(to.clone()));
+                        }
                     }
                     Action::PinContent { .. }
                     | Action::UnpinContent { .. }

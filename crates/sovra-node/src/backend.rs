@@ -4,7 +4,7 @@
 use commonware_codec::Encode;
 use sovra_api::stream::BodyReader;
 use sovra_api::{ApiError, Backend};
-use sovra_consensus::Ledger;
+use sovra_consensus::{Ledger, dropped::Dropped, mempool::PoolStatus};
 use sovra_store::ContentStore;
 use sovra_types::{
     Block, BlockHeader, Did, ReceiptStatus, SignedTransaction, StateKey, TxId,
@@ -163,11 +163,16 @@ impl<E> Backend for NodeBackend<E>
 where
     E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Clock,
 {
-    async fn submit(&self, txs: Vec<(SignedTransaction, usize)>) -> Vec<SubmitResult> {
+    async fn submit(
+        &self,
+        txs: Vec<(SignedTransaction, usize)>,
+    ) -> Result<Vec<SubmitResult>, ErrorBody> {
         let ids: Vec<TxId> = txs.iter().map(|(t, _)| t.id()).collect();
-        self.ledger
-            .admit(txs)
-            .await
+        let results = self.ledger.admit(txs).await.map_err(|e| ErrorBody {
+            code: "syncing".into(),
+            message: e.to_string(),
+        })?;
+        Ok(results
             .into_iter()
             .zip(ids)
             .map(|(r, id)| match r {
@@ -185,35 +190,62 @@ where
                     }),
                 },
             })
-            .collect()
+            .collect())
     }
 
     async fn tx_status(&self, id: TxId) -> Result<Option<TxStatusView>, ApiError> {
-        if let Some(loc) = self.ledger.index.tx(&id).map_err(internal)? {
-            return Ok(Some(TxStatusView {
-                id: digest_hex(&id),
-                status: loc.status.name().to_string(),
+        let view = |status: &str| TxStatusView {
+            id: digest_hex(&id),
+            status: status.to_string(),
+            height: None,
+            index: None,
+            fee: None,
+            error: None,
+            expiry_height: None,
+            replaced_by: None,
+        };
+        // The mempool first: a commit indexes a block before it prunes the mempool, so a
+        // transaction gone from the mempool and not recorded as dropped is in the index.
+        match self.ledger.pool_status(&id) {
+            Some(PoolStatus::Waiting { expiry_height }) => {
+                return Ok(Some(TxStatusView {
+                    expiry_height: Some(expiry_height),
+                    ..view("pending")
+                }));
+            }
+            Some(PoolStatus::Dropped(d @ Dropped::Replaced { by, height })) => {
+                return Ok(Some(TxStatusView {
+                    height: Some(height),
+                    replaced_by: by.as_ref().map(digest_hex),
+                    ..view(d.name())
+                }));
+            }
+            Some(PoolStatus::Dropped(
+                d @ Dropped::Expired {
+                    expiry_height,
+                    height,
+                },
+            )) => {
+                return Ok(Some(TxStatusView {
+                    height: Some(height),
+                    expiry_height: Some(expiry_height),
+                    ..view(d.name())
+                }));
+            }
+            None => {}
+        }
+        Ok(self
+            .ledger
+            .index
+            .tx(&id)
+            .map_err(internal)?
+            .map(|loc| TxStatusView {
                 height: Some(loc.height),
                 index: Some(loc.index),
                 fee: Some(loc.fee),
                 error: error_of(&loc.status),
-                expiry_height: None,
-                replaced_by: None,
-            }));
-        }
-        if self.ledger.mempool.lock().map_err(internal)?.contains(&id) {
-            return Ok(Some(TxStatusView {
-                id: digest_hex(&id),
-                status: "pending".into(),
-                height: None,
-                index: None,
-                fee: None,
-                error: None,
-                expiry_height: None,
-                replaced_by: None,
-            }));
-        }
-        Ok(None)
+                ..view(loc.status.name())
+            }))
     }
 
     async fn block(&self, height: Option<u64>) -> Result<Option<BlockView>, ApiError> {
@@ -228,14 +260,16 @@ where
     }
 
     async fn account(&self, did: Did) -> Result<AccountView, ApiError> {
-        let height = self.ledger.finalized().header.height;
-        let a = self.ledger.account(&did).await.map_err(internal)?;
+        let (a, next_nonce, height) = self
+            .ledger
+            .account_with_next_nonce(&did)
+            .await
+            .map_err(internal)?;
         Ok(AccountView {
             did: did.to_string(),
             balance: a.balance,
             nonce: a.nonce,
-            // The finalized nonce, until the ledger counts this node's waiting transactions.
-            next_nonce: a.nonce,
+            next_nonce,
             receipt_head: digest_hex(&a.receipt_head),
             receipt_count: a.receipt_count,
             height,
@@ -274,8 +308,13 @@ where
 
     async fn status(&self) -> Result<StatusView, ApiError> {
         let f = self.ledger.finalized();
+        let sync = self.ledger.sync_status();
         let mempool_txs = self.ledger.mempool.lock().map_err(internal)?.len();
         Ok(StatusView {
+            sync: if sync.syncing { "syncing" } else { "synced" }.into(),
+            network_height: sync.network_height.max(f.header.height),
+            lag: sync.network_height.saturating_sub(f.header.height),
+            tip_age_ms: sync.tip_age_ms,
             chain_id: self.ledger.genesis.chain_id.clone(),
             token_symbol: self.ledger.genesis.token_symbol.clone(),
             finalized_height: f.header.height,

@@ -331,8 +331,10 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
                         }
                         let chunk = batches[b];
                         let client = &clients[b % clients.len()];
-                        let resp = client
-                            .submit_encoded(chunk.iter().map(|(_, h)| h.clone()).collect())?;
+                        let resp = submit_when_synced(
+                            client,
+                            chunk.iter().map(|(_, h)| h.clone()).collect(),
+                        )?;
                         let now = Instant::now();
                         for ((id, _), r) in chunk.iter().zip(resp.results) {
                             if r.accepted {
@@ -455,4 +457,23 @@ pub fn transfers(args: BenchArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Submits a batch; while the node says it is behind the network (`503 syncing`), waits and
+/// retries (for up to 30 s), as its `Retry-After` asks.
+fn submit_when_synced(
+    client: &Client,
+    batch: Vec<String>,
+) -> Result<sovra_types::api::SubmitResponse> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match client.submit_encoded(batch.clone()) {
+            Err(sovra_client::ClientError::Api { status: 503, .. })
+                if Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            other => return Ok(other?),
+        }
+    }
 }

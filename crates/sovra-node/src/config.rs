@@ -93,6 +93,8 @@ pub struct MempoolSection {
     pub max_bytes: usize,
     /// Most waiting transactions per sender.
     pub max_per_sender: usize,
+    /// Most dropped (replaced or expired) transactions whose status this node remembers.
+    pub max_dropped: usize,
 }
 
 impl Default for MempoolSection {
@@ -102,6 +104,7 @@ impl Default for MempoolSection {
             max_txs: d.max_txs,
             max_bytes: d.max_bytes,
             max_per_sender: d.max_per_sender,
+            max_dropped: d.max_dropped,
         }
     }
 }

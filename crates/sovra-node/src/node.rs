@@ -112,7 +112,13 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         let peers: Map<PublicKey, Address> = peers
             .try_into()
             .map_err(|_| anyhow!("duplicate validator keys"))?;
-        oracle.track(0, peers);
+        oracle.track(0, peers.clone());
+        // After a pause of the process, drop the p2p backlog and reconnect, as a restart would.
+        sovra_consensus::pause::spawn_watchdog(
+            context.child("pause_watchdog"),
+            oracle.clone(),
+            peers,
+        );
         // Each channel's inbound mailbox, and the router's outbound one, hold `validators x burst`
         // messages, allocated up front: the quota bounds memory as well as per-peer message rate.
         let quota = Quota::per_second(NZU32!(CHANNEL_MESSAGES_PER_SEC));
@@ -158,6 +164,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             max_txs: cfg.mempool.max_txs,
             max_bytes: cfg.mempool.max_bytes,
             max_per_sender: cfg.mempool.max_per_sender,
+            max_dropped: cfg.mempool.max_dropped,
         });
         let ledger = Ledger::open(
             context.child("ledger"),

@@ -7,7 +7,7 @@
 //! expired; exit 3 ([`EXIT_NOT_FINAL`]) when it is not final within the wait, since it may
 //! still complete.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use sovra_client::{Client, ClientError};
@@ -164,64 +164,32 @@ pub fn check(tx: &SignedTransaction, status: &TxStatusView) -> Result<(), TxOutc
     }
 }
 
-/// Polls the node until `tx` (id `id`) is final or `wait` has passed. The outcome comes from
-/// `GET /v1/txs/{id}`; while the node does not know the transaction, it is derived from the
-/// ledger: `replaced` once the signer's nonce is used (by another transaction), `expired` once
-/// its expiry height is final. A status that is not final within `wait` is an error.
+/// Polls the node until `tx` (id `id`) is final or `wait` has passed
+/// ([`Client::wait_final_tx`]: while the node does not know the transaction, its outcome is
+/// derived from the ledger: `replaced` once the signer's nonce is used by another transaction,
+/// `expired` once its expiry height is final). A status that is not final within `wait` is an
+/// error.
 pub fn wait_final(
     client: &Client,
     tx: &SignedTransaction,
     id: &str,
     wait: Duration,
 ) -> Result<TxStatusView> {
-    let start = Instant::now();
-    let mut next_derivation = start;
-    loop {
-        let last = match client.tx(id)? {
-            Some(s) if s.status != "pending" => return Ok(s),
-            Some(_) => "pending in the node's mempool",
-            None => {
-                if Instant::now() >= next_derivation {
-                    next_derivation = Instant::now() + Duration::from_secs(1);
-                    if let Some(s) = derive_outcome(client, tx, id)? {
-                        return Ok(s);
-                    }
-                }
-                "not known to the node"
-            }
-        };
-        if start.elapsed() >= wait {
-            return Err(TxOutcome::NotFinal {
+    match client.wait_final_tx(tx, wait) {
+        Err(ClientError::Timeout(..)) => {
+            let last = match client.tx(id)? {
+                Some(_) => "pending in the node's mempool",
+                None => "not known to the node",
+            };
+            Err(TxOutcome::NotFinal {
                 id: id.to_string(),
                 secs: wait.as_secs(),
                 last,
             }
-            .into());
+            .into())
         }
-        std::thread::sleep(Duration::from_millis(100));
+        other => Ok(other?),
     }
-}
-
-/// The outcome of a transaction the node does not know, if the ledger already decides it.
-fn derive_outcome(
-    client: &Client,
-    tx: &SignedTransaction,
-    id: &str,
-) -> Result<Option<TxStatusView>, ClientError> {
-    let nonce_used = client.account(&tx.tx.signer)?.nonce > tx.tx.nonce;
-    let expired = client.status()?.finalized_height >= tx.tx.expiry_height;
-    if !nonce_used && !expired {
-        return Ok(None);
-    }
-    // The index is written before the state, so a transaction that used the nonce itself is
-    // known by now: ask once more before calling it replaced.
-    if let Some(s) = client.tx(id)?
-        && s.status != "pending"
-    {
-        return Ok(Some(s));
-    }
-    let status = if nonce_used { "replaced" } else { "expired" };
-    Ok(Some(unincluded(tx, id, status)))
 }
 
 /// The status of `tx` (id `id`) while it is not in a block: `pending`, `replaced` or `expired`.

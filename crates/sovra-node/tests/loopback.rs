@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Node, dev_key, init_testnet, start, wait_until};
+use common::{Node, dev_key, start, start_testnet, wait_until};
 use sovra_client::Client;
 use sovra_types::{Action, Did, Transaction};
 use std::time::Duration;
@@ -131,17 +131,8 @@ fn check_api_refusals(c: &Client, chain: &str) {
 fn four_nodes_survive_kill_9_and_catch_up() {
     let dir = tempfile::tempdir().unwrap();
     let base = 31000 + (std::process::id() % 500) as u16 * 2;
-    init_testnet(dir.path(), 4, 2, base);
-
-    let mut nodes: Vec<Option<Node>> = (0..4).map(|i| Some(start(dir.path(), i))).collect();
-    let clients: Vec<Client> = (0..4)
-        .map(|i| Client::new(&format!("http://127.0.0.1:{}", base + i as u16)))
-        .collect();
-    wait_until(
-        "all nodes to finalize blocks",
-        Duration::from_secs(60),
-        || clients.iter().all(|c| height(c) >= 2),
-    );
+    let (nodes, clients) = start_testnet(dir.path(), 4, base, 2);
+    let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
     let chain = clients[0].status().unwrap().chain_id;
     let recipient = Did::from_public_key(&dev_key(1).public_key());
 

@@ -47,13 +47,22 @@ pub struct ErrorBody {
 }
 
 /// A transaction's state as the node sees it.
+///
+/// Every transaction a node accepted ends in one of four final states: `completed` or `failed`
+/// (included in a finalized block: `height`, `index`, `fee`, and `error` for a failure),
+/// `replaced` (another transaction of the same signer used its nonce: `replaced_by` when this
+/// node knows which, `height` where that nonce was found used) or `expired` (its
+/// `expiry_height` was finalized without it). Before that it is `pending`. `replaced` and
+/// `expired` are known to the nodes that held the transaction, for a bounded number of
+/// transactions; a node that never held it answers 404.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct TxStatusView {
     /// Transaction id (hex).
     pub id: String,
-    /// `pending` (in the mempool), `completed` or `failed` (final).
+    /// `pending` (in the mempool), or final: `completed`, `failed`, `replaced` or `expired`.
     pub status: String,
-    /// Height of the block that includes it.
+    /// Height of the block that includes it (`completed`, `failed`), or of the block that
+    /// used its nonce (`replaced`), or at which it was dropped (`expired`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u64>,
     /// Position in that block.
@@ -65,12 +74,19 @@ pub struct TxStatusView {
     /// Failure code and message.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
-    /// Last height at which the transaction may be included (for `expired`).
+    /// The last height at which it may be included (`pending`, `expired`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_height: Option<u64>,
-    /// The transaction that used the same nonce instead (for `replaced`, when known).
+    /// The transaction that used its nonce (hex), for `replaced` when this node saw it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+}
+
+impl TxStatusView {
+    /// Whether the status is final (anything but `pending`).
+    pub fn is_final(&self) -> bool {
+        self.status != "pending"
+    }
 }
 
 /// A block header.
@@ -110,10 +126,12 @@ pub struct AccountView {
     pub did: String,
     /// Balance.
     pub balance: u64,
-    /// Next nonce.
+    /// The account's nonce in the committed state: the nonce of its next transaction to be
+    /// finalized.
     pub nonce: u64,
-    /// The nonce the signer's next new transaction should use: `nonce` plus this node's
-    /// waiting transactions of the signer (absent from older nodes: then `nonce`).
+    /// The nonce a new transaction of this signer should use: `nonce` plus this signer's
+    /// transactions waiting in this node's mempool with the nonces that follow it (absent from
+    /// older nodes: then `nonce`).
     #[serde(default)]
     pub next_nonce: u64,
     /// Receipt-chain head (hex).
@@ -180,6 +198,16 @@ pub struct StatusView {
     pub peers: usize,
     /// Transactions waiting in the mempool.
     pub mempool_txs: usize,
+    /// `synced`, or `syncing` while this node is behind the network (it then refuses
+    /// submissions with `503` and code `syncing`).
+    pub sync: String,
+    /// Newest finalized height this node has seen certified by the network (at least
+    /// `finalized_height`).
+    pub network_height: u64,
+    /// Finalized blocks this node has yet to commit: `network_height - finalized_height`.
+    pub lag: u64,
+    /// Age of this node's newest committed block by its timestamp, in milliseconds.
+    pub tip_age_ms: u64,
 }
 
 /// A state proof for one key against a finalized header.

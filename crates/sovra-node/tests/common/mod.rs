@@ -28,6 +28,14 @@ pub fn content(len: usize, seed: u32) -> Vec<u8> {
         .collect()
 }
 
+/// The actions of a transfer of `amount` to `to`.
+pub fn pay(to: &sovra_types::Did, amount: u64) -> Vec<sovra_types::Action> {
+    vec![sovra_types::Action::Transfer {
+        to: to.clone(),
+        amount,
+    }]
+}
+
 /// A node process, killed with SIGKILL and reaped when dropped.
 pub struct Node(pub Child);
 
@@ -84,6 +92,31 @@ pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Initializes a testnet of `validators` in `dir` (API ports from `base`), starts every node and
+/// waits until each has finalized `min_height`; returns the nodes and a client for each.
+pub fn start_testnet(
+    dir: &Path,
+    validators: usize,
+    base: u16,
+    min_height: u64,
+) -> (Vec<Node>, Vec<sovra_client::Client>) {
+    init_testnet(dir, validators, 2, base);
+    let nodes: Vec<Node> = (0..validators).map(|i| start(dir, i)).collect();
+    let clients: Vec<sovra_client::Client> = (0..validators)
+        .map(|i| sovra_client::Client::new(&format!("http://127.0.0.1:{}", base + i as u16)))
+        .collect();
+    wait_until(
+        "all nodes to finalize blocks",
+        Duration::from_secs(60),
+        || {
+            clients
+                .iter()
+                .all(|c| c.status().is_ok_and(|s| s.finalized_height >= min_height))
+        },
+    );
+    (nodes, clients)
 }
 
 /// Polls `f` every 200 ms until it holds, failing the test after `limit`.

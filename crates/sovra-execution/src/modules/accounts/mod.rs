@@ -1,10 +1,15 @@
 //! Accounts: native-token balances and nonces of identities, the
 //! `Transfer` action, fees and the chain-wide supply counters.
+//!
+//! A transfer moves a positive amount to an identity that can spend it: any `did:key`, or a
+//! `did:sovra` that exists on this ledger and is not deactivated. Funds sent anywhere else
+//! could never move again, so such a transfer fails (`zero_amount`, `unknown_recipient`,
+//! `recipient_deactivated`) and moves nothing; the signer still pays the fee.
 
-use crate::{ExecError, Overlay, StateReader};
+use crate::{ExecError, Overlay, StateReader, modules::identity};
 use commonware_codec::Encode;
 use sovra_types::{
-    Account, Did, StateKey,
+    Account, Did, DidMethod, StateKey,
     state::{MetaKey, decode_u64, encode_u64},
 };
 
@@ -77,13 +82,41 @@ pub fn charge_fee_and_nonce<R: StateReader>(
     Ok(())
 }
 
-/// Moves `amount` from `from` to `to`.
+/// Whether `to` may receive funds: a `did:key`, or a `did:sovra` that exists and is active.
+pub fn check_recipient<R: StateReader>(
+    state: &Overlay<R>,
+    to: &Did,
+) -> Result<Result<(), ActionFailure>, ExecError> {
+    if to.method() != DidMethod::Sovra {
+        return Ok(Ok(()));
+    }
+    match identity::load(state, to)? {
+        None => fail(
+            "unknown_recipient",
+            format!("{to} does not exist on this ledger; funds sent to it could never move"),
+        ),
+        Some(record) if record.deactivated => fail(
+            "recipient_deactivated",
+            format!("{to} is deactivated; funds sent to it could never move"),
+        ),
+        Some(_) => Ok(Ok(())),
+    }
+}
+
+/// Moves `amount` (positive) from `from` to `to`, which must be able to spend it
+/// ([`check_recipient`]).
 pub fn transfer<R: StateReader>(
     state: &mut Overlay<R>,
     from: &Did,
     to: &Did,
     amount: u64,
 ) -> Result<Result<(), ActionFailure>, ExecError> {
+    if amount == 0 {
+        return fail("zero_amount", "a transfer moves a positive amount");
+    }
+    if let Err(f) = check_recipient(state, to)? {
+        return Ok(Err(f));
+    }
     let mut sender = load(state, from)?;
     if sender.balance < amount {
         return Ok(Err(ActionFailure {
