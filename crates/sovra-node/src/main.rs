@@ -8,6 +8,7 @@ mod bench_vault;
 mod cli;
 mod config;
 mod content;
+mod fdlimit;
 mod content_cli;
 mod identity_cli;
 mod issuer;
