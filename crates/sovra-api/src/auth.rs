@@ -532,7 +532,9 @@ mod tests {
         let (_, s) = store();
         let first = token_for(&s, client(1), &did(1));
         let cap = AuthLimits::default().max_tokens_per_did;
-        let rest: Vec<String> = (0..cap).map(|_| token_for(&s, client(1), &did(1))).collect();
+        let rest: Vec<String> = (0..cap)
+            .map(|_| token_for(&s, client(1), &did(1)))
+            .collect();
         assert!(s.session(&first).is_err(), "the oldest made room");
         assert!(rest.iter().all(|t| s.session(t).is_ok()));
     }

@@ -439,7 +439,11 @@ pub async fn get_verifier<B: Backend>(
 mod tests {
     use super::*;
 
-    fn query(version_id: Option<&str>, version_time: Option<&str>, proof: Option<&str>) -> ResolveQuery {
+    fn query(
+        version_id: Option<&str>,
+        version_time: Option<&str>,
+        proof: Option<&str>,
+    ) -> ResolveQuery {
         ResolveQuery {
             version_id: version_id.map(String::from),
             version_time: version_time.map(String::from),
@@ -453,7 +457,10 @@ mod tests {
 
     #[test]
     fn garbage_version_options_are_invalid_options() {
-        assert_eq!(code(query(None, Some("garbage"), None)), Some("invalidOptions"));
+        assert_eq!(
+            code(query(None, Some("garbage"), None)),
+            Some("invalidOptions")
+        );
         assert_eq!(code(query(Some("abc"), None, None)), Some("invalidOptions"));
         assert_eq!(code(query(Some("0"), None, None)), Some("invalidOptions"));
         assert_eq!(code(query(None, None, Some("yes"))), Some("invalidOptions"));
@@ -463,6 +470,11 @@ mod tests {
         );
         let ok = check_options(&query(None, Some("2026-01-01T00:00:00Z"), Some("true"))).unwrap();
         assert!(ok.proof && ok.version_time.is_some());
-        assert_eq!(check_options(&query(Some("3"), None, None)).unwrap().version_id, Some(3));
+        assert_eq!(
+            check_options(&query(Some("3"), None, None))
+                .unwrap()
+                .version_id,
+            Some(3)
+        );
     }
 }

@@ -25,9 +25,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
                 code: "unsupported_media_type",
                 message: e.body_text(),
             }),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(ApiError::status(StatusCode::PAYLOAD_TOO_LARGE, e.body_text()))
-            }
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                e.body_text(),
+            )),
             Err(e) => Err(ApiError::bad("malformed", e.body_text())),
         }
     }

@@ -211,7 +211,11 @@ mod tests {
         id
     }
 
-    fn table(max_total: usize, max_per_owner: usize, max_per_group: usize) -> FairTable<u8, u8, ()> {
+    fn table(
+        max_total: usize,
+        max_per_owner: usize,
+        max_per_group: usize,
+    ) -> FairTable<u8, u8, ()> {
         FairTable::new(Bounds {
             max_total,
             max_per_owner,

@@ -1,7 +1,7 @@
 //! Routes, handlers and the OpenAPI document.
 
-use crate::{ApiError, Backend};
 use crate::extract::Query;
+use crate::{ApiError, Backend};
 use axum::{
     Json, Router,
     body::Bytes,
@@ -331,7 +331,11 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "account:did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
         "an identity's account: balance, nonce, receipt-chain head and length",
     ),
-    ("meta:supply", "meta:supply", "the native tokens in existence"),
+    (
+        "meta:supply",
+        "meta:supply",
+        "the native tokens in existence",
+    ),
     ("meta:burned", "meta:burned", "the fees burned so far"),
     (
         "pin:<cid>/<did>",
@@ -601,7 +605,10 @@ mod tests {
         );
         let mut seen = std::collections::HashSet::new();
         for (form, example, _) in PROOF_KEY_FORMS {
-            assert!(text.contains(form), "{form} is missing from the OpenAPI document");
+            assert!(
+                text.contains(form),
+                "{form} is missing from the OpenAPI document"
+            );
             let key = StateKey::parse(example).unwrap_or_else(|e| panic!("{example}: {e}"));
             // A new StateKey variant must be added to PROOF_KEY_FORMS (and the docs).
             let variant = match key {
@@ -619,7 +626,11 @@ mod tests {
             };
             seen.insert(variant);
         }
-        assert_eq!(seen.len(), 11, "every state key variant has a documented form");
+        assert_eq!(
+            seen.len(),
+            11,
+            "every state key variant has a documented form"
+        );
     }
 
     async fn get_text(router: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -630,7 +641,11 @@ mod tests {
         let status = r.status();
         let headers = r.headers().clone();
         let bytes = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
-        (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
     }
 
     /// The `src`/`href` references of an HTML page.
@@ -650,10 +665,12 @@ mod tests {
         let router: Router = docs_router();
         let (status, headers, html) = get_text(router.clone(), "/docs/").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(headers[header::CONTENT_SECURITY_POLICY]
-            .to_str()
-            .unwrap()
-            .contains("script-src 'self'"));
+        assert!(
+            headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self'")
+        );
         let refs = references(&html);
         assert!(!refs.is_empty(), "{html}");
         for r in &refs {
@@ -669,11 +686,22 @@ mod tests {
         }
         let (_, _, init) = get_text(router.clone(), "/docs/swagger-initializer.js").await;
         assert!(init.contains("/openapi.json"), "{init}");
-        assert!(!init.contains("http://") && !init.contains("https://"), "{init}");
-        assert!(init.replace(' ', "").contains("\"validatorUrl\":\"none\""), "{init}");
+        assert!(
+            !init.contains("http://") && !init.contains("https://"),
+            "{init}"
+        );
+        assert!(
+            init.replace(' ', "").contains("\"validatorUrl\":\"none\""),
+            "{init}"
+        );
         let (status, headers, doc) = get_text(router, "/openapi.json").await;
         assert_eq!(status, StatusCode::OK);
-        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().contains("json"));
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("json")
+        );
         assert!(doc.contains("\"ledger\""));
     }
 }

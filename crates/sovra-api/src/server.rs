@@ -569,14 +569,30 @@ mod tests {
         })
         .await;
         let mut idle = connect_from([127, 0, 0, 1], addr).await;
-        assert!(closed_within(&mut idle, Duration::from_secs(5)).await.is_some());
+        assert!(
+            closed_within(&mut idle, Duration::from_secs(5))
+                .await
+                .is_some()
+        );
         let mut slow = connect_from([127, 0, 0, 1], addr).await;
-        slow.write_all(b"GET /ok HTTP/1.1\r\nhost: x\r\n").await.unwrap();
-        assert!(closed_within(&mut slow, Duration::from_secs(5)).await.is_some());
+        slow.write_all(b"GET /ok HTTP/1.1\r\nhost: x\r\n")
+            .await
+            .unwrap();
+        assert!(
+            closed_within(&mut slow, Duration::from_secs(5))
+                .await
+                .is_some()
+        );
         // A kept-alive connection is closed once idle for as long.
         let mut kept = connect_from([127, 0, 0, 1], addr).await;
-        kept.write_all(b"GET /ok HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
-        assert!(closed_within(&mut kept, Duration::from_secs(5)).await.is_some());
+        kept.write_all(b"GET /ok HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        assert!(
+            closed_within(&mut kept, Duration::from_secs(5))
+                .await
+                .is_some()
+        );
     }
 
     #[tokio::test]
@@ -660,7 +676,8 @@ mod tests {
         );
         let big = "v".repeat(20 * 1024);
         let mut c = connect_from([127, 0, 0, 1], addr).await;
-        let req = format!("GET /ok HTTP/1.1\r\nhost: x\r\nx-big: {big}\r\nconnection: close\r\n\r\n");
+        let req =
+            format!("GET /ok HTTP/1.1\r\nhost: x\r\nx-big: {big}\r\nconnection: close\r\n\r\n");
         let (status, body) = exchange(&mut c, req.as_bytes()).await;
         assert_eq!(status, 431);
         assert!(body.contains("headers_too_large"), "{body}");
@@ -683,7 +700,11 @@ mod tests {
         let start = Instant::now();
         let mut next = connect_from([127, 0, 0, 2], addr).await;
         assert_eq!(exchange(&mut next, &get_req("/ok")).await.0, 200);
-        assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[tokio::test]

@@ -256,7 +256,9 @@ impl NodeConfig {
             || auth.max_tokens_per_client == 0
             || auth.max_tokens_per_did == 0
         {
-            bail!("[api] limits must be positive (max_connections = 0 means: from the open-file limit)");
+            bail!(
+                "[api] limits must be positive (max_connections = 0 means: from the open-file limit)"
+            );
         }
         Ok(cfg)
     }

@@ -71,8 +71,7 @@ fn is_private(ip: std::net::IpAddr) -> bool {
 /// connect at all (unregistered addresses are dropped before any handshake), so a few per
 /// validator suffice; this bounds the descriptors p2p can take.
 fn max_handshakes(validators: usize) -> std::num::NonZeroU32 {
-    std::num::NonZeroU32::new((validators as u32).saturating_mul(4).max(16))
-        .unwrap_or(NZU32!(16))
+    std::num::NonZeroU32::new((validators as u32).saturating_mul(4).max(16)).unwrap_or(NZU32!(16))
 }
 
 /// Runs a node until the process is stopped.

@@ -2,7 +2,11 @@
 
 #![allow(dead_code)]
 
-use sovra_crypto::SigningKey;
+use sovra_client::Client;
+use sovra_crypto::{MultikeyType, SigningKey};
+use sovra_types::{
+    Action, Did, DidDocument, Relationship, Relationships, Service, VerificationMethod,
+};
 use std::{
     path::Path,
     process::{Child, Command},
@@ -30,15 +34,34 @@ impl Drop for Node {
 /// Starts node `i` of the testnet in `dir`, logging to `dir/node{i}.log` (at `warn`, or the
 /// filter in `SOVRA_TEST_LOG`).
 pub fn start(dir: &Path, i: usize) -> Node {
+    start_limited(dir, i, None)
+}
+
+/// [`start`], with the open-file limit (soft and hard) set to `nofile` if given.
+pub fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join(format!("node{i}.log")))
         .unwrap();
+    let config = dir.join(format!("node{i}/config.toml"));
+    let mut command = match nofile {
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" node --config \"$1\""))
+                .arg(BIN)
+                .arg(&config);
+            c
+        }
+        None => {
+            let mut c = Command::new(BIN);
+            c.args(["node", "--config"]).arg(&config);
+            c
+        }
+    };
     Node(
-        Command::new(BIN)
-            .args(["node", "--config"])
-            .arg(dir.join(format!("node{i}/config.toml")))
+        command
             .env(
                 "RUST_LOG",
                 std::env::var("SOVRA_TEST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -94,5 +117,41 @@ pub fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
         (None, root)
     } else {
         (Some(tmp), root)
+    }
+}
+
+/// Signs `actions` as `signer` with `key` (fee 1), submits, waits; returns the final status.
+pub fn run_tx(client: &Client, key: &SigningKey, signer: &Did, actions: Vec<Action>) -> String {
+    let tx = client.build_tx(key, signer, actions, 1).unwrap();
+    let id = client.send_signed(&tx).unwrap();
+    client
+        .wait_final(&id, Duration::from_secs(30))
+        .unwrap()
+        .status
+}
+
+/// A DID document with `k` as `#key-1` (authentication, assertion, capability invocation)
+/// and a `LinkedDomains` service per name in `services`.
+pub fn did_doc(k: &SigningKey, services: &[&str]) -> DidDocument {
+    DidDocument {
+        methods: vec![VerificationMethod {
+            id: "key-1".into(),
+            key_type: MultikeyType::Ed25519,
+            public_key: k.public_key().as_ref().try_into().unwrap(),
+            relationships: Relationships::of(&[
+                Relationship::Authentication,
+                Relationship::AssertionMethod,
+                Relationship::CapabilityInvocation,
+            ]),
+        }],
+        services: services
+            .iter()
+            .map(|s| Service {
+                id: s.to_string(),
+                service_type: "LinkedDomains".into(),
+                endpoint: format!("https://{s}.example/"),
+            })
+            .collect(),
+        ..Default::default()
     }
 }
