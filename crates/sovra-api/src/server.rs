@@ -76,7 +76,7 @@ impl Default for ServerLimits {
         Self {
             max_connections: 4096,
             max_connections_per_client: 64,
-            header_read_timeout: Duration::from_secs(10),
+            header_read_timeout: Duration::from_secs(20),
             stall_timeout: Duration::from_secs(30),
             max_uri_bytes: 8 * 1024,
             max_header_bytes: 16 * 1024,

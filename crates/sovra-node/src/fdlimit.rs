@@ -11,6 +11,8 @@ const MIN_API_DESCRIPTORS: u64 = 16;
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit in force.
 #[cfg(unix)]
+// `rlim_t` is u64 on 64-bit Linux but not on every platform.
+#[allow(clippy::unnecessary_cast)]
 pub fn raise_nofile_limit() -> std::io::Result<u64> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
@@ -78,6 +80,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unnecessary_cast)]
     fn the_soft_limit_is_raised_to_the_hard_limit() {
         let soft = raise_nofile_limit().unwrap();
         let mut limit = libc::rlimit {

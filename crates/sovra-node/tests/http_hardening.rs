@@ -578,6 +578,13 @@ fn a_connection_flood_leaves_consensus_finalizing_and_clients_served() {
         }
         out
     });
+    let log = || std::fs::read_to_string(net.dir.join("node0.log")).unwrap_or_default();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        net.node.0.try_wait().unwrap().is_none(),
+        "the node died under the flood: {}",
+        log()
+    );
     assert!(flood.len() > FLOOD / 2, "{} connected", flood.len());
     let flooded_at = client.status().unwrap().finalized_height;
     // While the flood holds its sockets, blocks keep being finalized and committed,
@@ -603,7 +610,11 @@ fn a_connection_flood_leaves_consensus_finalizing_and_clients_served() {
         "{} descriptors open",
         open_fds(pid)
     );
-    assert!(net.node.0.try_wait().unwrap().is_none(), "the node died");
+    assert!(
+        net.node.0.try_wait().unwrap().is_none(),
+        "the node died: {}",
+        log()
+    );
     eprintln!("served during the flood in {:?}", start.elapsed());
     drop(flood);
     // And after it.
@@ -611,7 +622,7 @@ fn a_connection_flood_leaves_consensus_finalizing_and_clients_served() {
     wait_until("blocks after the flood", Duration::from_secs(30), || {
         client.status().is_ok_and(|s| s.finalized_height > h)
     });
-    let log = std::fs::read_to_string(net.dir.join("node0.log")).unwrap_or_default();
+    let log = log();
     assert!(!log.contains("Too many open files"), "{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
@@ -645,7 +656,7 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
     let nonce = client.account(&payer_did).unwrap().nonce;
     assert_eq!(
         run_tx(
-            &client,
+            client,
             &payer,
             &payer_did,
             vec![Action::CreateDid {
@@ -668,7 +679,7 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
     // Rotation: the document now lists k2 (under the same method id).
     assert_eq!(
         run_tx(
-            &client,
+            client,
             &k1,
             &did,
             vec![Action::UpdateDid {
@@ -698,7 +709,7 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
     // Deactivation ends every session of the DID.
     assert_eq!(
         run_tx(
-            &client,
+            client,
             &k2,
             &did,
             vec![Action::DeactivateDid {
