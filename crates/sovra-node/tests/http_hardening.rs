@@ -12,7 +12,10 @@
 
 mod common;
 
-use common::{BIN, Node, dev_key, did_doc, run_tx, start_limited, test_dir, wait_until};
+use common::{
+    Node, dev_key, did_doc, init_testnet_ports, run_tx, start_limited, test_dir,
+    transfer_completes, wait_until,
+};
 use proptest::prelude::*;
 use serde_json::Value;
 use sovra_client::Client;
@@ -21,7 +24,6 @@ use sovra_types::{Action, Did, identity::derive_sovra_did};
 use std::{
     net::{IpAddr, SocketAddr},
     path::Path,
-    process::Command,
     time::{Duration, Instant},
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,30 +37,7 @@ fn ports(index: u16) -> (u16, u16) {
 /// A one-validator testnet in `dir` with 4 funded dev keys; `edit` may change node 0's config.
 fn init(dir: &Path, index: u16, edit: impl FnOnce(&mut toml::Table)) -> u16 {
     let (api, p2p) = ports(index);
-    let out = Command::new(BIN)
-        .args([
-            "testnet",
-            "init",
-            "--validators",
-            "1",
-            "--dev-keys",
-            "4",
-            "--dir",
-        ])
-        .arg(dir)
-        .args([
-            "--api-base-port",
-            &api.to_string(),
-            "--p2p-base-port",
-            &p2p.to_string(),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    init_testnet_ports(dir, 1, 4, api, p2p);
     let path = dir.join("node0/config.toml");
     let mut cfg: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     edit(&mut cfg);
@@ -536,16 +515,7 @@ fn random_requests_to_every_route_get_no_5xx_and_json_errors() {
                 .is_ok_and(|s| s.finalized_height > start_height + 2)
         },
     );
-    let id = client
-        .transfer(&dev_key(2), &did_key(&dev_key(3)), 5, 1)
-        .unwrap();
-    assert_eq!(
-        client
-            .wait_final(&id, Duration::from_secs(30))
-            .unwrap()
-            .status,
-        "completed"
-    );
+    transfer_completes(client, &dev_key(2), &did_key(&dev_key(3)), 5);
 }
 
 // ------------------------------------------------------------ connection flood
@@ -590,16 +560,7 @@ fn a_connection_flood_leaves_consensus_finalizing_and_clients_served() {
     // While the flood holds its sockets, blocks keep being finalized and committed,
     // a transaction is included, and a normal client is served.
     let start = Instant::now();
-    let id = client
-        .transfer(&dev_key(0), &did_key(&dev_key(1)), 7, 1)
-        .unwrap();
-    assert_eq!(
-        client
-            .wait_final(&id, Duration::from_secs(30))
-            .unwrap()
-            .status,
-        "completed"
-    );
+    transfer_completes(client, &dev_key(0), &did_key(&dev_key(1)), 7);
     wait_until("blocks during the flood", Duration::from_secs(30), || {
         client
             .status()
@@ -666,8 +627,7 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
         "completed"
     );
     let did = derive_sovra_did(&chain, &payer_did, nonce, 0);
-    let id = client.transfer(&payer, &did, 1_000, 1).unwrap();
-    client.wait_final(&id, Duration::from_secs(30)).unwrap();
+    transfer_completes(client, &payer, &did, 1_000);
     let method = format!("{did}#key-1");
     let t1 = client
         .authenticate(&k1, &did, Some(&method))

@@ -76,6 +76,12 @@ pub fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
 /// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `base` and p2p
 /// ports from `base + 1000`.
 pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
+    init_testnet_ports(dir, validators, dev_keys, base, base + 1000)
+}
+
+/// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `api` and p2p
+/// ports from `p2p`.
+pub fn init_testnet_ports(dir: &Path, validators: usize, dev_keys: usize, api: u16, p2p: u16) {
     let out = Command::new(BIN)
         .args(["testnet", "init", "--validators"])
         .arg(validators.to_string())
@@ -85,9 +91,9 @@ pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
         .arg(dir)
         .args([
             "--api-base-port",
-            &base.to_string(),
+            &api.to_string(),
             "--p2p-base-port",
-            &(base + 1000).to_string(),
+            &p2p.to_string(),
         ])
         .output()
         .unwrap();
@@ -95,6 +101,18 @@ pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Transfers `amount` from `from`'s did:key to `to` (fee 1) and waits for it to complete.
+pub fn transfer_completes(client: &Client, from: &SigningKey, to: &Did, amount: u64) {
+    let id = client.transfer(from, to, amount, 1).unwrap();
+    assert_eq!(
+        client
+            .wait_final(&id, Duration::from_secs(30))
+            .unwrap()
+            .status,
+        "completed"
     );
 }
 
