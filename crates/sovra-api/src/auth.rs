@@ -13,12 +13,27 @@
 //!    signature; it answers with a random token valid for [`TOKEN_TTL_MS`].
 //! 4. Requests that read private data send `Authorization: Bearer <token>`.
 //!
-//! Challenges and tokens are held in memory, per node, in bounded tables;
-//! expired entries are purged when the tables fill up.
+//! Challenges and tokens are held in memory, per node, in bounded tables
+//! shared fairly among clients ([`crate::fair`]): each client address (an
+//! IPv6 /64 counts as one) holds at most [`AuthLimits::max_challenges_per_client`]
+//! pending challenges and [`AuthLimits::max_tokens_per_client`] tokens, and
+//! each DID at most [`AuthLimits::max_tokens_per_did`] tokens; past a cap the
+//! client's (or DID's) own oldest entry makes room, and a full table makes
+//! room at the expense of the client holding the most. No client can lock
+//! the others out.
+//!
+//! A token is bound to the key that obtained it: every use re-reads a
+//! `did:sovra`'s current document and refuses (and forgets) the token once
+//! that key is no longer an `authentication` key of the DID or the DID is
+//! deactivated.
 
-use crate::{ApiError, Backend};
+use crate::{
+    ApiError, Backend,
+    client::{Client, ClientKey},
+    extract::Json,
+    fair::{Bounds, FairTable},
+};
 use axum::{
-    Json,
     extract::State,
     http::{HeaderMap, header},
 };
@@ -30,27 +45,66 @@ use sovra_types::{
     },
     did_document::{DidUrl, ed25519_key_for},
 };
-use std::{collections::HashMap, sync::Arc, sync::Mutex};
+use std::{sync::Arc, sync::Mutex};
 
 /// How long a challenge may be answered.
 pub const CHALLENGE_TTL_MS: u64 = 60_000;
 /// How long a token is valid.
 pub const TOKEN_TTL_MS: u64 = 15 * 60_000;
-/// Most challenges waiting for an answer.
-pub const MAX_CHALLENGES: usize = 10_000;
-/// Most live tokens.
-pub const MAX_TOKENS: usize = 100_000;
 
-struct Entry {
+/// The bounds of a node's authentication tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthLimits {
+    /// Most challenges waiting for an answer, in all.
+    pub max_challenges: usize,
+    /// Most challenges one client address waits to answer.
+    pub max_challenges_per_client: usize,
+    /// Most live tokens, in all.
+    pub max_tokens: usize,
+    /// Most live tokens obtained from one client address.
+    pub max_tokens_per_client: usize,
+    /// Most live tokens of one DID.
+    pub max_tokens_per_did: usize,
+}
+
+impl Default for AuthLimits {
+    fn default() -> Self {
+        Self {
+            max_challenges: 10_000,
+            max_challenges_per_client: 32,
+            max_tokens: 100_000,
+            max_tokens_per_client: 256,
+            max_tokens_per_did: 16,
+        }
+    }
+}
+
+/// What a token was issued for.
+#[derive(Clone, Debug)]
+struct TokenEntry {
     did: Did,
-    expires_ms: u64,
+    verification_method: String,
+    key: [u8; 32],
+}
+
+/// A live token's session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// The authenticated identity.
+    pub did: Did,
+    /// The verification method whose key answered the challenge.
+    pub verification_method: String,
+    /// That key (Ed25519).
+    pub key: [u8; 32],
+    /// Until when the token is valid (unix ms).
+    pub expires_ms: u64,
 }
 
 /// Pending challenges and live tokens, bounded.
 pub struct AuthStore {
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
-    challenges: Mutex<HashMap<[u8; 32], Entry>>,
-    tokens: Mutex<HashMap<[u8; 32], Entry>>,
+    challenges: Mutex<FairTable<ClientKey, (), Did>>,
+    tokens: Mutex<FairTable<ClientKey, Did, TokenEntry>>,
 }
 
 fn parse_id(hex_text: &str, what: &str) -> Result<[u8; 32], ApiError> {
@@ -60,74 +114,63 @@ fn parse_id(hex_text: &str, what: &str) -> Result<[u8; 32], ApiError> {
         .ok_or_else(|| ApiError::bad("malformed", format!("{what} is 64 hex characters")))
 }
 
-fn insert_bounded(
-    table: &Mutex<HashMap<[u8; 32], Entry>>,
-    key: [u8; 32],
-    entry: Entry,
-    max: usize,
-    now: u64,
-) -> Result<(), ApiError> {
-    let mut t = table.lock().expect("auth table lock");
-    if t.len() >= max {
-        t.retain(|_, e| e.expires_ms > now);
-    }
-    if t.len() >= max {
-        return Err(ApiError::Unavailable(
-            "too many authentications in progress; retry later".into(),
-        ));
-    }
-    t.insert(key, entry);
-    Ok(())
+fn random_id() -> Result<[u8; 32], ApiError> {
+    sovra_crypto::random_bytes::<32>().map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 impl AuthStore {
-    /// A store reading time (unix ms) from `clock`.
-    pub fn new(clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+    /// A store with `limits`, reading time (unix ms) from `clock`.
+    pub fn new(limits: AuthLimits, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
         Self {
             clock: Box::new(clock),
-            challenges: Mutex::new(HashMap::new()),
-            tokens: Mutex::new(HashMap::new()),
+            challenges: Mutex::new(FairTable::new(Bounds {
+                max_total: limits.max_challenges,
+                max_per_owner: limits.max_challenges_per_client,
+                max_per_group: usize::MAX,
+            })),
+            tokens: Mutex::new(FairTable::new(Bounds {
+                max_total: limits.max_tokens,
+                max_per_owner: limits.max_tokens_per_client,
+                max_per_group: limits.max_tokens_per_did,
+            })),
         }
     }
 
-    /// A store on the system clock.
-    pub fn system() -> Self {
-        Self::new(crate::now_ms)
+    /// A store with `limits` on the system clock.
+    pub fn system(limits: AuthLimits) -> Self {
+        Self::new(limits, crate::now_ms)
     }
 
     fn now(&self) -> u64 {
         (self.clock)()
     }
 
-    /// Issues a challenge for `did`.
-    pub fn challenge(&self, did: Did) -> Result<(String, u64), ApiError> {
-        let id =
-            sovra_crypto::random_bytes::<32>().map_err(|e| ApiError::Internal(e.to_string()))?;
+    /// Issues a challenge for `did` to `client`.
+    pub fn challenge(&self, client: ClientKey, did: Did) -> Result<(String, u64), ApiError> {
+        let id = random_id()?;
         let now = self.now();
         let expires_ms = now + CHALLENGE_TTL_MS;
-        insert_bounded(
-            &self.challenges,
-            id,
-            Entry { did, expires_ms },
-            MAX_CHALLENGES,
-            now,
-        )?;
+        self.challenges
+            .lock()
+            .expect("auth table lock")
+            .insert(id, client, None, did, expires_ms, now);
         Ok((hex::encode(id), expires_ms))
     }
 
     /// Consumes a challenge issued for `did`: succeeds at most once, before it expires.
     pub fn take_challenge(&self, challenge: &str, did: &Did) -> Result<(), ApiError> {
         let id = parse_id(challenge, "challenge")?;
-        let entry = self
-            .challenges
-            .lock()
-            .expect("auth table lock")
-            .remove(&id)
+        let mut table = self.challenges.lock().expect("auth table lock");
+        let expires_ms = table
+            .get(&id)
+            .map(|(_, e)| e)
             .ok_or_else(|| ApiError::Unauthorized("unknown or already used challenge".into()))?;
-        if entry.expires_ms <= self.now() {
+        let issued_for = table.remove(&id).expect("present");
+        drop(table);
+        if expires_ms <= self.now() {
             return Err(ApiError::Unauthorized("challenge expired".into()));
         }
-        if &entry.did != did {
+        if &issued_for != did {
             return Err(ApiError::Unauthorized(
                 "the challenge was issued for another DID".into(),
             ));
@@ -135,10 +178,16 @@ impl AuthStore {
         Ok(())
     }
 
-    /// Issues a token for `did`.
-    pub fn issue_token(&self, did: Did) -> Result<SessionView, ApiError> {
-        let id =
-            sovra_crypto::random_bytes::<32>().map_err(|e| ApiError::Internal(e.to_string()))?;
+    /// Issues a token for `did`, obtained by `client` with the key `key` of
+    /// `verification_method`.
+    pub fn issue_token(
+        &self,
+        client: ClientKey,
+        did: Did,
+        verification_method: String,
+        key: [u8; 32],
+    ) -> Result<SessionView, ApiError> {
+        let id = random_id()?;
         let now = self.now();
         let expires_ms = now + TOKEN_TTL_MS;
         let view = SessionView {
@@ -146,18 +195,36 @@ impl AuthStore {
             did: did.to_string(),
             expires_ms,
         };
-        insert_bounded(&self.tokens, id, Entry { did, expires_ms }, MAX_TOKENS, now)?;
+        let entry = TokenEntry {
+            did: did.clone(),
+            verification_method,
+            key,
+        };
+        self.tokens.lock().expect("auth table lock").insert(
+            id,
+            client,
+            Some(did),
+            entry,
+            expires_ms,
+            now,
+        );
         Ok(view)
     }
 
-    /// The identity a bearer token authenticates, if it is live.
-    pub fn session(&self, token: &str) -> Result<(Did, u64), ApiError> {
+    /// The session of a bearer token, if it is live (without re-checking the
+    /// DID's document: see [`authenticate`]).
+    pub fn session(&self, token: &str) -> Result<Session, ApiError> {
         let id = parse_id(token, "token")
             .map_err(|_| ApiError::Unauthorized("malformed bearer token".into()))?;
         let mut t = self.tokens.lock().expect("auth table lock");
         let now = self.now();
         match t.get(&id) {
-            Some(e) if e.expires_ms > now => Ok((e.did.clone(), e.expires_ms)),
+            Some((e, expires_ms)) if expires_ms > now => Ok(Session {
+                did: e.did.clone(),
+                verification_method: e.verification_method.clone(),
+                key: e.key,
+                expires_ms,
+            }),
             Some(_) => {
                 t.remove(&id);
                 Err(ApiError::Unauthorized("token expired".into()))
@@ -166,21 +233,95 @@ impl AuthStore {
         }
     }
 
-    /// The identity of a request's `Authorization: Bearer` token.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<(Did, u64), ApiError> {
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "authentication required: Authorization: Bearer <token> (see POST /v1/auth/challenge)".into(),
-                )
-            })?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| ApiError::Unauthorized("expected a Bearer token".into()))?;
-        self.session(token.trim())
+    /// Forgets a token.
+    pub fn revoke(&self, token: &str) {
+        if let Ok(id) = parse_id(token, "token") {
+            self.tokens.lock().expect("auth table lock").remove(&id);
+        }
     }
+
+    /// Forgets every token of `did`.
+    pub fn revoke_did(&self, did: &Did) {
+        self.tokens
+            .lock()
+            .expect("auth table lock")
+            .remove_group(did);
+    }
+
+    /// Pending challenges (some may have expired).
+    pub fn challenge_count(&self) -> usize {
+        self.challenges.lock().expect("auth table lock").len()
+    }
+
+    /// Live tokens (some may have expired).
+    pub fn token_count(&self) -> usize {
+        self.tokens.lock().expect("auth table lock").len()
+    }
+}
+
+/// The token of a request's `Authorization: Bearer <token>` header (the
+/// scheme is case-insensitive, RFC 7235).
+pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::Unauthorized(
+                "authentication required: Authorization: Bearer <token> (see POST /v1/auth/challenge)".into(),
+            )
+        })?;
+    let (scheme, token) = value
+        .trim_start()
+        .split_once(' ')
+        .ok_or_else(|| ApiError::Unauthorized("expected a Bearer token".into()))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized("expected a Bearer token".into()));
+    }
+    Ok(token.trim())
+}
+
+/// Whether `key` is still an Ed25519 `authentication` key of the active DID
+/// `did` under `verification_method`, at the newest finalized state.
+async fn key_still_authenticates<B: Backend>(
+    b: &B,
+    did: &Did,
+    verification_method: &str,
+    key: &[u8; 32],
+) -> Result<bool, ApiError> {
+    if did.method() == DidMethod::Key {
+        // A did:key is its key: it can neither rotate nor be deactivated.
+        return Ok(true);
+    }
+    let Some(bytes) = b.state_value(StateKey::Did(did.clone())).await? else {
+        return Ok(false);
+    };
+    let record = DidRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if record.deactivated {
+        return Ok(false);
+    }
+    let url = DidUrl::parse(verification_method).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(
+        ed25519_key_for(&url, Some(&record.document), Relationship::Authentication)
+            .is_ok_and(|current| &current == key),
+    )
+}
+
+/// The identity (and token expiry) of a request's bearer token. The token
+/// must be live, and the key that obtained it still an `authentication` key
+/// of the DID, which must not be deactivated; otherwise the token is
+/// forgotten and the request refused.
+pub async fn authenticate<B: Backend>(b: &B, headers: &HeaderMap) -> Result<(Did, u64), ApiError> {
+    let token = bearer_token(headers)?;
+    let session = b.auth().session(token)?;
+    if !key_still_authenticates(b, &session.did, &session.verification_method, &session.key).await?
+    {
+        b.auth().revoke(token);
+        return Err(ApiError::Unauthorized(format!(
+            "the token is no longer valid: {} was deactivated or {} is no longer one of its authentication keys; authenticate again",
+            session.did, session.verification_method
+        )));
+    }
+    Ok((session.did, session.expires_ms))
 }
 
 /// Start authenticating as a DID: returns a single-use challenge.
@@ -188,12 +329,13 @@ impl AuthStore {
     responses((status = 200, body = ChallengeResponse), (status = 400, body = sovra_types::api::ErrorBody)))]
 pub async fn post_challenge<B: Backend>(
     State(b): State<Arc<B>>,
+    Client(client): Client,
     Json(req): Json<ChallengeRequest>,
-) -> Result<Json<ChallengeResponse>, ApiError> {
+) -> Result<axum::Json<ChallengeResponse>, ApiError> {
     let did = crate::routes::parse_did(&req.did)?;
     let chain_id = b.status().await?.chain_id;
-    let (challenge, expires_ms) = b.auth().challenge(did)?;
-    Ok(Json(ChallengeResponse {
+    let (challenge, expires_ms) = b.auth().challenge(client, did)?;
+    Ok(axum::Json(ChallengeResponse {
         challenge,
         chain_id,
         expires_ms,
@@ -205,8 +347,9 @@ pub async fn post_challenge<B: Backend>(
     responses((status = 200, body = SessionView), (status = 401, body = sovra_types::api::ErrorBody)))]
 pub async fn post_token<B: Backend>(
     State(b): State<Arc<B>>,
+    Client(client): Client,
     Json(req): Json<TokenRequest>,
-) -> Result<Json<SessionView>, ApiError> {
+) -> Result<axum::Json<SessionView>, ApiError> {
     let did = crate::routes::parse_did(&req.did)?;
     let url = DidUrl::parse(&req.verification_method)
         .map_err(|e| ApiError::bad("malformed", e.to_string()))?;
@@ -255,7 +398,12 @@ pub async fn post_token<B: Backend>(
     if !sovra_crypto::verify(&public_key, AUTH_NAMESPACE, &message, &signature) {
         return Err(ApiError::Unauthorized("signature does not verify".into()));
     }
-    Ok(Json(b.auth().issue_token(did)?))
+    Ok(axum::Json(b.auth().issue_token(
+        client,
+        did,
+        req.verification_method,
+        key,
+    )?))
 }
 
 /// The identity and expiry of the request's bearer token.
@@ -264,9 +412,9 @@ pub async fn post_token<B: Backend>(
 pub async fn get_session<B: Backend>(
     State(b): State<Arc<B>>,
     headers: HeaderMap,
-) -> Result<Json<SessionView>, ApiError> {
-    let (did, expires_ms) = b.auth().authenticate(&headers)?;
-    Ok(Json(SessionView {
+) -> Result<axum::Json<SessionView>, ApiError> {
+    let (did, expires_ms) = authenticate(&*b, &headers).await?;
+    Ok(axum::Json(SessionView {
         token: None,
         did: did.to_string(),
         expires_ms,
@@ -276,29 +424,49 @@ pub async fn get_session<B: Backend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::HeaderValue;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    fn store() -> (Arc<AtomicU64>, AuthStore) {
+    fn store_with(limits: AuthLimits) -> (Arc<AtomicU64>, AuthStore) {
         let now = Arc::new(AtomicU64::new(1_000));
         let clock = now.clone();
-        (now, AuthStore::new(move || clock.load(Ordering::SeqCst)))
+        (
+            now,
+            AuthStore::new(limits, move || clock.load(Ordering::SeqCst)),
+        )
+    }
+
+    fn store() -> (Arc<AtomicU64>, AuthStore) {
+        store_with(AuthLimits::default())
     }
 
     fn did(seed: u64) -> Did {
         Did::from_public_key(&sovra_crypto::SigningKey::from_test_seed(seed).public_key())
     }
 
+    fn client(n: u8) -> ClientKey {
+        ClientKey::of(std::net::IpAddr::from([127, 0, 0, n]))
+    }
+
+    fn token_for(s: &AuthStore, from: ClientKey, who: &Did) -> String {
+        s.issue_token(from, who.clone(), format!("{who}#k"), [7; 32])
+            .unwrap()
+            .token
+            .unwrap()
+    }
+
     #[test]
     fn challenges_are_single_use_bound_to_a_did_and_expire() {
         let (now, s) = store();
-        let (c, _) = s.challenge(did(1)).unwrap();
+        let c1 = client(1);
+        let (c, _) = s.challenge(c1, did(1)).unwrap();
         assert!(s.take_challenge(&c, &did(2)).is_err(), "other DID");
         // The failed attempt used it up.
         assert!(s.take_challenge(&c, &did(1)).is_err(), "replayed");
-        let (c, _) = s.challenge(did(1)).unwrap();
+        let (c, _) = s.challenge(c1, did(1)).unwrap();
         s.take_challenge(&c, &did(1)).unwrap();
         assert!(s.take_challenge(&c, &did(1)).is_err(), "replayed");
-        let (c, _) = s.challenge(did(1)).unwrap();
+        let (c, _) = s.challenge(c1, did(1)).unwrap();
         now.fetch_add(CHALLENGE_TTL_MS, Ordering::SeqCst);
         assert!(s.take_challenge(&c, &did(1)).is_err(), "expired");
     }
@@ -306,9 +474,9 @@ mod tests {
     #[test]
     fn tokens_expire_and_unknown_tokens_are_refused() {
         let (now, s) = store();
-        let view = s.issue_token(did(1)).unwrap();
-        let token = view.token.unwrap();
-        assert_eq!(s.session(&token).unwrap().0, did(1));
+        let token = token_for(&s, client(1), &did(1));
+        assert_eq!(s.session(&token).unwrap().did, did(1));
+        assert_eq!(s.session(&token).unwrap().key, [7; 32]);
         assert!(s.session(&"00".repeat(32)).is_err());
         assert!(s.session("not hex").is_err());
         now.fetch_add(TOKEN_TTL_MS, Ordering::SeqCst);
@@ -316,13 +484,75 @@ mod tests {
     }
 
     #[test]
-    fn tables_are_bounded_and_purge_expired_entries() {
-        let (now, s) = store();
-        for _ in 0..MAX_CHALLENGES {
-            s.challenge(did(1)).unwrap();
+    fn one_client_flooding_challenges_does_not_lock_another_out() {
+        let (_, s) = store();
+        let limits = AuthLimits::default();
+        // One address asks for more challenges than the whole table holds.
+        for _ in 0..limits.max_challenges + 100 {
+            s.challenge(client(2), did(2)).unwrap();
         }
-        assert!(s.challenge(did(1)).is_err(), "full of live challenges");
-        now.fetch_add(CHALLENGE_TTL_MS, Ordering::SeqCst);
-        assert!(s.challenge(did(1)).is_ok(), "expired ones were purged");
+        assert!(s.challenge_count() <= limits.max_challenges_per_client);
+        let (mine, _) = s.challenge(client(1), did(1)).unwrap();
+        // Many addresses fill the table: still, a client's only challenge survives.
+        for n in 0..limits.max_challenges + 100 {
+            s.challenge(ClientKey::V4(0x0a00_0000 + (n as u32 % 500)), did(3))
+                .unwrap();
+        }
+        assert!(s.challenge_count() <= limits.max_challenges);
+        s.take_challenge(&mine, &did(1)).unwrap();
+    }
+
+    #[test]
+    fn one_dids_tokens_do_not_lock_out_another_did() {
+        let limits = AuthLimits {
+            max_tokens: 64,
+            ..AuthLimits::default()
+        };
+        let (_, s) = store_with(limits);
+        let victim = token_for(&s, client(1), &did(1));
+        // A throwaway did:key makes far more tokens than the table holds, from
+        // one address and then from many.
+        for _ in 0..1_000 {
+            token_for(&s, client(2), &did(2));
+        }
+        for n in 0..1_000u32 {
+            token_for(&s, ClientKey::V4(0x0a00_0000 + n), &did(2));
+        }
+        assert!(s.token_count() <= limits.max_tokens);
+        assert_eq!(s.session(&victim).unwrap().did, did(1));
+        // Other DIDs still get (and keep) tokens.
+        let other = token_for(&s, client(3), &did(3));
+        assert_eq!(s.session(&other).unwrap().did, did(3));
+        s.revoke_did(&did(3));
+        assert!(s.session(&other).is_err());
+    }
+
+    #[test]
+    fn a_dids_tokens_beyond_its_cap_replace_its_oldest() {
+        let (_, s) = store();
+        let first = token_for(&s, client(1), &did(1));
+        let cap = AuthLimits::default().max_tokens_per_did;
+        let rest: Vec<String> = (0..cap)
+            .map(|_| token_for(&s, client(1), &did(1)))
+            .collect();
+        assert!(s.session(&first).is_err(), "the oldest made room");
+        assert!(rest.iter().all(|t| s.session(t).is_ok()));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let mut h = HeaderMap::new();
+            h.insert(
+                header::AUTHORIZATION,
+                HeaderValue::from_str(&format!("{scheme} abc")).unwrap(),
+            );
+            assert_eq!(bearer_token(&h).unwrap(), "abc");
+        }
+        for bad in ["Basic abc", "Bearerabc", "abc"] {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, HeaderValue::from_static(bad));
+            assert!(bearer_token(&h).is_err(), "{bad}");
+        }
     }
 }

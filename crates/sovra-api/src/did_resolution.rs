@@ -12,7 +12,7 @@
 use crate::{ApiError, Backend};
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -44,11 +44,59 @@ pub struct ResolveQuery {
     /// Resolve the version current at this time (RFC 3339).
     #[serde(rename = "versionTime")]
     version_time: Option<String>,
-    /// Attach state proofs.
-    proof: Option<bool>,
+    /// Attach state proofs (`true` or `false`).
+    proof: Option<String>,
+}
+
+/// Resolution options, checked.
+struct Options {
+    /// A version number from 1.
+    version_id: Option<u64>,
+    /// A time (unix ms, end of the given second when it has no fraction) and its text.
+    version_time: Option<(u64, String)>,
+    proof: bool,
+}
+
+/// Checks the options of a resolution request, whatever the DID (so a bad
+/// option is `invalidOptions` even for a DID that does not exist).
+fn check_options(q: &ResolveQuery) -> Result<Options, ResolutionError> {
+    let invalid = |m: String| ResolutionError::new(StatusCode::BAD_REQUEST, "invalidOptions", m);
+    if q.version_id.is_some() && q.version_time.is_some() {
+        return Err(invalid("give versionId or versionTime, not both".into()));
+    }
+    let version_id = q
+        .version_id
+        .as_deref()
+        .map(|v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|v| *v >= 1)
+                .ok_or_else(|| invalid(format!("versionId is a version number from 1: {v:?}")))
+        })
+        .transpose()?;
+    let version_time = q
+        .version_time
+        .as_deref()
+        .map(|t| {
+            parse_version_time(t)
+                .map(|ms| (ms, t.to_string()))
+                .map_err(|e| invalid(format!("versionTime: {e}")))
+        })
+        .transpose()?;
+    let proof = match q.proof.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(invalid(format!("proof is true or false: {other:?}"))),
+    };
+    Ok(Options {
+        version_id,
+        version_time,
+        proof,
+    })
 }
 
 /// A resolution error of the DID Resolution specification.
+#[derive(Debug)]
 struct ResolutionError {
     status: StatusCode,
     code: &'static str,
@@ -194,11 +242,19 @@ pub(crate) async fn version_number_at<B: Backend>(
 pub async fn resolve<B: Backend>(
     State(b): State<Arc<B>>,
     Path(did): Path<String>,
-    Query(q): Query<ResolveQuery>,
+    query: Result<Query<ResolveQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let bare = wants_bare_document(&headers);
-    match resolve_inner(&*b, &did, &q).await {
+    let result = match query {
+        Ok(Query(q)) => resolve_inner(&*b, &did, &q).await,
+        Err(e) => Err(ResolutionError::new(
+            StatusCode::BAD_REQUEST,
+            "invalidOptions",
+            e.body_text(),
+        )),
+    };
+    match result {
         Ok((status, document, metadata, proofs)) => {
             if bare {
                 return (
@@ -241,16 +297,10 @@ async fn resolve_inner<B: Backend>(
     }
     let did = Did::parse(did_text)
         .map_err(|e| ResolutionError::new(StatusCode::BAD_REQUEST, "invalidDid", e.to_string()))?;
-    if q.version_id.is_some() && q.version_time.is_some() {
-        return Err(ResolutionError::new(
-            StatusCode::BAD_REQUEST,
-            "invalidOptions",
-            "give versionId or versionTime, not both",
-        ));
-    }
+    let options = check_options(q)?;
     if did.method() == DidMethod::Key {
         // A did:key has exactly one, immutable version.
-        if q.version_id.as_deref().is_some_and(|v| v != "1") {
+        if options.version_id.is_some_and(|v| v != 1) {
             return Err(ResolutionError::new(
                 StatusCode::NOT_FOUND,
                 "notFound",
@@ -262,7 +312,7 @@ async fn resolve_inner<B: Backend>(
         })?;
         return Ok((StatusCode::OK, document, json!({ "versionId": "1" }), None));
     }
-    let want_proof = q.proof.unwrap_or(false);
+    let want_proof = options.proof;
     let not_found = |message: String, keys: Vec<StateKey>| async move {
         let mut e = ResolutionError::new(StatusCode::NOT_FOUND, "notFound", message);
         if want_proof {
@@ -278,15 +328,8 @@ async fn resolve_inner<B: Backend>(
         .await?);
     };
     // Which version, and which keys prove it.
-    let (record, proof_keys) = match (&q.version_id, &q.version_time) {
+    let (record, proof_keys) = match (options.version_id, &options.version_time) {
         (Some(v), None) => {
-            let v: u64 = v.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
-                ResolutionError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalidOptions",
-                    format!("versionId is a version number from 1: {v:?}"),
-                )
-            })?;
             let Some(record) = read_record(b, version_key(&did, v)).await? else {
                 return Err(not_found(
                     format!("{did} has no version {v} (latest is {})", latest.version),
@@ -296,11 +339,8 @@ async fn resolve_inner<B: Backend>(
             };
             (record, vec![version_key(&did, v)])
         }
-        (None, Some(t)) => {
-            let t_ms = parse_version_time(t).map_err(|e| {
-                ResolutionError::new(StatusCode::BAD_REQUEST, "invalidOptions", e.to_string())
-            })?;
-            let found = version_number_at(b, &did, latest.version, t_ms).await?;
+        (None, Some((t_ms, t))) => {
+            let found = version_number_at(b, &did, latest.version, *t_ms).await?;
             let Some(v) = found else {
                 return Err(not_found(
                     format!("{did} did not exist at {t}"),
@@ -393,4 +433,48 @@ pub async fn get_verifier<B: Backend>(
         .await?
         .map(|r| Json(verifier_view(&did, &r)))
         .ok_or_else(|| ApiError::NotFound(format!("{did} is not a registered verifier")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(
+        version_id: Option<&str>,
+        version_time: Option<&str>,
+        proof: Option<&str>,
+    ) -> ResolveQuery {
+        ResolveQuery {
+            version_id: version_id.map(String::from),
+            version_time: version_time.map(String::from),
+            proof: proof.map(String::from),
+        }
+    }
+
+    fn code(q: ResolveQuery) -> Option<&'static str> {
+        check_options(&q).err().map(|e| e.code)
+    }
+
+    #[test]
+    fn garbage_version_options_are_invalid_options() {
+        assert_eq!(
+            code(query(None, Some("garbage"), None)),
+            Some("invalidOptions")
+        );
+        assert_eq!(code(query(Some("abc"), None, None)), Some("invalidOptions"));
+        assert_eq!(code(query(Some("0"), None, None)), Some("invalidOptions"));
+        assert_eq!(code(query(None, None, Some("yes"))), Some("invalidOptions"));
+        assert_eq!(
+            code(query(Some("1"), Some("2026-01-01T00:00:00Z"), None)),
+            Some("invalidOptions")
+        );
+        let ok = check_options(&query(None, Some("2026-01-01T00:00:00Z"), Some("true"))).unwrap();
+        assert!(ok.proof && ok.version_time.is_some());
+        assert_eq!(
+            check_options(&query(Some("3"), None, None))
+                .unwrap()
+                .version_id,
+            Some(3)
+        );
+    }
 }

@@ -390,7 +390,7 @@ pub(crate) async fn post_content<B: Backend>(
     State(b): State<Arc<B>>,
     request: Request,
 ) -> Result<Json<ContentImportView>, ApiError> {
-    let (uploader, _) = b.auth().authenticate(request.headers())?;
+    let (uploader, _) = crate::auth::authenticate(&*b, request.headers()).await?;
     let reader = BodyReader::spawn(request.into_body());
     Ok(Json(b.import_car(uploader, reader).await?))
 }

@@ -3,17 +3,22 @@
 //! `/openapi.json` with a browsable page at `/docs`.
 //!
 //! The node implements [`Backend`]; this crate owns routing, parsing,
-//! request-size limits and error shapes. Every refusal is a 4xx with a
-//! machine-readable `code` and a human `message`.
+//! request-size limits, error shapes and the HTTP server ([`server`]: connection
+//! caps and timeouts). Every refusal is a 4xx with a machine-readable `code`
+//! and a human `message`, as JSON.
 
 pub mod auth;
 mod backend;
 pub mod contexts;
+pub mod client;
 pub mod credentials;
 pub mod did_resolution;
 mod error;
+pub mod extract;
+mod fair;
 mod gateway;
 mod routes;
+pub mod server;
 pub mod stream;
 mod vault;
 
@@ -26,6 +31,7 @@ pub(crate) fn now_ms() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
-pub use error::ApiError;
+pub use error::{ApiError, code_for_status, json_errors};
 pub use gateway::cas_error;
-pub use routes::{ApiDoc, MAX_BATCH, MAX_BODY_BYTES, router};
+pub use routes::{ApiDoc, MAX_BATCH, MAX_BODY_BYTES, PROOF_KEY_FORMS, api_doc, router};
+pub use server::{ServerLimits, serve};

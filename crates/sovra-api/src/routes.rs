@@ -1,12 +1,13 @@
 //! Routes, handlers and the OpenAPI document.
 
+use crate::extract::Query;
 use crate::{ApiError, Backend};
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Path, Query, State},
-    http::{StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    extract::{DefaultBodyLimit, Path, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use sovra_types::{
     parse_digest,
 };
 use std::sync::Arc;
-use utoipa::OpenApi;
+use utoipa::{OpenApi, openapi::tag::TagBuilder};
 
 /// Largest accepted request body.
 pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -198,10 +199,10 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
             get(crate::vault::get_approval::<B>),
         )
         .merge(crate::contexts::router())
-        .route("/openapi.json", get(openapi_json))
-        .route("/docs", get(docs_page))
+        .merge(docs_router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(crate::error::json_errors))
         .with_state(backend)
 }
 
@@ -209,17 +210,178 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("no such route; see /docs".into())
 }
 
-async fn openapi_json() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        ApiDoc::openapi().to_pretty_json().unwrap_or_default(),
-    )
-        .into_response()
+/// What the `/docs` pages may load: only this node's own files (the Swagger
+/// UI is built into the binary), so no third-party script ever runs there.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// `/openapi.json` and the Swagger UI at `/docs` (assets vendored in the binary).
+fn docs_router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let config = utoipa_swagger_ui::Config::new(["/openapi.json"])
+        // Swagger UI would otherwise send the document to swagger.io's validator.
+        .validator_url("none")
+        .try_it_out_enabled(true);
+    let ui = utoipa_swagger_ui::SwaggerUi::new("/docs")
+        .url("/openapi.json", api_doc())
+        .config(config);
+    Router::<S>::from(ui).layer(axum::middleware::map_response(
+        |mut r: Response| async move {
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(DOCS_CSP),
+            );
+            r
+        },
+    ))
 }
 
-async fn docs_page() -> Html<String> {
-    Html(utoipa_scalar::Scalar::new(ApiDoc::openapi()).to_html())
+/// The API areas that tag the OpenAPI operations, by path prefix (first match).
+const AREAS: &[(&str, &str)] = &[
+    ("/v1/auth/", "auth"),
+    ("/v1/accounts/{did}/public/", "content"),
+    ("/v1/content", "content"),
+    ("/ipfs/", "content"),
+    ("/v1/vault/", "vault"),
+    ("/v1/recovery/", "vault"),
+    ("/1.0/identifiers/", "identity"),
+    ("/v1/verifiers", "identity"),
+    ("/credentials/", "credentials"),
+    ("/presentations/", "credentials"),
+    ("/v1/status-lists/", "credentials"),
+    ("/v1/txs", "ledger"),
+    ("/v1/blocks/", "ledger"),
+    ("/v1/accounts/", "ledger"),
+    ("/v1/state/", "ledger"),
+    ("/v1/status", "node"),
+    ("/metrics", "node"),
+];
+
+/// Each area's description in the OpenAPI document.
+const AREA_DESCRIPTIONS: &[(&str, &str)] = &[
+    (
+        "ledger",
+        "Transactions, blocks, accounts, receipt chains and state proofs",
+    ),
+    (
+        "identity",
+        "W3C DID resolution (did:sovra, did:key) and the trust registry of verifiers",
+    ),
+    (
+        "credentials",
+        "Verifiable credential and presentation verification, status lists",
+    ),
+    (
+        "content",
+        "Public content: CAR uploads, pins, public documents, the IPFS trustless gateway",
+    ),
+    (
+        "vault",
+        "The private vault (client-side encrypted records) and guardian recovery",
+    ),
+    (
+        "auth",
+        "DID authentication: challenge, signed answer, bearer token",
+    ),
+    ("node", "Node status and metrics"),
+];
+
+/// The area of an API path.
+fn area_of(path: &str) -> Option<&'static str> {
+    AREAS
+        .iter()
+        .find(|(prefix, _)| path.starts_with(prefix))
+        .map(|(_, area)| *area)
 }
+
+/// The OpenAPI document, its operations tagged by area (ledger, identity,
+/// credentials, content, vault, auth, node) instead of by Rust module.
+pub fn api_doc() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let area = area_of(path).unwrap_or("other");
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            op.tags = Some(vec![area.to_string()]);
+        }
+    }
+    doc.tags = Some(
+        AREA_DESCRIPTIONS
+            .iter()
+            .map(|(name, description)| {
+                TagBuilder::new()
+                    .name(*name)
+                    .description(Some(*description))
+                    .build()
+            })
+            .collect(),
+    );
+    doc
+}
+
+/// Every form of the `key` of `GET /v1/state/proof`, with an example and what it proves.
+pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
+    (
+        "account:<did>",
+        "account:did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "an identity's account: balance, nonce, receipt-chain head and length",
+    ),
+    (
+        "meta:supply",
+        "meta:supply",
+        "the native tokens in existence",
+    ),
+    ("meta:burned", "meta:burned", "the fees burned so far"),
+    (
+        "pin:<cid>/<did>",
+        "pin:bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "one identity's pin of a content root",
+    ),
+    (
+        "doc:<did>/<name>",
+        "doc:did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK/profile",
+        "the CID an identity's named public document points to",
+    ),
+    (
+        "did-doc:<did>",
+        "did-doc:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
+        "the current version of a did:sovra (document, version, times, deactivation)",
+    ),
+    (
+        "did-version:<did>/<n>",
+        "did-version:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/1",
+        "version n (from 1) of a did:sovra",
+    ),
+    (
+        "verifier:<did>",
+        "verifier:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
+        "a verifier's registration in the trust registry",
+    ),
+    (
+        "status-list:<did>/<list-id>",
+        "status-list:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/revocation-1",
+        "the anchor of an issuer's status list",
+    ),
+    (
+        "vault-record:<id>",
+        "vault-record:000102030405060708090a0b0c0d0e0f",
+        "a private vault record's anchor (32 hex characters)",
+    ),
+    (
+        "recovery:<did>",
+        "recovery:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
+        "an identity's guardian recovery setup",
+    ),
+];
 
 pub(crate) fn parse_did(s: &str) -> Result<Did, ApiError> {
     Did::parse(s).map_err(|e| ApiError::bad("invalid_did", e.to_string()))
@@ -397,8 +559,20 @@ struct ProofQuery {
 }
 
 /// Inclusion or exclusion proof of a state key against the newest finalized header.
+///
+/// The `key` is one of:
+/// - `account:<did>`: an identity's account (balance, nonce, receipt-chain head and length);
+/// - `meta:supply`, `meta:burned`: the native tokens in existence, the fees burned;
+/// - `pin:<cid>/<did>`: one identity's pin of a content root;
+/// - `doc:<did>/<name>`: the CID an identity's named public document points to;
+/// - `did-doc:<did>`: the current version of a `did:sovra`;
+/// - `did-version:<did>/<n>`: version `n` (from 1) of a `did:sovra`;
+/// - `verifier:<did>`: a verifier's registration in the trust registry;
+/// - `status-list:<did>/<list-id>`: the anchor of an issuer's status list;
+/// - `vault-record:<id>`: a private vault record's anchor (32 hex characters);
+/// - `recovery:<did>`: an identity's guardian recovery setup.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>` or `status-list:<did>/<id>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex) or `recovery:<did>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -419,4 +593,138 @@ async fn get_metrics<B: Backend>(State(b): State<Arc<B>>) -> Response {
         b.metrics().await,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt as _;
+
+    #[test]
+    fn every_operation_is_tagged_by_a_known_area() {
+        let doc = api_doc();
+        let areas: Vec<&str> = AREA_DESCRIPTIONS.iter().map(|(a, _)| *a).collect();
+        assert!(!doc.paths.paths.is_empty());
+        for (path, item) in &doc.paths.paths {
+            let ops = [&item.get, &item.post, &item.put, &item.delete];
+            for op in ops.into_iter().flatten() {
+                let tags = op.tags.clone().unwrap_or_default();
+                assert_eq!(tags.len(), 1, "{path}: {tags:?}");
+                assert!(areas.contains(&tags[0].as_str()), "{path} is in no area");
+            }
+        }
+    }
+
+    #[test]
+    fn every_state_key_form_is_documented_and_parses() {
+        let doc = api_doc();
+        let proof = doc.paths.paths["/v1/state/proof"].get.as_ref().unwrap();
+        let param = &proof.parameters.as_ref().unwrap()[0];
+        let text = format!(
+            "{} {}",
+            param.description.clone().unwrap_or_default(),
+            proof.description.clone().unwrap_or_default()
+        );
+        let mut seen = std::collections::HashSet::new();
+        for (form, example, _) in PROOF_KEY_FORMS {
+            assert!(
+                text.contains(form),
+                "{form} is missing from the OpenAPI document"
+            );
+            let key = StateKey::parse(example).unwrap_or_else(|e| panic!("{example}: {e}"));
+            // A new StateKey variant must be added to PROOF_KEY_FORMS (and the docs).
+            let variant = match key {
+                StateKey::Account(_) => "account",
+                StateKey::Meta(sovra_types::state::MetaKey::Supply) => "supply",
+                StateKey::Meta(sovra_types::state::MetaKey::Burned) => "burned",
+                StateKey::Pin { .. } => "pin",
+                StateKey::PublicDoc { .. } => "doc",
+                StateKey::Did(_) => "did",
+                StateKey::DidVersion { .. } => "did-version",
+                StateKey::Verifier(_) => "verifier",
+                StateKey::StatusList { .. } => "status-list",
+                StateKey::VaultRecord(_) => "vault-record",
+                StateKey::Recovery(_) => "recovery",
+            };
+            seen.insert(variant);
+        }
+        assert_eq!(
+            seen.len(),
+            11,
+            "every state key variant has a documented form"
+        );
+    }
+
+    async fn get_text(router: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let r = router
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let bytes = axum::body::to_bytes(r.into_body(), 64 << 20).await.unwrap();
+        (
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    /// The `src`/`href` references of an HTML page.
+    fn references(html: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for attr in ["src=\"", "href=\"", "src='", "href='"] {
+            let quote = attr.chars().last().unwrap();
+            for part in html.split(attr).skip(1) {
+                out.push(part.split(quote).next().unwrap_or("").to_string());
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn the_docs_page_loads_nothing_from_other_hosts() {
+        let router: Router = docs_router();
+        let (status, headers, html) = get_text(router.clone(), "/docs/").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            headers[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self'")
+        );
+        let refs = references(&html);
+        assert!(!refs.is_empty(), "{html}");
+        for r in &refs {
+            assert!(
+                !r.contains("//") && !r.starts_with("data:text/html"),
+                "external reference {r:?} in /docs"
+            );
+            // Every local asset is served by the node itself.
+            let path = format!("/docs/{}", r.trim_start_matches("./"));
+            let (status, _, body) = get_text(router.clone(), &path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(!body.is_empty(), "{path}");
+        }
+        let (_, _, init) = get_text(router.clone(), "/docs/swagger-initializer.js").await;
+        assert!(init.contains("/openapi.json"), "{init}");
+        assert!(
+            !init.contains("http://") && !init.contains("https://"),
+            "{init}"
+        );
+        assert!(
+            init.replace(' ', "").contains("\"validatorUrl\":\"none\""),
+            "{init}"
+        );
+        let (status, headers, doc) = get_text(router, "/openapi.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("json")
+        );
+        assert!(doc.contains("\"ledger\""));
+    }
 }

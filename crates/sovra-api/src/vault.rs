@@ -95,7 +95,7 @@ async fn release<B: Backend>(
     id: &RecordId,
     part: &str,
 ) -> Result<(VaultRecord, Did), ApiError> {
-    let (did, _) = b.auth().authenticate(headers)?;
+    let (did, _) = crate::auth::authenticate(b, headers).await?;
     let (record, _) = anchor(b, id).await?;
     let now = crate::now_ms();
     let role = role(id, &record, &did, now)?;
@@ -155,7 +155,7 @@ pub(crate) async fn post_blocks<B: Backend>(
     State(b): State<Arc<B>>,
     request: Request,
 ) -> Result<Json<ContentImportView>, ApiError> {
-    b.auth().authenticate(request.headers())?;
+    crate::auth::authenticate(&*b, request.headers()).await?;
     let reader = BodyReader::spawn(request.into_body());
     Ok(Json(b.import_vault_car(reader).await?))
 }
@@ -281,7 +281,7 @@ pub(crate) async fn get_log<B: Backend>(
     headers: HeaderMap,
 ) -> Result<Json<AccessLogView>, ApiError> {
     let id = parse_record(&id)?;
-    let (did, _) = b.auth().authenticate(&headers)?;
+    let (did, _) = crate::auth::authenticate(&*b, &headers).await?;
     let (record, _) = anchor(&*b, &id).await?;
     if record.owner != did {
         return Err(ApiError::Forbidden(
@@ -370,7 +370,7 @@ pub(crate) async fn get_shares<B: Backend>(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let did = crate::routes::parse_did(&did)?;
-    let (caller, _) = b.auth().authenticate(&headers)?;
+    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
     let config = recovery(&*b, &did).await?;
     if !config.guardians.contains(&caller) {
         return Err(ApiError::Forbidden(format!(
@@ -392,7 +392,7 @@ pub(crate) async fn get_approval<B: Backend>(
 ) -> Result<Response, ApiError> {
     let did = crate::routes::parse_did(&did)?;
     let guardian = crate::routes::parse_did(&guardian)?;
-    let (caller, _) = b.auth().authenticate(&headers)?;
+    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
     let config = recovery(&*b, &did).await?;
     let pending = config
         .pending

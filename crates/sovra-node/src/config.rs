@@ -31,6 +31,9 @@ pub struct NodeConfig {
     /// Public content storage.
     #[serde(default)]
     pub content: ContentSection,
+    /// HTTP API limits.
+    #[serde(default)]
+    pub api: ApiSection,
     /// Log filter (tracing EnvFilter syntax).
     #[serde(default = "default_log")]
     pub log: String,
@@ -79,6 +82,111 @@ impl Default for ContentSection {
             replication_interval_secs: 2,
             scrub_interval_secs: 600,
             vault_rewrite_interval_secs: 60,
+        }
+    }
+}
+
+/// HTTP API limits: connections, timeouts, request heads, DID authentication.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiSection {
+    /// Most open API connections; 0 sizes it from the open-file limit (that limit less
+    /// `fd_reserve`, at most 4,096). Never more than the limit less the reserve.
+    pub max_connections: usize,
+    /// Most open API connections from one client address (an IPv6 /64 counts as one).
+    pub max_connections_per_client: usize,
+    /// File descriptors kept for storage, p2p and everything but API connections.
+    pub fd_reserve: u64,
+    /// Longest wait for a complete request head, in milliseconds (also how long a kept-alive
+    /// connection may stay idle).
+    pub header_read_timeout_ms: u64,
+    /// Longest time without progress while a request body is read or an answer is written,
+    /// in milliseconds.
+    pub stall_timeout_ms: u64,
+    /// Longest request target (path and query), in bytes.
+    pub max_uri_bytes: usize,
+    /// Most request header bytes.
+    pub max_header_bytes: usize,
+    /// Most request header fields.
+    pub max_headers: usize,
+    /// DID authentication tables.
+    pub auth: AuthSection,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        let d = sovra_api::ServerLimits::default();
+        Self {
+            max_connections: 0,
+            max_connections_per_client: d.max_connections_per_client,
+            fd_reserve: 1024,
+            header_read_timeout_ms: d.header_read_timeout.as_millis() as u64,
+            stall_timeout_ms: d.stall_timeout.as_millis() as u64,
+            max_uri_bytes: d.max_uri_bytes,
+            max_header_bytes: d.max_header_bytes,
+            max_headers: d.max_headers,
+            auth: AuthSection::default(),
+        }
+    }
+}
+
+impl ApiSection {
+    /// The server's limits, with the connection cap sized for `nofile` open files.
+    pub fn server_limits(&self, nofile: u64) -> sovra_api::ServerLimits {
+        sovra_api::ServerLimits {
+            max_connections: crate::fdlimit::connection_cap(
+                self.max_connections,
+                nofile,
+                self.fd_reserve,
+            ),
+            max_connections_per_client: self.max_connections_per_client,
+            header_read_timeout: std::time::Duration::from_millis(self.header_read_timeout_ms),
+            stall_timeout: std::time::Duration::from_millis(self.stall_timeout_ms),
+            max_uri_bytes: self.max_uri_bytes,
+            max_header_bytes: self.max_header_bytes,
+            max_headers: self.max_headers,
+        }
+    }
+}
+
+/// Bounds of the DID-authentication tables (see docs/authentication.md).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSection {
+    /// Most challenges waiting for an answer.
+    pub max_challenges: usize,
+    /// Most challenges one client address waits to answer.
+    pub max_challenges_per_client: usize,
+    /// Most live tokens.
+    pub max_tokens: usize,
+    /// Most live tokens obtained from one client address.
+    pub max_tokens_per_client: usize,
+    /// Most live tokens of one DID.
+    pub max_tokens_per_did: usize,
+}
+
+impl Default for AuthSection {
+    fn default() -> Self {
+        let d = sovra_api::auth::AuthLimits::default();
+        Self {
+            max_challenges: d.max_challenges,
+            max_challenges_per_client: d.max_challenges_per_client,
+            max_tokens: d.max_tokens,
+            max_tokens_per_client: d.max_tokens_per_client,
+            max_tokens_per_did: d.max_tokens_per_did,
+        }
+    }
+}
+
+impl AuthSection {
+    /// The limits of the node's authentication store.
+    pub fn limits(&self) -> sovra_api::auth::AuthLimits {
+        sovra_api::auth::AuthLimits {
+            max_challenges: self.max_challenges,
+            max_challenges_per_client: self.max_challenges_per_client,
+            max_tokens: self.max_tokens,
+            max_tokens_per_client: self.max_tokens_per_client,
+            max_tokens_per_did: self.max_tokens_per_did,
         }
     }
 }
@@ -147,6 +255,24 @@ impl NodeConfig {
         if cfg.mempool.max_txs == 0 || cfg.mempool.max_bytes == 0 || cfg.mempool.max_per_sender == 0
         {
             bail!("mempool limits must be positive");
+        }
+        let api = &cfg.api;
+        let auth = &api.auth;
+        if api.max_connections_per_client == 0
+            || api.header_read_timeout_ms == 0
+            || api.stall_timeout_ms == 0
+            || api.max_uri_bytes == 0
+            || api.max_header_bytes == 0
+            || api.max_headers == 0
+            || auth.max_challenges == 0
+            || auth.max_challenges_per_client == 0
+            || auth.max_tokens == 0
+            || auth.max_tokens_per_client == 0
+            || auth.max_tokens_per_did == 0
+        {
+            bail!(
+                "[api] limits must be positive (max_connections = 0 means: from the open-file limit)"
+            );
         }
         Ok(cfg)
     }

@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod content;
 mod content_cli;
+mod fdlimit;
 mod identity_cli;
 mod issuer;
 mod issuer_service;

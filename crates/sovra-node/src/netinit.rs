@@ -97,6 +97,7 @@ pub fn init_network(
             mempool: MempoolSection::default(),
             consensus: ConsensusSection::default(),
             content: crate::config::ContentSection::default(),
+            api: crate::config::ApiSection::default(),
             log: "info".into(),
         };
         let path = node_dir.join("config.toml");

@@ -45,8 +45,51 @@ pub fn validator_keys(genesis: &Genesis) -> Result<Vec<PublicKey>> {
 /// replication sends one request per block and the resolver retries what a limit drops.
 const CHANNEL_MESSAGES_PER_SEC: u32 = 2_000;
 
+/// Whether an address is not routable on the internet (loopback, private, link-local, ...).
+fn is_private(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_private(v4.into()),
+            None => {
+                v6.is_loopback()
+                    || v6.is_unspecified()
+                    || (v6.segments()[0] & 0xfe00) == 0xfc00
+                    || (v6.segments()[0] & 0xffc0) == 0xfe80
+            }
+        },
+    }
+}
+
+/// Most p2p handshakes in progress at once: only genesis validators' addresses may
+/// connect at all (unregistered addresses are dropped before any handshake), so a few per
+/// validator suffice; this bounds the descriptors p2p can take.
+fn max_handshakes(validators: usize) -> std::num::NonZeroU32 {
+    std::num::NonZeroU32::new((validators as u32).saturating_mul(4).max(16)).unwrap_or(NZU32!(16))
+}
+
 /// Runs a node until the process is stopped.
 pub fn run(cfg: NodeConfig) -> Result<()> {
+    // Descriptors: raise the soft limit, and size the API's connection cap so storage and
+    // p2p always keep `fd_reserve` of them whatever HTTP clients do.
+    let nofile = crate::fdlimit::raise_nofile_limit().unwrap_or_else(|e| {
+        tracing::warn!("reading the open-file limit: {e}; assuming 1024");
+        1024
+    });
+    let api_limits = cfg.api.server_limits(nofile);
+    tracing::info!(
+        open_files = nofile,
+        fd_reserve = cfg.api.fd_reserve,
+        max_connections = api_limits.max_connections,
+        per_client = api_limits.max_connections_per_client,
+        "API connection limits"
+    );
     let genesis_bytes = std::fs::read(&cfg.genesis)
         .with_context(|| format!("reading genesis {}", cfg.genesis.display()))?;
     let genesis = Genesis::from_json(&genesis_bytes)?;
@@ -84,7 +127,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         crate::shutdown::spawn_on_signal(context.child("shutdown"))?;
         let namespace = format!("sovra/p2p/{}", genesis.chain_id);
         let signer = key.as_commonware().clone();
-        let p2p_cfg = lookup::Config::local(
+        let mut p2p_cfg = lookup::Config::local(
             Cups::<_, ChaCha20Poly1305>::new(
                 Sake {
                     signer: signer.clone(),
@@ -100,6 +143,17 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             MAX_MESSAGE_SIZE,
             NZUsize!(1024),
         );
+        // `local` suits loopback testnets; bound what it leaves open. Inbound connections from
+        // addresses not in genesis are refused before any handshake (`bypass_ip_check` false);
+        // private addresses are accepted only when genesis itself uses them.
+        p2p_cfg.bypass_ip_check = false;
+        p2p_cfg.allow_private_ips = genesis.validators.iter().any(|v| {
+            v.p2p_address
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| is_private(a.ip()))
+        });
+        p2p_cfg.max_concurrent_handshakes = max_handshakes(validators.len());
+        p2p_cfg.handshake_timeout = Duration::from_secs(5);
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
         let mut peers = Vec::new();
         for (v, pk) in genesis.validators.iter().zip(&validators) {
@@ -269,22 +323,13 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             validators: validators.iter().map(|v| hex::encode(v.as_ref())).collect(),
             metrics: Arc::new(move || metrics_ctx.encode()),
             peers: Arc::new(move || validators.len().saturating_sub(1)),
-            auth: sovra_api::auth::AuthStore::system(),
+            auth: sovra_api::auth::AuthStore::system(cfg.api.auth.limits()),
         };
         let listener = tokio::net::TcpListener::bind(cfg.api_listen)
             .await
             .with_context(|| format!("binding the API to {}", cfg.api_listen))?;
         tracing::info!(api = %cfg.api_listen, p2p = %cfg.p2p_listen, "node running");
-        // Small answers go out at once instead of waiting for the client's delayed ACK
-        // (streamed bodies are written in pieces).
-        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("TCP_NODELAY: {e}");
-            }
-        });
-        axum::serve(listener, sovra_api::router(Arc::new(backend)))
-            .await
-            .context("API server")?;
+        sovra_api::serve(listener, sovra_api::router(Arc::new(backend)), api_limits).await;
         Ok::<(), anyhow::Error>(())
     })
 }

@@ -6,12 +6,12 @@
 
 mod common;
 
-use common::{dev_key, init_testnet, start, wait_until};
+use common::{dev_key, did_doc as doc, init_testnet, run_tx as run, start, wait_until};
 use serde_json::Value;
 use sovra_client::{Client, DidVersionSelector, check_resolution};
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_types::{
-    Action, Did, DidDocument, Relationship, Relationships, Service, VerificationMethod,
+    Action, Did, DidDocument, Relationship, Relationships, VerificationMethod,
     identity::derive_sovra_did,
 };
 use std::time::Duration;
@@ -20,40 +20,6 @@ const BASE_PORT: u16 = 27_400;
 
 fn did_key(k: &SigningKey) -> Did {
     Did::from_public_key(&k.public_key())
-}
-
-fn doc(k: &SigningKey, services: &[&str]) -> DidDocument {
-    DidDocument {
-        methods: vec![VerificationMethod {
-            id: "key-1".into(),
-            key_type: MultikeyType::Ed25519,
-            public_key: k.public_key().as_ref().try_into().unwrap(),
-            relationships: Relationships::of(&[
-                Relationship::Authentication,
-                Relationship::AssertionMethod,
-                Relationship::CapabilityInvocation,
-            ]),
-        }],
-        services: services
-            .iter()
-            .map(|s| Service {
-                id: s.to_string(),
-                service_type: "LinkedDomains".into(),
-                endpoint: format!("https://{s}.example/"),
-            })
-            .collect(),
-        ..Default::default()
-    }
-}
-
-/// Signs `actions` as `signer` with `key`, submits, waits; returns the final status.
-fn run(client: &Client, key: &SigningKey, signer: &Did, actions: Vec<Action>) -> String {
-    let tx = client.build_tx(key, signer, actions, 1).unwrap();
-    let id = client.send_signed(&tx).unwrap();
-    client
-        .wait_final(&id, Duration::from_secs(30))
-        .unwrap()
-        .status
 }
 
 fn get(url: &str, accept: Option<&str>) -> (u16, String) {

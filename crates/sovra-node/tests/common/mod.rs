@@ -2,7 +2,11 @@
 
 #![allow(dead_code)]
 
-use sovra_crypto::SigningKey;
+use sovra_client::Client;
+use sovra_crypto::{MultikeyType, SigningKey};
+use sovra_types::{
+    Action, Did, DidDocument, Relationship, Relationships, Service, VerificationMethod,
+};
 use std::{
     path::Path,
     process::{Child, Command},
@@ -49,15 +53,34 @@ impl Drop for Node {
 /// Starts node `i` of the testnet in `dir`, logging to `dir/node{i}.log` (at `warn`, or the
 /// filter in `SOVRA_TEST_LOG`).
 pub fn start(dir: &Path, i: usize) -> Node {
+    start_limited(dir, i, None)
+}
+
+/// [`start`], with the open-file limit (soft and hard) set to `nofile` if given.
+pub fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(dir.join(format!("node{i}.log")))
         .unwrap();
+    let config = dir.join(format!("node{i}/config.toml"));
+    let mut command = match nofile {
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" node --config \"$1\""))
+                .arg(BIN)
+                .arg(&config);
+            c
+        }
+        None => {
+            let mut c = Command::new(BIN);
+            c.args(["node", "--config"]).arg(&config);
+            c
+        }
+    };
     Node(
-        Command::new(BIN)
-            .args(["node", "--config"])
-            .arg(dir.join(format!("node{i}/config.toml")))
+        command
             .env(
                 "RUST_LOG",
                 std::env::var("SOVRA_TEST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -72,6 +95,12 @@ pub fn start(dir: &Path, i: usize) -> Node {
 /// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `base` and p2p
 /// ports from `base + 1000`.
 pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
+    init_testnet_ports(dir, validators, dev_keys, base, base + 1000)
+}
+
+/// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `api` and p2p
+/// ports from `p2p`.
+pub fn init_testnet_ports(dir: &Path, validators: usize, dev_keys: usize, api: u16, p2p: u16) {
     let out = Command::new(BIN)
         .args(["testnet", "init", "--validators"])
         .arg(validators.to_string())
@@ -81,9 +110,9 @@ pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
         .arg(dir)
         .args([
             "--api-base-port",
-            &base.to_string(),
+            &api.to_string(),
             "--p2p-base-port",
-            &(base + 1000).to_string(),
+            &p2p.to_string(),
         ])
         .output()
         .unwrap();
@@ -119,6 +148,18 @@ pub fn start_testnet(
     (nodes, clients)
 }
 
+/// Transfers `amount` from `from`'s did:key to `to` (fee 1) and waits for it to complete.
+pub fn transfer_completes(client: &Client, from: &SigningKey, to: &Did, amount: u64) {
+    let id = client.transfer(from, to, amount, 1).unwrap();
+    assert_eq!(
+        client
+            .wait_final(&id, Duration::from_secs(30))
+            .unwrap()
+            .status,
+        "completed"
+    );
+}
+
 /// Polls `f` every 200 ms until it holds, failing the test after `limit`.
 pub fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -138,5 +179,41 @@ pub fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
         (None, root)
     } else {
         (Some(tmp), root)
+    }
+}
+
+/// Signs `actions` as `signer` with `key` (fee 1), submits, waits; returns the final status.
+pub fn run_tx(client: &Client, key: &SigningKey, signer: &Did, actions: Vec<Action>) -> String {
+    let tx = client.build_tx(key, signer, actions, 1).unwrap();
+    let id = client.send_signed(&tx).unwrap();
+    client
+        .wait_final(&id, Duration::from_secs(30))
+        .unwrap()
+        .status
+}
+
+/// A DID document with `k` as `#key-1` (authentication, assertion, capability invocation)
+/// and a `LinkedDomains` service per name in `services`.
+pub fn did_doc(k: &SigningKey, services: &[&str]) -> DidDocument {
+    DidDocument {
+        methods: vec![VerificationMethod {
+            id: "key-1".into(),
+            key_type: MultikeyType::Ed25519,
+            public_key: k.public_key().as_ref().try_into().unwrap(),
+            relationships: Relationships::of(&[
+                Relationship::Authentication,
+                Relationship::AssertionMethod,
+                Relationship::CapabilityInvocation,
+            ]),
+        }],
+        services: services
+            .iter()
+            .map(|s| Service {
+                id: s.to_string(),
+                service_type: "LinkedDomains".into(),
+                endpoint: format!("https://{s}.example/"),
+            })
+            .collect(),
+        ..Default::default()
     }
 }
