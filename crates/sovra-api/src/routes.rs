@@ -247,6 +247,7 @@ const AREAS: &[(&str, &str)] = &[
     ("/credentials/", "credentials"),
     ("/presentations/", "credentials"),
     ("/v1/status-lists/", "credentials"),
+    ("/contexts", "credentials"),
     ("/v1/txs", "ledger"),
     ("/v1/blocks/", "ledger"),
     ("/v1/accounts/", "ledger"),
