@@ -6,6 +6,8 @@
 //!   inclusion and exclusion proofs, and crash recovery to the last commit.
 //! - [`content`]: node-local content blocks (IPFS-compatible, verified on every read) with
 //!   staged uploads and garbage collection.
+//! - [`vault_store`]: private vault blocks in per-owner namespaces, with a quota on staged
+//!   uploads.
 //! - [`index`]: node-local redb tables (finalized blocks, transaction
 //!   locations, receipt-chain entries) for the API.
 
@@ -13,11 +15,13 @@ pub mod content;
 pub mod index;
 pub mod state;
 pub mod vault_log;
+pub mod vault_store;
 
 pub use content::{ContentStore, GcStats};
 pub use index::{Index, IndexedBlock, TxLocation};
 pub use state::{SpeculativeState, StateProof, StateStore};
 pub use vault_log::VaultLog;
+pub use vault_store::{StagedQuota, VaultStore, vault_block_key};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +35,9 @@ pub enum StoreError {
     /// A content block or CAR was refused.
     #[error("content: {0}")]
     Content(String),
+    /// An upload would exceed a storage quota.
+    #[error("quota: {0}")]
+    Quota(String),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
