@@ -27,6 +27,22 @@ pub enum ApiError {
     /// The thing asked for does not exist (404).
     #[error("{0}")]
     NotFound(String),
+    /// The caller's account cannot pay for what it asks (402), with a code.
+    #[error("{message}")]
+    PaymentRequired {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
+    /// The request would exceed a storage quota (413), with a code.
+    #[error("{message}")]
+    QuotaExceeded {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
     /// The node failed (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -50,6 +66,8 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::PaymentRequired { code, .. } => (StatusCode::PAYMENT_REQUIRED, code),
+            ApiError::QuotaExceeded { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         }

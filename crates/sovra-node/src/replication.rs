@@ -47,7 +47,18 @@ fn cid_of(key: &BlockKey) -> Option<Cid> {
 }
 
 /// Waiters for blocks being fetched on demand.
-type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<std::sync::mpsc::Sender<()>>>>>;
+pub type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<std::sync::mpsc::Sender<()>>>>>;
+
+/// Wakes everyone waiting for `key`.
+pub fn wake(waiters: &Waiters, key: &BlockKey) {
+    let waiting = waiters
+        .lock()
+        .map(|mut w| w.remove(key).unwrap_or_default())
+        .unwrap_or_default();
+    for waiter in waiting {
+        let _ = waiter.send(());
+    }
+}
 
 /// Serves peers' block requests from the local store.
 #[derive(Clone)]
@@ -101,14 +112,7 @@ impl Consumer for BlockConsumer {
             None => false,
         };
         if valid {
-            let waiting = self
-                .waiters
-                .lock()
-                .map(|mut w| w.remove(&delivery.key).unwrap_or_default())
-                .unwrap_or_default();
-            for waiter in waiting {
-                let _ = waiter.send(());
-            }
+            wake(&self.waiters, &delivery.key);
         }
         let _ = tx.send(valid);
         rx
@@ -192,10 +196,18 @@ impl BlockSource for NetworkBlocks {
 /// The validators that must hold `root` when it is pinned with `replication`: the
 /// `replication` validators with the highest rendezvous score SHA-256(root || key).
 pub fn assigned_holders(root: &Cid, replication: u8, validators: &[PublicKey]) -> Vec<PublicKey> {
-    let root_bytes = root.to_bytes();
+    assigned_holders_of(&root.to_bytes(), replication, validators)
+}
+
+/// The `replication` validators with the highest rendezvous score SHA-256(seed || key).
+pub fn assigned_holders_of(
+    root_bytes: &[u8],
+    replication: u8,
+    validators: &[PublicKey],
+) -> Vec<PublicKey> {
     let mut scored: Vec<(sovra_types::Digest, &PublicKey)> = validators
         .iter()
-        .map(|v| (sovra_types::sha256(&[&root_bytes, v.as_ref()]), v))
+        .map(|v| (sovra_types::sha256(&[root_bytes, v.as_ref()]), v))
         .collect();
     scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     scored
@@ -217,6 +229,25 @@ pub fn pinned_roots(index: Arc<Index>) -> RootsFn {
             .map(|(c, r)| (*c.cid(), r))
             .collect())
     })
+}
+
+/// Runs replication passes forever: `pass` returns how many blocks it requested; while it
+/// requests some, the next pass comes soon (200 ms at most), else after `interval`.
+pub fn run_passes(
+    label: &str,
+    interval: Duration,
+    mut pass: impl FnMut() -> anyhow::Result<usize>,
+) -> ! {
+    loop {
+        match pass() {
+            Ok(0) => std::thread::sleep(interval),
+            Ok(_) => std::thread::sleep(interval.min(Duration::from_millis(200))),
+            Err(e) => {
+                tracing::warn!(label, "replication pass failed: {e}");
+                std::thread::sleep(interval);
+            }
+        }
+    }
 }
 
 /// Background replication of the roots assigned to this node.
@@ -251,16 +282,7 @@ impl Replicator {
     fn run(self) {
         // Roots verified complete, and when.
         let mut complete: HashMap<Vec<u8>, Instant> = HashMap::new();
-        loop {
-            match self.pass(&mut complete) {
-                Ok(0) => std::thread::sleep(self.interval),
-                Ok(_) => std::thread::sleep(self.interval.min(Duration::from_millis(200))),
-                Err(e) => {
-                    tracing::warn!(label = self.label, "replication pass failed: {e}");
-                    std::thread::sleep(self.interval);
-                }
-            }
-        }
+        run_passes(self.label, self.interval, || self.pass(&mut complete))
     }
 
     /// One pass: requests missing blocks of every assigned pin; returns how many were requested.
