@@ -411,18 +411,26 @@ pub fn vault(command: VaultCommand) -> Result<()> {
             let s = session(&args.signer)?;
             let vault = load_vault(&args, &s.did)?;
             let mut out = Vec::new();
+            let mut unreadable = 0;
             for record in s.client.vault_records(&s.token, &s.did)? {
                 let mut entry = serde_json::to_value(&record)?;
                 if record.erased_height.is_none() && !record.expired {
                     let id = parse_id(&record.id)?;
                     match s.client.vault_open_as_owner(&s.token, &vault, &id) {
                         Ok(opened) => entry["meta"] = serde_json::to_value(&opened.meta)?,
-                        Err(e) => entry["error"] = e.to_string().into(),
+                        Err(e) => {
+                            unreadable += 1;
+                            entry["error"] = e.to_string().into();
+                        }
                     }
                 }
                 out.push(entry);
             }
-            print_with_times(&out)
+            print_with_times(&out)?;
+            if unreadable > 0 {
+                bail!("{unreadable} live record(s) could not be opened (see their \"error\")");
+            }
+            Ok(())
         }
         VaultCommand::Get {
             id,
@@ -756,29 +764,62 @@ fn restore(output: &Path, vault_key: Option<String>, args: &VaultArgs) -> Result
         );
     }
     let mut restored = Vec::new();
-    for record in s.client.vault_records(&s.token, &s.did)? {
-        if record.erased_height.is_some() || record.expired {
-            continue;
+    let records = s.client.vault_records(&s.token, &s.did)?;
+    let live = records
+        .iter()
+        .filter(|r| r.erased_height.is_none() && !r.expired)
+        .count();
+    for record in records
+        .iter()
+        .filter(|r| r.erased_height.is_none() && !r.expired)
+    {
+        let restore_one = || -> Result<serde_json::Value> {
+            let id = parse_id(&record.id)?;
+            let opened = s.client.vault_open_as_owner(&s.token, &vault, &id)?;
+            // The record id keeps file names unique; the name is confined to one component.
+            let path = output.join(format!("{id}-{}", file_name_of(&opened.meta.name)));
+            let n = write_record(&s, &opened, &path)?;
+            Ok(
+                serde_json::json!({"id": record.id, "name": opened.meta.name, "bytes": n, "path": path}),
+            )
+        };
+        match restore_one() {
+            Ok(entry) => restored.push(entry),
+            Err(e) => {
+                print_json(&restored)?;
+                return Err(e.context(format!(
+                    "restoring record {}: {} of {live} records were restored into {} (listed \
+                     above) before this one failed",
+                    record.id,
+                    restored.len(),
+                    output.display()
+                )));
+            }
         }
-        let id = parse_id(&record.id)?;
-        let opened = s.client.vault_open_as_owner(&s.token, &vault, &id)?;
-        let safe: String = opened
-            .meta
-            .name
-            .chars()
-            .map(|c| {
-                if c == '/' || c == '\\' || c == '\0' {
-                    '_'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let path = output.join(format!("{id}-{safe}"));
-        let n = write_record(&s, &opened, &path)?;
-        restored.push(serde_json::json!({"id": record.id, "name": opened.meta.name, "bytes": n, "path": path}));
     }
     print_json(&restored)
+}
+
+/// A record name as one safe file-name component: no separators, control characters or NULs,
+/// not `.` or `..`, at most 200 bytes.
+fn file_name_of(name: &str) -> String {
+    let mut safe = String::new();
+    for c in name.chars() {
+        let c = if c == '/' || c == '\\' || c.is_control() {
+            '_'
+        } else {
+            c
+        };
+        if safe.len() + c.len_utf8() > 200 {
+            break;
+        }
+        safe.push(c);
+    }
+    if safe.is_empty() || safe == "." || safe == ".." {
+        "record".into()
+    } else {
+        safe
+    }
 }
 
 /// Runs a `sovra recovery` command.
@@ -1028,6 +1069,16 @@ mod tests {
         )
         .unwrap();
         assert!(view.confirmed);
+    }
+
+    #[test]
+    fn restored_file_names_stay_one_component() {
+        assert_eq!(file_name_of("scan.pdf"), "scan.pdf");
+        assert_eq!(file_name_of("../../etc/passwd"), ".._.._etc_passwd");
+        assert_eq!(file_name_of("a\\b\0c\nd"), "a_b_c_d");
+        assert_eq!(file_name_of(".."), "record");
+        assert_eq!(file_name_of(""), "record");
+        assert_eq!(file_name_of(&"é".repeat(300)).len(), 200);
     }
 
     #[test]

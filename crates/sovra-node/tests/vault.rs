@@ -940,9 +940,12 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
     let keys1 = authed_get(ports[1], &format!("{by_id}/keys"), &victim_tokens[1]);
     let wrap1 = authed_get(ports[1], &format!("{by_id}/grant"), &grantee_token);
     let cipher1 = authed_get(ports[1], &format!("{by_id}/content"), &grantee_token);
-    // Padding: 120,000 bytes travel as their Padmé bucket (122,880 bytes) plus framing.
+    // Padding: 120,000 bytes travel as their Padmé bucket (120,832 bytes), in two sealed
+    // chunks of 64 KiB, after the 28-byte stream header.
+    let padded = sovra_crypto::padding::padded_len(120_000);
+    assert_eq!(padded, 120_832);
     assert_eq!(anchor1.size, cipher1.len() as u64);
-    assert!(cipher1.len() > 122_880, "{}", cipher1.len());
+    assert_eq!(anchor1.size, 28 + padded + 2 * 16);
 
     // The owner revokes the grant: version 2 under a new key.
     let v2 = seal(
