@@ -880,26 +880,25 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
     // The victim's record, version 1, shared with the grantee.
     let data = secret_content(120_000, 7);
     let id = RecordId([0x71; 16]);
-    let v1 = seal(
-        c0,
-        &victim_tokens[0],
-        &vault,
-        &victim,
-        id,
-        1,
-        &data,
-        "victim.bin",
-    );
-    send_as(
-        c0,
-        &victim_key,
-        &victim,
-        vec![v1.put_action(REPLICATION, None)],
-    );
+    let seal_version = |version| {
+        seal(
+            c0,
+            &victim_tokens[0],
+            &vault,
+            &victim,
+            id,
+            version,
+            &data,
+            "victim.bin",
+        )
+    };
+    let as_victim = |actions| send_as(c0, &victim_key, &victim, actions);
+    let v1 = seal_version(1);
+    as_victim(vec![v1.put_action(REPLICATION, None)]);
     let grant = c0
         .vault_grant_action(&victim_tokens[0], &v1.key, id, 1, &grantee, None)
         .unwrap();
-    send_as(c0, &victim_key, &victim, vec![grant]);
+    as_victim(vec![grant]);
     wait_until(
         "every node to hold the record",
         Duration::from_secs(60),
@@ -948,28 +947,14 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
     assert_eq!(anchor1.size, 28 + padded + 2 * 16);
 
     // The owner revokes the grant: version 2 under a new key.
-    let v2 = seal(
-        c0,
-        &victim_tokens[0],
-        &vault,
-        &victim,
-        id,
-        2,
-        &data,
-        "victim.bin",
-    );
-    send_as(
-        c0,
-        &victim_key,
-        &victim,
-        vec![
-            Action::Vault(VaultAction::Revoke {
-                record: id,
-                grantee: grantee.clone(),
-            }),
-            v2.put_action(REPLICATION, None),
-        ],
-    );
+    let v2 = seal_version(2);
+    as_victim(vec![
+        Action::Vault(VaultAction::Revoke {
+            record: id,
+            grantee: grantee.clone(),
+        }),
+        v2.put_action(REPLICATION, None),
+    ]);
     let anchor2 = c0.vault_record(&victim_tokens[0], &id).unwrap();
     let keys2 = authed_get(ports[1], &format!("{by_id}/keys"), &victim_tokens[1]);
     let cipher2 = authed_get(ports[1], &format!("{by_id}/content"), &victim_tokens[1]);
@@ -1031,7 +1016,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
             60_000,
         )
         .unwrap();
-    send_as(c0, &victim_key, &victim, vec![setup]);
+    as_victim(vec![setup]);
     let victim_shares = c0.recovery(&victim).unwrap().shares;
     let guardian_token = token(&clients[1], &guardian_key, &guardian, None);
     let shares_block = authed_get(
@@ -1089,12 +1074,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
 
     // The victim deletes the record: every node confirms the erasure while the squatter's and
     // the grantee's records still name the CIDs, and no node's files hold the bytes.
-    send_as(
-        c0,
-        &victim_key,
-        &victim,
-        vec![Action::Vault(VaultAction::Delete { record: id })],
-    );
+    as_victim(vec![Action::Vault(VaultAction::Delete { record: id })]);
     wait_until(
         "every node to confirm the erasure",
         Duration::from_secs(90),

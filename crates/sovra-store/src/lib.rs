@@ -11,6 +11,7 @@
 //! - [`index`]: node-local redb tables (finalized blocks, transaction
 //!   locations, receipt-chain entries) for the API.
 
+mod block_file;
 pub mod content;
 pub mod index;
 pub mod state;

@@ -18,9 +18,7 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::path::Path;
 
 use redb::{
     Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle,
@@ -29,6 +27,7 @@ use sovra_cas::car::{self, CarImport};
 use sovra_cas::{BlockSink, BlockSource, CasError, Cid, verify_block};
 use sovra_types::Did;
 
+use crate::block_file::{BlockFile, copy_table};
 use crate::{GcStats, StoreError};
 
 /// redb page cache: vault blocks are read once per request and streamed.
@@ -53,8 +52,6 @@ const TOTAL: &str = "";
 /// Tables of the store's format before per-owner namespaces (blocks keyed by multihash alone);
 /// dropped on open, since nothing says whose blocks they were.
 const LEGACY_TABLES: [&str; 3] = ["blocks", "staged", "flags"];
-/// Blocks copied per write transaction when the store is rewritten.
-const REWRITE_BATCH_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The storage key of `cid`'s block in `owner`'s namespace.
 pub fn vault_block_key(owner: &Did, cid: &Cid) -> [u8; 32] {
@@ -78,12 +75,7 @@ pub struct StagedQuota {
 
 /// The node's vault block store.
 pub struct VaultStore {
-    /// The database; replaced by [`VaultStore::rewrite`].
-    db: RwLock<Database>,
-    path: PathBuf,
-    corrupt_found: AtomicU64,
-    /// Blocks were deleted since the file was last rewritten.
-    deleted_since_rewrite: AtomicBool,
+    file: BlockFile,
 }
 
 fn encode_value(cid: &Cid, data: &[u8]) -> Vec<u8> {
@@ -108,13 +100,9 @@ fn cas(e: impl std::fmt::Display) -> CasError {
 impl VaultStore {
     /// Opens or creates the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)?;
-        let w = db.begin_write()?;
-        let freed = {
-            let mut legacy = false;
+        let file = BlockFile::open(path, CACHE_BYTES, |w| {
             let existing: Vec<String> = w.list_tables()?.map(|t| t.name().to_string()).collect();
+            let mut legacy = false;
             for name in LEGACY_TABLES {
                 if existing.iter().any(|t| t == name) {
                     let def: TableDefinition<&[u8], &[u8]> = TableDefinition::new(name);
@@ -135,30 +123,24 @@ impl VaultStore {
             if legacy {
                 flags.insert(FREED, 1)?;
             }
-            flags.get(FREED)?.is_some()
-        };
-        w.commit()?;
-        Ok(Self {
-            db: RwLock::new(db),
-            path: path.to_path_buf(),
-            corrupt_found: AtomicU64::new(0),
-            deleted_since_rewrite: AtomicBool::new(freed),
-        })
+            Ok(flags.get(FREED)?.is_some())
+        })?;
+        Ok(Self { file })
     }
 
     fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
-        self.db.read().unwrap_or_else(|p| p.into_inner())
+        self.file.db()
     }
 
     /// Whether blocks were deleted since the file was last rewritten (so their bytes may
     /// still be in freed pages of the file).
     pub fn has_freed_pages(&self) -> bool {
-        self.deleted_since_rewrite.load(Ordering::SeqCst)
+        self.file.has_freed_pages()
     }
 
     /// Number of corrupt blocks found (and discarded) since the store was opened.
     pub fn corrupt_found(&self) -> u64 {
-        self.corrupt_found.load(Ordering::Relaxed)
+        self.file.corrupt_found()
     }
 
     /// Whether `owner`'s namespace holds `cid`'s block (without verifying it).
@@ -238,7 +220,7 @@ impl VaultStore {
     }
 
     fn discard_corrupt(&self, key: &[u8; 32]) -> Result<(), CasError> {
-        self.corrupt_found.fetch_add(1, Ordering::Relaxed);
+        self.file.note_corrupt();
         tracing::warn!(key = %hex_of(key), "discarding corrupt vault block");
         self.remove_key(key).map(|_| ()).map_err(cas)
     }
@@ -255,7 +237,7 @@ impl VaultStore {
         };
         w.commit()?;
         if removed {
-            self.deleted_since_rewrite.store(true, Ordering::SeqCst);
+            self.file.note_freed();
         }
         Ok(removed)
     }
@@ -263,19 +245,16 @@ impl VaultStore {
     /// Stores one block in `owner`'s namespace after verifying it (replication). Idempotent.
     pub fn put(&self, owner: &Did, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
         verify_block(cid, data).map_err(|e| StoreError::Content(e.to_string()))?;
-        let db = self.db();
-        let w = db.begin_write()?;
-        w.open_table(BLOCKS)?.insert(
-            &vault_block_key(owner, cid),
-            encode_value(cid, data).as_slice(),
-        )?;
-        w.commit()?;
-        Ok(())
+        self.insert_unverified(owner, cid, data)
     }
 
     /// Overwrites a block's bytes without verification. Only for tests and fault injection.
     #[doc(hidden)]
     pub fn corrupt_for_test(&self, owner: &Did, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
+        self.insert_unverified(owner, cid, data)
+    }
+
+    fn insert_unverified(&self, owner: &Did, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
         let db = self.db();
         let w = db.begin_write()?;
         w.open_table(BLOCKS)?.insert(
@@ -472,7 +451,7 @@ impl VaultStore {
         }
         w.commit()?;
         if stats.deleted > 0 {
-            self.deleted_since_rewrite.store(true, Ordering::SeqCst);
+            self.file.note_freed();
         }
         Ok(stats)
     }
@@ -482,58 +461,15 @@ impl VaultStore {
     /// reuses freed pages but does not overwrite them). Readers wait while it runs. A crash
     /// leaves either the old file or the complete new one.
     pub fn rewrite(&self) -> Result<(), StoreError> {
-        let mut guard = self.db.write().unwrap_or_else(|p| p.into_inner());
-        self.deleted_since_rewrite.store(false, Ordering::SeqCst);
-        let tmp = self.path.with_extension("rewrite");
-        let _ = std::fs::remove_file(&tmp);
-        {
-            let fresh = Database::builder()
-                .set_cache_size(CACHE_BYTES)
-                .create(&tmp)?;
-            let r = guard.begin_read()?;
-            let blocks = r.open_table(BLOCKS)?;
-            let mut items = blocks.iter()?;
-            loop {
-                let w = fresh.begin_write()?;
-                let mut copied = 0u64;
-                let mut more = false;
-                {
-                    let mut t = w.open_table(BLOCKS)?;
-                    for item in items.by_ref() {
-                        let (k, v) = item?;
-                        t.insert(k.value(), v.value())?;
-                        copied += v.value().len() as u64;
-                        if copied >= REWRITE_BATCH_BYTES {
-                            more = true;
-                            break;
-                        }
-                    }
-                    if !more {
-                        let mut staged = w.open_table(STAGED)?;
-                        for item in r.open_table(STAGED)?.iter()? {
-                            let (k, v) = item?;
-                            staged.insert(k.value(), v.value())?;
-                        }
-                        let mut usage = w.open_table(USAGE)?;
-                        for item in r.open_table(USAGE)?.iter()? {
-                            let (k, v) = item?;
-                            usage.insert(k.value(), v.value())?;
-                        }
-                        w.open_table(FLAGS)?;
-                    }
-                }
-                w.commit()?;
-                if !more {
-                    break;
-                }
-            }
-        }
-        std::fs::rename(&tmp, &self.path)
-            .map_err(|e| StoreError::Index(format!("replacing {}: {e}", self.path.display())))?;
-        *guard = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(&self.path)?;
-        Ok(())
+        self.file.rewrite(|from, to| {
+            copy_table(from, to, BLOCKS)?;
+            copy_table(from, to, STAGED)?;
+            copy_table(from, to, USAGE)?;
+            let w = to.begin_write()?;
+            w.open_table(FLAGS)?;
+            w.commit()?;
+            Ok(())
+        })
     }
 
     /// `owner`'s namespace as a [`BlockSource`].
