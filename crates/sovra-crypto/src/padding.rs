@@ -25,7 +25,7 @@ pub fn padded_len(len: u64) -> u64 {
     let s = 64 - u64::from(e.leading_zeros());
     let mask = (1u64 << (e - s)) - 1;
     len.checked_add(mask)
-        .map_or(u64::MAX & !mask, |v| v & !mask)
+        .map_or(!mask, |v| v & !mask)
 }
 
 fn invalid(message: String) -> std::io::Error {

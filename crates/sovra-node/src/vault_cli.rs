@@ -941,7 +941,7 @@ fn ready_to_complete(owner: &Did, view: &RecoveryView, me: &Did, now_ms: u64) ->
 
 /// An instant as RFC 3339 (to the millisecond when it has milliseconds).
 fn format_time(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         sovra_types::datetime::format_ms(ms)
     } else {
         sovra_types::datetime::format_ms_exact(ms)

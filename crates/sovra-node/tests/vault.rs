@@ -1011,7 +1011,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
             &victim_tokens[0],
             &victim,
             &vault,
-            &[guardian.clone()],
+            std::slice::from_ref(&guardian),
             1,
             60_000,
         )
@@ -1031,7 +1031,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
             &squat_token,
             &squat_did,
             &VaultKeys::generate().unwrap(),
-            &[squatter.clone()],
+            std::slice::from_ref(&squatter),
             1,
             60_000,
         )

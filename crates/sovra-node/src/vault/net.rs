@@ -297,22 +297,19 @@ mod tests {
         let (mut consumer, _) = VaultFetcher::consumer(store.clone());
         let (a, b) = (did(1), did(2));
         let cid = raw_cid(b"block");
+        let mut deliver = |d, bytes: &'static [u8]| {
+            consumer
+                .deliver(d, Bytes::from_static(bytes))
+                .try_recv()
+                .unwrap()
+        };
         // Wrong bytes: refused.
-        let _ = consumer.deliver(
-            delivery(&a, &cid, fetch_key(&a, &cid)),
-            Bytes::from_static(b"other"),
-        );
+        assert!(!deliver(delivery(&a, &cid, fetch_key(&a, &cid)), b"other"));
         assert!(!store.contains(&a, &cid).unwrap());
         // A key that is not the subscriber's namespace: refused.
-        let _ = consumer.deliver(
-            delivery(&a, &cid, fetch_key(&b, &cid)),
-            Bytes::from_static(b"block"),
-        );
+        assert!(!deliver(delivery(&a, &cid, fetch_key(&b, &cid)), b"block"));
         assert!(!store.contains(&a, &cid).unwrap() && !store.contains(&b, &cid).unwrap());
-        let _ = consumer.deliver(
-            delivery(&a, &cid, fetch_key(&a, &cid)),
-            Bytes::from_static(b"block"),
-        );
+        assert!(deliver(delivery(&a, &cid, fetch_key(&a, &cid)), b"block"));
         assert!(store.contains(&a, &cid).unwrap());
         assert!(!store.contains(&b, &cid).unwrap());
         // A peer asking for B's copy gets nothing; for A's, the block.
