@@ -24,8 +24,7 @@ pub fn padded_len(len: u64) -> u64 {
     let e = 63 - u64::from(len.leading_zeros());
     let s = 64 - u64::from(e.leading_zeros());
     let mask = (1u64 << (e - s)) - 1;
-    len.checked_add(mask)
-        .map_or(!mask, |v| v & !mask)
+    len.checked_add(mask).map_or(!mask, |v| v & !mask)
 }
 
 fn invalid(message: String) -> std::io::Error {

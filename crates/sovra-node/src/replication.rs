@@ -1,4 +1,6 @@
-//! Replication of pinned public content between nodes.
+//! Replication of pinned public content between nodes (private vault blocks, which live in
+//! per-owner namespaces, have their own resolver types in `crate::vault::net`, built on the
+//! helpers here: [`Waiters`], [`wake`], [`assigned_holders_of`] and [`run_passes`]).
 //!
 //! Blocks travel over their own p2p channel with `commonware-resolver`: a node asks its peers for
 //! a block by the SHA-256 digest in its CID, and the answer is stored only if it hashes to that

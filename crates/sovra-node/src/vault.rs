@@ -8,6 +8,15 @@
 //! - records past their retention date, judged against the newest finalized
 //!   block's time, so every node reaches the same decision.
 //!
+//! Everything is judged within one owner's namespace of the vault store
+//! (`sovra_store::vault_store`): a record's roots in its owner's, a recovery's
+//! shares in the identity's, an approval in its guardian's. Another identity's
+//! record naming the same CIDs neither keeps an owner's blocks alive nor
+//! counts toward its erasure.
+//!
+//! Each pass also *settles* uploads a live record now names, so they stop
+//! counting against their uploader's quota of unanchored uploads.
+//!
 //! Erasing a root ends the upload grace period of every block under it and
 //! garbage-collects everything no live record or recovery setup reaches;
 //! the record's access log on this node is erased too. Then the store's file
