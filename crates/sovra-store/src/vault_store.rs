@@ -397,6 +397,9 @@ impl VaultStore {
             let r = db.begin_read()?;
             let staged = r.open_table(STAGED)?;
             let mut fresh = Vec::new();
+            if staged.is_empty()? {
+                return Ok(0);
+            }
             for (owner, root) in live {
                 if staged.get(&vault_block_key(owner, root))?.is_some() {
                     fresh.push((owner.clone(), *root));
