@@ -1072,6 +1072,35 @@ mod tests {
     }
 
     #[test]
+    fn decrypted_files_are_created_private_and_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("record.bin");
+        drop(create_private(&path).unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = create_private(&path).unwrap_err().to_string();
+        assert!(again.contains("already exists"), "{again}");
+    }
+
+    #[test]
+    fn a_missing_vault_is_told_apart_from_a_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Keystore::open(dir.path()).unwrap();
+        assert_eq!(stored_label(&store, "alice").unwrap(), None);
+        store
+            .insert_secret("alice", "vault:did:key:z6Mk", &[1; 33], "pass")
+            .unwrap();
+        assert_eq!(
+            stored_label(&store, "alice").unwrap().as_deref(),
+            Some("vault:did:key:z6Mk")
+        );
+    }
+
+    #[test]
     fn restored_file_names_stay_one_component() {
         assert_eq!(file_name_of("scan.pdf"), "scan.pdf");
         assert_eq!(file_name_of("../../etc/passwd"), ".._.._etc_passwd");
