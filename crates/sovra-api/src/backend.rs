@@ -103,13 +103,17 @@ pub trait Backend: Send + Sync + 'static {
         name: String,
     ) -> impl Future<Output = Result<Option<ContentId>, ApiError>> + Send;
 
-    /// The private vault's blocks on this node (and, fetched on demand, at peers).
+    /// One owner's namespace of the private vault's blocks on this node (and, fetched on
+    /// demand, at peers).
     type VaultBlocks: sovra_cas::BlockSource + Send + Sync + 'static;
-    /// The vault block store.
-    fn vault_blocks(&self) -> Arc<Self::VaultBlocks>;
-    /// Imports an uploaded CAR of vault blocks atomically, within the node's upload limit.
+    /// The vault blocks in `owner`'s namespace: only blocks `owner` uploaded (or that were
+    /// replicated into that namespace from a node where `owner` uploaded them).
+    fn vault_blocks(&self, owner: &Did) -> Arc<Self::VaultBlocks>;
+    /// Imports a CAR of vault blocks uploaded by `uploader` into `uploader`'s namespace,
+    /// atomically, within the node's upload limit and `uploader`'s quota of unanchored uploads.
     fn import_vault_car(
         &self,
+        uploader: Did,
         body: BodyReader,
     ) -> impl Future<Output = Result<ContentImportView, ApiError>> + Send;
     /// An owner's vault records from the node's index, in id order after `after`.
@@ -132,9 +136,10 @@ pub trait Backend: Send + Sync + 'static {
         from: u64,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<AccessEntry>, ApiError>> + Send;
-    /// How many of `roots` this node holds in its vault store.
+    /// How many of `roots` this node holds in `owner`'s namespace of its vault store.
     fn vault_held(
         &self,
+        owner: Did,
         roots: Vec<ContentId>,
     ) -> impl Future<Output = Result<u64, ApiError>> + Send;
     /// Whether erased vault data may still sit in freed pages of this node's store (until

@@ -32,10 +32,18 @@ pub enum ApiError {
     /// The thing asked for does not exist (404).
     #[error("{0}")]
     NotFound(String),
+    /// The caller's account cannot pay for what it asks (402), with a code.
+    #[error("{message}")]
+    PaymentRequired {
+        /// Machine-readable code.
+        code: &'static str,
+        /// Explanation.
+        message: String,
+    },
     /// The request is larger than a limit or a quota allows (413).
     #[error("{message}")]
     TooLarge {
-        /// Machine-readable code (`limit_exceeded`, `quota_exceeded`).
+        /// Machine-readable code (`limit_exceeded`, `quota_exceeded`, `vault_quota_exceeded`).
         code: &'static str,
         /// Explanation.
         message: String,
@@ -109,6 +117,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::PaymentRequired { code, .. } => (StatusCode::PAYMENT_REQUIRED, code),
             ApiError::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),

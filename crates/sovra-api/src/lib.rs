@@ -9,8 +9,8 @@
 
 pub mod auth;
 mod backend;
-pub mod contexts;
 pub mod client;
+pub mod contexts;
 pub mod credentials;
 pub mod did_resolution;
 mod error;

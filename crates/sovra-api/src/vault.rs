@@ -1,13 +1,17 @@
 //! The private vault and guardian recovery over HTTP.
 //!
-//! Anchors (what the ledger holds: owner, CIDs, sizes, versions, grants,
-//! retention) are public. Everything that could help decrypt a record, the
-//! ciphertext, the keys block and the grantees' wrapped keys, is released
-//! only to a DID-authenticated request (`Authorization: Bearer`, see
-//! [`crate::auth`]) from the record's owner or from an identity holding a
-//! current, unexpired grant for the current version; every release is
-//! appended to the node's access log of the record. Erased records and
-//! records past their retention date are released to nobody.
+//! Everything here is DID-authenticated (`Authorization: Bearer`, see [`crate::auth`]) except
+//! the erasure statements and recovery setups. A record's anchor (owner, CIDs, padded size,
+//! version, grants, retention, times) is shown to its owner, and to a current grantee with the
+//! other grantees left out; everything that could help decrypt a record, the ciphertext, the
+//! keys block and the grantees' wrapped keys, is released only to the owner or to an identity
+//! holding a current, unexpired grant for the current version, and every release is appended
+//! to the node's access log of the record. Erased records and records past their retention
+//! date are released to nobody.
+//!
+//! Blocks are read from one owner's namespace only (see `sovra_store::vault_store`): a
+//! record's blocks from its owner's, a recovery's shares from the identity's, an approval from
+//! its guardian's. A record naming CIDs its owner never uploaded reaches nothing.
 
 use crate::{ApiError, Backend, gateway::blocking, stream::BodyReader};
 use axum::{
@@ -53,6 +57,25 @@ async fn finalized_ms<B: Backend>(b: &B) -> Result<u64, ApiError> {
         .await?
         .map(|blk| blk.header.timestamp_ms)
         .unwrap_or(0))
+}
+
+/// What `caller` may see of `record`'s anchor at wall-clock time `now_ms` (`finalized_ms` for
+/// `expired`): its owner everything, a current grantee the anchor with only its own grant, and
+/// anyone else nothing.
+fn visible_view(
+    id: &RecordId,
+    record: &VaultRecord,
+    caller: &Did,
+    now_ms: u64,
+    finalized_ms: u64,
+) -> Option<VaultRecordView> {
+    let mut view = VaultRecordView::new(id, record, finalized_ms);
+    if &record.owner == caller {
+        return Some(view);
+    }
+    record.grant_for(caller, now_ms)?;
+    view.grants.retain(|g| g.grantee == caller.as_str());
+    Some(view)
 }
 
 /// Who `did` is to `record` (`owner` or `grantee`), or why it gets nothing.
@@ -130,9 +153,9 @@ fn octets(bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// Reads one block of the vault store (here or at a peer).
-async fn read_block<B: Backend>(b: &B, cid: &ContentId) -> Result<Vec<u8>, ApiError> {
-    let blocks = b.vault_blocks();
+/// Reads one block of `owner`'s namespace of the vault store (here or at a peer).
+async fn read_block<B: Backend>(b: &B, owner: &Did, cid: &ContentId) -> Result<Vec<u8>, ApiError> {
+    let blocks = b.vault_blocks(owner);
     let cid = *cid.cid();
     blocking(move || {
         blocks
@@ -147,17 +170,21 @@ async fn read_block<B: Backend>(b: &B, cid: &ContentId) -> Result<Vec<u8>, ApiEr
     .await
 }
 
-/// Upload vault blocks as a CAR (DID-authenticated). Blocks are kept for a
-/// grace period until a finalized record or recovery setup names them.
+/// Upload vault blocks as a CAR (DID-authenticated) into the caller's own namespace: only
+/// records, grants and recovery blocks the caller anchors can reach them. Blocks are kept for a
+/// grace period until a finalized record or recovery setup of the caller names them, and until
+/// then count against the caller's quota of unanchored uploads (413 `vault_quota_exceeded`).
+/// The caller's account must be able to pay a fee (402 `insufficient_balance`).
 #[utoipa::path(post, path = "/v1/vault/blocks", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
-    responses((status = 200, body = ContentImportView), (status = 400, body = sovra_types::api::ErrorBody), (status = 401, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = ContentImportView), (status = 400, body = sovra_types::api::ErrorBody), (status = 401, body = sovra_types::api::ErrorBody),
+        (status = 402, body = sovra_types::api::ErrorBody), (status = 413, body = sovra_types::api::ErrorBody)))]
 pub(crate) async fn post_blocks<B: Backend>(
     State(b): State<Arc<B>>,
     request: Request,
 ) -> Result<Json<ContentImportView>, ApiError> {
-    crate::auth::authenticate(&*b, request.headers()).await?;
+    let (uploader, _) = crate::auth::authenticate(&*b, request.headers()).await?;
     let reader = BodyReader::spawn(request.into_body());
-    Ok(Json(b.import_vault_car(reader).await?))
+    Ok(Json(b.import_vault_car(uploader, reader).await?))
 }
 
 /// Query of a record listing.
@@ -171,17 +198,23 @@ pub(crate) struct ListQuery {
     limit: Option<usize>,
 }
 
-/// An owner's vault records (anchors only), erased ones included.
+/// An owner's vault records (anchors only), erased ones included (DID-authenticated). The owner
+/// gets every record; anyone else only the records they hold a current grant on, each with
+/// only their own grant (for a stranger: an empty page).
 #[utoipa::path(get, path = "/v1/vault/records", params(ListQuery),
-    responses((status = 200, body = VaultRecordPage), (status = 400, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = VaultRecordPage), (status = 400, body = sovra_types::api::ErrorBody),
+        (status = 401, body = sovra_types::api::ErrorBody)))]
 pub(crate) async fn list_records<B: Backend>(
     State(b): State<Arc<B>>,
     Query(q): Query<ListQuery>,
+    headers: HeaderMap,
 ) -> Result<Json<VaultRecordPage>, ApiError> {
+    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
     let owner = crate::routes::parse_did(&q.owner)?;
     let after = q.after.as_deref().map(parse_record).transpose()?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_RECORDS_PAGE);
-    let now = finalized_ms(&*b).await?;
+    let finalized = finalized_ms(&*b).await?;
+    let now = crate::now_ms();
     let records = b.vault_records_of(owner, after, limit).await?;
     let next = (records.len() == limit)
         .then(|| records.last().map(|(id, _)| id.to_string()))
@@ -189,22 +222,32 @@ pub(crate) async fn list_records<B: Backend>(
     Ok(Json(VaultRecordPage {
         records: records
             .iter()
-            .map(|(id, r)| VaultRecordView::new(id, r, now))
+            .filter_map(|(id, r)| visible_view(id, r, &caller, now, finalized))
             .collect(),
         next,
     }))
 }
 
-/// A vault record's anchor at the newest finalized state.
+/// A vault record's anchor at the newest finalized state (DID-authenticated): all of it for
+/// the owner, only their own grant for a current grantee, 403 for anyone else.
 #[utoipa::path(get, path = "/v1/vault/records/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = VaultRecordView), (status = 404, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = VaultRecordView), (status = 401, body = sovra_types::api::ErrorBody),
+        (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
 pub(crate) async fn get_record<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Json<VaultRecordView>, ApiError> {
+    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
     let id = parse_record(&id)?;
-    let (record, now) = anchor(&*b, &id).await?;
-    Ok(Json(VaultRecordView::new(&id, &record, now)))
+    let (record, finalized) = anchor(&*b, &id).await?;
+    visible_view(&id, &record, &caller, crate::now_ms(), finalized)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::Forbidden(format!(
+                "{caller} is neither the owner of vault record {id} nor a current grantee"
+            ))
+        })
 }
 
 /// The record's ciphertext (owner or grantee; DID-authenticated; logged).
@@ -218,7 +261,10 @@ pub(crate) async fn get_content<B: Backend>(
 ) -> Result<Response, ApiError> {
     let id = parse_record(&id)?;
     let (record, _) = release(&*b, &headers, &id, "content").await?;
-    let body: Body = crate::gateway::cat_body(b.vault_blocks(), *record.content.cid());
+    // The root first: when the owner's namespace has no such DAG (anywhere reachable), the
+    // answer is a clear 503, not a 200 that breaks off.
+    read_block(&*b, &record.owner, &record.content).await?;
+    let body: Body = crate::gateway::cat_body(b.vault_blocks(&record.owner), *record.content.cid());
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -242,7 +288,7 @@ pub(crate) async fn get_keys<B: Backend>(
 ) -> Result<Response, ApiError> {
     let id = parse_record(&id)?;
     let (record, _) = release(&*b, &headers, &id, "keys").await?;
-    Ok(octets(read_block(&*b, &record.keys).await?))
+    Ok(octets(read_block(&*b, &record.owner, &record.keys).await?))
 }
 
 /// The caller's grant block: the record key wrapped to the grantee (grantee only; logged).
@@ -259,7 +305,8 @@ pub(crate) async fn get_grant<B: Backend>(
     let grant = record
         .grant_for(&did, crate::now_ms())
         .ok_or_else(|| ApiError::Forbidden("no current grant".into()))?;
-    Ok(octets(read_block(&*b, &grant.wrap).await?))
+    // The owner uploads the wrap: it is read from the owner's namespace.
+    Ok(octets(read_block(&*b, &record.owner, &grant.wrap).await?))
 }
 
 /// Query of an access log page.
@@ -311,8 +358,13 @@ pub(crate) async fn get_erasure<B: Backend>(
 ) -> Result<Json<ErasureView>, ApiError> {
     let id = parse_record(&id)?;
     let (record, now) = anchor(&*b, &id).await?;
+    // Only the owner's namespace counts: another owner's record naming the same CIDs holds
+    // its own copies (if it uploaded any), never this owner's.
     let held_roots = b
-        .vault_held(record.roots().into_iter().cloned().collect())
+        .vault_held(
+            record.owner.clone(),
+            record.roots().into_iter().cloned().collect(),
+        )
         .await?;
     let erased = record.erased_height.is_some();
     let expired = record.is_expired(now);
@@ -377,7 +429,8 @@ pub(crate) async fn get_shares<B: Backend>(
             "{caller} is not a guardian of {did}"
         )));
     }
-    Ok(octets(read_block(&*b, &config.shares).await?))
+    // The identity uploads its shares block: it is read from the identity's namespace.
+    Ok(octets(read_block(&*b, &did, &config.shares).await?))
 }
 
 /// A guardian's approval share, encrypted to the new device (the pending recovery's new
@@ -408,7 +461,10 @@ pub(crate) async fn get_approval<B: Backend>(
         .iter()
         .find(|a| a.guardian == guardian)
         .ok_or_else(|| ApiError::NotFound(format!("{guardian} has not approved")))?;
-    Ok(octets(read_block(&*b, &approval.share).await?))
+    // The guardian uploads its approval: it is read from the guardian's namespace.
+    Ok(octets(
+        read_block(&*b, &approval.guardian, &approval.share).await?,
+    ))
 }
 
 #[cfg(test)]
@@ -481,5 +537,23 @@ mod tests {
             role(&id, &erased, &did(1), 0),
             Err(ApiError::NotFound(_))
         ));
+    }
+
+    #[test]
+    fn anchors_are_shown_to_the_owner_and_current_grantees_only() {
+        let id = RecordId([1; 16]);
+        let r = record();
+        // The owner sees every grant.
+        let owner = visible_view(&id, &r, &did(1), 0, 0).unwrap();
+        assert_eq!(owner.grants.len(), 2);
+        // A current grantee sees the anchor with only its own grant.
+        let grantee = visible_view(&id, &r, &did(2), 499, 0).unwrap();
+        assert_eq!(grantee.grants.len(), 1);
+        assert_eq!(grantee.grants[0].grantee, did(2).as_str());
+        assert_eq!(grantee.content, owner.content);
+        // An expired grant, a grant for an older version, a stranger: nothing.
+        assert!(visible_view(&id, &r, &did(2), 500, 0).is_none());
+        assert!(visible_view(&id, &r, &did(3), 0, 0).is_none());
+        assert!(visible_view(&id, &r, &did(4), 0, 0).is_none());
     }
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use sovra_cas::{AddedEntry, Adder, Cid, Profile};
 use sovra_crypto::{
     SigningKey,
+    padding::{PaddingReader, UnpaddingWriter},
     record::{
         DEFAULT_CHUNK, RecordKey, SealingReader, new_record_key, open_bytes, open_stream,
         seal_bytes,
@@ -42,6 +43,8 @@ use crate::{Client, ClientError, DidVersionSelector, content::raw_block_car};
 
 /// Largest keys, grant or shares block the client accepts from a node.
 const MAX_SMALL_BLOCK: u64 = 64 * 1024;
+/// Largest JSON answer (a page of records or of the access log) the client accepts.
+const MAX_JSON: u64 = 16 * 1024 * 1024;
 
 fn vault_err(e: impl std::fmt::Display) -> ClientError {
     ClientError::Vault(e.to_string())
@@ -97,6 +100,31 @@ pub struct RecordMeta {
     pub size: u64,
     /// When the owner stored this version (unix ms, the owner's clock).
     pub created_ms: u64,
+    /// Whether the plaintext was padded to its size bucket before encryption
+    /// (`sovra_crypto::padding`); [`Client::vault_seal_upload`] always pads and sets it.
+    /// Records stored before padding existed read as `false`.
+    #[serde(default)]
+    pub padded: bool,
+}
+
+/// Sealed metadata is padded with JSON whitespace to a multiple of this many bytes (at least
+/// two), so its size says little about the name and labels.
+const META_BUCKET: usize = 256;
+
+/// The metadata's JSON, padded with trailing spaces (which JSON ignores) to its bucket.
+fn padded_meta_json(meta: &RecordMeta) -> Result<Vec<u8>, ClientError> {
+    let mut json = serde_json::to_vec(meta).map_err(vault_err)?;
+    // The seal adds a 24-byte nonce and a 16-byte tag.
+    let most = sovra_types::vault::MAX_SEALED_META_BYTES - 40;
+    if json.len() > most {
+        return Err(vault_err(format!(
+            "the record's name and labels take {} bytes; at most {most}",
+            json.len()
+        )));
+    }
+    let bucket = json.len().div_ceil(META_BUCKET).max(2) * META_BUCKET;
+    json.resize(bucket.min(most), b' ');
+    Ok(json)
 }
 
 /// A record version encrypted and uploaded, ready to be anchored.
@@ -183,10 +211,19 @@ impl Client {
     }
 
     fn authed_bytes(&self, path: &str, token: &str) -> Result<Vec<u8>, ClientError> {
+        self.authed_bytes_up_to(path, token, MAX_SMALL_BLOCK)
+    }
+
+    fn authed_bytes_up_to(
+        &self,
+        path: &str,
+        token: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>, ClientError> {
         let mut resp = self.authed(path, token)?;
         resp.body_mut()
             .with_config()
-            .limit(MAX_SMALL_BLOCK)
+            .limit(limit)
             .read_to_vec()
             .map_err(|e| self.transport(path, e))
     }
@@ -196,7 +233,7 @@ impl Client {
         path: &str,
         token: &str,
     ) -> Result<T, ClientError> {
-        let bytes = self.authed_bytes(path, token)?;
+        let bytes = self.authed_bytes_up_to(path, token, MAX_JSON)?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(format!("{path}: {e}")))
     }
 
@@ -207,9 +244,10 @@ impl Client {
         Ok(cid)
     }
 
-    /// Encrypts `input` as version `version` of `record` owned by `owner`, streaming the
-    /// ciphertext to the node as it is made, and uploads the keys block. Nothing is anchored:
-    /// file [`SealedVersion::put_action`] next. `progress` gets ciphertext bytes produced.
+    /// Encrypts `input` (exactly `meta.size` bytes, padded to its size bucket) as version
+    /// `version` of `record` owned by `owner`, streaming the ciphertext to the node as it is
+    /// made, and uploads the keys block (metadata padded too). Nothing is anchored: file
+    /// [`SealedVersion::put_action`] next. `progress` gets ciphertext bytes produced.
     #[allow(clippy::too_many_arguments)]
     pub fn vault_seal_upload(
         &self,
@@ -223,7 +261,11 @@ impl Client {
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<(SealedVersion, ContentImportView), ClientError> {
         let key = new_record_key().map_err(vault_err)?;
-        let meta_json = serde_json::to_vec(meta).map_err(vault_err)?;
+        let meta = RecordMeta {
+            padded: true,
+            ..meta.clone()
+        };
+        let meta_json = padded_meta_json(&meta)?;
         let keys_block = RecordKeys {
             record,
             version,
@@ -236,9 +278,10 @@ impl Client {
             commonware_codec::Encode::encode(&keys_block).to_vec(),
         )?;
         let stream_key = key.clone();
+        let padded = PaddingReader::new(input, meta.size);
         let (added, imported): (AddedEntry, ContentImportView) =
             self.stream_blocks("/v1/vault/blocks", Some(token), move |mut sink| {
-                let sealing = SealingReader::new(&stream_key, DEFAULT_CHUNK, input)
+                let sealing = SealingReader::new(&stream_key, DEFAULT_CHUNK, padded)
                     .map_err(|e| sovra_cas::CasError::Store(e.to_string()))?;
                 let mut progress = progress;
                 Adder::new(Profile::default())
@@ -303,13 +346,19 @@ impl Client {
             .ok_or_else(|| vault_err(format!("{did} has no X25519 keyAgreement key")))
     }
 
-    /// A vault record's anchor.
-    pub fn vault_record(&self, id: &RecordId) -> Result<VaultRecordView, ClientError> {
-        self.get(&format!("/v1/vault/records/{id}"))
+    /// A vault record's anchor, as the identity of `token` may see it (the owner: all of it;
+    /// a current grantee: with only its own grant).
+    pub fn vault_record(&self, token: &str, id: &RecordId) -> Result<VaultRecordView, ClientError> {
+        self.authed_json(&format!("/v1/vault/records/{id}"), token)
     }
 
-    /// Every vault record of `owner` (all pages), erased ones included.
-    pub fn vault_records(&self, owner: &Did) -> Result<Vec<VaultRecordView>, ClientError> {
+    /// Every vault record of `owner` (all pages), erased ones included, as the identity of
+    /// `token` may see them (the owner: all; anyone else: those it holds a current grant on).
+    pub fn vault_records(
+        &self,
+        token: &str,
+        owner: &Did,
+    ) -> Result<Vec<VaultRecordView>, ClientError> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -317,7 +366,7 @@ impl Client {
             if let Some(a) = &after {
                 path.push_str(&format!("&after={a}"));
             }
-            let page: VaultRecordPage = self.get(&path)?;
+            let page: VaultRecordPage = self.authed_json(&path, token)?;
             out.extend(page.records);
             match page.next {
                 Some(n) => after = Some(n),
@@ -355,7 +404,7 @@ impl Client {
         vault: &VaultKeys,
         id: &RecordId,
     ) -> Result<OpenedRecord, ClientError> {
-        let anchor = self.vault_record(id)?;
+        let anchor = self.vault_record(token, id)?;
         let owner = Did::parse(&anchor.owner).map_err(vault_err)?;
         let keys = self.checked_keys_block(token, id, &anchor)?;
         let key = unwrap_key(
@@ -375,7 +424,7 @@ impl Client {
         identity: &SigningKey,
         id: &RecordId,
     ) -> Result<OpenedRecord, ClientError> {
-        let anchor = self.vault_record(id)?;
+        let anchor = self.vault_record(token, id)?;
         let grant = anchor
             .grants
             .iter()
@@ -395,8 +444,10 @@ impl Client {
         finish_open(anchor, &keys, key)
     }
 
-    /// Streams a record's ciphertext and decrypts it into `out`; returns plaintext bytes.
-    /// Any altered, reordered, truncated or extended chunk fails the whole read.
+    /// Streams a record's ciphertext and decrypts it into `out`, without its padding; returns
+    /// plaintext bytes. Any altered, reordered, truncated or extended chunk fails the whole
+    /// read, and so does padding that is not zeros or not exactly as long as the sealed size
+    /// says.
     pub fn vault_read(
         &self,
         token: &str,
@@ -406,7 +457,13 @@ impl Client {
         let id = &opened.anchor.id;
         let mut resp = self.authed(&format!("/v1/vault/records/{id}/content"), token)?;
         let reader = resp.body_mut().as_reader();
-        open_stream(&opened.key, reader, out).map_err(vault_err)
+        if !opened.meta.padded {
+            return open_stream(&opened.key, reader, out).map_err(vault_err);
+        }
+        let mut unpadded = UnpaddingWriter::new(out, opened.meta.size);
+        open_stream(&opened.key, reader, &mut unpadded).map_err(vault_err)?;
+        unpadded.finish().map_err(vault_err)?;
+        Ok(opened.meta.size)
     }
 
     /// This node's access log of a record (owner only).
@@ -597,4 +654,37 @@ fn finish_open(
     let meta_json = open_bytes(&key, &keys.sealed_meta).map_err(vault_err)?;
     let meta: RecordMeta = serde_json::from_slice(&meta_json).map_err(vault_err)?;
     Ok(OpenedRecord { anchor, key, meta })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(name: &str) -> RecordMeta {
+        RecordMeta {
+            name: name.into(),
+            media_type: "text/plain".into(),
+            labels: vec![],
+            size: 10,
+            created_ms: 1,
+            padded: true,
+        }
+    }
+
+    #[test]
+    fn sealed_metadata_is_padded_to_its_bucket_and_still_parses() {
+        let short = padded_meta_json(&meta("a.txt")).unwrap();
+        let longer = padded_meta_json(&meta("a-much-longer-file-name.txt")).unwrap();
+        assert_eq!(short.len(), 2 * META_BUCKET);
+        assert_eq!(short.len(), longer.len());
+        let parsed: RecordMeta = serde_json::from_slice(&short).unwrap();
+        assert_eq!(parsed, meta("a.txt"));
+        // Records sealed before padding existed have no `padded` field.
+        let old: RecordMeta = serde_json::from_str(
+            r#"{"name":"x","media_type":"text/plain","size":1,"created_ms":1}"#,
+        )
+        .unwrap();
+        assert!(!old.padded);
+        assert!(padded_meta_json(&meta(&"n".repeat(20_000))).is_err());
+    }
 }

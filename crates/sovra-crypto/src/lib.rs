@@ -10,6 +10,7 @@ pub mod did_key;
 pub mod keys;
 pub mod keystore;
 pub mod multikey;
+pub mod padding;
 pub mod record;
 pub mod shares;
 pub mod wrap;

@@ -41,10 +41,10 @@ pub struct NodeBackend<E: commonware_storage::Context + commonware_runtime::Spaw
     pub peers: Arc<dyn Fn() -> usize + Send + Sync>,
     /// Challenges and tokens of DID-authenticated requests.
     pub auth: sovra_api::auth::AuthStore,
-    /// Private vault blocks held by this node.
-    pub vault: Arc<ContentStore>,
-    /// Vault blocks here or, fetched on demand, at peers.
-    pub vault_blocks: Arc<crate::replication::NetworkBlocks>,
+    /// Private vault blocks held by this node, in per-owner namespaces.
+    pub vault: Arc<sovra_store::VaultStore>,
+    /// Fetches vault blocks from peers on demand; `None` on a single-node network.
+    pub vault_fetcher: Option<crate::vault::net::VaultFetcher>,
     /// This node's access log of vault records.
     pub vault_log: Arc<sovra_store::VaultLog>,
     /// This node's consensus key, for signing erasure confirmations.
@@ -71,20 +71,14 @@ fn upload_error(e: sovra_store::StoreError) -> ApiError {
     }
 }
 
-/// Imports an uploaded CAR into `store`, within the upload limit, kept for the grace period.
-async fn import_into(
-    store: Arc<ContentStore>,
-    cfg: &crate::config::ContentSection,
-    body: BodyReader,
-) -> Result<ContentImportView, ApiError> {
-    let limit = cfg.max_upload_bytes;
-    let kept_until_ms = crate::content::now_ms() + cfg.upload_grace_secs * 1000;
-    let imported =
-        tokio::task::spawn_blocking(move || store.import_car(body, limit, kept_until_ms))
-            .await
-            .map_err(internal)?
-            .map_err(upload_error)?;
-    Ok(import_view(imported, kept_until_ms))
+/// What an upload stored, and until when it is kept without a pin or record.
+fn import_view(imported: &sovra_cas::car::CarImport, kept_until_ms: u64) -> ContentImportView {
+    ContentImportView {
+        roots: imported.roots.iter().map(|c| c.to_string()).collect(),
+        blocks: imported.blocks,
+        bytes: imported.bytes,
+        kept_until_ms,
+    }
 }
 
 /// Imports a public upload by `uploader`: the identity must hold the configured least balance,
@@ -116,16 +110,58 @@ async fn import_public(
             .await
             .map_err(internal)?
             .map_err(upload_error)?;
-    Ok(import_view(imported, kept_until_ms))
+    Ok(import_view(&imported, kept_until_ms))
 }
 
-fn import_view(imported: sovra_cas::car::CarImport, kept_until_ms: u64) -> ContentImportView {
-    ContentImportView {
-        roots: imported.roots.iter().map(|c| c.to_string()).collect(),
-        blocks: imported.blocks,
-        bytes: imported.bytes,
-        kept_until_ms,
+/// Imports a CAR uploaded by `uploader` into `uploader`'s namespace of the vault store, within
+/// the upload limit and the quota of unanchored uploads, kept for the grace period. Only an
+/// identity whose account can pay a fee may upload (identities cost nothing to make; accounts
+/// that can pay do), so the quota is one per funded account, not per throwaway key.
+async fn import_vault<E>(
+    backend: &NodeBackend<E>,
+    uploader: Did,
+    body: BodyReader,
+) -> Result<ContentImportView, ApiError>
+where
+    E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Clock,
+{
+    let min_fee = backend.ledger.genesis.min_fee.max(1);
+    let balance = backend
+        .ledger
+        .account(&uploader)
+        .await
+        .map_err(internal)?
+        .balance;
+    if balance < min_fee {
+        return Err(ApiError::PaymentRequired {
+            code: "insufficient_balance",
+            message: format!(
+                "{uploader} holds {balance}; uploading to the vault needs an account that can \
+                 pay a transaction fee ({min_fee}) to anchor what it uploads"
+            ),
+        });
     }
+    let cfg = &backend.content_cfg;
+    let limit = cfg.max_upload_bytes;
+    let kept_until_ms = crate::content::now_ms() + cfg.upload_grace_secs * 1000;
+    let quota = sovra_store::StagedQuota {
+        per_identity: cfg.vault_staged_bytes_per_identity,
+        total: cfg.vault_staged_bytes_total,
+    };
+    let store = backend.vault.clone();
+    let imported = tokio::task::spawn_blocking(move || {
+        store.import_car(&uploader, body, limit, kept_until_ms, quota)
+    })
+    .await
+    .map_err(internal)?
+    .map_err(|e| match e {
+        sovra_store::StoreError::Quota(m) => ApiError::TooLarge {
+            code: "vault_quota_exceeded",
+            message: m,
+        },
+        other => upload_error(other),
+    })?;
+    Ok(import_view(&imported, kept_until_ms))
 }
 
 /// JSON view of a header.
@@ -460,14 +496,23 @@ where
             .transpose()
     }
 
-    type VaultBlocks = crate::replication::NetworkBlocks;
+    type VaultBlocks = crate::vault::net::NetworkVaultBlocks;
 
-    fn vault_blocks(&self) -> Arc<crate::replication::NetworkBlocks> {
-        self.vault_blocks.clone()
+    fn vault_blocks(&self, owner: &Did) -> Arc<crate::vault::net::NetworkVaultBlocks> {
+        Arc::new(crate::vault::net::NetworkVaultBlocks {
+            store: self.vault.clone(),
+            owner: owner.clone(),
+            fetcher: self.vault_fetcher.clone(),
+            timeout: std::time::Duration::from_secs(10),
+        })
     }
 
-    async fn import_vault_car(&self, body: BodyReader) -> Result<ContentImportView, ApiError> {
-        import_into(self.vault.clone(), &self.content_cfg, body).await
+    async fn import_vault_car(
+        &self,
+        uploader: Did,
+        body: BodyReader,
+    ) -> Result<ContentImportView, ApiError> {
+        import_vault(self, uploader, body).await
     }
 
     async fn vault_records_of(
@@ -500,14 +545,9 @@ where
         self.vault_log.entries(&id, from, limit).map_err(internal)
     }
 
-    async fn vault_held(&self, roots: Vec<ContentId>) -> Result<u64, ApiError> {
-        let mut held = 0;
-        for root in roots {
-            if self.vault.contains(root.cid()).map_err(internal)? {
-                held += 1;
-            }
-        }
-        Ok(held)
+    async fn vault_held(&self, owner: Did, roots: Vec<ContentId>) -> Result<u64, ApiError> {
+        let roots: Vec<sovra_cas::Cid> = roots.iter().map(|c| *c.cid()).collect();
+        self.vault.held(&owner, &roots).map_err(internal)
     }
 
     fn vault_rewrite_pending(&self) -> bool {

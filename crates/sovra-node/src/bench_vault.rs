@@ -88,6 +88,7 @@ fn meta(size: usize) -> RecordMeta {
         labels: Vec::new(),
         size: size as u64,
         created_ms: 0,
+        padded: true,
     }
 }
 

@@ -68,6 +68,11 @@ pub struct ContentSection {
     /// Least time between two rewrites of the vault store after erasures, in seconds (a rewrite
     /// copies the live vault blocks into a fresh file so no freed page keeps erased data).
     pub vault_rewrite_interval_secs: u64,
+    /// Most bytes of vault uploads one identity may have on this node that no finalized record
+    /// or recovery of theirs names yet (each block counts its size plus 256 bytes).
+    pub vault_staged_bytes_per_identity: u64,
+    /// Most bytes of such unanchored vault uploads on this node, all identities together.
+    pub vault_staged_bytes_total: u64,
 }
 
 impl Default for ContentSection {
@@ -82,6 +87,8 @@ impl Default for ContentSection {
             replication_interval_secs: 2,
             scrub_interval_secs: 600,
             vault_rewrite_interval_secs: 60,
+            vault_staged_bytes_per_identity: 4 << 30,
+            vault_staged_bytes_total: 32 << 30,
         }
     }
 }

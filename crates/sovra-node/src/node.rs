@@ -3,6 +3,7 @@
 //! HTTP API.
 
 use crate::replication::{BlockFetcher, BlockProducer, NetworkBlocks, Replicator};
+use crate::vault::net::{VaultFetcher, VaultProducer, VaultReplicator};
 use crate::{
     backend::NodeBackend,
     config::{NodeConfig, read_key_file},
@@ -21,7 +22,7 @@ use sovra_consensus::{
     engine::{self, Channels, EngineConfig},
     mempool::{Mempool, MempoolConfig},
 };
-use sovra_store::{ContentStore, Index, VaultLog};
+use sovra_store::{ContentStore, Index, VaultLog, VaultStore};
 use sovra_types::{Genesis, limits::MAX_BLOCK_BYTES};
 use std::{sync::Arc, time::Duration};
 
@@ -110,7 +111,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             .with_context(|| "opening the content store")?,
     );
     let vault = Arc::new(
-        ContentStore::open(&cfg.data_dir.join("vault.redb"))
+        VaultStore::open(&cfg.data_dir.join("vault.redb"))
             .with_context(|| "opening the vault store")?,
     );
     let vault_log = Arc::new(
@@ -190,29 +191,42 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
 
         // Block replication: a resolver per store, each over its own channel, serving from and
         // storing into that store. Public content and private vault blocks never mix (the
-        // gateway serves the content store to anyone).
-        let start_resolver = |label: &'static str, store: Arc<ContentStore>, channel| {
-            let (consumer, waiters) = BlockFetcher::consumer(store.clone());
-            let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
-                context.child(label),
+        // gateway serves the content store to anyone); vault blocks are fetched, served and
+        // stored per owner namespace.
+        macro_rules! resolver_config {
+            ($consumer:expr, $producer:expr) => {
                 commonware_resolver::p2p::Config {
                     peer_provider: oracle.clone(),
                     blocker: oracle.clone(),
-                    consumer,
-                    producer: BlockProducer::new(store),
+                    consumer: $consumer,
+                    producer: $producer,
                     mailbox_size: NZUsize!(4096),
                     me: Some(me.clone()),
                     fetch_timeout: NZDuration!(Duration::from_secs(5)),
                     fetch_retry_delay: Duration::from_millis(200),
                     priority_requests: false,
                     priority_responses: false,
-                },
+                }
+            };
+        }
+        let fetcher = {
+            let (consumer, waiters) = BlockFetcher::consumer(content.clone());
+            let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
+                context.child("content_resolver"),
+                resolver_config!(consumer, BlockProducer::new(content.clone())),
             );
-            resolver.start(channel);
+            resolver.start(content_channel);
             BlockFetcher::new(mailbox, waiters)
         };
-        let fetcher = start_resolver("content_resolver", content.clone(), content_channel);
-        let vault_fetcher = start_resolver("vault_resolver", vault.clone(), vault_channel);
+        let vault_fetcher = {
+            let (consumer, waiters) = VaultFetcher::consumer(vault.clone());
+            let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
+                context.child("vault_resolver"),
+                resolver_config!(consumer, VaultProducer::new(vault.clone())),
+            );
+            resolver.start(vault_channel);
+            VaultFetcher::new(mailbox, waiters)
+        };
 
         let mempool = Mempool::new(MempoolConfig {
             max_txs: cfg.mempool.max_txs,
@@ -270,9 +284,8 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             let ledger = ledger.clone();
             Arc::new(move || ledger.finalized().header.timestamp_ms)
         };
-        Replicator {
-            label: "vault",
-            content: vault.clone(),
+        VaultReplicator {
+            store: vault.clone(),
             roots: crate::vault::replication_roots(ledger.index.clone(), finalized_ms.clone()),
             fetcher: vault_fetcher.clone(),
             me: me.clone(),
@@ -307,13 +320,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
                 targets: Vec::new(),
             }),
             content,
-            vault_blocks: Arc::new(NetworkBlocks {
-                content: vault.clone(),
-                fetcher: (validators.len() > 1).then_some(vault_fetcher),
-                timeout: Duration::from_secs(10),
-                holders: None,
-                targets: Vec::new(),
-            }),
+            vault_fetcher: (validators.len() > 1).then_some(vault_fetcher),
             vault,
             vault_log,
             signer: key.clone(),

@@ -1,4 +1,6 @@
-//! Replication of pinned public content between nodes.
+//! Replication of pinned public content between nodes (private vault blocks, which live in
+//! per-owner namespaces, have their own resolver types in `crate::vault::net`, built on the
+//! helpers here: [`Waiters`], [`wake`], [`assigned_holders_of`] and [`run_passes`]).
 //!
 //! Blocks travel over their own p2p channel with `commonware-resolver`: a node asks its peers for
 //! a block by the SHA-256 digest in its CID, and the answer is stored only if it hashes to that
@@ -52,10 +54,26 @@ fn cid_of(key: &BlockKey) -> Option<Cid> {
 }
 
 /// Waiters for blocks being fetched on demand, each with the id of the fetch that waits.
-type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<(u64, std::sync::mpsc::Sender<()>)>>>>;
+pub type Waiters = Arc<Mutex<HashMap<BlockKey, Vec<(u64, std::sync::mpsc::Sender<()>)>>>>;
 
 /// Ids of on-demand fetches (to remove their waiters when they give up).
 static NEXT_FETCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A fresh id for an on-demand fetch's waiters.
+pub fn next_fetch_id() -> u64 {
+    NEXT_FETCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Wakes everyone waiting for `key`.
+pub fn wake(waiters: &Waiters, key: &BlockKey) {
+    let waiting = waiters
+        .lock()
+        .map(|mut w| w.remove(key).unwrap_or_default())
+        .unwrap_or_default();
+    for (_, waiter) in waiting {
+        let _ = waiter.send(());
+    }
+}
 
 /// Serves peers' block requests from the local store.
 #[derive(Clone)]
@@ -109,14 +127,7 @@ impl Consumer for BlockConsumer {
             None => false,
         };
         if valid {
-            let waiting = self
-                .waiters
-                .lock()
-                .map(|mut w| w.remove(&delivery.key).unwrap_or_default())
-                .unwrap_or_default();
-            for (_, waiter) in waiting {
-                let _ = waiter.send(());
-            }
+            wake(&self.waiters, &delivery.key);
         }
         let _ = tx.send(valid);
         rx
@@ -187,7 +198,7 @@ impl BlockFetcher {
         if keys.is_empty() {
             return 0;
         }
-        let id = NEXT_FETCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = next_fetch_id();
         let (tx, rx) = std::sync::mpsc::channel();
         match self.waiters.lock() {
             Ok(mut w) => {
@@ -343,10 +354,18 @@ impl BlockSource for NetworkBlocks {
 /// The validators that must hold `root` when it is pinned with `replication`: the
 /// `replication` validators with the highest rendezvous score SHA-256(root || key).
 pub fn assigned_holders(root: &Cid, replication: u8, validators: &[PublicKey]) -> Vec<PublicKey> {
-    let root_bytes = root.to_bytes();
+    assigned_holders_of(&root.to_bytes(), replication, validators)
+}
+
+/// The `replication` validators with the highest rendezvous score SHA-256(seed || key).
+pub fn assigned_holders_of(
+    root_bytes: &[u8],
+    replication: u8,
+    validators: &[PublicKey],
+) -> Vec<PublicKey> {
     let mut scored: Vec<(sovra_types::Digest, &PublicKey)> = validators
         .iter()
-        .map(|v| (sovra_types::sha256(&[&root_bytes, v.as_ref()]), v))
+        .map(|v| (sovra_types::sha256(&[root_bytes, v.as_ref()]), v))
         .collect();
     scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
     scored
@@ -368,6 +387,25 @@ pub fn pinned_roots(index: Arc<Index>) -> RootsFn {
             .map(|(c, r)| (*c.cid(), r))
             .collect())
     })
+}
+
+/// Runs replication passes forever: `pass` returns how many blocks it requested; while it
+/// requests some, the next pass comes soon (200 ms at most), else after `interval`.
+pub fn run_passes(
+    label: &str,
+    interval: Duration,
+    mut pass: impl FnMut() -> anyhow::Result<usize>,
+) -> ! {
+    loop {
+        match pass() {
+            Ok(0) => std::thread::sleep(interval),
+            Ok(_) => std::thread::sleep(interval.min(Duration::from_millis(200))),
+            Err(e) => {
+                tracing::warn!(label, "replication pass failed: {e}");
+                std::thread::sleep(interval);
+            }
+        }
+    }
 }
 
 /// Background replication of the roots assigned to this node.
@@ -402,16 +440,7 @@ impl Replicator {
     fn run(self) {
         // Roots verified complete, and when.
         let mut complete: HashMap<Vec<u8>, Instant> = HashMap::new();
-        loop {
-            match self.pass(&mut complete) {
-                Ok(0) => std::thread::sleep(self.interval),
-                Ok(_) => std::thread::sleep(self.interval.min(Duration::from_millis(200))),
-                Err(e) => {
-                    tracing::warn!(label = self.label, "replication pass failed: {e}");
-                    std::thread::sleep(self.interval);
-                }
-            }
-        }
+        run_passes(self.label, self.interval, || self.pass(&mut complete))
     }
 
     /// One pass: requests missing blocks of every assigned pin; returns how many were requested.

@@ -8,6 +8,15 @@
 //! - records past their retention date, judged against the newest finalized
 //!   block's time, so every node reaches the same decision.
 //!
+//! Everything is judged within one owner's namespace of the vault store
+//! (`sovra_store::vault_store`): a record's roots in its owner's, a recovery's
+//! shares in the identity's, an approval in its guardian's. Another identity's
+//! record naming the same CIDs neither keeps an owner's blocks alive nor
+//! counts toward its erasure.
+//!
+//! Each pass also *settles* uploads a live record now names, so they stop
+//! counting against their uploader's quota of unanchored uploads.
+//!
 //! Erasing a root ends the upload grace period of every block under it and
 //! garbage-collects everything no live record or recovery setup reaches;
 //! the record's access log on this node is erased too. Then the store's file
@@ -20,14 +29,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sovra_cas::Cid;
-use sovra_store::{ContentStore, Index, VaultLog};
-use sovra_types::{ContentId, RecordId, limits::DEFAULT_REPLICATION};
+use sovra_store::{Index, VaultLog, VaultStore};
+use sovra_types::{Did, RecordId, limits::DEFAULT_REPLICATION};
 
-use crate::replication::RootsFn;
+pub mod net;
 
-/// Every vault root that must be kept at finalized time `now_ms`, with its replication factor:
-/// the content, keys and grant blocks of live records, and the blocks of recovery setups.
-pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Cid, u8)>> {
+use net::VaultRootsFn;
+
+/// Every vault root that must be kept at finalized time `now_ms`, each with the namespace it
+/// lives in and its replication factor: the content, keys and grant blocks of live records (in
+/// the owner's namespace: the owner uploads all three), the shares block of each recovery setup
+/// (the identity's namespace) and each pending approval's block (its guardian's namespace).
+pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Did, Cid, u8)>> {
     let mut roots = Vec::new();
     for (_, record) in index.vault_unerased()? {
         if record.is_live(now_ms) {
@@ -35,7 +48,7 @@ pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Cid, u8)>> 
                 record
                     .roots()
                     .into_iter()
-                    .map(|c| (*c.cid(), record.replication)),
+                    .map(|c| (record.owner.clone(), *c.cid(), record.replication)),
             );
         }
     }
@@ -43,7 +56,7 @@ pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Cid, u8)>> 
         index
             .recovery_roots()?
             .into_iter()
-            .map(|c| (*c.cid(), DEFAULT_REPLICATION)),
+            .map(|(did, c)| (did, *c.cid(), DEFAULT_REPLICATION)),
     );
     Ok(roots)
 }
@@ -52,7 +65,7 @@ pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Cid, u8)>> 
 pub fn replication_roots(
     index: Arc<Index>,
     finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync>,
-) -> RootsFn {
+) -> VaultRootsFn {
     Box::new(move || live_roots(&index, finalized_ms()))
 }
 
@@ -68,7 +81,7 @@ pub struct KeeperStats {
 /// Erases dead and expired vault data on this node.
 pub struct VaultKeeper {
     /// Vault blocks.
-    pub store: Arc<ContentStore>,
+    pub store: Arc<VaultStore>,
     /// Finalized anchors and dead roots.
     pub index: Arc<Index>,
     /// The access log.
@@ -125,20 +138,30 @@ impl VaultKeeper {
         Ok(())
     }
 
-    /// One pass: erases dead roots and expired records; with `full_gc`, also collects
-    /// unreferenced uploads whose grace period ended.
+    /// One pass: erases dead roots and expired records, settles uploads that a live record
+    /// now names (they no longer count against the upload quota); with `full_gc`, also
+    /// collects unreferenced uploads whose grace period ended. Everything is judged within
+    /// each root's namespace: another owner naming the same CIDs keeps nothing alive.
     pub fn pass(&self, full_gc: bool) -> anyhow::Result<KeeperStats> {
         let now = (self.finalized_ms)();
         let dead = self.index.vault_dead_roots()?;
-        let mut doomed: Vec<Cid> = dead.iter().map(|(c, _)| *c.cid()).collect();
+        let mut doomed: Vec<(Did, Cid)> = dead
+            .iter()
+            .map(|(owner, c, _)| (owner.clone(), *c.cid()))
+            .collect();
         let mut erased_records: Vec<RecordId> = Vec::new();
         for (id, record) in self.index.vault_unerased()? {
             if record.is_expired(now) {
-                doomed.extend(record.roots().into_iter().map(|c| *c.cid()));
+                doomed.extend(
+                    record
+                        .roots()
+                        .into_iter()
+                        .map(|c| (record.owner.clone(), *c.cid())),
+                );
                 erased_records.push(id);
             }
         }
-        for (_, id) in &dead {
+        for (_, _, id) in &dead {
             if let Some(r) = self.index.vault_record(id)?
                 && r.erased_height.is_some()
             {
@@ -148,16 +171,13 @@ impl VaultKeeper {
         erased_records.sort();
         erased_records.dedup();
         let mut stats = KeeperStats::default();
-        let held = if doomed.is_empty() {
-            0
-        } else {
-            self.store.unstage(&doomed)?
-        };
+        let held = self.store.unstage(&doomed)?;
+        let live: Vec<(Did, Cid)> = live_roots(&self.index, now)?
+            .into_iter()
+            .map(|(owner, c, _)| (owner, c))
+            .collect();
+        self.store.settle(&live)?;
         if held > 0 || full_gc {
-            let live: Vec<Cid> = live_roots(&self.index, now)?
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect();
             stats.blocks_deleted = self
                 .store
                 .collect_garbage(&live, crate::content::now_ms())?
@@ -169,7 +189,8 @@ impl VaultKeeper {
         if held > 0 {
             stats.records_erased = erased_records.len() as u64;
         }
-        let forgotten: Vec<ContentId> = dead.into_iter().map(|(c, _)| c).collect();
+        let forgotten: Vec<(Did, sovra_types::ContentId)> =
+            dead.into_iter().map(|(owner, c, _)| (owner, c)).collect();
         if !forgotten.is_empty() {
             self.index.forget_vault_dead_roots(&forgotten)?;
         }

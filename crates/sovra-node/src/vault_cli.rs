@@ -12,6 +12,7 @@ use sovra_client::{Client, OpenedRecord, RecordMeta, VaultKeys};
 use sovra_crypto::{SigningKey, keystore::Keystore, shares::VaultSecret};
 use sovra_types::{
     Action, Did, DidMethod, RecordId, RecoveryAction, Relationship, VaultAction,
+    api_vault::{ErasureView, RecoveryView},
     datetime::parse_datetime,
 };
 
@@ -111,6 +112,10 @@ pub enum VaultCommand {
     Delete {
         /// Record id.
         id: String,
+        /// How long to wait for the node to confirm the erasure, in seconds (0: do not wait).
+        /// The deletion is final on the ledger either way.
+        #[arg(long, default_value_t = 120)]
+        wait: u64,
         /// Vault options.
         #[command(flatten)]
         args: VaultArgs,
@@ -255,7 +260,14 @@ fn label_for(owner: &Did) -> String {
 
 fn save_vault(args: &VaultArgs, owner: &Did, secret: &VaultSecret) -> Result<()> {
     let name = vault_name(args);
-    vault_store(&args.signer.keystore)?
+    let store = vault_store(&args.signer.keystore)?;
+    if stored_label(&store, &name)?.is_some() {
+        bail!(
+            "a vault named {name:?} already exists on this device; it is kept as it is: choose \
+             another name with --vault NAME (and use that name afterwards)"
+        );
+    }
+    store
         .insert_secret(
             &name,
             &label_for(owner),
@@ -267,14 +279,40 @@ fn save_vault(args: &VaultArgs, owner: &Did, secret: &VaultSecret) -> Result<()>
     Ok(())
 }
 
+/// The label of the vault secret stored as `name` (`vault:<owner DID>`), read without the
+/// passphrase, or `None` when there is none.
+fn stored_label(store: &Keystore, name: &str) -> Result<Option<String>> {
+    match store.show(name) {
+        Ok(info) => Ok(Some(info.did)),
+        Err(sovra_crypto::CryptoError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The vault stored under this name, if there is one (it must be the signer's).
+fn existing_vault(args: &VaultArgs, owner: &Did) -> Result<Option<VaultKeys>> {
+    if stored_label(&vault_store(&args.signer.keystore)?, &vault_name(args))?.is_none() {
+        return Ok(None);
+    }
+    load_vault(args, owner).map(Some)
+}
+
 fn load_vault(args: &VaultArgs, owner: &Did) -> Result<VaultKeys> {
     let name = vault_name(args);
-    let (label, bytes) = vault_store(&args.signer.keystore)?
-        .load_secret(&name, &passphrase(&args.signer.keystore, false)?)
-        .with_context(|| format!("opening vault {name:?} (create one with `sovra vault init`)"))?;
+    let store = vault_store(&args.signer.keystore)?;
+    let Some(label) = stored_label(&store, &name)? else {
+        bail!(
+            "there is no vault named {name:?} for {owner} on this device: create one with \
+             `sovra vault init`, bring a backup with `sovra vault import-key --secret HEX` or \
+             `sovra vault restore --vault-key HEX`, or name another with --vault"
+        );
+    };
     if label != label_for(owner) {
         bail!("vault {name:?} belongs to {label}, not {owner}");
     }
+    let (_, bytes) = store
+        .load_secret(&name, &passphrase(&args.signer.keystore, false)?)
+        .with_context(|| format!("opening vault {name:?}"))?;
     Ok(VaultKeys::new(VaultSecret::from_bytes(&bytes)?))
 }
 
@@ -366,18 +404,26 @@ pub fn vault(command: VaultCommand) -> Result<()> {
             let s = session(&args.signer)?;
             let vault = load_vault(&args, &s.did)?;
             let mut out = Vec::new();
-            for record in s.client.vault_records(&s.did)? {
+            let mut unreadable = 0;
+            for record in s.client.vault_records(&s.token, &s.did)? {
                 let mut entry = serde_json::to_value(&record)?;
                 if record.erased_height.is_none() && !record.expired {
                     let id = parse_id(&record.id)?;
                     match s.client.vault_open_as_owner(&s.token, &vault, &id) {
                         Ok(opened) => entry["meta"] = serde_json::to_value(&opened.meta)?,
-                        Err(e) => entry["error"] = e.to_string().into(),
+                        Err(e) => {
+                            unreadable += 1;
+                            entry["error"] = e.to_string().into();
+                        }
                     }
                 }
                 out.push(entry);
             }
-            print_json(&out)
+            print_with_times(&out)?;
+            if unreadable > 0 {
+                bail!("{unreadable} live record(s) could not be opened (see their \"error\")");
+            }
+            Ok(())
         }
         VaultCommand::Get {
             id,
@@ -420,7 +466,7 @@ pub fn vault(command: VaultCommand) -> Result<()> {
             send(&s, &args.signer, vec![action])
         }
         VaultCommand::Revoke { id, from, args } => revoke(&id, &from, &args),
-        VaultCommand::Delete { id, args } => {
+        VaultCommand::Delete { id, wait, args } => {
             let s = session(&args.signer)?;
             let id = parse_id(&id)?;
             send(
@@ -428,11 +474,22 @@ pub fn vault(command: VaultCommand) -> Result<()> {
                 &args.signer,
                 vec![Action::Vault(VaultAction::Delete { record: id })],
             )?;
-            wait_erased(&s.client, &id)
+            if wait == 0 {
+                eprintln!(
+                    "record {id} is deleted on the ledger; ask a node for its erasure statement with `sovra vault erasure {id}`"
+                );
+                return Ok(());
+            }
+            let view = wait_erased(
+                || Ok(s.client.vault_erasure(&id)?),
+                std::time::Duration::from_secs(wait),
+                std::time::Duration::from_millis(250),
+            )?;
+            print_json(&view)
         }
         VaultCommand::Log { id, args } => {
             let s = session(&args.signer)?;
-            print_json(&s.client.vault_log(&s.token, &parse_id(&id)?)?)
+            print_with_times(&s.client.vault_log(&s.token, &parse_id(&id)?)?)
         }
         VaultCommand::Erasure { id, node } => {
             print_json(&Client::new(&node.node).vault_erasure(&parse_id(&id)?)?)
@@ -467,6 +524,7 @@ fn put(
         labels,
         size,
         created_ms: crate::content::now_ms(),
+        padded: true,
     };
     let record = RecordId(sovra_crypto::random_bytes()?);
     let bar = crate::content_cli::progress_bar(size, quiet);
@@ -526,14 +584,29 @@ impl<W: std::io::Write> std::io::Write for Progress<W> {
     }
 }
 
+/// Creates a new file readable and writable by its owner only (0600 from the start on unix:
+/// decrypted records are never readable by others, not even for a moment).
+fn create_private(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).with_context(|| {
+        if path.exists() {
+            format!(
+                "{} already exists; it is left as it is (choose another output)",
+                path.display()
+            )
+        } else {
+            format!("creating {}", path.display())
+        }
+    })
+}
+
 /// Decrypts `opened` into a new file at `output` (removed again if decryption fails), with a
 /// progress bar on the terminal.
 fn write_record(s: &Session, opened: &OpenedRecord, output: &Path) -> Result<u64> {
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(output)
-        .with_context(|| format!("creating {} (it must not exist)", output.display()))?;
+    let file = create_private(output)?;
     let bar = crate::content_cli::progress_bar(opened.meta.size, false);
     let mut out = Progress {
         inner: std::io::BufWriter::new(file),
@@ -614,29 +687,45 @@ fn revoke(id: &str, from: &str, args: &VaultArgs) -> Result<()> {
     Ok(())
 }
 
-/// Waits until the node confirms it erased `id`, and prints its signed statement.
-fn wait_erased(client: &Client, id: &RecordId) -> Result<()> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+/// Polls `erasure` until the node confirms the erasure or `limit` passes, and returns the
+/// confirmed view. Never waits longer than `limit` (plus one poll): a node that does not
+/// confirm in time is an error saying what it still holds and how to ask again later.
+fn wait_erased(
+    mut erasure: impl FnMut() -> Result<ErasureView>,
+    limit: std::time::Duration,
+    every: std::time::Duration,
+) -> Result<ErasureView> {
+    let deadline = std::time::Instant::now() + limit;
     let mut told = false;
     loop {
-        let view = client.vault_erasure(id)?;
+        let view = erasure()?;
+        if view.confirmed {
+            return Ok(view);
+        }
         if view.rewrite_pending && view.held_roots == 0 && !told {
             eprintln!(
                 "erased; waiting for the node to rewrite its vault store so no freed page keeps the data"
             );
             told = true;
         }
-        if view.confirmed || std::time::Instant::now() > deadline {
-            print_json(&view)?;
-            if !view.confirmed {
-                bail!(
-                    "the node still holds {} of the record's roots",
-                    view.held_roots
-                );
-            }
-            return Ok(());
+        if std::time::Instant::now() >= deadline {
+            let what = if view.held_roots > 0 {
+                format!("it still holds {} of the record's roots", view.held_roots)
+            } else if view.rewrite_pending {
+                "its vault store has not been rewritten yet".to_string()
+            } else {
+                "the ledger it has seen does not show the deletion yet".to_string()
+            };
+            bail!(
+                "the deletion of record {} is final on the ledger, but node {} did not confirm \
+                 the erasure within {} s ({what}); ask again later with `sovra vault erasure {}`",
+                view.record,
+                view.node,
+                limit.as_secs(),
+                view.record
+            );
         }
-        std::thread::sleep(std::time::Duration::from_millis(250));
+        std::thread::sleep(every);
     }
 }
 
@@ -646,39 +735,84 @@ fn restore(output: &Path, vault_key: Option<String>, args: &VaultArgs) -> Result
         Some(hex_key) => {
             let bytes = zeroize::Zeroizing::new(hex::decode(hex_key.trim()).context("not hex")?);
             let secret = VaultSecret::from_bytes(&bytes)?;
-            save_vault(args, &s.did, &secret)?;
+            match existing_vault(args, &s.did)? {
+                // The same secret is already stored under this name: use it.
+                Some(stored) if stored.secret().to_bytes() == secret.to_bytes() => {}
+                Some(_) => bail!(
+                    "a different vault named {:?} already exists on this device; restore with \
+                     --vault NEWNAME to store the backup under another name",
+                    vault_name(args)
+                ),
+                None => save_vault(args, &s.did, &secret)?,
+            }
             VaultKeys::new(secret)
         }
         None => load_vault(args, &s.did)?,
     };
-    std::fs::create_dir_all(output)?;
+    std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
     if std::fs::read_dir(output)?.next().is_some() {
-        bail!("{} is not empty", output.display());
+        bail!(
+            "{} is not empty; restore into a new or empty directory",
+            output.display()
+        );
     }
     let mut restored = Vec::new();
-    for record in s.client.vault_records(&s.did)? {
-        if record.erased_height.is_some() || record.expired {
-            continue;
+    let records = s.client.vault_records(&s.token, &s.did)?;
+    let live = records
+        .iter()
+        .filter(|r| r.erased_height.is_none() && !r.expired)
+        .count();
+    for record in records
+        .iter()
+        .filter(|r| r.erased_height.is_none() && !r.expired)
+    {
+        let restore_one = || -> Result<serde_json::Value> {
+            let id = parse_id(&record.id)?;
+            let opened = s.client.vault_open_as_owner(&s.token, &vault, &id)?;
+            // The record id keeps file names unique; the name is confined to one component.
+            let path = output.join(format!("{id}-{}", file_name_of(&opened.meta.name)));
+            let n = write_record(&s, &opened, &path)?;
+            Ok(
+                serde_json::json!({"id": record.id, "name": opened.meta.name, "bytes": n, "path": path}),
+            )
+        };
+        match restore_one() {
+            Ok(entry) => restored.push(entry),
+            Err(e) => {
+                print_json(&restored)?;
+                return Err(e.context(format!(
+                    "restoring record {}: {} of {live} records were restored into {} (listed \
+                     above) before this one failed",
+                    record.id,
+                    restored.len(),
+                    output.display()
+                )));
+            }
         }
-        let id = parse_id(&record.id)?;
-        let opened = s.client.vault_open_as_owner(&s.token, &vault, &id)?;
-        let safe: String = opened
-            .meta
-            .name
-            .chars()
-            .map(|c| {
-                if c == '/' || c == '\\' || c == '\0' {
-                    '_'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let path = output.join(format!("{id}-{safe}"));
-        let n = write_record(&s, &opened, &path)?;
-        restored.push(serde_json::json!({"id": record.id, "name": opened.meta.name, "bytes": n, "path": path}));
     }
     print_json(&restored)
+}
+
+/// A record name as one safe file-name component: no separators, control characters or NULs,
+/// not `.` or `..`, at most 200 bytes.
+fn file_name_of(name: &str) -> String {
+    let mut safe = String::new();
+    for c in name.chars() {
+        let c = if c == '/' || c == '\\' || c.is_control() {
+            '_'
+        } else {
+            c
+        };
+        if safe.len() + c.len_utf8() > 200 {
+            break;
+        }
+        safe.push(c);
+    }
+    if safe.is_empty() || safe == "." || safe == ".." {
+        "record".into()
+    } else {
+        safe
+    }
 }
 
 /// Runs a `sovra recovery` command.
@@ -707,7 +841,7 @@ pub fn recovery(command: RecoveryCommand) -> Result<()> {
             send(&s, &args.signer, vec![action])
         }
         RecoveryCommand::Status { did, node } => {
-            print_json(&Client::new(&node.node).recovery(&Did::parse(&did)?)?)
+            print_with_times(&Client::new(&node.node).recovery(&Did::parse(&did)?)?)
         }
         RecoveryCommand::Request { did, signer } => {
             let s = session(&signer)?;
@@ -733,6 +867,16 @@ pub fn recovery(command: RecoveryCommand) -> Result<()> {
         RecoveryCommand::Complete { did, args } => {
             let s = session(&args.signer)?;
             let owner = Did::parse(&did)?;
+            // Refuse here what the ledger would refuse, instead of paying for a failing
+            // transaction.
+            let view = s.client.recovery(&owner)?;
+            let finalized_ms = s.client.block(None)?.header.timestamp_ms;
+            ready_to_complete(
+                &owner,
+                &view,
+                &s.did,
+                crate::content::now_ms().max(finalized_ms),
+            )?;
             let vault = s
                 .client
                 .recovery_rebuild(&s.token, &owner, &s.did, &s.key)?;
@@ -758,6 +902,102 @@ pub fn recovery(command: RecoveryCommand) -> Result<()> {
     }
 }
 
+/// Why the signer cannot complete `owner`'s recovery now, if it cannot: no pending recovery,
+/// a recovery for another device, too few approvals, or the time lock not over at `now_ms`.
+fn ready_to_complete(owner: &Did, view: &RecoveryView, me: &Did, now_ms: u64) -> Result<()> {
+    let Some(pending) = &view.pending else {
+        bail!("{owner} has no pending recovery: ask for one with `sovra recovery request`");
+    };
+    if pending.new_controller != me.as_str() {
+        bail!(
+            "the pending recovery of {owner} is for {}, not for this key ({me})",
+            pending.new_controller
+        );
+    }
+    if pending.approvals.len() < usize::from(view.threshold) {
+        bail!(
+            "{} of the {} guardian approvals needed so far",
+            pending.approvals.len(),
+            view.threshold
+        );
+    }
+    if now_ms < pending.unlock_ms {
+        bail!(
+            "the time lock of {owner}'s recovery ends at {} (in {}); nothing was sent: run \
+             `sovra recovery complete` again then",
+            format_time(pending.unlock_ms),
+            format_duration(pending.unlock_ms - now_ms)
+        );
+    }
+    Ok(())
+}
+
+/// An instant as RFC 3339 (to the millisecond when it has milliseconds).
+fn format_time(ms: u64) -> String {
+    if ms.is_multiple_of(1000) {
+        sovra_types::datetime::format_ms(ms)
+    } else {
+        sovra_types::datetime::format_ms_exact(ms)
+    }
+}
+
+/// A duration in days, hours, minutes and seconds (`7d`, `1h30m`, `90ms`).
+fn format_duration(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let secs = ms / 1000;
+    let parts = [
+        (secs / 86_400, "d"),
+        (secs / 3_600 % 24, "h"),
+        (secs / 60 % 60, "m"),
+        (secs % 60, "s"),
+    ];
+    parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect()
+}
+
+/// Rewrites every `*_ms` number of a JSON value as RFC 3339 (`time_lock_ms` as a duration),
+/// under the key without `_ms`: times in the CLI's output are never raw milliseconds.
+fn humanize_times(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            let keys: Vec<String> = map.keys().cloned().collect();
+            for key in keys {
+                let ms = map.get(&key).and_then(|v| v.as_u64());
+                match (key.strip_suffix("_ms"), ms) {
+                    (Some(stem), Some(ms)) => {
+                        let text = if stem == "time_lock" {
+                            format_duration(ms)
+                        } else {
+                            format_time(ms)
+                        };
+                        map.remove(&key);
+                        map.insert(stem.to_string(), text.into());
+                    }
+                    _ => {
+                        if let Some(inner) = map.get_mut(&key) {
+                            humanize_times(inner);
+                        }
+                    }
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(humanize_times),
+        _ => {}
+    }
+}
+
+/// Prints `value` as JSON with its times as RFC 3339.
+fn print_with_times<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut json = serde_json::to_value(value)?;
+    humanize_times(&mut json);
+    print_json(&json)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -777,5 +1017,147 @@ mod tests {
         let soon = parse_when("+1h").unwrap();
         assert!(soon > crate::content::now_ms() + 3_500_000);
         assert!(parse_when("tomorrow").is_err());
+    }
+
+    fn erasure(confirmed: bool, held_roots: u64) -> ErasureView {
+        ErasureView {
+            record: "ab".repeat(16),
+            node: "node".into(),
+            erased: true,
+            expired: false,
+            held_roots,
+            rewrite_pending: false,
+            confirmed,
+            statement: None,
+            signature: None,
+        }
+    }
+
+    #[test]
+    fn waiting_for_an_erasure_is_bounded_and_says_why() {
+        let started = std::time::Instant::now();
+        let mut polls = 0;
+        let err = wait_erased(
+            || {
+                polls += 1;
+                Ok(erasure(false, 2))
+            },
+            std::time::Duration::from_millis(300),
+            std::time::Duration::from_millis(50),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(polls >= 2);
+        assert!(err.contains("still holds 2"), "{err}");
+        assert!(err.contains("sovra vault erasure"), "{err}");
+        let mut n = 0;
+        let view = wait_erased(
+            || {
+                n += 1;
+                Ok(erasure(n > 2, 0))
+            },
+            std::time::Duration::from_secs(5),
+            std::time::Duration::from_millis(1),
+        )
+        .unwrap();
+        assert!(view.confirmed);
+    }
+
+    #[test]
+    fn decrypted_files_are_created_private_and_never_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("record.bin");
+        drop(create_private(&path).unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = create_private(&path).unwrap_err().to_string();
+        assert!(again.contains("already exists"), "{again}");
+    }
+
+    #[test]
+    fn a_missing_vault_is_told_apart_from_a_stored_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Keystore::open(dir.path()).unwrap();
+        assert_eq!(stored_label(&store, "alice").unwrap(), None);
+        store
+            .insert_secret("alice", "vault:did:key:z6Mk", &[1; 33], "pass")
+            .unwrap();
+        assert_eq!(
+            stored_label(&store, "alice").unwrap().as_deref(),
+            Some("vault:did:key:z6Mk")
+        );
+    }
+
+    #[test]
+    fn restored_file_names_stay_one_component() {
+        assert_eq!(file_name_of("scan.pdf"), "scan.pdf");
+        assert_eq!(file_name_of("../../etc/passwd"), ".._.._etc_passwd");
+        assert_eq!(file_name_of("a\\b\0c\nd"), "a_b_c_d");
+        assert_eq!(file_name_of(".."), "record");
+        assert_eq!(file_name_of(""), "record");
+        assert_eq!(file_name_of(&"é".repeat(300)).len(), 200);
+    }
+
+    #[test]
+    fn times_print_as_rfc3339_and_durations_in_units() {
+        let mut v = serde_json::json!({
+            "entries": [{"time_ms": 1_672_531_200_250u64, "part": "content"}],
+            "retain_until_ms": 1_672_531_200_000u64,
+            "time_lock_ms": 7 * 86_400_000u64 + 90_000,
+            "pending": {"unlock_ms": 1_672_531_201_000u64},
+        });
+        humanize_times(&mut v);
+        assert_eq!(v["entries"][0]["time"], "2023-01-01T00:00:00.250Z");
+        assert_eq!(v["retain_until"], "2023-01-01T00:00:00Z");
+        assert_eq!(v["time_lock"], "7d1m30s");
+        assert_eq!(v["pending"]["unlock"], "2023-01-01T00:00:01Z");
+        assert!(!v.to_string().contains("_ms"));
+    }
+
+    #[test]
+    fn recovery_completion_is_refused_locally_before_it_can_succeed() {
+        let owner = Did::parse("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK").unwrap();
+        let me = Did::from_public_key(&SigningKey::from_test_seed(9).public_key());
+        let mut view = RecoveryView {
+            did: owner.to_string(),
+            guardians: vec!["g1".into(), "g2".into()],
+            threshold: 2,
+            commitments: String::new(),
+            shares: String::new(),
+            time_lock_ms: 60_000,
+            pending: None,
+        };
+        assert!(ready_to_complete(&owner, &view, &me, 0).is_err());
+        let approval = |g: &str| sovra_types::api_vault::ApprovalView {
+            guardian: g.into(),
+            share: String::new(),
+        };
+        view.pending = Some(sovra_types::api_vault::PendingRecoveryView {
+            new_controller: me.to_string(),
+            requested_ms: 1_000,
+            unlock_ms: 61_000,
+            approvals: vec![approval("g1")],
+        });
+        let few = ready_to_complete(&owner, &view, &me, 100_000).unwrap_err();
+        assert!(few.to_string().contains("1 of the 2"), "{few}");
+        view.pending
+            .as_mut()
+            .unwrap()
+            .approvals
+            .push(approval("g2"));
+        let early = ready_to_complete(&owner, &view, &me, 1_000).unwrap_err();
+        assert!(
+            early.to_string().contains("1970-01-01T00:01:01Z"),
+            "{early}"
+        );
+        assert!(early.to_string().contains("in 1m"), "{early}");
+        let stranger = Did::from_public_key(&SigningKey::from_test_seed(10).public_key());
+        assert!(ready_to_complete(&owner, &view, &stranger, 61_000).is_err());
+        ready_to_complete(&owner, &view, &me, 61_000).unwrap();
     }
 }

@@ -21,7 +21,8 @@ use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
 use sovra_types::{
-    Action, Did, DidDocument, RecordId, RecoveryAction, VaultAction, identity::methods_for_key,
+    Action, ContentId, Did, DidDocument, RecordId, RecoveryAction, VaultAction,
+    api_vault::VaultRecordView, identity::methods_for_key,
 };
 use std::io::{Read, Write};
 use std::path::Path;
@@ -100,13 +101,15 @@ fn meta(name: &str, size: usize) -> RecordMeta {
         labels: vec!["test".into()],
         size: size as u64,
         created_ms: now_ms(),
+        padded: true,
     }
 }
 
-/// The node's answer to `token` asking for record `id`'s ciphertext (200 when released).
-fn content_status(client: &Client, token: &str, id: &RecordId) -> u16 {
+/// The node's answer to `token` asking for the ciphertext of the record `anchor` shows (200
+/// when released).
+fn content_status(client: &Client, token: &str, anchor: &VaultRecordView) -> u16 {
     let probe = OpenedRecord {
-        anchor: client.vault_record(id).unwrap(),
+        anchor: anchor.clone(),
         key: zeroize::Zeroizing::new([0; 32]),
         meta: meta("probe", 0),
     };
@@ -188,9 +191,10 @@ fn assert_absent_from_nodes(dir: &Path, needles: &[(&str, &[u8])]) {
     }
 }
 
-/// Whether the node behind `client` holds every root of record `id` (content, keys, grants).
-fn holds(client: &Client, id: &RecordId) -> bool {
-    let Ok(anchor) = client.vault_record(id) else {
+/// Whether the node behind `client` holds every root of record `id` (content, keys, grants);
+/// `token` is the owner's session at that node.
+fn holds(client: &Client, token: &str, id: &RecordId) -> bool {
+    let Ok(anchor) = client.vault_record(token, id) else {
         return false;
     };
     let roots = 2 + anchor.grants.len() as u64;
@@ -234,15 +238,23 @@ fn seal(
     sealed
 }
 
-#[test]
-fn private_vault_and_guardian_recovery_on_four_nodes() {
-    let (_cleanup, root) = test_dir();
-    let dir = root.as_path();
-    let base = 35000 + (std::process::id() % 500) as u16 * 2;
-    init_testnet(dir, NODES, 4, base);
+/// A four-validator test network.
+struct Net {
+    _cleanup: Option<tempfile::TempDir>,
+    dir: std::path::PathBuf,
+    nodes: Vec<Option<Node>>,
+    ports: Vec<u16>,
+    clients: Vec<Client>,
+}
+
+/// Starts a four-validator network with API ports from `base`, fast housekeeping, and each
+/// `(from, to)` replacement applied to every node's config; waits until it finalizes.
+fn start_network(base: u16, replacements: &[(&str, &str)]) -> Net {
+    let (cleanup, dir) = test_dir();
+    init_testnet(&dir, NODES, 4, base);
     for i in 0..NODES {
         let cfg = dir.join(format!("node{i}/config.toml"));
-        let text = std::fs::read_to_string(&cfg)
+        let mut text = std::fs::read_to_string(&cfg)
             .unwrap()
             .replace("gc_interval_secs = 300", "gc_interval_secs = 2")
             .replace(
@@ -253,10 +265,14 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
                 "vault_rewrite_interval_secs = 60",
                 "vault_rewrite_interval_secs = 1",
             );
+        for (from, to) in replacements {
+            assert!(text.contains(from), "{from} is not in the config");
+            text = text.replace(from, to);
+        }
         assert!(text.contains("vault_rewrite_interval_secs = 1"));
         std::fs::write(&cfg, text).unwrap();
     }
-    let mut nodes: Vec<Option<Node>> = (0..NODES).map(|i| Some(start(dir, i))).collect();
+    let nodes: Vec<Option<Node>> = (0..NODES).map(|i| Some(start(&dir, i))).collect();
     let ports: Vec<u16> = (0..NODES).map(|i| base + i as u16).collect();
     let clients: Vec<Client> = ports
         .iter()
@@ -267,31 +283,53 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
             .iter()
             .all(|c| c.status().map(|s| s.finalized_height >= 2).unwrap_or(false))
     });
+    Net {
+        _cleanup: cleanup,
+        dir,
+        nodes,
+        ports,
+        clients,
+    }
+}
+
+/// Creates a `did:sovra` controlled by `key` (whose did:key pays) and funds it; returns it
+/// with its authentication method.
+fn create_sovra(client: &Client, key: &SigningKey) -> (Did, String) {
+    let create = Action::CreateDid {
+        document: DidDocument {
+            methods: methods_for_key(&raw(key), 1).unwrap(),
+            ..Default::default()
+        },
+    };
+    let nonce = client.account(&did_of(key)).unwrap().nonce;
+    send_as(client, key, &did_of(key), vec![create]);
+    let chain = client.status().unwrap().chain_id;
+    let did = sovra_types::identity::derive_sovra_did(&chain, &did_of(key), nonce, 0);
+    send_as(
+        client,
+        key,
+        &did_of(key),
+        vec![Action::Transfer {
+            to: did.clone(),
+            amount: 1_000_000,
+        }],
+    );
+    let method = format!("{did}#key-1");
+    (did, method)
+}
+
+#[test]
+fn private_vault_and_guardian_recovery_on_four_nodes() {
+    let net = start_network(35000 + (std::process::id() % 500) as u16 * 2, &[]);
+    let dir = net.dir.as_path();
+    let ports = net.ports.clone();
+    let clients = &net.clients;
+    let mut nodes = net.nodes;
     let c0 = &clients[0];
 
     // The owner: a did:sovra controlled by dev key 0, funded for fees.
     let owner_key = dev_key(0);
-    let create = Action::CreateDid {
-        document: DidDocument {
-            methods: methods_for_key(&raw(&owner_key), 1).unwrap(),
-            ..Default::default()
-        },
-    };
-    let nonce = c0.account(&did_of(&owner_key)).unwrap().nonce;
-    send_as(c0, &owner_key, &did_of(&owner_key), vec![create]);
-    let status = c0.status().unwrap();
-    let owner =
-        sovra_types::identity::derive_sovra_did(&status.chain_id, &did_of(&owner_key), nonce, 0);
-    send_as(
-        c0,
-        &owner_key,
-        &did_of(&owner_key),
-        vec![Action::Transfer {
-            to: owner.clone(),
-            amount: 1_000_000,
-        }],
-    );
-    let owner_method = format!("{owner}#key-1");
+    let (owner, owner_method) = create_sovra(c0, &owner_key);
     let mut owner_tokens: Vec<String> = clients
         .iter()
         .map(|c| token(c, &owner_key, &owner, Some(&owner_method)))
@@ -340,7 +378,12 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     wait_until(
         "every node to hold both records",
         Duration::from_secs(60),
-        || clients.iter().all(|c| holds(c, &id_a) && holds(c, &id_b)),
+        || {
+            clients
+                .iter()
+                .zip(&owner_tokens)
+                .all(|(c, t)| holds(c, t, &id_a) && holds(c, t, &id_b))
+        },
     );
 
     // The owner reads through node 1, which got the record by replication.
@@ -351,6 +394,7 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     assert_eq!(read_all(&clients[1], &owner_tokens[1], &opened_a), data_a);
 
     // Refusals: no credentials, a stranger, a grantee before the grant.
+    let anchor_a = clients[2].vault_record(&owner_tokens[2], &id_a).unwrap();
     let content_path = format!("/v1/vault/records/{id_a}/content");
     assert_eq!(unauthenticated_status(ports[1], &content_path), 401);
     assert_eq!(
@@ -358,10 +402,10 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
         401
     );
     let stranger_token = token(&clients[2], &stranger_key, &stranger, None);
-    assert_eq!(content_status(&clients[2], &stranger_token, &id_a), 403);
+    assert_eq!(content_status(&clients[2], &stranger_token, &anchor_a), 403);
     let grantee_token = token(&clients[2], &grantee_key, &grantee, None);
-    assert_eq!(content_status(&clients[2], &grantee_token, &id_a), 403);
-    assert_eq!(content_status(&clients[2], "not-a-token", &id_a), 401);
+    assert_eq!(content_status(&clients[2], &grantee_token, &anchor_a), 403);
+    assert_eq!(content_status(&clients[2], "not-a-token", &anchor_a), 401);
 
     // Share with the grantee, and with the stranger for one second.
     let grant = c0
@@ -384,7 +428,7 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     assert_eq!(read_all(&clients[2], &grantee_token, &by_grantee), data_a);
     std::thread::sleep(Duration::from_millis(1_200));
     assert_eq!(
-        content_status(&clients[2], &stranger_token, &id_a),
+        content_status(&clients[2], &stranger_token, &anchor_a),
         403,
         "an expired grant is refused"
     );
@@ -425,7 +469,7 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
         ],
     );
     assert_eq!(
-        content_status(&clients[2], &grantee_token, &id_a),
+        content_status(&clients[2], &grantee_token, &anchor_a),
         403,
         "a revoked grantee is refused"
     );
@@ -469,7 +513,12 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     wait_until(
         "every node to hold the records",
         Duration::from_secs(60),
-        || clients.iter().all(|c| holds(c, &id_c) && holds(c, &id_a)),
+        || {
+            clients
+                .iter()
+                .zip(&owner_tokens)
+                .all(|(c, t)| holds(c, t, &id_c) && holds(c, t, &id_a))
+        },
     );
     assert_absent_from_nodes(
         dir,
@@ -488,7 +537,7 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     let fresh = Client::new(clients[2].base());
     let fresh_token = token(&fresh, &owner_key, &owner, Some(&owner_method));
     let mut restored_names = Vec::new();
-    for record in fresh.vault_records(&owner).unwrap() {
+    for record in fresh.vault_records(&fresh_token, &owner).unwrap() {
         if record.expired || record.erased_height.is_some() {
             continue;
         }
@@ -774,4 +823,302 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     let opened = c0.vault_open_as_owner(&new_token, &rebuilt, &id_a).unwrap();
     assert_eq!(read_all(c0, &new_token, &opened), data_a);
     drop(nodes);
+}
+
+/// A session at `client` for the did:key of `key`.
+fn key_token(client: &Client, key: &SigningKey) -> String {
+    token(client, key, &did_of(key), None)
+}
+
+/// The code of an API refusal.
+fn code_of<T>(r: Result<T, ClientError>) -> String {
+    match r {
+        Err(ClientError::Api { code, .. }) => code,
+        Err(e) => panic!("expected an API refusal, got {e}"),
+        Ok(_) => "ok".into(),
+    }
+}
+
+/// A `Put` of version 1 of `record` naming `content` and `keys` (CIDs someone else anchored).
+fn squat_put(record: RecordId, content: &str, keys: &str, size: u64) -> Action {
+    Action::Vault(VaultAction::Put {
+        record,
+        version: 1,
+        content: ContentId::parse(content).unwrap(),
+        size,
+        keys: ContentId::parse(keys).unwrap(),
+        replication: REPLICATION,
+        retain_until_ms: None,
+    })
+}
+
+/// Vault squatting (issue 11, item 1) and what record metadata reveals (item 8), on four
+/// nodes: an identity that anchors a record naming another owner's CIDs reads nothing through
+/// it, nor does a revoked grantee anchoring its old wrap, nor a non-guardian naming another
+/// identity's recovery shares in its own setup; the owner's deletion is confirmed by every node
+/// while those records still name the CIDs, and no node keeps the bytes. Anchors are shown to
+/// the owner and current grantees only. Unanchored uploads are bounded per identity, and
+/// identities that cannot pay a fee cannot upload.
+#[test]
+fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
+    let net = start_network(
+        41000 + (std::process::id() % 240) as u16 * 4,
+        &[(
+            "vault_staged_bytes_per_identity = 4294967296",
+            "vault_staged_bytes_per_identity = 3000000",
+        )],
+    );
+    let (clients, ports) = (&net.clients, &net.ports);
+    let c0 = &clients[0];
+
+    // The victim: a did:sovra of dev key 0. The squatter: dev key 1. A grantee: dev key 2.
+    let victim_key = dev_key(0);
+    let (victim, victim_method) = create_sovra(c0, &victim_key);
+    let (squatter_key, grantee_key, guardian_key) = (dev_key(1), dev_key(2), dev_key(3));
+    let (squatter, grantee, guardian) = (
+        did_of(&squatter_key),
+        did_of(&grantee_key),
+        did_of(&guardian_key),
+    );
+    let victim_tokens: Vec<String> = clients
+        .iter()
+        .map(|c| token(c, &victim_key, &victim, Some(&victim_method)))
+        .collect();
+    let squatter_token = token(&clients[1], &squatter_key, &squatter, None);
+    let grantee_token = token(&clients[1], &grantee_key, &grantee, None);
+    let vault = VaultKeys::generate().unwrap();
+
+    // The victim's record, version 1, shared with the grantee.
+    let data = secret_content(120_000, 7);
+    let id = RecordId([0x71; 16]);
+    let seal_version = |version| {
+        seal(
+            c0,
+            &victim_tokens[0],
+            &vault,
+            &victim,
+            id,
+            version,
+            &data,
+            "victim.bin",
+        )
+    };
+    let as_victim = |actions| send_as(c0, &victim_key, &victim, actions);
+    let v1 = seal_version(1);
+    as_victim(vec![v1.put_action(REPLICATION, None)]);
+    let grant = c0
+        .vault_grant_action(&victim_tokens[0], &v1.key, id, 1, &grantee, None)
+        .unwrap();
+    as_victim(vec![grant]);
+    wait_until(
+        "every node to hold the record",
+        Duration::from_secs(60),
+        || {
+            clients
+                .iter()
+                .zip(&victim_tokens)
+                .all(|(c, t)| holds(c, t, &id))
+        },
+    );
+
+    // Who sees the anchor: nobody anonymous, nothing for a stranger, its own grant only for
+    // the grantee, everything for the owner.
+    let list = format!("/v1/vault/records?owner={victim}");
+    assert_eq!(raw_get(ports[1], &list, None).0, 401);
+    let page = |t: &str| -> serde_json::Value {
+        serde_json::from_slice(&authed_get(ports[1], &list, t)).unwrap()
+    };
+    assert_eq!(page(&squatter_token)["records"], serde_json::json!([]));
+    let grantee_page = page(&grantee_token);
+    assert_eq!(grantee_page["records"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        grantee_page["records"][0]["grants"][0]["grantee"],
+        grantee.as_str()
+    );
+    let owner_page = page(&victim_tokens[1]);
+    assert_eq!(
+        owner_page["records"][0]["grants"].as_array().unwrap().len(),
+        1
+    );
+    let by_id = format!("/v1/vault/records/{id}");
+    assert_eq!(raw_get(ports[1], &by_id, None).0, 401);
+    assert_eq!(raw_get(ports[1], &by_id, Some(&squatter_token)).0, 403);
+    assert_eq!(raw_get(ports[1], &by_id, Some(&grantee_token)).0, 200);
+
+    // What the grantee saw of version 1: the ciphertext, the keys block and its wrap.
+    let anchor1 = c0.vault_record(&victim_tokens[0], &id).unwrap();
+    let keys1 = authed_get(ports[1], &format!("{by_id}/keys"), &victim_tokens[1]);
+    let wrap1 = authed_get(ports[1], &format!("{by_id}/grant"), &grantee_token);
+    let cipher1 = authed_get(ports[1], &format!("{by_id}/content"), &grantee_token);
+    // Padding: 120,000 bytes travel as their Padmé bucket (120,832 bytes), in two sealed
+    // chunks of 64 KiB, after the 28-byte stream header.
+    let padded = sovra_crypto::padding::padded_len(120_000);
+    assert_eq!(padded, 120_832);
+    assert_eq!(anchor1.size, cipher1.len() as u64);
+    assert_eq!(anchor1.size, 28 + padded + 2 * 16);
+
+    // The owner revokes the grant: version 2 under a new key.
+    let v2 = seal_version(2);
+    as_victim(vec![
+        Action::Vault(VaultAction::Revoke {
+            record: id,
+            grantee: grantee.clone(),
+        }),
+        v2.put_action(REPLICATION, None),
+    ]);
+    let anchor2 = c0.vault_record(&victim_tokens[0], &id).unwrap();
+    let keys2 = authed_get(ports[1], &format!("{by_id}/keys"), &victim_tokens[1]);
+    let cipher2 = authed_get(ports[1], &format!("{by_id}/content"), &victim_tokens[1]);
+
+    // Squatting: the squatter anchors a record of its own naming the victim's content and keys;
+    // the revoked grantee anchors one naming the old ciphertext and its old wrap.
+    let squat = RecordId([0x5a; 16]);
+    send_as(
+        c0,
+        &squatter_key,
+        &squatter,
+        vec![squat_put(
+            squat,
+            &anchor2.content,
+            &anchor2.keys,
+            anchor2.size,
+        )],
+    );
+    let regrant = RecordId([0x6b; 16]);
+    let old_wrap = &anchor1.grants[0].wrap;
+    send_as(
+        c0,
+        &grantee_key,
+        &grantee,
+        vec![squat_put(regrant, &anchor1.content, old_wrap, anchor1.size)],
+    );
+    for (who, t, record) in [
+        ("squatter", &squatter_token, squat),
+        ("revoked grantee", &grantee_token, regrant),
+    ] {
+        for part in ["keys", "content"] {
+            let (status, body) = raw_get(
+                ports[1],
+                &format!("/v1/vault/records/{record}/{part}"),
+                Some(t),
+            );
+            // Its own namespace has no such blocks, nor does any peer's: 503, no bytes.
+            assert_eq!(status, 503, "the {who} asked for the victim's {part}");
+            for (what, secret) in [
+                ("keys v1", &keys1),
+                ("keys v2", &keys2),
+                ("wrap", &wrap1),
+                ("ciphertext v1", &cipher1),
+                ("ciphertext v2", &cipher2),
+            ] {
+                assert!(!contains(&body, &secret[..64]), "the {who} got the {what}");
+            }
+        }
+    }
+
+    // Recovery squatting: the squatter's own did:sovra names the victim's shares block in its
+    // setup, with the squatter as guardian; the shares stay with the victim's guardians.
+    let setup = c0
+        .recovery_setup_action(
+            &victim_tokens[0],
+            &victim,
+            &vault,
+            std::slice::from_ref(&guardian),
+            1,
+            60_000,
+        )
+        .unwrap();
+    as_victim(vec![setup]);
+    let victim_shares = c0.recovery(&victim).unwrap().shares;
+    let guardian_token = token(&clients[1], &guardian_key, &guardian, None);
+    let shares_block = authed_get(
+        ports[1],
+        &format!("/v1/recovery/{victim}/shares"),
+        &guardian_token,
+    );
+    let (squat_did, squat_method) = create_sovra(c0, &squatter_key);
+    let squat_token = token(c0, &squatter_key, &squat_did, Some(&squat_method));
+    let own = c0
+        .recovery_setup_action(
+            &squat_token,
+            &squat_did,
+            &VaultKeys::generate().unwrap(),
+            std::slice::from_ref(&squatter),
+            1,
+            60_000,
+        )
+        .unwrap();
+    let Action::Recovery(RecoveryAction::Setup {
+        guardians,
+        threshold,
+        commitments,
+        time_lock_ms,
+        ..
+    }) = own
+    else {
+        panic!("not a setup: {own:?}");
+    };
+    let squat_setup = Action::Recovery(RecoveryAction::Setup {
+        guardians,
+        threshold,
+        commitments,
+        shares: ContentId::parse(&victim_shares).unwrap(),
+        time_lock_ms,
+    });
+    send_as(c0, &squatter_key, &squat_did, vec![squat_setup]);
+    assert_eq!(c0.recovery(&squat_did).unwrap().shares, victim_shares);
+    let (status, body) = raw_get(
+        ports[1],
+        &format!("/v1/recovery/{squat_did}/shares"),
+        Some(&squatter_token),
+    );
+    assert_eq!(status, 503, "a non-guardian asked for the victim's shares");
+    assert!(!contains(&body, &shares_block[..64]));
+    assert_eq!(
+        raw_get(
+            ports[1],
+            &format!("/v1/recovery/{victim}/shares"),
+            Some(&squatter_token)
+        )
+        .0,
+        403
+    );
+
+    // The victim deletes the record: every node confirms the erasure while the squatter's and
+    // the grantee's records still name the CIDs, and no node's files hold the bytes.
+    as_victim(vec![Action::Vault(VaultAction::Delete { record: id })]);
+    wait_until(
+        "every node to confirm the erasure",
+        Duration::from_secs(90),
+        || clients.iter().all(|c| erasure_confirmed(c, &id)),
+    );
+    let still = clients[2].vault_record(&key_token(&clients[2], &squatter_key), &squat);
+    assert_eq!(still.unwrap().content, anchor2.content);
+    assert_absent_from_nodes(
+        &net.dir,
+        &[
+            ("keys block v1", &keys1[..64]),
+            ("keys block v2", &keys2[..64]),
+            ("the grantee's wrap", &wrap1[..64]),
+            ("ciphertext v1", &cipher1[1000..1064]),
+            ("ciphertext v2", &cipher2[1000..1064]),
+        ],
+    );
+
+    // Unanchored uploads: an identity that cannot pay a fee uploads nothing (402); a funded one
+    // up to its quota (3,000,000 bytes here), then 413.
+    let broke = SigningKey::from_test_seed(999);
+    let broke_token = key_token(c0, &broke);
+    assert_eq!(
+        status_of(c0.vault_upload_raw(&broke_token, vec![1; 1000])),
+        402
+    );
+    let squatter_token0 = key_token(c0, &squatter_key);
+    let up = |n: u8| c0.vault_upload_raw(&squatter_token0, vec![n; 1_400_000]);
+    up(1).unwrap();
+    up(2).unwrap();
+    assert_eq!(code_of(up(3)), "vault_quota_exceeded");
+    // Another identity is not affected by the squatter's quota.
+    c0.vault_upload_raw(&key_token(c0, &grantee_key), vec![4; 1_400_000])
+        .unwrap();
 }

@@ -7,15 +7,14 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use sovra_cas::car::{self, CarImport};
 use sovra_cas::{BlockSink, BlockSource, CasError, Cid, block::block_key, verify_block};
 
 use crate::StoreError;
+use crate::block_file::{BlockFile, copy_table};
 
 /// redb page cache of the content store: content is read once per request and streamed, so a
 /// small cache is enough and bounds the node's memory during large uploads.
@@ -84,53 +83,32 @@ impl UploadCharge {
     }
 }
 
-/// Blocks copied per write transaction when the store is rewritten.
-const REWRITE_BATCH_BYTES: u64 = 64 * 1024 * 1024;
-
 /// The node's content block store.
 pub struct ContentStore {
-    /// The database; replaced by [`ContentStore::rewrite`].
-    db: RwLock<Database>,
-    path: PathBuf,
-    corrupt_found: AtomicU64,
-    /// Blocks were deleted since the file was last rewritten: their bytes may still sit in
-    /// freed pages of the file.
-    deleted_since_rewrite: AtomicBool,
+    file: BlockFile,
 }
 
 impl ContentStore {
     /// Opens or creates the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(path)?;
-        let w = db.begin_write()?;
-        let freed = {
+        let file = BlockFile::open(path, CACHE_BYTES, |w| {
             w.open_table(BLOCKS)?;
             w.open_table(STAGED)?;
             w.open_table(CHARGES)?;
             w.open_table(CHARGES_TOTAL)?;
-            w.open_table(FLAGS)?.get(FREED)?.is_some()
-        };
-        w.commit()?;
-        Ok(Self {
-            db: RwLock::new(db),
-            path: path.to_path_buf(),
-            corrupt_found: AtomicU64::new(0),
-            deleted_since_rewrite: AtomicBool::new(freed),
-        })
+            Ok(w.open_table(FLAGS)?.get(FREED)?.is_some())
+        })?;
+        Ok(Self { file })
     }
 
     fn db(&self) -> std::sync::RwLockReadGuard<'_, Database> {
-        self.db
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.file.db()
     }
 
     /// Whether blocks were deleted since the file was last rewritten (so their bytes may
     /// still be in freed pages of the file).
     pub fn has_freed_pages(&self) -> bool {
-        self.deleted_since_rewrite.load(Ordering::SeqCst)
+        self.file.has_freed_pages()
     }
 
     /// Rewrites the database into a fresh file holding only live blocks and replaces the old
@@ -138,58 +116,17 @@ impl ContentStore {
     /// reuses freed pages but does not overwrite them). Readers wait while it runs. A crash
     /// leaves either the old file or the complete new one.
     pub fn rewrite(&self) -> Result<(), StoreError> {
-        let mut guard = self.db.write().unwrap_or_else(|p| p.into_inner());
-        self.deleted_since_rewrite.store(false, Ordering::SeqCst);
-        let tmp = self.path.with_extension("rewrite");
-        let _ = std::fs::remove_file(&tmp);
-        {
-            let fresh = Database::builder()
-                .set_cache_size(CACHE_BYTES)
-                .create(&tmp)?;
-            let r = guard.begin_read()?;
-            let blocks = r.open_table(BLOCKS)?;
-            let mut items = blocks.iter()?;
-            loop {
-                let w = fresh.begin_write()?;
-                let mut copied = 0u64;
-                let mut more = false;
-                {
-                    let mut t = w.open_table(BLOCKS)?;
-                    for item in items.by_ref() {
-                        let (k, v) = item?;
-                        t.insert(k.value(), v.value())?;
-                        copied += v.value().len() as u64;
-                        if copied >= REWRITE_BATCH_BYTES {
-                            more = true;
-                            break;
-                        }
-                    }
-                    if !more {
-                        let staged = r.open_table(STAGED)?;
-                        let mut st = w.open_table(STAGED)?;
-                        for item in staged.iter()? {
-                            let (k, v) = item?;
-                            st.insert(k.value(), v.value())?;
-                        }
-                    }
-                }
-                w.commit()?;
-                if !more {
-                    break;
-                }
-            }
-        }
-        std::fs::rename(&tmp, &self.path)
-            .map_err(|e| StoreError::Index(format!("replacing {}: {e}", self.path.display())))?;
-        *guard = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(&self.path)?;
-        Ok(())
+        self.file.rewrite(|from, to| {
+            copy_table(from, to, BLOCKS)?;
+            copy_table(from, to, STAGED)?;
+            copy_table(from, to, CHARGES)?;
+            copy_table(from, to, CHARGES_TOTAL)
+        })
     }
 
     /// Number of corrupt blocks found (and discarded) since the store was opened.
     pub fn corrupt_found(&self) -> u64 {
-        self.corrupt_found.load(Ordering::Relaxed)
+        self.file.corrupt_found()
     }
 
     /// Whether the block's bytes are held (without verifying them).
@@ -228,7 +165,7 @@ impl ContentStore {
             removed
         };
         if removed {
-            self.deleted_since_rewrite.store(true, Ordering::SeqCst);
+            self.file.note_freed();
         }
         w.commit()?;
         Ok(removed)
@@ -284,6 +221,7 @@ impl ContentStore {
         max_bytes: u64,
         charge: &UploadCharge,
     ) -> Result<CarImport, StoreError> {
+        // The guard keeps a rewrite from swapping the file before this commits.
         let db = self.db();
         let w = db.begin_write()?;
         let imported = {
@@ -436,7 +374,7 @@ impl ContentStore {
             }
             if stats.deleted > 0 {
                 w.open_table(FLAGS)?.insert(FREED, 1)?;
-                self.deleted_since_rewrite.store(true, Ordering::SeqCst);
+                self.file.note_freed();
             }
         }
         w.commit()?;
@@ -509,7 +447,7 @@ impl BlockSource for ContentStore {
         match verify_block(cid, &data) {
             Ok(()) => Ok(Some(data)),
             Err(CasError::HashMismatch(_)) => {
-                self.corrupt_found.fetch_add(1, Ordering::Relaxed);
+                self.file.note_corrupt();
                 tracing::warn!(%cid, "discarding corrupt content block");
                 self.remove(cid)
                     .map_err(|e| CasError::Store(e.to_string()))?;

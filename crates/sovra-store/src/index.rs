@@ -25,10 +25,13 @@ const VERIFIERS: TableDefinition<&str, u64> = TableDefinition::new("verifiers");
 const VAULT: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("vault");
 /// Vault records by owner: owner DID, 0, record id -> ().
 const VAULT_OWNERS: TableDefinition<&[u8], ()> = TableDefinition::new("vault_owners");
-/// Roots of vault blocks no live record references any more (erased records,
-/// superseded versions, revoked grants): CID bytes -> record id. Nodes purge
-/// them and then forget them.
-const VAULT_DEAD: TableDefinition<&[u8], &[u8; 16]> = TableDefinition::new("vault_dead");
+/// Roots of vault blocks no live record of their owner references any more (erased
+/// records, superseded versions, revoked grants), in the owner's namespace: owner DID, 0,
+/// CID bytes -> record id. Nodes purge them and then forget them.
+const VAULT_DEAD: TableDefinition<&[u8], &[u8; 16]> = TableDefinition::new("vault_dead_roots");
+/// The dead-roots table of the format before per-owner namespaces (keyed by CID alone);
+/// dropped on open.
+const LEGACY_VAULT_DEAD: &str = "vault_dead";
 /// Guardian recovery setups as last finalized: DID -> `RecoveryConfig` encoding.
 const RECOVERY: TableDefinition<&str, &[u8]> = TableDefinition::new("recovery");
 
@@ -80,6 +83,25 @@ pub struct IndexedBlock<'a> {
     pub vault_records: Vec<(RecordId, VaultRecord)>,
     /// Recovery setups the block changed, as they are after it.
     pub recoveries: Vec<(Did, RecoveryConfig)>,
+}
+
+/// Key of a dead root in `owner`'s namespace.
+fn vault_dead_key(owner: &Did, cid: &ContentId) -> Vec<u8> {
+    let mut k = owner.as_str().as_bytes().to_vec();
+    k.push(0);
+    k.extend_from_slice(&cid.cid().to_bytes());
+    k
+}
+
+fn parse_vault_dead_key(key: &[u8]) -> Result<(Did, ContentId), StoreError> {
+    let corrupt = || StoreError::Corrupt("vault dead-root key".into());
+    let split = key.iter().position(|&b| b == 0).ok_or_else(corrupt)?;
+    let owner = std::str::from_utf8(&key[..split])
+        .ok()
+        .and_then(|s| Did::parse(s).ok())
+        .ok_or_else(corrupt)?;
+    let cid = ContentId::from_bytes(&key[split + 1..]).map_err(|_| corrupt())?;
+    Ok((owner, cid))
 }
 
 fn vault_owner_key(owner: &Did, id: &RecordId) -> Vec<u8> {
@@ -136,6 +158,12 @@ impl Index {
             w.open_table(VAULT_OWNERS)?;
             w.open_table(VAULT_DEAD)?;
             w.open_table(RECOVERY)?;
+            let legacy = w
+                .list_tables()?
+                .any(|t| redb::TableHandle::name(&t) == LEGACY_VAULT_DEAD);
+            if legacy {
+                w.delete_table(TableDefinition::<&[u8], &[u8; 16]>::new(LEGACY_VAULT_DEAD))?;
+            }
         }
         w.commit()?;
         Ok(Self { db })
@@ -214,11 +242,14 @@ impl Index {
                 if record.erased_height.is_some() {
                     gone.extend(record.roots());
                 }
+                // Within the owner's namespace only: another owner's record naming the same
+                // CIDs neither keeps nor revives this owner's blocks.
+                let owner = &record.owner;
                 for cid in gone.into_iter().filter(|c| !live.contains(c)) {
-                    dead.insert(cid.cid().to_bytes().as_slice(), &id.0)?;
+                    dead.insert(vault_dead_key(owner, cid).as_slice(), &id.0)?;
                 }
                 for cid in live {
-                    dead.remove(cid.cid().to_bytes().as_slice())?;
+                    dead.remove(vault_dead_key(owner, cid).as_slice())?;
                 }
                 vault.insert(&id.0, record.encode().as_ref())?;
                 owners.insert(vault_owner_key(&record.owner, id).as_slice(), ())?;
@@ -400,46 +431,48 @@ impl Index {
         Ok(out)
     }
 
-    /// Roots of vault blocks that must be purged, with their record.
-    pub fn vault_dead_roots(&self) -> Result<Vec<(ContentId, RecordId)>, StoreError> {
+    /// Roots of vault blocks that must be purged: the namespace (owner) they are in, the
+    /// root, and its record.
+    pub fn vault_dead_roots(&self) -> Result<Vec<(Did, ContentId, RecordId)>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(VAULT_DEAD)?;
         let mut out = Vec::new();
         for item in t.iter()? {
             let (k, v) = item?;
-            let cid =
-                ContentId::from_bytes(k.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.push((cid, RecordId(*v.value())));
+            let (owner, cid) = parse_vault_dead_key(k.value())?;
+            out.push((owner, cid, RecordId(*v.value())));
         }
         Ok(out)
     }
 
-    /// Forgets purged roots.
-    pub fn forget_vault_dead_roots(&self, roots: &[ContentId]) -> Result<(), StoreError> {
+    /// Forgets purged roots (each in its owner's namespace).
+    pub fn forget_vault_dead_roots(&self, roots: &[(Did, ContentId)]) -> Result<(), StoreError> {
         let w = self.db.begin_write()?;
         {
             let mut t = w.open_table(VAULT_DEAD)?;
-            for cid in roots {
-                t.remove(cid.cid().to_bytes().as_slice())?;
+            for (owner, cid) in roots {
+                t.remove(vault_dead_key(owner, cid).as_slice())?;
             }
         }
         w.commit()?;
         Ok(())
     }
 
-    /// The blocks guardian recovery needs replicated: every setup's shares block and every
-    /// pending approval's share block.
-    pub fn recovery_roots(&self) -> Result<Vec<ContentId>, StoreError> {
+    /// The blocks guardian recovery needs replicated, each with the namespace it lives in:
+    /// every setup's shares block (uploaded by the identity itself) and every pending
+    /// approval's share block (uploaded by its guardian).
+    pub fn recovery_roots(&self) -> Result<Vec<(Did, ContentId)>, StoreError> {
         let r = self.db.begin_read()?;
         let t = r.open_table(RECOVERY)?;
         let mut out = Vec::new();
         for item in t.iter()? {
-            let (_, v) = item?;
+            let (k, v) = item?;
+            let did = Did::parse(k.value()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let config = RecoveryConfig::decode(v.value())
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.push(config.shares);
+            out.push((did, config.shares));
             if let Some(p) = config.pending {
-                out.extend(p.approvals.into_iter().map(|a| a.share));
+                out.extend(p.approvals.into_iter().map(|a| (a.guardian, a.share)));
             }
         }
         Ok(out)
@@ -450,5 +483,92 @@ impl Index {
         let r = self.db.begin_read()?;
         let t = r.open_table(META)?;
         Ok(t.get(key)?.map(|v| v.value()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sovra_types::BlockHeader;
+
+    fn did(n: u64) -> Did {
+        Did::from_public_key(&sovra_crypto::SigningKey::from_test_seed(n).public_key())
+    }
+
+    fn cid(tag: &[u8]) -> ContentId {
+        ContentId::new(sovra_cas::raw_cid(tag))
+    }
+
+    fn record(owner: &Did, content: &ContentId, keys: &ContentId) -> VaultRecord {
+        VaultRecord {
+            owner: owner.clone(),
+            version: 1,
+            content: content.clone(),
+            size: 1,
+            keys: keys.clone(),
+            replication: 3,
+            retain_until_ms: None,
+            created_height: 1,
+            updated_height: 1,
+            updated_ms: 0,
+            erased_height: None,
+            grants: vec![],
+        }
+    }
+
+    fn index_block(index: &Index, height: u64, vault_records: Vec<(RecordId, VaultRecord)>) {
+        let header = BlockHeader {
+            parent: sovra_types::ZERO_DIGEST,
+            height,
+            timestamp_ms: height,
+            tx_root: sovra_types::ZERO_DIGEST,
+            tx_count: 0,
+            state_root: sovra_types::ZERO_DIGEST,
+        };
+        let block = Block::new(header, vec![]);
+        index
+            .insert(&IndexedBlock {
+                block: &block,
+                txs: vec![],
+                receipts: vec![],
+                vault_records,
+                recoveries: vec![],
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn dead_roots_stay_in_their_owners_namespace_whoever_names_the_cids() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::open(&dir.path().join("index.redb")).unwrap();
+        let (victim, squatter) = (did(1), did(2));
+        let (content, keys) = (cid(b"content"), cid(b"keys"));
+        let (a, b) = (RecordId([1; 16]), RecordId([2; 16]));
+        index_block(&index, 1, vec![(a, record(&victim, &content, &keys))]);
+        // The victim deletes its record while the squatter anchors one naming the same CIDs.
+        let mut erased = record(&victim, &content, &keys);
+        erased.erased_height = Some(2);
+        index_block(
+            &index,
+            2,
+            vec![(a, erased), (b, record(&squatter, &content, &keys))],
+        );
+        let mut dead = index.vault_dead_roots().unwrap();
+        dead.sort_by_key(|(_, c, _)| c.to_string());
+        let mut expected = vec![
+            (victim.clone(), content.clone(), a),
+            (victim.clone(), keys.clone(), a),
+        ];
+        expected.sort_by_key(|(_, c, _)| c.to_string());
+        assert_eq!(dead, expected);
+        // A later change of the squatter's record does not revive the victim's roots either.
+        let mut changed = record(&squatter, &content, &keys);
+        changed.updated_height = 3;
+        index_block(&index, 3, vec![(b, changed)]);
+        assert_eq!(index.vault_dead_roots().unwrap().len(), 2);
+        index
+            .forget_vault_dead_roots(&[(victim.clone(), content), (victim, keys)])
+            .unwrap();
+        assert!(index.vault_dead_roots().unwrap().is_empty());
     }
 }

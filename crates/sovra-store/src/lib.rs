@@ -6,18 +6,23 @@
 //!   inclusion and exclusion proofs, and crash recovery to the last commit.
 //! - [`content`]: node-local content blocks (IPFS-compatible, verified on every read) with
 //!   staged uploads and garbage collection.
+//! - [`vault_store`]: private vault blocks in per-owner namespaces, with a quota on staged
+//!   uploads.
 //! - [`index`]: node-local redb tables (finalized blocks, transaction
 //!   locations, receipt-chain entries) for the API.
 
+mod block_file;
 pub mod content;
 pub mod index;
 pub mod state;
 pub mod vault_log;
+pub mod vault_store;
 
 pub use content::{ContentStore, GcStats, UploadCharge};
 pub use index::{Index, IndexedBlock, TxLocation};
 pub use state::{SpeculativeState, StateProof, StateStore};
 pub use vault_log::VaultLog;
+pub use vault_store::{StagedQuota, VaultStore, vault_block_key};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,149 @@
+//! The redb file of a block store (public content, vault), with what both stores need around
+//! it: a lock that lets a rewrite swap the file, the count of corrupt blocks found, and whether
+//! deleted data may still sit in freed pages. Rewriting copies what is live into a fresh file,
+//! so that no freed page of the old one (redb reuses freed pages but does not overwrite them)
+//! survives in the data directory.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{RwLock, RwLockReadGuard};
+
+use redb::{
+    Database, Key, ReadTransaction, ReadableDatabase, TableDefinition, Value, WriteTransaction,
+};
+
+use crate::StoreError;
+
+/// A block store's database file.
+pub(crate) struct BlockFile {
+    /// The database; replaced by [`BlockFile::rewrite`].
+    db: RwLock<Database>,
+    path: PathBuf,
+    cache_bytes: usize,
+    corrupt_found: AtomicU64,
+    /// Blocks were deleted since the file was last rewritten: their bytes may still sit in
+    /// freed pages of the file.
+    freed: AtomicBool,
+}
+
+impl BlockFile {
+    /// Opens or creates the database at `path`; `init` creates its tables in the first write
+    /// transaction and says whether a rewrite is still due (a flag the store keeps on disk).
+    pub(crate) fn open(
+        path: &Path,
+        cache_bytes: usize,
+        init: impl FnOnce(&WriteTransaction) -> Result<bool, StoreError>,
+    ) -> Result<Self, StoreError> {
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)?;
+        let w = db.begin_write()?;
+        let freed = init(&w)?;
+        w.commit()?;
+        Ok(Self {
+            db: RwLock::new(db),
+            path: path.to_path_buf(),
+            cache_bytes,
+            corrupt_found: AtomicU64::new(0),
+            freed: AtomicBool::new(freed),
+        })
+    }
+
+    /// The database. Holding the guard keeps a rewrite from swapping the file meanwhile.
+    pub(crate) fn db(&self) -> RwLockReadGuard<'_, Database> {
+        self.db
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether blocks were deleted since the file was last rewritten.
+    pub(crate) fn has_freed_pages(&self) -> bool {
+        self.freed.load(Ordering::SeqCst)
+    }
+
+    /// Notes that blocks were deleted (after the deleting transaction commits).
+    pub(crate) fn note_freed(&self) {
+        self.freed.store(true, Ordering::SeqCst);
+    }
+
+    /// Counts a corrupt block found (and discarded).
+    pub(crate) fn note_corrupt(&self) {
+        self.corrupt_found.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Corrupt blocks found since the file was opened.
+    pub(crate) fn corrupt_found(&self) -> u64 {
+        self.corrupt_found.load(Ordering::Relaxed)
+    }
+
+    /// Replaces the file by a fresh one holding what `copy` copies (see [`copy_table`]).
+    /// Readers wait while it runs.
+    pub(crate) fn rewrite(
+        &self,
+        copy: impl FnOnce(&ReadTransaction, &Database) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut guard = self.db.write().unwrap_or_else(|p| p.into_inner());
+        self.freed.store(false, Ordering::SeqCst);
+        rewrite_database(&mut guard, &self.path, self.cache_bytes, copy)
+    }
+}
+
+/// Bytes copied per write transaction of the fresh file.
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Replaces `db` (whose file is `path`) by a fresh database holding what `copy` copies from a
+/// read transaction of the old one. A crash leaves either the old file or the complete new one.
+fn rewrite_database(
+    db: &mut Database,
+    path: &Path,
+    cache_bytes: usize,
+    copy: impl FnOnce(&ReadTransaction, &Database) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let tmp = path.with_extension("rewrite");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let fresh = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(&tmp)?;
+        copy(&db.begin_read()?, &fresh)?;
+    }
+    std::fs::rename(&tmp, path)
+        .map_err(|e| StoreError::Index(format!("replacing {}: {e}", path.display())))?;
+    *db = Database::builder()
+        .set_cache_size(cache_bytes)
+        .create(path)?;
+    Ok(())
+}
+
+/// Copies every entry of `table` from `from` into `to`, in write transactions of bounded size
+/// (the table is created in `to` even when it is empty).
+pub(crate) fn copy_table<K: Key + 'static, V: Value + 'static>(
+    from: &ReadTransaction,
+    to: &Database,
+    table: TableDefinition<K, V>,
+) -> Result<(), StoreError> {
+    let source = from.open_table(table)?;
+    let mut items = redb::ReadableTable::iter(&source)?;
+    loop {
+        let w = to.begin_write()?;
+        let mut more = false;
+        {
+            let mut t = w.open_table(table)?;
+            let mut copied = 0u64;
+            for item in items.by_ref() {
+                let (k, v) = item?;
+                let value = v.value();
+                copied += V::as_bytes(&value).as_ref().len() as u64;
+                t.insert(k.value(), value)?;
+                if copied >= BATCH_BYTES {
+                    more = true;
+                    break;
+                }
+            }
+        }
+        w.commit()?;
+        if !more {
+            return Ok(());
+        }
+    }
+}
