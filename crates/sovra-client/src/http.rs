@@ -387,6 +387,7 @@ mod tests {
                         "chain_id": "devnet-00000000", "token_symbol": "SOV",
                         "finalized_height": 7, "finalized_id": "00", "state_root": "00",
                         "validators": [], "node_key": "00", "peers": 0, "mempool_txs": 2,
+                        "sync": "synced", "network_height": 7, "lag": 0, "tip_age_ms": 10,
                     })
                 } else {
                     account.clone()

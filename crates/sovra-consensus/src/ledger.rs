@@ -394,6 +394,17 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             .unwrap_or(0)
     }
 
+    /// Syncs the committed state to disk (its Merkle structure too), waiting for any commit in
+    /// progress: a graceful stop calls it so the next start replays nothing.
+    pub async fn sync_state(&self) -> Result<(), ConsensusError> {
+        self.lock_state()
+            .await
+            .store
+            .sync()
+            .await
+            .map_err(store_err)
+    }
+
     /// Reads a committed state value.
     pub async fn state_value(&self, key: &StateKey) -> Result<Option<Vec<u8>>, ConsensusError> {
         let st = self.lock_state().await;

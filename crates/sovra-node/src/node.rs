@@ -125,7 +125,8 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         .with_catch_panics(false);
     let runner = cw_tokio::Runner::new(runtime_cfg);
     runner.start(|context| async move {
-        crate::shutdown::spawn_on_signal(context.child("shutdown"))?;
+        let ledger_slot = crate::shutdown::LedgerSlot::default();
+        crate::shutdown::spawn_on_signal(context.child("shutdown"), ledger_slot.clone())?;
         let namespace = format!("sovra/p2p/{}", genesis.chain_id);
         let signer = key.as_commonware().clone();
         let mut p2p_cfg = lookup::Config::local(
@@ -244,6 +245,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         .await?;
         let f = ledger.finalized();
         tracing::info!(height = f.header.height, chain = %genesis.chain_id, "ledger opened");
+        let _ = ledger_slot.set(ledger.clone());
 
         let mut engine_cfg = EngineConfig::new(&genesis.chain_id, "sovra");
         engine_cfg.leader_timeout = Duration::from_millis(cfg.consensus.leader_timeout_ms);

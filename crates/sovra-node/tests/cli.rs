@@ -563,11 +563,23 @@ fn devnet_lock_chain_id_log_and_graceful_shutdown() {
     let log = net.log();
     assert!(log.contains("received SIGTERM: shutting down"), "{log}");
 
-    // Restarted, it keeps its chain id.
+    // Restarted, it keeps its chain id, and (its state synced at the stop) warns of nothing.
+    let before_restart = log.len();
     let (api0, p2p0) = ports(0);
     net.child = spawn_devnet(&net.dir, api0, p2p0, &net.log);
     wait_until("restarted devnet", Duration::from_secs(60), || {
         client.status().is_ok()
     });
+    let height = client.status().unwrap().finalized_height;
+    wait_until("a block after the restart", Duration::from_secs(60), || {
+        client.status().is_ok_and(|s| s.finalized_height > height)
+    });
     assert_eq!(client.status().unwrap().chain_id, chain);
+    let restart_log = net.log()[before_restart..].to_string();
+    assert!(
+        !restart_log
+            .lines()
+            .any(|l| l.contains(" WARN ") || l.contains(" ERROR ")),
+        "warnings on a restart after a graceful stop:\n{restart_log}"
+    );
 }

@@ -636,7 +636,9 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
         .unwrap();
     assert_eq!(session_status(port, &format!("Bearer {t1}")).status, 200);
 
-    // Rotation: the document now lists k2 (under the same method id).
+    // Rotation: the document now lists k2 as #key-2 (ids are never reused) and no longer k1.
+    let mut rotated = did_doc(&k2, &[]);
+    rotated.methods[0].id = "key-2".into();
     assert_eq!(
         run_tx(
             client,
@@ -645,7 +647,7 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
             vec![Action::UpdateDid {
                 did: did.clone(),
                 previous_version: 1,
-                document: did_doc(&k2, &[]),
+                document: rotated,
             }]
         ),
         "completed"
@@ -660,7 +662,7 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
         "unauthorized",
     );
     let t2 = client
-        .authenticate(&k2, &did, Some(&method))
+        .authenticate(&k2, &did, Some(&format!("{did}#key-2")))
         .unwrap()
         .token
         .unwrap();

@@ -239,6 +239,14 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
         Ok(())
     }
 
+    /// Syncs everything the state database holds to disk, including its Merkle structure, so
+    /// the next open needs no replay. Commits are durable without it; a graceful stop calls it.
+    pub async fn sync(&mut self) -> Result<(), StoreError> {
+        let db = self.db.take().expect("state db present");
+        self.db = Some(db.sync().await.map_err(state_err)?);
+        Ok(())
+    }
+
     /// Reads a committed value.
     pub async fn get(&self, key: &StateKey) -> Result<Option<Vec<u8>>, StoreError> {
         self.db().get(&key.hash()).await.map_err(state_err)
