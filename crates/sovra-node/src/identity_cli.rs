@@ -58,10 +58,14 @@ pub enum DidCommand {
     /// Replace one signing key by another, under a new id (`#key-N`, never an id an earlier
     /// version used) with the same relationships; re-signs the DID's status lists.
     RotateKey(RotateArgs),
-    /// Deactivate a did:sovra for good.
+    /// Deactivate a did:sovra for good. A deactivated DID can never sign again, so what it
+    /// holds could never be moved: move it first, or pass `--abandon-funds`.
     Deactivate {
         /// The DID.
         did: String,
+        /// Deactivate even though the DID still holds a balance (lost for good).
+        #[arg(long)]
+        abandon_funds: bool,
         /// Signer (default: signs as the DID itself).
         #[command(flatten)]
         signer: SignerArgs,
@@ -375,12 +379,29 @@ pub fn did(command: DidCommand) -> Result<()> {
         }
         DidCommand::Update(args) => update(args),
         DidCommand::RotateKey(args) => rotate(args),
-        DidCommand::Deactivate { did, signer } => {
+        DidCommand::Deactivate {
+            did,
+            abandon_funds,
+            signer,
+        } => {
             let did = Did::parse(&did)?;
             let client = Client::new(&signer.node.node);
             let record = current(&client, &did)?;
             let key = load_key(&signer.key, &signer.keystore)?;
             let as_did = changer(&signer, &did)?;
+            // What the DID would still hold once deactivated (it pays the fee if it signs).
+            let balance = client.account(&did)?.balance;
+            let fee = if as_did == did { signer.fee } else { 0 };
+            let stranded = balance.saturating_sub(fee);
+            if stranded > 0 && !abandon_funds {
+                bail!(
+                    "{did} holds {balance}; once deactivated it can never sign again, so {stranded} \
+                     would be lost for good. Move it first (`sovra transfer --key {} --as {did} \
+                     --to DID --amount {}`), or pass --abandon-funds; nothing was sent",
+                    signer.key,
+                    stranded.saturating_sub(signer.fee),
+                );
+            }
             let tx = build(
                 &client,
                 &key,

@@ -102,6 +102,72 @@ fn write_stdout(text: &str) -> Result<()> {
     Ok(())
 }
 
+/// A JSON value as indented `key: value` lines for people: nested objects and lists indented
+/// under their key, the items of a top-level list separated by blank lines.
+pub fn fields_text(value: &Value) -> String {
+    let mut text = String::new();
+    match value {
+        Value::Array(items) if items.is_empty() => text.push_str("(none)\n"),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                }
+                write_fields(item, 0, &mut text);
+            }
+        }
+        other => write_fields(other, 0, &mut text),
+    }
+    text
+}
+
+fn write_fields(value: &Value, depth: usize, text: &mut String) {
+    let indent = "  ".repeat(depth);
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    Value::Object(inner) if !inner.is_empty() => {
+                        text.push_str(&format!("{indent}{key}:\n"));
+                        write_fields(v, depth + 1, text);
+                    }
+                    Value::Array(items) if !items.is_empty() => {
+                        text.push_str(&format!("{indent}{key}:\n"));
+                        for item in items {
+                            match item {
+                                Value::Object(_) | Value::Array(_) => {
+                                    text.push_str(&format!("{indent}  -\n"));
+                                    write_fields(item, depth + 2, text);
+                                }
+                                scalar => {
+                                    text.push_str(&format!("{indent}  - {}\n", scalar_text(scalar)))
+                                }
+                            }
+                        }
+                    }
+                    scalar => text.push_str(&format!("{indent}{key}: {}\n", scalar_text(scalar))),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                write_fields(item, depth, text);
+            }
+        }
+        scalar => text.push_str(&format!("{indent}{}\n", scalar_text(scalar))),
+    }
+}
+
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        Value::Array(items) if items.is_empty() => "(none)".into(),
+        Value::Object(map) if map.is_empty() => "{}".into(),
+        other => other.to_string(),
+    }
+}
+
 /// A time in milliseconds since the Unix epoch as RFC 3339 (whole seconds).
 pub fn time(ms: u64) -> String {
     sovra_types::datetime::format_ms(ms)
@@ -122,5 +188,19 @@ mod tests {
         assert_eq!(field_text(&v, "list.0").unwrap(), "a");
         let e = field_text(&v, "nonce").unwrap_err().to_string();
         assert!(e.contains("balance, did, header, list"), "{e}");
+    }
+
+    #[test]
+    fn fields_text_indents_nested_values_and_separates_list_items() {
+        let v = json!([
+            {"id": "r1", "grants": [{"grantee": "did:key:a", "until": null}], "meta": {"name": "x"}},
+            {"id": "r2", "grants": [], "labels": ["a", "b"]}
+        ]);
+        assert_eq!(
+            fields_text(&v),
+            "grants:\n  -\n    grantee: did:key:a\n    until: -\nid: r1\nmeta:\n  name: x\n\n\
+             grants: (none)\nid: r2\nlabels:\n  - a\n  - b\n"
+        );
+        assert_eq!(fields_text(&json!([])), "(none)\n");
     }
 }

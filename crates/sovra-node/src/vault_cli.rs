@@ -16,7 +16,7 @@ use sovra_types::{
     datetime::parse_datetime,
 };
 
-use crate::cli::{KeystoreArgs, SignerArgs};
+use crate::cli::{KeystoreArgs, OutputArgs, SignerArgs};
 use crate::signer::{load_key, signer_did};
 use crate::{keystore_dir, passphrase, print_json};
 
@@ -68,7 +68,14 @@ pub enum VaultCommand {
         args: VaultArgs,
     },
     /// List the signer's records (decrypting their names).
-    List(VaultArgs),
+    List {
+        /// Vault options.
+        #[command(flatten)]
+        args: VaultArgs,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Decrypt a record to a file (as its owner, or as a grantee with --grantee).
     Get {
         /// Record id.
@@ -127,6 +134,9 @@ pub enum VaultCommand {
         /// Vault options.
         #[command(flatten)]
         args: VaultArgs,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// A node's signed statement that it erased a record.
     Erasure {
@@ -135,6 +145,9 @@ pub enum VaultCommand {
         /// Node options.
         #[command(flatten)]
         node: crate::cli::NodeArgs,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Decrypt every live record of the signer into a directory (for a new device).
     Restore {
@@ -175,6 +188,9 @@ pub enum RecoveryCommand {
         /// Node options.
         #[command(flatten)]
         node: crate::cli::NodeArgs,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// From a new device: start recovering an identity to the signing key (its did:key).
     Request {
@@ -400,7 +416,7 @@ pub fn vault(command: VaultCommand) -> Result<()> {
             quiet,
             args,
         } => put(&file, labels, retain_until, replication, quiet, &args),
-        VaultCommand::List(args) => {
+        VaultCommand::List { args, output } => {
             let s = session(&args.signer)?;
             let vault = load_vault(&args, &s.did)?;
             let mut out = Vec::new();
@@ -419,7 +435,7 @@ pub fn vault(command: VaultCommand) -> Result<()> {
                 }
                 out.push(entry);
             }
-            print_with_times(&out)?;
+            print_with_times(&out, &output)?;
             if unreadable > 0 {
                 bail!("{unreadable} live record(s) could not be opened (see their \"error\")");
             }
@@ -487,13 +503,14 @@ pub fn vault(command: VaultCommand) -> Result<()> {
             )?;
             print_json(&view)
         }
-        VaultCommand::Log { id, args } => {
+        VaultCommand::Log { id, args, output } => {
             let s = session(&args.signer)?;
-            print_with_times(&s.client.vault_log(&s.token, &parse_id(&id)?)?)
+            print_with_times(&s.client.vault_log(&s.token, &parse_id(&id)?)?, &output)
         }
-        VaultCommand::Erasure { id, node } => {
-            print_json(&Client::new(&node.node).vault_erasure(&parse_id(&id)?)?)
-        }
+        VaultCommand::Erasure { id, node, output } => print_with_times(
+            &Client::new(&node.node).vault_erasure(&parse_id(&id)?)?,
+            &output,
+        ),
         VaultCommand::Restore {
             output,
             vault_key,
@@ -840,9 +857,10 @@ pub fn recovery(command: RecoveryCommand) -> Result<()> {
             )?;
             send(&s, &args.signer, vec![action])
         }
-        RecoveryCommand::Status { did, node } => {
-            print_with_times(&Client::new(&node.node).recovery(&Did::parse(&did)?)?)
-        }
+        RecoveryCommand::Status { did, node, output } => print_with_times(
+            &Client::new(&node.node).recovery(&Did::parse(&did)?)?,
+            &output,
+        ),
         RecoveryCommand::Request { did, signer } => {
             let s = session(&signer)?;
             let action = Action::Recovery(RecoveryAction::Request {
@@ -991,11 +1009,11 @@ fn humanize_times(value: &mut serde_json::Value) {
     }
 }
 
-/// Prints `value` as JSON with its times as RFC 3339.
-fn print_with_times<T: serde::Serialize>(value: &T) -> Result<()> {
+/// Prints `value` as `output` asks (text lines, JSON or one field), with its times as RFC 3339.
+fn print_with_times<T: serde::Serialize>(value: &T, output: &OutputArgs) -> Result<()> {
     let mut json = serde_json::to_value(value)?;
     humanize_times(&mut json);
-    print_json(&json)
+    output.emit(&json, crate::output::fields_text)
 }
 
 #[cfg(test)]

@@ -260,6 +260,20 @@ fn transfer_as_a_did_sovra_moves_its_funds() {
     );
     assert!(stderr.contains("refused"), "{stderr}");
     assert_eq!(cli.balance(&id), 599);
+
+    // Deactivating a DID that holds funds would strand them: refused, nothing sent, unless
+    // the funds are moved first (or abandoned on purpose).
+    let stderr = cli.fails(&["did", "deactivate", &id, "--key", "alice"], 1);
+    assert!(
+        stderr.contains("lost for good") && stderr.contains("nothing was sent"),
+        "{stderr}"
+    );
+    assert_eq!(cli.balance(&id), 599, "no fee was charged");
+    cli.ok(&[
+        "transfer", "--key", "alice", "--as", &id, "--to", &bob, "--amount", "597",
+    ]);
+    cli.ok(&["did", "deactivate", &id, "--key", "alice"]);
+    assert_eq!(cli.balance(&id), 0);
 }
 
 /// Back-to-back `--no-wait` transfers from one key do not collide: the nonce comes from the
