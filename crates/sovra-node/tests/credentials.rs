@@ -498,7 +498,14 @@ fn health_credential_issue_present_revoke_rotate() {
     // A removed verifier is no longer trusted; a deactivated issuer neither.
     cli.ok(&["verifier", "remove", &lab, "--key", "authority"]);
     assert_fails_with(&cli, &after, &[], "untrusted_issuer");
-    cli.ok(&["did", "deactivate", &lab, "--key", "lab2", "--abandon-funds"]);
+    cli.ok(&[
+        "did",
+        "deactivate",
+        &lab,
+        "--key",
+        "lab2",
+        "--abandon-funds",
+    ]);
     assert_fails_with(&cli, &after, &[], "issuer_deactivated");
 }
 
