@@ -37,12 +37,11 @@ use axum::{
     extract::State,
     http::{HeaderMap, header},
 };
+use sovra_api_types::auth::{
+    AUTH_NAMESPACE, ChallengeRequest, ChallengeResponse, SessionView, TokenRequest, auth_message,
+};
 use sovra_types::{
     Did, DidMethod, DidRecord, Relationship, StateKey,
-    auth::{
-        AUTH_NAMESPACE, ChallengeRequest, ChallengeResponse, SessionView, TokenRequest,
-        auth_message,
-    },
     did_document::{DidUrl, ed25519_key_for},
 };
 use std::{sync::Arc, sync::Mutex};
@@ -326,7 +325,7 @@ pub async fn authenticate<B: Backend>(b: &B, headers: &HeaderMap) -> Result<(Did
 
 /// Start authenticating as a DID: returns a single-use challenge.
 #[utoipa::path(post, path = "/v1/auth/challenge", request_body = ChallengeRequest,
-    responses((status = 200, body = ChallengeResponse), (status = 400, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = ChallengeResponse), (status = 400, body = sovra_api_types::ErrorBody)))]
 pub async fn post_challenge<B: Backend>(
     State(b): State<Arc<B>>,
     Client(client): Client,
@@ -344,7 +343,7 @@ pub async fn post_challenge<B: Backend>(
 
 /// Answer a challenge with a signature by an authentication key; returns a bearer token.
 #[utoipa::path(post, path = "/v1/auth/token", request_body = TokenRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, body = sovra_api_types::ErrorBody)))]
 pub async fn post_token<B: Backend>(
     State(b): State<Arc<B>>,
     Client(client): Client,
@@ -408,7 +407,7 @@ pub async fn post_token<B: Backend>(
 
 /// The identity and expiry of the request's bearer token.
 #[utoipa::path(get, path = "/v1/auth/session",
-    responses((status = 200, body = SessionView), (status = 401, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = SessionView), (status = 401, body = sovra_api_types::ErrorBody)))]
 pub async fn get_session<B: Backend>(
     State(b): State<Arc<B>>,
     headers: HeaderMap,

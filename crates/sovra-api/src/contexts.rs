@@ -16,21 +16,10 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use serde::Serialize;
+use sovra_api_types::ContextView;
 use sovra_credentials::contexts::served_context;
 
 use crate::ApiError;
-
-/// One entry of `GET /contexts`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ContextView {
-    /// The context URL documents name in `@context`.
-    pub url: String,
-    /// Where this node serves it: `/contexts/{name}`.
-    pub path: String,
-    /// SHA-256 of the served bytes, hex (to pin in a verifier's loader).
-    pub sha256: String,
-}
 
 /// The routes of this module (stateless; merged into the node's router).
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -61,7 +50,7 @@ pub async fn list_contexts() -> Json<Vec<ContextView>> {
     params(("name" = String, Path, description = "e.g. `sovra-credentials-v2.jsonld`")),
     responses(
         (status = 200, description = "The context document (`application/ld+json`)"),
-        (status = 404, body = sovra_types::api::ErrorBody),
+        (status = 404, body = sovra_api_types::ErrorBody),
     ))]
 pub async fn get_context(Path(name): Path<String>) -> Result<Response, ApiError> {
     let context = served_context(&name).ok_or_else(|| {

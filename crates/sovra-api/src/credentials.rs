@@ -230,7 +230,7 @@ pub async fn post_verify_presentation<B: Backend>(
 /// (its bytes hash to the CID anchored on the ledger).
 #[utoipa::path(get, path = "/v1/status-lists/{issuer}/{list_id}",
     params(("issuer" = String, Path), ("list_id" = String, Path)),
-    responses((status = 200, description = "The status list credential"), (status = 404, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, description = "The status list credential"), (status = 404, body = sovra_api_types::ErrorBody)))]
 pub async fn get_status_list<B: Backend>(
     State(b): State<Arc<B>>,
     Path((issuer, list_id)): Path<(String, String)>,

@@ -18,9 +18,9 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use sovra_api_types::{ErrorBody, ProofView, VerifierView};
 use sovra_types::{
     Did, DidMethod, DidRecord, StateKey, VerifierRecord,
-    api::{ErrorBody, ProofView, VerifierView},
     datetime::{format_ms, parse_version_time},
     did_document::{render_did_key, render_sovra},
     identity::version_at_time,

@@ -10,7 +10,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sovra_types::api::ErrorBody;
+use sovra_api_types::ErrorBody;
 
 /// An error returned to an API client.
 #[derive(Debug, thiserror::Error)]

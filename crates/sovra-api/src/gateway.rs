@@ -17,17 +17,14 @@ use axum::{
     response::Response,
 };
 use serde::Deserialize;
+use sovra_api_types::{ContentImportView, ContentStatusView, ErrorBody, PublicDocView};
 use sovra_cas::{
     BlockSource, CasError, Cid,
     car::{self, CAR_MEDIA_TYPE},
     dag::Scope,
     unixfs::{self, EntryKind},
 };
-use sovra_types::{
-    ContentId,
-    api::{ContentImportView, ContentStatusView, ErrorBody, PublicDocView},
-    content::validate_doc_name,
-};
+use sovra_types::{ContentId, content::validate_doc_name};
 
 use crate::stream::{BodyReader, BodyWriter};
 use crate::{ApiError, Backend};

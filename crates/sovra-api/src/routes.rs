@@ -11,14 +11,11 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
-use sovra_types::{
-    Did, SignedTransaction, StateKey,
-    api::{
-        AccountView, BlockView, ErrorBody, HeaderView, ProofView, ReceiptPage, ReceiptView,
-        StatusView, SubmitRequest, SubmitResponse, SubmitResult, TxStatusView,
-    },
-    parse_digest,
+use sovra_api_types::{
+    AccountView, BlockView, ErrorBody, HeaderView, ProofView, ReceiptPage, ReceiptView, StatusView,
+    SubmitRequest, SubmitResponse, SubmitResult, TxStatusView,
 };
+use sovra_types::{Did, SignedTransaction, StateKey, parse_digest};
 use std::sync::Arc;
 use utoipa::{OpenApi, openapi::tag::TagBuilder};
 
@@ -85,25 +82,25 @@ const MAX_PAGE: usize = 500;
         ReceiptView,
         StatusView,
         ProofView,
-        sovra_types::api::ContentImportView,
-        sovra_types::api::ContentStatusView,
-        sovra_types::api::PinOwnerView,
-        sovra_types::api::PublicDocView,
-        sovra_types::api::VerifierView,
-        crate::contexts::ContextView,
-        sovra_types::auth::ChallengeRequest,
-        sovra_types::auth::ChallengeResponse,
-        sovra_types::auth::TokenRequest,
-        sovra_types::auth::SessionView,
-        sovra_types::api_vault::VaultRecordView,
-        sovra_types::api_vault::VaultRecordPage,
-        sovra_types::api_vault::GrantView,
-        sovra_types::api_vault::AccessEntry,
-        sovra_types::api_vault::AccessLogView,
-        sovra_types::api_vault::ErasureView,
-        sovra_types::api_vault::RecoveryView,
-        sovra_types::api_vault::PendingRecoveryView,
-        sovra_types::api_vault::ApprovalView
+        sovra_api_types::ContentImportView,
+        sovra_api_types::ContentStatusView,
+        sovra_api_types::PinOwnerView,
+        sovra_api_types::PublicDocView,
+        sovra_api_types::VerifierView,
+        sovra_api_types::ContextView,
+        sovra_api_types::auth::ChallengeRequest,
+        sovra_api_types::auth::ChallengeResponse,
+        sovra_api_types::auth::TokenRequest,
+        sovra_api_types::auth::SessionView,
+        sovra_api_types::VaultRecordView,
+        sovra_api_types::VaultRecordPage,
+        sovra_api_types::GrantView,
+        sovra_api_types::AccessEntry,
+        sovra_api_types::AccessLogView,
+        sovra_api_types::ErasureView,
+        sovra_api_types::RecoveryView,
+        sovra_api_types::PendingRecoveryView,
+        sovra_api_types::ApprovalView
     ))
 )]
 pub struct ApiDoc;

@@ -22,15 +22,13 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use sovra_cas::BlockSource;
-use sovra_types::{
-    ContentId, Did, RecordId, RecoveryConfig, StateKey, VaultRecord,
-    api::ContentImportView,
-    api_vault::{
-        AccessEntry, AccessLogView, ERASURE_NAMESPACE, ErasureView, RecoveryView, VaultRecordPage,
-        VaultRecordView, erasure_statement,
-    },
+use sovra_api_types::{
+    AccessEntry, AccessLogView, ContentImportView, ErasureView, RecoveryView, VaultRecordPage,
+    VaultRecordView,
+    vault::{ERASURE_NAMESPACE, erasure_statement},
 };
+use sovra_cas::BlockSource;
+use sovra_types::{ContentId, Did, RecordId, RecoveryConfig, StateKey, VaultRecord};
 use std::sync::Arc;
 
 /// Most records per page of a listing.
@@ -176,8 +174,8 @@ async fn read_block<B: Backend>(b: &B, owner: &Did, cid: &ContentId) -> Result<V
 /// then count against the caller's quota of unanchored uploads (413 `vault_quota_exceeded`).
 /// The caller's account must be able to pay a fee (402 `insufficient_balance`).
 #[utoipa::path(post, path = "/v1/vault/blocks", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
-    responses((status = 200, body = ContentImportView), (status = 400, body = sovra_types::api::ErrorBody), (status = 401, body = sovra_types::api::ErrorBody),
-        (status = 402, body = sovra_types::api::ErrorBody), (status = 413, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = ContentImportView), (status = 400, body = sovra_api_types::ErrorBody), (status = 401, body = sovra_api_types::ErrorBody),
+        (status = 402, body = sovra_api_types::ErrorBody), (status = 413, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn post_blocks<B: Backend>(
     State(b): State<Arc<B>>,
     request: Request,
@@ -202,8 +200,8 @@ pub(crate) struct ListQuery {
 /// gets every record; anyone else only the records they hold a current grant on, each with
 /// only their own grant (for a stranger: an empty page).
 #[utoipa::path(get, path = "/v1/vault/records", params(ListQuery),
-    responses((status = 200, body = VaultRecordPage), (status = 400, body = sovra_types::api::ErrorBody),
-        (status = 401, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = VaultRecordPage), (status = 400, body = sovra_api_types::ErrorBody),
+        (status = 401, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn list_records<B: Backend>(
     State(b): State<Arc<B>>,
     Query(q): Query<ListQuery>,
@@ -231,8 +229,8 @@ pub(crate) async fn list_records<B: Backend>(
 /// A vault record's anchor at the newest finalized state (DID-authenticated): all of it for
 /// the owner, only their own grant for a current grantee, 403 for anyone else.
 #[utoipa::path(get, path = "/v1/vault/records/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = VaultRecordView), (status = 401, body = sovra_types::api::ErrorBody),
-        (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = VaultRecordView), (status = 401, body = sovra_api_types::ErrorBody),
+        (status = 403, body = sovra_api_types::ErrorBody), (status = 404, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_record<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -253,7 +251,7 @@ pub(crate) async fn get_record<B: Backend>(
 /// The record's ciphertext (owner or grantee; DID-authenticated; logged).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/content", params(("id" = String, Path)),
     responses((status = 200, description = "The ciphertext stream", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
+        (status = 401, body = sovra_api_types::ErrorBody), (status = 403, body = sovra_api_types::ErrorBody), (status = 404, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_content<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -280,7 +278,7 @@ pub(crate) async fn get_content<B: Backend>(
 /// metadata (owner or grantee; DID-authenticated; logged).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/keys", params(("id" = String, Path)),
     responses((status = 200, description = "The keys block", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+        (status = 401, body = sovra_api_types::ErrorBody), (status = 403, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_keys<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -294,7 +292,7 @@ pub(crate) async fn get_keys<B: Backend>(
 /// The caller's grant block: the record key wrapped to the grantee (grantee only; logged).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/grant", params(("id" = String, Path)),
     responses((status = 200, description = "The wrapped key", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+        (status = 401, body = sovra_api_types::ErrorBody), (status = 403, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_grant<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -320,7 +318,7 @@ pub(crate) struct LogQuery {
 
 /// This node's log of releases of the record (owner only).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/log", params(("id" = String, Path), LogQuery),
-    responses((status = 200, body = AccessLogView), (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = AccessLogView), (status = 401, body = sovra_api_types::ErrorBody), (status = 403, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_log<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -351,7 +349,7 @@ pub(crate) async fn get_log<B: Backend>(
 
 /// Whether this node has erased the record; when it has, a statement signed by the node's key.
 #[utoipa::path(get, path = "/v1/vault/records/{id}/erasure", params(("id" = String, Path)),
-    responses((status = 200, body = ErasureView), (status = 404, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = ErasureView), (status = 404, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_erasure<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
@@ -402,7 +400,7 @@ async fn recovery<B: Backend>(b: &B, did: &Did) -> Result<RecoveryConfig, ApiErr
 
 /// An identity's guardian recovery setup and pending recovery.
 #[utoipa::path(get, path = "/v1/recovery/{did}", params(("did" = String, Path)),
-    responses((status = 200, body = RecoveryView), (status = 404, body = sovra_types::api::ErrorBody)))]
+    responses((status = 200, body = RecoveryView), (status = 404, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_recovery<B: Backend>(
     State(b): State<Arc<B>>,
     Path(did): Path<String>,
@@ -415,7 +413,7 @@ pub(crate) async fn get_recovery<B: Backend>(
 /// The block of encrypted shares of a recovery setup (guardians only).
 #[utoipa::path(get, path = "/v1/recovery/{did}/shares", params(("did" = String, Path)),
     responses((status = 200, description = "The shares block", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
+        (status = 401, body = sovra_api_types::ErrorBody), (status = 403, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_shares<B: Backend>(
     State(b): State<Arc<B>>,
     Path(did): Path<String>,
@@ -437,7 +435,7 @@ pub(crate) async fn get_shares<B: Backend>(
 /// controller only).
 #[utoipa::path(get, path = "/v1/recovery/{did}/approvals/{guardian}", params(("did" = String, Path), ("guardian" = String, Path)),
     responses((status = 200, description = "The share block", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
+        (status = 401, body = sovra_api_types::ErrorBody), (status = 403, body = sovra_api_types::ErrorBody), (status = 404, body = sovra_api_types::ErrorBody)))]
 pub(crate) async fn get_approval<B: Backend>(
     State(b): State<Arc<B>>,
     Path((did, guardian)): Path<(String, String)>,

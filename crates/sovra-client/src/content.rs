@@ -6,8 +6,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
+use sovra_api_types::{ContentImportView, ContentStatusView, PublicDocView};
 use sovra_cas::{AddedEntry, Adder, BlockSink, BlockSource, CasError, Cid, Profile};
-use sovra_types::api::{ContentImportView, ContentStatusView, PublicDocView};
 
 use crate::{Client, ClientError};
 

@@ -3,14 +3,12 @@
 use crate::ClientError;
 use commonware_codec::Encode;
 use serde::de::DeserializeOwned;
-use sovra_crypto::SigningKey;
-use sovra_types::{
-    Action, Did, SignedTransaction, Transaction,
-    api::{
-        AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
-        SubmitResponse, TxStatusView,
-    },
+use sovra_api_types::{
+    AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
+    SubmitResponse, TxStatusView,
 };
+use sovra_crypto::SigningKey;
+use sovra_types::{Action, Did, SignedTransaction, Transaction};
 use std::time::{Duration, Instant};
 
 /// Largest response the client reads.

@@ -5,14 +5,16 @@
 
 use crate::{Client, ClientError, proof::verify_proof_view};
 use serde_json::Value;
-use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
-use sovra_types::{
-    BlockHeader, Did, DidMethod, DidRecord, StateKey,
-    api::{ProofView, VerifierView},
+use sovra_api_types::{
+    ProofView, VerifierView,
     auth::{
         AUTH_NAMESPACE, ChallengeRequest, ChallengeResponse, SessionView, TokenRequest,
         auth_message,
     },
+};
+use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
+use sovra_types::{
+    BlockHeader, Did, DidMethod, DidRecord, StateKey,
     datetime::{format_ms, format_ms_exact},
     did_document::{render_did_key, render_sovra},
 };

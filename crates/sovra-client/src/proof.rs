@@ -6,9 +6,9 @@
 //! certificates are not served yet.
 
 use crate::{Client, ClientError};
+use sovra_api_types::ProofView;
 use sovra_types::{
-    Account, BlockHeader, Did, StateKey, api::ProofView, codec::decode_exact, digest_hex,
-    proof::verify_state_proof,
+    Account, BlockHeader, Did, StateKey, codec::decode_exact, digest_hex, proof::verify_state_proof,
 };
 
 /// A value read through a verified proof.

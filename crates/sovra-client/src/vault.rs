@@ -18,6 +18,9 @@
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
+use sovra_api_types::{
+    AccessLogView, ContentImportView, ErasureView, RecoveryView, VaultRecordPage, VaultRecordView,
+};
 use sovra_cas::{AddedEntry, Adder, Cid, Profile};
 use sovra_crypto::{
     SigningKey,
@@ -32,8 +35,6 @@ use sovra_crypto::{
 };
 use sovra_types::{
     Action, ContentId, Did, DidMethod, RecordId, RecoveryAction, VaultAction,
-    api::ContentImportView,
-    api_vault::{AccessLogView, ErasureView, RecoveryView, VaultRecordPage, VaultRecordView},
     recovery::{ShareEnvelope, ShareEnvelopes, share_info},
     vault::RecordKeys,
 };
