@@ -60,10 +60,14 @@ impl Client {
         &self.base
     }
 
-    pub(crate) fn transport(&self, url: &str, e: impl std::fmt::Display) -> ClientError {
+    pub(crate) fn transport(
+        &self,
+        url: &str,
+        e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> ClientError {
         ClientError::Transport {
             url: url.to_string(),
-            message: e.to_string(),
+            source: e.into(),
         }
     }
 
@@ -90,8 +94,10 @@ impl Client {
     ) -> Result<T, ClientError> {
         let (status, text) = self.text(url, resp)?;
         if (200..300).contains(&status) {
-            return serde_json::from_str(&text)
-                .map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
+            return serde_json::from_str(&text).map_err(|source| ClientError::Json {
+                url: url.to_string(),
+                source,
+            });
         }
         Err(api_error(status, &text))
     }

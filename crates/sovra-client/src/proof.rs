@@ -56,9 +56,12 @@ impl Client {
     pub fn verified_account(&self, did: &Did) -> Result<Verified<Account>, ClientError> {
         let v = self.verified_state(&StateKey::Account(did.clone()))?;
         let value = match v.value {
-            Some(bytes) => {
-                Some(Account::decode(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?)
-            }
+            Some(bytes) => Some(
+                Account::decode(&bytes).map_err(|source| ClientError::Decode {
+                    what: format!("account of {did}"),
+                    source,
+                })?,
+            ),
             None => None,
         };
         Ok(Verified {
