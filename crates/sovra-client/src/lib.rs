@@ -12,6 +12,9 @@ mod identity;
 mod proof;
 mod vault;
 
+#[cfg(test)]
+mod tests;
+
 pub use content::RemoteBlocks;
 pub use credentials::ClientLedger;
 pub use http::Client;

@@ -381,8 +381,15 @@ impl Client {
                 path.push_str(&format!("&after={a}"));
             }
             let page: VaultRecordPage = self.authed_json(&path, token)?;
+            let empty = page.records.is_empty();
             out.extend(page.records);
             match page.next {
+                // A cursor that does not move would ask for the same page forever.
+                Some(n) if empty || after.as_deref() == Some(n.as_str()) => {
+                    return Err(ClientError::BadResponse(format!(
+                        "the records of {owner}: the cursor {n:?} does not advance"
+                    )));
+                }
                 Some(n) => after = Some(n),
                 None => return Ok(out),
             }
