@@ -107,7 +107,7 @@ fn parse_id(hex_text: &str, what: &str) -> Result<[u8; 32], ApiError> {
 }
 
 fn random_id() -> Result<[u8; 32], ApiError> {
-    sovra_crypto::random_bytes::<32>().map_err(|e| ApiError::Internal(e.to_string()))
+    sovra_crypto::random_bytes::<32>().map_err(ApiError::Randomness)
 }
 
 impl AuthStore {
