@@ -103,6 +103,24 @@ pub struct HeaderView {
     pub encoded: String,
 }
 
+impl HeaderView {
+    /// The view of `h`.
+    pub fn new(h: &sovra_types::BlockHeader) -> Self {
+        use commonware_codec::Encode as _;
+        use sovra_types::digest_hex;
+        Self {
+            id: digest_hex(&h.id()),
+            parent: digest_hex(&h.parent),
+            height: h.height,
+            timestamp_ms: h.timestamp_ms,
+            tx_root: digest_hex(&h.tx_root),
+            tx_count: h.tx_count,
+            state_root: digest_hex(&h.state_root),
+            encoded: hex::encode(h.encode()),
+        }
+    }
+}
+
 /// A finalized block.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct BlockView {

@@ -162,16 +162,7 @@ where
 
 /// JSON view of a header.
 pub fn header_view(h: &BlockHeader) -> HeaderView {
-    HeaderView {
-        id: digest_hex(&h.id()),
-        parent: digest_hex(&h.parent),
-        height: h.height,
-        timestamp_ms: h.timestamp_ms,
-        tx_root: digest_hex(&h.tx_root),
-        tx_count: h.tx_count,
-        state_root: digest_hex(&h.state_root),
-        encoded: hex::encode(h.encode()),
-    }
+    HeaderView::new(h)
 }
 
 fn error_of(status: &ReceiptStatus) -> Option<ErrorBody> {

@@ -35,16 +35,7 @@ fn header_view(root: sovra_types::Digest) -> (BlockHeader, HeaderView) {
         tx_count: 0,
         state_root: root,
     };
-    let view = HeaderView {
-        id: digest_hex(&h.id()),
-        parent: digest_hex(&h.parent),
-        height: h.height,
-        timestamp_ms: h.timestamp_ms,
-        tx_root: digest_hex(&h.tx_root),
-        tx_count: h.tx_count,
-        state_root: digest_hex(&h.state_root),
-        encoded: hex::encode(h.encode()),
-    };
+    let view = HeaderView::new(&h);
     (h, view)
 }
 
