@@ -26,26 +26,18 @@
 //! `did:sovra`'s current document and refuses (and forgets) the token once
 //! that key is no longer an `authentication` key of the DID or the DID is
 //! deactivated.
+//!
+//! This module holds the tables ([`AuthStore`]); the routes are in the `auth` area, and
+//! [`crate::extract::auth`] checks a request's bearer token.
 
 use crate::{
-    ApiError, Backend,
-    client::{Client, ClientKey},
-    extract::Json,
+    ApiError,
+    extract::ClientKey,
     fair::{Bounds, FairTable},
 };
-use axum::{
-    extract::State,
-    http::{HeaderMap, header},
-};
-use sovra_types::{
-    Did, DidMethod, DidRecord, Relationship, StateKey,
-    auth::{
-        AUTH_NAMESPACE, ChallengeRequest, ChallengeResponse, SessionView, TokenRequest,
-        auth_message,
-    },
-    did_document::{DidUrl, ed25519_key_for},
-};
-use std::{sync::Arc, sync::Mutex};
+use sovra_api_types::auth::SessionView;
+use sovra_types::Did;
+use std::sync::Mutex;
 
 /// How long a challenge may be answered.
 pub const CHALLENGE_TTL_MS: u64 = 60_000;
@@ -115,7 +107,7 @@ fn parse_id(hex_text: &str, what: &str) -> Result<[u8; 32], ApiError> {
 }
 
 fn random_id() -> Result<[u8; 32], ApiError> {
-    sovra_crypto::random_bytes::<32>().map_err(|e| ApiError::Internal(e.to_string()))
+    sovra_crypto::random_bytes::<32>().map_err(ApiError::Randomness)
 }
 
 impl AuthStore {
@@ -212,7 +204,7 @@ impl AuthStore {
     }
 
     /// The session of a bearer token, if it is live (without re-checking the
-    /// DID's document: see [`authenticate`]).
+    /// DID's document: see [`crate::extract::authenticate`]).
     pub fn session(&self, token: &str) -> Result<Session, ApiError> {
         let id = parse_id(token, "token")
             .map_err(|_| ApiError::Unauthorized("malformed bearer token".into()))?;
@@ -259,172 +251,10 @@ impl AuthStore {
     }
 }
 
-/// The token of a request's `Authorization: Bearer <token>` header (the
-/// scheme is case-insensitive, RFC 7235).
-pub fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| {
-            ApiError::Unauthorized(
-                "authentication required: Authorization: Bearer <token> (see POST /v1/auth/challenge)".into(),
-            )
-        })?;
-    let (scheme, token) = value
-        .trim_start()
-        .split_once(' ')
-        .ok_or_else(|| ApiError::Unauthorized("expected a Bearer token".into()))?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(ApiError::Unauthorized("expected a Bearer token".into()));
-    }
-    Ok(token.trim())
-}
-
-/// Whether `key` is still an Ed25519 `authentication` key of the active DID
-/// `did` under `verification_method`, at the newest finalized state.
-async fn key_still_authenticates<B: Backend>(
-    b: &B,
-    did: &Did,
-    verification_method: &str,
-    key: &[u8; 32],
-) -> Result<bool, ApiError> {
-    if did.method() == DidMethod::Key {
-        // A did:key is its key: it can neither rotate nor be deactivated.
-        return Ok(true);
-    }
-    let Some(bytes) = b.state_value(StateKey::Did(did.clone())).await? else {
-        return Ok(false);
-    };
-    let record = DidRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if record.deactivated {
-        return Ok(false);
-    }
-    let url = DidUrl::parse(verification_method).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(
-        ed25519_key_for(&url, Some(&record.document), Relationship::Authentication)
-            .is_ok_and(|current| &current == key),
-    )
-}
-
-/// The identity (and token expiry) of a request's bearer token. The token
-/// must be live, and the key that obtained it still an `authentication` key
-/// of the DID, which must not be deactivated; otherwise the token is
-/// forgotten and the request refused.
-pub async fn authenticate<B: Backend>(b: &B, headers: &HeaderMap) -> Result<(Did, u64), ApiError> {
-    let token = bearer_token(headers)?;
-    let session = b.auth().session(token)?;
-    if !key_still_authenticates(b, &session.did, &session.verification_method, &session.key).await?
-    {
-        b.auth().revoke(token);
-        return Err(ApiError::Unauthorized(format!(
-            "the token is no longer valid: {} was deactivated or {} is no longer one of its authentication keys; authenticate again",
-            session.did, session.verification_method
-        )));
-    }
-    Ok((session.did, session.expires_ms))
-}
-
-/// Start authenticating as a DID: returns a single-use challenge.
-#[utoipa::path(post, path = "/v1/auth/challenge", request_body = ChallengeRequest,
-    responses((status = 200, body = ChallengeResponse), (status = 400, body = sovra_types::api::ErrorBody)))]
-pub async fn post_challenge<B: Backend>(
-    State(b): State<Arc<B>>,
-    Client(client): Client,
-    Json(req): Json<ChallengeRequest>,
-) -> Result<axum::Json<ChallengeResponse>, ApiError> {
-    let did = crate::routes::parse_did(&req.did)?;
-    let chain_id = b.status().await?.chain_id;
-    let (challenge, expires_ms) = b.auth().challenge(client, did)?;
-    Ok(axum::Json(ChallengeResponse {
-        challenge,
-        chain_id,
-        expires_ms,
-    }))
-}
-
-/// Answer a challenge with a signature by an authentication key; returns a bearer token.
-#[utoipa::path(post, path = "/v1/auth/token", request_body = TokenRequest,
-    responses((status = 200, body = SessionView), (status = 401, body = sovra_types::api::ErrorBody)))]
-pub async fn post_token<B: Backend>(
-    State(b): State<Arc<B>>,
-    Client(client): Client,
-    Json(req): Json<TokenRequest>,
-) -> Result<axum::Json<SessionView>, ApiError> {
-    let did = crate::routes::parse_did(&req.did)?;
-    let url = DidUrl::parse(&req.verification_method)
-        .map_err(|e| ApiError::bad("malformed", e.to_string()))?;
-    if url.did != did {
-        return Err(ApiError::Unauthorized(format!(
-            "{} is not a method of {did}",
-            req.verification_method
-        )));
-    }
-    let signature_bytes = hex::decode(&req.signature)
-        .map_err(|_| ApiError::bad("malformed", "signature is not hex"))?;
-    // The challenge is used up whatever happens next: a failed answer cannot be retried.
-    b.auth().take_challenge(&req.challenge, &did)?;
-    let record = match did.method() {
-        DidMethod::Key => None,
-        DidMethod::Sovra => {
-            let bytes = b
-                .state_value(StateKey::Did(did.clone()))
-                .await?
-                .ok_or_else(|| ApiError::Unauthorized(format!("{did} is not registered")))?;
-            let record =
-                DidRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
-            if record.deactivated {
-                return Err(ApiError::Unauthorized(format!("{did} is deactivated")));
-            }
-            Some(record)
-        }
-    };
-    let key = ed25519_key_for(
-        &url,
-        record.as_ref().map(|r| &r.document),
-        Relationship::Authentication,
-    )
-    .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
-    let public_key = sovra_crypto::keys::public_key_from_bytes(&key)
-        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
-    let signature = sovra_crypto::keys::signature_from_bytes(&signature_bytes)
-        .map_err(|_| ApiError::Unauthorized("signature is not 64 bytes".into()))?;
-    let chain_id = b.status().await?.chain_id;
-    let message = auth_message(
-        &chain_id,
-        did.as_str(),
-        &req.verification_method,
-        &req.challenge,
-    );
-    if !sovra_crypto::verify(&public_key, AUTH_NAMESPACE, &message, &signature) {
-        return Err(ApiError::Unauthorized("signature does not verify".into()));
-    }
-    Ok(axum::Json(b.auth().issue_token(
-        client,
-        did,
-        req.verification_method,
-        key,
-    )?))
-}
-
-/// The identity and expiry of the request's bearer token.
-#[utoipa::path(get, path = "/v1/auth/session",
-    responses((status = 200, body = SessionView), (status = 401, body = sovra_types::api::ErrorBody)))]
-pub async fn get_session<B: Backend>(
-    State(b): State<Arc<B>>,
-    headers: HeaderMap,
-) -> Result<axum::Json<SessionView>, ApiError> {
-    let (did, expires_ms) = authenticate(&*b, &headers).await?;
-    Ok(axum::Json(SessionView {
-        token: None,
-        did: did.to_string(),
-        expires_ms,
-    }))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     fn store_with(limits: AuthLimits) -> (Arc<AtomicU64>, AuthStore) {
@@ -537,22 +367,5 @@ mod tests {
             .collect();
         assert!(s.session(&first).is_err(), "the oldest made room");
         assert!(rest.iter().all(|t| s.session(t).is_ok()));
-    }
-
-    #[test]
-    fn the_bearer_scheme_is_case_insensitive() {
-        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
-            let mut h = HeaderMap::new();
-            h.insert(
-                header::AUTHORIZATION,
-                HeaderValue::from_str(&format!("{scheme} abc")).unwrap(),
-            );
-            assert_eq!(bearer_token(&h).unwrap(), "abc");
-        }
-        for bad in ["Basic abc", "Bearerabc", "abc"] {
-            let mut h = HeaderMap::new();
-            h.insert(header::AUTHORIZATION, HeaderValue::from_static(bad));
-            assert!(bearer_token(&h).is_err(), "{bad}");
-        }
     }
 }

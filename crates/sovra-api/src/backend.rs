@@ -2,14 +2,11 @@
 
 use crate::ApiError;
 use crate::stream::BodyReader;
-use sovra_types::{
-    ContentId, Did, RecordId, SignedTransaction, StateKey, TxId, VaultRecord,
-    api::{
-        AccountView, BlockView, ContentImportView, ContentStatusView, ErrorBody, ProofView,
-        ReceiptPage, StatusView, SubmitResult, TxStatusView,
-    },
-    api_vault::AccessEntry,
+use sovra_api_types::{
+    AccessEntry, AccountView, BlockView, ContentImportView, ContentStatusView, ErrorBody,
+    ProofView, ReceiptPage, StatusView, SubmitResult, TxStatusView,
 };
+use sovra_types::{ContentId, Did, RecordId, SignedTransaction, StateKey, TxId, VaultRecord};
 use std::future::Future;
 use std::sync::Arc;
 

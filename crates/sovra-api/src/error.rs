@@ -2,7 +2,7 @@
 //! `{"code": ..., "message": ...}` (DID resolution keeps the W3C resolution
 //! result shape). [`json_errors`] rewrites the error answers that did not
 //! come from an [`ApiError`] (axum's extractor rejections, 405, body limits)
-//! into that shape.
+//! into that shape. [`cas_error`] maps content-addressing errors to answers.
 
 use axum::{
     Json,
@@ -10,7 +10,8 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sovra_types::api::ErrorBody;
+use sovra_api_types::ErrorBody;
+use sovra_cas::CasError;
 
 /// An error returned to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +52,30 @@ pub enum ApiError {
     /// The node failed (500).
     #[error("internal error: {0}")]
     Internal(String),
+    /// A value the node holds does not decode (500).
+    #[error("internal error: {0}")]
+    Decode(#[source] sovra_types::TypesError),
+    /// The node's content or vault store failed (500).
+    #[error("internal error: {0}")]
+    Store(#[source] CasError),
+    /// The node could not make random bytes (500).
+    #[error("internal error: {0}")]
+    Randomness(#[source] sovra_crypto::CryptoError),
+    /// A blocking task of the node failed (500).
+    #[error("internal error: worker failed: {0}")]
+    Worker(#[source] tokio::task::JoinError),
     /// The node cannot answer yet (503).
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// Content the node should serve cannot be read now (503).
+    #[error("unavailable: {what}: {source}")]
+    ContentUnavailable {
+        /// What could not be read.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// Any other refusal, with its status (413, 414, 415, 429, 431, ...).
     #[error("{message}")]
     Status {
@@ -110,6 +132,12 @@ impl ApiError {
         }
     }
 
+    /// A 500 for a value the node holds that does not decode (its state or its index is not
+    /// what this code wrote).
+    pub fn decode(e: sovra_types::TypesError) -> Self {
+        ApiError::Decode(e)
+    }
+
     /// The HTTP status and machine-readable code.
     pub fn parts(&self) -> (StatusCode, &str) {
         match self {
@@ -119,8 +147,14 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::PaymentRequired { code, .. } => (StatusCode::PAYMENT_REQUIRED, code),
             ApiError::TooLarge { code, .. } => (StatusCode::PAYLOAD_TOO_LARGE, code),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_)
+            | ApiError::Decode(_)
+            | ApiError::Store(_)
+            | ApiError::Randomness(_)
+            | ApiError::Worker(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Unavailable(_) | ApiError::ContentUnavailable { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+            }
             ApiError::Status { status, code, .. } => (*status, code),
         }
     }
@@ -141,6 +175,29 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// Maps content errors to HTTP answers: missing data is 404, bad input 400, the rest 500.
+pub fn cas_error(e: CasError) -> ApiError {
+    match e {
+        CasError::NotFound(cid) => {
+            ApiError::NotFound(format!("block {cid} is not available on this node"))
+        }
+        CasError::PathNotFound(p) => ApiError::NotFound(format!("no such path: {p}")),
+        CasError::NotADirectory { .. } => ApiError::NotFound(e.to_string()),
+        CasError::InvalidCid(_) => ApiError::bad("invalid_cid", e.to_string()),
+        CasError::Limit(_) | CasError::BlockTooLarge { .. } => {
+            ApiError::bad("limit_exceeded", e.to_string())
+        }
+        CasError::Car(_) | CasError::HashMismatch(_) | CasError::Malformed { .. } => {
+            ApiError::bad("invalid_content", e.to_string())
+        }
+        CasError::UnsupportedCodec(_) | CasError::UnsupportedHash(_) => {
+            ApiError::bad("unsupported", e.to_string())
+        }
+        CasError::UnixFs(_) => ApiError::bad("unixfs", e.to_string()),
+        CasError::Io(_) | CasError::Store(_) => ApiError::Store(e),
     }
 }
 

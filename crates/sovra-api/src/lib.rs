@@ -6,23 +6,33 @@
 //! request-size limits, error shapes and the HTTP server ([`server`]: connection
 //! caps and timeouts). Every refusal is a 4xx with a machine-readable `code`
 //! and a human `message`, as JSON.
+//!
+//! Layout: one module per API area under `areas` (ledger, identity, credentials, content,
+//! vault, recovery, auth, node), each owning its routes, handlers and OpenAPI paths, merged by
+//! [`router`] and [`api_doc`]; everything taken from a request in [`extract`]; shared reads
+//! of the backend in `reads`; [`stream`]ing bodies, blocking work and error mapping
+//! ([`ApiError`], [`cas_error`], [`json_errors`]) in modules of their own. The JSON shapes are
+//! in `sovra-api-types`.
 
+mod areas;
 pub mod auth;
 mod backend;
-pub mod client;
-pub mod contexts;
-pub mod credentials;
-pub mod did_resolution;
+mod blocking;
 mod error;
 pub mod extract;
 mod fair;
-mod gateway;
-mod routes;
+mod reads;
+mod respond;
+mod router;
 pub mod server;
 pub mod stream;
-mod vault;
 
+pub use areas::credentials::{MAX_DOCUMENT_BYTES, MAX_PRESENTED_CREDENTIALS};
+pub use areas::ledger::{MAX_BATCH, PROOF_KEY_FORMS};
 pub use backend::Backend;
+pub use error::{ApiError, cas_error, code_for_status, json_errors};
+pub use router::{MAX_BODY_BYTES, api_doc, router};
+pub use server::{ServerLimits, serve};
 
 /// The system clock in milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> u64 {
@@ -31,7 +41,3 @@ pub(crate) fn now_ms() -> u64 {
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
-pub use error::{ApiError, code_for_status, json_errors};
-pub use gateway::cas_error;
-pub use routes::{ApiDoc, MAX_BATCH, MAX_BODY_BYTES, PROOF_KEY_FORMS, api_doc, router};
-pub use server::{ServerLimits, serve};

@@ -8,7 +8,7 @@
 //!   loop stops accepting until one ends (new clients wait in the kernel's
 //!   backlog, which costs no descriptor).
 //! - At most [`ServerLimits::max_connections_per_client`] connections per
-//!   client address (an IPv6 /64 counts as one, see [`crate::client`]); one
+//!   client address (an IPv6 /64 counts as one, see [`crate::extract::client`]); one
 //!   more is answered `429 too_many_connections` and closed.
 //! - A request head must arrive within [`ServerLimits::header_read_timeout`]
 //!   of when the server starts waiting for it (a new connection, or the end
@@ -21,7 +21,7 @@
 //!
 //! Each request carries its peer address as axum's `ConnectInfo`.
 
-use crate::{ApiError, client::ClientKey};
+use crate::{ApiError, extract::ClientKey};
 use axum::{
     Router,
     body::{Body, Bytes},
@@ -486,7 +486,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: ServerLimits) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::Client;
+    use crate::extract::Client;
     use axum::routing::{get, post};
     use std::{net::IpAddr, time::Instant};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -509,7 +509,7 @@ mod tests {
                     Body::from_stream(chunks)
                 }),
             )
-            .layer(axum::middleware::map_response(crate::error::json_errors))
+            .layer(axum::middleware::map_response(crate::json_errors))
     }
 
     async fn start(limits: ServerLimits) -> SocketAddr {

@@ -1,7 +1,11 @@
 //! Bridges between async HTTP bodies and the blocking readers and writers of `sovra-cas`, so that
-//! uploads and downloads stream in bounded memory instead of being buffered whole.
+//! uploads and downloads stream in bounded memory instead of being buffered whole; and
+//! [`cat_body`], the streaming body of a UnixFS file.
 
 use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use sovra_cas::{BlockSource, Cid, unixfs};
 
 use axum::body::{Body, Bytes};
 use futures::StreamExt;
@@ -93,12 +97,10 @@ impl BodyWriter {
 
     /// Ends the body with an error: the connection is aborted (a chunked answer never gets its
     /// last chunk), so the client sees a failed transfer, not a complete short one.
-    pub fn fail(mut self, error: impl std::fmt::Display) {
+    pub fn fail(mut self, error: impl std::error::Error + Send + Sync + 'static) {
         // Nothing is sent after the error (the drop below would flush the buffer).
         self.buffer.clear();
-        let _ = self
-            .tx
-            .blocking_send(Err(io::Error::other(error.to_string())));
+        let _ = self.tx.blocking_send(Err(io::Error::other(error)));
     }
 
     fn send_buffer(&mut self) -> io::Result<()> {
@@ -133,4 +135,18 @@ impl Drop for BodyWriter {
     fn drop(&mut self) {
         let _ = self.send_buffer();
     }
+}
+
+/// A body streaming the bytes of the UnixFS file `cid`, read (and verified) block by block. If a
+/// block cannot be read after the answer started, the body ends with an error (the connection
+/// is aborted, so the client sees a failed transfer, never a short success).
+pub(crate) fn cat_body<S: BlockSource + Send + Sync + 'static>(blocks: Arc<S>, cid: Cid) -> Body {
+    let (mut writer, body) = BodyWriter::new();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = unixfs::cat(&*blocks, &cid, &mut writer) {
+            tracing::warn!(%cid, "file stream stopped: {e}");
+            writer.fail(e);
+        }
+    });
+    body
 }

@@ -6,8 +6,8 @@
 use std::io::{Read, Write};
 use std::path::Path;
 
+use sovra_api_types::{ContentImportView, ContentStatusView, PublicDocView};
 use sovra_cas::{AddedEntry, Adder, BlockSink, BlockSource, CasError, Cid, Profile};
-use sovra_types::api::{ContentImportView, ContentStatusView, PublicDocView};
 
 use crate::{Client, ClientError};
 
@@ -94,9 +94,7 @@ impl Client {
         let produced = producer.join();
         // The node's answer first: a refusal (quota, limit) is why the producer's pipe broke.
         let uploaded = uploaded?;
-        let added = produced
-            .map_err(|_| ClientError::BadResponse("import thread panicked".into()))?
-            .map_err(|e| ClientError::Content(e.to_string()))?;
+        let added = produced.map_err(|_| ClientError::Worker("import"))??;
         Ok((added, uploaded))
     }
 
@@ -136,7 +134,7 @@ impl Client {
             .limit(sovra_cas::limits::MAX_BLOCK_BYTES as u64)
             .read_to_vec()
             .map_err(|e| self.transport(&url, e))?;
-        sovra_cas::verify_block(cid, &data).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        sovra_cas::verify_block(cid, &data).map_err(|source| ClientError::block(cid, source))?;
         Ok(Some(data))
     }
 
@@ -166,10 +164,15 @@ impl Client {
         let mut body = resp.body_mut().as_reader().take(max_bytes);
         let copied = std::io::copy(&mut body, out).map_err(|e| self.transport(&url, e))?;
         let mut probe = [0u8; 1];
-        if copied == max_bytes && body.into_inner().read(&mut probe).unwrap_or(0) > 0 {
-            return Err(ClientError::Content(format!(
-                "the CAR is larger than {max_bytes} bytes (raise the limit to export it)"
-            )));
+        // A read error here leaves the length unknown: it is an error, not a complete CAR.
+        if copied == max_bytes
+            && body
+                .into_inner()
+                .read(&mut probe)
+                .map_err(|e| self.transport(&url, e))?
+                > 0
+        {
+            return Err(ClientError::CarTooLarge { max_bytes });
         }
         Ok(copied)
     }
@@ -179,8 +182,7 @@ impl Client {
 pub(crate) fn raw_block_car(data: Vec<u8>) -> Result<(Cid, Vec<u8>), ClientError> {
     let cid = sovra_cas::raw_cid(&data);
     let mut blocks = sovra_cas::MemoryBlocks::new();
-    sovra_cas::BlockSink::put_block(&mut blocks, cid, data)
-        .map_err(|e| ClientError::Content(e.to_string()))?;
+    sovra_cas::BlockSink::put_block(&mut blocks, cid, data)?;
     let mut car = Vec::new();
     sovra_cas::car::export(
         &blocks,
@@ -189,8 +191,7 @@ pub(crate) fn raw_block_car(data: Vec<u8>) -> Result<(Cid, Vec<u8>), ClientError
         &cid,
         sovra_cas::dag::Scope::All,
         &mut car,
-    )
-    .map_err(|e| ClientError::Content(e.to_string()))?;
+    )?;
     Ok((cid, car))
 }
 

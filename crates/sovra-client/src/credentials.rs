@@ -11,7 +11,8 @@ use sovra_credentials::verify::{
 use sovra_types::{Did, DidMethod, DidRecord, StateKey, StatusListAnchor, VerifierRecord};
 
 /// The ledger as seen through a node, every answer checked against a
-/// finalized header's state root.
+/// finalized header's state root. (The verifier's [`Ledger`] trait carries errors as text: the
+/// typed reads below are rendered there.)
 pub struct ClientLedger<'a>(pub &'a Client);
 
 fn resolved(
@@ -26,17 +27,54 @@ fn resolved(
 
 impl ClientLedger<'_> {
     /// The anchor of `issuer`'s status list `list_id`, read with a proof.
-    pub fn anchor(&self, issuer: &Did, list_id: &str) -> Result<Option<StatusListAnchor>, String> {
-        let v = self
-            .0
-            .verified_state(&StateKey::StatusList {
-                issuer: issuer.clone(),
-                list_id: list_id.to_string(),
-            })
-            .map_err(|e| e.to_string())?;
+    pub fn anchor(
+        &self,
+        issuer: &Did,
+        list_id: &str,
+    ) -> Result<Option<StatusListAnchor>, ClientError> {
+        let v = self.0.verified_state(&StateKey::StatusList {
+            issuer: issuer.clone(),
+            list_id: list_id.to_string(),
+        })?;
         v.value
-            .map(|b| StatusListAnchor::decode(&b).map_err(|e| e.to_string()))
+            .map(|b| {
+                StatusListAnchor::decode(&b).map_err(|source| ClientError::Decode {
+                    what: format!("status list anchor of {issuer}"),
+                    source,
+                })
+            })
             .transpose()
+    }
+
+    /// A verifier's registration, read with a proof.
+    pub fn registration(&self, did: &Did) -> Result<Option<VerifierRecord>, ClientError> {
+        let v = self.0.verified_state(&StateKey::Verifier(did.clone()))?;
+        v.value
+            .map(|b| {
+                VerifierRecord::decode(&b).map_err(|source| ClientError::Decode {
+                    what: format!("registration of {did}"),
+                    source,
+                })
+            })
+            .transpose()
+    }
+
+    /// The current content of an issuer's status list, checked against its anchored CID.
+    pub fn anchored_list(
+        &self,
+        issuer: &Did,
+        list_id: &str,
+    ) -> Result<Option<Vec<u8>>, ClientError> {
+        let Some(anchor) = self.anchor(issuer, list_id)? else {
+            return Ok(None);
+        };
+        // `raw_block` checks the bytes against the anchored CID.
+        self.0
+            .raw_block(anchor.cid.cid())?
+            .ok_or_else(|| {
+                ClientError::BadResponse(format!("no node copy of the status list {}", anchor.cid))
+            })
+            .map(Some)
     }
 }
 
@@ -59,25 +97,12 @@ impl Ledger for ClientLedger<'_> {
     }
 
     async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, String> {
-        let v = self
-            .0
-            .verified_state(&StateKey::Verifier(did.clone()))
-            .map_err(|e| e.to_string())?;
-        v.value
-            .map(|b| VerifierRecord::decode(&b).map_err(|e| e.to_string()))
-            .transpose()
+        self.registration(did).map_err(|e| e.to_string())
     }
 
     async fn status_list(&self, issuer: &Did, list_id: &str) -> Result<Option<Vec<u8>>, String> {
-        let Some(anchor) = self.anchor(issuer, list_id)? else {
-            return Ok(None);
-        };
-        // `raw_block` checks the bytes against the anchored CID.
-        self.0
-            .raw_block(anchor.cid.cid())
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no node copy of the status list {}", anchor.cid))
-            .map(Some)
+        self.anchored_list(issuer, list_id)
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -3,14 +3,12 @@
 use crate::ClientError;
 use commonware_codec::Encode;
 use serde::de::DeserializeOwned;
-use sovra_crypto::SigningKey;
-use sovra_types::{
-    Action, Did, SignedTransaction, Transaction,
-    api::{
-        AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
-        SubmitResponse, TxStatusView,
-    },
+use sovra_api_types::{
+    AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
+    SubmitResponse, TxStatusView,
 };
+use sovra_crypto::SigningKey;
+use sovra_types::{Action, Did, SignedTransaction, Transaction};
 use std::time::{Duration, Instant};
 
 /// Largest response the client reads.
@@ -62,10 +60,14 @@ impl Client {
         &self.base
     }
 
-    pub(crate) fn transport(&self, url: &str, e: impl std::fmt::Display) -> ClientError {
+    pub(crate) fn transport(
+        &self,
+        url: &str,
+        e: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> ClientError {
         ClientError::Transport {
             url: url.to_string(),
-            message: e.to_string(),
+            source: e.into(),
         }
     }
 
@@ -92,8 +94,10 @@ impl Client {
     ) -> Result<T, ClientError> {
         let (status, text) = self.text(url, resp)?;
         if (200..300).contains(&status) {
-            return serde_json::from_str(&text)
-                .map_err(|e| ClientError::BadResponse(format!("{url}: {e}")));
+            return serde_json::from_str(&text).map_err(|source| ClientError::Json {
+                url: url.to_string(),
+                source,
+            });
         }
         Err(api_error(status, &text))
     }
@@ -358,80 +362,5 @@ fn poll_final(
             return Err(ClientError::Timeout(id.to_string(), timeout));
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::{BufRead as _, BufReader, Write as _};
-
-    /// A node that answers `GET /v1/status` and `GET /v1/accounts/...` with canned JSON.
-    fn fake_node(account: serde_json::Value) -> String {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                reader.read_line(&mut request_line).unwrap();
-                loop {
-                    let mut header = String::new();
-                    if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
-                        break;
-                    }
-                }
-                let body = if request_line.contains("/v1/status") {
-                    serde_json::json!({
-                        "chain_id": "devnet-00000000", "token_symbol": "SOV",
-                        "finalized_height": 7, "finalized_id": "00", "state_root": "00",
-                        "validators": [], "node_key": "00", "peers": 0, "mempool_txs": 2,
-                        "sync": "synced", "network_height": 7, "lag": 0, "tip_age_ms": 10,
-                    })
-                } else {
-                    account.clone()
-                }
-                .to_string();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        format!("http://{addr}")
-    }
-
-    fn account(next_nonce: Option<u64>) -> serde_json::Value {
-        let mut a = serde_json::json!({
-            "did": "did:key:z6MkoPG9WCBUmGy4nhwh2bxpaMFUE24PzP55jkdL3gVdA4vR", "balance": 10,
-            "nonce": 3, "receipt_head": "00", "receipt_count": 3, "height": 7,
-        });
-        if let Some(n) = next_nonce {
-            a["next_nonce"] = n.into();
-        }
-        a
-    }
-
-    /// New transactions take the nonce from the node's pending view when it gives one (so
-    /// back-to-back submissions do not collide), the finalized nonce from older nodes, and an
-    /// explicit nonce when asked.
-    #[test]
-    fn new_transactions_use_the_pending_nonce_when_the_node_gives_it() {
-        let key = SigningKey::from_test_seed(1);
-        let me = Did::from_public_key(&key.public_key());
-        let build = |node: &str, nonce: Option<u64>| {
-            Client::new(node)
-                .build_tx_with_nonce(&key, &me, vec![], 1, nonce)
-                .unwrap()
-                .tx
-        };
-        let pending = fake_node(account(Some(5)));
-        let tx = build(&pending, None);
-        assert_eq!((tx.nonce, tx.chain_id.as_str()), (5, "devnet-00000000"));
-        assert_eq!(tx.expiry_height, 7 + DEFAULT_EXPIRY_BLOCKS);
-        assert_eq!(build(&pending, Some(9)).nonce, 9);
-        assert_eq!(build(&fake_node(account(None)), None).nonce, 3);
     }
 }

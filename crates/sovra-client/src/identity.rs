@@ -5,14 +5,16 @@
 
 use crate::{Client, ClientError, proof::verify_proof_view};
 use serde_json::Value;
-use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
-use sovra_types::{
-    BlockHeader, Did, DidMethod, DidRecord, StateKey,
-    api::{ProofView, VerifierView},
+use sovra_api_types::{
+    ProofView, VerifierView,
     auth::{
         AUTH_NAMESPACE, ChallengeRequest, ChallengeResponse, SessionView, TokenRequest,
         auth_message,
     },
+};
+use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
+use sovra_types::{
+    BlockHeader, Did, DidMethod, DidRecord, StateKey,
     datetime::{format_ms, format_ms_exact},
     did_document::{render_did_key, render_sovra},
 };
@@ -63,8 +65,13 @@ fn bad(m: impl Into<String>) -> ClientError {
 }
 
 fn decode_record(v: Option<Vec<u8>>) -> Result<Option<DidRecord>, ClientError> {
-    v.map(|b| DidRecord::decode(&b).map_err(|e| bad(format!("DID record: {e}"))))
-        .transpose()
+    v.map(|b| {
+        DidRecord::decode(&b).map_err(|source| ClientError::Decode {
+            what: "DID record".into(),
+            source,
+        })
+    })
+    .transpose()
 }
 
 fn version_key(did: &Did, version: u64) -> StateKey {
@@ -95,8 +102,8 @@ impl Client {
             .call()
             .map_err(|e| self.transport(&url, e))?;
         let (status, text) = self.text(&url, resp)?;
-        let body: Value = serde_json::from_str(&text)
-            .map_err(|e| bad(format!("{url}: not a resolution result: {e}")))?;
+        let body: Value =
+            serde_json::from_str(&text).map_err(|source| ClientError::Json { url, source })?;
         Ok((status, body))
     }
 
@@ -111,7 +118,10 @@ impl Client {
         selector: DidVersionSelector,
     ) -> Result<Result<VerifiedDid, ProvenAbsent>, ClientError> {
         if did.method() == DidMethod::Key {
-            let document = render_did_key(did).map_err(|e| bad(e.to_string()))?;
+            let document = render_did_key(did).map_err(|source| ClientError::Decode {
+                what: format!("{did}"),
+                source,
+            })?;
             return Ok(Ok(VerifiedDid {
                 did: did.clone(),
                 record: None,
@@ -253,8 +263,13 @@ pub fn check_resolution(
                 message,
             });
         }
-        let proofs: Vec<ProofView> = serde_json::from_value(body["sovraProofs"].clone())
-            .map_err(|e| bad(format!("resolution of {did} lacks sovraProofs: {e}")))?;
+        let proofs: Vec<ProofView> =
+            serde_json::from_value(body["sovraProofs"].clone()).map_err(|source| {
+                ClientError::Json {
+                    url: format!("the resolution of {did} (sovraProofs)"),
+                    source,
+                }
+            })?;
         let checked = verify_all(&proofs)?;
         let header = checked.first().map(|(_, _, h)| h.clone());
         let expect = |i: usize, key: &StateKey| -> Result<Option<DidRecord>, ClientError> {
@@ -342,7 +357,10 @@ type ProvenValue = (StateKey, Option<Vec<u8>>, BlockHeader);
 fn verify_all(proofs: &[ProofView]) -> Result<Vec<ProvenValue>, ClientError> {
     let mut out = Vec::with_capacity(proofs.len());
     for p in proofs {
-        let key = StateKey::parse(&p.key).map_err(|e| bad(format!("proof key: {e}")))?;
+        let key = StateKey::parse(&p.key).map_err(|source| ClientError::Decode {
+            what: "proof key".into(),
+            source,
+        })?;
         let v = verify_proof_view(&key, p)?;
         if let Some((_, _, h)) = out.first()
             && *h != v.header

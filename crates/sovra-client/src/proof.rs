@@ -6,9 +6,9 @@
 //! certificates are not served yet.
 
 use crate::{Client, ClientError};
+use sovra_api_types::ProofView;
 use sovra_types::{
-    Account, BlockHeader, Did, StateKey, api::ProofView, codec::decode_exact, digest_hex,
-    proof::verify_state_proof,
+    Account, BlockHeader, Did, StateKey, codec::decode_exact, digest_hex, proof::verify_state_proof,
 };
 
 /// A value read through a verified proof.
@@ -56,9 +56,12 @@ impl Client {
     pub fn verified_account(&self, did: &Did) -> Result<Verified<Account>, ClientError> {
         let v = self.verified_state(&StateKey::Account(did.clone()))?;
         let value = match v.value {
-            Some(bytes) => {
-                Some(Account::decode(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?)
-            }
+            Some(bytes) => Some(
+                Account::decode(&bytes).map_err(|source| ClientError::Decode {
+                    what: format!("account of {did}"),
+                    source,
+                })?,
+            ),
             None => None,
         };
         Ok(Verified {

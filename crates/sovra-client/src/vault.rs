@@ -18,6 +18,9 @@
 use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
+use sovra_api_types::{
+    AccessLogView, ContentImportView, ErasureView, RecoveryView, VaultRecordPage, VaultRecordView,
+};
 use sovra_cas::{AddedEntry, Adder, Cid, Profile};
 use sovra_crypto::{
     SigningKey,
@@ -32,8 +35,6 @@ use sovra_crypto::{
 };
 use sovra_types::{
     Action, ContentId, Did, DidMethod, RecordId, RecoveryAction, VaultAction,
-    api::ContentImportView,
-    api_vault::{AccessLogView, ErasureView, RecoveryView, VaultRecordPage, VaultRecordView},
     recovery::{ShareEnvelope, ShareEnvelopes, share_info},
     vault::RecordKeys,
 };
@@ -46,8 +47,23 @@ const MAX_SMALL_BLOCK: u64 = 64 * 1024;
 /// Largest JSON answer (a page of records or of the access log) the client accepts.
 const MAX_JSON: u64 = 16 * 1024 * 1024;
 
-fn vault_err(e: impl std::fmt::Display) -> ClientError {
-    ClientError::Vault(e.to_string())
+/// A vault step that cannot go on.
+fn refused(message: impl Into<String>) -> ClientError {
+    ClientError::Vault(message.into())
+}
+
+/// A vault step that failed, with why.
+fn step(
+    what: impl Into<String>,
+) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> ClientError {
+    let what = what.into();
+    move |source| ClientError::VaultStep { what, source }
+}
+
+/// A value the node served that does not decode.
+fn undecodable(what: impl Into<String>) -> impl FnOnce(sovra_types::TypesError) -> ClientError {
+    let what = what.into();
+    move |source| ClientError::Decode { what, source }
 }
 
 /// The owner's vault keys: the secret (what guardians hold shares of) and the
@@ -72,7 +88,7 @@ impl VaultKeys {
 
     /// A fresh vault.
     pub fn generate() -> Result<Self, ClientError> {
-        Ok(Self::new(VaultSecret::generate().map_err(vault_err)?))
+        Ok(Self::new(VaultSecret::generate()?))
     }
 
     /// The vault secret.
@@ -113,11 +129,11 @@ const META_BUCKET: usize = 256;
 
 /// The metadata's JSON, padded with trailing spaces (which JSON ignores) to its bucket.
 fn padded_meta_json(meta: &RecordMeta) -> Result<Vec<u8>, ClientError> {
-    let mut json = serde_json::to_vec(meta).map_err(vault_err)?;
+    let mut json = serde_json::to_vec(meta).map_err(|e| step("record metadata")(e.into()))?;
     // The seal adds a 24-byte nonce and a 16-byte tag.
     let most = sovra_types::vault::MAX_SEALED_META_BYTES - 40;
     if json.len() > most {
-        return Err(vault_err(format!(
+        return Err(refused(format!(
             "the record's name and labels take {} bytes; at most {most}",
             json.len()
         )));
@@ -174,15 +190,12 @@ pub fn agreement_secret(key: &SigningKey) -> Zeroizing<[u8; 32]> {
 }
 
 fn parse_cid(text: &str) -> Result<Cid, ClientError> {
-    Ok(*ContentId::parse(text)
-        .map_err(|e| ClientError::BadResponse(e.to_string()))?
-        .cid())
+    Ok(*ContentId::parse(text).map_err(undecodable("CID"))?.cid())
 }
 
 /// Checks that `data` is the block `cid` names.
 fn checked_block(cid: &Cid, data: Vec<u8>) -> Result<Vec<u8>, ClientError> {
-    sovra_cas::verify_block(cid, &data)
-        .map_err(|e| ClientError::BadResponse(format!("block {cid}: {e}")))?;
+    sovra_cas::verify_block(cid, &data).map_err(|source| ClientError::block(cid, source))?;
     Ok(data)
 }
 
@@ -234,7 +247,10 @@ impl Client {
         token: &str,
     ) -> Result<T, ClientError> {
         let bytes = self.authed_bytes_up_to(path, token, MAX_JSON)?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::BadResponse(format!("{path}: {e}")))
+        serde_json::from_slice(&bytes).map_err(|source| ClientError::Json {
+            url: path.to_string(),
+            source,
+        })
     }
 
     /// Uploads one raw block to the vault store; returns its CID.
@@ -260,7 +276,7 @@ impl Client {
         meta: &RecordMeta,
         progress: impl FnMut(u64) + Send + 'static,
     ) -> Result<(SealedVersion, ContentImportView), ClientError> {
-        let key = new_record_key().map_err(vault_err)?;
+        let key = new_record_key()?;
         let meta = RecordMeta {
             padded: true,
             ..meta.clone()
@@ -269,9 +285,8 @@ impl Client {
         let keys_block = RecordKeys {
             record,
             version,
-            owner_wrap: wrap_key(&vault.public, &key, &record.wrap_info(version, owner))
-                .map_err(vault_err)?,
-            sealed_meta: seal_bytes(&key, &meta_json).map_err(vault_err)?,
+            owner_wrap: wrap_key(&vault.public, &key, &record.wrap_info(version, owner))?,
+            sealed_meta: seal_bytes(&key, &meta_json)?,
         };
         let keys = self.vault_upload_raw(
             token,
@@ -313,8 +328,7 @@ impl Client {
         until_ms: Option<u64>,
     ) -> Result<Action, ClientError> {
         let recipient = self.key_agreement_of(grantee)?;
-        let wrap =
-            wrap_key(&recipient, key, &record.wrap_info(version, grantee)).map_err(vault_err)?;
+        let wrap = wrap_key(&recipient, key, &record.wrap_info(version, grantee))?;
         let cid = self.vault_upload_raw(token, wrap)?;
         Ok(Action::Vault(VaultAction::Grant {
             record,
@@ -330,20 +344,20 @@ impl Client {
         if did.method() == DidMethod::Key {
             let key = did
                 .key()
-                .ok_or_else(|| vault_err(format!("{did} is not an Ed25519 did:key")))?;
-            return x25519_from_ed25519(&key).map_err(vault_err);
+                .ok_or_else(|| refused(format!("{did} is not an Ed25519 did:key")))?;
+            return Ok(x25519_from_ed25519(&key)?);
         }
         let verified = self
             .resolve_verified(did, DidVersionSelector::Latest)?
-            .map_err(|_| vault_err(format!("{did} does not exist")))?;
+            .map_err(|_| refused(format!("{did} does not exist")))?;
         let record = verified
             .record
-            .ok_or_else(|| vault_err(format!("{did} has no ledger record")))?;
+            .ok_or_else(|| refused(format!("{did} has no ledger record")))?;
         if record.deactivated {
-            return Err(vault_err(format!("{did} is deactivated")));
+            return Err(refused(format!("{did} is deactivated")));
         }
         sovra_types::identity::key_agreement_key(&record.document)
-            .ok_or_else(|| vault_err(format!("{did} has no X25519 keyAgreement key")))
+            .ok_or_else(|| refused(format!("{did} has no X25519 keyAgreement key")))
     }
 
     /// A vault record's anchor, as the identity of `token` may see it (the owner: all of it;
@@ -367,8 +381,15 @@ impl Client {
                 path.push_str(&format!("&after={a}"));
             }
             let page: VaultRecordPage = self.authed_json(&path, token)?;
+            let empty = page.records.is_empty();
             out.extend(page.records);
             match page.next {
+                // A cursor that does not move would ask for the same page forever.
+                Some(n) if empty || after.as_deref() == Some(n.as_str()) => {
+                    return Err(ClientError::BadResponse(format!(
+                        "the records of {owner}: the cursor {n:?} does not advance"
+                    )));
+                }
                 Some(n) => after = Some(n),
                 None => return Ok(out),
             }
@@ -386,8 +407,7 @@ impl Client {
             &cid,
             self.authed_bytes(&format!("/v1/vault/records/{id}/keys"), token)?,
         )?;
-        let keys =
-            RecordKeys::decode(&bytes).map_err(|e| ClientError::BadResponse(e.to_string()))?;
+        let keys = RecordKeys::decode(&bytes).map_err(undecodable("keys block"))?;
         if keys.record != *id || keys.version != anchor.version {
             return Err(ClientError::BadResponse(format!(
                 "keys block is for {} version {}, not {id} version {}",
@@ -405,14 +425,14 @@ impl Client {
         id: &RecordId,
     ) -> Result<OpenedRecord, ClientError> {
         let anchor = self.vault_record(token, id)?;
-        let owner = Did::parse(&anchor.owner).map_err(vault_err)?;
+        let owner = Did::parse(&anchor.owner).map_err(undecodable("the record's owner"))?;
         let keys = self.checked_keys_block(token, id, &anchor)?;
         let key = unwrap_key(
             &vault.agreement_secret,
             &keys.owner_wrap,
             &id.wrap_info(anchor.version, &owner),
         )
-        .map_err(|e| vault_err(format!("this vault key cannot open record {id}: {e}")))?;
+        .map_err(|e| step(format!("this vault key cannot open record {id}"))(e.into()))?;
         finish_open(anchor, &keys, key)
     }
 
@@ -429,7 +449,7 @@ impl Client {
             .grants
             .iter()
             .find(|g| g.grantee == me.as_str())
-            .ok_or_else(|| vault_err(format!("{me} has no grant on {id}")))?;
+            .ok_or_else(|| refused(format!("{me} has no grant on {id}")))?;
         let wrap = checked_block(
             &parse_cid(&grant.wrap)?,
             self.authed_bytes(&format!("/v1/vault/records/{id}/grant"), token)?,
@@ -439,7 +459,7 @@ impl Client {
             &wrap,
             &id.wrap_info(anchor.version, me),
         )
-        .map_err(|e| vault_err(format!("cannot unwrap the grant of {id}: {e}")))?;
+        .map_err(|e| step(format!("cannot unwrap the grant of {id}"))(e.into()))?;
         let keys = self.checked_keys_block(token, id, &anchor)?;
         finish_open(anchor, &keys, key)
     }
@@ -458,11 +478,13 @@ impl Client {
         let mut resp = self.authed(&format!("/v1/vault/records/{id}/content"), token)?;
         let reader = resp.body_mut().as_reader();
         if !opened.meta.padded {
-            return open_stream(&opened.key, reader, out).map_err(vault_err);
+            return Ok(open_stream(&opened.key, reader, out)?);
         }
         let mut unpadded = UnpaddingWriter::new(out, opened.meta.size);
-        open_stream(&opened.key, reader, &mut unpadded).map_err(vault_err)?;
-        unpadded.finish().map_err(vault_err)?;
+        open_stream(&opened.key, reader, &mut unpadded)?;
+        unpadded
+            .finish()
+            .map_err(|e| step("the record's padding")(e.into()))?;
         Ok(opened.meta.size)
     }
 
@@ -492,8 +514,8 @@ impl Client {
         threshold: u8,
         time_lock_ms: u64,
     ) -> Result<Action, ClientError> {
-        let n = u8::try_from(guardians.len()).map_err(|_| vault_err("too many guardians"))?;
-        let (shares, commitments) = split(&vault.secret, threshold, n).map_err(vault_err)?;
+        let n = u8::try_from(guardians.len()).map_err(|_| refused("too many guardians"))?;
+        let (shares, commitments) = split(&vault.secret, threshold, n)?;
         let mut envelopes = Vec::with_capacity(shares.len());
         for (guardian, share) in guardians.iter().zip(&shares) {
             let recipient = self.key_agreement_of(guardian)?;
@@ -503,8 +525,7 @@ impl Client {
                     &recipient,
                     share.to_bytes().as_ref(),
                     &share_info(owner, guardian),
-                )
-                .map_err(vault_err)?,
+                )?,
             });
         }
         let block = ShareEnvelopes {
@@ -536,16 +557,16 @@ impl Client {
         let pending = view
             .pending
             .as_ref()
-            .ok_or_else(|| vault_err(format!("{owner} has no pending recovery")))?;
-        let new_controller = Did::parse(&pending.new_controller).map_err(vault_err)?;
+            .ok_or_else(|| refused(format!("{owner} has no pending recovery")))?;
+        let new_controller =
+            Did::parse(&pending.new_controller).map_err(undecodable("the new controller"))?;
         let share = self.my_share(token, owner, me, identity, &view)?;
         let recipient = self.key_agreement_of(&new_controller)?;
         let sealed = seal_to(
             &recipient,
             share.to_bytes().as_ref(),
             &share_info(owner, &new_controller),
-        )
-        .map_err(vault_err)?;
+        )?;
         let block = ShareEnvelopes {
             owner: owner.clone(),
             envelopes: vec![ShareEnvelope {
@@ -575,19 +596,19 @@ impl Client {
             &parse_cid(&view.shares)?,
             self.authed_bytes(&format!("/v1/recovery/{owner}/shares"), token)?,
         )?;
-        let envelopes = ShareEnvelopes::decode(&bytes).map_err(vault_err)?;
+        let envelopes = ShareEnvelopes::decode(&bytes).map_err(undecodable("shares block"))?;
         let envelope = envelopes
             .for_recipient(me)
-            .ok_or_else(|| vault_err(format!("no share for {me}")))?;
+            .ok_or_else(|| refused(format!("no share for {me}")))?;
         let plain = open_from(
             &agreement_secret(identity),
             &envelope.sealed,
             &share_info(owner, me),
         )
-        .map_err(|e| vault_err(format!("cannot open my share: {e}")))?;
-        let share = Share::from_bytes(&plain).map_err(vault_err)?;
+        .map_err(|e| step("cannot open my share")(e.into()))?;
+        let share = Share::from_bytes(&plain)?;
         if !verify_share(&share, &commitments) {
-            return Err(vault_err(
+            return Err(refused(
                 "my share does not match the commitments on the ledger (tampered share)",
             ));
         }
@@ -608,7 +629,7 @@ impl Client {
         let pending = view
             .pending
             .as_ref()
-            .ok_or_else(|| vault_err(format!("{owner} has no pending recovery")))?;
+            .ok_or_else(|| refused(format!("{owner} has no pending recovery")))?;
         let secret = agreement_secret(identity);
         let mut shares = Vec::new();
         for approval in &pending.approvals {
@@ -619,31 +640,33 @@ impl Client {
                     token,
                 )?,
             )?;
-            let envelopes = ShareEnvelopes::decode(&bytes).map_err(vault_err)?;
+            let envelopes =
+                ShareEnvelopes::decode(&bytes).map_err(undecodable("approval block"))?;
             let envelope = envelopes.for_recipient(me).ok_or_else(|| {
-                vault_err(format!("{}'s approval is not for {me}", approval.guardian))
+                refused(format!("{}'s approval is not for {me}", approval.guardian))
             })?;
             let plain =
                 open_from(&secret, &envelope.sealed, &share_info(owner, me)).map_err(|e| {
-                    vault_err(format!("cannot open {}'s share: {e}", approval.guardian))
+                    step(format!("cannot open {}'s share", approval.guardian))(e.into())
                 })?;
-            shares.push(Share::from_bytes(&plain).map_err(vault_err)?);
+            shares.push(Share::from_bytes(&plain)?);
         }
         if shares.len() < usize::from(commitments.threshold()) {
-            return Err(vault_err(format!(
+            return Err(refused(format!(
                 "{} of {} shares approved",
                 shares.len(),
                 commitments.threshold()
             )));
         }
-        let secret = combine(&shares, &commitments).map_err(vault_err)?;
+        let secret = combine(&shares, &commitments)?;
         Ok(VaultKeys::new(secret))
     }
 }
 
 fn commitments_of(view: &RecoveryView) -> Result<Commitments, ClientError> {
-    let bytes = hex::decode(&view.commitments).map_err(vault_err)?;
-    Commitments::from_bytes(&bytes).map_err(vault_err)
+    let bytes =
+        hex::decode(&view.commitments).map_err(|e| step("the setup's commitments")(e.into()))?;
+    Ok(Commitments::from_bytes(&bytes)?)
 }
 
 fn finish_open(
@@ -651,8 +674,9 @@ fn finish_open(
     keys: &RecordKeys,
     key: Zeroizing<[u8; 32]>,
 ) -> Result<OpenedRecord, ClientError> {
-    let meta_json = open_bytes(&key, &keys.sealed_meta).map_err(vault_err)?;
-    let meta: RecordMeta = serde_json::from_slice(&meta_json).map_err(vault_err)?;
+    let meta_json = open_bytes(&key, &keys.sealed_meta)?;
+    let meta: RecordMeta =
+        serde_json::from_slice(&meta_json).map_err(|e| step("record metadata")(e.into()))?;
     Ok(OpenedRecord { anchor, key, meta })
 }
 

@@ -4,21 +4,17 @@
 use commonware_codec::Encode;
 use sovra_api::stream::BodyReader;
 use sovra_api::{ApiError, Backend};
+use sovra_api_types::{
+    AccessEntry, AccountView, BlockView, ContentImportView, ContentStatusView, ErrorBody,
+    HeaderView, PinOwnerView, ProofView, ReceiptPage, ReceiptView, StatusView, SubmitResult,
+    TxStatusView,
+};
 use sovra_consensus::{Ledger, dropped::Dropped, mempool::PoolStatus};
 use sovra_store::ContentStore;
 use sovra_types::{
-    Block, BlockHeader, Did, ReceiptStatus, SignedTransaction, StateKey, TxId,
-    api::{
-        AccountView, BlockView, ErrorBody, HeaderView, ProofView, ReceiptPage, ReceiptView,
-        StatusView, SubmitResult, TxStatusView,
-    },
-    digest_hex,
+    Block, BlockHeader, Did, ReceiptStatus, SignedTransaction, StateKey, TxId, digest_hex,
 };
-use sovra_types::{
-    ContentId, RecordId, VaultRecord,
-    api::{ContentImportView, ContentStatusView, PinOwnerView},
-    api_vault::AccessEntry,
-};
+use sovra_types::{ContentId, RecordId, VaultRecord};
 use std::sync::Arc;
 
 /// What the API reads from.
@@ -166,16 +162,7 @@ where
 
 /// JSON view of a header.
 pub fn header_view(h: &BlockHeader) -> HeaderView {
-    HeaderView {
-        id: digest_hex(&h.id()),
-        parent: digest_hex(&h.parent),
-        height: h.height,
-        timestamp_ms: h.timestamp_ms,
-        tx_root: digest_hex(&h.tx_root),
-        tx_count: h.tx_count,
-        state_root: digest_hex(&h.state_root),
-        encoded: hex::encode(h.encode()),
-    }
+    HeaderView::new(h)
 }
 
 fn error_of(status: &ReceiptStatus) -> Option<ErrorBody> {

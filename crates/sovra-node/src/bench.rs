@@ -464,7 +464,7 @@ pub fn transfers(args: BenchArgs) -> Result<()> {
 fn submit_when_synced(
     client: &Client,
     batch: Vec<String>,
-) -> Result<sovra_types::api::SubmitResponse> {
+) -> Result<sovra_api_types::SubmitResponse> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         match client.submit_encoded(batch.clone()) {

@@ -29,12 +29,10 @@ use anyhow::{Context as _, Result, bail};
 use clap::Parser;
 use cli::{Cli, Command, KeyCommand, KeystoreArgs, NodeArgs, TestnetCommand, TxCommand};
 use output::OutputArgs;
+use sovra_api_types::{AccountView, StatusView, TxStatusView};
 use sovra_client::Client;
 use sovra_crypto::{SigningKey, keystore::Keystore};
-use sovra_types::{
-    Action, Did, DidMethod,
-    api::{AccountView, StatusView, TxStatusView},
-};
+use sovra_types::{Action, Did, DidMethod};
 use std::path::PathBuf;
 
 pub(crate) fn keystore_dir(args: &KeystoreArgs) -> PathBuf {

@@ -10,9 +10,10 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use sovra_api_types::TxStatusView;
 use sovra_client::{Client, ClientError};
 use sovra_crypto::{SigningKey, keystore::Keystore};
-use sovra_types::{Action, Did, SignedTransaction, api::TxStatusView, limits::MAX_ACTIONS_PER_TX};
+use sovra_types::{Action, Did, SignedTransaction, limits::MAX_ACTIONS_PER_TX};
 
 use crate::cli::{KeystoreArgs, SignerArgs};
 use crate::{keystore_dir, passphrase};
@@ -131,7 +132,7 @@ pub fn check(tx: &SignedTransaction, status: &TxStatusView) -> Result<(), TxOutc
     match status.status.as_str() {
         "completed" => Ok(()),
         "failed" => {
-            let error = status.error.clone().unwrap_or(sovra_types::api::ErrorBody {
+            let error = status.error.clone().unwrap_or(sovra_api_types::ErrorBody {
                 code: "unknown".into(),
                 message: String::new(),
             });
@@ -315,7 +316,7 @@ mod tests {
         assert!(check(&tx, &view("completed")).is_ok());
 
         let mut failed = view("failed");
-        failed.error = Some(sovra_types::api::ErrorBody {
+        failed.error = Some(sovra_api_types::ErrorBody {
             code: "insufficient_balance".into(),
             message: "balance 499 is less than 5000".into(),
         });

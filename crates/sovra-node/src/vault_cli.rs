@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use clap::{Args, Subcommand};
+use sovra_api_types::{ErasureView, RecoveryView};
 use sovra_client::{Client, OpenedRecord, RecordMeta, VaultKeys};
 use sovra_crypto::{SigningKey, keystore::Keystore, shares::VaultSecret};
 use sovra_types::{
     Action, Did, DidMethod, RecordId, RecoveryAction, Relationship, VaultAction,
-    api_vault::{ErasureView, RecoveryView},
     datetime::parse_datetime,
 };
 
@@ -1151,11 +1151,11 @@ mod tests {
             pending: None,
         };
         assert!(ready_to_complete(&owner, &view, &me, 0).is_err());
-        let approval = |g: &str| sovra_types::api_vault::ApprovalView {
+        let approval = |g: &str| sovra_api_types::ApprovalView {
             guardian: g.into(),
             share: String::new(),
         };
-        view.pending = Some(sovra_types::api_vault::PendingRecoveryView {
+        view.pending = Some(sovra_api_types::PendingRecoveryView {
             new_controller: me.to_string(),
             requested_ms: 1_000,
             unlock_ms: 61_000,

@@ -278,7 +278,8 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
     let method = format!("{did}#key-3");
     let session = client.authenticate(&k2, &did, Some(&method)).unwrap();
     assert_eq!(session.did, did.to_string());
-    let refused = |r: Result<sovra_types::auth::SessionView, sovra_client::ClientError>| match r {
+    let refused = |r: Result<sovra_api_types::auth::SessionView, sovra_client::ClientError>| match r
+    {
         Err(sovra_client::ClientError::Api { status, code, .. }) => {
             assert_eq!((status, code.as_str()), (401, "unauthorized"))
         }
@@ -306,9 +307,9 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
         serde_json::json!({ "did": did.as_str() }),
     );
     let challenge = challenge["challenge"].as_str().unwrap().to_string();
-    let message = sovra_types::auth::auth_message(&chain, did.as_str(), &method, &challenge);
-    let forged = k2.sign(sovra_types::auth::AUTH_NAMESPACE, b"something else");
-    let good = k2.sign(sovra_types::auth::AUTH_NAMESPACE, &message);
+    let message = sovra_api_types::auth::auth_message(&chain, did.as_str(), &method, &challenge);
+    let forged = k2.sign(sovra_api_types::auth::AUTH_NAMESPACE, b"something else");
+    let good = k2.sign(sovra_api_types::auth::AUTH_NAMESPACE, &message);
     let answer = |sig: &sovra_crypto::Signature| {
         serde_json::json!({
             "did": did.as_str(), "verification_method": method,
@@ -323,10 +324,10 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
         serde_json::json!({ "did": did.as_str() }),
     );
     let challenge2 = challenge2["challenge"].as_str().unwrap().to_string();
-    let message2 = sovra_types::auth::auth_message(&chain, did.as_str(), &method, &challenge2);
+    let message2 = sovra_api_types::auth::auth_message(&chain, did.as_str(), &method, &challenge2);
     let body2 = serde_json::json!({
         "did": did.as_str(), "verification_method": method, "challenge": challenge2,
-        "signature": hex::encode(k2.sign(sovra_types::auth::AUTH_NAMESPACE, &message2).as_ref()),
+        "signature": hex::encode(k2.sign(sovra_api_types::auth::AUTH_NAMESPACE, &message2).as_ref()),
     });
     assert_eq!(post("/v1/auth/token", body2.clone()).0, 200);
     assert_eq!(post("/v1/auth/token", body2).0, 401, "replayed answer");

@@ -18,11 +18,12 @@
 mod common;
 
 use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
+use sovra_api_types::VaultRecordView;
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
 use sovra_types::{
     Action, ContentId, Did, DidDocument, RecordId, RecoveryAction, VaultAction,
-    api_vault::VaultRecordView, identity::methods_for_key,
+    identity::methods_for_key,
 };
 use std::io::{Read, Write};
 use std::path::Path;

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use sovra_types::{RecordId, api_vault::AccessEntry};
+use sovra_api_types::AccessEntry;
+use sovra_types::RecordId;
 
 use crate::StoreError;
 

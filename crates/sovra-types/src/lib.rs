@@ -8,9 +8,6 @@
 //! identifiers are all rejected, so every value has exactly one encoding and
 //! hashes of encodings are stable identifiers.
 
-pub mod api;
-pub mod api_vault;
-pub mod auth;
 pub mod block;
 pub mod codec;
 pub mod content;

@@ -1,6 +1,6 @@
-//! W3C DID Resolution over HTTP (`GET /1.0/identifiers/{did}`, the path a
-//! Universal Resolver driver serves) and the trust registry
-//! (`GET /v1/verifiers`).
+//! The identity area: W3C DID Resolution over HTTP (`GET /1.0/identifiers/{did}`, the path a
+//! Universal Resolver driver serves) and the trust registry (`GET /v1/verifiers`,
+//! `GET /v1/verifiers/{did}`).
 //!
 //! `did:sovra` documents come from the ledger, at the newest version or as
 //! they were at `?versionId=` or `?versionTime=`; `did:key` documents are
@@ -9,35 +9,59 @@
 //! rebuilds and checks the answer without trusting the node (see
 //! `sovra-client`'s `resolve_verified`).
 
-use crate::{ApiError, Backend};
+use crate::{
+    ApiError, Backend,
+    extract::path::parse_did,
+    reads::{did_record, verifier, version_key, version_number_at},
+};
 use axum::{
-    Json,
+    Json, Router,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
+use sovra_api_types::{ErrorBody, ProofView, VerifierView};
 use sovra_types::{
-    Did, DidMethod, DidRecord, StateKey, VerifierRecord,
-    api::{ErrorBody, ProofView, VerifierView},
+    Did, DidMethod, StateKey, VerifierRecord,
     datetime::{format_ms, parse_version_time},
     did_document::{render_did_key, render_sovra},
-    identity::version_at_time,
 };
 use std::sync::Arc;
+use utoipa::OpenApi;
+
+/// The OpenAPI tag of this area.
+pub(crate) const TAG: &str = "identity";
+
+/// This area's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(resolve, list_verifiers, get_verifier),
+    components(schemas(VerifierView))
+)]
+pub(crate) struct Doc;
+
+/// This area's routes.
+pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
+    Router::new()
+        .route("/1.0/identifiers/{did}", get(resolve::<B>))
+        .route("/v1/verifiers", get(list_verifiers::<B>))
+        .route("/v1/verifiers/{did}", get(get_verifier::<B>))
+}
 
 /// Media type of a DID resolution result.
-pub const RESOLUTION_MEDIA_TYPE: &str =
+const RESOLUTION_MEDIA_TYPE: &str =
     "application/ld+json;profile=\"https://w3id.org/did-resolution\"";
 /// Media type of a bare DID document.
-pub const DID_DOCUMENT_MEDIA_TYPE: &str = "application/did+ld+json";
+const DID_DOCUMENT_MEDIA_TYPE: &str = "application/did+ld+json";
 /// Most verifiers listed by `GET /v1/verifiers`.
 const MAX_VERIFIERS_LISTED: usize = 1000;
 
 /// Query of a resolution request.
 #[derive(Debug, Deserialize)]
-pub struct ResolveQuery {
+struct ResolveQuery {
     /// Resolve this version (1, 2, ...).
     #[serde(rename = "versionId")]
     version_id: Option<String>,
@@ -189,41 +213,6 @@ fn check_syntax(did: &str) -> Result<&str, ResolutionError> {
     Ok(method)
 }
 
-/// Reads a DID record (current or one version) at the newest finalized state.
-pub(crate) async fn read_record<B: Backend>(
-    b: &B,
-    key: StateKey,
-) -> Result<Option<DidRecord>, ApiError> {
-    b.state_value(key)
-        .await?
-        .map(|bytes| DidRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string())))
-        .transpose()
-}
-
-pub(crate) fn version_key(did: &Did, version: u64) -> StateKey {
-    StateKey::DidVersion {
-        did: did.clone(),
-        version,
-    }
-}
-
-/// The number of the version of `did` current at `t_ms` (`None` before it
-/// existed), given its newest version number.
-pub(crate) async fn version_number_at<B: Backend>(
-    b: &B,
-    did: &Did,
-    latest: u64,
-    t_ms: u64,
-) -> Result<Option<u64>, ApiError> {
-    version_at_time(latest, t_ms, |v| async move {
-        match read_record(b, version_key(did, v)).await? {
-            Some(r) => Ok(r.updated_ms),
-            None => Err(ApiError::Internal(format!("{did} lacks version {v}"))),
-        }
-    })
-    .await
-}
-
 /// Resolves a DID as W3C DID Resolution specifies.
 #[utoipa::path(get, path = "/1.0/identifiers/{did}",
     params(
@@ -239,7 +228,7 @@ pub(crate) async fn version_number_at<B: Backend>(
         (status = 410, description = "The DID is deactivated; the result carries its last document"),
         (status = 501, description = "methodNotSupported"),
     ))]
-pub async fn resolve<B: Backend>(
+async fn resolve<B: Backend>(
     State(b): State<Arc<B>>,
     Path(did): Path<String>,
     query: Result<Query<ResolveQuery>, QueryRejection>,
@@ -320,7 +309,7 @@ async fn resolve_inner<B: Backend>(
         }
         Ok::<_, ResolutionError>(e)
     };
-    let Some(latest) = read_record(b, StateKey::Did(did.clone())).await? else {
+    let Some(latest) = did_record(b, StateKey::Did(did.clone())).await? else {
         return Err(not_found(
             format!("{did} is not registered on this ledger"),
             vec![StateKey::Did(did.clone())],
@@ -330,7 +319,7 @@ async fn resolve_inner<B: Backend>(
     // Which version, and which keys prove it.
     let (record, proof_keys) = match (options.version_id, &options.version_time) {
         (Some(v), None) => {
-            let Some(record) = read_record(b, version_key(&did, v)).await? else {
+            let Some(record) = did_record(b, version_key(&did, v)).await? else {
                 return Err(not_found(
                     format!("{did} has no version {v} (latest is {})", latest.version),
                     vec![version_key(&did, v)],
@@ -348,7 +337,7 @@ async fn resolve_inner<B: Backend>(
                 )
                 .await?);
             };
-            let record = read_record(b, version_key(&did, v))
+            let record = did_record(b, version_key(&did, v))
                 .await?
                 .ok_or_else(|| ApiError::Internal(format!("{did} lacks version {v}")))?;
             (record, vec![version_key(&did, v), version_key(&did, v + 1)])
@@ -366,7 +355,7 @@ async fn resolve_inner<B: Backend>(
         metadata["deactivated"] = json!(true);
     }
     if record.version < latest.version
-        && let Some(next) = read_record(b, version_key(&did, record.version + 1)).await?
+        && let Some(next) = did_record(b, version_key(&did, record.version + 1)).await?
     {
         metadata["nextUpdate"] = json!(format_ms(next.updated_ms));
         metadata["nextVersionId"] = json!(next.version.to_string());
@@ -399,22 +388,15 @@ fn verifier_view(did: &Did, r: &VerifierRecord) -> VerifierView {
     }
 }
 
-async fn read_verifier<B: Backend>(b: &B, did: &Did) -> Result<Option<VerifierRecord>, ApiError> {
-    b.state_value(StateKey::Verifier(did.clone()))
-        .await?
-        .map(|bytes| VerifierRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string())))
-        .transpose()
-}
-
 /// The trust registry: verifiers and the credential types each may issue.
 #[utoipa::path(get, path = "/v1/verifiers",
     responses((status = 200, body = Vec<VerifierView>)))]
-pub async fn list_verifiers<B: Backend>(
+async fn list_verifiers<B: Backend>(
     State(b): State<Arc<B>>,
 ) -> Result<Json<Vec<VerifierView>>, ApiError> {
     let mut out = Vec::new();
     for did in b.verifier_dids(MAX_VERIFIERS_LISTED).await? {
-        if let Some(r) = read_verifier(&*b, &did).await? {
+        if let Some(r) = verifier(&*b, &did).await? {
             out.push(verifier_view(&did, &r));
         }
     }
@@ -424,12 +406,12 @@ pub async fn list_verifiers<B: Backend>(
 /// One verifier's registration (prove it with `GET /v1/state/proof?key=verifier:<did>`).
 #[utoipa::path(get, path = "/v1/verifiers/{did}", params(("did" = String, Path)),
     responses((status = 200, body = VerifierView), (status = 404, body = ErrorBody)))]
-pub async fn get_verifier<B: Backend>(
+async fn get_verifier<B: Backend>(
     State(b): State<Arc<B>>,
     Path(did): Path<String>,
 ) -> Result<Json<VerifierView>, ApiError> {
-    let did = crate::routes::parse_did(&did)?;
-    read_verifier(&*b, &did)
+    let did = parse_did(&did)?;
+    verifier(&*b, &did)
         .await?
         .map(|r| Json(verifier_view(&did, &r)))
         .ok_or_else(|| ApiError::NotFound(format!("{did} is not a registered verifier")))

@@ -1,7 +1,7 @@
-//! The private vault and guardian recovery over HTTP.
+//! The vault area: the private vault over HTTP.
 //!
 //! Everything here is DID-authenticated (`Authorization: Bearer`, see [`crate::auth`]) except
-//! the erasure statements and recovery setups. A record's anchor (owner, CIDs, padded size,
+//! the erasure statements. A record's anchor (owner, CIDs, padded size,
 //! version, grants, retention, times) is shown to its owner, and to a current grantee with the
 //! other grantees left out; everything that could help decrypt a record, the ciphertext, the
 //! keys block and the grantees' wrapped keys, is released only to the owner or to an identity
@@ -10,45 +10,90 @@
 //! date are released to nobody.
 //!
 //! Blocks are read from one owner's namespace only (see `sovra_store::vault_store`): a
-//! record's blocks from its owner's, a recovery's shares from the identity's, an approval from
-//! its guardian's. A record naming CIDs its owner never uploaded reaches nothing.
+//! record's blocks from its owner's. A record naming CIDs its owner never uploaded reaches
+//! nothing.
 
-use crate::{ApiError, Backend, gateway::blocking, stream::BodyReader};
+use crate::{
+    ApiError, Backend,
+    extract::{
+        Caller, Query, authenticate,
+        path::{parse_did, parse_record},
+    },
+    reads::{decoded, vault_block},
+    respond::octets,
+    stream::{BodyReader, cat_body},
+};
 use axum::{
-    Json,
+    Json, Router,
     body::Body,
-    extract::{Path, Query, Request, State},
+    extract::{DefaultBodyLimit, Path, State},
     http::{HeaderMap, header},
     response::{IntoResponse, Response},
+    routing::{get, post},
 };
 use serde::Deserialize;
-use sovra_cas::BlockSource;
-use sovra_types::{
-    ContentId, Did, RecordId, RecoveryConfig, StateKey, VaultRecord,
-    api::ContentImportView,
-    api_vault::{
-        AccessEntry, AccessLogView, ERASURE_NAMESPACE, ErasureView, RecoveryView, VaultRecordPage,
-        VaultRecordView, erasure_statement,
-    },
+use sovra_api_types::{
+    AccessEntry, AccessLogView, ContentImportView, ErasureView, ErrorBody, GrantView,
+    VaultRecordPage, VaultRecordView,
+    vault::{ERASURE_NAMESPACE, erasure_statement},
 };
+use sovra_types::{Did, RecordId, StateKey, VaultRecord};
 use std::sync::Arc;
+use utoipa::OpenApi;
+
+/// The OpenAPI tag of this area.
+pub(crate) const TAG: &str = "vault";
+
+/// This area's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        post_blocks,
+        list_records,
+        get_record,
+        get_content,
+        get_keys,
+        get_grant,
+        get_log,
+        get_erasure
+    ),
+    components(schemas(
+        VaultRecordView,
+        VaultRecordPage,
+        GrantView,
+        AccessEntry,
+        AccessLogView,
+        ErasureView
+    ))
+)]
+pub(crate) struct Doc;
+
+/// This area's routes. Uploads stream past the API's body limit (the backend bounds them).
+pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
+    Router::new()
+        .route(
+            "/v1/vault/blocks",
+            post(post_blocks::<B>).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v1/vault/records", get(list_records::<B>))
+        .route("/v1/vault/records/{id}", get(get_record::<B>))
+        .route("/v1/vault/records/{id}/content", get(get_content::<B>))
+        .route("/v1/vault/records/{id}/keys", get(get_keys::<B>))
+        .route("/v1/vault/records/{id}/grant", get(get_grant::<B>))
+        .route("/v1/vault/records/{id}/log", get(get_log::<B>))
+        .route("/v1/vault/records/{id}/erasure", get(get_erasure::<B>))
+}
 
 /// Most records per page of a listing.
 const MAX_RECORDS_PAGE: usize = 500;
 /// Most access-log entries per page.
 const MAX_LOG_PAGE: usize = 1_000;
 
-fn parse_record(id: &str) -> Result<RecordId, ApiError> {
-    RecordId::parse(id).map_err(|e| ApiError::bad("invalid_record_id", e.to_string()))
-}
-
 /// The record's anchor at the newest finalized state, and that state's time.
 async fn anchor<B: Backend>(b: &B, id: &RecordId) -> Result<(VaultRecord, u64), ApiError> {
-    let bytes = b
-        .state_value(StateKey::VaultRecord(*id))
+    let record = decoded(b, StateKey::VaultRecord(*id), VaultRecord::decode)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no vault record {id}")))?;
-    let record = VaultRecord::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((record, finalized_ms(b).await?))
 }
 
@@ -118,7 +163,7 @@ async fn release<B: Backend>(
     id: &RecordId,
     part: &str,
 ) -> Result<(VaultRecord, Did), ApiError> {
-    let (did, _) = crate::auth::authenticate(b, headers).await?;
+    let (did, _) = authenticate(b, headers).await?;
     let (record, _) = anchor(b, id).await?;
     let now = crate::now_ms();
     let role = role(id, &record, &did, now)?;
@@ -142,54 +187,26 @@ async fn release<B: Backend>(
     Ok((record, did))
 }
 
-fn octets(bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/octet-stream"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
-/// Reads one block of `owner`'s namespace of the vault store (here or at a peer).
-async fn read_block<B: Backend>(b: &B, owner: &Did, cid: &ContentId) -> Result<Vec<u8>, ApiError> {
-    let blocks = b.vault_blocks(owner);
-    let cid = *cid.cid();
-    blocking(move || {
-        blocks
-            .get_block(&cid)
-            .map_err(crate::gateway::cas_error)?
-            .ok_or_else(|| {
-                ApiError::Unavailable(format!(
-                    "block {cid} is not available on any reachable node"
-                ))
-            })
-    })
-    .await
-}
-
 /// Upload vault blocks as a CAR (DID-authenticated) into the caller's own namespace: only
 /// records, grants and recovery blocks the caller anchors can reach them. Blocks are kept for a
 /// grace period until a finalized record or recovery setup of the caller names them, and until
 /// then count against the caller's quota of unanchored uploads (413 `vault_quota_exceeded`).
 /// The caller's account must be able to pay a fee (402 `insufficient_balance`).
 #[utoipa::path(post, path = "/v1/vault/blocks", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
-    responses((status = 200, body = ContentImportView), (status = 400, body = sovra_types::api::ErrorBody), (status = 401, body = sovra_types::api::ErrorBody),
-        (status = 402, body = sovra_types::api::ErrorBody), (status = 413, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn post_blocks<B: Backend>(
+    responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 402, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn post_blocks<B: Backend>(
     State(b): State<Arc<B>>,
-    request: Request,
+    Caller { did: uploader, .. }: Caller,
+    body: Body,
 ) -> Result<Json<ContentImportView>, ApiError> {
-    let (uploader, _) = crate::auth::authenticate(&*b, request.headers()).await?;
-    let reader = BodyReader::spawn(request.into_body());
+    let reader = BodyReader::spawn(body);
     Ok(Json(b.import_vault_car(uploader, reader).await?))
 }
 
 /// Query of a record listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub(crate) struct ListQuery {
+struct ListQuery {
     /// The owner whose records to list.
     owner: String,
     /// Continue after this record id.
@@ -202,15 +219,14 @@ pub(crate) struct ListQuery {
 /// gets every record; anyone else only the records they hold a current grant on, each with
 /// only their own grant (for a stranger: an empty page).
 #[utoipa::path(get, path = "/v1/vault/records", params(ListQuery),
-    responses((status = 200, body = VaultRecordPage), (status = 400, body = sovra_types::api::ErrorBody),
-        (status = 401, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn list_records<B: Backend>(
+    responses((status = 200, body = VaultRecordPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
+async fn list_records<B: Backend>(
     State(b): State<Arc<B>>,
     Query(q): Query<ListQuery>,
-    headers: HeaderMap,
+    Caller { did: caller, .. }: Caller,
 ) -> Result<Json<VaultRecordPage>, ApiError> {
-    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
-    let owner = crate::routes::parse_did(&q.owner)?;
+    let owner = parse_did(&q.owner)?;
     let after = q.after.as_deref().map(parse_record).transpose()?;
     let limit = q.limit.unwrap_or(100).clamp(1, MAX_RECORDS_PAGE);
     let finalized = finalized_ms(&*b).await?;
@@ -231,14 +247,13 @@ pub(crate) async fn list_records<B: Backend>(
 /// A vault record's anchor at the newest finalized state (DID-authenticated): all of it for
 /// the owner, only their own grant for a current grantee, 403 for anyone else.
 #[utoipa::path(get, path = "/v1/vault/records/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = VaultRecordView), (status = 401, body = sovra_types::api::ErrorBody),
-        (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_record<B: Backend>(
+    responses((status = 200, body = VaultRecordView), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_record<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Caller { did: caller, .. }: Caller,
 ) -> Result<Json<VaultRecordView>, ApiError> {
-    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
     let id = parse_record(&id)?;
     let (record, finalized) = anchor(&*b, &id).await?;
     visible_view(&id, &record, &caller, crate::now_ms(), finalized)
@@ -253,8 +268,8 @@ pub(crate) async fn get_record<B: Backend>(
 /// The record's ciphertext (owner or grantee; DID-authenticated; logged).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/content", params(("id" = String, Path)),
     responses((status = 200, description = "The ciphertext stream", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_content<B: Backend>(
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_content<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -263,8 +278,8 @@ pub(crate) async fn get_content<B: Backend>(
     let (record, _) = release(&*b, &headers, &id, "content").await?;
     // The root first: when the owner's namespace has no such DAG (anywhere reachable), the
     // answer is a clear 503, not a 200 that breaks off.
-    read_block(&*b, &record.owner, &record.content).await?;
-    let body: Body = crate::gateway::cat_body(b.vault_blocks(&record.owner), *record.content.cid());
+    vault_block(&*b, &record.owner, &record.content).await?;
+    let body: Body = cat_body(b.vault_blocks(&record.owner), *record.content.cid());
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
@@ -280,22 +295,22 @@ pub(crate) async fn get_content<B: Backend>(
 /// metadata (owner or grantee; DID-authenticated; logged).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/keys", params(("id" = String, Path)),
     responses((status = 200, description = "The keys block", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_keys<B: Backend>(
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn get_keys<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = parse_record(&id)?;
     let (record, _) = release(&*b, &headers, &id, "keys").await?;
-    Ok(octets(read_block(&*b, &record.owner, &record.keys).await?))
+    Ok(octets(vault_block(&*b, &record.owner, &record.keys).await?))
 }
 
 /// The caller's grant block: the record key wrapped to the grantee (grantee only; logged).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/grant", params(("id" = String, Path)),
     responses((status = 200, description = "The wrapped key", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_grant<B: Backend>(
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn get_grant<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -306,12 +321,12 @@ pub(crate) async fn get_grant<B: Backend>(
         .grant_for(&did, crate::now_ms())
         .ok_or_else(|| ApiError::Forbidden("no current grant".into()))?;
     // The owner uploads the wrap: it is read from the owner's namespace.
-    Ok(octets(read_block(&*b, &record.owner, &grant.wrap).await?))
+    Ok(octets(vault_block(&*b, &record.owner, &grant.wrap).await?))
 }
 
 /// Query of an access log page.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub(crate) struct LogQuery {
+struct LogQuery {
     /// First sequence number.
     from: Option<u64>,
     /// Page size (at most 1000).
@@ -320,15 +335,15 @@ pub(crate) struct LogQuery {
 
 /// This node's log of releases of the record (owner only).
 #[utoipa::path(get, path = "/v1/vault/records/{id}/log", params(("id" = String, Path), LogQuery),
-    responses((status = 200, body = AccessLogView), (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_log<B: Backend>(
+    responses((status = 200, body = AccessLogView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn get_log<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
     Query(q): Query<LogQuery>,
     headers: HeaderMap,
 ) -> Result<Json<AccessLogView>, ApiError> {
     let id = parse_record(&id)?;
-    let (did, _) = crate::auth::authenticate(&*b, &headers).await?;
+    let (did, _) = authenticate(&*b, &headers).await?;
     let (record, _) = anchor(&*b, &id).await?;
     if record.owner != did {
         return Err(ApiError::Forbidden(
@@ -351,8 +366,8 @@ pub(crate) async fn get_log<B: Backend>(
 
 /// Whether this node has erased the record; when it has, a statement signed by the node's key.
 #[utoipa::path(get, path = "/v1/vault/records/{id}/erasure", params(("id" = String, Path)),
-    responses((status = 200, body = ErasureView), (status = 404, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_erasure<B: Backend>(
+    responses((status = 200, body = ErasureView), (status = 404, body = ErrorBody)))]
+async fn get_erasure<B: Backend>(
     State(b): State<Arc<B>>,
     Path(id): Path<String>,
 ) -> Result<Json<ErasureView>, ApiError> {
@@ -392,85 +407,10 @@ pub(crate) async fn get_erasure<B: Backend>(
     }))
 }
 
-async fn recovery<B: Backend>(b: &B, did: &Did) -> Result<RecoveryConfig, ApiError> {
-    let bytes = b
-        .state_value(StateKey::Recovery(did.clone()))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("{did} has no recovery setup")))?;
-    RecoveryConfig::decode(&bytes).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// An identity's guardian recovery setup and pending recovery.
-#[utoipa::path(get, path = "/v1/recovery/{did}", params(("did" = String, Path)),
-    responses((status = 200, body = RecoveryView), (status = 404, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_recovery<B: Backend>(
-    State(b): State<Arc<B>>,
-    Path(did): Path<String>,
-) -> Result<Json<RecoveryView>, ApiError> {
-    let did = crate::routes::parse_did(&did)?;
-    let config = recovery(&*b, &did).await?;
-    Ok(Json(RecoveryView::new(&did, &config)))
-}
-
-/// The block of encrypted shares of a recovery setup (guardians only).
-#[utoipa::path(get, path = "/v1/recovery/{did}/shares", params(("did" = String, Path)),
-    responses((status = 200, description = "The shares block", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_shares<B: Backend>(
-    State(b): State<Arc<B>>,
-    Path(did): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let did = crate::routes::parse_did(&did)?;
-    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
-    let config = recovery(&*b, &did).await?;
-    if !config.guardians.contains(&caller) {
-        return Err(ApiError::Forbidden(format!(
-            "{caller} is not a guardian of {did}"
-        )));
-    }
-    // The identity uploads its shares block: it is read from the identity's namespace.
-    Ok(octets(read_block(&*b, &did, &config.shares).await?))
-}
-
-/// A guardian's approval share, encrypted to the new device (the pending recovery's new
-/// controller only).
-#[utoipa::path(get, path = "/v1/recovery/{did}/approvals/{guardian}", params(("did" = String, Path), ("guardian" = String, Path)),
-    responses((status = 200, description = "The share block", content_type = "application/octet-stream"),
-        (status = 401, body = sovra_types::api::ErrorBody), (status = 403, body = sovra_types::api::ErrorBody), (status = 404, body = sovra_types::api::ErrorBody)))]
-pub(crate) async fn get_approval<B: Backend>(
-    State(b): State<Arc<B>>,
-    Path((did, guardian)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let did = crate::routes::parse_did(&did)?;
-    let guardian = crate::routes::parse_did(&guardian)?;
-    let (caller, _) = crate::auth::authenticate(&*b, &headers).await?;
-    let config = recovery(&*b, &did).await?;
-    let pending = config
-        .pending
-        .ok_or_else(|| ApiError::NotFound(format!("{did} has no pending recovery")))?;
-    if pending.new_controller != caller {
-        return Err(ApiError::Forbidden(format!(
-            "only {} receives the approvals",
-            pending.new_controller
-        )));
-    }
-    let approval = pending
-        .approvals
-        .iter()
-        .find(|a| a.guardian == guardian)
-        .ok_or_else(|| ApiError::NotFound(format!("{guardian} has not approved")))?;
-    // The guardian uploads its approval: it is read from the guardian's namespace.
-    Ok(octets(
-        read_block(&*b, &approval.guardian, &approval.share).await?,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sovra_types::vault::Grant;
+    use sovra_types::{ContentId, vault::Grant};
 
     fn did(n: u64) -> Did {
         Did::from_public_key(&sovra_crypto::SigningKey::from_test_seed(n).public_key())

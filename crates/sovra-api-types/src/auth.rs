@@ -1,6 +1,6 @@
-//! The shared shapes of DID-authenticated requests (challenge, response,
-//! token) and the exact message a client signs; the server side is in
-//! `sovra-api`'s `auth` module, the client side in `sovra-client`.
+//! DID authentication: the request and answer shapes of the challenge, the signed answer and
+//! the bearer token, and the exact message a client signs. The server side is in `sovra-api`
+//! (its `auth` store and routes), the client side in `sovra-client`.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,8 +1,17 @@
-//! Extractors whose refusals are [`ApiError`]s with a specific code, instead
-//! of axum's plain-text rejections: `Json` (`malformed`, 415
-//! `unsupported_media_type`, 413 `body_too_large`) and `Query`
-//! (`invalid_query`). Handlers that still use axum's own extractors get the
-//! JSON shape from [`crate::error::json_errors`], with a code from the status.
+//! Everything the API takes from a request, in one place: the `Json` body and `Query` string
+//! extractors whose refusals are [`ApiError`]s with a specific code instead of axum's
+//! plain-text rejections (`malformed`, 415 `unsupported_media_type`, 413 `body_too_large`;
+//! `invalid_query`), the client address ([`client`]), the authenticated caller ([`auth`]) and
+//! the parsers of path and query values into domain types ([`path`]). Handlers that still use
+//! axum's own extractors get the JSON shape from [`crate::json_errors`], with a code from the
+//! status.
+
+pub mod auth;
+pub mod client;
+pub(crate) mod path;
+
+pub use auth::{Caller, authenticate, bearer_token};
+pub use client::{Client, ClientKey};
 
 use crate::ApiError;
 use axum::{

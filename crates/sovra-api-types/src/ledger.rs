@@ -1,8 +1,10 @@
-//! JSON shapes of the HTTP API, shared by the server (`sovra-api`) and the
-//! client library (`sovra-client`) so both agree on every field.
+//! The ledger area: transaction submission and status, blocks, accounts, receipt chains and
+//! state proofs.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use crate::ErrorBody;
 
 /// Body of `POST /v1/txs`: one transaction or a batch, each the hex of its
 /// canonical encoding.
@@ -35,15 +37,6 @@ pub struct SubmitResult {
 pub struct SubmitResponse {
     /// One result per submitted transaction, in order.
     pub results: Vec<SubmitResult>,
-}
-
-/// A machine-readable error code and a human message.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct ErrorBody {
-    /// Stable code, e.g. `bad_nonce`, `not_found`, `malformed`.
-    pub code: String,
-    /// Explanation for people.
-    pub message: String,
 }
 
 /// A transaction's state as the node sees it.
@@ -108,6 +101,24 @@ pub struct HeaderView {
     pub state_root: String,
     /// Hex of the canonical header encoding (what the id hashes).
     pub encoded: String,
+}
+
+impl HeaderView {
+    /// The view of `h`.
+    pub fn new(h: &sovra_types::BlockHeader) -> Self {
+        use commonware_codec::Encode as _;
+        use sovra_types::digest_hex;
+        Self {
+            id: digest_hex(&h.id()),
+            parent: digest_hex(&h.parent),
+            height: h.height,
+            timestamp_ms: h.timestamp_ms,
+            tx_root: digest_hex(&h.tx_root),
+            tx_count: h.tx_count,
+            state_root: digest_hex(&h.state_root),
+            encoded: hex::encode(h.encode()),
+        }
+    }
 }
 
 /// A finalized block.
@@ -177,39 +188,6 @@ pub struct ReceiptPage {
     pub next: Option<u64>,
 }
 
-/// Node and chain status.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct StatusView {
-    /// Chain id.
-    pub chain_id: String,
-    /// Native token symbol.
-    pub token_symbol: String,
-    /// Newest finalized height.
-    pub finalized_height: u64,
-    /// Its block id (hex).
-    pub finalized_id: String,
-    /// State root at that height (hex).
-    pub state_root: String,
-    /// Validator public keys (hex).
-    pub validators: Vec<String>,
-    /// This node's consensus key (hex).
-    pub node_key: String,
-    /// Peers this node is configured to connect to (the other validators).
-    pub peers: usize,
-    /// Transactions waiting in the mempool.
-    pub mempool_txs: usize,
-    /// `synced`, or `syncing` while this node is behind the network (it then refuses
-    /// submissions with `503` and code `syncing`).
-    pub sync: String,
-    /// Newest finalized height this node has seen certified by the network (at least
-    /// `finalized_height`).
-    pub network_height: u64,
-    /// Finalized blocks this node has yet to commit: `network_height - finalized_height`.
-    pub lag: u64,
-    /// Age of this node's newest committed block by its timestamp, in milliseconds.
-    pub tip_age_ms: u64,
-}
-
 /// A state proof for one key against a finalized header.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ProofView {
@@ -224,67 +202,4 @@ pub struct ProofView {
     pub header: HeaderView,
     /// The proof bytes (hex).
     pub proof: String,
-}
-
-/// Answer of `POST /v1/content`: what an uploaded CAR held.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct ContentImportView {
-    /// The roots named in the CAR header.
-    pub roots: Vec<String>,
-    /// Blocks stored (each verified against its CID).
-    pub blocks: u64,
-    /// Bytes of block data stored.
-    pub bytes: u64,
-    /// Until when (unix milliseconds) the node keeps the blocks without a pin.
-    pub kept_until_ms: u64,
-}
-
-/// One identity's pin of a content root.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct PinOwnerView {
-    /// The identity.
-    pub owner: String,
-    /// The replication factor it asked for.
-    pub replication: u8,
-}
-
-/// Answer of `GET /v1/content/{cid}`: who pins a root and whether this node holds all of it.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct ContentStatusView {
-    /// The root CID.
-    pub cid: String,
-    /// Finalized pins of this root.
-    pub pins: Vec<PinOwnerView>,
-    /// Whether every block of the DAG is held by this node.
-    pub complete_here: bool,
-    /// Blocks of the DAG found missing here (at most 100 are listed).
-    pub missing: Vec<String>,
-}
-
-/// Answer of `GET /v1/accounts/{did}/public/{name}`.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct PublicDocView {
-    /// The identity.
-    pub owner: String,
-    /// The document name.
-    pub name: String,
-    /// The CID it points to.
-    pub cid: String,
-    /// Where to read it on this node's gateway.
-    pub gateway_path: String,
-}
-
-/// A registered verifier in the trust registry.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-pub struct VerifierView {
-    /// The verifier's identity.
-    pub did: String,
-    /// Display name.
-    pub name: String,
-    /// Credential types it may issue.
-    pub credential_types: Vec<String>,
-    /// Height of its registration.
-    pub registered_height: u64,
-    /// Time of its registration (RFC 3339).
-    pub registered_at: String,
 }

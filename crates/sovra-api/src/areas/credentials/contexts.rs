@@ -16,24 +16,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use serde::Serialize;
+use sovra_api_types::{ContextView, ErrorBody};
 use sovra_credentials::contexts::served_context;
 
 use crate::ApiError;
 
-/// One entry of `GET /contexts`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ContextView {
-    /// The context URL documents name in `@context`.
-    pub url: String,
-    /// Where this node serves it: `/contexts/{name}`.
-    pub path: String,
-    /// SHA-256 of the served bytes, hex (to pin in a verifier's loader).
-    pub sha256: String,
-}
-
-/// The routes of this module (stateless; merged into the node's router).
-pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// The routes of the contexts (stateless; merged into the credentials area's router).
+pub(super) fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/contexts", get(list_contexts))
         .route("/contexts/{name}", get(get_context))
@@ -42,7 +31,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 /// List the JSON-LD contexts this node serves.
 #[utoipa::path(get, path = "/contexts",
     responses((status = 200, description = "Every context Sovra's credentials use", body = [ContextView])))]
-pub async fn list_contexts() -> Json<Vec<ContextView>> {
+pub(super) async fn list_contexts() -> Json<Vec<ContextView>> {
     Json(
         sovra_credentials::SERVED_CONTEXTS
             .iter()
@@ -61,9 +50,9 @@ pub async fn list_contexts() -> Json<Vec<ContextView>> {
     params(("name" = String, Path, description = "e.g. `sovra-credentials-v2.jsonld`")),
     responses(
         (status = 200, description = "The context document (`application/ld+json`)"),
-        (status = 404, body = sovra_types::api::ErrorBody),
+        (status = 404, body = ErrorBody),
     ))]
-pub async fn get_context(Path(name): Path<String>) -> Result<Response, ApiError> {
+pub(super) async fn get_context(Path(name): Path<String>) -> Result<Response, ApiError> {
     let context = served_context(&name).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no context named {name:?}; GET /contexts lists them"

@@ -1,28 +1,37 @@
-//! Verifiable credentials on every node, in the shape of the W3C VC-API:
-//! `POST /credentials/verify`, `POST /presentations/verify`, and the
-//! anchored status lists at `GET /v1/status-lists/{issuer}/{list_id}`.
+//! The credentials area: verifiable credentials on every node, in the shape of the W3C VC-API
+//! (`POST /credentials/verify`, `POST /presentations/verify`), the anchored status lists at
+//! `GET /v1/status-lists/{issuer}/{list_id}`, and the JSON-LD contexts ([`contexts`]).
 //!
 //! Nodes hold no identity keys, so they verify but never issue (issuance is
 //! `sovra issuer serve`, run by the verifier with its own key). Verification
 //! reads the issuer's DID history, the trust registry and status lists from
 //! this node's finalized state through [`NodeLedger`].
 
-use crate::did_resolution::{read_record, version_key, version_number_at};
-use crate::{ApiError, Backend};
+mod contexts;
+
+use crate::{
+    ApiError, Backend,
+    blocking::blocking_with,
+    extract::path::{check_status_list_id, parse_did},
+    reads::{decoded, did_record, verifier, version_key, version_number_at},
+};
 use axum::{
-    Json,
-    extract::{Path, State},
+    Json, Router,
+    extract::{DefaultBodyLimit, Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
+    routing::{get, post},
 };
 use serde::Deserialize;
 use serde_json::Value;
+use sovra_api_types::{ContextView, ErrorBody};
 use sovra_cas::BlockSource;
 use sovra_credentials::verify::{
     Ledger, Policy, PresentationRequest, Verdict, verify_credential, verify_presentation,
 };
 use sovra_types::{ContentId, Did, DidRecord, StateKey, StatusListAnchor, VerifierRecord};
 use std::sync::Arc;
+use utoipa::OpenApi;
 
 /// Largest credential or presentation request body (JSON-LD processing is
 /// costly; real credentials are a few KiB).
@@ -30,79 +39,108 @@ pub const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
 /// Most credentials verified in one presentation.
 pub const MAX_PRESENTED_CREDENTIALS: usize = 32;
 
+/// The OpenAPI tag of this area.
+pub(crate) const TAG: &str = "credentials";
+
+/// This area's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        post_verify_credential,
+        post_verify_presentation,
+        get_status_list,
+        contexts::list_contexts,
+        contexts::get_context
+    ),
+    components(schemas(ContextView))
+)]
+pub(crate) struct Doc;
+
+/// This area's routes.
+pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
+    Router::new()
+        .route(
+            "/credentials/verify",
+            post(post_verify_credential::<B>).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES)),
+        )
+        .route(
+            "/presentations/verify",
+            post(post_verify_presentation::<B>).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES)),
+        )
+        .route(
+            "/v1/status-lists/{issuer}/{list_id}",
+            get(get_status_list::<B>),
+        )
+        .merge(contexts::router())
+}
+
 /// Reads what verification needs from a node's newest finalized state.
-pub struct NodeLedger<'a, B: Backend>(pub &'a B);
+struct NodeLedger<'a, B: Backend>(pub &'a B);
 
 impl<B: Backend> NodeLedger<'_, B> {
     /// The anchor of `issuer`'s list `list_id`.
-    pub async fn anchor(
+    async fn anchor(
         &self,
         issuer: &Did,
         list_id: &str,
-    ) -> Result<Option<StatusListAnchor>, String> {
+    ) -> Result<Option<StatusListAnchor>, ApiError> {
         let key = StateKey::StatusList {
             issuer: issuer.clone(),
             list_id: list_id.to_string(),
         };
-        match self.0.state_value(key).await.map_err(|e| e.to_string())? {
-            Some(bytes) => StatusListAnchor::decode(&bytes)
-                .map(Some)
-                .map_err(|e| e.to_string()),
+        decoded(self.0, key, StatusListAnchor::decode).await
+    }
+
+    /// The bytes of an anchored status list; the block store checks them against the anchored
+    /// CID.
+    async fn anchored_list(
+        &self,
+        anchor: &StatusListAnchor,
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        let blocks = self.0.blocks();
+        let cid = *anchor.cid.cid();
+        blocking_with(move || blocks.require_block(&cid)).await
+    }
+
+    /// The version of `did` current at `at_ms`.
+    async fn record_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, ApiError> {
+        let b = self.0;
+        let Some(latest) = did_record(b, StateKey::Did(did.clone())).await? else {
+            return Ok(None);
+        };
+        match version_number_at(b, did, latest.version, at_ms).await? {
+            Some(v) => did_record(b, version_key(did, v)).await,
             None => Ok(None),
         }
     }
 }
 
+/// The verifier's [`Ledger`] trait carries errors as text: each read's error is rendered there.
 impl<B: Backend> Ledger for NodeLedger<'_, B> {
     async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, String> {
-        let b = self.0;
-        let Some(latest) = read_record(b, StateKey::Did(did.clone()))
-            .await
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(None);
-        };
-        match version_number_at(b, did, latest.version, at_ms)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some(v) => read_record(b, version_key(did, v))
-                .await
-                .map_err(|e| e.to_string()),
-            None => Ok(None),
-        }
+        self.record_at(did, at_ms).await.map_err(|e| e.to_string())
     }
 
     async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, String> {
-        read_record(self.0, StateKey::Did(did.clone()))
+        did_record(self.0, StateKey::Did(did.clone()))
             .await
             .map_err(|e| e.to_string())
     }
 
     async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, String> {
-        match self
-            .0
-            .state_value(StateKey::Verifier(did.clone()))
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Some(bytes) => VerifierRecord::decode(&bytes)
-                .map(Some)
-                .map_err(|e| e.to_string()),
-            None => Ok(None),
-        }
+        verifier(self.0, did).await.map_err(|e| e.to_string())
     }
 
     async fn status_list(&self, issuer: &Did, list_id: &str) -> Result<Option<Vec<u8>>, String> {
-        let Some(anchor) = self.anchor(issuer, list_id).await? else {
-            return Ok(None);
-        };
-        // The block store checks the bytes against the CID, i.e. against the anchor.
-        let blocks = self.0.blocks();
-        let cid = *anchor.cid.cid();
-        tokio::task::spawn_blocking(move || blocks.require_block(&cid))
+        let Some(anchor) = self
+            .anchor(issuer, list_id)
             .await
             .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        self.anchored_list(&anchor)
+            .await
             .map(Some)
             .map_err(|e| e.to_string())
     }
@@ -111,7 +149,7 @@ impl<B: Backend> Ledger for NodeLedger<'_, B> {
 /// Verification options of the VC-API request bodies.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VerifyOptions {
+struct VerifyOptions {
     /// Presentations: the challenge the verifier issued.
     challenge: Option<String>,
     /// Presentations: the verifier's domain.
@@ -134,7 +172,7 @@ impl VerifyOptions {
 /// Body of `POST /credentials/verify`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VerifyCredentialRequest {
+struct VerifyCredentialRequest {
     /// The credential.
     verifiable_credential: Value,
     /// Options.
@@ -145,7 +183,7 @@ pub struct VerifyCredentialRequest {
 /// Body of `POST /presentations/verify`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct VerifyPresentationRequest {
+struct VerifyPresentationRequest {
     /// The presentation.
     verifiable_presentation: Value,
     /// Options.
@@ -179,7 +217,7 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
         (status = 200, description = "Verified: `{verified, checks, errors, warnings, summary}`"),
         (status = 400, description = "Not verified (same shape, with `errors`), or a malformed body"),
     ))]
-pub async fn post_verify_credential<B: Backend>(
+async fn post_verify_credential<B: Backend>(
     State(b): State<Arc<B>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -197,7 +235,7 @@ pub async fn post_verify_credential<B: Backend>(
         (status = 200, description = "Verified: `{verified, checks, errors, warnings, credentials}`"),
         (status = 400, description = "Not verified, or a malformed body"),
     ))]
-pub async fn post_verify_presentation<B: Backend>(
+async fn post_verify_presentation<B: Backend>(
     State(b): State<Arc<B>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -230,25 +268,26 @@ pub async fn post_verify_presentation<B: Backend>(
 /// (its bytes hash to the CID anchored on the ledger).
 #[utoipa::path(get, path = "/v1/status-lists/{issuer}/{list_id}",
     params(("issuer" = String, Path), ("list_id" = String, Path)),
-    responses((status = 200, description = "The status list credential"), (status = 404, body = sovra_types::api::ErrorBody)))]
-pub async fn get_status_list<B: Backend>(
+    responses((status = 200, description = "The status list credential"), (status = 404, body = ErrorBody)))]
+async fn get_status_list<B: Backend>(
     State(b): State<Arc<B>>,
     Path((issuer, list_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let issuer = crate::routes::parse_did(&issuer)?;
-    sovra_types::registry::validate_status_list_id(&list_id)
-        .map_err(|e| ApiError::bad("invalid_status_list", e.to_string()))?;
+    let issuer = parse_did(&issuer)?;
+    check_status_list_id(&list_id)?;
     let ledger = NodeLedger(&*b);
     let anchor = ledger
         .anchor(&issuer, &list_id)
-        .await
-        .map_err(ApiError::Internal)?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("{issuer} has no status list {list_id:?}")))?;
-    let bytes = ledger
-        .status_list(&issuer, &list_id)
-        .await
-        .map_err(|e| ApiError::Unavailable(format!("status list content: {e}")))?
-        .unwrap_or_default();
+    let bytes =
+        ledger
+            .anchored_list(&anchor)
+            .await
+            .map_err(|source| ApiError::ContentUnavailable {
+                what: "status list content",
+                source,
+            })?;
     let cid: ContentId = anchor.cid;
     Ok((
         [

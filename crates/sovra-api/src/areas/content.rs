@@ -1,5 +1,6 @@
-//! Public content over HTTP: the IPFS trustless gateway (`/ipfs/{cid}[/path]`), CAR uploads
-//! (`POST /v1/content`), pin status and named public documents.
+//! The content area: public content over HTTP: the IPFS trustless gateway
+//! (`/ipfs/{cid}[/path]`), CAR uploads (`POST /v1/content`), pin status and named public
+//! documents.
 //!
 //! Gateway responses follow the IPFS Trustless Gateway specification: `application/vnd.ipld.raw`
 //! (or `?format=raw`) answers with the one block the path ends at, `application/vnd.ipld.car`
@@ -10,40 +11,71 @@
 use std::sync::Arc;
 
 use axum::{
-    Json,
+    Json, Router,
     body::Body,
-    extract::{Path, Query, Request, State},
+    extract::{DefaultBodyLimit, Path, Query, State},
     http::{HeaderMap, HeaderValue, header},
     response::Response,
+    routing::{get, post},
 };
 use serde::Deserialize;
+use sovra_api_types::{
+    ContentImportView, ContentStatusView, ErrorBody, PinOwnerView, PublicDocView,
+};
 use sovra_cas::{
     BlockSource, CasError, Cid,
     car::{self, CAR_MEDIA_TYPE},
     dag::Scope,
     unixfs::{self, EntryKind},
 };
-use sovra_types::{
-    ContentId,
-    api::{ContentImportView, ContentStatusView, ErrorBody, PublicDocView},
-    content::validate_doc_name,
+use utoipa::OpenApi;
+
+use crate::{
+    ApiError, Backend,
+    blocking::blocking,
+    cas_error,
+    extract::{
+        Caller,
+        path::{check_doc_name, parse_cid, parse_content_id, parse_did},
+    },
+    stream::{BodyReader, BodyWriter, cat_body},
 };
 
-use crate::stream::{BodyReader, BodyWriter};
-use crate::{ApiError, Backend};
+/// The OpenAPI tag of this area.
+pub(crate) const TAG: &str = "content";
+
+/// This area's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(get_ipfs, post_content, get_content_status, get_public_doc),
+    components(schemas(ContentImportView, ContentStatusView, PinOwnerView, PublicDocView))
+)]
+pub(crate) struct Doc;
+
+/// This area's routes. Uploads stream past the API's body limit (the backend bounds them).
+pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
+    Router::new()
+        .route("/ipfs/{*path}", get(get_ipfs::<B>))
+        .route(
+            "/v1/content",
+            post(post_content::<B>).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/v1/content/{cid}", get(get_content_status::<B>))
+        .route("/v1/accounts/{did}/public/{name}", get(get_public_doc::<B>))
+}
 
 /// Most entries of a directory listed as HTML (larger directories: `format=car`).
 const MAX_LISTING_ENTRIES: usize = 10_000;
 
 /// The `Content-Security-Policy` of every gateway answer.
-pub const CONTENT_SANDBOX: &str = "sandbox";
+const CONTENT_SANDBOX: &str = "sandbox";
 
 /// Media type of a single raw block.
 const RAW_MEDIA_TYPE: &str = "application/vnd.ipld.raw";
 
 /// Query parameters of the gateway.
 #[derive(Deserialize)]
-pub(crate) struct GatewayQuery {
+struct GatewayQuery {
     format: Option<String>,
     #[serde(rename = "dag-scope")]
     dag_scope: Option<String>,
@@ -81,37 +113,6 @@ fn response_format(query: &GatewayQuery, headers: &HeaderMap) -> Result<Format, 
     }
 }
 
-/// Maps content errors to HTTP answers: missing data is 404, bad input 400, the rest 500.
-pub fn cas_error(e: CasError) -> ApiError {
-    match e {
-        CasError::NotFound(cid) => {
-            ApiError::NotFound(format!("block {cid} is not available on this node"))
-        }
-        CasError::PathNotFound(p) => ApiError::NotFound(format!("no such path: {p}")),
-        CasError::NotADirectory { .. } => ApiError::NotFound(e.to_string()),
-        CasError::InvalidCid(_) => ApiError::bad("invalid_cid", e.to_string()),
-        CasError::Limit(_) | CasError::BlockTooLarge { .. } => {
-            ApiError::bad("limit_exceeded", e.to_string())
-        }
-        CasError::Car(_) | CasError::HashMismatch(_) | CasError::Malformed { .. } => {
-            ApiError::bad("invalid_content", e.to_string())
-        }
-        CasError::UnsupportedCodec(_) | CasError::UnsupportedHash(_) => {
-            ApiError::bad("unsupported", e.to_string())
-        }
-        CasError::UnixFs(_) => ApiError::bad("unixfs", e.to_string()),
-        CasError::Io(_) | CasError::Store(_) => ApiError::Internal(e.to_string()),
-    }
-}
-
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("worker failed: {e}")))?
-}
-
 /// A file, directory, raw block or CAR from content-addressed storage.
 #[utoipa::path(get, path = "/ipfs/{path}",
     params(("path" = String, Path, description = "A CID, optionally followed by a UnixFS path"),
@@ -120,7 +121,7 @@ pub(crate) async fn blocking<T: Send + 'static>(
     responses(
         (status = 200, description = "The file, listing, block (application/vnd.ipld.raw) or CAR (application/vnd.ipld.car)"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub(crate) async fn get_ipfs<B: Backend>(
+async fn get_ipfs<B: Backend>(
     State(b): State<Arc<B>>,
     Path(path): Path<String>,
     Query(query): Query<GatewayQuery>,
@@ -140,7 +141,7 @@ pub(crate) async fn get_ipfs<B: Backend>(
     let root_text = segments
         .next()
         .ok_or_else(|| ApiError::bad("invalid_cid", "missing CID"))?;
-    let root = sovra_cas::parse_cid(&root_text).map_err(cas_error)?;
+    let root = parse_cid(&root_text)?;
     let segments: Vec<String> = segments.collect();
     // Blocks this node lacks are asked of the peers that hold the root first.
     let blocks = b.blocks_for(&root);
@@ -253,23 +254,6 @@ pub(crate) async fn get_ipfs<B: Backend>(
             }
         }
     }
-}
-
-/// A body streaming the bytes of the UnixFS file `cid`, read (and verified) block by block. If a
-/// block cannot be read after the answer started, the body ends with an error (the connection
-/// is aborted, so the client sees a failed transfer, never a short success).
-pub(crate) fn cat_body<S: BlockSource + Send + Sync + 'static>(
-    blocks: Arc<S>,
-    cid: Cid,
-) -> axum::body::Body {
-    let (mut writer, body) = BodyWriter::new();
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = unixfs::cat(&*blocks, &cid, &mut writer) {
-            tracing::warn!(%cid, "file stream stopped: {e}");
-            writer.fail(e);
-        }
-    });
-    body
 }
 
 fn stream_file<S: BlockSource + Send + Sync + 'static>(
@@ -386,23 +370,23 @@ fn percent_encode(segment: &str) -> String {
 #[utoipa::path(post, path = "/v1/content", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
     responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
-pub(crate) async fn post_content<B: Backend>(
+async fn post_content<B: Backend>(
     State(b): State<Arc<B>>,
-    request: Request,
+    Caller { did: uploader, .. }: Caller,
+    body: Body,
 ) -> Result<Json<ContentImportView>, ApiError> {
-    let (uploader, _) = crate::auth::authenticate(&*b, request.headers()).await?;
-    let reader = BodyReader::spawn(request.into_body());
+    let reader = BodyReader::spawn(body);
     Ok(Json(b.import_car(uploader, reader).await?))
 }
 
 /// Who pins a content root, and whether this node holds all of its blocks.
 #[utoipa::path(get, path = "/v1/content/{cid}", params(("cid" = String, Path)),
     responses((status = 200, body = ContentStatusView), (status = 400, body = ErrorBody)))]
-pub(crate) async fn get_content_status<B: Backend>(
+async fn get_content_status<B: Backend>(
     State(b): State<Arc<B>>,
     Path(cid): Path<String>,
 ) -> Result<Json<ContentStatusView>, ApiError> {
-    let cid = ContentId::parse(&cid).map_err(|e| ApiError::bad("invalid_cid", e.to_string()))?;
+    let cid = parse_content_id(&cid)?;
     Ok(Json(b.content_status(cid).await?))
 }
 
@@ -410,12 +394,12 @@ pub(crate) async fn get_content_status<B: Backend>(
 #[utoipa::path(get, path = "/v1/accounts/{did}/public/{name}",
     params(("did" = String, Path), ("name" = String, Path)),
     responses((status = 200, body = PublicDocView), (status = 404, body = ErrorBody), (status = 400, body = ErrorBody)))]
-pub(crate) async fn get_public_doc<B: Backend>(
+async fn get_public_doc<B: Backend>(
     State(b): State<Arc<B>>,
     Path((did, name)): Path<(String, String)>,
 ) -> Result<Json<PublicDocView>, ApiError> {
-    let owner = crate::routes::parse_did(&did)?;
-    validate_doc_name(&name).map_err(|e| ApiError::bad("invalid_name", e.to_string()))?;
+    let owner = parse_did(&did)?;
+    check_doc_name(&name)?;
     let cid = b
         .public_doc(owner.clone(), name.clone())
         .await?
