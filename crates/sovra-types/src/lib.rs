@@ -8,6 +8,7 @@
 //! identifiers are all rejected, so every value has exactly one encoding and
 //! hashes of encodings are stable identifiers.
 
+pub mod actions;
 pub mod api;
 pub mod api_vault;
 pub mod auth;
@@ -28,6 +29,10 @@ pub mod state;
 pub mod tx;
 pub mod vault;
 
+pub use actions::{
+    AccountsAction, Action, ContentAction, IdentityAction, RecoveryAction, RegistryAction,
+    VaultAction,
+};
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};
 pub use did::{Did, DidMethod};
@@ -36,11 +41,11 @@ pub use identity::{
     DidDocument, DidRecord, Relationship, Relationships, Service, VerificationMethod,
 };
 pub use receipt::{ReceiptEntry, ReceiptStatus};
-pub use recovery::{RecoveryAction, RecoveryConfig};
+pub use recovery::RecoveryConfig;
 pub use registry::{StatusListAnchor, VerifierRecord};
 pub use state::{Account, StateKey};
-pub use tx::{Action, SignedTransaction, Transaction, TxId};
-pub use vault::{RecordId, VaultAction, VaultRecord};
+pub use tx::{SignedTransaction, Transaction, TxId};
+pub use vault::{RecordId, VaultRecord};
 
 /// A SHA-256 digest: block ids, transaction ids, state roots, receipt hashes.
 pub type Digest = commonware_cryptography::sha256::Digest;
