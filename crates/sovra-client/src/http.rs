@@ -5,7 +5,7 @@ use commonware_codec::Encode;
 use serde::de::DeserializeOwned;
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    Action, Did, SignedTransaction, Transaction,
+    Action, AccountsAction, Did, SignedTransaction, Transaction,
     api::{
         AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
         SubmitResponse, TxStatusView,
@@ -282,10 +282,10 @@ impl Client {
     ) -> Result<String, ClientError> {
         self.send(
             key,
-            vec![Action::Transfer {
+            vec![Action::Accounts(AccountsAction::Transfer {
                 to: to.clone(),
                 amount,
-            }],
+            })],
             fee,
         )
     }

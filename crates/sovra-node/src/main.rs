@@ -32,7 +32,7 @@ use output::OutputArgs;
 use sovra_client::Client;
 use sovra_crypto::{SigningKey, keystore::Keystore};
 use sovra_types::{
-    Action, Did, DidMethod,
+    Action, AccountsAction, Did, DidMethod,
     api::{AccountView, StatusView, TxStatusView},
 };
 use std::path::PathBuf;
@@ -240,10 +240,10 @@ fn transfer(args: cli::TransferArgs) -> Result<()> {
         &client,
         &key,
         &from,
-        vec![Action::Transfer {
+        vec![Action::Accounts(AccountsAction::Transfer {
             to,
             amount: args.amount,
-        }],
+        })],
         &args.signer,
     )?;
     if args.no_wait {
