@@ -5,7 +5,7 @@ use commonware_codec::Encode;
 use serde::de::DeserializeOwned;
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    Action, AccountsAction, Did, SignedTransaction, Transaction,
+    AccountsAction, Action, Did, SignedTransaction, Transaction,
     api::{
         AccountView, BlockView, ErrorBody, ProofView, ReceiptPage, StatusView, SubmitRequest,
         SubmitResponse, TxStatusView,

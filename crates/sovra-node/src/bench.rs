@@ -8,7 +8,7 @@ use clap::Args;
 use commonware_codec::Encode;
 use sovra_client::Client;
 use sovra_crypto::{BatchItem, SigningKey, batch_verify};
-use sovra_types::{Action, AccountsAction, Did, Transaction, digest_hex};
+use sovra_types::{AccountsAction, Action, Did, Transaction, digest_hex};
 use std::{
     collections::HashMap,
     process::{Child, Command},

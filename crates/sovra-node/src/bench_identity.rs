@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sovra_credentials::{Cryptosuite, ProofOptions, SOVRA_CONTEXT_URL};
 use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
 use sovra_types::{
-    Action, IdentityAction, RegistryAction, Did, DidDocument, Relationship, Relationships, VerificationMethod,
-    identity::derive_sovra_did,
+    Action, Did, DidDocument, IdentityAction, RegistryAction, Relationship, Relationships,
+    VerificationMethod, identity::derive_sovra_did,
 };
 use std::time::{Duration, Instant};
 

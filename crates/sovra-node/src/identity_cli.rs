@@ -12,8 +12,9 @@ use sovra_crypto::{
     MultikeyType, SigningKey, decode_multikey, encode_multikey, x25519_from_ed25519,
 };
 use sovra_types::{
-    Action, IdentityAction, RegistryAction, Did, DidDocument, DidMethod, DidRecord, Relationship, Relationships, Service,
-    VerificationMethod, datetime::parse_version_time, identity::derive_sovra_did,
+    Action, Did, DidDocument, DidMethod, DidRecord, IdentityAction, RegistryAction, Relationship,
+    Relationships, Service, VerificationMethod, datetime::parse_version_time,
+    identity::derive_sovra_did,
 };
 
 use crate::cli::{NodeArgs, OutputArgs, SignerArgs};

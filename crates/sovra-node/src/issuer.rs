@@ -25,7 +25,8 @@ use sovra_credentials::{
 };
 use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
 use sovra_types::{
-    Action, ContentAction, RegistryAction, Did, DidMethod, Relationship, datetime::format_ms, limits::DEFAULT_REPLICATION,
+    Action, ContentAction, Did, DidMethod, RegistryAction, Relationship, datetime::format_ms,
+    limits::DEFAULT_REPLICATION,
 };
 
 use crate::signer::submit_and_wait;

@@ -32,7 +32,7 @@ use output::OutputArgs;
 use sovra_client::Client;
 use sovra_crypto::{SigningKey, keystore::Keystore};
 use sovra_types::{
-    Action, AccountsAction, Did, DidMethod,
+    AccountsAction, Action, Did, DidMethod,
     api::{AccountView, StatusView, TxStatusView},
 };
 use std::path::PathBuf;

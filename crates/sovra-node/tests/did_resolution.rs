@@ -11,8 +11,8 @@ use serde_json::Value;
 use sovra_client::{Client, DidVersionSelector, check_resolution};
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_types::{
-    Action, AccountsAction, IdentityAction, RegistryAction, Did, DidDocument, Relationship, Relationships, VerificationMethod,
-    identity::derive_sovra_did,
+    AccountsAction, Action, Did, DidDocument, IdentityAction, RegistryAction, Relationship,
+    Relationships, VerificationMethod, identity::derive_sovra_did,
 };
 use std::time::Duration;
 

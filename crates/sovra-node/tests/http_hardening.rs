@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use sovra_client::Client;
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, AccountsAction, IdentityAction, Did, identity::derive_sovra_did};
+use sovra_types::{AccountsAction, Action, Did, IdentityAction, identity::derive_sovra_did};
 use std::{
     net::{IpAddr, SocketAddr},
     path::Path,

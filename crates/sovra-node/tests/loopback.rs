@@ -7,7 +7,7 @@ mod common;
 
 use common::{Node, dev_key, start, start_testnet, wait_until};
 use sovra_client::Client;
-use sovra_types::{Action, AccountsAction, Did, Transaction};
+use sovra_types::{AccountsAction, Action, Did, Transaction};
 use std::time::Duration;
 
 fn height(c: &Client) -> u64 {

@@ -21,8 +21,8 @@ use common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
 use sovra_types::{
-    Action, AccountsAction, IdentityAction, ContentId, Did, DidDocument, RecordId, RecoveryAction, VaultAction,
-    api_vault::VaultRecordView, identity::methods_for_key,
+    AccountsAction, Action, ContentId, Did, DidDocument, IdentityAction, RecordId, RecoveryAction,
+    VaultAction, api_vault::VaultRecordView, identity::methods_for_key,
 };
 use std::io::{Read, Write};
 use std::path::Path;
