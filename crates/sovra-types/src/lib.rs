@@ -83,7 +83,16 @@ pub enum TypesError {
     /// A value is well-formed but not acceptable (bad DID, bad chain id, ...).
     #[error("invalid value: {0}")]
     Invalid(String),
+    /// A key or `did:key` is not valid.
+    #[error("invalid value: {0}")]
+    Key(#[from] sovra_crypto::CryptoError),
     /// A genesis file is not valid.
     #[error("invalid genesis: {0}")]
     Genesis(String),
+    /// A genesis file is not the expected JSON.
+    #[error("invalid genesis: {0}")]
+    GenesisJson(#[source] serde_json::Error),
+    /// A genesis file's chain id is not valid.
+    #[error("invalid genesis: {0}")]
+    GenesisChainId(#[source] Box<TypesError>),
 }
