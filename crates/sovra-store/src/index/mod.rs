@@ -1,8 +1,8 @@
 //! Node-local indexes in redb: finalized blocks by height and id, where each
 //! transaction landed and how it ended, every identity's receipt-chain
 //! entries, and each execution module's tables, kept from the typed
-//! [`IndexEvent`]s of finalized blocks (one file per module: [`content`],
-//! [`registry`], [`vault`], [`recovery`]). All of it can be rebuilt from
+//! [`IndexEvent`]s of finalized blocks (one file per module: `content`,
+//! `registry`, `vault`, `recovery`). All of it can be rebuilt from
 //! finalized blocks; the authenticated state is the source of truth.
 
 mod content;
