@@ -8,7 +8,7 @@ use sovra_api_types::{
     SubmitResponse, TxStatusView,
 };
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, Did, SignedTransaction, Transaction};
+use sovra_types::{AccountsAction, Action, Did, SignedTransaction, Transaction};
 use std::time::{Duration, Instant};
 
 /// Largest response the client reads.
@@ -286,10 +286,10 @@ impl Client {
     ) -> Result<String, ClientError> {
         self.send(
             key,
-            vec![Action::Transfer {
+            vec![Action::Accounts(AccountsAction::Transfer {
                 to: to.clone(),
                 amount,
-            }],
+            })],
             fee,
         )
     }

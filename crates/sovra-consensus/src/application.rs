@@ -74,14 +74,7 @@ where
         // With nothing to include, pace empty blocks instead of producing them as fast as
         // consensus allows; a transaction arriving ends the wait.
         let earliest = parent.header.timestamp_ms + EMPTY_BLOCK_INTERVAL_MS;
-        while now_ms(&runtime) < earliest
-            && self
-                .ledger
-                .mempool
-                .lock()
-                .map(|m| m.is_empty())
-                .unwrap_or(false)
-        {
+        while now_ms(&runtime) < earliest && self.ledger.mempool_len() == 0 {
             runtime.sleep(std::time::Duration::from_millis(10)).await;
         }
         match self

@@ -156,10 +156,10 @@ where
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
     let prefix = cfg.partition_prefix.clone();
     let genesis = Digested::precomputed(
-        ChainBlock(ledger.genesis_block.clone()),
-        ledger.genesis_block.id(),
+        ChainBlock(ledger.genesis_block().clone()),
+        ledger.genesis_block().id(),
     );
-    let genesis_id = ledger.genesis_block.id();
+    let genesis_id = ledger.genesis_block().id();
 
     let marshal_cfg = MarshalConfig {
         provider,
@@ -217,7 +217,10 @@ where
         ),
     )
     .await
-    .map_err(|e| ConsensusError::Store(format!("finalizations archive: {e}")))?;
+    .map_err(|source| ConsensusError::Archive {
+        what: "finalizations",
+        source,
+    })?;
     let finalized_blocks = immutable::Archive::init(
         context.child("finalized_blocks"),
         archive_config(
@@ -228,7 +231,10 @@ where
         ),
     )
     .await
-    .map_err(|e| ConsensusError::Store(format!("blocks archive: {e}")))?;
+    .map_err(|source| ConsensusError::Archive {
+        what: "blocks",
+        source,
+    })?;
 
     let (actor, mailbox, _floor) = Actor::init(
         context.child("marshal"),

@@ -64,7 +64,9 @@ where
                     (t, n)
                 })
                 .collect();
-            ledger.admit_from_peer(sized).await;
+            if let Err(e) = ledger.admit_from_peer(sized).await {
+                tracing::warn!(%peer, error = %e, "could not admit gossiped transactions");
+            }
         }
     });
 }

@@ -16,8 +16,8 @@ use commonware_runtime::{
         raw::{Counter, Gauge},
     },
 };
-use sovra_execution::{BlockEnv, BlockOutput, Executor, genesis_changes};
-use sovra_store::{Index, IndexedBlock, SpeculativeState, StateStore};
+use sovra_execution::{BlockEnv, BlockOutput, Executor, MemoryState, genesis_changes};
+use sovra_store::{Index, IndexedBlock, SpeculativeState, StateProof, StateStore, TxLocation};
 use sovra_types::{
     Account, Block, BlockHeader, Did, Digest, Genesis, SignedTransaction, StateKey, block::tx_root,
 };
@@ -163,34 +163,64 @@ impl LedgerMetrics {
 }
 
 /// The mutable core, behind an async lock.
-pub struct LedgerState<E: commonware_storage::Context + Spawner> {
+struct LedgerState<E: commonware_storage::Context + Spawner> {
     /// Authenticated state.
-    pub store: StateStore<E>,
+    store: StateStore<E>,
     pending: HashMap<Digest, Executed<E>>,
     finalized: Finalized,
+}
+
+/// Where a transaction is, as far as this node knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    /// In the mempool, waiting or dropped without being included.
+    Pool(PoolStatus),
+    /// In a finalized block.
+    Final(TxLocation),
+}
+
+/// Submissions refused as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// This node is behind the network.
+    #[error(transparent)]
+    Syncing(#[from] crate::sync::Syncing),
+    /// The committed state the checks read could not be read.
+    #[error("reading the committed state: {0}")]
+    State(#[from] ConsensusError),
+}
+
+impl Refusal {
+    /// A stable machine-readable code for the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Syncing(_) => "syncing",
+            Refusal::State(_) => "unavailable",
+        }
+    }
 }
 
 /// Shared handle to the ledger.
 pub struct Ledger<E: commonware_storage::Context + Spawner> {
     /// The state machine.
-    pub executor: Executor,
+    executor: Executor,
     /// Genesis parameters.
-    pub genesis: Arc<Genesis>,
+    genesis: Arc<Genesis>,
     /// The genesis block (height 0).
-    pub genesis_block: Block,
+    genesis_block: Block,
     /// Node-local indexes.
-    pub index: Arc<Index>,
+    index: Arc<Index>,
     /// Waiting transactions.
-    pub mempool: Arc<Mutex<Mempool>>,
+    mempool: Arc<Mutex<Mempool>>,
     /// Core state.
     ///
     /// A fair (first come, first served) lock: commits must not starve behind a stream of
     /// proposals and admissions.
-    pub state: Arc<tokio::sync::Mutex<LedgerState<E>>>,
+    state: Arc<tokio::sync::Mutex<LedgerState<E>>>,
     /// Newest finalized block, readable without the async lock.
-    pub tip: Arc<Mutex<Finalized>>,
+    tip: Arc<Mutex<Finalized>>,
     /// Exported metrics.
-    pub metrics: LedgerMetrics,
+    metrics: LedgerMetrics,
     /// Where admitted API transactions are queued for gossip to peers.
     gossip: Arc<Mutex<Option<futures::channel::mpsc::Sender<Vec<SignedTransaction>>>>>,
     /// The runtime's clock, for the duration metrics and the tip's age (never for state).
@@ -217,10 +247,6 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
     }
 }
 
-fn store_err(e: sovra_store::StoreError) -> ConsensusError {
-    ConsensusError::Store(e.to_string())
-}
-
 impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// Opens the ledger: the state store (initializing it from genesis on
     /// first start) and the index. Returns the ledger ready to run.
@@ -233,17 +259,16 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     ) -> Result<Self, ConsensusError> {
         let metrics = LedgerMetrics::register(&context);
         let clock = Arc::new(context.child("clock"));
-        let mut store = StateStore::open(context, prefix).await.map_err(store_err)?;
+        let mut store = StateStore::open(context, prefix).await?;
         let executor = Executor::from_genesis(&genesis);
         // The genesis block (height 0): its state root is the root after the
         // genesis state. Computed once, on first start; afterwards it is read
         // back from the index, since the store has moved on.
-        let genesis_block = if store.committed_height().await.map_err(store_err)?.is_none() {
-            let base = store.committed().await.map_err(store_err)?;
+        let genesis_block = if store.committed_height().await?.is_none() {
+            let base = store.committed().await?;
             let genesis_state = store
                 .speculate(&base, &genesis_changes(&genesis), 0)
-                .await
-                .map_err(store_err)?;
+                .await?;
             let genesis_header = BlockHeader {
                 parent: genesis.hash(),
                 height: 0,
@@ -253,41 +278,27 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 state_root: genesis_state.root,
             };
             let block = Block::new(genesis_header, vec![]);
-            index
-                .insert(&IndexedBlock {
-                    block: &block,
-                    txs: vec![],
-                    receipts: vec![],
-                    vault_records: vec![],
-                    recoveries: vec![],
-                })
-                .map_err(store_err)?;
-            store.apply(&genesis_state).await.map_err(store_err)?;
+            index.insert(&IndexedBlock {
+                block: &block,
+                txs: vec![],
+                receipts: vec![],
+                events: vec![],
+            })?;
+            store.apply(&genesis_state).await?;
             block
         } else {
-            let block = index
-                .block(0)
-                .map_err(store_err)?
-                .ok_or_else(|| ConsensusError::Store("index lacks the genesis block".into()))?;
+            let block = index.block(0)?.ok_or(ConsensusError::MissingBlock(0))?;
             if block.header.parent != genesis.hash() {
-                return Err(ConsensusError::Config(
-                    "this data directory belongs to a chain with a different genesis".into(),
-                ));
+                return Err(ConsensusError::GenesisMismatch);
             }
             block
         };
-        let height = store
-            .committed_height()
-            .await
-            .map_err(store_err)?
-            .unwrap_or(0);
-        let block = index.block(height).map_err(store_err)?.ok_or_else(|| {
-            ConsensusError::Store(format!("index lacks committed block {height}"))
-        })?;
+        let height = store.committed_height().await?.unwrap_or(0);
+        let block = index
+            .block(height)?
+            .ok_or(ConsensusError::MissingBlock(height))?;
         if block.header.state_root != store.root() {
-            return Err(ConsensusError::Store(format!(
-                "state root at height {height} does not match the indexed block; the data directory is inconsistent"
-            )));
+            return Err(ConsensusError::StateRootMismatch(height));
         }
         let finalized = Finalized {
             id: block.id(),
@@ -315,6 +326,47 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// The newest finalized block.
     pub fn finalized(&self) -> Finalized {
         self.tip.lock().expect("tip lock").clone()
+    }
+
+    /// The state machine.
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    /// The genesis.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The genesis block (height 0).
+    pub fn genesis_block(&self) -> &Block {
+        &self.genesis_block
+    }
+
+    /// The node-local indexes of finalized blocks.
+    pub fn index(&self) -> &Arc<Index> {
+        &self.index
+    }
+
+    /// How many transactions wait in the mempool.
+    pub fn mempool_len(&self) -> usize {
+        self.mempool.lock().expect("mempool lock").len()
+    }
+
+    /// Whether transaction `id` waits in the mempool.
+    pub fn in_mempool(&self, id: &Digest) -> bool {
+        self.mempool.lock().expect("mempool lock").contains(id)
+    }
+
+    /// Where transaction `id` is: in the mempool (waiting, or dropped and why), in a finalized
+    /// block, or unknown to this node.
+    pub fn tx_status(&self, id: &Digest) -> Result<Option<TxStatus>, ConsensusError> {
+        // The mempool first: a commit indexes a block before it prunes the mempool, so a
+        // transaction gone from the mempool and not recorded as dropped is in the index.
+        if let Some(status) = self.pool_status(id) {
+            return Ok(Some(TxStatus::Pool(status)));
+        }
+        Ok(self.index.tx(id)?.map(TxStatus::Final))
     }
 
     /// Records that the network finalized `height` (marshal's tip, or a peer's certificate).
@@ -352,15 +404,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         did: &Did,
     ) -> Result<(Account, u64, u64), ConsensusError> {
         let st = self.lock_state().await;
-        let account = match st
-            .store
-            .get(&StateKey::Account(did.clone()))
-            .await
-            .map_err(store_err)?
-        {
-            Some(b) => Account::decode(&b).map_err(|e| ConsensusError::Store(e.to_string()))?,
-            None => Account::default(),
-        };
+        let account = decode_account(did, st.store.get(&StateKey::Account(did.clone())).await?)?;
         let next = self
             .mempool
             .lock()
@@ -397,26 +441,36 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// Syncs the committed state to disk (its Merkle structure too), waiting for any commit in
     /// progress: a graceful stop calls it so the next start replays nothing.
     pub async fn sync_state(&self) -> Result<(), ConsensusError> {
-        self.lock_state()
-            .await
-            .store
-            .sync()
-            .await
-            .map_err(store_err)
+        Ok(self.lock_state().await.store.sync().await?)
     }
 
     /// Reads a committed state value.
     pub async fn state_value(&self, key: &StateKey) -> Result<Option<Vec<u8>>, ConsensusError> {
         let st = self.lock_state().await;
-        st.store.get(key).await.map_err(store_err)
+        Ok(st.store.get(key).await?)
     }
 
     /// Reads a committed account.
     pub async fn account(&self, did: &Did) -> Result<Account, ConsensusError> {
-        match self.state_value(&StateKey::Account(did.clone())).await? {
-            Some(b) => Account::decode(&b).map_err(|e| ConsensusError::Store(e.to_string())),
-            None => Ok(Account::default()),
+        decode_account(
+            did,
+            self.state_value(&StateKey::Account(did.clone())).await?,
+        )
+    }
+
+    /// Proofs of `keys` against the committed state, with the header of the newest finalized
+    /// block; read together under the state lock. A proof's root differs from the header's
+    /// state root only while a commit is between its steps.
+    pub async fn prove(
+        &self,
+        keys: &[StateKey],
+    ) -> Result<(Vec<StateProof>, BlockHeader), ConsensusError> {
+        let st = self.lock_state().await;
+        let mut proofs = Vec::with_capacity(keys.len());
+        for key in keys {
+            proofs.push(st.store.prove(key).await?);
         }
+        Ok((proofs, self.finalized().header))
     }
 
     /// The state after `parent` (a block id): speculative if known, committed
@@ -429,7 +483,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             return Ok(Some(e.state.clone()));
         }
         if *parent == st.finalized.id {
-            return Ok(Some(st.store.committed().await.map_err(store_err)?));
+            return Ok(Some(st.store.committed().await?));
         }
         Ok(None)
     }
@@ -447,8 +501,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let reads = st
             .store
             .read(parent_state, &self.executor.touched_keys(&block.txs))
-            .await
-            .map_err(store_err)?;
+            .await?;
         // Transactions waiting in our mempool had these exact bytes (the id
         // hashes the signed encoding) verified at admission.
         let verified: Vec<bool> = {
@@ -472,13 +525,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 tracing::warn!(height = block.height(), index, %rejection, "block has an invalid transaction");
                 return Ok(None);
             }
-            Err(e) => return Err(ConsensusError::Store(e.to_string())),
+            Err(e) => return Err(e.into()),
         };
         let state = st
             .store
             .speculate(parent_state, &output.changes, block.height())
-            .await
-            .map_err(store_err)?;
+            .await?;
         if state.root != block.header.state_root {
             tracing::warn!(
                 height = block.height(),
@@ -628,27 +680,22 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         let reads = st
             .store
             .read(&parent_state, &self.executor.touched_keys(&candidates))
-            .await
-            .map_err(store_err)?;
-        let (txs, output) = self
-            .executor
-            .build_block(
-                &reads,
-                BlockEnv {
-                    height,
-                    timestamp_ms,
-                },
-                candidates,
-                self.genesis.max_block_txs as usize,
-            )
-            .map_err(|e| ConsensusError::Store(e.to_string()))?;
+            .await?;
+        let (txs, output) = self.executor.build_block(
+            &reads,
+            BlockEnv {
+                height,
+                timestamp_ms,
+            },
+            candidates,
+            self.genesis.max_block_txs as usize,
+        )?;
         let execute_ms = self.elapsed_ms(t);
         let t = self.clock.current();
         let state = st
             .store
             .speculate(&parent_state, &output.changes, height)
-            .await
-            .map_err(store_err)?;
+            .await?;
         let merkleize_ms = self.elapsed_ms(t);
         tracing::debug!(height, select_ms, execute_ms, merkleize_ms, "built");
         let header = BlockHeader {
@@ -746,21 +793,18 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 return Ok(());
             }
             if block.height() != committed + 1 || block.header.parent != st.finalized.id {
-                return Err(ConsensusError::Store(format!(
-                    "finalized block {} does not extend the committed tip {committed}",
-                    block.height()
-                )));
+                return Err(ConsensusError::NotExtendingTip {
+                    height: block.height(),
+                    committed,
+                });
             }
             match st.pending.get(&block.id()).cloned() {
                 Some(e) => e,
                 None => {
-                    let base = st.store.committed().await.map_err(store_err)?;
-                    self.execute_known(&mut st, &base, block).await?.ok_or_else(|| {
-                        ConsensusError::Store(format!(
-                            "finalized block {} fails re-execution: this node's state has diverged",
-                            block.height()
-                        ))
-                    })?
+                    let base = st.store.committed().await?;
+                    self.execute_known(&mut st, &base, block)
+                        .await?
+                        .ok_or(ConsensusError::Diverged(block.height()))?
                 }
             }
         };
@@ -777,16 +821,15 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 .iter()
                 .flat_map(|o| o.entries.iter().map(|(d, e)| (d, e)))
                 .collect(),
-            vault_records: vault_changes(&executed.output.changes),
-            recoveries: recovery_changes(&executed.output.changes),
+            events: executed.output.events().collect(),
         };
         let start = self.clock.current();
-        self.index.insert(&indexed).map_err(store_err)?;
+        self.index.insert(&indexed)?;
         let index_ms = self.observe_since(&self.metrics.index_seconds, start);
 
         let mut st = self.lock_state().await;
         let start = self.clock.current();
-        st.store.apply(&executed.state).await.map_err(store_err)?;
+        st.store.apply(&executed.state).await?;
         let apply_ms = self.observe_since(&self.metrics.apply_seconds, start);
         st.finalized = Finalized {
             id: block.id(),
@@ -833,13 +876,13 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     pub async fn admit(
         &self,
         txs: Vec<(SignedTransaction, usize)>,
-    ) -> Result<Vec<Result<Digest, crate::mempool::AdmissionError>>, crate::sync::Syncing> {
+    ) -> Result<Vec<Result<Digest, crate::mempool::AdmissionError>>, Refusal> {
         let sync = self.sync_status();
         if sync.syncing {
-            return Err(crate::sync::Syncing(sync));
+            return Err(crate::sync::Syncing(sync).into());
         }
         let copies: Vec<SignedTransaction> = txs.iter().map(|(t, _)| t.clone()).collect();
-        let results = self.admit_from_peer(txs).await;
+        let results = self.admit_from_peer(txs).await?;
         let accepted: Vec<SignedTransaction> = copies
             .into_iter()
             .zip(&results)
@@ -855,11 +898,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         Ok(results)
     }
 
-    /// Admits transactions without gossiping them (from peers, or before gossip starts).
+    /// Admits transactions without gossiping them (from peers, or before gossip starts). Fails
+    /// as a whole, admitting nothing, when the senders' committed state cannot be read.
     pub async fn admit_from_peer(
         &self,
         txs: Vec<(SignedTransaction, usize)>,
-    ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+    ) -> Result<Vec<Result<Digest, crate::mempool::AdmissionError>>, ConsensusError> {
         let start = self.clock.current();
         let results = self.admit_checked(txs).await;
         self.observe_since(&self.metrics.admit_seconds, start);
@@ -869,7 +913,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     async fn admit_checked(
         &self,
         txs: Vec<(SignedTransaction, usize)>,
-    ) -> Vec<Result<Digest, crate::mempool::AdmissionError>> {
+    ) -> Result<Vec<Result<Digest, crate::mempool::AdmissionError>>, ConsensusError> {
         // Signatures need no state: checked before any lock is taken.
         let signatures = Mempool::verify_signatures(&self.executor, &txs);
         let mut senders: Vec<Did> = txs.iter().map(|(t, _)| t.tx.signer.clone()).collect();
@@ -881,18 +925,13 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         // admitted against a state that a just-committed block made stale.
         let st = self.lock_state().await;
         for s in senders {
-            let account = match st.store.get(&StateKey::Account(s.clone())).await {
-                Ok(Some(b)) => Account::decode(&b).unwrap_or_default(),
-                _ => Account::default(),
-            };
-            let did = if s.method() == sovra_types::DidMethod::Sovra {
-                match st.store.get(&StateKey::Did(s.clone())).await {
-                    Ok(Some(b)) => sovra_types::DidRecord::decode(&b).ok(),
-                    _ => None,
+            let mut reads = MemoryState::default();
+            for key in Executor::sender_keys(&s) {
+                if let Some(value) = st.store.get(&key).await? {
+                    reads.values.insert(key, value);
                 }
-            } else {
-                None
-            };
+            }
+            let (account, did) = Executor::read_sender(&reads, &s)?;
             accounts.insert(s, SenderState { account, did });
         }
         let next_height = st.finalized.header.height + 1;
@@ -903,36 +942,15 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         self.metrics.mempool_txs.set(mempool.len() as i64);
         drop(mempool);
         drop(st);
-        results
+        Ok(results)
     }
 }
 
-/// The vault record anchors a block's state changes write, decoded.
-fn vault_changes(
-    changes: &sovra_execution::Changes,
-) -> Vec<(sovra_types::RecordId, sovra_types::VaultRecord)> {
-    changes
-        .iter()
-        .filter_map(|(key, value)| match (key, value) {
-            (StateKey::VaultRecord(id), Some(bytes)) => sovra_types::VaultRecord::decode(bytes)
-                .ok()
-                .map(|r| (*id, r)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The recovery setups a block's state changes write, decoded.
-fn recovery_changes(
-    changes: &sovra_execution::Changes,
-) -> Vec<(sovra_types::Did, sovra_types::RecoveryConfig)> {
-    changes
-        .iter()
-        .filter_map(|(key, value)| match (key, value) {
-            (StateKey::Recovery(did), Some(bytes)) => sovra_types::RecoveryConfig::decode(bytes)
-                .ok()
-                .map(|r| (did.clone(), r)),
-            _ => None,
-        })
-        .collect()
+/// Decodes the committed account record of `did` (an absent one is empty).
+fn decode_account(did: &Did, bytes: Option<Vec<u8>>) -> Result<Account, ConsensusError> {
+    let mut reads = MemoryState::default();
+    if let Some(bytes) = bytes {
+        reads.values.insert(StateKey::Account(did.clone()), bytes);
+    }
+    Ok(Executor::read_sender(&reads, did)?.0)
 }

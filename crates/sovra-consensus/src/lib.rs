@@ -25,15 +25,46 @@ pub mod pause;
 pub mod sync;
 
 pub use block::ChainBlock;
-pub use ledger::Ledger;
+pub use ledger::{Ledger, Refusal, TxStatus};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsensusError {
-    /// The store failed or holds inconsistent data.
+    /// The store failed or holds corrupt data.
     #[error("store: {0}")]
-    Store(String),
-    /// Configuration is invalid.
-    #[error("config: {0}")]
-    Config(String),
+    Store(#[from] sovra_store::StoreError),
+    /// Execution could not run (the state it read is unreadable or corrupt).
+    #[error("execution: {0}")]
+    Execution(#[from] sovra_execution::ExecError),
+    /// One of marshal's archives could not be opened.
+    #[error("{what} archive: {source}")]
+    Archive {
+        /// Which archive.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: commonware_storage::archive::Error,
+    },
+    /// The data directory holds another chain.
+    #[error("this data directory belongs to a chain with a different genesis")]
+    GenesisMismatch,
+    /// The index lacks a block the state says is committed.
+    #[error("index lacks committed block {0}; the data directory is inconsistent")]
+    MissingBlock(u64),
+    /// The committed state is not the state of the indexed block at its height.
+    #[error(
+        "state root at height {0} does not match the indexed block; the data directory is inconsistent"
+    )]
+    StateRootMismatch(u64),
+    /// A finalized block does not extend the committed tip.
+    #[error("finalized block {height} does not extend the committed tip {committed}")]
+    NotExtendingTip {
+        /// The block's height.
+        height: u64,
+        /// The committed height.
+        committed: u64,
+    },
+    /// Re-executing a finalized block fails: this node's state differs from the network's.
+    #[error("finalized block {0} fails re-execution: this node's state has diverged")]
+    Diverged(u64),
 }

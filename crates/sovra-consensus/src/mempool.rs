@@ -12,8 +12,8 @@
 //! bounded, in a [`DroppedLog`] so the API can say what became of them.
 
 use crate::dropped::{Dropped, DroppedLog};
-use sovra_execution::{Executor, Rejection};
-use sovra_types::{Account, Action, Did, DidRecord, SignedTransaction, TxId};
+use sovra_execution::{ActionFailure, Executor, Rejection};
+use sovra_types::{Account, Did, DidRecord, SignedTransaction, TxId};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 /// What admission reads about a sender from committed state.
@@ -95,9 +95,15 @@ pub enum AdmissionError {
     /// The mempool is full.
     #[error("mempool is full")]
     Full,
-    /// A transfer of nothing.
-    #[error("action {0} transfers a zero amount")]
-    ZeroAmount(usize),
+    /// An action would certainly fail (e.g. a transfer of nothing), costing the signer a fee
+    /// for nothing.
+    #[error("action {index} would fail: {}", failure.message)]
+    WouldFail {
+        /// Position of the action in the transaction.
+        index: usize,
+        /// Why it would fail.
+        failure: ActionFailure,
+    },
 }
 
 impl AdmissionError {
@@ -111,7 +117,7 @@ impl AdmissionError {
             AdmissionError::NonceTaken(_) => "nonce_taken",
             AdmissionError::SenderFull(_) => "sender_limit",
             AdmissionError::Full => "mempool_full",
-            AdmissionError::ZeroAmount(_) => "zero_amount",
+            AdmissionError::WouldFail { failure, .. } => failure.code,
         }
     }
 }
@@ -258,21 +264,15 @@ impl Mempool {
             .check_stateless(&tx, height)
             .map_err(AdmissionError::Rejected)?;
         // Would fail in execution, costing the signer a fee for nothing.
-        if let Some(i) = tx
-            .tx
-            .actions
-            .iter()
-            .position(|a| matches!(a, Action::Transfer { amount: 0, .. }))
-        {
-            return Err(AdmissionError::ZeroAmount(i));
-        }
+        executor
+            .check_admission(&tx)
+            .map_err(|(index, failure)| AdmissionError::WouldFail { index, failure })?;
         let id = tx.id();
         if self.by_id.contains_key(&id) {
             return Err(AdmissionError::AlreadyKnown);
         }
         let SenderState { account: acct, did } = sender(&tx.tx.signer);
-        sovra_execution::modules::identity::check_signer_key(&tx, did.as_ref())
-            .map_err(AdmissionError::Rejected)?;
+        sovra_execution::check_signer_key(&tx, did.as_ref()).map_err(AdmissionError::Rejected)?;
         if tx.tx.nonce < acct.nonce {
             return Err(AdmissionError::NonceUsed {
                 got: tx.tx.nonce,
@@ -419,7 +419,9 @@ mod tests {
     use commonware_codec::EncodeSize;
     use proptest::prelude::*;
     use sovra_crypto::SigningKey;
-    use sovra_types::{Action, Genesis, GenesisAccount, GenesisValidator, Transaction};
+    use sovra_types::{
+        AccountsAction, Action, Genesis, GenesisAccount, GenesisValidator, Transaction,
+    };
 
     const CHAIN: &str = "mempool-test";
 
@@ -459,10 +461,10 @@ mod tests {
             nonce,
             fee,
             expiry_height,
-            actions: vec![Action::Transfer {
+            actions: vec![Action::Accounts(AccountsAction::Transfer {
                 to: did((from + 1) % 4),
                 amount: 1,
-            }],
+            })],
         }
         .sign(&key(from));
         let size = tx.encode_size();
@@ -633,20 +635,23 @@ mod tests {
             fee: 1,
             expiry_height: 100,
             actions: vec![
-                Action::Transfer {
+                Action::Accounts(AccountsAction::Transfer {
                     to: did(1),
                     amount: 5,
-                },
-                Action::Transfer {
+                }),
+                Action::Accounts(AccountsAction::Transfer {
                     to: did(2),
                     amount: 0,
-                },
+                }),
             ],
         }
         .sign(&key(0));
         let size = zero.encode_size();
         let r = m.admit(&ex, vec![(zero, size)], 1, funded);
-        assert_eq!(r[0], Err(AdmissionError::ZeroAmount(1)));
+        assert!(
+            matches!(&r[0], Err(AdmissionError::WouldFail { index: 1, failure }) if failure.code == "zero_amount"),
+            "{r:?}"
+        );
         assert_eq!(r[0].as_ref().unwrap_err().code(), "zero_amount");
         assert!(m.is_empty());
     }

@@ -14,8 +14,8 @@ use sovra_consensus::{
 use sovra_crypto::SigningKey;
 use sovra_store::Index;
 use sovra_types::{
-    Action, Block, BlockHeader, Did, Genesis, GenesisAccount, GenesisValidator, SignedTransaction,
-    Transaction, block::tx_root, sha256,
+    AccountsAction, Action, Block, BlockHeader, Did, Genesis, GenesisAccount, GenesisValidator,
+    SignedTransaction, Transaction, block::tx_root, sha256,
 };
 
 fn key(i: u64) -> SigningKey {
@@ -48,10 +48,10 @@ fn transfer(nonce: u64) -> SignedTransaction {
         nonce,
         fee: 1,
         expiry_height: 100,
-        actions: vec![Action::Transfer {
+        actions: vec![Action::Accounts(AccountsAction::Transfer {
             to: Did::from_public_key(&key(1).public_key()),
             amount: 10,
-        }],
+        })],
     }
     .sign(&key(0))
 }
@@ -94,8 +94,8 @@ fn invalid_proposals_are_refused() {
         let mut ledgers = open_ledgers(&context, dir.path(), &["leader", "follower"]).await;
         let follower = ledgers.pop().unwrap();
         let leader = ledgers.pop().unwrap();
-        let parent = leader.genesis_block.clone();
-        assert_eq!(parent.id(), follower.genesis_block.id());
+        let parent = leader.genesis_block().clone();
+        assert_eq!(parent.id(), follower.genesis_block().id());
         let now = 1_000;
 
         assert!(leader.admit(vec![(transfer(0), 200)]).await.unwrap()[0].is_ok());
@@ -196,7 +196,7 @@ fn invalid_proposals_are_refused() {
         follower.finalize(&block).await.unwrap();
         assert_eq!(follower.account(&bob).await.unwrap().balance, 10);
         // The included transaction left the leader's mempool.
-        assert!(leader.mempool.lock().unwrap().is_empty());
+        assert_eq!(leader.mempool_len(), 0);
     });
 }
 
@@ -218,7 +218,7 @@ fn unseen_ancestors_are_re_executed() {
 
         // The leader builds three blocks, one transfer each; none is final yet, so each
         // proposal must skip the nonces its unfinalized ancestors already used.
-        let mut chain = vec![leader.genesis_block.clone()];
+        let mut chain = vec![leader.genesis_block().clone()];
         for nonce in 0..3 {
             assert!(leader.admit(vec![(transfer(nonce), 200)]).await.unwrap()[0].is_ok());
             let parent = chain.last().unwrap().clone();

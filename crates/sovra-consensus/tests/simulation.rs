@@ -16,8 +16,8 @@ use sovra_consensus::{
 use sovra_crypto::SigningKey;
 use sovra_store::Index;
 use sovra_types::{
-    Action, Did, Genesis, GenesisAccount, GenesisValidator, SignedTransaction, Transaction,
-    limits::MAX_BLOCK_BYTES,
+    AccountsAction, Action, Did, Genesis, GenesisAccount, GenesisValidator, SignedTransaction,
+    Transaction, limits::MAX_BLOCK_BYTES,
 };
 use std::time::Duration;
 
@@ -68,10 +68,10 @@ fn transfer(from: u64, to: u64, nonce: u64, amount: u64) -> (SignedTransaction, 
         nonce,
         fee: 1,
         expiry_height: 1_000_000,
-        actions: vec![Action::Transfer {
+        actions: vec![Action::Accounts(AccountsAction::Transfer {
             to: Did::from_public_key(&dev(to).public_key()),
             amount,
-        }],
+        })],
     }
     .sign(&dev(from));
     (tx, 200)
@@ -216,7 +216,7 @@ fn assert_agree(vs: &[&Validator], upto: u64) {
     for h in 0..=upto {
         let blocks: Vec<_> = vs
             .iter()
-            .filter_map(|v| v.ledger.index.block(h).unwrap())
+            .filter_map(|v| v.ledger.index().block(h).unwrap())
             .collect();
         assert!(!blocks.is_empty(), "no validator has block {h}");
         for b in &blocks {
@@ -440,10 +440,10 @@ fn transfer_until(
         nonce,
         fee: 1,
         expiry_height,
-        actions: vec![Action::Transfer {
+        actions: vec![Action::Accounts(AccountsAction::Transfer {
             to: dev_did((from + 1) % 4),
             amount,
-        }],
+        })],
     }
     .sign(&dev(from));
     (tx, 200)
@@ -471,7 +471,7 @@ fn a_validator_behind_the_network_says_syncing_and_refuses_submissions() {
                 refused.unwrap_err().to_string().contains("catching up"),
                 "seed {seed}"
             );
-            assert_eq!(behind.mempool.lock().unwrap().len(), 0);
+            assert_eq!(behind.mempool_len(), 0);
             // The live validators are synced and admit.
             assert!(!vs[0].ledger.sync_status().syncing);
 
@@ -502,7 +502,7 @@ fn a_validator_behind_the_network_says_syncing_and_refuses_submissions() {
             let h = behind.finalized().header.height;
             assert!(wait_height(&context, &all, h + 5, Duration::from_secs(60)).await);
             for v in &vs {
-                assert!(v.ledger.index.tx(&id).unwrap().is_some(), "seed {seed}");
+                assert!(v.ledger.index().tx(&id).unwrap().is_some(), "seed {seed}");
             }
         });
     }
@@ -553,7 +553,7 @@ fn one_nonce_at_two_validators_one_completes_and_the_other_is_replaced() {
             let (x, y) = (x.expect("x accepted"), y.expect("y accepted"));
             let h = vs[0].ledger.finalized().header.height;
             assert!(wait_height(&context, &all, h + 6, Duration::from_secs(120)).await);
-            let included = |id| vs[0].ledger.index.tx(id).unwrap().is_some();
+            let included = |id| vs[0].ledger.index().tx(id).unwrap().is_some();
             let (winner, loser, loser_node) = match (included(&x), included(&y)) {
                 (true, false) => (x, y, 1),
                 (false, true) => (y, x, 0),
@@ -562,14 +562,14 @@ fn one_nonce_at_two_validators_one_completes_and_the_other_is_replaced() {
             match vs[loser_node].ledger.pool_status(&loser) {
                 Some(PoolStatus::Dropped(Dropped::Replaced { by, height })) => {
                     assert_eq!(by, Some(winner), "seed {seed}");
-                    let at = vs[0].ledger.index.tx(&winner).unwrap().unwrap().height;
+                    let at = vs[0].ledger.index().tx(&winner).unwrap().unwrap().height;
                     assert_eq!(height, at, "seed {seed}");
                 }
                 other => panic!("seed {seed}: the loser must be replaced, got {other:?}"),
             }
             // Nobody still holds it as pending.
             for v in &vs {
-                assert!(!v.ledger.mempool.lock().unwrap().contains(&loser));
+                assert!(!v.ledger.in_mempool(&loser));
             }
         });
     }
@@ -618,7 +618,7 @@ fn expired_transactions_say_so_and_next_nonce_counts_waiting_ones() {
             }
             other => panic!("expected expired, got {other:?}"),
         }
-        assert!(ledger.index.tx(&stuck).unwrap().is_none());
+        assert!(ledger.index().tx(&stuck).unwrap().is_none());
 
         // Back to back with next_nonce: both complete.
         let mut ids = Vec::new();
@@ -637,7 +637,7 @@ fn expired_transactions_say_so_and_next_nonce_counts_waiting_ones() {
         let h = ledger.finalized().header.height;
         assert!(wait_height(&context, &all, h + 5, Duration::from_secs(120)).await);
         for id in &ids {
-            let loc = ledger.index.tx(id).unwrap().expect("included");
+            let loc = ledger.index().tx(id).unwrap().expect("included");
             assert_eq!(loc.status, sovra_types::ReceiptStatus::Completed);
         }
     });

@@ -2,15 +2,16 @@
 //! all-or-nothing and extends the receipt chain of every touched identity.
 
 use crate::{
-    BlockEnv, Changes, ExecError, Overlay, Rejection, StateReader,
-    modules::{accounts, content, identity, receipts, recovery, registry, vault},
+    ActionFailure, ApplyContext, BlockEnv, ChainParams, Changes, ExecError, IndexEvent, KeySet,
+    MemoryState, Overlay, Parties, Rejection, StateReader, TxContext,
+    module::Effects,
+    modules::{self, accounts, identity, receipts},
 };
 use commonware_codec::Encode;
 use sovra_crypto::BatchItem;
 use sovra_types::{
-    Action, Did, Genesis, ReceiptEntry, ReceiptStatus, SignedTransaction, StateKey, TxId,
-    state::{MetaKey, encode_u64},
-    tx::TX_NAMESPACE,
+    Account, Did, DidRecord, Genesis, ReceiptEntry, ReceiptStatus, SignedTransaction, StateKey,
+    TxId, state::MetaKey, tx::TX_NAMESPACE,
 };
 
 /// What happened to one included transaction.
@@ -26,6 +27,8 @@ pub struct TxOutcome {
     pub fee: u64,
     /// The receipt-chain entries appended, per touched identity.
     pub entries: Vec<(Did, ReceiptEntry)>,
+    /// What the transaction tells the node's index (nothing when it failed).
+    pub events: Vec<IndexEvent>,
 }
 
 /// The effect of a block on state.
@@ -37,34 +40,23 @@ pub struct BlockOutput {
     pub outcomes: Vec<TxOutcome>,
 }
 
-/// The state machine's parameters (from genesis).
-#[derive(Clone, Debug)]
-pub struct Executor {
-    /// This chain's id.
-    pub chain_id: String,
-    /// Minimum fee per transaction.
-    pub min_fee: u64,
-    /// Who may change the trust registry.
-    pub registry_authority: Option<Did>,
+impl BlockOutput {
+    /// The index events of the block's transactions, in block order.
+    pub fn events(&self) -> impl Iterator<Item = &IndexEvent> {
+        self.outcomes.iter().flat_map(|o| o.events.iter())
+    }
 }
 
-/// The state a genesis document creates.
+/// The state machine with its chain's parameters (from genesis).
+#[derive(Clone, Debug)]
+pub struct Executor {
+    params: ChainParams,
+}
+
+/// The state a genesis document creates: every module's genesis section.
 pub fn genesis_changes(genesis: &Genesis) -> Changes {
     let mut changes = Changes::new();
-    let mut supply: u64 = 0;
-    for a in &genesis.accounts {
-        let account = sovra_types::Account {
-            balance: a.balance,
-            ..Default::default()
-        };
-        supply = supply.saturating_add(a.balance);
-        changes.insert(
-            StateKey::Account(a.did.clone()),
-            Some(account.encode().to_vec()),
-        );
-    }
-    changes.insert(StateKey::Meta(MetaKey::Supply), Some(encode_u64(supply)));
-    changes.insert(StateKey::Meta(MetaKey::Burned), Some(encode_u64(0)));
+    modules::genesis(genesis, &mut changes);
     changes
 }
 
@@ -72,9 +64,21 @@ impl Executor {
     /// Builds an executor for a genesis.
     pub fn from_genesis(genesis: &Genesis) -> Self {
         Self {
-            chain_id: genesis.chain_id.clone(),
-            min_fee: genesis.min_fee,
-            registry_authority: genesis.registry_authority.clone(),
+            params: ChainParams::from_genesis(genesis),
+        }
+    }
+
+    /// The chain's parameters.
+    pub fn params(&self) -> &ChainParams {
+        &self.params
+    }
+
+    /// What the action at `index` of `t` sees of its transaction.
+    fn tx_context<'a>(&'a self, t: &'a SignedTransaction, index: usize) -> TxContext<'a> {
+        TxContext {
+            params: &self.params,
+            tx: t,
+            index,
         }
     }
 
@@ -82,80 +86,60 @@ impl Executor {
     /// state that holds exactly these keys gives the same result as against the
     /// full state, so callers prefetch them.
     pub fn touched_keys(&self, txs: &[SignedTransaction]) -> Vec<StateKey> {
-        let mut keys = std::collections::BTreeSet::new();
+        let mut keys = KeySet::new();
         keys.insert(StateKey::Meta(MetaKey::Supply));
         keys.insert(StateKey::Meta(MetaKey::Burned));
         for t in txs {
-            let signer = &t.tx.signer;
-            keys.insert(StateKey::Account(signer.clone()));
-            if signer.method() == sovra_types::DidMethod::Sovra {
-                keys.insert(StateKey::Did(signer.clone()));
-            }
+            keys.extend(Self::sender_keys(&t.tx.signer));
             for (i, action) in t.tx.actions.iter().enumerate() {
-                match action {
-                    Action::Transfer { to, .. } => {
-                        keys.insert(StateKey::Account(to.clone()));
-                        // A did:sovra recipient must exist and be active.
-                        if to.method() == sovra_types::DidMethod::Sovra {
-                            keys.insert(StateKey::Did(to.clone()));
-                        }
-                    }
-                    Action::PinContent { .. }
-                    | Action::UnpinContent { .. }
-                    | Action::SetPublicDocument { .. } => {
-                        keys.extend(content::keys(signer, action))
-                    }
-                    Action::CreateDid { .. } => {
-                        let did = identity::created_did(&self.chain_id, signer, t.tx.nonce, i);
-                        keys.extend(identity::keys(Some(&did), action))
-                    }
-                    Action::UpdateDid { .. } | Action::DeactivateDid { .. } => {
-                        keys.extend(identity::keys(None, action))
-                    }
-                    Action::RegisterVerifier { .. }
-                    | Action::RemoveVerifier { .. }
-                    | Action::AnchorStatusList { .. } => {
-                        keys.extend(registry::keys(signer, action))
-                    }
-                    Action::Vault(a) => keys.extend(vault::keys(a)),
-                    Action::Recovery(a) => keys.extend(recovery::keys(signer, a)),
-                }
+                modules::keys(&self.tx_context(t, i), action, &mut keys);
             }
         }
         keys.into_iter().collect()
     }
 
+    /// The state keys the checks of a transaction by `signer` read: its account and, for a
+    /// `did:sovra`, its DID record.
+    pub fn sender_keys(signer: &Did) -> Vec<StateKey> {
+        let mut keys = vec![StateKey::Account(signer.clone())];
+        if signer.method() == sovra_types::DidMethod::Sovra {
+            keys.push(StateKey::Did(signer.clone()));
+        }
+        keys
+    }
+
+    /// What the checks of a transaction by `signer` read, from a state holding at least
+    /// [`Self::sender_keys`]: its account and, for a `did:sovra`, its current DID record.
+    pub fn read_sender(
+        state: &MemoryState,
+        signer: &Did,
+    ) -> Result<(Account, Option<DidRecord>), ExecError> {
+        let state = Overlay::new(state);
+        let account = accounts::load(&state, signer)?;
+        let record = match signer.method() {
+            sovra_types::DidMethod::Sovra => identity::load(&state, signer)?,
+            sovra_types::DidMethod::Key => None,
+        };
+        Ok((account, record))
+    }
+
+    /// Refuses, before admission to the mempool, a transaction with an action that would
+    /// certainly fail; returns the position of the first such action and why.
+    pub fn check_admission(&self, t: &SignedTransaction) -> Result<(), (usize, ActionFailure)> {
+        for (i, action) in t.tx.actions.iter().enumerate() {
+            modules::check_admission(action).map_err(|f| (i, f))?;
+        }
+        Ok(())
+    }
+
     /// The identities a transaction touches, signer first: each gets a
     /// receipt-chain entry.
     fn parties(&self, t: &SignedTransaction) -> Vec<Did> {
-        let signer = &t.tx.signer;
-        let mut parties = vec![signer.clone()];
+        let mut parties = Parties::new(&t.tx.signer);
         for (i, action) in t.tx.actions.iter().enumerate() {
-            let party = match action {
-                Action::Transfer { to, .. } => Some(to.clone()),
-                Action::CreateDid { .. } => {
-                    Some(identity::created_did(&self.chain_id, signer, t.tx.nonce, i))
-                }
-                Action::UpdateDid { did, .. } | Action::DeactivateDid { did, .. } => {
-                    Some(did.clone())
-                }
-                Action::RegisterVerifier { verifier, .. } | Action::RemoveVerifier { verifier } => {
-                    Some(verifier.clone())
-                }
-                Action::PinContent { .. }
-                | Action::UnpinContent { .. }
-                | Action::SetPublicDocument { .. }
-                | Action::AnchorStatusList { .. } => None,
-                Action::Vault(a) => vault::party(a).cloned(),
-                Action::Recovery(a) => Some(a.subject(signer).clone()),
-            };
-            if let Some(p) = party
-                && !parties.contains(&p)
-            {
-                parties.push(p);
-            }
+            modules::parties(&self.tx_context(t, i), action, &mut parties);
         }
-        parties
+        parties.into_vec()
     }
 
     /// Checks all signatures with one batch verification; on failure finds
@@ -197,10 +181,10 @@ impl Executor {
 
     /// Checks that need no state.
     pub fn check_stateless(&self, t: &SignedTransaction, height: u64) -> Result<(), Rejection> {
-        if t.tx.chain_id != self.chain_id {
+        if t.tx.chain_id != self.params.chain_id {
             return Err(Rejection::WrongChain {
                 got: t.tx.chain_id.clone(),
-                expected: self.chain_id.clone(),
+                expected: self.params.chain_id.clone(),
             });
         }
         if height > t.tx.expiry_height {
@@ -209,10 +193,10 @@ impl Executor {
                 height,
             });
         }
-        if t.tx.fee < self.min_fee {
+        if t.tx.fee < self.params.min_fee {
             return Err(Rejection::FeeTooLow {
                 fee: t.tx.fee,
-                min: self.min_fee,
+                min: self.params.min_fee,
             });
         }
         Ok(())
@@ -268,54 +252,10 @@ impl Executor {
 
         let tx_id = t.id();
         let mut status = ReceiptStatus::Completed;
+        let mut effects = Effects::default();
         for (i, action) in t.tx.actions.iter().enumerate() {
-            let result = match action {
-                Action::Transfer { to, amount } => accounts::transfer(state, signer, to, *amount)?,
-                Action::PinContent {
-                    cid,
-                    size,
-                    replication,
-                } => content::pin(state, signer, cid, *size, *replication, height)?,
-                Action::UnpinContent { cid } => content::unpin(state, signer, cid)?,
-                Action::SetPublicDocument { name, cid } => {
-                    content::set_public_doc(state, signer, name, cid.as_ref())?
-                }
-                Action::CreateDid { document } => {
-                    let did = identity::created_did(&self.chain_id, signer, t.tx.nonce, i);
-                    identity::create(state, t, &did, document, env, tx_id)?
-                }
-                Action::UpdateDid {
-                    did,
-                    previous_version,
-                    document,
-                } => identity::update(state, signer, did, *previous_version, document, env, tx_id)?,
-                Action::DeactivateDid {
-                    did,
-                    previous_version,
-                } => identity::deactivate(state, signer, did, *previous_version, env, tx_id)?,
-                Action::RegisterVerifier {
-                    verifier,
-                    name,
-                    credential_types,
-                } => registry::register(
-                    state,
-                    self.registry_authority.as_ref(),
-                    signer,
-                    verifier,
-                    name,
-                    credential_types,
-                    env,
-                )?,
-                Action::RemoveVerifier { verifier } => {
-                    registry::remove(state, self.registry_authority.as_ref(), signer, verifier)?
-                }
-                Action::AnchorStatusList { list_id, cid } => {
-                    registry::anchor_status_list(state, signer, list_id, cid, env)?
-                }
-                Action::Vault(a) => vault::apply(state, signer, a, env)?,
-                Action::Recovery(a) => recovery::apply(state, signer, a, env, tx_id)?,
-            };
-            if let Err(failure) = result {
+            let mut ctx = ApplyContext::new(self.tx_context(t, i), tx_id, env, state, &mut effects);
+            if let Err(failure) = modules::apply(&mut ctx, action)? {
                 status = ReceiptStatus::Failed {
                     code: failure.code.to_string(),
                     message: failure.message,
@@ -327,23 +267,18 @@ impl Executor {
             state.checkpoint();
         } else {
             state.rollback();
+            effects = Effects::default();
         }
 
         let parties = self.parties(t);
-        let mut entries = Vec::with_capacity(parties.len());
+        let mut entries = Vec::with_capacity(parties.len() + effects.receipts.len());
         for did in parties {
             let entry = receipts::append(state, &did, tx_id, height, status.clone())?;
             entries.push((did, entry));
         }
-        if status == ReceiptStatus::Completed {
-            // Each erased vault record adds an erasure entry to its owner's chain.
-            for action in &t.tx.actions {
-                if let Action::Vault(sovra_types::VaultAction::Delete { record }) = action {
-                    let erased = ReceiptStatus::Erased { record: *record };
-                    let entry = receipts::append(state, signer, tx_id, height, erased)?;
-                    entries.push((signer.clone(), entry));
-                }
-            }
+        for (did, extra) in effects.receipts {
+            let entry = receipts::append(state, &did, tx_id, height, extra)?;
+            entries.push((did, entry));
         }
         state.checkpoint();
         Ok(Ok(TxOutcome {
@@ -352,6 +287,7 @@ impl Executor {
             status,
             fee: t.tx.fee,
             entries,
+            events: effects.events,
         }))
     }
 

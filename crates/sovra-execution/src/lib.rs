@@ -10,12 +10,24 @@
 //! above the balance) or *included*. An included transaction always uses its
 //! nonce and pays its fee; its actions then apply all together or not at all,
 //! and its receipt says `completed` or `failed` with a reason.
+//!
+//! Every execution module implements one interface, [`ExecutionModule`] ([`module`]), and
+//! is registered once, in [`modules`]; what a completed transaction tells the node's index is
+//! a typed [`IndexEvent`] ([`events`]).
 
+pub mod events;
 pub mod executor;
+pub mod module;
 pub mod modules;
 pub mod overlay;
 
+pub use events::IndexEvent;
 pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes};
+pub use module::{
+    ActionFailure, ActionResult, ApplyContext, ChainParams, ExecutionModule, KeySet, Parties,
+    TxContext, fail,
+};
+pub use modules::identity::check_signer_key;
 
 /// Where in the chain a block executes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +120,19 @@ pub enum ExecError {
         /// Why.
         rejection: Rejection,
     },
-    /// The state backend failed or returned undecodable data.
-    #[error("state error: {0}")]
-    State(String),
+    /// The state backend failed.
+    #[error("reading state: {0}")]
+    Read(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A stored value does not decode: the state is corrupt.
+    #[error("the stored value of {key} does not decode: {source}")]
+    Corrupt {
+        /// The key whose value is corrupt.
+        key: Box<sovra_types::StateKey>,
+        /// Why it does not decode.
+        #[source]
+        source: sovra_types::TypesError,
+    },
+    /// A rule the executor checked before no longer holds (a bug, never bad input).
+    #[error("execution invariant broken: {0}")]
+    Invariant(&'static str),
 }

@@ -3,7 +3,7 @@
 //! be checkpointed so a failed transaction's actions are undone exactly.
 
 use crate::ExecError;
-use sovra_types::StateKey;
+use sovra_types::{StateKey, TypesError};
 use std::collections::BTreeMap;
 
 /// Changes to state: `Some(value)` writes, `None` deletes.
@@ -76,6 +76,23 @@ impl<R: StateReader> Overlay<R> {
             return Ok(v.clone());
         }
         self.base.get(key)
+    }
+
+    /// Reads `key` and decodes its value with `decode`; a value that does not decode is an
+    /// error (the state is corrupt), never taken for an absent one.
+    pub fn get_decoded<T>(
+        &self,
+        key: &StateKey,
+        decode: impl FnOnce(&[u8]) -> Result<T, TypesError>,
+    ) -> Result<Option<T>, ExecError> {
+        self.get(key)?
+            .map(|bytes| {
+                decode(&bytes).map_err(|source| ExecError::Corrupt {
+                    key: Box::new(key.clone()),
+                    source,
+                })
+            })
+            .transpose()
     }
 
     /// Buffers a write.

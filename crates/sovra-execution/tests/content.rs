@@ -2,7 +2,7 @@
 //! failures that are still included and charged.
 
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, ContentId, PinRecord, ReceiptStatus, StateKey};
+use sovra_types::{Action, ContentAction, ContentId, PinRecord, ReceiptStatus, StateKey};
 
 mod common;
 use common::{Chain, code, did, identity_cid};
@@ -30,11 +30,11 @@ const FILE: &str = "bafybeihbcun7kmnclprneohnrau2px4fzejewfpwyzx4kv3mha5j5wnvty"
 fn pin_unpin_and_failures() {
     let (key, mut c) = setup();
     let owner = did(&key);
-    let pin = Action::PinContent {
+    let pin = Action::Content(ContentAction::Pin {
         cid: cid(FILE),
         size: 262_145,
         replication: 3,
-    };
+    });
     assert_eq!(c.run(&key, pin), ReceiptStatus::Completed);
     let key_of_pin = StateKey::Pin {
         cid: cid(FILE),
@@ -47,29 +47,29 @@ fn pin_unpin_and_failures() {
     );
 
     // Replication out of range, oversized pins and non-sha256 CIDs fail (and are charged).
-    let bad_replication = Action::PinContent {
+    let bad_replication = Action::Content(ContentAction::Pin {
         cid: cid(FILE),
         size: 1,
         replication: 0,
-    };
+    });
     assert_eq!(code(c.run(&key, bad_replication)), "invalid_replication");
-    let too_large = Action::PinContent {
+    let too_large = Action::Content(ContentAction::Pin {
         cid: cid(FILE),
         size: u64::MAX,
         replication: 1,
-    };
+    });
     assert_eq!(code(c.run(&key, too_large)), "pin_too_large");
     // An identity-hash CID (inline data) is not replicated content.
     let inline = identity_cid();
-    let unsupported = Action::PinContent {
+    let unsupported = Action::Content(ContentAction::Pin {
         cid: inline,
         size: 1,
         replication: 1,
-    };
+    });
     assert_eq!(code(c.run(&key, unsupported)), "unsupported_cid");
 
     // Unpin removes the record; unpinning again fails.
-    let unpin = Action::UnpinContent { cid: cid(FILE) };
+    let unpin = Action::Content(ContentAction::Unpin { cid: cid(FILE) });
     assert_eq!(c.run(&key, unpin.clone()), ReceiptStatus::Completed);
     assert!(!c.state.values.contains_key(&key_of_pin));
     assert_eq!(code(c.run(&key, unpin)), "not_pinned");
@@ -79,10 +79,10 @@ fn pin_unpin_and_failures() {
 fn public_documents_point_to_content() {
     let (key, mut c) = setup();
     let owner = did(&key);
-    let set = Action::SetPublicDocument {
+    let set = Action::Content(ContentAction::SetPublicDocument {
         name: "profile".into(),
         cid: Some(cid(FILE)),
-    };
+    });
     assert_eq!(c.run(&key, set), ReceiptStatus::Completed);
     let doc = StateKey::PublicDoc {
         owner: owner.clone(),
@@ -92,10 +92,10 @@ fn public_documents_point_to_content() {
         ContentId::from_bytes(c.state.values.get(&doc).unwrap()).unwrap(),
         cid(FILE)
     );
-    let remove = Action::SetPublicDocument {
+    let remove = Action::Content(ContentAction::SetPublicDocument {
         name: "profile".into(),
         cid: None,
-    };
+    });
     assert_eq!(c.run(&key, remove.clone()), ReceiptStatus::Completed);
     assert!(!c.state.values.contains_key(&doc));
     assert_eq!(code(c.run(&key, remove)), "no_such_document");

@@ -10,8 +10,9 @@ use proptest::prelude::*;
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_execution::Rejection;
 use sovra_types::{
-    Action, ContentId, Did, DidDocument, ReceiptStatus, Relationship, Relationships, Service,
-    StateKey, StatusListAnchor, VerificationMethod, VerifierRecord, identity::derive_sovra_did,
+    AccountsAction, Action, ContentId, Did, DidDocument, IdentityAction, ReceiptStatus,
+    RegistryAction, Relationship, Relationships, Service, StateKey, StatusListAnchor,
+    VerificationMethod, VerifierRecord, identity::derive_sovra_did,
 };
 
 impl Chain {
@@ -45,10 +46,10 @@ fn a_did_sovra_signs_with_its_capability_invocation_keys_only() {
     let status = c.run(
         &sovra,
         &ks[1],
-        Action::Transfer {
+        Action::Accounts(AccountsAction::Transfer {
             to: did(&ks[2]),
             amount: 10,
-        },
+        }),
     );
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(account(&c.state, &did(&ks[2])).balance, 10);
@@ -97,11 +98,11 @@ fn update_version_1(
     c.run(
         sovra,
         key,
-        Action::UpdateDid {
+        Action::Identity(IdentityAction::Update {
             did: sovra.clone(),
             previous_version: 1,
             document,
-        },
+        }),
     )
 }
 
@@ -157,11 +158,11 @@ fn controllers_may_update_others_may_not() {
     let status = c.run(
         &did(&ks[2]),
         &ks[2],
-        Action::UpdateDid {
+        Action::Identity(IdentityAction::Update {
             did: sovra.clone(),
             previous_version: 1,
             document: next.clone(),
-        },
+        }),
     );
     assert_eq!(code(status), "not_controller");
     assert_eq!(account(&c.state, &did(&ks[2])).balance, before - 1);
@@ -170,11 +171,11 @@ fn controllers_may_update_others_may_not() {
     let status = c.run(
         &did(&ks[1]),
         &ks[1],
-        Action::UpdateDid {
+        Action::Identity(IdentityAction::Update {
             did: sovra.clone(),
             previous_version: 1,
             document: next.clone(),
-        },
+        }),
     );
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(c.did_record(&sovra).unwrap().document, next);
@@ -182,11 +183,11 @@ fn controllers_may_update_others_may_not() {
     let status = c.run(
         &did(&ks[1]),
         &ks[1],
-        Action::UpdateDid {
+        Action::Identity(IdentityAction::Update {
             did: sovra.clone(),
             previous_version: 1,
             document: doc_for(&ks[0]),
-        },
+        }),
     );
     assert_eq!(code(status), "version_conflict");
 }
@@ -199,9 +200,9 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
     let status = c.run(
         &signer,
         &ks[0],
-        Action::CreateDid {
+        Action::Identity(IdentityAction::Create {
             document: doc_for(&ks[1]),
-        },
+        }),
     );
     assert_eq!(code(status), "not_controller");
     // X25519 key under authentication.
@@ -212,7 +213,11 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
         public_key: [7; 32],
         relationships: Relationships::of(&[Relationship::Authentication]),
     });
-    let status = c.run(&signer, &ks[0], Action::CreateDid { document: bad });
+    let status = c.run(
+        &signer,
+        &ks[0],
+        Action::Identity(IdentityAction::Create { document: bad }),
+    );
     assert_eq!(code(status), "invalid_document");
     assert!(
         !c.state
@@ -225,11 +230,11 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
     let status = c.run(
         &signer,
         &ks[0],
-        Action::UpdateDid {
+        Action::Identity(IdentityAction::Update {
             did: ghost,
             previous_version: 1,
             document: doc_for(&ks[0]),
-        },
+        }),
     );
     assert_eq!(code(status), "did_not_found");
 }
@@ -242,10 +247,10 @@ fn deactivation_is_final() {
     let status = c.run(
         &sovra,
         &ks[0],
-        Action::DeactivateDid {
+        Action::Identity(IdentityAction::Deactivate {
             did: sovra.clone(),
             previous_version: 1,
-        },
+        }),
     );
     assert_eq!(status, ReceiptStatus::Completed);
     let record = c.did_record(&sovra).unwrap();
@@ -268,12 +273,12 @@ fn several_dids_in_one_transaction_get_distinct_identifiers() {
         &signer,
         &ks[0],
         vec![
-            Action::CreateDid {
+            Action::Identity(IdentityAction::Create {
                 document: doc_for(&ks[0]),
-            },
-            Action::CreateDid {
+            }),
+            Action::Identity(IdentityAction::Create {
                 document: doc_for(&ks[0]),
-            },
+            }),
         ],
     );
     assert_eq!(c.exec(t).unwrap().status, ReceiptStatus::Completed);
@@ -286,11 +291,11 @@ fn several_dids_in_one_transaction_get_distinct_identifiers() {
 fn only_the_registry_authority_changes_the_trust_registry() {
     let (ks, mut c) = Chain::with_authority(&[1_000, 1_000, 0], Some(0));
     let lab = did(&ks[2]);
-    let register = Action::RegisterVerifier {
+    let register = Action::Registry(RegistryAction::RegisterVerifier {
         verifier: lab.clone(),
         name: "Example Labs".into(),
         credential_types: vec!["HealthTestCredential".into()],
-    };
+    });
     let status = c.run(&did(&ks[1]), &ks[1], register.clone());
     assert_eq!(code(status), "not_registry_authority");
     let status = c.run(&did(&ks[0]), &ks[0], register);
@@ -299,15 +304,15 @@ fn only_the_registry_authority_changes_the_trust_registry() {
     assert_eq!(record.credential_types, vec!["HealthTestCredential"]);
     // The verifier's receipt chain records the refused and the accepted registration.
     assert_eq!(account(&c.state, &lab).receipt_count, 2);
-    let bad = Action::RegisterVerifier {
+    let bad = Action::Registry(RegistryAction::RegisterVerifier {
         verifier: lab.clone(),
         name: "Example Labs".into(),
         credential_types: vec!["has space".into()],
-    };
+    });
     assert_eq!(code(c.run(&did(&ks[0]), &ks[0], bad)), "invalid_verifier");
-    let remove = Action::RemoveVerifier {
+    let remove = Action::Registry(RegistryAction::RemoveVerifier {
         verifier: lab.clone(),
-    };
+    });
     assert_eq!(
         c.run(&did(&ks[0]), &ks[0], remove.clone()),
         ReceiptStatus::Completed
@@ -325,11 +330,11 @@ fn without_an_authority_the_registry_is_fixed() {
     let status = c.run(
         &did(&ks[0]),
         &ks[0],
-        Action::RegisterVerifier {
+        Action::Registry(RegistryAction::RegisterVerifier {
             verifier: did(&ks[0]),
             name: "Me".into(),
             credential_types: vec!["KycCredential".into()],
-        },
+        }),
     );
     assert_eq!(code(status), "not_registry_authority");
 }
@@ -344,10 +349,10 @@ fn status_list_anchors_count_versions_and_need_raw_sha256_cids() {
         let status = c.run(
             &issuer,
             &ks[0],
-            Action::AnchorStatusList {
+            Action::Registry(RegistryAction::AnchorStatusList {
                 list_id: "revocation-1".into(),
                 cid: raw_cid.clone(),
-            },
+            }),
         );
         assert_eq!(status, ReceiptStatus::Completed);
         let key = StateKey::StatusList {
@@ -363,10 +368,10 @@ fn status_list_anchors_count_versions_and_need_raw_sha256_cids() {
     let status = c.run(
         &issuer,
         &ks[0],
-        Action::AnchorStatusList {
+        Action::Registry(RegistryAction::AnchorStatusList {
             list_id: "revocation-1".into(),
             cid: dag,
-        },
+        }),
     );
     assert_eq!(code(status), "invalid_status_list");
 }
@@ -436,20 +441,20 @@ proptest! {
             match s {
                 Step::Update { keys: picks, services } => {
                     let doc = document(&keys, &picks, services).with_controller(&ks[0]);
-                    let status = c.run(&payer, &ks[0], Action::UpdateDid {
+                    let status = c.run(&payer, &ks[0], Action::Identity(IdentityAction::Update {
                         did: sovra.clone(),
                         previous_version: current,
                         document: doc.clone(),
-                    });
+                    }));
                     prop_assert_eq!(status, ReceiptStatus::Completed);
                     expected.push(doc);
                 }
                 Step::Stale => {
-                    let status = c.run(&payer, &ks[0], Action::UpdateDid {
+                    let status = c.run(&payer, &ks[0], Action::Identity(IdentityAction::Update {
                         did: sovra.clone(),
                         previous_version: current.saturating_sub(1),
                         document: DidDocument::default(),
-                    });
+                    }));
                     prop_assert_eq!(code(status), "version_conflict");
                 }
             }

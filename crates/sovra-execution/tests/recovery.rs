@@ -9,8 +9,8 @@ use common::{Chain, account, cid, code, did, doc_for, identity_cid, raw, rejecti
 use sovra_crypto::{SigningKey, shares::split_new};
 use sovra_execution::{Rejection, modules::identity};
 use sovra_types::{
-    Action, Did, DidDocument, ReceiptStatus, RecoveryAction, RecoveryConfig, Relationship, Service,
-    SignedTransaction, StateKey,
+    Action, Did, DidDocument, IdentityAction, ReceiptStatus, RecoveryAction, RecoveryConfig,
+    Relationship, Service, SignedTransaction, StateKey,
     identity::methods_for_key,
     recovery::{MAX_TIME_LOCK_MS, PendingRecovery},
 };
@@ -485,11 +485,11 @@ fn recovery_gives_the_new_key_an_id_no_version_used() {
         let receipt = c.run_all(
             &cast.sovra,
             cast.key(OLD),
-            vec![Action::UpdateDid {
+            vec![Action::Identity(IdentityAction::Update {
                 did: cast.sovra.clone(),
                 previous_version: version,
                 document,
-            }],
+            })],
         );
         assert_eq!(receipt.status, ReceiptStatus::Completed);
     }
@@ -618,10 +618,10 @@ fn a_deactivated_identity_cannot_be_recovered() {
         .run_all(
             &cast.sovra,
             controller_key,
-            vec![Action::DeactivateDid {
+            vec![Action::Identity(IdentityAction::Deactivate {
                 did: cast.sovra.clone(),
                 previous_version: version,
-            }],
+            })],
         )
         .status;
     assert_eq!(status, ReceiptStatus::Completed);

@@ -5,7 +5,8 @@ use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_execution::{ExecError, MemoryState, Rejection};
 use sovra_types::{
-    Action, Did, ReceiptStatus, SignedTransaction, StateKey, Transaction,
+    AccountsAction, Action, Did, IdentityAction, ReceiptStatus, SignedTransaction, StateKey,
+    Transaction,
     receipt::verify_chain,
     state::{MetaKey, decode_u64},
 };
@@ -20,10 +21,10 @@ fn transfer(from: &SigningKey, to: &Did, amount: u64, nonce: u64, fee: u64) -> S
         nonce,
         fee,
         expiry_height: 100,
-        actions: vec![Action::Transfer {
+        actions: vec![Action::Accounts(AccountsAction::Transfer {
             to: to.clone(),
             amount,
-        }],
+        })],
     }
     .sign(from)
 }
@@ -230,10 +231,10 @@ fn transfer_to_a_deactivated_did_sovra_fails_and_moves_nothing() {
     let deactivate = c.run_all(
         &gone,
         &ks[0],
-        vec![Action::DeactivateDid {
+        vec![Action::Identity(IdentityAction::Deactivate {
             did: gone.clone(),
             previous_version: 1,
-        }],
+        })],
     );
     assert_eq!(deactivate.status, ReceiptStatus::Completed);
     let (before, supply) = holdings(&c, &[&payer, &gone]);

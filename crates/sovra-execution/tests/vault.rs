@@ -10,8 +10,8 @@ use common::{Chain, account, cid, code, did, identity_cid};
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    Action, ContentId, Did, ReceiptStatus, RecordId, StateKey, VaultAction, VaultRecord,
-    vault::MAX_GRANTS_PER_RECORD,
+    AccountsAction, Action, ContentId, Did, ReceiptStatus, RecordId, StateKey, VaultAction,
+    VaultRecord, vault::MAX_GRANTS_PER_RECORD,
 };
 
 /// Vault conveniences: here every signer is the did:key of its key.
@@ -623,10 +623,10 @@ fn a_failed_action_undoes_the_whole_transaction() {
         &ks[0],
         vec![
             Action::Vault(put(rid(2), 1)),
-            Action::Transfer {
+            Action::Accounts(AccountsAction::Transfer {
                 to: reader.clone(),
                 amount: u64::MAX,
-            },
+            }),
         ],
     );
     assert!(matches!(outcome.status, ReceiptStatus::Failed { .. }));

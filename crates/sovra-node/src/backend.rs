@@ -9,7 +9,7 @@ use sovra_api_types::{
     HeaderView, PinOwnerView, ProofView, ReceiptPage, ReceiptView, StatusView, SubmitResult,
     TxStatusView,
 };
-use sovra_consensus::{Ledger, dropped::Dropped, mempool::PoolStatus};
+use sovra_consensus::{Ledger, TxStatus, dropped::Dropped, mempool::PoolStatus};
 use sovra_store::ContentStore;
 use sovra_types::{
     Block, BlockHeader, Did, ReceiptStatus, SignedTransaction, StateKey, TxId, digest_hex,
@@ -54,7 +54,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 /// The API error of a refused upload.
 fn upload_error(e: sovra_store::StoreError) -> ApiError {
     match e {
-        sovra_store::StoreError::Content(m) => ApiError::bad("invalid_content", m),
+        sovra_store::StoreError::Content(e) => ApiError::bad("invalid_content", e.to_string()),
         sovra_store::StoreError::Quota(m) => ApiError::TooLarge {
             code: "quota_exceeded",
             message: m,
@@ -121,7 +121,7 @@ async fn import_vault<E>(
 where
     E: commonware_storage::Context + commonware_runtime::Spawner + commonware_runtime::Clock,
 {
-    let min_fee = backend.ledger.genesis.min_fee.max(1);
+    let min_fee = backend.ledger.genesis().min_fee.max(1);
     let balance = backend
         .ledger
         .account(&uploader)
@@ -192,7 +192,7 @@ where
     ) -> Result<Vec<SubmitResult>, ErrorBody> {
         let ids: Vec<TxId> = txs.iter().map(|(t, _)| t.id()).collect();
         let results = self.ledger.admit(txs).await.map_err(|e| ErrorBody {
-            code: "syncing".into(),
+            code: e.code().into(),
             message: e.to_string(),
         })?;
         Ok(results
@@ -227,55 +227,44 @@ where
             expiry_height: None,
             replaced_by: None,
         };
-        // The mempool first: a commit indexes a block before it prunes the mempool, so a
-        // transaction gone from the mempool and not recorded as dropped is in the index.
-        match self.ledger.pool_status(&id) {
-            Some(PoolStatus::Waiting { expiry_height }) => {
-                return Ok(Some(TxStatusView {
-                    expiry_height: Some(expiry_height),
-                    ..view("pending")
-                }));
-            }
-            Some(PoolStatus::Dropped(d @ Dropped::Replaced { by, height })) => {
-                return Ok(Some(TxStatusView {
+        Ok(match self.ledger.tx_status(&id).map_err(internal)? {
+            Some(TxStatus::Pool(PoolStatus::Waiting { expiry_height })) => Some(TxStatusView {
+                expiry_height: Some(expiry_height),
+                ..view("pending")
+            }),
+            Some(TxStatus::Pool(PoolStatus::Dropped(d @ Dropped::Replaced { by, height }))) => {
+                Some(TxStatusView {
                     height: Some(height),
                     replaced_by: by.as_ref().map(digest_hex),
                     ..view(d.name())
-                }));
+                })
             }
-            Some(PoolStatus::Dropped(
+            Some(TxStatus::Pool(PoolStatus::Dropped(
                 d @ Dropped::Expired {
                     expiry_height,
                     height,
                 },
-            )) => {
-                return Ok(Some(TxStatusView {
-                    height: Some(height),
-                    expiry_height: Some(expiry_height),
-                    ..view(d.name())
-                }));
-            }
-            None => {}
-        }
-        Ok(self
-            .ledger
-            .index
-            .tx(&id)
-            .map_err(internal)?
-            .map(|loc| TxStatusView {
+            ))) => Some(TxStatusView {
+                height: Some(height),
+                expiry_height: Some(expiry_height),
+                ..view(d.name())
+            }),
+            Some(TxStatus::Final(loc)) => Some(TxStatusView {
                 height: Some(loc.height),
                 index: Some(loc.index),
                 fee: Some(loc.fee),
                 error: error_of(&loc.status),
                 ..view(loc.status.name())
-            }))
+            }),
+            None => None,
+        })
     }
 
     async fn block(&self, height: Option<u64>) -> Result<Option<BlockView>, ApiError> {
         let h = height.unwrap_or_else(|| self.ledger.finalized().header.height);
         Ok(self
             .ledger
-            .index
+            .index()
             .block(h)
             .map_err(internal)?
             .as_ref()
@@ -302,7 +291,7 @@ where
     async fn receipts(&self, did: Did, from: u64, limit: usize) -> Result<ReceiptPage, ApiError> {
         let entries = self
             .ledger
-            .index
+            .index()
             .receipts(&did, from, limit + 1)
             .map_err(internal)?;
         let next = (entries.len() > limit).then(|| from + limit as u64);
@@ -332,14 +321,14 @@ where
     async fn status(&self) -> Result<StatusView, ApiError> {
         let f = self.ledger.finalized();
         let sync = self.ledger.sync_status();
-        let mempool_txs = self.ledger.mempool.lock().map_err(internal)?.len();
+        let mempool_txs = self.ledger.mempool_len();
         Ok(StatusView {
             sync: if sync.syncing { "syncing" } else { "synced" }.into(),
             network_height: sync.network_height.max(f.header.height),
             lag: sync.network_height.saturating_sub(f.header.height),
             tip_age_ms: sync.tip_age_ms,
-            chain_id: self.ledger.genesis.chain_id.clone(),
-            token_symbol: self.ledger.genesis.token_symbol.clone(),
+            chain_id: self.ledger.genesis().chain_id.clone(),
+            token_symbol: self.ledger.genesis().token_symbol.clone(),
             finalized_height: f.header.height,
             finalized_id: digest_hex(&f.id),
             state_root: digest_hex(&f.header.state_root),
@@ -356,14 +345,7 @@ where
     }
 
     async fn proofs(&self, keys: Vec<StateKey>) -> Result<Vec<ProofView>, ApiError> {
-        let (proofs, header) = {
-            let st = self.ledger.state.lock().await;
-            let mut proofs = Vec::with_capacity(keys.len());
-            for key in &keys {
-                proofs.push(st.store.prove(key).await.map_err(internal)?);
-            }
-            (proofs, self.ledger.finalized().header)
-        };
+        let (proofs, header) = self.ledger.prove(&keys).await.map_err(internal)?;
         if proofs.iter().any(|p| p.root != header.state_root) {
             return Err(ApiError::Unavailable(
                 "state is being committed; retry".into(),
@@ -391,7 +373,7 @@ where
     }
 
     async fn verifier_dids(&self, limit: usize) -> Result<Vec<Did>, ApiError> {
-        self.ledger.index.verifiers(limit).map_err(internal)
+        self.ledger.index().verifiers(limit).map_err(internal)
     }
 
     async fn metrics(&self) -> String {
@@ -448,7 +430,7 @@ where
     }
 
     async fn content_status(&self, cid: ContentId) -> Result<ContentStatusView, ApiError> {
-        let pins = self.ledger.index.pin_owners(&cid).map_err(internal)?;
+        let pins = self.ledger.index().pin_owners(&cid).map_err(internal)?;
         let content = self.content.clone();
         let root = *cid.cid();
         let missing = tokio::task::spawn_blocking(move || {
@@ -509,7 +491,7 @@ where
         limit: usize,
     ) -> Result<Vec<(RecordId, VaultRecord)>, ApiError> {
         self.ledger
-            .index
+            .index()
             .vault_records_of(&owner, after.as_ref(), limit)
             .map_err(internal)
     }

@@ -8,7 +8,7 @@ use clap::Args;
 use commonware_codec::Encode;
 use sovra_client::Client;
 use sovra_crypto::{BatchItem, SigningKey, batch_verify};
-use sovra_types::{Action, Did, Transaction, digest_hex};
+use sovra_types::{AccountsAction, Action, Did, Transaction, digest_hex};
 use std::{
     collections::HashMap,
     process::{Child, Command},
@@ -269,10 +269,10 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
                 nonce: nonces[s],
                 fee: 1,
                 expiry_height: u64::MAX,
-                actions: vec![Action::Transfer {
+                actions: vec![Action::Accounts(AccountsAction::Transfer {
                     to: dids[(s + 1) % dids.len()].clone(),
                     amount: 1,
-                }],
+                })],
             }
             .sign(&layout.dev_keys[s]);
             nonces[s] += 1;

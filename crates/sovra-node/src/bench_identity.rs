@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use sovra_credentials::{Cryptosuite, ProofOptions, SOVRA_CONTEXT_URL};
 use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
 use sovra_types::{
-    Action, Did, DidDocument, Relationship, Relationships, VerificationMethod,
-    identity::derive_sovra_did,
+    Action, Did, DidDocument, IdentityAction, RegistryAction, Relationship, Relationships,
+    VerificationMethod, identity::derive_sovra_did,
 };
 use std::time::{Duration, Instant};
 
@@ -216,22 +216,22 @@ pub fn identity(args: IdentityBenchArgs) -> Result<()> {
         }
         Ok(())
     };
-    send(vec![Action::CreateDid {
+    send(vec![Action::Identity(IdentityAction::Create {
         document: doc(authority),
-    }])?;
+    })])?;
     let did = derive_sovra_did(&chain, &authority_did, nonce, 0);
     for v in 1..3u64 {
-        send(vec![Action::UpdateDid {
+        send(vec![Action::Identity(IdentityAction::Update {
             did: did.clone(),
             previous_version: v,
             document: doc(&SigningKey::from_test_seed(100 + v)),
-        }])?;
+        })])?;
     }
-    send(vec![Action::RegisterVerifier {
+    send(vec![Action::Registry(RegistryAction::RegisterVerifier {
         verifier: issuer.clone(),
         name: "Bench Labs".into(),
         credential_types: vec!["HealthTestCredential".into()],
-    }])?;
+    })])?;
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sovra_cas::{Adder, BlockSource as _, Profile, car, dag, export, unixfs};
 use sovra_client::{Client, RemoteBlocks};
-use sovra_types::{Action, ContentId};
+use sovra_types::{Action, ContentAction, ContentId};
 
 use crate::cli::{
     AddArgs, CarCommand, GetLimitArgs, KeystoreArgs, NodeArgs, PinArgs, PublishArgs,
@@ -236,11 +236,11 @@ fn pin_with(target: &SignedContentArgs, size: u64, replication: u8) -> Result<()
     }
     send_and_wait(
         &target.signer,
-        Action::PinContent {
+        Action::Content(ContentAction::Pin {
             cid,
             size,
             replication,
-        },
+        }),
     )
     .map(drop)
 }
@@ -259,7 +259,7 @@ pub fn pin(args: PinArgs) -> Result<()> {
 /// `sovra unpin`.
 pub fn unpin(args: SignedContentArgs) -> Result<()> {
     let cid = ContentId::parse(&args.cid)?;
-    send_and_wait(&args.signer, Action::UnpinContent { cid }).map(drop)
+    send_and_wait(&args.signer, Action::Content(ContentAction::Unpin { cid })).map(drop)
 }
 
 /// `sovra publish`.
@@ -272,10 +272,10 @@ pub fn publish(args: PublishArgs) -> Result<()> {
     };
     send_and_wait(
         &args.signer,
-        Action::SetPublicDocument {
+        Action::Content(ContentAction::SetPublicDocument {
             name: args.name,
             cid,
-        },
+        }),
     )
     .map(drop)
 }

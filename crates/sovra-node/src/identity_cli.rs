@@ -12,8 +12,9 @@ use sovra_crypto::{
     MultikeyType, SigningKey, decode_multikey, encode_multikey, x25519_from_ed25519,
 };
 use sovra_types::{
-    Action, Did, DidDocument, DidMethod, DidRecord, Relationship, Relationships, Service,
-    VerificationMethod, datetime::parse_version_time, identity::derive_sovra_did,
+    Action, Did, DidDocument, DidMethod, DidRecord, IdentityAction, RegistryAction, Relationship,
+    Relationships, Service, VerificationMethod, datetime::parse_version_time,
+    identity::derive_sovra_did,
 };
 
 use crate::cli::{NodeArgs, OutputArgs, SignerArgs};
@@ -246,11 +247,11 @@ fn submit_update(
         client,
         &key,
         &as_did,
-        vec![Action::UpdateDid {
+        vec![Action::Identity(IdentityAction::Update {
             did: did.clone(),
             previous_version: previous.version,
             document: doc,
-        }],
+        })],
         signer,
     )?;
     submit(client, &tx, signer)?;
@@ -406,10 +407,10 @@ pub fn did(command: DidCommand) -> Result<()> {
                 &client,
                 &key,
                 &as_did,
-                vec![Action::DeactivateDid {
+                vec![Action::Identity(IdentityAction::Deactivate {
                     did: did.clone(),
                     previous_version: record.version,
-                }],
+                })],
                 &signer,
             )?;
             submit(&client, &tx, &signer)?;
@@ -438,7 +439,7 @@ fn create(args: CreateArgs) -> Result<()> {
         &client,
         &key,
         &payer,
-        vec![Action::CreateDid { document }],
+        vec![Action::Identity(IdentityAction::Create { document })],
         &args.signer,
     )?;
     let did = derive_sovra_did(&tx.tx.chain_id, &payer, tx.tx.nonce, 0);
@@ -606,20 +607,20 @@ pub fn verifier(command: VerifierCommand) -> Result<()> {
             }
             crate::signer::send_and_wait(
                 &signer,
-                Action::RegisterVerifier {
+                Action::Registry(RegistryAction::RegisterVerifier {
                     verifier: Did::parse(&did)?,
                     name,
                     credential_types: types,
-                },
+                }),
             )?;
             Ok(())
         }
         VerifierCommand::Remove { did, signer } => {
             crate::signer::send_and_wait(
                 &signer,
-                Action::RemoveVerifier {
+                Action::Registry(RegistryAction::RemoveVerifier {
                     verifier: Did::parse(&did)?,
-                },
+                }),
             )?;
             Ok(())
         }

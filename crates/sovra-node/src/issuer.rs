@@ -25,7 +25,8 @@ use sovra_credentials::{
 };
 use sovra_crypto::{MultikeyType, SigningKey, encode_multikey};
 use sovra_types::{
-    Action, Did, DidMethod, Relationship, datetime::format_ms, limits::DEFAULT_REPLICATION,
+    Action, ContentAction, Did, DidMethod, RegistryAction, Relationship, datetime::format_ms,
+    limits::DEFAULT_REPLICATION,
 };
 
 use crate::signer::submit_and_wait;
@@ -117,15 +118,15 @@ fn publish_list(
         signer.key,
         signer.tx_signer,
         vec![
-            Action::PinContent {
+            Action::Content(ContentAction::Pin {
                 cid: cid.clone(),
                 size,
                 replication: DEFAULT_REPLICATION,
-            },
-            Action::AnchorStatusList {
+            }),
+            Action::Registry(RegistryAction::AnchorStatusList {
                 list_id: list_id(purpose).to_string(),
                 cid,
-            },
+            }),
         ],
         fee,
     )?;

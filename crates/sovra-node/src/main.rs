@@ -32,7 +32,7 @@ use output::OutputArgs;
 use sovra_api_types::{AccountView, StatusView, TxStatusView};
 use sovra_client::Client;
 use sovra_crypto::{SigningKey, keystore::Keystore};
-use sovra_types::{Action, Did, DidMethod};
+use sovra_types::{AccountsAction, Action, Did, DidMethod};
 use std::path::PathBuf;
 
 pub(crate) fn keystore_dir(args: &KeystoreArgs) -> PathBuf {
@@ -238,10 +238,10 @@ fn transfer(args: cli::TransferArgs) -> Result<()> {
         &client,
         &key,
         &from,
-        vec![Action::Transfer {
+        vec![Action::Accounts(AccountsAction::Transfer {
             to,
             amount: args.amount,
-        }],
+        })],
         &args.signer,
     )?;
     if args.no_wait {

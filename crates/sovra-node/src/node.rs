@@ -266,14 +266,14 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
 
         crate::content::spawn_garbage_collector(
             content.clone(),
-            ledger.index.clone(),
+            ledger.index().clone(),
             Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
         )
         .context("starting content garbage collection")?;
         Replicator {
             label: "content",
             content: content.clone(),
-            roots: crate::replication::pinned_roots(ledger.index.clone()),
+            roots: crate::replication::pinned_roots(ledger.index().clone()),
             fetcher: fetcher.clone(),
             me: me.clone(),
             validators: validators.clone(),
@@ -288,7 +288,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         };
         VaultReplicator {
             store: vault.clone(),
-            roots: crate::vault::replication_roots(ledger.index.clone(), finalized_ms.clone()),
+            roots: crate::vault::replication_roots(ledger.index().clone(), finalized_ms.clone()),
             fetcher: vault_fetcher.clone(),
             me: me.clone(),
             validators: validators.clone(),
@@ -299,7 +299,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         .context("starting vault replication")?;
         crate::vault::VaultKeeper {
             store: vault.clone(),
-            index: ledger.index.clone(),
+            index: ledger.index().clone(),
             log: vault_log.clone(),
             finalized_ms,
             interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
@@ -315,7 +315,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
                 fetcher: (validators.len() > 1).then_some(fetcher),
                 timeout: Duration::from_secs(10),
                 holders: Some(crate::replication::pin_holders(
-                    ledger.index.clone(),
+                    ledger.index().clone(),
                     validators.clone(),
                     me.clone(),
                 )),

@@ -10,7 +10,7 @@ use common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
 use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, ContentId, Did};
+use sovra_types::{Action, ContentAction, ContentId, Did};
 use std::{path::Path, time::Duration};
 
 fn read_file(client: &Client, cid: &sovra_cas::Cid) -> Vec<u8> {
@@ -90,19 +90,19 @@ fn pinned_content_is_replicated_served_and_repaired() {
     send(
         &clients[0],
         &owner,
-        Action::PinContent {
+        Action::Content(ContentAction::Pin {
             cid: cid.clone(),
             size: added.dag_bytes,
             replication: 3,
-        },
+        }),
     );
     send(
         &clients[0],
         &owner,
-        Action::SetPublicDocument {
+        Action::Content(ContentAction::SetPublicDocument {
             name: "profile".into(),
             cid: Some(cid.clone()),
-        },
+        }),
     );
     let doc = clients[1]
         .public_doc(&Did::from_public_key(&owner.public_key()), "profile")

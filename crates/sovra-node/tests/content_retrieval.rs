@@ -10,7 +10,7 @@ use common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
 use ipld_dagpb::{PbLink, PbNode};
 use sovra_cas::{Adder, BlockSink, Cid, MemoryBlocks, Profile, car, dag::Scope};
 use sovra_client::Client;
-use sovra_types::{Action, ContentId, Did};
+use sovra_types::{Action, ContentAction, ContentId, Did};
 use std::time::{Duration, Instant};
 
 /// The validator (index into `validators`, hex keys) assigned to hold `root` at replication 1:
@@ -102,11 +102,11 @@ fn a_third_node_serves_a_pinned_file_while_the_uploader_and_another_peer_are_dow
     let id = clients[0]
         .send(
             &owner,
-            vec![Action::PinContent {
+            vec![Action::Content(ContentAction::Pin {
                 cid: ContentId::new(root),
                 size: added.dag_bytes,
                 replication: 1,
-            }],
+            })],
             1,
         )
         .unwrap();

@@ -11,8 +11,8 @@ use serde_json::Value;
 use sovra_client::{Client, DidVersionSelector, check_resolution};
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_types::{
-    Action, Did, DidDocument, Relationship, Relationships, VerificationMethod,
-    identity::derive_sovra_did,
+    AccountsAction, Action, Did, DidDocument, IdentityAction, RegistryAction, Relationship,
+    Relationships, VerificationMethod, identity::derive_sovra_did,
 };
 use std::time::Duration;
 
@@ -65,9 +65,9 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
             &client,
             &payer,
             &payer_did,
-            vec![Action::CreateDid {
+            vec![Action::Identity(IdentityAction::Create {
                 document: doc(&payer, &[]).with_key_of(&k1),
-            }]
+            })]
         ),
         "completed"
     );
@@ -82,11 +82,11 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
             &client,
             &k1,
             &did,
-            vec![Action::UpdateDid {
+            vec![Action::Identity(IdentityAction::Update {
                 did: did.clone(),
                 previous_version: 1,
                 document: v2.clone(),
-            }]
+            })]
         ),
         "completed"
     );
@@ -99,11 +99,11 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
             &client,
             &k1,
             &did,
-            vec![Action::UpdateDid {
+            vec![Action::Identity(IdentityAction::Update {
                 did: did.clone(),
                 previous_version: 2,
                 document: v3.clone(),
-            }]
+            })]
         ),
         "completed"
     );
@@ -182,10 +182,10 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
         .build_tx(
             &k1,
             &did,
-            vec![Action::Transfer {
+            vec![Action::Accounts(AccountsAction::Transfer {
                 to: payer_did.clone(),
                 amount: 1,
-            }],
+            })],
             1,
         )
         .unwrap();
@@ -247,11 +247,11 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
             &client,
             &payer,
             &payer_did,
-            vec![Action::RegisterVerifier {
+            vec![Action::Registry(RegistryAction::RegisterVerifier {
                 verifier: lab.clone(),
                 name: "Example Labs".into(),
                 credential_types: vec!["HealthTestCredential".into()],
-            }]
+            })]
         ),
         "completed"
     );
@@ -264,9 +264,9 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
             &client,
             &k1,
             &did_key(&k1),
-            vec![Action::RemoveVerifier {
+            vec![Action::Registry(RegistryAction::RemoveVerifier {
                 verifier: lab.clone()
-            }]
+            })]
         ),
         "failed"
     );
@@ -340,10 +340,10 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
             &client,
             &k2,
             &did,
-            vec![Action::DeactivateDid {
+            vec![Action::Identity(IdentityAction::Deactivate {
                 did: did.clone(),
                 previous_version: 3,
-            }]
+            })]
         ),
         "completed"
     );
@@ -356,10 +356,10 @@ fn did_sovra_lifecycle_resolution_and_proofs() {
         .build_tx(
             &k2,
             &did,
-            vec![Action::Transfer {
+            vec![Action::Accounts(AccountsAction::Transfer {
                 to: payer_did.clone(),
                 amount: 1,
-            }],
+            })],
             1,
         )
         .unwrap();

@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use sovra_client::Client;
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, Did, identity::derive_sovra_did};
+use sovra_types::{AccountsAction, Action, Did, IdentityAction, identity::derive_sovra_did};
 use std::{
     net::{IpAddr, SocketAddr},
     path::Path,
@@ -407,10 +407,10 @@ fn random_requests_to_every_route_get_no_5xx_and_json_errors() {
             .build_tx(
                 &payer,
                 &did_key(&payer),
-                vec![Action::Transfer {
+                vec![Action::Accounts(AccountsAction::Transfer {
                     to: did_key(&dev_key(1)),
                     amount: 1,
-                }],
+                })],
                 1,
             )
             .unwrap(),
@@ -620,9 +620,9 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
             client,
             &payer,
             &payer_did,
-            vec![Action::CreateDid {
+            vec![Action::Identity(IdentityAction::Create {
                 document: did_doc(&k1, &[])
-            }]
+            })]
         ),
         "completed"
     );
@@ -644,11 +644,11 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
             client,
             &k1,
             &did,
-            vec![Action::UpdateDid {
+            vec![Action::Identity(IdentityAction::Update {
                 did: did.clone(),
                 previous_version: 1,
                 document: rotated,
-            }]
+            })]
         ),
         "completed"
     );
@@ -674,10 +674,10 @@ fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
             client,
             &k2,
             &did,
-            vec![Action::DeactivateDid {
+            vec![Action::Identity(IdentityAction::Deactivate {
                 did: did.clone(),
                 previous_version: 2,
-            }]
+            })]
         ),
         "completed"
     );

@@ -8,7 +8,7 @@ mod common;
 use common::{dev_key, pay, start_testnet, test_dir, wait_until};
 use sovra_client::Client;
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, Did, SignedTransaction, Transaction};
+use sovra_types::{AccountsAction, Action, Did, SignedTransaction, Transaction};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -32,10 +32,10 @@ fn transfer(
         nonce,
         fee: 1,
         expiry_height,
-        actions: vec![Action::Transfer {
+        actions: vec![Action::Accounts(AccountsAction::Transfer {
             to: to.clone(),
             amount,
-        }],
+        })],
     }
     .sign(key)
 }

@@ -7,7 +7,7 @@ mod common;
 
 use common::{Node, dev_key, start, start_testnet, wait_until};
 use sovra_client::Client;
-use sovra_types::{Action, Did, Transaction};
+use sovra_types::{AccountsAction, Action, Did, Transaction};
 use std::time::Duration;
 
 fn height(c: &Client) -> u64 {
@@ -29,10 +29,10 @@ fn transfers(
                 nonce,
                 fee: 1,
                 expiry_height: 1_000_000,
-                actions: vec![Action::Transfer {
+                actions: vec![Action::Accounts(AccountsAction::Transfer {
                     to: to.clone(),
                     amount: 10,
-                }],
+                })],
             }
             .sign(&key)
         })

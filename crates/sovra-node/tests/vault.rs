@@ -22,8 +22,8 @@ use sovra_api_types::VaultRecordView;
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
 use sovra_types::{
-    Action, ContentId, Did, DidDocument, RecordId, RecoveryAction, VaultAction,
-    identity::methods_for_key,
+    AccountsAction, Action, ContentId, Did, DidDocument, IdentityAction, RecordId, RecoveryAction,
+    VaultAction, identity::methods_for_key,
 };
 use std::io::{Read, Write};
 use std::path::Path;
@@ -296,12 +296,12 @@ fn start_network(base: u16, replacements: &[(&str, &str)]) -> Net {
 /// Creates a `did:sovra` controlled by `key` (whose did:key pays) and funds it; returns it
 /// with its authentication method.
 fn create_sovra(client: &Client, key: &SigningKey) -> (Did, String) {
-    let create = Action::CreateDid {
+    let create = Action::Identity(IdentityAction::Create {
         document: DidDocument {
             methods: methods_for_key(&raw(key), 1).unwrap(),
             ..Default::default()
         },
-    };
+    });
     let nonce = client.account(&did_of(key)).unwrap().nonce;
     send_as(client, key, &did_of(key), vec![create]);
     let chain = client.status().unwrap().chain_id;
@@ -310,10 +310,10 @@ fn create_sovra(client: &Client, key: &SigningKey) -> (Did, String) {
         client,
         key,
         &did_of(key),
-        vec![Action::Transfer {
+        vec![Action::Accounts(AccountsAction::Transfer {
             to: did.clone(),
             amount: 1_000_000,
-        }],
+        })],
     );
     let method = format!("{did}#key-1");
     (did, method)
@@ -672,10 +672,10 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
         c0,
         &owner_key,
         &did_of(&owner_key),
-        vec![Action::Transfer {
+        vec![Action::Accounts(AccountsAction::Transfer {
             to: new_did.clone(),
             amount: 1_000,
-        }],
+        })],
     );
     let request = || Action::Recovery(RecoveryAction::Request { did: owner.clone() });
     send_as(c0, &new_device, &new_did, vec![request()]);
@@ -792,10 +792,10 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
     let old_key_refused = c0.send_as(
         &owner_key,
         &owner,
-        vec![Action::Transfer {
+        vec![Action::Accounts(AccountsAction::Transfer {
             to: new_did.clone(),
             amount: 1,
-        }],
+        })],
         1,
     );
     assert!(old_key_refused.is_err(), "{old_key_refused:?}");
@@ -803,10 +803,10 @@ fn private_vault_and_guardian_recovery_on_four_nodes() {
         c0,
         &new_device,
         &owner,
-        vec![Action::Transfer {
+        vec![Action::Accounts(AccountsAction::Transfer {
             to: new_did.clone(),
             amount: 1,
-        }],
+        })],
     );
     // Recovery gave the new device's key a new id (never the lost key's `#key-1`).
     let recovered = c0

@@ -107,8 +107,10 @@ fn rewrite_database(
             .create(&tmp)?;
         copy(&db.begin_read()?, &fresh)?;
     }
-    std::fs::rename(&tmp, path)
-        .map_err(|e| StoreError::Index(format!("replacing {}: {e}", path.display())))?;
+    std::fs::rename(&tmp, path).map_err(|source| StoreError::Replace {
+        path: path.to_path_buf(),
+        source,
+    })?;
     *db = Database::builder()
         .set_cache_size(cache_bytes)
         .create(path)?;

@@ -502,7 +502,7 @@ fn live_sum(
 }
 
 fn cas_err(e: CasError) -> StoreError {
-    StoreError::Content(e.to_string())
+    StoreError::Content(e)
 }
 
 fn store_cas_err(e: impl std::fmt::Display) -> CasError {

@@ -29,35 +29,69 @@ pub use vault_store::{StagedQuota, VaultStore, vault_block_key};
 pub enum StoreError {
     /// The authenticated state database failed.
     #[error("state database: {0}")]
-    State(String),
-    /// The index database failed.
+    State(#[from] commonware_storage::qmdb::Error<commonware_storage::merkle::mmr::Family>),
+    /// A state value is larger than the store holds.
+    #[error("the value of {key} is {len} bytes; a state value is at most {max} bytes", max = state::MAX_VALUE_BYTES)]
+    ValueTooLarge {
+        /// Its key.
+        key: Box<sovra_types::StateKey>,
+        /// Its size.
+        len: usize,
+    },
+    /// An index or block database (redb) failed.
     #[error("index database: {0}")]
-    Index(String),
+    Index(#[from] redb::Error),
+    /// A database file could not be replaced by its rewritten copy.
+    #[error("replacing {}: {source}", path.display())]
+    Replace {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A content block or CAR was refused.
     #[error("content: {0}")]
-    Content(String),
+    Content(#[from] sovra_cas::CasError),
     /// An upload would exceed a storage quota (the uploader's or the node's).
     #[error("quota exceeded: {0}")]
     Quota(String),
     /// An upload is larger than the node accepts in one request.
     #[error("too large: {0}")]
     TooLarge(String),
-    /// Stored data could not be decoded.
+    /// A value to store could not be encoded.
+    #[error("encoding {what}: {source}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Stored data does not decode.
+    #[error("corrupt stored data: {what}: {source}")]
+    Corrupt {
+        /// What was being decoded.
+        what: &'static str,
+        /// Why it does not decode.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Stored data is not in the shape it was written in.
     #[error("corrupt stored data: {0}")]
-    Corrupt(String),
+    Malformed(&'static str),
 }
 
 macro_rules! from_redb {
     ($($t:ty),*) => {$(
         impl From<$t> for StoreError {
             fn from(e: $t) -> Self {
-                StoreError::Index(e.to_string())
+                StoreError::Index(e.into())
             }
         }
     )*};
 }
 from_redb!(
-    redb::Error,
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,

@@ -93,8 +93,8 @@ pub struct StateStore<E: commonware_storage::Context + Spawner> {
     db: Option<StateDb<E>>,
 }
 
-fn state_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::State(e.to_string())
+fn state_err(e: commonware_storage::qmdb::Error<Family>) -> StoreError {
+    StoreError::State(e)
 }
 
 /// Codec configuration of a stored operation: (key, value) read limits.
@@ -157,7 +157,9 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
             Some(bytes) if bytes.len() == 8 => Ok(Some(u64::from_be_bytes(
                 bytes.as_slice().try_into().expect("8 bytes"),
             ))),
-            Some(_) => Err(StoreError::Corrupt("state commit metadata".into())),
+            Some(_) => Err(StoreError::Malformed(
+                "state commit metadata is not a height",
+            )),
             None => Ok(None),
         }
     }
@@ -206,9 +208,10 @@ impl<E: commonware_storage::Context + Spawner> StateStore<E> {
             if let Some(v) = v
                 && v.len() > MAX_VALUE_BYTES
             {
-                return Err(StoreError::State(format!(
-                    "value for {k} exceeds {MAX_VALUE_BYTES} bytes"
-                )));
+                return Err(StoreError::ValueTooLarge {
+                    key: Box::new(k.clone()),
+                    len: v.len(),
+                });
             }
             batch = batch.write(k.hash(), v.clone());
         }

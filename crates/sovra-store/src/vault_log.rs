@@ -52,7 +52,10 @@ impl VaultLog {
             let (next, count) = counters.get(&id.0)?.map(|v| v.value()).unwrap_or((0, 0));
             let mut entries = w.open_table(ENTRIES)?;
             entry.seq = next;
-            let json = serde_json::to_vec(&entry).map_err(|e| StoreError::Index(e.to_string()))?;
+            let json = serde_json::to_vec(&entry).map_err(|source| StoreError::Encode {
+                what: "access log entry",
+                source,
+            })?;
             entries.insert(entry_key(id, next).as_slice(), json.as_slice())?;
             let mut count = count + 1;
             if count > MAX_LOG_ENTRIES_PER_RECORD {
@@ -82,7 +85,7 @@ impl VaultLog {
             let (_, v) = item?;
             out.push(
                 serde_json::from_slice(v.value())
-                    .map_err(|e| StoreError::Corrupt(format!("access log entry: {e}")))?,
+                    .map_err(crate::index::corrupt("access log entry"))?,
             );
         }
         Ok(out)

@@ -244,7 +244,7 @@ impl VaultStore {
 
     /// Stores one block in `owner`'s namespace after verifying it (replication). Idempotent.
     pub fn put(&self, owner: &Did, cid: &Cid, data: &[u8]) -> Result<(), StoreError> {
-        verify_block(cid, data).map_err(|e| StoreError::Content(e.to_string()))?;
+        verify_block(cid, data)?;
         self.insert_unverified(owner, cid, data)
     }
 
@@ -297,7 +297,7 @@ impl VaultStore {
                 Err(e) => {
                     return Err(match sink.over_quota.take() {
                         Some(message) => StoreError::Quota(message),
-                        None => StoreError::Content(e.to_string()),
+                        None => StoreError::Content(e),
                     });
                 }
             };
@@ -343,10 +343,7 @@ impl VaultStore {
                 {
                     continue;
                 }
-                let Some(data) = self
-                    .get(owner, &cid)
-                    .map_err(|e| StoreError::Content(e.to_string()))?
-                else {
+                let Some(data) = self.get(owner, &cid)? else {
                     continue;
                 };
                 if let Ok(links) = sovra_cas::links::links(&cid, &data) {

@@ -57,8 +57,7 @@ impl Did {
             // Syntax and canonical encoding only: decompressing the point costs more than the
             // rest of decoding a transfer, and an invalid point cannot sign anyway (a signing
             // key is decompressed when its transaction is decoded).
-            sovra_crypto::did_key::check_did_key(s)
-                .map_err(|e| TypesError::Invalid(e.to_string()))?;
+            sovra_crypto::did_key::check_did_key(s)?;
             return Ok(Self(s.to_string()));
         }
         if let Some(id) = s.strip_prefix(SOVRA_PREFIX) {

@@ -77,10 +77,7 @@ pub fn render_did_key(did: &Did) -> Result<Value, TypesError> {
         .try_into()
         .map_err(|_| TypesError::Invalid("Ed25519 key is not 32 bytes".into()))?;
     let signing = encode_multikey(MultikeyType::Ed25519, &raw);
-    let agreement = encode_multikey(
-        MultikeyType::X25519,
-        &x25519_from_ed25519(&key).map_err(|e| TypesError::Invalid(e.to_string()))?,
-    );
+    let agreement = encode_multikey(MultikeyType::X25519, &x25519_from_ed25519(&key)?);
     let signing_id = format!("{did}#{signing}");
     let agreement_id = format!("{did}#{agreement}");
     Ok(json!({

@@ -60,7 +60,7 @@ fn default_max_block_txs() -> u32 {
 impl Genesis {
     /// Checks the document for mistakes that would make the chain unusable.
     pub fn validate(&self) -> Result<(), TypesError> {
-        validate_chain_id(&self.chain_id).map_err(|e| TypesError::Genesis(e.to_string()))?;
+        validate_chain_id(&self.chain_id).map_err(|e| TypesError::GenesisChainId(Box::new(e)))?;
         if self.validators.is_empty() {
             return Err(TypesError::Genesis(
                 "at least one validator is required".into(),
@@ -112,8 +112,7 @@ impl Genesis {
 
     /// Parses and validates genesis JSON.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TypesError> {
-        let g: Genesis =
-            serde_json::from_slice(bytes).map_err(|e| TypesError::Genesis(e.to_string()))?;
+        let g: Genesis = serde_json::from_slice(bytes).map_err(TypesError::GenesisJson)?;
         g.validate()?;
         Ok(g)
     }

@@ -149,10 +149,8 @@ pub fn methods_for_key(
     ed25519: &[u8; 32],
     n: usize,
 ) -> Result<Vec<VerificationMethod>, TypesError> {
-    let public = sovra_crypto::keys::public_key_from_bytes(ed25519)
-        .map_err(|e| TypesError::Invalid(e.to_string()))?;
-    let agreement = sovra_crypto::x25519_from_ed25519(&public)
-        .map_err(|e| TypesError::Invalid(e.to_string()))?;
+    let public = sovra_crypto::keys::public_key_from_bytes(ed25519)?;
+    let agreement = sovra_crypto::x25519_from_ed25519(&public)?;
     Ok(vec![
         VerificationMethod {
             id: format!("key-{n}"),

@@ -8,6 +8,7 @@
 //! identifiers are all rejected, so every value has exactly one encoding and
 //! hashes of encodings are stable identifiers.
 
+pub mod actions;
 pub mod block;
 pub mod codec;
 pub mod content;
@@ -25,6 +26,10 @@ pub mod state;
 pub mod tx;
 pub mod vault;
 
+pub use actions::{
+    AccountsAction, Action, ContentAction, IdentityAction, RecoveryAction, RegistryAction,
+    VaultAction,
+};
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};
 pub use did::{Did, DidMethod};
@@ -33,11 +38,11 @@ pub use identity::{
     DidDocument, DidRecord, Relationship, Relationships, Service, VerificationMethod,
 };
 pub use receipt::{ReceiptEntry, ReceiptStatus};
-pub use recovery::{RecoveryAction, RecoveryConfig};
+pub use recovery::RecoveryConfig;
 pub use registry::{StatusListAnchor, VerifierRecord};
 pub use state::{Account, StateKey};
-pub use tx::{Action, SignedTransaction, Transaction, TxId};
-pub use vault::{RecordId, VaultAction, VaultRecord};
+pub use tx::{SignedTransaction, Transaction, TxId};
+pub use vault::{RecordId, VaultRecord};
 
 /// A SHA-256 digest: block ids, transaction ids, state roots, receipt hashes.
 pub type Digest = commonware_cryptography::sha256::Digest;
@@ -75,7 +80,16 @@ pub enum TypesError {
     /// A value is well-formed but not acceptable (bad DID, bad chain id, ...).
     #[error("invalid value: {0}")]
     Invalid(String),
+    /// A key or `did:key` is not valid.
+    #[error("invalid value: {0}")]
+    Key(#[from] sovra_crypto::CryptoError),
     /// A genesis file is not valid.
     #[error("invalid genesis: {0}")]
     Genesis(String),
+    /// A genesis file is not the expected JSON.
+    #[error("invalid genesis: {0}")]
+    GenesisJson(#[source] serde_json::Error),
+    /// A genesis file's chain id is not valid.
+    #[error("invalid genesis: {0}")]
+    GenesisChainId(#[source] Box<TypesError>),
 }

@@ -6,7 +6,7 @@ use crate::{Client, ClientError};
 use commonware_codec::Encode as _;
 use sovra_api_types::TxStatusView;
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, Did, SignedTransaction, vault::RecordId};
+use sovra_types::{AccountsAction, Action, Did, SignedTransaction, vault::RecordId};
 
 /// A node answering status and account reads (the account with `next_nonce` when given), and
 /// accepting every submitted transaction.
@@ -123,7 +123,13 @@ fn a_transfer_is_signed_and_posted_as_its_encoding() {
     assert_eq!((tx.tx.nonce, tx.tx.fee), (4, 3));
     assert_eq!(tx.tx.chain_id, "devnet-00000000");
     assert_eq!(tx.tx.expiry_height, 7 + DEFAULT_EXPIRY_BLOCKS);
-    assert_eq!(tx.tx.actions, vec![Action::Transfer { to, amount: 42 }]);
+    assert_eq!(
+        tx.tx.actions,
+        vec![Action::Accounts(AccountsAction::Transfer {
+            to,
+            amount: 42
+        })]
+    );
 }
 
 /// Submitting several transactions posts them all, in order, as their encodings.

@@ -9,9 +9,9 @@ use sovra_execution::{
     BlockEnv, ExecError, Executor, MemoryState, Rejection, TxOutcome, genesis_changes,
 };
 use sovra_types::{
-    Account, Action, ContentId, Did, DidDocument, DidRecord, Genesis, GenesisAccount,
-    GenesisValidator, ReceiptStatus, Relationship, Relationships, SignedTransaction, StateKey,
-    Transaction, VerificationMethod, identity::derive_sovra_did,
+    Account, AccountsAction, Action, ContentId, Did, DidDocument, DidRecord, Genesis,
+    GenesisAccount, GenesisValidator, IdentityAction, ReceiptStatus, Relationship, Relationships,
+    SignedTransaction, StateKey, Transaction, VerificationMethod, identity::derive_sovra_did,
 };
 
 /// Chain id of every test genesis.
@@ -204,10 +204,10 @@ impl Chain {
         self.tx(
             signer,
             key,
-            vec![Action::Transfer {
+            vec![Action::Accounts(AccountsAction::Transfer {
                 to: to.clone(),
                 amount,
-            }],
+            })],
         )
     }
 
@@ -262,7 +262,11 @@ impl Chain {
     pub fn create_did(&mut self, payer: &SigningKey, doc: DidDocument) -> Did {
         let signer = did(payer);
         let nonce = account(&self.state, &signer).nonce;
-        let outcome = self.run_all(&signer, payer, vec![Action::CreateDid { document: doc }]);
+        let outcome = self.run_all(
+            &signer,
+            payer,
+            vec![Action::Identity(IdentityAction::Create { document: doc })],
+        );
         assert_eq!(outcome.status, ReceiptStatus::Completed);
         derive_sovra_did(CHAIN, &signer, nonce, 0)
     }

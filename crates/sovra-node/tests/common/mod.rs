@@ -34,10 +34,12 @@ pub fn content(len: usize, seed: u32) -> Vec<u8> {
 
 /// The actions of a transfer of `amount` to `to`.
 pub fn pay(to: &sovra_types::Did, amount: u64) -> Vec<sovra_types::Action> {
-    vec![sovra_types::Action::Transfer {
-        to: to.clone(),
-        amount,
-    }]
+    vec![sovra_types::Action::Accounts(
+        sovra_types::AccountsAction::Transfer {
+            to: to.clone(),
+            amount,
+        },
+    )]
 }
 
 /// A node process, killed with SIGKILL and reaped when dropped.

@@ -22,7 +22,7 @@ use sovra_api::Backend as _;
 use sovra_api::extract::ClientKey;
 use sovra_cas::{Adder, Cid, MemoryBlocks, Profile, dag::Scope};
 use sovra_crypto::SigningKey;
-use sovra_types::{Action, Did, SignedTransaction, Transaction};
+use sovra_types::{AccountsAction, Action, Did, SignedTransaction, Transaction};
 use tower::ServiceExt as _;
 
 pub use mock::{CHAIN_ID, MockBackend};
@@ -242,10 +242,10 @@ pub fn transfer(seed: u64, nonce: u64, fee: u64) -> SignedTransaction {
         nonce,
         fee,
         expiry_height: 100,
-        actions: vec![Action::Transfer {
+        actions: vec![Action::Accounts(AccountsAction::Transfer {
             to: identity(seed + 1).1,
             amount: 1,
-        }],
+        })],
     }
     .sign(&key)
 }

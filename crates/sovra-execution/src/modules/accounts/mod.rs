@@ -1,45 +1,85 @@
-//! Accounts: native-token balances and nonces of identities, the
-//! `Transfer` action, fees and the chain-wide supply counters.
+//! Accounts: native-token balances and nonces of identities, the `Transfer` action, fees and
+//! the chain-wide supply counters (its genesis section funds the genesis accounts).
 //!
 //! A transfer moves a positive amount to an identity that can spend it: any `did:key`, or a
 //! `did:sovra` that exists on this ledger and is not deactivated. Funds sent anywhere else
 //! could never move again, so such a transfer fails (`zero_amount`, `unknown_recipient`,
 //! `recipient_deactivated`) and moves nothing; the signer still pays the fee.
 
-use crate::{ExecError, Overlay, StateReader, modules::identity};
+use crate::{
+    ActionFailure, ActionResult, ApplyContext, Changes, ExecError, ExecutionModule, KeySet,
+    Overlay, Parties, StateReader, TxContext, fail, modules::identity,
+};
 use commonware_codec::Encode;
 use sovra_types::{
-    Account, Did, DidMethod, StateKey,
+    Account, AccountsAction, Did, DidMethod, Genesis, StateKey,
     state::{MetaKey, decode_u64, encode_u64},
 };
 
-/// Why an action failed (the transaction is still included, its receipt says failed).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ActionFailure {
-    /// Machine-readable code.
-    pub code: &'static str,
-    /// Human-readable message.
-    pub message: String,
-}
+/// The accounts module.
+pub struct Accounts;
 
-/// The result of an action that failed with `code`: the transaction is
-/// still included and charged, its receipt says why.
-pub fn fail<T>(
-    code: &'static str,
-    message: impl Into<String>,
-) -> Result<Result<T, ActionFailure>, ExecError> {
-    Ok(Err(ActionFailure {
-        code,
-        message: message.into(),
-    }))
+impl ExecutionModule for Accounts {
+    type Action = AccountsAction;
+
+    fn genesis(genesis: &Genesis, changes: &mut Changes) {
+        let mut supply: u64 = 0;
+        for a in &genesis.accounts {
+            let account = Account {
+                balance: a.balance,
+                ..Default::default()
+            };
+            supply = supply.saturating_add(a.balance);
+            changes.insert(
+                StateKey::Account(a.did.clone()),
+                Some(account.encode().to_vec()),
+            );
+        }
+        changes.insert(StateKey::Meta(MetaKey::Supply), Some(encode_u64(supply)));
+        changes.insert(StateKey::Meta(MetaKey::Burned), Some(encode_u64(0)));
+    }
+
+    fn check_admission(action: &AccountsAction) -> Result<(), ActionFailure> {
+        match action {
+            AccountsAction::Transfer { amount, .. } => check_amount(*amount),
+        }
+    }
+
+    fn keys(_: &TxContext<'_>, action: &AccountsAction, keys: &mut KeySet) {
+        match action {
+            AccountsAction::Transfer { to, .. } => {
+                keys.insert(StateKey::Account(to.clone()));
+                // A did:sovra recipient must exist and be active.
+                if to.method() == DidMethod::Sovra {
+                    keys.insert(StateKey::Did(to.clone()));
+                }
+            }
+        }
+    }
+
+    fn parties(_: &TxContext<'_>, action: &AccountsAction, parties: &mut Parties) {
+        match action {
+            AccountsAction::Transfer { to, .. } => parties.add(to),
+        }
+    }
+
+    fn apply<R: StateReader>(
+        ctx: &mut ApplyContext<'_, R>,
+        action: &AccountsAction,
+    ) -> ActionResult {
+        match action {
+            AccountsAction::Transfer { to, amount } => {
+                transfer(ctx.state, ctx.signer(), to, *amount)
+            }
+        }
+    }
 }
 
 /// Reads an identity's account (a fresh, empty account if it has none).
 pub fn load<R: StateReader>(state: &Overlay<R>, did: &Did) -> Result<Account, ExecError> {
-    match state.get(&StateKey::Account(did.clone()))? {
-        Some(bytes) => Account::decode(&bytes).map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(Account::default()),
-    }
+    Ok(state
+        .get_decoded(&StateKey::Account(did.clone()), Account::decode)?
+        .unwrap_or_default())
 }
 
 /// Writes an identity's account.
@@ -49,10 +89,9 @@ pub fn store<R: StateReader>(state: &mut Overlay<R>, did: &Did, account: &Accoun
 
 /// Reads a chain-wide counter (0 when unset).
 pub fn meta<R: StateReader>(state: &Overlay<R>, key: MetaKey) -> Result<u64, ExecError> {
-    match state.get(&StateKey::Meta(key))? {
-        Some(b) => decode_u64(&b).map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(0),
-    }
+    Ok(state
+        .get_decoded(&StateKey::Meta(key), decode_u64)?
+        .unwrap_or(0))
 }
 
 /// Writes a chain-wide counter.
@@ -70,7 +109,7 @@ pub fn charge_fee_and_nonce<R: StateReader>(
     account.balance = account
         .balance
         .checked_sub(fee)
-        .ok_or_else(|| ExecError::State("fee exceeds balance after checks".into()))?;
+        .ok_or(ExecError::Invariant("fee exceeds balance after checks"))?;
     account.nonce += 1;
     store(state, payer, &account);
     if fee > 0 {
@@ -82,11 +121,19 @@ pub fn charge_fee_and_nonce<R: StateReader>(
     Ok(())
 }
 
+/// A transfer moves a positive amount.
+fn check_amount(amount: u64) -> Result<(), ActionFailure> {
+    if amount == 0 {
+        return Err(ActionFailure::new(
+            "zero_amount",
+            "a transfer moves a positive amount",
+        ));
+    }
+    Ok(())
+}
+
 /// Whether `to` may receive funds: a `did:key`, or a `did:sovra` that exists and is active.
-pub fn check_recipient<R: StateReader>(
-    state: &Overlay<R>,
-    to: &Did,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+pub fn check_recipient<R: StateReader>(state: &Overlay<R>, to: &Did) -> ActionResult {
     if to.method() != DidMethod::Sovra {
         return Ok(Ok(()));
     }
@@ -105,34 +152,31 @@ pub fn check_recipient<R: StateReader>(
 
 /// Moves `amount` (positive) from `from` to `to`, which must be able to spend it
 /// ([`check_recipient`]).
-pub fn transfer<R: StateReader>(
+fn transfer<R: StateReader>(
     state: &mut Overlay<R>,
     from: &Did,
     to: &Did,
     amount: u64,
-) -> Result<Result<(), ActionFailure>, ExecError> {
-    if amount == 0 {
-        return fail("zero_amount", "a transfer moves a positive amount");
+) -> ActionResult {
+    if let Err(f) = check_amount(amount) {
+        return Ok(Err(f));
     }
     if let Err(f) = check_recipient(state, to)? {
         return Ok(Err(f));
     }
     let mut sender = load(state, from)?;
     if sender.balance < amount {
-        return Ok(Err(ActionFailure {
-            code: "insufficient_balance",
-            message: format!("balance {} is less than {amount}", sender.balance),
-        }));
+        return fail(
+            "insufficient_balance",
+            format!("balance {} is less than {amount}", sender.balance),
+        );
     }
     if from == to {
         return Ok(Ok(()));
     }
     let mut recipient = load(state, to)?;
     let Some(new_balance) = recipient.balance.checked_add(amount) else {
-        return Ok(Err(ActionFailure {
-            code: "balance_overflow",
-            message: "recipient balance would overflow".into(),
-        }));
+        return fail("balance_overflow", "recipient balance would overflow");
     };
     sender.balance -= amount;
     recipient.balance = new_balance;

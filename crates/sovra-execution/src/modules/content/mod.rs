@@ -1,43 +1,120 @@
-//! Public content: pins of content-addressed DAGs (`PinContent`, `UnpinContent`) and the named
-//! public documents of an identity (`SetPublicDocument`).
+//! Public content: pins of content-addressed DAGs (`Pin`, `Unpin`) and the named public
+//! documents of an identity (`SetPublicDocument`).
 //!
 //! The ledger records who asked for which root to be kept and how widely; nodes read finalized
-//! pins to decide what to replicate and what to garbage-collect. The content itself never enters
-//! the ledger.
+//! pins (from the [`ContentEvent`]s the index keeps) to decide what to replicate and what to
+//! garbage-collect. The content itself never enters the ledger.
 
-use crate::modules::accounts::{ActionFailure, fail};
-use crate::{ExecError, Overlay, StateReader};
+use crate::{
+    ActionResult, ApplyContext, ExecError, ExecutionModule, KeySet, Overlay, Parties, StateReader,
+    TxContext, fail,
+};
 use commonware_codec::Encode;
 use sovra_types::{
-    ContentId, Did, PinRecord, StateKey,
+    ContentAction, ContentId, Did, PinRecord, StateKey,
     limits::{MAX_PIN_BYTES, MAX_REPLICATION},
 };
 
-/// The state keys an action of this module reads or writes.
-pub fn keys(signer: &Did, action: &sovra_types::Action) -> Vec<StateKey> {
-    use sovra_types::Action;
-    match action {
-        Action::PinContent { cid, .. } | Action::UnpinContent { cid } => vec![StateKey::Pin {
-            cid: cid.clone(),
-            owner: signer.clone(),
-        }],
-        Action::SetPublicDocument { name, .. } => vec![StateKey::PublicDoc {
-            owner: signer.clone(),
-            name: name.clone(),
-        }],
-        _ => Vec::new(),
+/// The content module.
+pub struct Content;
+
+/// What the content module tells the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContentEvent {
+    /// `owner` pinned `cid` (replacing an earlier pin of theirs).
+    Pinned {
+        /// The pinned root.
+        cid: ContentId,
+        /// Who pinned it.
+        owner: Did,
+        /// How many nodes must hold it.
+        replication: u8,
+    },
+    /// `owner` released its pin of `cid`.
+    Unpinned {
+        /// The root.
+        cid: ContentId,
+        /// Whose pin ended.
+        owner: Did,
+    },
+}
+
+impl ExecutionModule for Content {
+    type Action = ContentAction;
+
+    fn keys(ctx: &TxContext<'_>, action: &ContentAction, keys: &mut KeySet) {
+        let signer = ctx.signer();
+        match action {
+            ContentAction::Pin { cid, .. } | ContentAction::Unpin { cid } => {
+                keys.insert(StateKey::Pin {
+                    cid: cid.clone(),
+                    owner: signer.clone(),
+                });
+            }
+            ContentAction::SetPublicDocument { name, .. } => {
+                keys.insert(StateKey::PublicDoc {
+                    owner: signer.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
+    }
+
+    fn parties(_: &TxContext<'_>, action: &ContentAction, _: &mut Parties) {
+        match action {
+            ContentAction::Pin { .. }
+            | ContentAction::Unpin { .. }
+            | ContentAction::SetPublicDocument { .. } => {}
+        }
+    }
+
+    fn apply<R: StateReader>(
+        ctx: &mut ApplyContext<'_, R>,
+        action: &ContentAction,
+    ) -> ActionResult {
+        let owner = ctx.signer();
+        match action {
+            ContentAction::Pin {
+                cid,
+                size,
+                replication,
+            } => {
+                if let Err(f) = pin(ctx.state, owner, cid, *size, *replication, ctx.env.height)? {
+                    return Ok(Err(f));
+                }
+                ctx.emit(ContentEvent::Pinned {
+                    cid: cid.clone(),
+                    owner: owner.clone(),
+                    replication: *replication,
+                });
+                Ok(Ok(()))
+            }
+            ContentAction::Unpin { cid } => {
+                if let Err(f) = unpin(ctx.state, owner, cid)? {
+                    return Ok(Err(f));
+                }
+                ctx.emit(ContentEvent::Unpinned {
+                    cid: cid.clone(),
+                    owner: owner.clone(),
+                });
+                Ok(Ok(()))
+            }
+            ContentAction::SetPublicDocument { name, cid } => {
+                set_public_doc(ctx.state, owner, name, cid.as_ref())
+            }
+        }
     }
 }
 
 /// Records `owner`'s pin of `cid` (replacing an earlier pin by the same owner).
-pub fn pin<R: StateReader>(
+fn pin<R: StateReader>(
     state: &mut Overlay<R>,
     owner: &Did,
     cid: &ContentId,
     size: u64,
     replication: u8,
     height: u64,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     if !cid.is_sha256() {
         return fail(
             "unsupported_cid",
@@ -81,11 +158,7 @@ pub fn pin<R: StateReader>(
 }
 
 /// Removes `owner`'s pin of `cid`.
-pub fn unpin<R: StateReader>(
-    state: &mut Overlay<R>,
-    owner: &Did,
-    cid: &ContentId,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+fn unpin<R: StateReader>(state: &mut Overlay<R>, owner: &Did, cid: &ContentId) -> ActionResult {
     let key = StateKey::Pin {
         cid: cid.clone(),
         owner: owner.clone(),
@@ -103,24 +176,22 @@ pub fn pin_record<R: StateReader>(
     owner: &Did,
     cid: &ContentId,
 ) -> Result<Option<PinRecord>, ExecError> {
-    match state.get(&StateKey::Pin {
-        cid: cid.clone(),
-        owner: owner.clone(),
-    })? {
-        Some(bytes) => PinRecord::decode(&bytes)
-            .map(Some)
-            .map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(None),
-    }
+    state.get_decoded(
+        &StateKey::Pin {
+            cid: cid.clone(),
+            owner: owner.clone(),
+        },
+        PinRecord::decode,
+    )
 }
 
 /// Points `owner`'s public document `name` at `cid`, or removes it.
-pub fn set_public_doc<R: StateReader>(
+fn set_public_doc<R: StateReader>(
     state: &mut Overlay<R>,
     owner: &Did,
     name: &str,
     cid: Option<&ContentId>,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     let key = StateKey::PublicDoc {
         owner: owner.clone(),
         name: name.to_string(),

@@ -1,4 +1,4 @@
-//! `did:sovra` identities: `CreateDid`, `UpdateDid`, `DeactivateDid`, and
+//! `did:sovra` identities: `Create`, `Update`, `Deactivate`, and
 //! the rule that a `did:sovra` signer signs with one of its current
 //! capabilityInvocation keys.
 //!
@@ -7,22 +7,103 @@
 //! so a resolver can return the document as it was at any version or time,
 //! with a state proof.
 
-use crate::modules::accounts::{ActionFailure, fail};
-use crate::{BlockEnv, ExecError, Overlay, Rejection, StateReader};
+use crate::{
+    ActionFailure, ActionResult, ApplyContext, BlockEnv, ExecError, ExecutionModule, KeySet,
+    Overlay, Parties, Rejection, StateReader, TxContext, fail,
+};
 use commonware_codec::Encode;
 use sovra_types::{
-    Did, DidDocument, DidMethod, DidRecord, Relationship, SignedTransaction, StateKey, TxId,
-    identity::derive_sovra_did,
+    Did, DidDocument, DidMethod, DidRecord, IdentityAction, Relationship, SignedTransaction,
+    StateKey, TxId, identity::derive_sovra_did,
 };
+
+/// The identity module.
+pub struct Identity;
+
+impl ExecutionModule for Identity {
+    type Action = IdentityAction;
+
+    fn keys(ctx: &TxContext<'_>, action: &IdentityAction, keys: &mut KeySet) {
+        let (did, version) = match action {
+            IdentityAction::Create { .. } => (created(ctx), 1),
+            IdentityAction::Update {
+                did,
+                previous_version,
+                ..
+            }
+            | IdentityAction::Deactivate {
+                did,
+                previous_version,
+            } => (did.clone(), previous_version.saturating_add(1)),
+        };
+        keys.insert(StateKey::Did(did.clone()));
+        keys.insert(StateKey::DidVersion {
+            did: did.clone(),
+            version,
+        });
+        keys.insert(StateKey::Account(did));
+    }
+
+    fn parties(ctx: &TxContext<'_>, action: &IdentityAction, parties: &mut Parties) {
+        match action {
+            IdentityAction::Create { .. } => parties.add(&created(ctx)),
+            IdentityAction::Update { did, .. } | IdentityAction::Deactivate { did, .. } => {
+                parties.add(did)
+            }
+        }
+    }
+
+    fn apply<R: StateReader>(
+        ctx: &mut ApplyContext<'_, R>,
+        action: &IdentityAction,
+    ) -> ActionResult {
+        let signer = ctx.signer();
+        match action {
+            IdentityAction::Create { document } => {
+                let did = created(&ctx.tx);
+                create(ctx.state, ctx.tx.tx, &did, document, ctx.env, ctx.tx_id)
+            }
+            IdentityAction::Update {
+                did,
+                previous_version,
+                document,
+            } => update(
+                ctx.state,
+                signer,
+                did,
+                *previous_version,
+                document,
+                ctx.env,
+                ctx.tx_id,
+            ),
+            IdentityAction::Deactivate {
+                did,
+                previous_version,
+            } => deactivate(
+                ctx.state,
+                signer,
+                did,
+                *previous_version,
+                ctx.env,
+                ctx.tx_id,
+            ),
+        }
+    }
+}
+
+/// The DID the `Create` action at `ctx.index` creates.
+fn created(ctx: &TxContext<'_>) -> Did {
+    created_did(
+        &ctx.params.chain_id,
+        ctx.signer(),
+        ctx.tx.tx.nonce,
+        ctx.index,
+    )
+}
 
 /// Reads the current record of a `did:sovra`.
 pub fn load<R: StateReader>(state: &Overlay<R>, did: &Did) -> Result<Option<DidRecord>, ExecError> {
-    match state.get(&StateKey::Did(did.clone()))? {
-        Some(bytes) => DidRecord::decode(&bytes)
-            .map(Some)
-            .map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(None),
-    }
+    state.get_decoded(&StateKey::Did(did.clone()), DidRecord::decode)
 }
 
 fn store<R: StateReader>(state: &mut Overlay<R>, did: &Did, record: &DidRecord) {
@@ -66,46 +147,10 @@ pub fn check_signer_key(
     Ok(())
 }
 
-/// The DID created by the `CreateDid` at position `index` of the actions of
+/// The DID created by the `Create` action at position `index` of the actions of
 /// a transaction by `signer` with `nonce`.
 pub fn created_did(chain_id: &str, signer: &Did, nonce: u64, index: usize) -> Did {
     derive_sovra_did(chain_id, signer, nonce, index as u32)
-}
-
-/// The state keys an identity action reads or writes (besides the signer's).
-pub fn keys(created: Option<&Did>, action: &sovra_types::Action) -> Vec<StateKey> {
-    use sovra_types::Action;
-    match action {
-        Action::CreateDid { .. } => created
-            .map(|did| {
-                vec![
-                    StateKey::Did(did.clone()),
-                    StateKey::DidVersion {
-                        did: did.clone(),
-                        version: 1,
-                    },
-                    StateKey::Account(did.clone()),
-                ]
-            })
-            .unwrap_or_default(),
-        Action::UpdateDid {
-            did,
-            previous_version,
-            ..
-        }
-        | Action::DeactivateDid {
-            did,
-            previous_version,
-        } => vec![
-            StateKey::Did(did.clone()),
-            StateKey::DidVersion {
-                did: did.clone(),
-                version: previous_version.saturating_add(1),
-            },
-            StateKey::Account(did.clone()),
-        ],
-        _ => Vec::new(),
-    }
 }
 
 fn check_document(did: &Did, doc: &DidDocument) -> Result<(), ActionFailure> {
@@ -125,14 +170,14 @@ fn check_document(did: &Did, doc: &DidDocument) -> Result<(), ActionFailure> {
 /// Creates `did` (derived by the caller from the transaction) with `document`.
 /// The signer must control the new DID: its signing key is one of the
 /// document's capabilityInvocation keys, or the signer is a controller.
-pub fn create<R: StateReader>(
+fn create<R: StateReader>(
     state: &mut Overlay<R>,
     t: &SignedTransaction,
     did: &Did,
     document: &DidDocument,
     env: BlockEnv,
     tx_id: TxId,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     if let Err(f) = check_document(did, document) {
         return Ok(Err(f));
     }
@@ -169,7 +214,7 @@ fn load_for_change<R: StateReader>(
     signer: &Did,
     did: &Did,
     previous_version: u64,
-) -> Result<Result<DidRecord, ActionFailure>, ExecError> {
+) -> ActionResult<DidRecord> {
     let failure = |code, message: String| Ok(Err(ActionFailure { code, message }));
     let Some(record) = load(state, did)? else {
         return failure("did_not_found", format!("{did} does not exist"));
@@ -205,7 +250,7 @@ fn change<R: StateReader>(
     env: BlockEnv,
     tx_id: TxId,
     edit: impl FnOnce(&mut DidRecord) -> Result<(), ActionFailure>,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     let mut record = match load_for_change(state, signer, did, previous_version)? {
         Ok(r) => r,
         Err(f) => return Ok(Err(f)),
@@ -243,7 +288,7 @@ fn check_ids_keep_keys(previous: &DidDocument, next: &DidDocument) -> Result<(),
 }
 
 /// Replaces the document of `did` with `document`.
-pub fn update<R: StateReader>(
+fn update<R: StateReader>(
     state: &mut Overlay<R>,
     signer: &Did,
     did: &Did,
@@ -251,7 +296,7 @@ pub fn update<R: StateReader>(
     document: &DidDocument,
     env: BlockEnv,
     tx_id: TxId,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     change(state, signer, did, previous_version, env, tx_id, |record| {
         check_document(did, document)?;
         check_ids_keep_keys(&record.document, document)?;
@@ -261,14 +306,14 @@ pub fn update<R: StateReader>(
 }
 
 /// Deactivates `did` for good.
-pub fn deactivate<R: StateReader>(
+fn deactivate<R: StateReader>(
     state: &mut Overlay<R>,
     signer: &Did,
     did: &Did,
     previous_version: u64,
     env: BlockEnv,
     tx_id: TxId,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     change(state, signer, did, previous_version, env, tx_id, |record| {
         record.deactivated = true;
         Ok(())
@@ -284,7 +329,7 @@ pub fn deactivate<R: StateReader>(
 /// the new ids are ones no earlier version used, without reading every
 /// earlier version. Used by guardian recovery, which has authorized the
 /// change itself; `previous_version` guards against racing updates as in
-/// `UpdateDid`.
+/// `Update`.
 pub fn replace_keys<R: StateReader>(
     state: &mut Overlay<R>,
     did: &Did,
@@ -292,7 +337,7 @@ pub fn replace_keys<R: StateReader>(
     new_key: &[u8; 32],
     env: BlockEnv,
     tx_id: TxId,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     change(state, did, did, previous_version, env, tx_id, |record| {
         let ids = record
             .document

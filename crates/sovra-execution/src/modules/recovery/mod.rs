@@ -1,4 +1,4 @@
-//! Guardian recovery of a `did:sovra` (`Action::Recovery`): setup, request
+//! Guardian recovery of a `did:sovra` (`RecoveryAction`): setup, request
 //! with a time lock, guardian approvals, cancellation by the current keys,
 //! and completion, which replaces the identity's keys by the new device key
 //! through the identity module.
@@ -7,9 +7,10 @@
 //! the Feldman commitments (checked to be well formed and to match the
 //! threshold and guardian count) and CIDs of blocks of encrypted shares.
 
-use crate::modules::accounts::{ActionFailure, fail};
-use crate::modules::identity;
-use crate::{BlockEnv, ExecError, Overlay, StateReader};
+use crate::{
+    ActionFailure, ActionResult, ApplyContext, BlockEnv, ExecError, ExecutionModule, KeySet,
+    Overlay, Parties, StateReader, TxContext, fail, modules::identity,
+};
 use commonware_codec::Encode;
 use sovra_crypto::shares::Commitments;
 use sovra_types::{
@@ -17,42 +18,74 @@ use sovra_types::{
     recovery::{Approval, MAX_TIME_LOCK_MS, PendingRecovery},
 };
 
+/// The recovery module.
+pub struct Recovery;
+
+/// What the recovery module tells the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RecoveryEvent {
+    /// The recovery setup of `did` was written; `config` is its new value.
+    SetupWritten {
+        /// The identity.
+        did: Did,
+        /// The setup as written.
+        config: RecoveryConfig,
+    },
+}
+
+impl ExecutionModule for Recovery {
+    type Action = RecoveryAction;
+
+    fn keys(ctx: &TxContext<'_>, action: &RecoveryAction, keys: &mut KeySet) {
+        let subject = action.subject(ctx.signer());
+        keys.insert(StateKey::Recovery(subject.clone()));
+        keys.insert(StateKey::Account(subject.clone()));
+        if let RecoveryAction::Complete {
+            did,
+            previous_version,
+        } = action
+        {
+            keys.insert(StateKey::Did(did.clone()));
+            keys.insert(StateKey::DidVersion {
+                did: did.clone(),
+                version: previous_version.saturating_add(1),
+            });
+        }
+    }
+
+    fn parties(ctx: &TxContext<'_>, action: &RecoveryAction, parties: &mut Parties) {
+        parties.add(action.subject(ctx.signer()));
+    }
+
+    fn apply<R: StateReader>(
+        ctx: &mut ApplyContext<'_, R>,
+        action: &RecoveryAction,
+    ) -> ActionResult {
+        let signer = ctx.signer();
+        let subject = action.subject(signer);
+        let config = match apply_action(ctx.state, signer, action, ctx.env, ctx.tx_id)? {
+            Ok(config) => config,
+            Err(f) => return Ok(Err(f)),
+        };
+        store(ctx.state, subject, &config);
+        ctx.emit(RecoveryEvent::SetupWritten {
+            did: subject.clone(),
+            config,
+        });
+        Ok(Ok(()))
+    }
+}
+
 /// Reads an identity's recovery setup.
 pub fn load<R: StateReader>(
     state: &Overlay<R>,
     did: &Did,
 ) -> Result<Option<RecoveryConfig>, ExecError> {
-    match state.get(&StateKey::Recovery(did.clone()))? {
-        Some(bytes) => RecoveryConfig::decode(&bytes)
-            .map(Some)
-            .map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(None),
-    }
+    state.get_decoded(&StateKey::Recovery(did.clone()), RecoveryConfig::decode)
 }
 
 fn store<R: StateReader>(state: &mut Overlay<R>, did: &Did, config: &RecoveryConfig) {
     state.set(StateKey::Recovery(did.clone()), config.encode().to_vec());
-}
-
-/// The state keys a recovery action reads or writes (besides the signer's).
-pub fn keys(signer: &Did, action: &RecoveryAction) -> Vec<StateKey> {
-    let subject = action.subject(signer);
-    let mut keys = vec![
-        StateKey::Recovery(subject.clone()),
-        StateKey::Account(subject.clone()),
-    ];
-    if let RecoveryAction::Complete {
-        did,
-        previous_version,
-    } = action
-    {
-        keys.push(StateKey::Did(did.clone()));
-        keys.push(StateKey::DidVersion {
-            did: did.clone(),
-            version: previous_version.saturating_add(1),
-        });
-    }
-    keys
 }
 
 fn check_setup(
@@ -101,7 +134,7 @@ fn check_setup(
 fn load_pending<R: StateReader>(
     state: &Overlay<R>,
     did: &Did,
-) -> Result<Result<(RecoveryConfig, PendingRecovery), ActionFailure>, ExecError> {
+) -> ActionResult<(RecoveryConfig, PendingRecovery)> {
     let Some(mut config) = load(state, did)? else {
         return fail("no_recovery_setup", format!("{did} has no recovery setup"));
     };
@@ -114,14 +147,15 @@ fn load_pending<R: StateReader>(
     }
 }
 
-/// Applies one recovery action signed by `signer`.
-pub fn apply<R: StateReader>(
+/// Checks and applies one recovery action signed by `signer`; returns the setup of the
+/// action's subject as the action leaves it (the caller stores it).
+fn apply_action<R: StateReader>(
     state: &mut Overlay<R>,
     signer: &Did,
     action: &RecoveryAction,
     env: BlockEnv,
     tx_id: TxId,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult<RecoveryConfig> {
     match action {
         RecoveryAction::Setup {
             guardians,
@@ -150,8 +184,7 @@ pub fn apply<R: StateReader>(
                 time_lock_ms: *time_lock_ms,
                 pending: None,
             };
-            store(state, signer, &config);
-            Ok(Ok(()))
+            Ok(Ok(config))
         }
         RecoveryAction::Request { did } => {
             let Some(mut config) = load(state, did)? else {
@@ -175,8 +208,7 @@ pub fn apply<R: StateReader>(
                 unlock_ms: env.timestamp_ms.saturating_add(config.time_lock_ms),
                 approvals: Vec::new(),
             });
-            store(state, did, &config);
-            Ok(Ok(()))
+            Ok(Ok(config))
         }
         RecoveryAction::Approve { did, share } => {
             let (mut config, mut pending) = match load_pending(state, did)? {
@@ -200,8 +232,7 @@ pub fn apply<R: StateReader>(
                 share: share.clone(),
             });
             config.pending = Some(pending);
-            store(state, did, &config);
-            Ok(Ok(()))
+            Ok(Ok(config))
         }
         RecoveryAction::Cancel { did } => {
             let (config, _) = match load_pending(state, did)? {
@@ -217,8 +248,7 @@ pub fn apply<R: StateReader>(
                     format!("only {did} itself or one of its guardians can cancel its recovery"),
                 );
             }
-            store(state, did, &config);
-            Ok(Ok(()))
+            Ok(Ok(config))
         }
         RecoveryAction::Complete {
             did,
@@ -264,8 +294,7 @@ pub fn apply<R: StateReader>(
             {
                 return Ok(Err(f));
             }
-            store(state, did, &config);
-            Ok(Ok(()))
+            Ok(Ok(config))
         }
     }
 }

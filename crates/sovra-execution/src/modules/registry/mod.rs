@@ -4,11 +4,13 @@
 //! (`AnchorStatusList`: the CID of the current version of an issuer's
 //! Bitstring Status List credential).
 
-use crate::modules::accounts::{ActionFailure, fail};
-use crate::{BlockEnv, ExecError, Overlay, StateReader};
+use crate::{
+    ActionFailure, ActionResult, ApplyContext, BlockEnv, ExecError, ExecutionModule, KeySet,
+    Overlay, Parties, StateReader, TxContext, fail,
+};
 use commonware_codec::Encode;
 use sovra_types::{
-    ContentId, Did, StateKey, StatusListAnchor, VerifierRecord,
+    ContentId, Did, RegistryAction, StateKey, StatusListAnchor, VerifierRecord,
     limits::MAX_CREDENTIAL_TYPES,
     registry::{validate_credential_type, validate_status_list_id, validate_verifier_name},
 };
@@ -16,19 +18,93 @@ use sovra_types::{
 /// CID codec of raw bytes: a status list credential is anchored as one raw block.
 const RAW_CODEC: u64 = 0x55;
 
-/// The state keys a registry action reads or writes (besides the signer's).
-pub fn keys(signer: &Did, action: &sovra_types::Action) -> Vec<StateKey> {
-    use sovra_types::Action;
-    match action {
-        Action::RegisterVerifier { verifier, .. } | Action::RemoveVerifier { verifier } => vec![
-            StateKey::Verifier(verifier.clone()),
-            StateKey::Account(verifier.clone()),
-        ],
-        Action::AnchorStatusList { list_id, .. } => vec![StateKey::StatusList {
-            issuer: signer.clone(),
-            list_id: list_id.clone(),
-        }],
-        _ => Vec::new(),
+/// The registry module.
+pub struct Registry;
+
+/// What the registry module tells the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegistryEvent {
+    /// `verifier` was registered (or re-registered).
+    VerifierRegistered {
+        /// The verifier.
+        verifier: Did,
+    },
+    /// `verifier` was removed from the registry.
+    VerifierRemoved {
+        /// The verifier.
+        verifier: Did,
+    },
+}
+
+impl ExecutionModule for Registry {
+    type Action = RegistryAction;
+
+    fn keys(ctx: &TxContext<'_>, action: &RegistryAction, keys: &mut KeySet) {
+        match action {
+            RegistryAction::RegisterVerifier { verifier, .. }
+            | RegistryAction::RemoveVerifier { verifier } => {
+                keys.insert(StateKey::Verifier(verifier.clone()));
+                keys.insert(StateKey::Account(verifier.clone()));
+            }
+            RegistryAction::AnchorStatusList { list_id, .. } => {
+                keys.insert(StateKey::StatusList {
+                    issuer: ctx.signer().clone(),
+                    list_id: list_id.clone(),
+                });
+            }
+        }
+    }
+
+    fn parties(_: &TxContext<'_>, action: &RegistryAction, parties: &mut Parties) {
+        match action {
+            RegistryAction::RegisterVerifier { verifier, .. }
+            | RegistryAction::RemoveVerifier { verifier } => parties.add(verifier),
+            RegistryAction::AnchorStatusList { .. } => {}
+        }
+    }
+
+    fn apply<R: StateReader>(
+        ctx: &mut ApplyContext<'_, R>,
+        action: &RegistryAction,
+    ) -> ActionResult {
+        let signer = ctx.signer();
+        let authority = ctx.tx.params.registry_authority.as_ref();
+        match action {
+            RegistryAction::RegisterVerifier {
+                verifier,
+                name,
+                credential_types,
+            } => {
+                let registered = register(
+                    ctx.state,
+                    authority,
+                    signer,
+                    verifier,
+                    name,
+                    credential_types,
+                    ctx.env,
+                )?;
+                if let Err(f) = registered {
+                    return Ok(Err(f));
+                }
+                ctx.emit(RegistryEvent::VerifierRegistered {
+                    verifier: verifier.clone(),
+                });
+                Ok(Ok(()))
+            }
+            RegistryAction::RemoveVerifier { verifier } => {
+                if let Err(f) = remove(ctx.state, authority, signer, verifier)? {
+                    return Ok(Err(f));
+                }
+                ctx.emit(RegistryEvent::VerifierRemoved {
+                    verifier: verifier.clone(),
+                });
+                Ok(Ok(()))
+            }
+            RegistryAction::AnchorStatusList { list_id, cid } => {
+                anchor_status_list(ctx.state, signer, list_id, cid, ctx.env)
+            }
+        }
     }
 }
 
@@ -37,12 +113,7 @@ pub fn verifier<R: StateReader>(
     state: &Overlay<R>,
     did: &Did,
 ) -> Result<Option<VerifierRecord>, ExecError> {
-    match state.get(&StateKey::Verifier(did.clone()))? {
-        Some(b) => VerifierRecord::decode(&b)
-            .map(Some)
-            .map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(None),
-    }
+    state.get_decoded(&StateKey::Verifier(did.clone()), VerifierRecord::decode)
 }
 
 fn check_authority(authority: Option<&Did>, signer: &Did) -> Result<(), ActionFailure> {
@@ -60,7 +131,7 @@ fn check_authority(authority: Option<&Did>, signer: &Did) -> Result<(), ActionFa
 }
 
 /// Registers (or re-registers, replacing the types) `verifier`.
-pub fn register<R: StateReader>(
+fn register<R: StateReader>(
     state: &mut Overlay<R>,
     authority: Option<&Did>,
     signer: &Did,
@@ -68,7 +139,7 @@ pub fn register<R: StateReader>(
     name: &str,
     credential_types: &[String],
     env: BlockEnv,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     if let Err(f) = check_authority(authority, signer) {
         return Ok(Err(f));
     }
@@ -107,12 +178,12 @@ pub fn register<R: StateReader>(
 }
 
 /// Removes `verifier` from the registry.
-pub fn remove<R: StateReader>(
+fn remove<R: StateReader>(
     state: &mut Overlay<R>,
     authority: Option<&Did>,
     signer: &Did,
     verifier: &Did,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     if let Err(f) = check_authority(authority, signer) {
         return Ok(Err(f));
     }
@@ -127,13 +198,13 @@ pub fn remove<R: StateReader>(
 }
 
 /// Anchors `cid` as the current version of `issuer`'s status list `list_id`.
-pub fn anchor_status_list<R: StateReader>(
+fn anchor_status_list<R: StateReader>(
     state: &mut Overlay<R>,
     issuer: &Did,
     list_id: &str,
     cid: &ContentId,
     env: BlockEnv,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult {
     if let Err(e) = validate_status_list_id(list_id) {
         return fail("invalid_status_list", e.to_string());
     }
@@ -149,11 +220,8 @@ pub fn anchor_status_list<R: StateReader>(
         issuer: issuer.clone(),
         list_id: list_id.to_string(),
     };
-    let version = match state.get(&key)? {
-        Some(b) => StatusListAnchor::decode(&b)
-            .map_err(|e| ExecError::State(e.to_string()))?
-            .version
-            .saturating_add(1),
+    let version = match state.get_decoded(&key, StatusListAnchor::decode)? {
+        Some(anchor) => anchor.version.saturating_add(1),
         None => 1,
     };
     let anchor = StatusListAnchor {

@@ -1,52 +1,86 @@
 //! Private vault records: the anchors of client-side encrypted records and
-//! the grants to read them (`Action::Vault`).
+//! the grants to read them (`VaultAction`).
 //!
 //! The ledger checks ownership, version order, grant bounds and retention
 //! dates; it never sees a key or plaintext. Nodes read the finalized anchors
 //! to decide which ciphertext blocks to keep, whom to release them to, and
 //! what to erase.
 
-use crate::modules::accounts::{ActionFailure, fail};
-use crate::{BlockEnv, ExecError, Overlay, StateReader};
+use crate::{
+    ActionFailure, ActionResult, ApplyContext, BlockEnv, ExecError, ExecutionModule, KeySet,
+    Overlay, Parties, StateReader, TxContext, fail,
+};
 use commonware_codec::Encode;
 use sovra_types::{
-    ContentId, Did, RecordId, StateKey, VaultAction, VaultRecord,
+    ContentId, Did, ReceiptStatus, RecordId, StateKey, VaultAction, VaultRecord,
     limits::{MAX_PIN_BYTES, MAX_REPLICATION},
     vault::{Grant, MAX_GRANTS_PER_RECORD, MIN_VAULT_REPLICATION},
 };
+
+/// The vault module.
+pub struct Vault;
+
+/// What the vault module tells the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VaultEvent {
+    /// The anchor of record `id` was written; `record` is its new value.
+    RecordWritten {
+        /// The record.
+        id: RecordId,
+        /// The anchor as written.
+        record: VaultRecord,
+    },
+}
+
+impl ExecutionModule for Vault {
+    type Action = VaultAction;
+
+    fn keys(_: &TxContext<'_>, action: &VaultAction, keys: &mut KeySet) {
+        keys.insert(StateKey::VaultRecord(action.record()));
+        match action {
+            VaultAction::Grant { grantee, .. } => {
+                keys.insert(StateKey::Account(grantee.clone()));
+            }
+            VaultAction::Put { .. } | VaultAction::Revoke { .. } | VaultAction::Delete { .. } => {}
+        }
+    }
+
+    fn parties(_: &TxContext<'_>, action: &VaultAction, parties: &mut Parties) {
+        match action {
+            VaultAction::Grant { grantee, .. } => parties.add(grantee),
+            VaultAction::Put { .. } | VaultAction::Revoke { .. } | VaultAction::Delete { .. } => {}
+        }
+    }
+
+    fn apply<R: StateReader>(ctx: &mut ApplyContext<'_, R>, action: &VaultAction) -> ActionResult {
+        let signer = ctx.signer();
+        let written = match apply_action(ctx.state, signer, action, ctx.env)? {
+            Ok(record) => record,
+            Err(f) => return Ok(Err(f)),
+        };
+        store(ctx.state, &action.record(), &written);
+        ctx.emit(VaultEvent::RecordWritten {
+            id: action.record(),
+            record: written,
+        });
+        if let VaultAction::Delete { record } = action {
+            // Each erased record adds an erasure entry to its owner's receipt chain.
+            ctx.add_receipt(signer.clone(), ReceiptStatus::Erased { record: *record });
+        }
+        Ok(Ok(()))
+    }
+}
 
 /// Reads a record's anchor.
 pub fn load<R: StateReader>(
     state: &Overlay<R>,
     id: &RecordId,
 ) -> Result<Option<VaultRecord>, ExecError> {
-    match state.get(&StateKey::VaultRecord(*id))? {
-        Some(bytes) => VaultRecord::decode(&bytes)
-            .map(Some)
-            .map_err(|e| ExecError::State(e.to_string())),
-        None => Ok(None),
-    }
+    state.get_decoded(&StateKey::VaultRecord(*id), VaultRecord::decode)
 }
 
 fn store<R: StateReader>(state: &mut Overlay<R>, id: &RecordId, record: &VaultRecord) {
     state.set(StateKey::VaultRecord(*id), record.encode().to_vec());
-}
-
-/// The state keys a vault action reads or writes (besides the signer's).
-pub fn keys(action: &VaultAction) -> Vec<StateKey> {
-    let mut keys = vec![StateKey::VaultRecord(action.record())];
-    if let VaultAction::Grant { grantee, .. } = action {
-        keys.push(StateKey::Account(grantee.clone()));
-    }
-    keys
-}
-
-/// The identity besides the signer that a vault action touches (a grantee).
-pub fn party(action: &VaultAction) -> Option<&Did> {
-    match action {
-        VaultAction::Grant { grantee, .. } => Some(grantee),
-        _ => None,
-    }
 }
 
 fn check_cid(what: &str, cid: &ContentId) -> Result<(), ActionFailure> {
@@ -67,7 +101,7 @@ fn load_owned<R: StateReader>(
     signer: &Did,
     id: &RecordId,
     env: BlockEnv,
-) -> Result<Result<VaultRecord, ActionFailure>, ExecError> {
+) -> ActionResult<VaultRecord> {
     let failure = |code, message: String| Ok(Err(ActionFailure { code, message }));
     let Some(record) = load(state, id)? else {
         return failure(
@@ -93,13 +127,14 @@ fn load_owned<R: StateReader>(
     Ok(Ok(record))
 }
 
-/// Applies one vault action signed by `signer`.
-pub fn apply<R: StateReader>(
-    state: &mut Overlay<R>,
+/// Checks one vault action signed by `signer` and returns the record's anchor as the action
+/// leaves it (the caller stores it).
+fn apply_action<R: StateReader>(
+    state: &Overlay<R>,
     signer: &Did,
     action: &VaultAction,
     env: BlockEnv,
-) -> Result<Result<(), ActionFailure>, ExecError> {
+) -> ActionResult<VaultRecord> {
     match action {
         VaultAction::Put {
             record,
@@ -185,8 +220,7 @@ pub fn apply<R: StateReader>(
                     current
                 }
             };
-            store(state, record, &next);
-            Ok(Ok(()))
+            Ok(Ok(next))
         }
         VaultAction::Grant {
             record,
@@ -226,8 +260,7 @@ pub fn apply<R: StateReader>(
             }
             current.updated_height = env.height;
             current.updated_ms = env.timestamp_ms;
-            store(state, record, &current);
-            Ok(Ok(()))
+            Ok(Ok(current))
         }
         VaultAction::Revoke { record, grantee } => {
             let mut current = match load_owned(state, signer, record, env)? {
@@ -244,8 +277,7 @@ pub fn apply<R: StateReader>(
             }
             current.updated_height = env.height;
             current.updated_ms = env.timestamp_ms;
-            store(state, record, &current);
-            Ok(Ok(()))
+            Ok(Ok(current))
         }
         VaultAction::Delete { record } => {
             let Some(mut current) = load(state, record)? else {
@@ -268,8 +300,7 @@ pub fn apply<R: StateReader>(
             current.erased_height = Some(env.height);
             current.updated_height = env.height;
             current.updated_ms = env.timestamp_ms;
-            store(state, record, &current);
-            Ok(Ok(()))
+            Ok(Ok(current))
         }
     }
 }

@@ -1,0 +1,45 @@
+//! Index events: what a completed transaction tells the node's index, typed per module.
+//!
+//! The executor returns them in each transaction's outcome; the index (`sovra-store`) and the
+//! ledger (`sovra-consensus`) consume them without knowing the modules' actions or state keys.
+
+use crate::modules::{
+    content::ContentEvent, recovery::RecoveryEvent, registry::RegistryEvent, vault::VaultEvent,
+};
+
+/// One event of a module, for the index. A module without events has no variant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IndexEvent {
+    /// Pins of public content.
+    Content(ContentEvent),
+    /// The trust registry.
+    Registry(RegistryEvent),
+    /// Vault record anchors.
+    Vault(VaultEvent),
+    /// Recovery setups.
+    Recovery(RecoveryEvent),
+}
+
+impl From<ContentEvent> for IndexEvent {
+    fn from(e: ContentEvent) -> Self {
+        IndexEvent::Content(e)
+    }
+}
+
+impl From<RegistryEvent> for IndexEvent {
+    fn from(e: RegistryEvent) -> Self {
+        IndexEvent::Registry(e)
+    }
+}
+
+impl From<VaultEvent> for IndexEvent {
+    fn from(e: VaultEvent) -> Self {
+        IndexEvent::Vault(e)
+    }
+}
+
+impl From<RecoveryEvent> for IndexEvent {
+    fn from(e: RecoveryEvent) -> Self {
+        IndexEvent::Recovery(e)
+    }
+}

@@ -1,0 +1,195 @@
+//! The interface every execution module implements, and what it works with.
+//!
+//! An execution module (accounts, content, identity, registry, vault, recovery) owns its
+//! actions (its enum in `sovra_types::actions`), its state keys, its rules and its index
+//! events. The executor, the node's index and the ledger know modules only through
+//! [`ExecutionModule`], dispatched over [`Action`](sovra_types::Action) in one place
+//! ([`crate::modules`]).
+
+use crate::{BlockEnv, Changes, ExecError, IndexEvent, Overlay, StateReader};
+use sovra_types::{Did, Genesis, ReceiptStatus, SignedTransaction, StateKey, TxId};
+use std::collections::BTreeSet;
+
+/// The chain parameters execution depends on (from genesis).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChainParams {
+    /// This chain's id.
+    pub chain_id: String,
+    /// Minimum fee per transaction.
+    pub min_fee: u64,
+    /// Who may change the trust registry.
+    pub registry_authority: Option<Did>,
+}
+
+impl ChainParams {
+    /// The parameters a genesis sets.
+    pub fn from_genesis(genesis: &Genesis) -> Self {
+        Self {
+            chain_id: genesis.chain_id.clone(),
+            min_fee: genesis.min_fee,
+            registry_authority: genesis.registry_authority.clone(),
+        }
+    }
+}
+
+/// Why an action failed (the transaction is still included and charged, its receipt says
+/// failed with `code`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionFailure {
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+}
+
+impl ActionFailure {
+    /// A failure with `code` and `message`.
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// What applying an action gives: `Err` when the state cannot be read (the block cannot be
+/// executed), `Ok(Err(failure))` when the action fails (the transaction is included, failed),
+/// `Ok(Ok(value))` when it succeeds.
+pub type ActionResult<T = ()> = Result<Result<T, ActionFailure>, ExecError>;
+
+/// The result of an action that failed with `code`.
+pub fn fail<T>(code: &'static str, message: impl Into<String>) -> ActionResult<T> {
+    Ok(Err(ActionFailure::new(code, message)))
+}
+
+/// The transaction around the action a module handles.
+#[derive(Clone, Copy, Debug)]
+pub struct TxContext<'a> {
+    /// The chain's parameters.
+    pub params: &'a ChainParams,
+    /// The signed transaction.
+    pub tx: &'a SignedTransaction,
+    /// Position of the action among the transaction's actions.
+    pub index: usize,
+}
+
+impl<'a> TxContext<'a> {
+    /// The identity that signed (and pays for) the transaction.
+    pub fn signer(&self) -> &'a Did {
+        &self.tx.tx.signer
+    }
+}
+
+/// The state keys a block may read or write (prefetched before execution).
+pub type KeySet = BTreeSet<StateKey>;
+
+/// The identities whose receipt chains a transaction touches, in order, without repeats: the
+/// signer first, then each party its actions name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Parties(Vec<Did>);
+
+impl Parties {
+    /// The parties of a transaction signed by `signer`, before its actions add theirs.
+    pub fn new(signer: &Did) -> Self {
+        Self(vec![signer.clone()])
+    }
+
+    /// Adds `did` unless it is already a party.
+    pub fn add(&mut self, did: &Did) {
+        if !self.0.contains(did) {
+            self.0.push(did.clone());
+        }
+    }
+
+    /// The parties, in order.
+    pub fn into_vec(self) -> Vec<Did> {
+        self.0
+    }
+}
+
+/// What a transaction's actions leave besides state writes, kept only if it completes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Index events, in order.
+    pub events: Vec<IndexEvent>,
+    /// Receipt-chain entries appended after the transaction's own ones.
+    pub receipts: Vec<(Did, ReceiptStatus)>,
+}
+
+/// What [`ExecutionModule::apply`] works with: the transaction, the block, the state overlay
+/// and where to leave index events and extra receipts.
+pub struct ApplyContext<'a, R> {
+    /// The transaction and the action's position in it.
+    pub tx: TxContext<'a>,
+    /// The transaction's id.
+    pub tx_id: TxId,
+    /// The block being executed.
+    pub env: BlockEnv,
+    /// The state, with the writes of the block so far.
+    pub state: &'a mut Overlay<R>,
+    effects: &'a mut Effects,
+}
+
+impl<'a, R: StateReader> ApplyContext<'a, R> {
+    /// A context for the action at `tx.index`, leaving its effects in `effects`.
+    pub(crate) fn new(
+        tx: TxContext<'a>,
+        tx_id: TxId,
+        env: BlockEnv,
+        state: &'a mut Overlay<R>,
+        effects: &'a mut Effects,
+    ) -> Self {
+        Self {
+            tx,
+            tx_id,
+            env,
+            state,
+            effects,
+        }
+    }
+
+    /// The identity that signed the transaction.
+    pub fn signer(&self) -> &'a Did {
+        self.tx.signer()
+    }
+
+    /// Records an index event; it reaches the index only if the transaction completes.
+    pub fn emit(&mut self, event: impl Into<IndexEvent>) {
+        self.effects.events.push(event.into());
+    }
+
+    /// Appends an entry with `status` to `did`'s receipt chain after the transaction's own
+    /// entries, if the transaction completes.
+    pub fn add_receipt(&mut self, did: Did, status: ReceiptStatus) {
+        self.effects.receipts.push((did, status));
+    }
+}
+
+/// One execution module. Implemented by a unit type per module and registered once, in
+/// [`crate::modules`]; everything the executor, the index and the ledger need of a module
+/// goes through here.
+pub trait ExecutionModule {
+    /// The module's actions (one variant of [`Action`](sovra_types::Action)).
+    type Action;
+
+    /// The state the module's section of the genesis creates.
+    fn genesis(_genesis: &Genesis, _changes: &mut Changes) {}
+
+    /// Refuses, at mempool admission and without state, an action that would certainly fail
+    /// (the signer would pay a fee for nothing).
+    fn check_admission(_action: &Self::Action) -> Result<(), ActionFailure> {
+        Ok(())
+    }
+
+    /// Adds every state key applying `action` may read or write, besides the signer's account
+    /// and (for a `did:sovra` signer) its DID record: execution against a state that holds
+    /// exactly those keys gives the same result as against the full state.
+    fn keys(ctx: &TxContext<'_>, action: &Self::Action, keys: &mut KeySet);
+
+    /// Adds the identities besides the signer whose receipt chains `action` touches.
+    fn parties(ctx: &TxContext<'_>, action: &Self::Action, parties: &mut Parties);
+
+    /// Applies `action`. On failure the executor drops every write, event and receipt of the
+    /// transaction's actions.
+    fn apply<R: StateReader>(ctx: &mut ApplyContext<'_, R>, action: &Self::Action) -> ActionResult;
+}

@@ -1,0 +1,411 @@
+//! Fixed examples of every encoded structure: one per transaction action variant, per state
+//! key variant, per receipt status, and of each record, header, transaction and block. The
+//! golden vectors (`vectors.rs`) pin their encodings; the codec property tests (`codec.rs`) draw
+//! every action variant from [`actions`].
+#![allow(dead_code)]
+
+use sovra_crypto::{MultikeyType, SigningKey};
+use sovra_types::{
+    Account, AccountsAction, Action, Block, BlockHeader, ContentAction, ContentId, Did,
+    DidDocument, DidRecord, IdentityAction, PinRecord, ReceiptEntry, ReceiptStatus, RecordId,
+    RecoveryAction, RecoveryConfig, RegistryAction, Relationship, Relationships, Service,
+    SignedTransaction, StateKey, StatusListAnchor, Transaction, VaultAction, VaultRecord,
+    VerificationMethod, VerifierRecord,
+    block::tx_root,
+    recovery::{Approval, PendingRecovery, ShareEnvelope, ShareEnvelopes},
+    sha256,
+    state::MetaKey,
+    vault::{Grant, RecordKeys},
+};
+
+/// A test key.
+pub fn key(seed: u64) -> SigningKey {
+    SigningKey::from_test_seed(seed)
+}
+
+/// The did:key of test key `seed`.
+pub fn did_key(seed: u64) -> Did {
+    Did::from_public_key(&key(seed).public_key())
+}
+
+/// A did:sovra with every id byte `b`.
+pub fn did_sovra(b: u8) -> Did {
+    Did::sovra(&[b; 16])
+}
+
+/// A CID of `codec` over the SHA-256 of `tag`.
+pub fn cid_with(codec: u64, tag: &[u8]) -> ContentId {
+    ContentId::new(cid::Cid::new_v1(
+        codec,
+        cid::multihash::Multihash::<64>::wrap(0x12, sha256(&[tag]).as_ref()).unwrap(),
+    ))
+}
+
+/// A raw-codec CID over the SHA-256 of `tag`.
+pub fn cid(tag: &[u8]) -> ContentId {
+    cid_with(0x55, tag)
+}
+
+/// A document with test key 1 (and its X25519 agreement key), a service, a controller and
+/// an alias.
+pub fn document() -> DidDocument {
+    let ed25519: [u8; 32] = key(1).public_key().as_ref().try_into().unwrap();
+    let mut methods = sovra_types::identity::methods_for_key(&ed25519, 1).unwrap();
+    methods.push(VerificationMethod {
+        id: "auth-2".into(),
+        key_type: MultikeyType::Ed25519,
+        public_key: key(2).public_key().as_ref().try_into().unwrap(),
+        relationships: Relationships::of(&[Relationship::Authentication]),
+    });
+    DidDocument {
+        methods,
+        services: vec![Service {
+            id: "home".into(),
+            service_type: "LinkedDomains".into(),
+            endpoint: "https://example.org/".into(),
+        }],
+        controllers: vec![did_key(3)],
+        also_known_as: vec!["urn:example:alice".into()],
+    }
+}
+
+/// One example of every action variant, named by [`Action::kind`].
+pub fn actions() -> Vec<Action> {
+    let record = RecordId([0x42; 16]);
+    vec![
+        AccountsAction::Transfer {
+            to: did_key(2),
+            amount: 1_000_000,
+        }
+        .into(),
+        ContentAction::Pin {
+            cid: cid_with(0x70, b"dag"),
+            size: 4096,
+            replication: 3,
+        }
+        .into(),
+        ContentAction::Unpin {
+            cid: cid_with(0x70, b"dag"),
+        }
+        .into(),
+        ContentAction::SetPublicDocument {
+            name: "profile".into(),
+            cid: Some(cid(b"profile")),
+        }
+        .into(),
+        IdentityAction::Create {
+            document: document(),
+        }
+        .into(),
+        IdentityAction::Update {
+            did: did_sovra(7),
+            previous_version: 3,
+            document: document(),
+        }
+        .into(),
+        IdentityAction::Deactivate {
+            did: did_sovra(7),
+            previous_version: 4,
+        }
+        .into(),
+        RegistryAction::RegisterVerifier {
+            verifier: did_sovra(8),
+            name: "Example Labs".into(),
+            credential_types: vec!["KycCredential".into(), "HealthTestCredential".into()],
+        }
+        .into(),
+        RegistryAction::RemoveVerifier {
+            verifier: did_sovra(8),
+        }
+        .into(),
+        RegistryAction::AnchorStatusList {
+            list_id: "revocation-1".into(),
+            cid: cid(b"status list"),
+        }
+        .into(),
+        VaultAction::Put {
+            record,
+            version: 1,
+            content: cid_with(0x70, b"ciphertext"),
+            size: 65_536,
+            keys: cid(b"keys"),
+            replication: 3,
+            retain_until_ms: Some(1_900_000_000_000),
+        }
+        .into(),
+        VaultAction::Grant {
+            record,
+            grantee: did_key(4),
+            until_ms: Some(1_800_000_000_000),
+            wrap: cid(b"wrap"),
+        }
+        .into(),
+        VaultAction::Revoke {
+            record,
+            grantee: did_key(4),
+        }
+        .into(),
+        VaultAction::Delete { record }.into(),
+        RecoveryAction::Setup {
+            guardians: vec![did_key(5), did_sovra(6)],
+            threshold: 2,
+            commitments: vec![0xc0; 67],
+            shares: cid(b"shares"),
+            time_lock_ms: 86_400_000,
+        }
+        .into(),
+        RecoveryAction::Request { did: did_sovra(7) }.into(),
+        RecoveryAction::Approve {
+            did: did_sovra(7),
+            share: cid(b"share"),
+        }
+        .into(),
+        RecoveryAction::Cancel { did: did_sovra(7) }.into(),
+        RecoveryAction::Complete {
+            did: did_sovra(7),
+            previous_version: 5,
+        }
+        .into(),
+    ]
+}
+
+/// One example of every state key variant, with its name in the vectors.
+pub fn state_keys() -> Vec<(&'static str, StateKey)> {
+    let keys = vec![
+        StateKey::Account(did_key(1)),
+        StateKey::Meta(MetaKey::Supply),
+        StateKey::Meta(MetaKey::Burned),
+        StateKey::Pin {
+            cid: cid_with(0x70, b"dag"),
+            owner: did_key(1),
+        },
+        StateKey::PublicDoc {
+            owner: did_sovra(7),
+            name: "profile".into(),
+        },
+        StateKey::Did(did_sovra(7)),
+        StateKey::DidVersion {
+            did: did_sovra(7),
+            version: 3,
+        },
+        StateKey::Verifier(did_sovra(8)),
+        StateKey::StatusList {
+            issuer: did_sovra(8),
+            list_id: "revocation-1".into(),
+        },
+        StateKey::VaultRecord(RecordId([0x42; 16])),
+        StateKey::Recovery(did_sovra(7)),
+    ];
+    keys.into_iter().map(|k| (state_key_name(&k), k)).collect()
+}
+
+/// The vector name of a state key. Exhaustive: a new variant does not compile until it is
+/// named here; give it an example in [`state_keys`] too, and a vector.
+pub fn state_key_name(key: &StateKey) -> &'static str {
+    match key {
+        StateKey::Account(_) => "account",
+        StateKey::Meta(MetaKey::Supply) => "meta_supply",
+        StateKey::Meta(MetaKey::Burned) => "meta_burned",
+        StateKey::Pin { .. } => "pin",
+        StateKey::PublicDoc { .. } => "public_doc",
+        StateKey::Did(_) => "did",
+        StateKey::DidVersion { .. } => "did_version",
+        StateKey::Verifier(_) => "verifier",
+        StateKey::StatusList { .. } => "status_list",
+        StateKey::VaultRecord(_) => "vault_record",
+        StateKey::Recovery(_) => "recovery",
+    }
+}
+
+/// One example of every receipt status, with its name in the vectors.
+pub fn receipt_statuses() -> Vec<(&'static str, ReceiptStatus)> {
+    let statuses = vec![
+        ReceiptStatus::Pending,
+        ReceiptStatus::Completed,
+        ReceiptStatus::Failed {
+            code: "insufficient_balance".into(),
+            message: "balance 5 is less than 7".into(),
+        },
+        ReceiptStatus::Erased {
+            record: RecordId([0x42; 16]),
+        },
+    ];
+    statuses
+        .into_iter()
+        .map(|s| {
+            // Exhaustive: a new status does not compile until it is named here.
+            let name = match &s {
+                ReceiptStatus::Pending => "receipt_pending",
+                ReceiptStatus::Completed => "receipt_completed",
+                ReceiptStatus::Failed { .. } => "receipt_failed",
+                ReceiptStatus::Erased { .. } => "receipt_erased",
+            };
+            (name, s)
+        })
+        .collect()
+}
+
+/// A receipt-chain entry with `status`.
+pub fn receipt_entry(status: ReceiptStatus) -> ReceiptEntry {
+    ReceiptEntry {
+        index: 7,
+        tx_id: sha256(&[b"tx"]),
+        height: 1234,
+        status,
+        prev: sha256(&[b"prev"]),
+    }
+}
+
+/// A transaction of test key 1 carrying the first three example actions, signed.
+pub fn signed_transaction() -> SignedTransaction {
+    Transaction {
+        chain_id: "sovra-vectors".into(),
+        signer: did_key(1),
+        nonce: 9,
+        fee: 10,
+        expiry_height: 5000,
+        actions: actions().into_iter().take(3).collect(),
+    }
+    .sign(&key(1))
+}
+
+/// A block header.
+pub fn header() -> BlockHeader {
+    let txs = [signed_transaction()];
+    BlockHeader {
+        parent: sha256(&[b"parent"]),
+        height: 1234,
+        timestamp_ms: 1_750_000_000_000,
+        tx_root: tx_root(&txs),
+        tx_count: 1,
+        state_root: sha256(&[b"state"]),
+    }
+}
+
+/// A block with [`header`] and [`signed_transaction`].
+pub fn block() -> Block {
+    Block::new(header(), vec![signed_transaction()])
+}
+
+/// An account.
+pub fn account() -> Account {
+    Account {
+        balance: 1_000_000,
+        nonce: 9,
+        receipt_head: sha256(&[b"head"]),
+        receipt_count: 8,
+    }
+}
+
+/// A pin record.
+pub fn pin_record() -> PinRecord {
+    PinRecord {
+        size: 4096,
+        replication: 3,
+        height: 1234,
+    }
+}
+
+/// A DID record.
+pub fn did_record() -> DidRecord {
+    DidRecord {
+        version: 2,
+        created_ms: 1_700_000_000_000,
+        updated_ms: 1_750_000_000_000,
+        created_height: 10,
+        updated_height: 1234,
+        tx_id: sha256(&[b"tx"]),
+        deactivated: false,
+        document: document(),
+    }
+}
+
+/// A verifier record.
+pub fn verifier_record() -> VerifierRecord {
+    VerifierRecord {
+        name: "Example Labs".into(),
+        credential_types: vec!["KycCredential".into()],
+        registered_height: 1234,
+        registered_ms: 1_750_000_000_000,
+    }
+}
+
+/// A status-list anchor.
+pub fn status_list_anchor() -> StatusListAnchor {
+    StatusListAnchor {
+        cid: cid(b"status list"),
+        version: 2,
+        height: 1234,
+        updated_ms: 1_750_000_000_000,
+    }
+}
+
+/// A vault record with one grant.
+pub fn vault_record() -> VaultRecord {
+    VaultRecord {
+        owner: did_sovra(7),
+        version: 2,
+        content: cid_with(0x70, b"ciphertext"),
+        size: 65_536,
+        keys: cid(b"keys"),
+        replication: 3,
+        retain_until_ms: Some(1_900_000_000_000),
+        created_height: 10,
+        updated_height: 1234,
+        updated_ms: 1_750_000_000_000,
+        erased_height: None,
+        grants: vec![Grant {
+            grantee: did_key(4),
+            version: 2,
+            until_ms: None,
+            wrap: cid(b"wrap"),
+        }],
+    }
+}
+
+/// A recovery setup with a pending recovery and one approval.
+pub fn recovery_config() -> RecoveryConfig {
+    RecoveryConfig {
+        guardians: vec![did_key(5), did_sovra(6)],
+        threshold: 2,
+        commitments: vec![0xc0; 67],
+        shares: cid(b"shares"),
+        time_lock_ms: 86_400_000,
+        pending: Some(PendingRecovery {
+            new_controller: did_key(9),
+            requested_ms: 1_750_000_000_000,
+            unlock_ms: 1_750_086_400_000,
+            approvals: vec![Approval {
+                guardian: did_key(5),
+                share: cid(b"share"),
+            }],
+        }),
+    }
+}
+
+/// The keys block of a vault record version.
+pub fn record_keys() -> RecordKeys {
+    RecordKeys {
+        record: RecordId([0x42; 16]),
+        version: 2,
+        owner_wrap: vec![0xaa; 80],
+        sealed_meta: vec![0xbb; 40],
+    }
+}
+
+/// A block of encrypted shares.
+pub fn share_envelopes() -> ShareEnvelopes {
+    ShareEnvelopes {
+        owner: did_sovra(7),
+        envelopes: vec![
+            ShareEnvelope {
+                guardian: did_key(5),
+                sealed: vec![0x5a; 48],
+            },
+            ShareEnvelope {
+                guardian: did_sovra(6),
+                sealed: vec![0x6a; 48],
+            },
+        ],
+    }
+}
