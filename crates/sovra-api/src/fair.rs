@@ -60,7 +60,7 @@ fn remove_id(queue: &mut VecDeque<Id>, id: &Id) {
 
 impl<O: Clone + Ord + Hash, G: Clone + Eq + Hash, V> FairTable<O, G, V> {
     /// An empty table (every bound at least 1).
-    pub fn new(bounds: Bounds) -> Self {
+    pub(crate) fn new(bounds: Bounds) -> Self {
         Self {
             bounds: Bounds {
                 max_total: bounds.max_total.max(1),
@@ -76,22 +76,22 @@ impl<O: Clone + Ord + Hash, G: Clone + Eq + Hash, V> FairTable<O, G, V> {
     }
 
     /// Entries held (some may have expired and not been purged yet).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
     /// Entries held by `owner`.
-    pub fn owner_len(&self, owner: &O) -> usize {
+    pub(crate) fn owner_len(&self, owner: &O) -> usize {
         self.owners.get(owner).map_or(0, |q| q.len())
     }
 
     /// An entry's value and expiry.
-    pub fn get(&self, id: &Id) -> Option<(&V, u64)> {
+    pub(crate) fn get(&self, id: &Id) -> Option<(&V, u64)> {
         self.entries.get(id).map(|s| (&s.value, s.expires_ms))
     }
 
     /// Removes an entry.
-    pub fn remove(&mut self, id: &Id) -> Option<V> {
+    pub(crate) fn remove(&mut self, id: &Id) -> Option<V> {
         let slot = self.entries.remove(id)?;
         let held = self.owner_len(&slot.owner);
         self.sizes.remove(&(held, slot.owner.clone()));
@@ -115,14 +115,14 @@ impl<O: Clone + Ord + Hash, G: Clone + Eq + Hash, V> FairTable<O, G, V> {
     }
 
     /// Removes every entry of `group`.
-    pub fn remove_group(&mut self, group: &G) {
+    pub(crate) fn remove_group(&mut self, group: &G) {
         for id in self.groups.get(group).cloned().unwrap_or_default() {
             self.remove(&id);
         }
     }
 
     /// Removes the entries expired at `now`.
-    pub fn purge_expired(&mut self, now: u64) {
+    pub(crate) fn purge_expired(&mut self, now: u64) {
         while let Some(&(expires_ms, id)) = self.expiry.front() {
             if expires_ms > now {
                 break;
@@ -151,7 +151,7 @@ impl<O: Clone + Ord + Hash, G: Clone + Eq + Hash, V> FairTable<O, G, V> {
 
     /// Adds an entry, first making room within the bounds (see the module
     /// documentation). `id` must be new.
-    pub fn insert(
+    pub(crate) fn insert(
         &mut self,
         id: Id,
         owner: O,

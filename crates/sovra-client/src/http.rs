@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// Largest response the client reads.
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024 * 1024;
 /// How many blocks ahead a transaction built by [`Client::transfer`] stays valid.
-pub const DEFAULT_EXPIRY_BLOCKS: u64 = 1_000;
+pub(crate) const DEFAULT_EXPIRY_BLOCKS: u64 = 1_000;
 
 /// The error a node returned: its `{code, message}` body, or the raw text.
 pub(crate) fn api_error(status: u16, text: &str) -> ClientError {

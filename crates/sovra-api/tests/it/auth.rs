@@ -34,7 +34,7 @@ fn answer(key: &SigningKey, did: &Did, method: &str, challenge: &str) -> Value {
     })
 }
 
-pub async fn challenge(h: &Harness) {
+pub(crate) async fn challenge(h: &Harness) {
     let (_, did) = identity(1);
     let v = h
         .post_json("/v1/auth/challenge", &json!({ "did": did.as_str() }))
@@ -65,7 +65,7 @@ pub async fn challenge(h: &Harness) {
     .error(400, "malformed");
 }
 
-pub async fn token(h: &Harness) {
+pub(crate) async fn token(h: &Harness) {
     // A did:key answers with its own key.
     let (key, did) = identity(1);
     let method = key_method(&key, &did);
@@ -143,7 +143,7 @@ pub async fn token(h: &Harness) {
     .error(401, "unauthorized");
 }
 
-pub async fn session(h: &Harness) {
+pub(crate) async fn session(h: &Harness) {
     h.get("/v1/auth/session").await.error(401, "unauthorized");
     h.get_as("/v1/auth/session", &"00".repeat(32))
         .await

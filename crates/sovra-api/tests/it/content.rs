@@ -10,7 +10,7 @@ use std::sync::atomic::Ordering;
 
 const CAR: &str = "application/vnd.ipld.car";
 
-pub async fn gateway(h: &Harness) {
+pub(crate) async fn gateway(h: &Harness) {
     let data: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
     let (root, blocks) = file_blocks(&data);
     assert!(blocks.len() > 1, "a file of several blocks");
@@ -85,7 +85,7 @@ pub async fn gateway(h: &Harness) {
         .error(503, "unavailable");
 }
 
-pub async fn upload(h: &Harness) {
+pub(crate) async fn upload(h: &Harness) {
     let (_, me) = identity(1);
     let (root, blocks) = file_blocks(b"some public bytes");
     let car = car_of(&root, &blocks);
@@ -149,7 +149,7 @@ pub async fn upload(h: &Harness) {
     assert!(!h.backend.content.has(&other));
 }
 
-pub async fn content_status(h: &Harness) {
+pub(crate) async fn content_status(h: &Harness) {
     let (root, blocks) = file_blocks(b"pinned bytes");
     let (_, owner) = identity(1);
     h.backend
@@ -167,7 +167,7 @@ pub async fn content_status(h: &Harness) {
     h.get("/v1/content/xyz").await.error(400, "invalid_cid");
 }
 
-pub async fn public_doc(h: &Harness) {
+pub(crate) async fn public_doc(h: &Harness) {
     let (_, owner) = identity(1);
     let (root, _) = file_blocks(b"profile");
     h.backend

@@ -41,7 +41,7 @@ fn register_issuer(h: &Harness, seed: u64) {
     );
 }
 
-pub async fn verify_credential(h: &Harness) {
+pub(crate) async fn verify_credential(h: &Harness) {
     register_issuer(h, 1);
     let (_, holder) = identity(2);
     let vc = credential(1, &holder);
@@ -118,7 +118,7 @@ fn presentation(holder_seed: u64, credentials: Vec<Value>, challenge: &str) -> V
     sign(&unsigned, &key.seed(), &options).unwrap()
 }
 
-pub async fn verify_presentation(h: &Harness) {
+pub(crate) async fn verify_presentation(h: &Harness) {
     register_issuer(h, 1);
     let (_, holder) = identity(2);
     let vp = presentation(2, vec![credential(1, &holder)], "c-1");
@@ -156,7 +156,7 @@ pub async fn verify_presentation(h: &Harness) {
     .error(400, "malformed");
 }
 
-pub async fn status_list(h: &Harness) {
+pub(crate) async fn status_list(h: &Harness) {
     let (_, issuer) = identity(1);
     let list = br#"{"type": ["VerifiableCredential", "BitstringStatusListCredential"]}"#.to_vec();
     let cid = sovra_cas::raw_cid(&list);
@@ -194,7 +194,7 @@ pub async fn status_list(h: &Harness) {
         .error(400, "invalid_did");
 }
 
-pub async fn list_contexts(h: &Harness) {
+pub(crate) async fn list_contexts(h: &Harness) {
     let v = h.get("/contexts").await.ok_json(200);
     let list = v.as_array().unwrap();
     assert_eq!(list.len(), sovra_credentials::SERVED_CONTEXTS.len());
@@ -204,7 +204,7 @@ pub async fn list_contexts(h: &Harness) {
     );
 }
 
-pub async fn context(h: &Harness) {
+pub(crate) async fn context(h: &Harness) {
     let a = h.get("/contexts/sovra-credentials-v2.jsonld").await;
     assert_eq!(a.status, 200);
     assert_eq!(a.body, sovra_credentials::SOVRA_CONTEXT.as_bytes());

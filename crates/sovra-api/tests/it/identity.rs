@@ -25,7 +25,7 @@ fn resolution_error(a: &crate::support::Answer, status: u16) -> String {
         .to_string()
 }
 
-pub async fn resolve(h: &Harness) {
+pub(crate) async fn resolve(h: &Harness) {
     // A did:key is derived, needs no ledger.
     let (_, key_did) = identity(1);
     let a = h.get(&format!("/1.0/identifiers/{key_did}")).await;
@@ -145,7 +145,7 @@ fn register(h: &Harness, seed: u64, name: &str) -> sovra_types::Did {
     did
 }
 
-pub async fn list_verifiers(h: &Harness) {
+pub(crate) async fn list_verifiers(h: &Harness) {
     let v = h.get("/v1/verifiers").await.ok_json(200);
     assert_eq!(v, serde_json::json!([]));
     let lab = register(h, 1, "Lab");
@@ -163,7 +163,7 @@ pub async fn list_verifiers(h: &Harness) {
     h.get("/v1/verifiers").await.error(500, "internal");
 }
 
-pub async fn verifier(h: &Harness) {
+pub(crate) async fn verifier(h: &Harness) {
     let lab = register(h, 1, "Lab");
     let v = h.get(&format!("/v1/verifiers/{lab}")).await.ok_json(200);
     assert_eq!(v["name"], "Lab");

@@ -8,7 +8,7 @@ use sovra_api_types::{ReceiptView, TxStatusView};
 use sovra_types::digest_hex;
 use std::sync::atomic::Ordering;
 
-pub async fn submit_txs(h: &Harness) {
+pub(crate) async fn submit_txs(h: &Harness) {
     // One transaction: accepted, 202, with its id.
     let tx = transfer(1, 0, 5);
     let a = h.post_json("/v1/txs", &json!({ "tx": tx_hex(&tx) })).await;
@@ -79,7 +79,7 @@ pub async fn submit_txs(h: &Harness) {
     assert_eq!(h.backend.asked.lock().unwrap().submissions.len(), before);
 }
 
-pub async fn tx_status(h: &Harness) {
+pub(crate) async fn tx_status(h: &Harness) {
     let tx = transfer(1, 0, 5);
     let id = digest_hex(&tx.id());
     h.post_json("/v1/txs", &json!({ "tx": tx_hex(&tx) })).await;
@@ -117,7 +117,7 @@ pub async fn tx_status(h: &Harness) {
     h.get(&format!("/v1/txs/{id}")).await.error(500, "internal");
 }
 
-pub async fn blocks(h: &Harness) {
+pub(crate) async fn blocks(h: &Harness) {
     let latest = h.get("/v1/blocks/latest").await.ok_json(200);
     assert_eq!(latest["header"]["height"], 1);
     let genesis = h.get("/v1/blocks/0").await.ok_json(200);
@@ -129,7 +129,7 @@ pub async fn blocks(h: &Harness) {
     h.get("/v1/blocks/tip").await.error(400, "invalid_height");
 }
 
-pub async fn account(h: &Harness) {
+pub(crate) async fn account(h: &Harness) {
     let (_, did) = identity(1);
     h.backend.fund(&did, 42);
     let v = h.get(&format!("/v1/accounts/{did}")).await.ok_json(200);
@@ -162,7 +162,7 @@ fn receipt(index: u64) -> ReceiptView {
     }
 }
 
-pub async fn receipts(h: &Harness) {
+pub(crate) async fn receipts(h: &Harness) {
     let (_, did) = identity(1);
     h.backend
         .receipts
@@ -205,7 +205,7 @@ pub async fn receipts(h: &Harness) {
         .error(400, "invalid_query");
 }
 
-pub async fn state_proof(h: &Harness) {
+pub(crate) async fn state_proof(h: &Harness) {
     let (_, did) = identity(1);
     let key = format!("account:{did}");
     let v = h

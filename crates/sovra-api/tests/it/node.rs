@@ -5,7 +5,7 @@ use crate::support::{CHAIN_ID, Harness};
 use axum::http::{Method, Request, header};
 use std::sync::atomic::Ordering;
 
-pub async fn status(h: &Harness) {
+pub(crate) async fn status(h: &Harness) {
     let v = h.get("/v1/status").await.ok_json(200);
     assert_eq!(v["chain_id"], CHAIN_ID);
     assert_eq!(v["sync"], "synced");
@@ -26,7 +26,7 @@ pub async fn status(h: &Harness) {
     h.get("/v1/status").await.error(500, "internal");
 }
 
-pub async fn metrics(h: &Harness) {
+pub(crate) async fn metrics(h: &Harness) {
     let a = h.get("/metrics").await;
     assert_eq!(a.status, 200);
     assert!(

@@ -44,7 +44,7 @@ fn setup(h: &Harness, pending: bool) -> (Did, Vec<u8>, Vec<u8>) {
     (did, shares, approval)
 }
 
-pub async fn setup_view(h: &Harness) {
+pub(crate) async fn setup_view(h: &Harness) {
     let (did, _, _) = setup(h, true);
     let v = h.get(&format!("/v1/recovery/{did}")).await.ok_json(200);
     assert_eq!(v["guardians"][1], identity(3).1.as_str());
@@ -61,7 +61,7 @@ pub async fn setup_view(h: &Harness) {
     h.get("/v1/recovery/nobody").await.error(400, "invalid_did");
 }
 
-pub async fn shares(h: &Harness) {
+pub(crate) async fn shares(h: &Harness) {
     let (did, shares, _) = setup(h, false);
     let uri = format!("/v1/recovery/{did}/shares");
     // The DID is checked before the caller.
@@ -87,7 +87,7 @@ pub async fn shares(h: &Harness) {
     .error(404, "not_found");
 }
 
-pub async fn approval(h: &Harness) {
+pub(crate) async fn approval(h: &Harness) {
     let (did, _, approval) = setup(h, false);
     let guardian = identity(2).1;
     let uri = format!("/v1/recovery/{did}/approvals/{guardian}");

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 const CAR: &str = "application/vnd.ipld.car";
 
 /// A record's pieces as the owner uploaded them.
-pub struct Stored {
+pub(crate) struct Stored {
     pub id: RecordId,
     pub owner: Did,
     pub ciphertext: Vec<u8>,
@@ -27,7 +27,7 @@ fn raw(data: &[u8]) -> (Cid, Vec<u8>) {
 
 /// Record `n` of the owner of seed 1, version 2, with a current grant to seed 2 and a grant for
 /// version 1 to seed 3, its blocks in the owner's namespace and its anchor finalized.
-pub fn store_record(h: &Harness, n: u8) -> Stored {
+pub(crate) fn store_record(h: &Harness, n: u8) -> Stored {
     let (_, owner) = identity(1);
     let ciphertext: Vec<u8> = (0..300_000u32).map(|i| (i as u8) ^ n).collect();
     let (content, mut blocks) = file_blocks(&ciphertext);
@@ -69,7 +69,7 @@ pub fn store_record(h: &Harness, n: u8) -> Stored {
     }
 }
 
-pub async fn upload_blocks(h: &Harness) {
+pub(crate) async fn upload_blocks(h: &Harness) {
     let (_, me) = identity(1);
     let (_, other) = identity(2);
     let (root, blocks) = file_blocks(b"ciphertext");
@@ -118,7 +118,7 @@ pub async fn upload_blocks(h: &Harness) {
     assert!(!h.backend.namespace(&me).has(&next));
 }
 
-pub async fn list_records(h: &Harness) {
+pub(crate) async fn list_records(h: &Harness) {
     let records: Vec<Stored> = (1..=3).map(|n| store_record(h, n)).collect();
     let owner = &records[0].owner;
     let uri = format!("/v1/vault/records?owner={owner}");
@@ -181,7 +181,7 @@ pub async fn list_records(h: &Harness) {
         .error(400, "invalid_query");
 }
 
-pub async fn record(h: &Harness) {
+pub(crate) async fn record(h: &Harness) {
     let r = store_record(h, 1);
     let uri = format!("/v1/vault/records/{}", r.id);
     h.get(&uri).await.error(401, "unauthorized");
@@ -208,7 +208,7 @@ pub async fn record(h: &Harness) {
         .error(400, "invalid_record_id");
 }
 
-pub async fn record_content(h: &Harness) {
+pub(crate) async fn record_content(h: &Harness) {
     let r = store_record(h, 1);
     let uri = format!("/v1/vault/records/{}/content", r.id);
     // The id is checked before the caller.
@@ -253,7 +253,7 @@ pub async fn record_content(h: &Harness) {
     h.get_as(&uri, &owner_token).await.error(404, "not_found");
 }
 
-pub async fn record_keys(h: &Harness) {
+pub(crate) async fn record_keys(h: &Harness) {
     let r = store_record(h, 1);
     let uri = format!("/v1/vault/records/{}/keys", r.id);
     h.get(&uri).await.error(401, "unauthorized");
@@ -267,7 +267,7 @@ pub async fn record_keys(h: &Harness) {
         .error(403, "forbidden");
 }
 
-pub async fn record_grant(h: &Harness) {
+pub(crate) async fn record_grant(h: &Harness) {
     let r = store_record(h, 1);
     let uri = format!("/v1/vault/records/{}/grant", r.id);
     h.get(&uri).await.error(401, "unauthorized");
@@ -284,7 +284,7 @@ pub async fn record_grant(h: &Harness) {
         .error(403, "forbidden");
 }
 
-pub async fn record_log(h: &Harness) {
+pub(crate) async fn record_log(h: &Harness) {
     let r = store_record(h, 1);
     let owner = h.token_for(&r.owner);
     let grantee = h.token_for(&identity(2).1);
@@ -324,7 +324,7 @@ pub async fn record_log(h: &Harness) {
         .error(400, "invalid_query");
 }
 
-pub async fn record_erasure(h: &Harness) {
+pub(crate) async fn record_erasure(h: &Harness) {
     let r = store_record(h, 1);
     let uri = format!("/v1/vault/records/{}/erasure", r.id);
     let v = h.get(&uri).await.ok_json(200);

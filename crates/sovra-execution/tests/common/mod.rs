@@ -15,20 +15,20 @@ use sovra_types::{
 };
 
 /// Chain id of every test genesis.
-pub const CHAIN: &str = "test-chain";
+pub(crate) const CHAIN: &str = "test-chain";
 
 /// Test keys `0..n`.
-pub fn keys(n: u64) -> Vec<SigningKey> {
+pub(crate) fn keys(n: u64) -> Vec<SigningKey> {
     (0..n).map(SigningKey::from_test_seed).collect()
 }
 
 /// The did:key of a key.
-pub fn did(k: &SigningKey) -> Did {
+pub(crate) fn did(k: &SigningKey) -> Did {
     Did::from_public_key(&k.public_key())
 }
 
 /// The block environment at `height` (one block per second from time 0).
-pub fn at(height: u64) -> BlockEnv {
+pub(crate) fn at(height: u64) -> BlockEnv {
     BlockEnv {
         height,
         timestamp_ms: height * 1_000,
@@ -37,7 +37,7 @@ pub fn at(height: u64) -> BlockEnv {
 
 /// A genesis funding test key `i` with `balances[i]`, with `authority` (a
 /// key index) as registry authority, applied to an empty state.
-pub fn setup_with(
+pub(crate) fn setup_with(
     balances: &[u64],
     authority: Option<usize>,
 ) -> (Vec<SigningKey>, Executor, MemoryState) {
@@ -69,12 +69,12 @@ pub fn setup_with(
 }
 
 /// [`setup_with`] without a registry authority.
-pub fn setup(balances: &[u64]) -> (Vec<SigningKey>, Executor, MemoryState) {
+pub(crate) fn setup(balances: &[u64]) -> (Vec<SigningKey>, Executor, MemoryState) {
     setup_with(balances, None)
 }
 
 /// An identity's account in `state` (empty if absent).
-pub fn account(state: &MemoryState, d: &Did) -> Account {
+pub(crate) fn account(state: &MemoryState, d: &Did) -> Account {
     state
         .values
         .get(&StateKey::Account(d.clone()))
@@ -83,7 +83,7 @@ pub fn account(state: &MemoryState, d: &Did) -> Account {
 }
 
 /// The failure code of a failed transaction.
-pub fn code(status: ReceiptStatus) -> String {
+pub(crate) fn code(status: ReceiptStatus) -> String {
     match status {
         ReceiptStatus::Failed { code, .. } => code,
         other => panic!("expected a failure, got {other:?}"),
@@ -91,7 +91,7 @@ pub fn code(status: ReceiptStatus) -> String {
 }
 
 /// Why a transaction was rejected (not included).
-pub fn rejection<T: std::fmt::Debug>(result: Result<T, ExecError>) -> Rejection {
+pub(crate) fn rejection<T: std::fmt::Debug>(result: Result<T, ExecError>) -> Rejection {
     match result {
         Err(ExecError::Rejected { rejection, .. }) => rejection,
         other => panic!("expected a rejection, got {other:?}"),
@@ -99,12 +99,12 @@ pub fn rejection<T: std::fmt::Debug>(result: Result<T, ExecError>) -> Rejection 
 }
 
 /// The raw Ed25519 public key of `k`.
-pub fn raw(k: &SigningKey) -> [u8; 32] {
+pub(crate) fn raw(k: &SigningKey) -> [u8; 32] {
     k.public_key().as_ref().try_into().unwrap()
 }
 
 /// A document with `k` as its only signing key (all signing relationships).
-pub fn doc_for(k: &SigningKey) -> DidDocument {
+pub(crate) fn doc_for(k: &SigningKey) -> DidDocument {
     DidDocument {
         methods: vec![VerificationMethod {
             id: "key-1".into(),
@@ -121,7 +121,7 @@ pub fn doc_for(k: &SigningKey) -> DidDocument {
 }
 
 /// A raw-codec sha2-256 CID of `tag`.
-pub fn cid(tag: &str) -> ContentId {
+pub(crate) fn cid(tag: &str) -> ContentId {
     let digest = sovra_types::sha256(&[tag.as_bytes()]);
     ContentId::new(cid::Cid::new_v1(
         0x55,
@@ -130,7 +130,7 @@ pub fn cid(tag: &str) -> ContentId {
 }
 
 /// A raw-codec CID with the identity multihash over "hi" (inline data, not replicated).
-pub fn identity_cid() -> ContentId {
+pub(crate) fn identity_cid() -> ContentId {
     ContentId::new(cid::Cid::new_v1(
         0x55,
         cid::multihash::Multihash::<64>::wrap(0x00, b"hi").unwrap(),
@@ -140,7 +140,7 @@ pub fn identity_cid() -> ContentId {
 /// A test chain: state, executor, and the height and time of the last block.
 /// Each transaction runs in its own block; blocks are one second apart
 /// unless [`Chain::set_next_ms`] or [`Chain::wait`] say otherwise.
-pub struct Chain {
+pub(crate) struct Chain {
     pub exec: Executor,
     pub state: MemoryState,
     pub height: u64,
@@ -151,12 +151,15 @@ pub struct Chain {
 
 impl Chain {
     /// A chain from a genesis funding test key `i` with `balances[i]`.
-    pub fn new(balances: &[u64]) -> (Vec<SigningKey>, Chain) {
+    pub(crate) fn new(balances: &[u64]) -> (Vec<SigningKey>, Chain) {
         Self::with_authority(balances, None)
     }
 
     /// [`Chain::new`] with test key `authority` as registry authority.
-    pub fn with_authority(balances: &[u64], authority: Option<usize>) -> (Vec<SigningKey>, Chain) {
+    pub(crate) fn with_authority(
+        balances: &[u64],
+        authority: Option<usize>,
+    ) -> (Vec<SigningKey>, Chain) {
         let (ks, exec, state) = setup_with(balances, authority);
         (
             ks,
@@ -171,23 +174,28 @@ impl Chain {
     }
 
     /// The time of the next block.
-    pub fn next_ms(&self) -> u64 {
+    pub(crate) fn next_ms(&self) -> u64 {
         self.next_at.unwrap_or(self.now_ms + 1_000)
     }
 
     /// Sets the time of the next block (after the last one).
-    pub fn set_next_ms(&mut self, ms: u64) {
+    pub(crate) fn set_next_ms(&mut self, ms: u64) {
         assert!(ms > self.now_ms);
         self.next_at = Some(ms);
     }
 
     /// Moves the clock forward by `ms` before the next block.
-    pub fn wait(&mut self, ms: u64) {
+    pub(crate) fn wait(&mut self, ms: u64) {
         self.set_next_ms(self.next_ms() + ms);
     }
 
     /// A transaction of `signer`, signed with `key`, at its next nonce.
-    pub fn tx(&self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> SignedTransaction {
+    pub(crate) fn tx(
+        &self,
+        signer: &Did,
+        key: &SigningKey,
+        actions: Vec<Action>,
+    ) -> SignedTransaction {
         Transaction {
             chain_id: CHAIN.into(),
             signer: signer.clone(),
@@ -200,7 +208,13 @@ impl Chain {
     }
 
     /// A transfer of `amount` from `signer` (signed with `key`) to `to`.
-    pub fn pay(&self, signer: &Did, key: &SigningKey, to: &Did, amount: u64) -> SignedTransaction {
+    pub(crate) fn pay(
+        &self,
+        signer: &Did,
+        key: &SigningKey,
+        to: &Did,
+        amount: u64,
+    ) -> SignedTransaction {
         self.tx(
             signer,
             key,
@@ -213,7 +227,7 @@ impl Chain {
 
     /// Executes one transaction in its own block. The block gives the same
     /// output against only the keys `touched_keys` names as against the full state.
-    pub fn exec(&mut self, t: SignedTransaction) -> Result<TxOutcome, ExecError> {
+    pub(crate) fn exec(&mut self, t: SignedTransaction) -> Result<TxOutcome, ExecError> {
         let env = BlockEnv {
             height: self.height + 1,
             timestamp_ms: self.next_ms(),
@@ -240,18 +254,23 @@ impl Chain {
 
     /// Runs `actions` as one transaction of `signer` (signed with `key`);
     /// returns its outcome.
-    pub fn run_all(&mut self, signer: &Did, key: &SigningKey, actions: Vec<Action>) -> TxOutcome {
+    pub(crate) fn run_all(
+        &mut self,
+        signer: &Did,
+        key: &SigningKey,
+        actions: Vec<Action>,
+    ) -> TxOutcome {
         let t = self.tx(signer, key, actions);
         self.exec(t).expect("transaction may be included")
     }
 
     /// [`Chain::run_all`] for the did:key of `key`.
-    pub fn run_key(&mut self, key: &SigningKey, actions: Vec<Action>) -> TxOutcome {
+    pub(crate) fn run_key(&mut self, key: &SigningKey, actions: Vec<Action>) -> TxOutcome {
         self.run_all(&did(key), key, actions)
     }
 
     /// Transfers `amount` from the did:key of `from` to `to`, which must complete.
-    pub fn fund(&mut self, from: &SigningKey, to: &Did, amount: u64) {
+    pub(crate) fn fund(&mut self, from: &SigningKey, to: &Did, amount: u64) {
         let t = self.pay(&did(from), from, to, amount);
         let outcome = self.exec(t).expect("transaction may be included");
         assert_eq!(outcome.status, ReceiptStatus::Completed);
@@ -259,7 +278,7 @@ impl Chain {
 
     /// Creates a did:sovra with `doc`, paid for by the did:key of `payer`,
     /// which must complete; returns the new DID.
-    pub fn create_did(&mut self, payer: &SigningKey, doc: DidDocument) -> Did {
+    pub(crate) fn create_did(&mut self, payer: &SigningKey, doc: DidDocument) -> Did {
         let signer = did(payer);
         let nonce = account(&self.state, &signer).nonce;
         let outcome = self.run_all(
@@ -272,7 +291,7 @@ impl Chain {
     }
 
     /// The current record of a did:sovra.
-    pub fn did_record(&self, d: &Did) -> Option<DidRecord> {
+    pub(crate) fn did_record(&self, d: &Did) -> Option<DidRecord> {
         self.state
             .values
             .get(&StateKey::Did(d.clone()))
@@ -280,7 +299,7 @@ impl Chain {
     }
 
     /// The record of version `version` of a did:sovra.
-    pub fn did_version(&self, d: &Did, version: u64) -> Option<DidRecord> {
+    pub(crate) fn did_version(&self, d: &Did, version: u64) -> Option<DidRecord> {
         self.state
             .values
             .get(&StateKey::DidVersion {

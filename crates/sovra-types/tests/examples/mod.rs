@@ -19,22 +19,22 @@ use sovra_types::{
 };
 
 /// A test key.
-pub fn key(seed: u64) -> SigningKey {
+pub(crate) fn key(seed: u64) -> SigningKey {
     SigningKey::from_test_seed(seed)
 }
 
 /// The did:key of test key `seed`.
-pub fn did_key(seed: u64) -> Did {
+pub(crate) fn did_key(seed: u64) -> Did {
     Did::from_public_key(&key(seed).public_key())
 }
 
 /// A did:sovra with every id byte `b`.
-pub fn did_sovra(b: u8) -> Did {
+pub(crate) fn did_sovra(b: u8) -> Did {
     Did::sovra(&[b; 16])
 }
 
 /// A CID of `codec` over the SHA-256 of `tag`.
-pub fn cid_with(codec: u64, tag: &[u8]) -> ContentId {
+pub(crate) fn cid_with(codec: u64, tag: &[u8]) -> ContentId {
     ContentId::new(cid::Cid::new_v1(
         codec,
         cid::multihash::Multihash::<64>::wrap(0x12, sha256(&[tag]).as_ref()).unwrap(),
@@ -42,13 +42,13 @@ pub fn cid_with(codec: u64, tag: &[u8]) -> ContentId {
 }
 
 /// A raw-codec CID over the SHA-256 of `tag`.
-pub fn cid(tag: &[u8]) -> ContentId {
+pub(crate) fn cid(tag: &[u8]) -> ContentId {
     cid_with(0x55, tag)
 }
 
 /// A document with test key 1 (and its X25519 agreement key), a service, a controller and
 /// an alias.
-pub fn document() -> DidDocument {
+pub(crate) fn document() -> DidDocument {
     let ed25519: [u8; 32] = key(1).public_key().as_ref().try_into().unwrap();
     let mut methods = sovra_types::identity::methods_for_key(&ed25519, 1).unwrap();
     methods.push(VerificationMethod {
@@ -70,7 +70,7 @@ pub fn document() -> DidDocument {
 }
 
 /// One example of every action variant, named by [`Action::kind`].
-pub fn actions() -> Vec<Action> {
+pub(crate) fn actions() -> Vec<Action> {
     let record = RecordId([0x42; 16]);
     vec![
         AccountsAction::Transfer {
@@ -170,7 +170,7 @@ pub fn actions() -> Vec<Action> {
 }
 
 /// One example of every state key variant, with its name in the vectors.
-pub fn state_keys() -> Vec<(&'static str, StateKey)> {
+pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
     let keys = vec![
         StateKey::Account(did_key(1)),
         StateKey::Meta(MetaKey::Supply),
@@ -201,7 +201,7 @@ pub fn state_keys() -> Vec<(&'static str, StateKey)> {
 
 /// The vector name of a state key. Exhaustive: a new variant does not compile until it is
 /// named here; give it an example in [`state_keys`] too, and a vector.
-pub fn state_key_name(key: &StateKey) -> &'static str {
+pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
     match key {
         StateKey::Account(_) => "account",
         StateKey::Meta(MetaKey::Supply) => "meta_supply",
@@ -218,7 +218,7 @@ pub fn state_key_name(key: &StateKey) -> &'static str {
 }
 
 /// One example of every receipt status, with its name in the vectors.
-pub fn receipt_statuses() -> Vec<(&'static str, ReceiptStatus)> {
+pub(crate) fn receipt_statuses() -> Vec<(&'static str, ReceiptStatus)> {
     let statuses = vec![
         ReceiptStatus::Pending,
         ReceiptStatus::Completed,
@@ -246,7 +246,7 @@ pub fn receipt_statuses() -> Vec<(&'static str, ReceiptStatus)> {
 }
 
 /// A receipt-chain entry with `status`.
-pub fn receipt_entry(status: ReceiptStatus) -> ReceiptEntry {
+pub(crate) fn receipt_entry(status: ReceiptStatus) -> ReceiptEntry {
     ReceiptEntry {
         index: 7,
         tx_id: sha256(&[b"tx"]),
@@ -257,7 +257,7 @@ pub fn receipt_entry(status: ReceiptStatus) -> ReceiptEntry {
 }
 
 /// A transaction of test key 1 carrying the first three example actions, signed.
-pub fn signed_transaction() -> SignedTransaction {
+pub(crate) fn signed_transaction() -> SignedTransaction {
     Transaction {
         chain_id: "sovra-vectors".into(),
         signer: did_key(1),
@@ -270,7 +270,7 @@ pub fn signed_transaction() -> SignedTransaction {
 }
 
 /// A block header.
-pub fn header() -> BlockHeader {
+pub(crate) fn header() -> BlockHeader {
     let txs = [signed_transaction()];
     BlockHeader {
         parent: sha256(&[b"parent"]),
@@ -283,12 +283,12 @@ pub fn header() -> BlockHeader {
 }
 
 /// A block with [`header`] and [`signed_transaction`].
-pub fn block() -> Block {
+pub(crate) fn block() -> Block {
     Block::new(header(), vec![signed_transaction()])
 }
 
 /// An account.
-pub fn account() -> Account {
+pub(crate) fn account() -> Account {
     Account {
         balance: 1_000_000,
         nonce: 9,
@@ -298,7 +298,7 @@ pub fn account() -> Account {
 }
 
 /// A pin record.
-pub fn pin_record() -> PinRecord {
+pub(crate) fn pin_record() -> PinRecord {
     PinRecord {
         size: 4096,
         replication: 3,
@@ -307,7 +307,7 @@ pub fn pin_record() -> PinRecord {
 }
 
 /// A DID record.
-pub fn did_record() -> DidRecord {
+pub(crate) fn did_record() -> DidRecord {
     DidRecord {
         version: 2,
         created_ms: 1_700_000_000_000,
@@ -321,7 +321,7 @@ pub fn did_record() -> DidRecord {
 }
 
 /// A verifier record.
-pub fn verifier_record() -> VerifierRecord {
+pub(crate) fn verifier_record() -> VerifierRecord {
     VerifierRecord {
         name: "Example Labs".into(),
         credential_types: vec!["KycCredential".into()],
@@ -331,7 +331,7 @@ pub fn verifier_record() -> VerifierRecord {
 }
 
 /// A status-list anchor.
-pub fn status_list_anchor() -> StatusListAnchor {
+pub(crate) fn status_list_anchor() -> StatusListAnchor {
     StatusListAnchor {
         cid: cid(b"status list"),
         version: 2,
@@ -341,7 +341,7 @@ pub fn status_list_anchor() -> StatusListAnchor {
 }
 
 /// A vault record with one grant.
-pub fn vault_record() -> VaultRecord {
+pub(crate) fn vault_record() -> VaultRecord {
     VaultRecord {
         owner: did_sovra(7),
         version: 2,
@@ -364,7 +364,7 @@ pub fn vault_record() -> VaultRecord {
 }
 
 /// A recovery setup with a pending recovery and one approval.
-pub fn recovery_config() -> RecoveryConfig {
+pub(crate) fn recovery_config() -> RecoveryConfig {
     RecoveryConfig {
         guardians: vec![did_key(5), did_sovra(6)],
         threshold: 2,
@@ -384,7 +384,7 @@ pub fn recovery_config() -> RecoveryConfig {
 }
 
 /// The keys block of a vault record version.
-pub fn record_keys() -> RecordKeys {
+pub(crate) fn record_keys() -> RecordKeys {
     RecordKeys {
         record: RecordId([0x42; 16]),
         version: 2,
@@ -394,7 +394,7 @@ pub fn record_keys() -> RecordKeys {
 }
 
 /// A block of encrypted shares.
-pub fn share_envelopes() -> ShareEnvelopes {
+pub(crate) fn share_envelopes() -> ShareEnvelopes {
     ShareEnvelopes {
         owner: did_sovra(7),
         envelopes: vec![

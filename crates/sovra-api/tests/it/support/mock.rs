@@ -27,17 +27,17 @@ use sovra_types::{
 };
 
 /// The chain id of the mock.
-pub const CHAIN_ID: &str = "mock-chain";
+pub(crate) const CHAIN_ID: &str = "mock-chain";
 /// Transactions with a smaller fee are refused (`fee_too_low`).
-pub const MIN_FEE: u64 = 1;
+pub(crate) const MIN_FEE: u64 = 1;
 
 /// A block store behind a lock (the router reads it from blocking tasks).
 #[derive(Default)]
-pub struct MockBlocks(Mutex<MemoryBlocks>);
+pub(crate) struct MockBlocks(Mutex<MemoryBlocks>);
 
 impl MockBlocks {
     /// Stores verified blocks.
-    pub fn put_all(&self, blocks: Vec<(Cid, Vec<u8>)>) {
+    pub(crate) fn put_all(&self, blocks: Vec<(Cid, Vec<u8>)>) {
         let mut store = self.0.lock().unwrap();
         for (cid, data) in blocks {
             store.put_block(cid, data).expect("verified block");
@@ -45,17 +45,17 @@ impl MockBlocks {
     }
 
     /// Forgets a block.
-    pub fn remove(&self, cid: &Cid) -> bool {
+    pub(crate) fn remove(&self, cid: &Cid) -> bool {
         self.0.lock().unwrap().remove(cid)
     }
 
     /// A block's bytes (panics if it is not here).
-    pub fn get(&self, cid: &Cid) -> Vec<u8> {
+    pub(crate) fn get(&self, cid: &Cid) -> Vec<u8> {
         self.0.lock().unwrap().get_block(cid).unwrap().unwrap()
     }
 
     /// Whether a block is here.
-    pub fn has(&self, cid: &Cid) -> bool {
+    pub(crate) fn has(&self, cid: &Cid) -> bool {
         self.0
             .lock()
             .unwrap()
@@ -74,7 +74,7 @@ impl BlockSource for MockBlocks {
 
 /// Blocks an import produced, kept until the import succeeds as a whole.
 #[derive(Default)]
-pub struct Staged(pub Vec<(Cid, Vec<u8>)>);
+pub(crate) struct Staged(pub Vec<(Cid, Vec<u8>)>);
 
 impl BlockSink for Staged {
     fn put_block(&mut self, cid: Cid, data: Vec<u8>) -> Result<(), CasError> {
@@ -85,7 +85,7 @@ impl BlockSink for Staged {
 
 /// What the router asked of the backend, for the tests of its bounds.
 #[derive(Default, Debug)]
-pub struct Asked {
+pub(crate) struct Asked {
     /// `(from, limit)` of every receipts page.
     pub receipts: Vec<(u64, usize)>,
     /// `limit` of every verifier listing.
@@ -99,7 +99,7 @@ pub struct Asked {
 }
 
 /// The in-memory node.
-pub struct MockBackend {
+pub(crate) struct MockBackend {
     auth: AuthStore,
     key: SigningKey,
     /// Every call that can fail answers a 500 while set.
@@ -150,7 +150,7 @@ impl Default for MockBackend {
 
 impl MockBackend {
     /// An empty node at height 1 (genesis and one block).
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let b = Self {
             auth: AuthStore::system(AuthLimits::default()),
             key: SigningKey::from_test_seed(9_999),
@@ -180,7 +180,7 @@ impl MockBackend {
     }
 
     /// Appends a finalized block with `txs` (ids, hex) at time `timestamp_ms`.
-    pub fn finalize(&self, timestamp_ms: u64, txs: Vec<String>) {
+    pub(crate) fn finalize(&self, timestamp_ms: u64, txs: Vec<String>) {
         let mut blocks = self.blocks.lock().unwrap();
         let height = blocks.len() as u64;
         let parent = blocks
@@ -206,7 +206,7 @@ impl MockBackend {
     }
 
     /// Sets the finalized value of `key`.
-    pub fn put_state(&self, key: StateKey, value: impl Encode) {
+    pub(crate) fn put_state(&self, key: StateKey, value: impl Encode) {
         self.state
             .lock()
             .unwrap()
@@ -214,7 +214,7 @@ impl MockBackend {
     }
 
     /// Sets a DID's balance.
-    pub fn fund(&self, did: &Did, balance: u64) {
+    pub(crate) fn fund(&self, did: &Did, balance: u64) {
         self.balances
             .lock()
             .unwrap()
@@ -222,7 +222,7 @@ impl MockBackend {
     }
 
     /// The vault namespace of `owner`.
-    pub fn namespace(&self, owner: &Did) -> Arc<MockBlocks> {
+    pub(crate) fn namespace(&self, owner: &Did) -> Arc<MockBlocks> {
         self.vault
             .lock()
             .unwrap()
@@ -232,7 +232,7 @@ impl MockBackend {
     }
 
     /// The node's consensus key.
-    pub fn node_public_key(&self) -> sovra_crypto::PublicKey {
+    pub(crate) fn node_public_key(&self) -> sovra_crypto::PublicKey {
         self.key.public_key()
     }
 

@@ -2,7 +2,7 @@
 //! fixtures, and the table of route tests that [`crate::coverage`] checks against the OpenAPI
 //! document.
 
-pub mod mock;
+pub(crate) mod mock;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,13 +25,13 @@ use sovra_crypto::SigningKey;
 use sovra_types::{AccountsAction, Action, Did, SignedTransaction, Transaction};
 use tower::ServiceExt as _;
 
-pub use mock::{CHAIN_ID, MockBackend};
+pub(crate) use mock::{CHAIN_ID, MockBackend};
 
 /// A request the router answered: its method, the route it matched and the status.
-pub type Seen = (Method, String, u16);
+pub(crate) type Seen = (Method, String, u16);
 
 /// The router over a fresh mock node, recording what each route answered.
-pub struct Harness {
+pub(crate) struct Harness {
     /// The node behind the router.
     pub backend: Arc<MockBackend>,
     router: Router,
@@ -39,7 +39,7 @@ pub struct Harness {
 }
 
 /// An answer of the router.
-pub struct Answer {
+pub(crate) struct Answer {
     /// Its status.
     pub status: StatusCode,
     /// Its headers.
@@ -50,18 +50,18 @@ pub struct Answer {
 
 impl Answer {
     /// The body as JSON.
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     /// The body as text.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
     /// A header's value.
-    pub fn header(&self, name: impl header::AsHeaderName) -> &str {
+    pub(crate) fn header(&self, name: impl header::AsHeaderName) -> &str {
         self.headers
             .get(name)
             .map(|v| v.to_str().unwrap())
@@ -70,7 +70,7 @@ impl Answer {
 
     /// Checks the answer is the API's JSON error with `status` and `code`; returns its message.
     #[track_caller]
-    pub fn error(&self, status: u16, code: &str) -> String {
+    pub(crate) fn error(&self, status: u16, code: &str) -> String {
         assert_eq!(self.status.as_u16(), status, "{}", self.text());
         assert!(
             self.header(header::CONTENT_TYPE)
@@ -90,7 +90,7 @@ impl Answer {
 
     /// Checks the status is `status` and returns the JSON body.
     #[track_caller]
-    pub fn ok_json(&self, status: u16) -> Value {
+    pub(crate) fn ok_json(&self, status: u16) -> Value {
         assert_eq!(self.status.as_u16(), status, "{}", self.text());
         self.json()
     }
@@ -104,12 +104,12 @@ impl Default for Harness {
 
 impl Harness {
     /// The router over a new mock node.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::over(MockBackend::new())
     }
 
     /// The router over `backend`.
-    pub fn over(backend: MockBackend) -> Self {
+    pub(crate) fn over(backend: MockBackend) -> Self {
         let backend = Arc::new(backend);
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let record = seen.clone();
@@ -141,12 +141,12 @@ impl Harness {
     }
 
     /// What the routes answered so far.
-    pub fn seen(&self) -> Vec<Seen> {
+    pub(crate) fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 
     /// Sends a request.
-    pub async fn send(&self, request: Request<Body>) -> Answer {
+    pub(crate) async fn send(&self, request: Request<Body>) -> Answer {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -162,13 +162,13 @@ impl Harness {
     }
 
     /// `GET uri`.
-    pub async fn get(&self, uri: &str) -> Answer {
+    pub(crate) async fn get(&self, uri: &str) -> Answer {
         self.send(Request::get(uri).body(Body::empty()).unwrap())
             .await
     }
 
     /// `GET uri` with a bearer token.
-    pub async fn get_as(&self, uri: &str, token: &str) -> Answer {
+    pub(crate) async fn get_as(&self, uri: &str, token: &str) -> Answer {
         self.send(
             Request::get(uri)
                 .header(header::AUTHORIZATION, format!("Bearer {token}"))
@@ -179,7 +179,7 @@ impl Harness {
     }
 
     /// `GET uri` with an `Accept` header.
-    pub async fn get_accept(&self, uri: &str, accept: &str) -> Answer {
+    pub(crate) async fn get_accept(&self, uri: &str, accept: &str) -> Answer {
         self.send(
             Request::get(uri)
                 .header(header::ACCEPT, accept)
@@ -190,13 +190,13 @@ impl Harness {
     }
 
     /// `POST uri` with a JSON body.
-    pub async fn post_json(&self, uri: &str, body: &Value) -> Answer {
+    pub(crate) async fn post_json(&self, uri: &str, body: &Value) -> Answer {
         self.post(uri, "application/json", None, body.to_string().into_bytes())
             .await
     }
 
     /// `POST uri` with a body of `content_type`, with a bearer token when given.
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         uri: &str,
         content_type: &str,
@@ -211,7 +211,7 @@ impl Harness {
     }
 
     /// A live bearer token of `did` (a `did:key`), as `POST /v1/auth/token` would issue.
-    pub fn token_for(&self, did: &Did) -> String {
+    pub(crate) fn token_for(&self, did: &Did) -> String {
         self.backend
             .auth()
             .issue_token(
@@ -227,14 +227,14 @@ impl Harness {
 }
 
 /// The signing key and `did:key` of a test seed.
-pub fn identity(seed: u64) -> (SigningKey, Did) {
+pub(crate) fn identity(seed: u64) -> (SigningKey, Did) {
     let key = SigningKey::from_test_seed(seed);
     let did = Did::from_public_key(&key.public_key());
     (key, did)
 }
 
 /// A transfer signed by `seed` with `fee`, for the mock chain.
-pub fn transfer(seed: u64, nonce: u64, fee: u64) -> SignedTransaction {
+pub(crate) fn transfer(seed: u64, nonce: u64, fee: u64) -> SignedTransaction {
     let (key, did) = identity(seed);
     Transaction {
         chain_id: CHAIN_ID.into(),
@@ -251,12 +251,12 @@ pub fn transfer(seed: u64, nonce: u64, fee: u64) -> SignedTransaction {
 }
 
 /// The hex of a signed transaction's encoding.
-pub fn tx_hex(tx: &SignedTransaction) -> String {
+pub(crate) fn tx_hex(tx: &SignedTransaction) -> String {
     hex::encode(tx.encode())
 }
 
 /// `data` imported as a UnixFS file: its root and blocks.
-pub fn file_blocks(data: &[u8]) -> (Cid, Vec<(Cid, Vec<u8>)>) {
+pub(crate) fn file_blocks(data: &[u8]) -> (Cid, Vec<(Cid, Vec<u8>)>) {
     let mut staged = mock::Staged::default();
     let added = Adder::new(Profile::default())
         .add_reader(data, &mut staged)
@@ -265,7 +265,7 @@ pub fn file_blocks(data: &[u8]) -> (Cid, Vec<(Cid, Vec<u8>)>) {
 }
 
 /// A CAR of `blocks` under `root`.
-pub fn car_of(root: &Cid, blocks: &[(Cid, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn car_of(root: &Cid, blocks: &[(Cid, Vec<u8>)]) -> Vec<u8> {
     let mut store = MemoryBlocks::new();
     for (cid, data) in blocks {
         sovra_cas::BlockSink::put_block(&mut store, *cid, data.clone()).unwrap();
@@ -276,7 +276,7 @@ pub fn car_of(root: &Cid, blocks: &[(Cid, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// One route test: the documented route it covers and the test itself.
-pub struct RouteTest {
+pub(crate) struct RouteTest {
     /// The HTTP method, lower case (as the OpenAPI document has it).
     pub method: &'static str,
     /// The route's path template.
@@ -294,7 +294,7 @@ pub struct RouteTest {
 macro_rules! route_tests {
     ($($area:ident { $($method:ident $path:literal => $test:ident),* $(,)? })*) => {
         /// Every route test, by documented route.
-        pub const ROUTE_TESTS: &[$crate::support::RouteTest] = &[
+        pub(crate) const ROUTE_TESTS: &[$crate::support::RouteTest] = &[
             $($($crate::support::RouteTest {
                 method: stringify!($method),
                 path: $path,
@@ -317,12 +317,12 @@ macro_rules! route_tests {
 }
 
 /// When version 1 of a [`sovra_did`] was made (2023-11-14T22:13:20Z).
-pub const CREATED_MS: u64 = 1_700_000_000_000;
+pub(crate) const CREATED_MS: u64 = 1_700_000_000_000;
 /// When version 2 was made (100 s later).
-pub const UPDATED_MS: u64 = CREATED_MS + 100_000;
+pub(crate) const UPDATED_MS: u64 = CREATED_MS + 100_000;
 
 /// A version of a `did:sovra` whose document holds the key of `key_seed`.
-pub fn did_record(version: u64, key_seed: u64, deactivated: bool) -> sovra_types::DidRecord {
+pub(crate) fn did_record(version: u64, key_seed: u64, deactivated: bool) -> sovra_types::DidRecord {
     let (key, _) = identity(key_seed);
     let public: [u8; 32] = key.public_key().as_ref().try_into().unwrap();
     sovra_types::DidRecord {
@@ -344,7 +344,7 @@ pub fn did_record(version: u64, key_seed: u64, deactivated: bool) -> sovra_types
 
 /// Registers `did:sovra` number `n` on the mock ledger: version 1 with the key of `key_seed`,
 /// version 2 (current) with the key of `key_seed` again, deactivated if asked.
-pub fn sovra_did(h: &Harness, n: u8, key_seed: u64, deactivated: bool) -> Did {
+pub(crate) fn sovra_did(h: &Harness, n: u8, key_seed: u64, deactivated: bool) -> Did {
     use sovra_types::StateKey;
     let did = Did::sovra(&[n; 16]);
     let v1 = did_record(1, key_seed, false);
