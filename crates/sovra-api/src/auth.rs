@@ -3,9 +3,9 @@
 //!
 //! 1. `POST /v1/auth/challenge {"did"}` returns a fresh random challenge,
 //!    valid for [`CHALLENGE_TTL_MS`] and usable once.
-//! 2. The client signs [`auth_message`] (chain id, DID, verification method,
+//! 2. The client signs [`auth_message`](sovra_api_types::auth::auth_message) (chain id, DID, verification method,
 //!    challenge) with a key listed under the DID's `authentication`
-//!    relationship, under the namespace [`AUTH_NAMESPACE`], and sends
+//!    relationship, under the namespace [`AUTH_NAMESPACE`](sovra_api_types::auth::AUTH_NAMESPACE), and sends
 //!    `POST /v1/auth/token {"did", "verification_method", "challenge", "signature"}`.
 //! 3. The node consumes the challenge (a second use is refused: replay),
 //!    resolves the DID at the newest finalized state, checks the method is an
@@ -14,7 +14,7 @@
 //! 4. Requests that read private data send `Authorization: Bearer <token>`.
 //!
 //! Challenges and tokens are held in memory, per node, in bounded tables
-//! shared fairly among clients ([`crate::fair`]): each client address (an
+//! shared fairly among clients (`crate::fair`): each client address (an
 //! IPv6 /64 counts as one) holds at most [`AuthLimits::max_challenges_per_client`]
 //! pending challenges and [`AuthLimits::max_tokens_per_client`] tokens, and
 //! each DID at most [`AuthLimits::max_tokens_per_did`] tokens; past a cap the

@@ -1,6 +1,6 @@
 //! Bridges between async HTTP bodies and the blocking readers and writers of `sovra-cas`, so that
 //! uploads and downloads stream in bounded memory instead of being buffered whole; and
-//! [`cat_body`], the streaming body of a UnixFS file.
+//! `cat_body`, the streaming body of a UnixFS file.
 
 use std::io::{self, Read, Write};
 use std::sync::Arc;

@@ -209,7 +209,7 @@ impl Client {
 
     /// Builds and signs a transaction as `signer` with its next nonce (from the node's pending
     /// view: the committed nonce plus the signer's transactions waiting there, so transactions
-    /// sent back to back do not collide) and an expiry [`DEFAULT_EXPIRY_BLOCKS`] ahead of the
+    /// sent back to back do not collide) and an expiry `DEFAULT_EXPIRY_BLOCKS` (1,000 blocks) ahead of the
     /// finalized height.
     pub fn build_tx(
         &self,

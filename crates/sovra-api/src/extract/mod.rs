@@ -2,7 +2,7 @@
 //! extractors whose refusals are [`ApiError`]s with a specific code instead of axum's
 //! plain-text rejections (`malformed`, 415 `unsupported_media_type`, 413 `body_too_large`;
 //! `invalid_query`), the client address ([`client`]), the authenticated caller ([`auth`]) and
-//! the parsers of path and query values into domain types ([`path`]). Handlers that still use
+//! the parsers of path and query values into domain types (`path`). Handlers that still use
 //! axum's own extractors get the JSON shape from [`crate::json_errors`], with a code from the
 //! status.
 
