@@ -102,8 +102,8 @@ fn read_car(reader: &mut impl Read, sink: &mut impl BlockSink) -> Result<CarImpo
         )));
     }
     let header_bytes = read_exact_vec(reader, header_len as usize)?;
-    let header: CarHeader = serde_ipld_dagcbor::from_slice(&header_bytes)
-        .map_err(CasError::CarHeader)?;
+    let header: CarHeader =
+        serde_ipld_dagcbor::from_slice(&header_bytes).map_err(CasError::CarHeader)?;
     if header.version != 1 {
         return Err(CasError::Car(format!(
             "version {} (only CAR v1 is read)",
@@ -138,11 +138,10 @@ fn read_car(reader: &mut impl Read, sink: &mut impl BlockSink) -> Result<CarImpo
         }
         let frame = read_exact_vec(reader, len as usize)?;
         let mut cursor = std::io::Cursor::new(frame.as_slice());
-        let cid = Cid::read_bytes(&mut cursor)
-            .map_err(|source| CasError::CarBlockCid {
-                block: result.blocks,
-                source,
-            })?;
+        let cid = Cid::read_bytes(&mut cursor).map_err(|source| CasError::CarBlockCid {
+            block: result.blocks,
+            source,
+        })?;
         let data = frame[cursor.position() as usize..].to_vec();
         verify_block(&cid, &data)?;
         let key = crate::block::block_key(&cid);

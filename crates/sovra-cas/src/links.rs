@@ -21,9 +21,7 @@ pub fn links(cid: &Cid, data: &[u8]) -> Result<Vec<Cid>, CasError> {
     let out: Vec<Cid> = match cid.codec() {
         // Plain CBOR and JSON cannot hold links.
         RAW | CBOR | JSON => Vec::new(),
-        DAG_PB => {
-            bounded(ipld_dagpb::DagPbCodec::links(data).map_err(|e| malformed(e.into()))?)?
-        }
+        DAG_PB => bounded(ipld_dagpb::DagPbCodec::links(data).map_err(|e| malformed(e.into()))?)?,
         DAG_CBOR => bounded(
             serde_ipld_dagcbor::codec::DagCborCodec::links(data)
                 .map_err(|e| malformed(e.into()))?,

@@ -239,7 +239,10 @@ fn tampered_car_is_refused() {
     );
     let err = car::import(&b"\x05hello"[..], 1 << 20, &mut MemoryBlocks::new()).unwrap_err();
     // The header's decoding error is kept as the cause.
-    assert!(matches!(err, CasError::CarHeader(_)), "garbage header: {err}");
+    assert!(
+        matches!(err, CasError::CarHeader(_)),
+        "garbage header: {err}"
+    );
     assert!(std::error::Error::source(&err).is_some(), "{err:?}");
 }
 
