@@ -185,18 +185,32 @@ pub fn cas_error(e: CasError) -> ApiError {
             ApiError::NotFound(format!("block {cid} is not available on this node"))
         }
         CasError::PathNotFound(p) => ApiError::NotFound(format!("no such path: {p}")),
-        CasError::NotADirectory { .. } => ApiError::NotFound(e.to_string()),
-        CasError::InvalidCid(_) => ApiError::bad("invalid_cid", e.to_string()),
+        CasError::NotADirectory { .. } | CasError::Resolve { .. } => {
+            ApiError::NotFound(e.to_string())
+        }
+        CasError::InvalidCid(_) | CasError::CidText { .. } | CasError::CidBytes(_) => {
+            ApiError::bad("invalid_cid", e.to_string())
+        }
         CasError::Limit(_) | CasError::BlockTooLarge { .. } => {
             ApiError::bad("limit_exceeded", e.to_string())
         }
-        CasError::Car(_) | CasError::HashMismatch(_) | CasError::Malformed { .. } => {
-            ApiError::bad("invalid_content", e.to_string())
-        }
+        CasError::Car(_)
+        | CasError::CarHeader(_)
+        | CasError::CarBlockCid { .. }
+        | CasError::CarFrameLength(_)
+        | CasError::CarRead(_)
+        | CasError::CarWrite(_)
+        | CasError::HashMismatch(_)
+        | CasError::Malformed { .. } => ApiError::bad("invalid_content", e.to_string()),
         CasError::UnsupportedCodec(_) | CasError::UnsupportedHash(_) => {
             ApiError::bad("unsupported", e.to_string())
         }
-        CasError::UnixFs(_) => ApiError::bad("unixfs", e.to_string()),
+        CasError::UnixFs(_)
+        | CasError::UnixFsTree(_)
+        | CasError::UnixFsBlocks(_)
+        | CasError::UnixFsWalk(_)
+        | CasError::NothingWritten(_)
+        | CasError::PartialExportLeft { .. } => ApiError::bad("unixfs", e.to_string()),
         CasError::Io(_) | CasError::Store(_) => ApiError::Store(e),
     }
 }

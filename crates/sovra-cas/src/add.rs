@@ -253,16 +253,11 @@ fn directory_nodes(
     // block limit only come out when sharding is off, and are then refused below.
     options.block_size_limit(None);
     let mut tree = BufferingTreeBuilder::new(options);
-    tree.set_metadata(ROOT, Default::default())
-        .map_err(unixfs_err)?;
+    tree.set_metadata(ROOT, Default::default())?;
     for (name, cid, size) in links {
-        tree.put_link(&format!("{ROOT}/{name}"), *cid, *size)
-            .map_err(unixfs_err)?;
+        tree.put_link(&format!("{ROOT}/{name}"), *cid, *size)?;
     }
-    let nodes = tree
-        .build()
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(unixfs_err)?;
+    let nodes = tree.build().collect::<Result<Vec<_>, _>>()?;
     if let Some(node) = nodes.last()
         && shard_threshold.is_some()
         && node.block.len() > crate::limits::MAX_BLOCK_BYTES
@@ -273,10 +268,6 @@ fn directory_nodes(
         });
     }
     Ok(nodes)
-}
-
-fn unixfs_err(e: impl std::fmt::Display) -> CasError {
-    CasError::UnixFs(e.to_string())
 }
 
 #[derive(Default)]

@@ -55,7 +55,10 @@ pub fn parse_cid(text: &str) -> Result<Cid, CasError> {
     if text.len() > 2 * MAX_CID_BYTES {
         return Err(CasError::InvalidCid("too long".into()));
     }
-    Cid::try_from(text).map_err(|e| CasError::InvalidCid(format!("{text:?}: {e}")))
+    Cid::try_from(text).map_err(|source| CasError::CidText {
+        text: text.to_string(),
+        source,
+    })
 }
 
 /// Parses a CID from its binary form, rejecting trailing bytes.
@@ -63,7 +66,7 @@ pub fn cid_from_bytes(bytes: &[u8]) -> Result<Cid, CasError> {
     if bytes.len() > MAX_CID_BYTES {
         return Err(CasError::InvalidCid("too long".into()));
     }
-    let cid = Cid::read_bytes(bytes).map_err(|e| CasError::InvalidCid(e.to_string()))?;
+    let cid = Cid::read_bytes(bytes).map_err(CasError::CidBytes)?;
     if cid.encoded_len() != bytes.len() {
         return Err(CasError::InvalidCid("trailing bytes".into()));
     }

@@ -102,8 +102,8 @@ fn read_car(reader: &mut impl Read, sink: &mut impl BlockSink) -> Result<CarImpo
         )));
     }
     let header_bytes = read_exact_vec(reader, header_len as usize)?;
-    let header: CarHeader = serde_ipld_dagcbor::from_slice(&header_bytes)
-        .map_err(|e| CasError::Car(format!("header: {e}")))?;
+    let header: CarHeader =
+        serde_ipld_dagcbor::from_slice(&header_bytes).map_err(CasError::CarHeader)?;
     if header.version != 1 {
         return Err(CasError::Car(format!(
             "version {} (only CAR v1 is read)",
@@ -138,8 +138,10 @@ fn read_car(reader: &mut impl Read, sink: &mut impl BlockSink) -> Result<CarImpo
         }
         let frame = read_exact_vec(reader, len as usize)?;
         let mut cursor = std::io::Cursor::new(frame.as_slice());
-        let cid = Cid::read_bytes(&mut cursor)
-            .map_err(|e| CasError::Car(format!("block {}: bad CID: {e}", result.blocks)))?;
+        let cid = Cid::read_bytes(&mut cursor).map_err(|source| CasError::CarBlockCid {
+            block: result.blocks,
+            source,
+        })?;
         let data = frame[cursor.position() as usize..].to_vec();
         verify_block(&cid, &data)?;
         let key = crate::block::block_key(&cid);
@@ -169,13 +171,13 @@ fn read_frame_len(reader: &mut impl Read) -> Result<Option<u64>, CasError> {
             Ok(0) => return Ok(None),
             Ok(_) => break,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(CasError::Car(e.to_string())),
+            Err(e) => return Err(CasError::CarRead(e)),
         }
     }
     let mut chained = std::io::Read::chain(&first[..], reader);
     unsigned_varint::io::read_u64(&mut chained)
         .map(Some)
-        .map_err(|e| CasError::Car(format!("frame length: {e}")))
+        .map_err(CasError::CarFrameLength)
 }
 
 /// Reads exactly `len` bytes (already checked against a limit).
@@ -183,13 +185,13 @@ fn read_exact_vec(reader: &mut impl Read, len: usize) -> Result<Vec<u8>, CasErro
     let mut buf = vec![0u8; len];
     reader.read_exact(&mut buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => CasError::Car("truncated CAR".into()),
-        _ => CasError::Car(e.to_string()),
+        _ => CasError::CarRead(e),
     })?;
     Ok(buf)
 }
 
 fn car_err(e: fvm_ipld_car::Error) -> CasError {
-    CasError::Car(e.to_string())
+    CasError::CarWrite(e)
 }
 
 /// A reader that fails once more than its budget has been read.

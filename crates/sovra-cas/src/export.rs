@@ -271,10 +271,7 @@ fn symlink_target(source: &impl BlockSource, cid: &Cid) -> Result<String, CasErr
     let data = source.require_block(cid)?;
     let mut walker = Walker::new(*cid, String::new());
     let mut cache = None;
-    match walker
-        .next(&data, &mut cache)
-        .map_err(|e| CasError::UnixFs(e.to_string()))?
-    {
+    match walker.next(&data, &mut cache)? {
         ContinuedWalk::Symlink(target, ..) => std::str::from_utf8(target)
             .map(str::to_string)
             .map_err(|_| CasError::UnixFs(format!("symlink {cid} has a target that is not UTF-8"))),
@@ -385,10 +382,11 @@ impl Staging {
     fn discard(self, error: CasError) -> CasError {
         match fs::remove_dir_all(&self.root) {
             Ok(()) => nothing_written(error),
-            Err(e) => CasError::UnixFs(format!(
-                "{error}; the partial export in {} could not be removed ({e})",
-                self.root.display()
-            )),
+            Err(cleanup) => CasError::PartialExportLeft {
+                error: Box::new(error),
+                staging: self.root.clone(),
+                cleanup,
+            },
         }
     }
 }
@@ -426,7 +424,7 @@ impl<W: Write, P: FnMut(u64)> Write for BoundedWriter<'_, W, P> {
 fn nothing_written(error: CasError) -> CasError {
     match error {
         CasError::Limit(m) => CasError::Limit(format!("{m}; nothing was written")),
-        other => CasError::UnixFs(format!("{other}; nothing was written")),
+        other => CasError::NothingWritten(Box::new(other)),
     }
 }
 

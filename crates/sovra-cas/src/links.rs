@@ -14,20 +14,21 @@ pub fn codec_supported(codec: u64) -> bool {
 
 /// The CIDs a block links to, in the order they appear, bounded by [`MAX_LINKS_PER_BLOCK`].
 pub fn links(cid: &Cid, data: &[u8]) -> Result<Vec<Cid>, CasError> {
-    let malformed = |reason: String| CasError::Malformed { cid: *cid, reason };
+    let malformed = |source: Box<dyn std::error::Error + Send + Sync>| CasError::Malformed {
+        cid: *cid,
+        source,
+    };
     let out: Vec<Cid> = match cid.codec() {
         // Plain CBOR and JSON cannot hold links.
         RAW | CBOR | JSON => Vec::new(),
-        DAG_PB => {
-            bounded(ipld_dagpb::DagPbCodec::links(data).map_err(|e| malformed(e.to_string()))?)?
-        }
+        DAG_PB => bounded(ipld_dagpb::DagPbCodec::links(data).map_err(|e| malformed(e.into()))?)?,
         DAG_CBOR => bounded(
             serde_ipld_dagcbor::codec::DagCborCodec::links(data)
-                .map_err(|e| malformed(e.to_string()))?,
+                .map_err(|e| malformed(e.into()))?,
         )?,
         DAG_JSON => bounded(
             serde_ipld_dagjson::codec::DagJsonCodec::links(data)
-                .map_err(|e| malformed(e.to_string()))?,
+                .map_err(|e| malformed(e.into()))?,
         )?,
         other => return Err(CasError::UnsupportedCodec(other)),
     };

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use cid::Cid;
-use rust_unixfs::dir::{MaybeResolved, NodeDescription, describe, resolve};
+use rust_unixfs::dir::{MaybeResolved, NodeDescription, ResolveError, describe, resolve};
 use rust_unixfs::walk::{ContinuedWalk, Walker};
 
 use crate::block::{DAG_PB, RAW};
@@ -93,11 +93,11 @@ pub fn resolve_path(
         }
         let block = source.require_block(&current)?;
         path_blocks.push(current);
-        let not_dir = |e: &dyn std::fmt::Display| CasError::NotADirectory {
+        let not_dir = |e: ResolveError| CasError::Resolve {
             segment: segment.clone(),
-            reason: e.to_string(),
+            source: Box::new(e),
         };
-        let mut step = resolve(&block, segment, &mut cache).map_err(|e| not_dir(&e))?;
+        let mut step = resolve(&block, segment, &mut cache).map_err(not_dir)?;
         current = loop {
             match step {
                 MaybeResolved::Found(cid) => break cid,
@@ -110,7 +110,7 @@ pub fn resolve_path(
                     path_blocks.push(next);
                     step = lookup
                         .continue_walk(&bucket, &mut cache)
-                        .map_err(|e| not_dir(&e))?;
+                        .map_err(|e| not_dir(e.into_resolve_error()))?;
                 }
             }
         };
@@ -194,7 +194,7 @@ pub fn cat(source: &impl BlockSource, cid: &Cid, out: &mut impl Write) -> Result
     while walker.should_continue() {
         let next = *walker.pending_links().0;
         let data = source.require_block(&next)?;
-        match walker.next(&data, &mut cache).map_err(walk_err)? {
+        match walker.next(&data, &mut cache)? {
             ContinuedWalk::File(segment, ..) => {
                 out.write_all(segment.as_bytes())?;
                 written += segment.as_bytes().len() as u64;
@@ -212,8 +212,4 @@ pub fn cat(source: &impl BlockSource, cid: &Cid, out: &mut impl Write) -> Result
         }
     }
     Ok(written)
-}
-
-fn walk_err(e: rust_unixfs::walk::Error) -> CasError {
-    CasError::UnixFs(e.to_string())
 }

@@ -238,7 +238,12 @@ fn tampered_car_is_refused() {
         "over the size limit: {err}"
     );
     let err = car::import(&b"\x05hello"[..], 1 << 20, &mut MemoryBlocks::new()).unwrap_err();
-    assert!(matches!(err, CasError::Car(_)), "garbage header: {err}");
+    // The header's decoding error is kept as the cause.
+    assert!(
+        matches!(err, CasError::CarHeader(_)),
+        "garbage header: {err}"
+    );
+    assert!(std::error::Error::source(&err).is_some(), "{err:?}");
 }
 
 #[test]

@@ -444,6 +444,13 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         Ok(self.lock_state().await.store.sync().await?)
     }
 
+    /// The committed height and the root of the committed state, read together under the state
+    /// lock (under which a commit moves both).
+    pub async fn committed_root(&self) -> (u64, Digest) {
+        let st = self.lock_state().await;
+        (self.finalized().header.height, st.store.root())
+    }
+
     /// Reads a committed state value.
     pub async fn state_value(&self, key: &StateKey) -> Result<Option<Vec<u8>>, ConsensusError> {
         let st = self.lock_state().await;

@@ -4,226 +4,14 @@
 //! partition of 2 of 4 halts finality, which resumes after healing. Several
 //! seeds each.
 
-use commonware_cryptography::ed25519::PublicKey;
-use commonware_p2p::simulated::{self, Link, Network, Oracle};
-use commonware_runtime::{Clock, Quota, Runner as _, Supervisor as _, deterministic};
-use commonware_utils::{NZU32, NZUsize, probability};
-use sovra_consensus::{
-    Ledger,
-    engine::{self, Channels, EngineConfig},
-    mempool::{Mempool, MempoolConfig},
+mod common;
+
+use common::{
+    Validator, assert_agree, dev_did, link_all, runner, start_cut_off, start_linked, start_network,
+    transfer, transfer_until, wait_height,
 };
-use sovra_crypto::SigningKey;
-use sovra_store::Index;
-use sovra_types::{
-    AccountsAction, Action, Did, Genesis, GenesisAccount, GenesisValidator, SignedTransaction,
-    Transaction, limits::MAX_BLOCK_BYTES,
-};
+use commonware_runtime::{Clock, Runner as _, deterministic};
 use std::time::Duration;
-
-const CHAIN: &str = "sim";
-const LINK: Link = Link {
-    latency: Duration::from_millis(20),
-    jitter: Duration::from_millis(5),
-    success_rate: probability!(1.0),
-};
-
-struct Validator {
-    key: PublicKey,
-    ledger: Ledger<deterministic::Context>,
-}
-
-fn dev(i: u64) -> SigningKey {
-    SigningKey::from_test_seed(1000 + i)
-}
-
-fn genesis(validators: &[SigningKey]) -> Genesis {
-    Genesis {
-        chain_id: CHAIN.into(),
-        token_symbol: "SOV".into(),
-        genesis_time_ms: 0,
-        validators: validators
-            .iter()
-            .map(|k| GenesisValidator {
-                public_key: hex::encode(k.public_key().as_ref()),
-                p2p_address: "127.0.0.1:1".into(),
-            })
-            .collect(),
-        accounts: (0..4)
-            .map(|i| GenesisAccount {
-                did: Did::from_public_key(&dev(i).public_key()),
-                balance: 1_000_000,
-            })
-            .collect(),
-        min_fee: 1,
-        max_block_txs: 100,
-        registry_authority: None,
-    }
-}
-
-fn transfer(from: u64, to: u64, nonce: u64, amount: u64) -> (SignedTransaction, usize) {
-    let tx = Transaction {
-        chain_id: CHAIN.into(),
-        signer: Did::from_public_key(&dev(from).public_key()),
-        nonce,
-        fee: 1,
-        expiry_height: 1_000_000,
-        actions: vec![Action::Accounts(AccountsAction::Transfer {
-            to: Did::from_public_key(&dev(to).public_key()),
-            amount,
-        })],
-    }
-    .sign(&dev(from));
-    (tx, 200)
-}
-
-async fn start_network(
-    context: &deterministic::Context,
-    dir: &std::path::Path,
-    n: usize,
-) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
-    let keys: Vec<SigningKey> = (0..n as u64).map(SigningKey::from_test_seed).collect();
-    let pks: Vec<PublicKey> = keys.iter().map(|k| k.public_key()).collect();
-    let genesis = genesis(&keys);
-    let (network, oracle) = Network::new_with_peers(
-        context.child("network"),
-        simulated::Config {
-            max_size: (MAX_BLOCK_BYTES + 65_536) as u32,
-            max_peers_per_set: NZUsize!(n),
-            disconnect_on_block: true,
-            tracked_peer_sets: NZUsize!(1),
-        },
-        pks.clone(),
-    )
-    .await;
-    network.start();
-    let quota = Quota::per_second(NZU32!(100_000));
-    let mut validators = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
-        let pk = key.public_key();
-        let control = oracle.control(pk.clone());
-        let mut reg = Vec::new();
-        for ch in 0..6u64 {
-            reg.push(control.register(ch, quota).await.unwrap());
-        }
-        let mut reg = reg.into_iter();
-        let channels = Channels {
-            votes: reg.next().unwrap(),
-            certificates: reg.next().unwrap(),
-            resolver: reg.next().unwrap(),
-            broadcast: reg.next().unwrap(),
-            backfill: reg.next().unwrap(),
-            txs: reg.next().unwrap(),
-        };
-        let index = Index::open(&dir.join(format!("v{i}.redb"))).unwrap();
-        let ledger = Ledger::open(
-            context.child("ledger").with_attribute("v", i),
-            &format!("v{i}"),
-            genesis.clone(),
-            index,
-            Mempool::new(MempoolConfig::default()),
-        )
-        .await
-        .unwrap();
-        engine::start(
-            context.child("engine").with_attribute("v", i),
-            EngineConfig::new(CHAIN, &format!("v{i}")),
-            ledger.clone(),
-            key.as_commonware().clone(),
-            &pks,
-            oracle.manager(),
-            oracle.control(pk.clone()),
-            channels,
-        )
-        .await
-        .unwrap();
-        validators.push(Validator { key: pk, ledger });
-    }
-    (oracle, validators)
-}
-
-/// A seeded deterministic runtime that gives up after 10 simulated minutes.
-fn runner(seed: u64) -> deterministic::Runner {
-    deterministic::Runner::new(
-        deterministic::Config::new()
-            .with_seed(seed)
-            .with_timeout(Some(Duration::from_secs(600))),
-    )
-}
-
-async fn link_all(oracle: &Oracle<PublicKey, deterministic::Context>, group: &[&Validator]) {
-    for a in group {
-        for b in group {
-            if a.key != b.key {
-                let _ = oracle
-                    .add_link(a.key.clone(), b.key.clone(), LINK.clone())
-                    .await;
-            }
-        }
-    }
-}
-
-async fn wait_height(
-    context: &deterministic::Context,
-    vs: &[&Validator],
-    h: u64,
-    limit: Duration,
-) -> bool {
-    let start = context.current();
-    loop {
-        if vs.iter().all(|v| v.ledger.finalized().header.height >= h) {
-            return true;
-        }
-        if context.current().duration_since(start).unwrap_or_default() > limit {
-            return false;
-        }
-        context.sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Four validators, all linked, once each has finalized `h`.
-async fn start_linked(
-    context: &deterministic::Context,
-    dir: &std::path::Path,
-    h: u64,
-) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
-    let (oracle, vs) = start_network(context, dir, 4).await;
-    let all: Vec<&Validator> = vs.iter().collect();
-    link_all(&oracle, &all).await;
-    assert!(wait_height(context, &all, h, Duration::from_secs(120)).await);
-    (oracle, vs)
-}
-
-/// Four validators of which the first three are linked and have finalized 10 blocks; the fourth
-/// is cut off (still at genesis).
-async fn start_cut_off(
-    context: &deterministic::Context,
-    dir: &std::path::Path,
-) -> (Oracle<PublicKey, deterministic::Context>, Vec<Validator>) {
-    let (oracle, vs) = start_network(context, dir, 4).await;
-    let live: Vec<&Validator> = vs.iter().take(3).collect();
-    link_all(&oracle, &live).await;
-    assert!(
-        wait_height(context, &live, 10, Duration::from_secs(180)).await,
-        "3 of 4 must make progress"
-    );
-    assert_eq!(vs[3].ledger.finalized().header.height, 0);
-    (oracle, vs)
-}
-
-/// Every validator that has block `h` has the same block (and so the same state root).
-fn assert_agree(vs: &[&Validator], upto: u64) {
-    for h in 0..=upto {
-        let blocks: Vec<_> = vs
-            .iter()
-            .filter_map(|v| v.ledger.index().block(h).unwrap())
-            .collect();
-        assert!(!blocks.is_empty(), "no validator has block {h}");
-        for b in &blocks {
-            assert_eq!(b.id(), blocks[0].id(), "validators disagree at height {h}");
-        }
-    }
-}
 
 #[test]
 fn four_validators_agree_and_execute_transfers() {
@@ -256,16 +44,8 @@ fn four_validators_agree_and_execute_transfers() {
                 .unwrap();
             assert_agree(&all, h);
             for v in &vs {
-                let a = v
-                    .ledger
-                    .account(&Did::from_public_key(&dev(1).public_key()))
-                    .await
-                    .unwrap();
-                let b = v
-                    .ledger
-                    .account(&Did::from_public_key(&dev(2).public_key()))
-                    .await
-                    .unwrap();
+                let a = v.ledger.account(&dev_did(1)).await.unwrap();
+                let b = v.ledger.account(&dev_did(2)).await.unwrap();
                 assert_eq!(a.balance, 1_000_000 + 1000, "seed {seed}");
                 // The failed transfer used its nonce and paid its fee.
                 assert_eq!((b.balance, b.nonce), (1_000_000 - 1, 1), "seed {seed}");
@@ -411,42 +191,12 @@ fn validators_restart_from_storage_and_catch_up() {
                 );
                 assert_agree(&all, target);
                 for v in &vs {
-                    let a = v
-                        .ledger
-                        .account(&Did::from_public_key(&dev(1).public_key()))
-                        .await
-                        .unwrap();
+                    let a = v.ledger.account(&dev_did(1)).await.unwrap();
                     assert_eq!(a.balance, 1_000_000 + 35, "seed {seed}");
                 }
             }
         });
     }
-}
-
-fn dev_did(i: u64) -> Did {
-    Did::from_public_key(&dev(i).public_key())
-}
-
-/// A transfer of `amount` from dev key `from` with `nonce`, valid up to `expiry_height`.
-fn transfer_until(
-    from: u64,
-    nonce: u64,
-    amount: u64,
-    expiry_height: u64,
-) -> (SignedTransaction, usize) {
-    let tx = Transaction {
-        chain_id: CHAIN.into(),
-        signer: dev_did(from),
-        nonce,
-        fee: 1,
-        expiry_height,
-        actions: vec![Action::Accounts(AccountsAction::Transfer {
-            to: dev_did((from + 1) % 4),
-            amount,
-        })],
-    }
-    .sign(&dev(from));
-    (tx, 200)
 }
 
 /// A validator cut off from the others knows it is behind (its tip grows old), refuses

@@ -21,7 +21,7 @@ use ssi_json_ld::json_ld::{self, Expand, expansion};
 use ssi_rdf::{AnyLdEnvironment, LdEnvironment};
 
 use crate::contexts::ContextStore;
-use crate::{CredentialError, Cryptosuite, safe};
+use crate::{CredentialError, Cryptosuite, ErrorDetail, safe};
 
 /// The canonical forms a proof's signature covers, as produced by the
 /// cryptosuite's transformation step. Useful for debugging interop and for
@@ -66,8 +66,9 @@ pub(crate) fn canonicalize(
 ) -> Result<String, CredentialError> {
     match suite {
         Cryptosuite::EddsaRdfc2022 => rdf_canonicalize(store, value),
-        Cryptosuite::EddsaJcs2022 => serde_jcs::to_string(value)
-            .map_err(|e| CredentialError::MalformedDocument(format!("JCS canonicalization: {e}"))),
+        Cryptosuite::EddsaJcs2022 => serde_jcs::to_string(value).map_err(|e| {
+            CredentialError::MalformedDocument(ErrorDetail::caused("JCS canonicalization", e))
+        }),
     }
 }
 
@@ -79,10 +80,11 @@ fn rdf_canonicalize(
 ) -> Result<String, CredentialError> {
     safe::check_compact(value)?;
     // serde_json -> json_syntax through text keeps numbers' lexical forms.
-    let text = serde_json::to_string(value)
-        .map_err(|e| CredentialError::MalformedDocument(format!("unserializable JSON: {e}")))?;
+    let text = serde_json::to_string(value).map_err(|e| {
+        CredentialError::MalformedDocument(ErrorDetail::caused("unserializable JSON", e))
+    })?;
     let (json, _) = <json_syntax::Value as json_syntax::Parse>::parse_str(&text)
-        .map_err(|e| CredentialError::MalformedDocument(format!("invalid JSON: {e}")))?;
+        .map_err(|e| CredentialError::MalformedDocument(ErrorDetail::caused("invalid JSON", e)))?;
 
     let loader = store.loader();
     let mut ld = LdEnvironment::default();
@@ -107,7 +109,7 @@ fn rdf_canonicalize(
     ))
     .map_err(|e| match loader.refused() {
         Some(url) => CredentialError::UnknownContext { url },
-        None => CredentialError::JsonLd(e.to_string()),
+        None => CredentialError::JsonLd(ErrorDetail::caused("expansion", e)),
     })?;
     if let Some(warning) = warnings.0.first() {
         return Err(CredentialError::UnsafeDocument(format!(
@@ -118,10 +120,12 @@ fn rdf_canonicalize(
 
     let quads = ld
         .quads_of(&expanded)
-        .map_err(|e| CredentialError::JsonLd(format!("RDF conversion: {e}")))?;
+        .map_err(|e| CredentialError::JsonLd(ErrorDetail::caused("RDF conversion", e)))?;
     if quads.is_empty() {
         return Err(CredentialError::JsonLd(
-            "the document expands to an empty RDF dataset: nothing would be signed".to_owned(),
+            "the document expands to an empty RDF dataset: nothing would be signed"
+                .to_owned()
+                .into(),
         ));
     }
     safe::check_blank_nodes(&quads)?;

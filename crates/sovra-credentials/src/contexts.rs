@@ -39,7 +39,7 @@ use std::sync::{LazyLock, Mutex};
 use json_syntax::Parse;
 use ssi_json_ld::{Iri, IriBuf, LoadError, Loader, RemoteDocument, StaticLoader, UnknownContext};
 
-use crate::CredentialError;
+use crate::{CredentialError, ErrorDetail};
 
 /// URL of the W3C Verifiable Credentials 2.0 context.
 pub const CREDENTIALS_V2_URL: &str = "https://www.w3.org/ns/credentials/v2";
@@ -190,24 +190,28 @@ impl ContextStore {
     /// with an `@context` entry) for `url`.
     pub(crate) fn insert(&mut self, url: &str, document: &str) -> Result<(), CredentialError> {
         let iri = IriBuf::new(url.to_owned()).map_err(|e| {
-            CredentialError::InvalidOptions(format!("context URL `{}` is not an IRI", e.0))
+            CredentialError::InvalidOptions(format!("context URL `{}` is not an IRI", e.0).into())
         })?;
         if self.is_static(&iri) {
-            return Err(CredentialError::InvalidOptions(format!(
-                "context `{url}` is already shipped by ssi and cannot be replaced"
-            )));
+            return Err(CredentialError::InvalidOptions(
+                format!("context `{url}` is already shipped by ssi and cannot be replaced").into(),
+            ));
         }
         let (json, _) = json_syntax::Value::parse_str(document).map_err(|e| {
-            CredentialError::InvalidOptions(format!("context `{url}` is not valid JSON: {e}"))
+            CredentialError::InvalidOptions(ErrorDetail::caused(
+                format!("context `{url}` is not valid JSON"),
+                e,
+            ))
         })?;
         if json
             .as_object()
             .and_then(|o| o.get_unique("@context").ok().flatten())
             .is_none()
         {
-            return Err(CredentialError::InvalidOptions(format!(
-                "context `{url}` is not a JSON-LD context document (no `@context` entry)"
-            )));
+            return Err(CredentialError::InvalidOptions(
+                format!("context `{url}` is not a JSON-LD context document (no `@context` entry)")
+                    .into(),
+            ));
         }
         let remote =
             RemoteDocument::new(Some(iri.clone()), "application/ld+json".parse().ok(), json);
@@ -273,7 +277,7 @@ impl ContextStore {
                     match item {
                         serde_json::Value::Array(_) => {
                             return Err(CredentialError::MalformedDocument(
-                                "nested array in `@context`".to_owned(),
+                                "nested array in `@context`".to_owned().into(),
                             ));
                         }
                         other => self.check_references(other)?,
@@ -282,9 +286,10 @@ impl ContextStore {
                 Ok(())
             }
             serde_json::Value::Object(_) | serde_json::Value::Null => Ok(()),
-            other => Err(CredentialError::MalformedDocument(format!(
-                "`@context` entry must be a URL, an object or an array, found {other}"
-            ))),
+            other => Err(CredentialError::MalformedDocument(
+                format!("`@context` entry must be a URL, an object or an array, found {other}")
+                    .into(),
+            )),
         }
     }
 }

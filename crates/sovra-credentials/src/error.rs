@@ -1,4 +1,7 @@
-//! The one error type of this crate, [`CredentialError`].
+//! The one error type of this crate, [`CredentialError`], and the [`ErrorDetail`] its failure
+//! classes carry (what is wrong, and the library error that says so, kept as the cause).
+
+use std::sync::Arc;
 
 /// Everything that can go wrong while signing or verifying a Data Integrity
 /// proof.
@@ -14,7 +17,7 @@ pub enum CredentialError {
     /// JSON object, a proof field of the wrong JSON type, a `proofValue` that
     /// is not base58btc multibase of 64 bytes, a proof set, and so on.
     #[error("malformed document: {0}")]
-    MalformedDocument(String),
+    MalformedDocument(#[source] ErrorDetail),
 
     /// The document (or the proof configuration) references a JSON-LD
     /// `@context` URL that is not in the offline context store. Remote
@@ -29,7 +32,7 @@ pub enum CredentialError {
     /// often a term that no context defines (terms are never silently
     /// dropped, since dropped terms would be unsigned).
     #[error("JSON-LD processing failed: {0}")]
-    JsonLd(String),
+    JsonLd(#[source] ErrorDetail),
 
     /// The document uses JSON or JSON-LD features whose values would not be
     /// covered by the signature (safe mode, see [`crate::safe`]): a string
@@ -49,7 +52,7 @@ pub enum CredentialError {
     /// [`sign`](crate::sign) are unusable (verification method is not an
     /// absolute IRI, `created` is not an XML Schema `dateTimeStamp`, ...).
     #[error("invalid proof options: {0}")]
-    InvalidOptions(String),
+    InvalidOptions(#[source] ErrorDetail),
 
     /// The caller's key lookup refused the proof's verification method.
     #[error("key lookup for verification method `{verification_method}` refused: {reason}")]
@@ -63,7 +66,7 @@ pub enum CredentialError {
     /// Key material could not be decoded (wrong multibase, wrong multicodec,
     /// wrong length, or bytes that are not an Ed25519 point).
     #[error("invalid key: {0}")]
-    InvalidKey(String),
+    InvalidKey(#[source] ErrorDetail),
 
     /// The signature does not verify: the document or its proof was altered
     /// after signing, or the key is not the one that signed.
@@ -104,7 +107,7 @@ pub enum CredentialError {
     /// uses a status purpose this crate does not support; see
     /// [`status`](crate::status).
     #[error("malformed status list: {0}")]
-    MalformedStatusList(String),
+    MalformedStatusList(#[source] ErrorDetail),
 
     /// A status list index is not inside the status list (the spec's
     /// `RANGE_ERROR`).
@@ -115,4 +118,115 @@ pub enum CredentialError {
         /// The number of entries (bits) of the list.
         length: usize,
     },
+}
+
+/// What is wrong, for the failure classes of [`CredentialError`] that describe their input
+/// (malformed document, key, options, status list, JSON-LD processing), with the error of the
+/// library that found it (JSON parser, multibase, JSON-LD processor, GZIP, ...) kept as its
+/// [`source`](std::error::Error::source).
+///
+/// Its text (shown by `Display`, and readable as a `&str` through `Deref`) is the message
+/// followed by the cause's text, as the `String` these variants held before causes were kept.
+/// Two details are equal when their texts are (a library error is neither `Clone` nor
+/// `PartialEq` in general: it is shared behind an `Arc`).
+#[derive(Clone, Debug)]
+pub struct ErrorDetail {
+    text: String,
+    cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ErrorDetail {
+    /// A detail with no underlying library error.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            text: message.into(),
+            cause: None,
+        }
+    }
+
+    /// A detail whose cause is `cause`, the library error that found the problem.
+    pub fn caused(
+        message: impl std::fmt::Display,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            text: format!("{message}: {cause}"),
+            cause: Some(Arc::new(cause)),
+        }
+    }
+}
+
+impl From<String> for ErrorDetail {
+    fn from(message: String) -> Self {
+        Self::new(message)
+    }
+}
+
+impl From<&str> for ErrorDetail {
+    fn from(message: &str) -> Self {
+        Self::new(message)
+    }
+}
+
+impl std::ops::Deref for ErrorDetail {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for ErrorDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for ErrorDetail {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl PartialEq for ErrorDetail {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for ErrorDetail {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// The library error that found a problem is the cause of the detail, and displays as before.
+    #[test]
+    fn library_errors_are_kept_as_causes() {
+        let err = crate::parse_document(b"{").unwrap_err();
+        assert!(
+            matches!(err, CredentialError::MalformedDocument(_)),
+            "{err:?}"
+        );
+        let cause = err
+            .source()
+            .and_then(|d| d.source())
+            .expect("JSON error kept");
+        assert!(cause.downcast_ref::<serde_json::Error>().is_some());
+        assert_eq!(
+            err.to_string(),
+            format!("malformed document: invalid JSON: {cause}")
+        );
+
+        let err = crate::keys::ed25519_public_key_from_multibase("!not multibase").unwrap_err();
+        assert!(matches!(err, CredentialError::InvalidKey(_)), "{err:?}");
+        let cause = err
+            .source()
+            .and_then(|d| d.source())
+            .expect("multibase error kept");
+        assert!(cause.downcast_ref::<multibase::Error>().is_some());
+    }
 }

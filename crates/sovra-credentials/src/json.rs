@@ -21,7 +21,7 @@
 
 use serde_json::Value;
 
-use crate::CredentialError;
+use crate::{CredentialError, ErrorDetail};
 
 /// The largest integer magnitude every JSON processor represents exactly
 /// (2^53).
@@ -34,9 +34,9 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, CredentialError> {
     // serde_json first: it bounds nesting depth before anything else walks
     // the structure.
     let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| CredentialError::MalformedDocument(format!("invalid JSON: {e}")))?;
+        .map_err(|e| CredentialError::MalformedDocument(ErrorDetail::caused("invalid JSON", e)))?;
     let (syntax, _) = <json_syntax::Value as json_syntax::Parse>::parse_slice(bytes)
-        .map_err(|e| CredentialError::MalformedDocument(format!("invalid JSON: {e}")))?;
+        .map_err(|e| CredentialError::MalformedDocument(ErrorDetail::caused("invalid JSON", e)))?;
     let mut path = String::new();
     check_syntax(&syntax, &mut path)?;
     Ok(value)
@@ -44,8 +44,9 @@ pub fn parse_document(bytes: &[u8]) -> Result<Value, CredentialError> {
 
 fn check_syntax(value: &json_syntax::Value, path: &mut String) -> Result<(), CredentialError> {
     match value {
-        json_syntax::Value::Number(n) => check_number_text(n.as_str())
-            .map_err(|reason| CredentialError::MalformedDocument(format!("{} {reason}", at(path)))),
+        json_syntax::Value::Number(n) => check_number_text(n.as_str()).map_err(|reason| {
+            CredentialError::MalformedDocument(format!("{} {reason}", at(path)).into())
+        }),
         json_syntax::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = path.len();
@@ -62,10 +63,13 @@ fn check_syntax(value: &json_syntax::Value, path: &mut String) -> Result<(), Cre
                 let len = path.len();
                 push_key(path, key);
                 if !seen.insert(key) {
-                    return Err(CredentialError::MalformedDocument(format!(
-                        "duplicate key {}: a reader may see another value than the one signed",
-                        at(path)
-                    )));
+                    return Err(CredentialError::MalformedDocument(
+                        format!(
+                            "duplicate key {}: a reader may see another value than the one signed",
+                            at(path)
+                        )
+                        .into(),
+                    ));
                 }
                 check_syntax(&entry.value, path)?;
                 path.truncate(len);

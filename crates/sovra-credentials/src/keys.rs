@@ -7,26 +7,33 @@
 use ed25519_dalek::SigningKey;
 use ssi_multicodec::{ED25519_PRIV, ED25519_PUB, MultiEncoded, MultiEncodedBuf};
 
-use crate::CredentialError;
+use crate::{CredentialError, ErrorDetail};
 
 fn decode_multikey(value: &str, codec: u64, what: &str) -> Result<[u8; 32], CredentialError> {
-    let (base, bytes) = multibase::decode(value)
-        .map_err(|e| CredentialError::InvalidKey(format!("{what}: not multibase: {e}")))?;
+    let (base, bytes) = multibase::decode(value).map_err(|e| {
+        CredentialError::InvalidKey(ErrorDetail::caused(format!("{what}: not multibase"), e))
+    })?;
     if base != multibase::Base::Base58Btc {
-        return Err(CredentialError::InvalidKey(format!(
-            "{what}: expected base58btc multibase (`z...`), found {base:?}"
-        )));
+        return Err(CredentialError::InvalidKey(
+            format!("{what}: expected base58btc multibase (`z...`), found {base:?}").into(),
+        ));
     }
-    let encoded = MultiEncoded::new(&bytes)
-        .map_err(|e| CredentialError::InvalidKey(format!("{what}: bad multicodec prefix: {e}")))?;
+    let encoded = MultiEncoded::new(&bytes).map_err(|e| {
+        CredentialError::InvalidKey(ErrorDetail::caused(
+            format!("{what}: bad multicodec prefix"),
+            e,
+        ))
+    })?;
     let (found, data) = encoded.parts();
     if found != codec {
-        return Err(CredentialError::InvalidKey(format!(
-            "{what}: expected multicodec {codec:#x}, found {found:#x}"
-        )));
+        return Err(CredentialError::InvalidKey(
+            format!("{what}: expected multicodec {codec:#x}, found {found:#x}").into(),
+        ));
     }
     data.try_into().map_err(|_| {
-        CredentialError::InvalidKey(format!("{what}: expected 32 bytes, found {}", data.len()))
+        CredentialError::InvalidKey(
+            format!("{what}: expected 32 bytes, found {}", data.len()).into(),
+        )
     })
 }
 
@@ -53,7 +60,7 @@ pub fn ed25519_public_key_to_multibase(public_key: &[u8; 32]) -> String {
 /// present it must name the same key.
 pub fn ed25519_public_key_from_did_key(did_or_url: &str) -> Result<[u8; 32], CredentialError> {
     let rest = did_or_url.strip_prefix("did:key:").ok_or_else(|| {
-        CredentialError::InvalidKey(format!("`{did_or_url}` is not a did:key identifier"))
+        CredentialError::InvalidKey(format!("`{did_or_url}` is not a did:key identifier").into())
     })?;
     let (id, fragment) = match rest.split_once('#') {
         Some((id, fragment)) => (id, Some(fragment)),
@@ -62,9 +69,9 @@ pub fn ed25519_public_key_from_did_key(did_or_url: &str) -> Result<[u8; 32], Cre
     if let Some(fragment) = fragment
         && fragment != id
     {
-        return Err(CredentialError::InvalidKey(format!(
-            "did:key fragment `{fragment}` does not name the DID's key `{id}`"
-        )));
+        return Err(CredentialError::InvalidKey(
+            format!("did:key fragment `{fragment}` does not name the DID's key `{id}`").into(),
+        ));
     }
     ed25519_public_key_from_multibase(id)
 }

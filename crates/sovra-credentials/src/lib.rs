@@ -127,7 +127,7 @@ pub use contexts::{
     CREDENTIALS_V2_URL, REQUIRED_CONTEXTS, SERVED_CONTEXTS, SOVRA_CONTEXT, SOVRA_CONTEXT_URL,
     SOVRA_CONTEXT_V1_URL, UNDEFINED_TERMS_CONTEXT_URL,
 };
-pub use error::CredentialError;
+pub use error::{CredentialError, ErrorDetail};
 pub use json::parse_document;
 pub use keys::{
     did_key_verification_method, ed25519_public_key_from_did_key,

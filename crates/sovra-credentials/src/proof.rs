@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use crate::canonical::{self, CanonicalForms};
 use crate::contexts::ContextStore;
 use crate::{
-    CredentialError, Cryptosuite, ProofOptions, ProofPurpose, VerifiedProof, VerifyOptions, safe,
+    CredentialError, Cryptosuite, ErrorDetail, ProofOptions, ProofPurpose, VerifiedProof,
+    VerifyOptions, safe,
 };
 
 /// The `type` of every proof this crate makes and accepts.
@@ -75,7 +76,9 @@ impl ProofEngine {
     ) -> Result<CanonicalForms, CredentialError> {
         let unsecured = unsecured(document)?;
         let config = proof_config.as_object().ok_or_else(|| {
-            CredentialError::MalformedDocument("proof configuration is not an object".to_owned())
+            CredentialError::MalformedDocument(
+                "proof configuration is not an object".to_owned().into(),
+            )
         })?;
         let suite = parse_type_and_suite(config)?;
         let mut config = config.clone();
@@ -104,7 +107,9 @@ impl ProofEngine {
             safe::check_jcs(&Value::Object(proof_config.clone()))?;
         } else if !unsecured.contains_key("@context") {
             return Err(CredentialError::MalformedDocument(
-                "eddsa-rdfc-2022 needs a JSON-LD document with an `@context`".to_owned(),
+                "eddsa-rdfc-2022 needs a JSON-LD document with an `@context`"
+                    .to_owned()
+                    .into(),
             ));
         }
         let document =
@@ -125,7 +130,9 @@ impl ProofEngine {
         let unsecured = unsecured(document)?;
         if !unsecured.contains_key("@context") {
             return Err(CredentialError::MalformedDocument(
-                "eddsa-rdfc-2022 needs a JSON-LD document with an `@context`".to_owned(),
+                "eddsa-rdfc-2022 needs a JSON-LD document with an `@context`"
+                    .to_owned()
+                    .into(),
             ));
         }
         canonical::canonicalize(
@@ -145,20 +152,26 @@ impl ProofEngine {
         options: &ProofOptions,
     ) -> Result<Value, CredentialError> {
         let unsecured = document.as_object().ok_or_else(|| {
-            CredentialError::MalformedDocument("the document is not a JSON object".to_owned())
+            CredentialError::MalformedDocument(
+                "the document is not a JSON object".to_owned().into(),
+            )
         })?;
         if unsecured.contains_key("proof") {
             return Err(CredentialError::MalformedDocument(
                 "the document already has a proof (proof sets and chains are not supported)"
-                    .to_owned(),
+                    .to_owned()
+                    .into(),
             ));
         }
 
         if ssi_json_ld::Iri::new(options.verification_method.as_str()).is_err() {
-            return Err(CredentialError::InvalidOptions(format!(
-                "verification method `{}` is not an absolute IRI",
-                options.verification_method
-            )));
+            return Err(CredentialError::InvalidOptions(
+                format!(
+                    "verification method `{}` is not an absolute IRI",
+                    options.verification_method
+                )
+                .into(),
+            ));
         }
         let created = match &options.created {
             Some(created) => {
@@ -224,7 +237,9 @@ impl ProofEngine {
         public_key_of: impl Fn(&str) -> Result<[u8; 32], String>,
     ) -> Result<VerifiedProof, CredentialError> {
         let secured = document.as_object().ok_or_else(|| {
-            CredentialError::MalformedDocument("the document is not a JSON object".to_owned())
+            CredentialError::MalformedDocument(
+                "the document is not a JSON object".to_owned().into(),
+            )
         })?;
         let proof = match secured.get("proof") {
             None | Some(Value::Null) => return Err(CredentialError::MissingProof),
@@ -233,14 +248,16 @@ impl ProofEngine {
                 [single] => single,
                 _ => {
                     return Err(CredentialError::MalformedDocument(
-                        "proof sets (several proofs) are not supported".to_owned(),
+                        "proof sets (several proofs) are not supported"
+                            .to_owned()
+                            .into(),
                     ));
                 }
             },
             Some(proof) => proof,
         };
         let proof = proof.as_object().ok_or_else(|| {
-            CredentialError::MalformedDocument("`proof` is not a JSON object".to_owned())
+            CredentialError::MalformedDocument("`proof` is not a JSON object".to_owned().into())
         })?;
 
         let suite = parse_type_and_suite(proof)?;
@@ -322,8 +339,9 @@ impl ProofEngine {
                 reason,
             }
         })?;
-        let verifying_key = VerifyingKey::from_bytes(&public_key)
-            .map_err(|e| CredentialError::InvalidKey(format!("Ed25519 public key: {e}")))?;
+        let verifying_key = VerifyingKey::from_bytes(&public_key).map_err(|e| {
+            CredentialError::InvalidKey(ErrorDetail::caused("Ed25519 public key", e))
+        })?;
 
         let forms = self.canonical_forms(suite, &unsecured, &config)?;
         verifying_key
@@ -346,7 +364,9 @@ fn unsecured(document: &Value) -> Result<Map<String, Value>, CredentialError> {
     let mut object = document
         .as_object()
         .ok_or_else(|| {
-            CredentialError::MalformedDocument("the document is not a JSON object".to_owned())
+            CredentialError::MalformedDocument(
+                "the document is not a JSON object".to_owned().into(),
+            )
         })?
         .clone();
     object.remove("proof");
@@ -363,13 +383,13 @@ fn parse_type_and_suite(proof: &Map<String, Value>) -> Result<Cryptosuite, Crede
             )));
         }
         Some(other) => {
-            return Err(CredentialError::MalformedDocument(format!(
-                "proof `type` must be a string, found {other}"
-            )));
+            return Err(CredentialError::MalformedDocument(
+                format!("proof `type` must be a string, found {other}").into(),
+            ));
         }
         None => {
             return Err(CredentialError::MalformedDocument(
-                "proof has no `type`".to_owned(),
+                "proof has no `type`".to_owned().into(),
             ));
         }
     }
@@ -378,7 +398,7 @@ fn parse_type_and_suite(proof: &Map<String, Value>) -> Result<Cryptosuite, Crede
 
 fn required_string(object: &Map<String, Value>, key: &str) -> Result<String, CredentialError> {
     optional_string(object, key)?
-        .ok_or_else(|| CredentialError::MalformedDocument(format!("proof has no `{key}`")))
+        .ok_or_else(|| CredentialError::MalformedDocument(format!("proof has no `{key}`").into()))
 }
 
 fn optional_string(
@@ -388,9 +408,9 @@ fn optional_string(
     match object.get(key) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(CredentialError::MalformedDocument(format!(
-            "proof `{key}` must be a string, found {other}"
-        ))),
+        Some(other) => Err(CredentialError::MalformedDocument(
+            format!("proof `{key}` must be a string, found {other}").into(),
+        )),
     }
 }
 
@@ -413,27 +433,35 @@ fn check_expected(
 
 /// `created` must be an XML Schema `dateTimeStamp` (a dateTime with a time
 /// zone).
-fn check_date_time_stamp(value: &str) -> Result<(), String> {
+fn check_date_time_stamp(value: &str) -> Result<(), ErrorDetail> {
     xsd_types::DateTimeStamp::from_str(value)
         .map(|_| ())
-        .map_err(|e| format!("`created` value `{value}` is not an XML Schema dateTimeStamp: {e}"))
+        .map_err(|e| {
+            ErrorDetail::caused(
+                format!("`created` value `{value}` is not an XML Schema dateTimeStamp"),
+                e,
+            )
+        })
 }
 
 /// `proofValue`: base58btc multibase of a 64-byte Ed25519 signature.
 fn decode_proof_value(value: &str) -> Result<Signature, CredentialError> {
     let (base, bytes) = multibase::decode(value).map_err(|e| {
-        CredentialError::MalformedDocument(format!("`proofValue` is not multibase: {e}"))
+        CredentialError::MalformedDocument(ErrorDetail::caused("`proofValue` is not multibase", e))
     })?;
     if base != multibase::Base::Base58Btc {
-        return Err(CredentialError::MalformedDocument(format!(
-            "`proofValue` must be base58btc (`z...`), found {base:?}"
-        )));
+        return Err(CredentialError::MalformedDocument(
+            format!("`proofValue` must be base58btc (`z...`), found {base:?}").into(),
+        ));
     }
     let bytes: [u8; 64] = bytes.as_slice().try_into().map_err(|_| {
-        CredentialError::MalformedDocument(format!(
-            "`proofValue` must hold a 64-byte Ed25519 signature, found {} bytes",
-            bytes.len()
-        ))
+        CredentialError::MalformedDocument(
+            format!(
+                "`proofValue` must hold a 64-byte Ed25519 signature, found {} bytes",
+                bytes.len()
+            )
+            .into(),
+        )
     })?;
     Ok(Signature::from_bytes(&bytes))
 }

@@ -30,7 +30,7 @@ pub fn with_standard_contexts(
 ) -> Result<Value, CredentialError> {
     let uses_sovra_terms = uses_sovra_terms(&credential);
     let object = credential.as_object_mut().ok_or_else(|| {
-        CredentialError::MalformedDocument("a credential is a JSON object".to_owned())
+        CredentialError::MalformedDocument("a credential is a JSON object".to_owned().into())
     })?;
     let candidates: [&[&str]; 2] = if uses_sovra_terms {
         [

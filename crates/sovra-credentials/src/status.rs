@@ -47,7 +47,7 @@ use flate2::bufread::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use serde_json::{Map, Value, json};
 
-use crate::CredentialError;
+use crate::{CredentialError, ErrorDetail};
 
 /// Minimum length of a status list in bits (entries): the spec requires the
 /// uncompressed bitstring to be at least 16 KiB, that is 131,072 bits. The
@@ -76,7 +76,7 @@ const MIN_LIST_BYTES: usize = MIN_LIST_BITS / 8;
 const MAX_LIST_BYTES: usize = MAX_LIST_BITS / 8;
 
 fn malformed(message: impl Into<String>) -> CredentialError {
-    CredentialError::MalformedStatusList(message.into())
+    CredentialError::MalformedStatusList(ErrorDetail::new(message))
 }
 
 /// What a status list records (the `statusPurpose`). Only the two
@@ -274,7 +274,12 @@ impl Bitstring {
         MultiGzDecoder::new(compressed.as_slice())
             .take(MAX_LIST_BYTES as u64 + 1)
             .read_to_end(&mut bytes)
-            .map_err(|e| malformed(format!("encodedList is not valid GZIP: {e}")))?;
+            .map_err(|e| {
+                CredentialError::MalformedStatusList(ErrorDetail::caused(
+                    "encodedList is not valid GZIP",
+                    e,
+                ))
+            })?;
         if bytes.len() > MAX_LIST_BYTES {
             return Err(too_long());
         }
@@ -359,7 +364,7 @@ pub struct CredentialStatus {
 /// without a `type` fails too.
 pub fn parse_credential_status(credential: &Value) -> Result<CredentialStatus, CredentialError> {
     let credential = credential.as_object().ok_or_else(|| {
-        CredentialError::MalformedDocument("the credential is not a JSON object".to_owned())
+        CredentialError::MalformedDocument("the credential is not a JSON object".to_owned().into())
     })?;
     let entries: Vec<&Value> = match credential.get("credentialStatus") {
         None => Vec::new(),
@@ -595,7 +600,7 @@ pub fn read_status_list_credential(
     credential: &Value,
 ) -> Result<(StatusPurpose, Bitstring), CredentialError> {
     let credential = credential.as_object().ok_or_else(|| {
-        CredentialError::MalformedDocument("the credential is not a JSON object".to_owned())
+        CredentialError::MalformedDocument("the credential is not a JSON object".to_owned().into())
     })?;
     if !types_of(credential, "status list credential")?.contains(&STATUS_LIST_CREDENTIAL_TYPE) {
         return Err(malformed(format!(

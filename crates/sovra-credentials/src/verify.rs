@@ -35,7 +35,8 @@
 //! stricter policy [`Policy::require_current_key`].
 
 use crate::{
-    CredentialError, ProofPurpose, VerifyOptions, status::StatusPurpose, verify_with_options,
+    CredentialError, ErrorDetail, ProofPurpose, VerifyOptions, status::StatusPurpose,
+    verify_with_options,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -60,13 +61,22 @@ pub fn status_list_url(issuer: &Did, list_id: &str) -> String {
 /// Splits a status list URL into its issuer and list id.
 pub fn parse_status_list_url(url: &str) -> Result<(Did, String), CredentialError> {
     let (did, id) = url.split_once(STATUS_LIST_SEGMENT).ok_or_else(|| {
-        CredentialError::MalformedDocument(format!(
-            "statusListCredential {url:?} is not <issuer DID>/status-lists/<id>"
+        CredentialError::MalformedDocument(
+            format!("statusListCredential {url:?} is not <issuer DID>/status-lists/<id>").into(),
+        )
+    })?;
+    let did = Did::parse(did).map_err(|e| {
+        CredentialError::MalformedDocument(ErrorDetail::caused(
+            format!("statusListCredential {url:?}: issuer"),
+            e,
         ))
     })?;
-    let did = Did::parse(did).map_err(|e| CredentialError::MalformedDocument(e.to_string()))?;
-    sovra_types::registry::validate_status_list_id(id)
-        .map_err(|e| CredentialError::MalformedDocument(e.to_string()))?;
+    sovra_types::registry::validate_status_list_id(id).map_err(|e| {
+        CredentialError::MalformedDocument(ErrorDetail::caused(
+            format!("statusListCredential {url:?}: list id"),
+            e,
+        ))
+    })?;
     Ok((did, id.to_string()))
 }
 

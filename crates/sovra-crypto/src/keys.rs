@@ -15,7 +15,7 @@ pub type Signature = ed25519::Signature;
 /// Fills a fresh buffer with `N` bytes from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], CryptoError> {
     let mut out = [0u8; N];
-    getrandom::fill(&mut out).map_err(|e| CryptoError::Randomness(e.to_string()))?;
+    getrandom::fill(&mut out).map_err(CryptoError::Randomness)?;
     Ok(out)
 }
 
@@ -43,8 +43,11 @@ impl SigningKey {
 
     /// Builds the key from its 32-byte seed (the RFC 8032 private key).
     pub fn from_seed(seed: &[u8; 32]) -> Result<Self, CryptoError> {
-        let inner = ed25519::PrivateKey::decode(seed.to_vec())
-            .map_err(|e| CryptoError::InvalidKey(e.to_string()))?;
+        let inner =
+            ed25519::PrivateKey::decode(seed.to_vec()).map_err(|source| CryptoError::KeyBytes {
+                what: "private key seed",
+                source,
+            })?;
         Ok(Self { inner })
     }
 
@@ -122,12 +125,18 @@ pub fn batch_verify(items: &[BatchItem<'_>]) -> Result<bool, CryptoError> {
 
 /// Parses a signature from its 64 raw bytes.
 pub fn signature_from_bytes(bytes: &[u8]) -> Result<Signature, CryptoError> {
-    Signature::decode(bytes.to_vec()).map_err(|e| CryptoError::InvalidKey(e.to_string()))
+    Signature::decode(bytes.to_vec()).map_err(|source| CryptoError::KeyBytes {
+        what: "signature",
+        source,
+    })
 }
 
 /// Parses a public key from its 32 raw bytes.
 pub fn public_key_from_bytes(bytes: &[u8]) -> Result<PublicKey, CryptoError> {
-    PublicKey::decode(bytes.to_vec()).map_err(|e| CryptoError::InvalidKey(e.to_string()))
+    PublicKey::decode(bytes.to_vec()).map_err(|source| CryptoError::KeyBytes {
+        what: "public key",
+        source,
+    })
 }
 
 /// 32 bytes that do not decode to an Ed25519 public key (no curve point has that y), for
@@ -193,6 +202,21 @@ mod tests {
         assert!(verify(&key.public_key(), b"ns", b"hello", &sig));
         assert!(!verify(&key.public_key(), b"other", b"hello", &sig));
         assert!(!verify(&key.public_key(), b"ns", b"hellp", &sig));
+    }
+
+    /// Undecodable key and signature bytes are reported with the codec's error as the cause.
+    #[test]
+    fn malformed_bytes_keep_their_cause() {
+        use std::error::Error as _;
+        for err in [
+            public_key_from_bytes(&[1, 2, 3]).unwrap_err(),
+            public_key_from_bytes(&off_curve_bytes()).unwrap_err(),
+            signature_from_bytes(&[0u8; 10]).map(|_| ()).unwrap_err(),
+        ] {
+            assert!(matches!(err, CryptoError::KeyBytes { .. }), "{err:?}");
+            let cause = err.source().expect("the decoding error is kept");
+            assert!(cause.downcast_ref::<commonware_codec::Error>().is_some());
+        }
     }
 
     #[test]

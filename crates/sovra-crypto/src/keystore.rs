@@ -94,11 +94,11 @@ fn derive_key(
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; 32]>, CryptoError> {
     let p = Params::new(params.m_cost, params.t_cost, params.p_cost, Some(32))
-        .map_err(|_| CryptoError::Decryption)?;
+        .map_err(CryptoError::Kdf)?;
     let mut out = Zeroizing::new([0u8; 32]);
     Argon2::new(Algorithm::Argon2id, Version::V0x13, p)
         .hash_password_into(passphrase, salt, out.as_mut())
-        .map_err(|_| CryptoError::Decryption)?;
+        .map_err(CryptoError::Kdf)?;
     Ok(out)
 }
 
@@ -215,7 +215,7 @@ impl Keystore {
                     aad: label.as_bytes(),
                 },
             )
-            .map_err(|_| CryptoError::Decryption)?;
+            .map_err(|_| CryptoError::Sealed("key file encryption failed".into()))?;
         let file = KeyFile {
             version: 1,
             name: name.to_string(),
@@ -330,10 +330,11 @@ impl Keystore {
 
 /// Parses and checks the format of a key file's bytes (`path` names it in errors).
 fn parse_file(bytes: &[u8], path: &str) -> Result<KeyFile, CryptoError> {
-    let file: KeyFile = serde_json::from_slice(bytes).map_err(|e| CryptoError::Format {
-        path: path.to_string(),
-        reason: e.to_string(),
-    })?;
+    let file: KeyFile =
+        serde_json::from_slice(bytes).map_err(|source| CryptoError::KeyFileJson {
+            path: path.to_string(),
+            source,
+        })?;
     if file.version != 1 || file.kdf.alg != "argon2id" || file.cipher != "xchacha20poly1305" {
         return Err(CryptoError::Format {
             path: path.to_string(),
@@ -594,7 +595,13 @@ mod tests {
             to.import_file("laptop", &file, "old", "new"),
             Err(CryptoError::AlreadyExists(_))
         ));
-        assert!(to.import_file("x", b"{}", "old", "new").is_err());
+        let not_json = to.import_file("x", b"{}", "old", "new").unwrap_err();
+        assert!(
+            matches!(not_json, CryptoError::KeyFileJson { .. }),
+            "{not_json:?}"
+        );
+        let cause = std::error::Error::source(&not_json).expect("the JSON error is kept");
+        assert!(cause.downcast_ref::<serde_json::Error>().is_some());
         assert!(
             to.import_file("y", &vec![b' '; MAX_KEY_FILE_BYTES + 1], "old", "new")
                 .is_err()

@@ -25,9 +25,19 @@ pub enum CryptoError {
     /// A `did:key` string could not be parsed or does not hold an Ed25519 key.
     #[error("invalid did:key: {0}")]
     InvalidDidKey(String),
-    /// Bytes were not a valid Ed25519 public key, private key or signature.
+    /// Key material is malformed: not multibase, a wrong multicodec prefix or length, or not a
+    /// point on the curve.
     #[error("invalid key material: {0}")]
     InvalidKey(String),
+    /// Bytes do not decode as an Ed25519 public key, private key seed or signature.
+    #[error("invalid {what}: {source}")]
+    KeyBytes {
+        /// What the bytes were meant to be.
+        what: &'static str,
+        /// Why they do not decode.
+        #[source]
+        source: commonware_codec::Error,
+    },
     /// The keystore passphrase was wrong or the key file was altered.
     #[error("wrong passphrase or corrupted key file")]
     Decryption,
@@ -39,7 +49,7 @@ pub enum CryptoError {
         /// Underlying error.
         source: std::io::Error,
     },
-    /// A key file is not valid keystore JSON.
+    /// A key file is not of the keystore's format (or a key name is not allowed).
     #[error("malformed key file {path}: {reason}")]
     Format {
         /// File concerned.
@@ -47,6 +57,18 @@ pub enum CryptoError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A key file is not JSON of the keystore's shape.
+    #[error("malformed key file {path}: {source}")]
+    KeyFileJson {
+        /// File concerned.
+        path: String,
+        /// Why it does not parse.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Argon2id refused a key file's parameters or salt.
+    #[error("key derivation (Argon2id) failed: {0}")]
+    Kdf(#[source] argon2::Error),
     /// No key with this name exists in the keystore.
     #[error("no key named {0:?} in the keystore")]
     NotFound(String),
@@ -61,9 +83,15 @@ pub enum CryptoError {
     /// (wrong key, altered, truncated, or malformed).
     #[error("sealed data: {0}")]
     Sealed(String),
+    /// Reading the input or writing the output of a sealed stream failed.
+    #[error("sealed data: I/O: {0}")]
+    SealedIo(#[source] std::io::Error),
+    /// HPKE refused a key, or could not seal.
+    #[error("sealed data: HPKE: {0}")]
+    Hpke(#[source] hpke::HpkeError),
     /// The operating system's random number generator failed.
     #[error("system randomness unavailable: {0}")]
-    Randomness(String),
+    Randomness(#[source] getrandom::Error),
     /// Threshold sharing bounds violated: need `1 <= threshold <= n <= 16`.
     #[error("invalid sharing parameters: {threshold}-of-{n} (need 1 <= threshold <= n <= 16)")]
     InvalidSharingParameters {
@@ -90,8 +118,17 @@ pub enum CryptoError {
     /// commitments (tampered, from another sharing, or index out of range).
     #[error("share of guardian {0} does not match the commitments")]
     InvalidShare(u8),
-    /// Secret splitting or recombination failed inside the sharing library,
-    /// or the recovered secret does not match the commitments.
+    /// Secret splitting gave an unexpected layout, or the recovered secret does not match the
+    /// commitments.
     #[error("secret sharing failed: {0}")]
     SecretSharing(String),
+    /// The sharing library (`vsss-rs`) failed to split or to combine.
+    #[error("secret sharing failed: {step}: {source}")]
+    SharingLibrary {
+        /// `split` or `combine`.
+        step: &'static str,
+        /// The library's error.
+        #[source]
+        source: shares::SharingError,
+    },
 }

@@ -53,7 +53,7 @@ fn bad(m: impl Into<String>) -> CryptoError {
 }
 
 fn io(e: std::io::Error) -> CryptoError {
-    CryptoError::Sealed(format!("I/O: {e}"))
+    CryptoError::SealedIo(e)
 }
 
 /// Reads until `buf` is full or the input ends; returns how much was read.

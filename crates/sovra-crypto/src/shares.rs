@@ -374,6 +374,20 @@ impl std::fmt::Debug for Commitments {
     }
 }
 
+/// An error of the sharing library, `vsss-rs` (which does not implement
+/// [`std::error::Error`] itself), kept as the cause of
+/// [`CryptoError::SharingLibrary`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharingError(pub vsss_rs::Error);
+
+impl std::fmt::Display for SharingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for SharingError {}
+
 /// The OS CSPRNG as the `rand_core` 0.10 RNG `vsss-rs` asks for. Those traits
 /// are infallible, so a failure of the OS source is recorded (and zeros
 /// returned); [`split`] checks the flag and discards everything drawn.
@@ -467,8 +481,10 @@ pub fn split(
             (1..=n).map(|i| IdentifierPrimeField(Scalar::from(u64::from(i)))),
         );
         intercept.0.zeroize();
-        let (mut vshares, verifiers) =
-            result.map_err(|e| CryptoError::SecretSharing(format!("split: {e:?}")))?;
+        let (mut vshares, verifiers) = result.map_err(|e| CryptoError::SharingLibrary {
+            step: "split",
+            source: SharingError(e),
+        })?;
         let shares: Vec<Share> = vshares
             .iter()
             .zip(1..=n)
@@ -485,7 +501,7 @@ pub fn split(
             vs.value.0.zeroize();
         }
         if let Some(e) = rng.failure {
-            return Err(CryptoError::Randomness(e.to_string()));
+            return Err(CryptoError::Randomness(e));
         }
         let points: Vec<RistrettoPoint> =
             FeldmanVerifierSet::<VShare, VVerifier>::verifiers(&verifiers)
@@ -560,7 +576,10 @@ pub fn combine(shares: &[Share], commitments: &Commitments) -> Result<VaultSecre
             vs.value.0.zeroize();
         }
         result
-            .map_err(|e| CryptoError::SecretSharing(format!("combine: {e:?}")))?
+            .map_err(|e| CryptoError::SharingLibrary {
+                step: "combine",
+                source: SharingError(e),
+            })?
             .0
     };
     let secret = VaultSecret { scalar };

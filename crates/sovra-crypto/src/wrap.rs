@@ -30,7 +30,7 @@ pub const MAX_SEALED_LEN: usize = 1024;
 pub const WRAPPED_KEY_LEN: usize = 32 + 32 + 16;
 
 fn err(e: hpke::HpkeError) -> CryptoError {
-    CryptoError::Sealed(format!("HPKE: {e}"))
+    CryptoError::Hpke(e)
 }
 
 /// Seals `plaintext` (at most [`MAX_SEALED_LEN`] bytes) for the holder of the X25519

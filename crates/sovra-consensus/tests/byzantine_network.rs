@@ -1,0 +1,166 @@
+//! A Byzantine validator on the network: one of four validators is replaced by actors from
+//! commonware's simplex mocks that hold its key and sign what an honest validator never would.
+//! The three honest validators keep finalizing while they execute a workload of every kind of
+//! transaction, agree on every block and state root, finalize one chain only (nothing
+//! conflicting), and each of them detects the faults and blocks the Byzantine validator (and
+//! no one else). The simulated network keeps a blocked peer connected, so the attack goes on for
+//! the whole run.
+
+mod common;
+
+use common::{
+    CHAIN, Net, Validator, assert_agree, assert_one_chain, link_keys, runner, wait_for,
+    wait_height,
+    workload::{self, Results},
+};
+use commonware_consensus::{
+    simplex::{
+        elector::RoundRobin,
+        mocks::{conflicter, equivocator, nuller, relay::Relay},
+    },
+    types::Epoch,
+};
+use commonware_cryptography::Sha256;
+use commonware_runtime::{Quota, Runner as _, Supervisor as _, deterministic};
+use commonware_utils::NZU32;
+use sovra_consensus::engine::{self, EngineConfig};
+use std::{sync::Arc, time::Duration};
+
+/// Every honest validator finalizes at least this height.
+const HEIGHT: u64 = 16;
+
+/// What the Byzantine validator does.
+#[derive(Clone, Copy, Debug)]
+enum Attack {
+    /// Equivocating votes: for every notarize or finalize vote it receives, it signs one for a
+    /// random block of the same view and one for the block voted, and sends both to everyone
+    /// (`mocks::conflicter`). Conflicting proposals: when it leads a view, it proposes one
+    /// block to a victim and another to the others (`mocks::equivocator`).
+    Equivocate,
+    /// A nullify and a finalize for every view it sees voted (`mocks::nuller`).
+    NullifyAndFinalize,
+}
+
+/// Starts the actors of `attack` in the place of validator `i`, on its vote and certificate
+/// channels (its other channels are registered and left silent).
+async fn start_byzantine(context: &deterministic::Context, net: &Net, i: usize, attack: Attack) {
+    let channels = net.channels(i).await;
+    let namespace = EngineConfig::new(CHAIN, "byzantine").namespace;
+    let scheme = engine::scheme(
+        &namespace,
+        &net.pks,
+        Some(net.keys[i].as_commonware().clone()),
+    );
+    let context = context.child("byzantine");
+    match attack {
+        Attack::Equivocate => {
+            let (votes, incoming) = channels.votes;
+            conflicter::Conflicter::<_, _, Sha256>::new(
+                context.child("conflicter"),
+                conflicter::Config {
+                    scheme: scheme.clone(),
+                },
+            )
+            .start((votes.clone(), incoming));
+            // The equivocator only sends votes; it reads certificates.
+            let (_, unused) = net
+                .oracle
+                .control(net.pks[i].clone())
+                .register(99, Quota::per_second(NZU32!(1)))
+                .await
+                .unwrap();
+            equivocator::Equivocator::<_, _, _, Sha256>::new(
+                context.child("equivocator"),
+                equivocator::Config {
+                    scheme,
+                    elector: RoundRobin::<Sha256>::default(),
+                    epoch: Epoch::zero(),
+                    relay: Arc::new(Relay::new()),
+                },
+            )
+            .start((votes, unused), channels.certificates);
+        }
+        Attack::NullifyAndFinalize => {
+            nuller::Nuller::<_, _, Sha256>::new(context.child("nuller"), nuller::Config { scheme })
+                .start(channels.votes);
+        }
+    }
+}
+
+/// Validator 0 runs `attack`; validators 1-3 are honest and run the workload.
+fn honest_three_against(seed: u64, attack: Attack) {
+    let dir = tempfile::tempdir().unwrap();
+    runner(seed).start(|context| async move {
+        let net = Net::start(&context, 4, false).await;
+        start_byzantine(&context, &net, 0, attack).await;
+        let mut honest = Vec::new();
+        for i in 1..4 {
+            honest.push(net.start_validator(&context, dir.path(), i).await);
+        }
+        link_keys(&net.oracle, &net.pks).await;
+        let hs: Vec<&Validator> = honest.iter().collect();
+        let limit = Duration::from_secs(180);
+
+        let mut ids = Vec::new();
+        for phase in 0..2 {
+            let h = hs[0].ledger.finalized().header.height;
+            assert!(
+                wait_height(&context, &hs, h.max(1) + 1, limit).await,
+                "seed {seed}, {attack:?}: no progress"
+            );
+            let phase_ids = workload::submit(&hs, workload::phase(phase)).await;
+            wait_for(&context, "the workload", limit, || {
+                workload::all_included(&hs, &phase_ids)
+            })
+            .await;
+            ids.extend(phase_ids);
+        }
+        assert!(
+            wait_height(&context, &hs, HEIGHT, limit).await,
+            "seed {seed}, {attack:?}: no progress"
+        );
+
+        // One chain, the same at every honest validator, and the state it leads to.
+        let top = hs
+            .iter()
+            .map(|v| v.ledger.finalized().header.height)
+            .max()
+            .unwrap();
+        assert_agree(&hs, top);
+        assert_one_chain(&hs, HEIGHT).await;
+        let mut results: Vec<Results> = Vec::new();
+        for v in &hs {
+            let r = workload::results(v, &ids).await;
+            workload::assert_applied(&r);
+            results.push(r);
+        }
+        assert!(results.iter().all(|r| r == &results[0]));
+
+        // The faults were seen: every honest validator blocked the Byzantine one, and nobody
+        // blocked an honest validator.
+        let byzantine = &net.pks[0];
+        let blocked = net.oracle.blocked().await.unwrap();
+        for v in &hs {
+            assert!(
+                blocked.contains(&(v.key.clone(), byzantine.clone())),
+                "seed {seed}, {attack:?}: the Byzantine validator was not blocked: {blocked:?}"
+            );
+        }
+        assert!(
+            blocked.iter().all(|(_, b)| b == byzantine),
+            "seed {seed}, {attack:?}: an honest validator was blocked: {blocked:?}"
+        );
+    });
+}
+
+#[test]
+fn equivocating_votes_and_conflicting_proposals_do_not_split_the_honest_three() {
+    for seed in 0..2 {
+        honest_three_against(seed, Attack::Equivocate);
+    }
+}
+
+#[test]
+fn nullify_and_finalize_in_one_view_does_not_split_the_honest_three() {
+    honest_three_against(5, Attack::NullifyAndFinalize);
+}
