@@ -18,6 +18,7 @@
 pub mod backend;
 pub mod config;
 pub mod content;
+pub mod error;
 pub mod fdlimit;
 pub mod lock;
 pub mod netinit;
@@ -25,3 +26,5 @@ pub mod node;
 pub mod replication;
 pub mod shutdown;
 pub mod vault;
+
+pub use error::{NodeError, Result};

@@ -26,5 +26,5 @@ pub(crate) fn run_node(cfg: config::NodeConfig, lock: lock::DataDirLock) -> Resu
     crate::logging::init(&cfg.log);
     let result = sovra_node::node::run(cfg);
     drop(lock);
-    result
+    Ok(result?)
 }
