@@ -4,7 +4,7 @@
 //!   runtime, authenticated p2p to the validators named in genesis, the ledger and consensus
 //!   engine (`sovra-consensus`), the HTTP API (`sovra-api`, served over [`backend::NodeBackend`]),
 //!   and the background services;
-//! - background services, tasks on the commonware runtime: replication of pinned public content
+//! - background services, each on a thread of its own: replication of pinned public content
 //!   ([`replication`]) and of private vault blocks ([`vault::net`]), the vault keeper that erases
 //!   deleted and expired records ([`vault`]), and content garbage collection ([`content`]);
 //! - the process around it: the data-directory lock ([`lock`]), graceful shutdown
@@ -13,7 +13,7 @@
 //!   ([`netinit`]).
 //!
 //! The `sovra` binary (crate `sovra-cli`) calls this crate; so do the benchmarks
-//! (`sovra-bench`).
+//! (`sovra-bench`). Failures are [`NodeError`]s, with their causes as sources.
 
 pub mod backend;
 pub mod config;
