@@ -445,6 +445,21 @@ fn store_record_c(
     (data_c, id_c, sealed_c)
 }
 
+/// Waits until every node has finalized the height node 0 has finalized now, so that a
+/// transaction node 0 saw final is applied everywhere before another node is asked about it.
+fn caught_up(clients: &[Client]) {
+    let height = clients[0].status().unwrap().finalized_height;
+    wait_until(
+        "every node to finalize what node 0 has",
+        Duration::from_secs(60),
+        || {
+            clients
+                .iter()
+                .all(|c| c.status().is_ok_and(|s| s.finalized_height >= height))
+        },
+    );
+}
+
 /// A four-node network for one of the vault tests, which share no state: each test has a
 /// network of its own, so one failing hides nothing of the others.
 fn vault_network() -> Net {
@@ -522,6 +537,7 @@ fn records_are_encrypted_replicated_shared_and_revoked() {
         )
         .unwrap();
     send_as(c0, &owner_key, &owner, vec![grant, short]);
+    caught_up(clients);
     let by_grantee = clients[2]
         .vault_open_as_grantee(&grantee_token, &grantee, &grantee_key, &id_a)
         .unwrap();
@@ -568,6 +584,7 @@ fn records_are_encrypted_replicated_shared_and_revoked() {
             sealed_a2.put_action(REPLICATION, None),
         ],
     );
+    caught_up(clients);
     assert_eq!(
         content_status(&clients[2], &grantee_token, &anchor_a),
         403,
