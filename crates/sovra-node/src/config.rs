@@ -1,7 +1,7 @@
 //! Node configuration: a TOML file per node (written by `sovra testnet init`
 //! or `sovra devnet`), read by `sovra node --config FILE`.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{NodeError, Result};
 use serde::{Deserialize, Serialize};
 use std::{
     net::SocketAddr,
@@ -249,10 +249,13 @@ impl Default for ConsensusSection {
 impl NodeConfig {
     /// Reads and checks a config file. Relative paths are relative to the file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("reading config {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(NodeError::file("reading config", path))?;
         let mut cfg: NodeConfig =
-            toml::from_str(&text).with_context(|| format!("parsing config {}", path.display()))?;
+            toml::from_str(&text).map_err(|source| NodeError::ConfigSyntax {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let base = path.parent().unwrap_or(Path::new("."));
         for p in [&mut cfg.data_dir, &mut cfg.genesis, &mut cfg.key_file] {
             if p.is_relative() {
@@ -261,7 +264,7 @@ impl NodeConfig {
         }
         if cfg.mempool.max_txs == 0 || cfg.mempool.max_bytes == 0 || cfg.mempool.max_per_sender == 0
         {
-            bail!("mempool limits must be positive");
+            return Err(NodeError::InvalidConfig("mempool limits must be positive"));
         }
         let api = &cfg.api;
         let auth = &api.auth;
@@ -277,9 +280,9 @@ impl NodeConfig {
             || auth.max_tokens_per_client == 0
             || auth.max_tokens_per_did == 0
         {
-            bail!(
-                "[api] limits must be positive (max_connections = 0 means: from the open-file limit)"
-            );
+            return Err(NodeError::InvalidConfig(
+                "[api] limits must be positive (max_connections = 0 means: from the open-file limit)",
+            ));
         }
         Ok(cfg)
     }
@@ -287,18 +290,15 @@ impl NodeConfig {
     /// Writes the config as TOML.
     pub fn save(&self, path: &Path) -> Result<()> {
         std::fs::write(path, toml::to_string_pretty(self)?)
-            .with_context(|| format!("writing config {}", path.display()))
+            .map_err(NodeError::file("writing config", path))
     }
 }
 
 /// Reads a validator key file (64 hex characters).
 pub fn read_key_file(path: &Path) -> Result<sovra_crypto::SigningKey> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading key file {}", path.display()))?;
-    let bytes = hex::decode(text.trim()).context("key file is not hex")?;
-    let seed: [u8; 32] = bytes
-        .try_into()
-        .map_err(|_| anyhow::anyhow!("key file must hold a 32-byte seed"))?;
+    let text = std::fs::read_to_string(path).map_err(NodeError::file("reading key file", path))?;
+    let bytes = hex::decode(text.trim()).map_err(NodeError::KeyFileHex)?;
+    let seed: [u8; 32] = bytes.try_into().map_err(|_| NodeError::KeyFileLength)?;
     Ok(sovra_crypto::SigningKey::from_seed(&seed)?)
 }
 
@@ -310,16 +310,59 @@ pub fn write_key_file(path: &Path, key: &sovra_crypto::SigningKey) -> Result<()>
 /// Writes a new file readable only by its owner (created `0600` on Unix; fails if `path` exists).
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
-    let mut file = sovra_crypto::keystore::create_private_file(path)
-        .with_context(|| format!("creating {} (it must not exist)", path.display()))?;
+    let mut file = sovra_crypto::keystore::create_private_file(path).map_err(|source| {
+        NodeError::CreateNew {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", path.display()))
+        .map_err(NodeError::file("writing", path))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::error::Error as _;
+
+    /// Failures name what was done and keep their cause: a missing file's I/O error, the TOML
+    /// parser's error, the hex decoder's error.
+    #[test]
+    fn errors_keep_their_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.toml");
+        let err = NodeConfig::load(&missing).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                NodeError::File {
+                    what: "reading config",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let io = err
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .unwrap();
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "data_dir = [").unwrap();
+        let err = NodeConfig::load(&bad).unwrap_err();
+        assert!(err.to_string().contains("bad.toml"), "{err}");
+        assert!(err.source().unwrap().is::<toml::de::Error>(), "{err:?}");
+
+        let key = dir.path().join("validator.key");
+        std::fs::write(&key, "not hex").unwrap();
+        let err = read_key_file(&key).unwrap_err();
+        assert!(err.source().unwrap().is::<hex::FromHexError>(), "{err:?}");
+        std::fs::write(&key, "abcd").unwrap();
+        assert!(matches!(read_key_file(&key), Err(NodeError::KeyFileLength)));
+    }
 
     /// Validator key files are created 0600 and never replace an existing file.
     #[cfg(unix)]

@@ -19,7 +19,7 @@ pub fn now_ms() -> u64 {
 pub fn collect_garbage(
     content: &ContentStore,
     index: &Index,
-) -> anyhow::Result<sovra_store::GcStats> {
+) -> crate::error::Result<sovra_store::GcStats> {
     let roots: Vec<sovra_cas::Cid> = index
         .pinned_roots()?
         .into_iter()

@@ -5,7 +5,7 @@
 use std::fs::{File, TryLockError};
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{NodeError, Result};
 
 /// Name of the lock file inside a data directory.
 pub const LOCK_FILE: &str = "LOCK";
@@ -19,23 +19,18 @@ pub struct DataDirLock {
 /// Takes the lock of `data_dir` (created if missing), or fails saying it is in use.
 pub fn lock_data_dir(data_dir: &Path) -> Result<DataDirLock> {
     std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("creating data directory {}", data_dir.display()))?;
+        .map_err(NodeError::file("creating data directory", data_dir))?;
     let path = data_dir.join(LOCK_FILE);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+        .map_err(NodeError::file("opening", &path))?;
     match file.try_lock() {
         Ok(()) => Ok(DataDirLock { _file: file }),
-        Err(TryLockError::WouldBlock) => bail!(
-            "the data directory {} is in use by another running node (stop it first)",
-            data_dir.display()
-        ),
-        Err(TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("locking {}", path.display()))
-        }
+        Err(TryLockError::WouldBlock) => Err(NodeError::DataDirInUse(data_dir.to_path_buf())),
+        Err(TryLockError::Error(e)) => Err(NodeError::file("locking", path)(e)),
     }
 }
 

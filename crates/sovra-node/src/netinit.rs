@@ -3,7 +3,7 @@
 //! one node config per validator.
 
 use crate::config::{ConsensusSection, MempoolSection, NodeConfig, write_key_file};
-use anyhow::{Context as _, Result, bail};
+use crate::error::{NodeError, Result};
 use sovra_crypto::SigningKey;
 use sovra_types::{Did, Genesis, GenesisAccount, GenesisValidator};
 use std::{
@@ -38,15 +38,12 @@ pub fn init_network(
     dev_keys: u32,
 ) -> Result<NetworkLayout> {
     if validators == 0 || validators > 100 {
-        bail!("validators must be between 1 and 100");
+        return Err(NodeError::ValidatorCount);
     }
     if dir.join("genesis.json").exists() {
-        bail!(
-            "{} already holds a network (genesis.json exists); choose another --dir or delete it",
-            dir.display()
-        );
+        return Err(NodeError::NetworkExists(dir.to_path_buf()));
     }
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(NodeError::file("creating", dir))?;
     let keys: Vec<SigningKey> = (0..validators)
         .map(|_| SigningKey::generate())
         .collect::<Result<_, _>>()?;
@@ -79,14 +76,13 @@ pub fn init_network(
         registry_authority: dev.first().map(|k| Did::from_public_key(&k.public_key())),
     };
     genesis.validate()?;
-    std::fs::write(
-        dir.join("genesis.json"),
-        serde_json::to_vec_pretty(&genesis)?,
-    )?;
+    let genesis_path = dir.join("genesis.json");
+    std::fs::write(&genesis_path, serde_json::to_vec_pretty(&genesis)?)
+        .map_err(NodeError::file("writing", &genesis_path))?;
     let mut nodes = Vec::new();
     for (i, key) in keys.iter().enumerate() {
         let node_dir = dir.join(format!("node{i}"));
-        std::fs::create_dir_all(&node_dir)?;
+        std::fs::create_dir_all(&node_dir).map_err(NodeError::file("creating", &node_dir))?;
         write_key_file(&node_dir.join("validator.key"), key)?;
         let cfg = NodeConfig {
             data_dir: PathBuf::from("data"),

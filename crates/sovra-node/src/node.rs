@@ -2,13 +2,13 @@
 //! validators named in genesis, the ledger, the consensus engine and the
 //! HTTP API.
 
+use crate::error::{NodeError, Result};
 use crate::replication::{BlockFetcher, BlockProducer, NetworkBlocks, Replicator};
 use crate::vault::net::{VaultFetcher, VaultProducer, VaultReplicator};
 use crate::{
     backend::NodeBackend,
     config::{NodeConfig, read_key_file},
 };
-use anyhow::{Context as _, Result, anyhow};
 use commonware_cryptography::{ChaCha20Poly1305, ed25519::PublicKey};
 use commonware_p2p::{Address, AddressableManager as _, authenticated::lookup};
 use commonware_runtime::{Metrics as _, Quota, Runner as _, Supervisor as _, tokio as cw_tokio};
@@ -35,7 +35,7 @@ pub fn validator_keys(genesis: &Genesis) -> Result<Vec<PublicKey>> {
         .validators
         .iter()
         .map(|v| {
-            let bytes = hex::decode(&v.public_key)?;
+            let bytes = hex::decode(&v.public_key).map_err(NodeError::ValidatorKeyHex)?;
             Ok(sovra_crypto::keys::public_key_from_bytes(&bytes)?)
         })
         .collect()
@@ -91,32 +91,31 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         per_client = api_limits.max_connections_per_client,
         "API connection limits"
     );
-    let genesis_bytes = std::fs::read(&cfg.genesis)
-        .with_context(|| format!("reading genesis {}", cfg.genesis.display()))?;
+    let genesis_bytes =
+        std::fs::read(&cfg.genesis).map_err(NodeError::file("reading genesis", &cfg.genesis))?;
     let genesis = Genesis::from_json(&genesis_bytes)?;
     let key = read_key_file(&cfg.key_file)?;
     let validators = validator_keys(&genesis)?;
     let me = key.public_key();
     if !validators.contains(&me) {
-        return Err(anyhow!(
-            "this node's key {me} is not a validator in genesis"
-        ));
+        return Err(NodeError::NotAValidator(me.to_string()));
     }
     std::fs::create_dir_all(&cfg.data_dir)
-        .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
-    let index = Index::open(&cfg.data_dir.join("index.redb"))
-        .with_context(|| "opening the index (is another node using this data directory?)")?;
+        .map_err(NodeError::file("creating data directory", &cfg.data_dir))?;
+    let index = Index::open(&cfg.data_dir.join("index.redb")).map_err(NodeError::store(
+        "opening the index (is another node using this data directory?)",
+    ))?;
     let content = Arc::new(
         ContentStore::open(&cfg.data_dir.join("content.redb"))
-            .with_context(|| "opening the content store")?,
+            .map_err(NodeError::store("opening the content store"))?,
     );
     let vault = Arc::new(
         VaultStore::open(&cfg.data_dir.join("vault.redb"))
-            .with_context(|| "opening the vault store")?,
+            .map_err(NodeError::store("opening the vault store"))?,
     );
     let vault_log = Arc::new(
         VaultLog::open(&cfg.data_dir.join("vault-log.redb"))
-            .with_context(|| "opening the vault access log")?,
+            .map_err(NodeError::store("opening the vault access log"))?,
     );
 
     let runtime_cfg = cw_tokio::Config::new()
@@ -159,15 +158,18 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
         let mut peers = Vec::new();
         for (v, pk) in genesis.validators.iter().zip(&validators) {
-            let addr: std::net::SocketAddr = v
-                .p2p_address
-                .parse()
-                .map_err(|e| anyhow!("validator p2p address {:?}: {e}", v.p2p_address))?;
+            let addr: std::net::SocketAddr =
+                v.p2p_address
+                    .parse()
+                    .map_err(|source| NodeError::P2pAddress {
+                        address: v.p2p_address.clone(),
+                        source,
+                    })?;
             peers.push((pk.clone(), Address::from(addr)));
         }
         let peers: Map<PublicKey, Address> = peers
             .try_into()
-            .map_err(|_| anyhow!("duplicate validator keys"))?;
+            .map_err(|_| NodeError::DuplicateValidators)?;
         oracle.track(0, peers.clone());
         // After a pause of the process, drop the p2p backlog and reconnect, as a restart would.
         sovra_consensus::pause::spawn_watchdog(
@@ -269,7 +271,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             ledger.index().clone(),
             Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
         )
-        .context("starting content garbage collection")?;
+        .map_err(NodeError::io("starting content garbage collection"))?;
         Replicator {
             label: "content",
             content: content.clone(),
@@ -281,7 +283,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
         }
         .spawn()
-        .context("starting content replication")?;
+        .map_err(NodeError::io("starting content replication"))?;
         let finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync> = {
             let ledger = ledger.clone();
             Arc::new(move || ledger.finalized().header.timestamp_ms)
@@ -296,7 +298,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
         }
         .spawn()
-        .context("starting vault replication")?;
+        .map_err(NodeError::io("starting vault replication"))?;
         crate::vault::VaultKeeper {
             store: vault.clone(),
             index: ledger.index().clone(),
@@ -307,7 +309,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             rewrite_interval: Duration::from_secs(cfg.content.vault_rewrite_interval_secs),
         }
         .spawn()
-        .context("starting the vault keeper")?;
+        .map_err(NodeError::io("starting the vault keeper"))?;
         let metrics_ctx = context.child("api");
         let backend = NodeBackend {
             blocks: Arc::new(NetworkBlocks {
@@ -336,9 +338,12 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         };
         let listener = tokio::net::TcpListener::bind(cfg.api_listen)
             .await
-            .with_context(|| format!("binding the API to {}", cfg.api_listen))?;
+            .map_err(|source| NodeError::Io {
+                what: format!("binding the API to {}", cfg.api_listen),
+                source,
+            })?;
         tracing::info!(api = %cfg.api_listen, p2p = %cfg.p2p_listen, "node running");
         sovra_api::serve(listener, sovra_api::router(Arc::new(backend)), api_limits).await;
-        Ok::<(), anyhow::Error>(())
+        Ok::<(), NodeError>(())
     })
 }

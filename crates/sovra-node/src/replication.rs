@@ -376,7 +376,7 @@ pub fn assigned_holders_of(
 }
 
 /// The roots a store must hold, each with its replication factor.
-pub type RootsFn = Box<dyn Fn() -> anyhow::Result<Vec<(Cid, u8)>> + Send>;
+pub type RootsFn = Box<dyn Fn() -> crate::error::Result<Vec<(Cid, u8)>> + Send>;
 
 /// The finalized pins of public content, as replication roots.
 pub fn pinned_roots(index: Arc<Index>) -> RootsFn {
@@ -394,7 +394,7 @@ pub fn pinned_roots(index: Arc<Index>) -> RootsFn {
 pub fn run_passes(
     label: &str,
     interval: Duration,
-    mut pass: impl FnMut() -> anyhow::Result<usize>,
+    mut pass: impl FnMut() -> crate::error::Result<usize>,
 ) -> ! {
     loop {
         match pass() {
@@ -444,7 +444,7 @@ impl Replicator {
     }
 
     /// One pass: requests missing blocks of every assigned pin; returns how many were requested.
-    pub fn pass(&self, complete: &mut HashMap<Vec<u8>, Instant>) -> anyhow::Result<usize> {
+    pub fn pass(&self, complete: &mut HashMap<Vec<u8>, Instant>) -> crate::error::Result<usize> {
         let pins = (self.roots)()?;
         let live: HashSet<Vec<u8>> = pins.iter().map(|(c, _)| c.to_bytes()).collect();
         complete.retain(|k, _| live.contains(k));

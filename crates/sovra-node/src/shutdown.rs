@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use anyhow::Result;
+use crate::error::{NodeError, Result};
 use commonware_runtime::{Spawner as _, tokio as cw_tokio};
 use sovra_consensus::Ledger;
 
@@ -21,8 +21,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// is set), stops the runtime's tasks and exits.
 pub fn spawn_on_signal(context: cw_tokio::Context, ledger: LedgerSlot) -> Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt =
+        signal(SignalKind::interrupt()).map_err(NodeError::io("installing the SIGINT handler"))?;
+    let mut terminate =
+        signal(SignalKind::terminate()).map_err(NodeError::io("installing the SIGTERM handler"))?;
     context.spawn(move |context| async move {
         let name = tokio::select! {
             _ = interrupt.recv() => "SIGINT",

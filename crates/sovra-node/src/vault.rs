@@ -40,7 +40,7 @@ use net::VaultRootsFn;
 /// lives in and its replication factor: the content, keys and grant blocks of live records (in
 /// the owner's namespace: the owner uploads all three), the shares block of each recovery setup
 /// (the identity's namespace) and each pending approval's block (its guardian's namespace).
-pub fn live_roots(index: &Index, now_ms: u64) -> anyhow::Result<Vec<(Did, Cid, u8)>> {
+pub fn live_roots(index: &Index, now_ms: u64) -> crate::error::Result<Vec<(Did, Cid, u8)>> {
     let mut roots = Vec::new();
     for (_, record) in index.vault_unerased()? {
         if record.is_live(now_ms) {
@@ -142,7 +142,7 @@ impl VaultKeeper {
     /// now names (they no longer count against the upload quota); with `full_gc`, also
     /// collects unreferenced uploads whose grace period ended. Everything is judged within
     /// each root's namespace: another owner naming the same CIDs keeps nothing alive.
-    pub fn pass(&self, full_gc: bool) -> anyhow::Result<KeeperStats> {
+    pub fn pass(&self, full_gc: bool) -> crate::error::Result<KeeperStats> {
         let now = (self.finalized_ms)();
         let dead = self.index.vault_dead_roots()?;
         let mut doomed: Vec<(Did, Cid)> = dead

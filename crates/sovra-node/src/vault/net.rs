@@ -213,7 +213,7 @@ impl BlockSource for NetworkVaultBlocks {
 }
 
 /// The vault roots a node must hold: each root with its owner (namespace) and replication.
-pub type VaultRootsFn = Box<dyn Fn() -> anyhow::Result<Vec<(Did, Cid, u8)>> + Send>;
+pub type VaultRootsFn = Box<dyn Fn() -> crate::error::Result<Vec<(Did, Cid, u8)>> + Send>;
 
 /// Background replication of the vault roots assigned to this node.
 pub struct VaultReplicator {
@@ -248,7 +248,7 @@ impl VaultReplicator {
 
     /// One pass: requests the missing blocks of every assigned root, in its owner's
     /// namespace; returns how many were requested.
-    pub fn pass(&self, complete: &mut HashMap<BlockKey, Instant>) -> anyhow::Result<usize> {
+    pub fn pass(&self, complete: &mut HashMap<BlockKey, Instant>) -> crate::error::Result<usize> {
         let roots = (self.roots)()?;
         let live: std::collections::HashSet<BlockKey> = roots
             .iter()

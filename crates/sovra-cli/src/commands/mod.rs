@@ -1,0 +1,156 @@
+//! The commands of the `sovra` binary, one module each; every module owns its clap arguments
+//! and a `run` function. This module only lists them ([`Command`]) and dispatches.
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+mod account;
+mod bench;
+mod content;
+mod devnet;
+mod did;
+mod issuer;
+mod key;
+mod node;
+mod recovery;
+mod status;
+mod testnet;
+mod transfer;
+mod tx;
+mod vault;
+mod vc;
+mod verifier;
+
+/// Sovra: a self-sovereign identity and data network.
+#[derive(Parser, Debug)]
+#[command(name = "sovra", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Top-level commands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// Run a single-validator development network on this machine.
+    Devnet(devnet::DevnetArgs),
+    /// Set up and manage a multi-validator test network.
+    Testnet(testnet::TestnetArgs),
+    /// Run a node from a config file.
+    Node(node::NodeCommandArgs),
+    /// Manage identity keys in the encrypted keystore.
+    Key(key::KeyArgs),
+    /// Transfer native tokens to another identity (exit 1 if it fails, 3 if not final in time).
+    #[command(mut_arg("key", |a| a.alias("from")))]
+    Transfer(transfer::TransferArgs),
+    /// Inspect transactions.
+    Tx(tx::TxArgs),
+    /// Show an identity's account: balance, nonce, receipt chain.
+    Account(account::AccountArgs),
+    /// Show the node's and chain's status.
+    Status(status::StatusArgs),
+    /// Benchmarks.
+    Bench(bench::BenchArgs),
+    /// Add a file or directory to public content storage; prints its CID (as `ipfs add --cid-version=1`).
+    Add(content::AddArgs),
+    /// Print a file from public content storage (every block verified).
+    Cat(content::CatArgs),
+    /// Save a file or directory from public content storage (every block verified).
+    Get(content::GetArgs),
+    /// Export or import CAR files.
+    Car(content::CarArgs),
+    /// Ask the network to keep content (a `PinContent` transaction).
+    Pin(content::PinArgs),
+    /// Release your pin of content (an `UnpinContent` transaction).
+    Unpin(content::SignedContentArgs),
+    /// Point one of your public documents (`profile`, `app-config`, ...) at a CID.
+    Publish(content::PublishArgs),
+    /// Create, change, resolve and deactivate did:sovra identities.
+    Did {
+        /// DID command.
+        #[command(subcommand)]
+        command: did::DidCommand,
+    },
+    /// The trust registry: which verifiers may issue which credential types.
+    Verifier {
+        /// Verifier command.
+        #[command(subcommand)]
+        command: verifier::VerifierCommand,
+    },
+    /// Issue, verify, show, revoke and present verifiable credentials.
+    Vc {
+        /// Credential command.
+        #[command(subcommand)]
+        command: vc::VcCommand,
+    },
+    /// Run an issuance service for a verifier.
+    Issuer {
+        /// Issuer command.
+        #[command(subcommand)]
+        command: issuer::IssuerCommand,
+    },
+    /// The private vault: records encrypted on this device, shared, revoked, erased, restored.
+    Vault {
+        /// Vault command.
+        #[command(subcommand)]
+        command: vault::VaultCommand,
+    },
+    /// Guardian recovery of an identity's keys and vault secret.
+    Recovery {
+        /// Recovery command.
+        #[command(subcommand)]
+        command: recovery::RecoveryCommand,
+    },
+}
+
+impl Command {
+    /// Whether the command runs a server (a node, a devnet, the issuer service, a benchmark's
+    /// nodes) rather than answering once.
+    pub(crate) fn is_server(&self) -> bool {
+        matches!(
+            self,
+            Command::Node(_) | Command::Devnet(_) | Command::Issuer { .. } | Command::Bench(_)
+        )
+    }
+
+    /// Runs the command.
+    pub(crate) fn run(self) -> Result<()> {
+        match self {
+            Command::Node(args) => node::run(args),
+            Command::Devnet(args) => devnet::run(args),
+            Command::Testnet(args) => testnet::run(args),
+            Command::Key(args) => key::run(args),
+            Command::Transfer(args) => transfer::run(args),
+            Command::Tx(args) => tx::run(args),
+            Command::Account(args) => account::run(args),
+            Command::Status(args) => status::run(args),
+            Command::Add(args) => content::add(args),
+            Command::Cat(args) => content::cat(args),
+            Command::Get(args) => content::get(args),
+            Command::Car(args) => content::car(args),
+            Command::Pin(args) => content::pin(args),
+            Command::Unpin(args) => content::unpin(args),
+            Command::Publish(args) => content::publish(args),
+            Command::Did { command } => did::run(command),
+            Command::Verifier { command } => verifier::run(command),
+            Command::Vc { command } => vc::run(command),
+            Command::Issuer { command } => issuer::run(command),
+            Command::Vault { command } => vault::run(command),
+            Command::Recovery { command } => recovery::run(command),
+            Command::Bench(args) => bench::run(args),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// clap's own consistency checks over every command (unique names, valid defaults, ...).
+    #[test]
+    fn command_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}
