@@ -14,7 +14,7 @@
 //!
 //! The checks, in the order they run:
 //!
-//! 1. on the JSON ([`check_compact`]): no `null`; no key that starts with `@`
+//! 1. on the JSON (`check_compact`): no `null`; no key that starts with `@`
 //!    but is not a JSON-LD keyword JSON-LD keeps (`@index` and `@direction`
 //!    are refused: they do not reach the RDF); `@context` only as published
 //!    context URLs (inline context objects could redefine or null out terms
@@ -23,14 +23,14 @@
 //!    every expansion warning is an error;
 //!    empty lists and bare values or identifiers in a `@graph` are refused
 //!    too (JSON-LD drops them);
-//! 3. on the expanded document ([`check_expanded`]): every node identifier,
+//! 3. on the expanded document (`check_expanded`): every node identifier,
 //!    type and property is an absolute IRI (never a relative or invalid
 //!    reference, never an explicit blank node label, whose name is not
 //!    signed), language tags are well formed, and no top-level object is one
 //!    that RDF conversion drops (a value, a list, a node with nothing but an
 //!    `@id`), and there are no ordered lists (`@list`: ssi 0.16's RDF
 //!    conversion loses their items);
-//! 4. on the RDF ([`check_blank_nodes`]): the dataset has at most
+//! 4. on the RDF (`check_blank_nodes`): the dataset has at most
 //!    [`MAX_BLANK_NODES`] blank nodes, of which at most
 //!    [`MAX_SHARED_BLANK_NODE_HASHES`] look alike at first degree: RDF
 //!    canonicalization is exponential in the worst case, and documents come

@@ -104,19 +104,37 @@ pub enum NodeError {
     Store {
         /// What was being done.
         what: &'static str,
-        /// The store's error.
+        /// The store's error (boxed: it is large, and errors are rare).
         #[source]
-        source: sovra_store::StoreError,
+        source: Box<sovra_store::StoreError>,
     },
     /// A store operation of a background pass failed.
     #[error(transparent)]
-    StoreOp(#[from] sovra_store::StoreError),
+    StoreOp(Box<sovra_store::StoreError>),
     /// Walking a DAG of blocks failed.
     #[error(transparent)]
-    Cas(#[from] sovra_cas::CasError),
+    Cas(Box<sovra_cas::CasError>),
     /// The ledger or the consensus engine failed.
     #[error(transparent)]
-    Consensus(#[from] sovra_consensus::ConsensusError),
+    Consensus(Box<sovra_consensus::ConsensusError>),
+}
+
+impl From<sovra_store::StoreError> for NodeError {
+    fn from(e: sovra_store::StoreError) -> Self {
+        Self::StoreOp(Box::new(e))
+    }
+}
+
+impl From<sovra_cas::CasError> for NodeError {
+    fn from(e: sovra_cas::CasError) -> Self {
+        Self::Cas(Box::new(e))
+    }
+}
+
+impl From<sovra_consensus::ConsensusError> for NodeError {
+    fn from(e: sovra_consensus::ConsensusError) -> Self {
+        Self::Consensus(Box::new(e))
+    }
 }
 
 impl NodeError {
@@ -137,7 +155,10 @@ impl NodeError {
 
     /// A [`NodeError::Store`] saying `what`, for use in `map_err`.
     pub fn store(what: &'static str) -> impl FnOnce(sovra_store::StoreError) -> Self {
-        move |source| Self::Store { what, source }
+        move |source| Self::Store {
+            what,
+            source: Box::new(source),
+        }
     }
 }
 

@@ -11,9 +11,8 @@ use sovra_crypto::{
     MultikeyType, SigningKey, decode_multikey, encode_multikey, x25519_from_ed25519,
 };
 use sovra_types::{
-    Action, Did, DidDocument, DidMethod, DidRecord, IdentityAction, RegistryAction, Relationship,
-    Relationships, Service, VerificationMethod, datetime::parse_version_time,
-    identity::derive_sovra_did,
+    Action, Did, DidDocument, DidMethod, DidRecord, IdentityAction, Relationship, Relationships,
+    Service, VerificationMethod, datetime::parse_version_time, identity::derive_sovra_did,
 };
 
 use crate::args::NodeArgs;

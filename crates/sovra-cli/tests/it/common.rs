@@ -14,15 +14,15 @@ use std::{
 };
 
 /// The `sovra` binary built for these tests.
-pub const BIN: &str = env!("CARGO_BIN_EXE_sovra");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_sovra");
 
 /// The development keys `sovra testnet init` funds (see netinit.rs).
-pub fn dev_key(i: u32) -> SigningKey {
+pub(crate) fn dev_key(i: u32) -> SigningKey {
     SigningKey::from_test_seed(0x5eed_0000 + i as u64)
 }
 
 /// Deterministic test content (the generator of the UnixFS vectors, from `seed`).
-pub fn content(len: usize, seed: u32) -> Vec<u8> {
+pub(crate) fn content(len: usize, seed: u32) -> Vec<u8> {
     let mut x = seed;
     (0..len)
         .map(|_| {
@@ -33,7 +33,7 @@ pub fn content(len: usize, seed: u32) -> Vec<u8> {
 }
 
 /// The actions of a transfer of `amount` to `to`.
-pub fn pay(to: &sovra_types::Did, amount: u64) -> Vec<sovra_types::Action> {
+pub(crate) fn pay(to: &sovra_types::Did, amount: u64) -> Vec<sovra_types::Action> {
     vec![sovra_types::Action::Accounts(
         sovra_types::AccountsAction::Transfer {
             to: to.clone(),
@@ -43,7 +43,7 @@ pub fn pay(to: &sovra_types::Did, amount: u64) -> Vec<sovra_types::Action> {
 }
 
 /// A node process, killed with SIGKILL and reaped when dropped.
-pub struct Node(pub Child);
+pub(crate) struct Node(pub Child);
 
 impl Drop for Node {
     fn drop(&mut self) {
@@ -54,12 +54,12 @@ impl Drop for Node {
 
 /// Starts node `i` of the testnet in `dir`, logging to `dir/node{i}.log` (at `warn`, or the
 /// filter in `SOVRA_TEST_LOG`).
-pub fn start(dir: &Path, i: usize) -> Node {
+pub(crate) fn start(dir: &Path, i: usize) -> Node {
     start_limited(dir, i, None)
 }
 
 /// [`start`], with the open-file limit (soft and hard) set to `nofile` if given.
-pub fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
+pub(crate) fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -96,13 +96,19 @@ pub fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
 
 /// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `base` and p2p
 /// ports from `base + 1000`.
-pub fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
+pub(crate) fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
     init_testnet_ports(dir, validators, dev_keys, base, base + 1000)
 }
 
 /// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `api` and p2p
 /// ports from `p2p`.
-pub fn init_testnet_ports(dir: &Path, validators: usize, dev_keys: usize, api: u16, p2p: u16) {
+pub(crate) fn init_testnet_ports(
+    dir: &Path,
+    validators: usize,
+    dev_keys: usize,
+    api: u16,
+    p2p: u16,
+) {
     let out = Command::new(BIN)
         .args(["testnet", "init", "--validators"])
         .arg(validators.to_string())
@@ -127,7 +133,7 @@ pub fn init_testnet_ports(dir: &Path, validators: usize, dev_keys: usize, api: u
 
 /// Initializes a testnet of `validators` in `dir` (API ports from `base`), starts every node and
 /// waits until each has finalized `min_height`; returns the nodes and a client for each.
-pub fn start_testnet(
+pub(crate) fn start_testnet(
     dir: &Path,
     validators: usize,
     base: u16,
@@ -151,7 +157,7 @@ pub fn start_testnet(
 }
 
 /// Transfers `amount` from `from`'s did:key to `to` (fee 1) and waits for it to complete.
-pub fn transfer_completes(client: &Client, from: &SigningKey, to: &Did, amount: u64) {
+pub(crate) fn transfer_completes(client: &Client, from: &SigningKey, to: &Did, amount: u64) {
     let id = client.transfer(from, to, amount, 1).unwrap();
     assert_eq!(
         client
@@ -163,7 +169,7 @@ pub fn transfer_completes(client: &Client, from: &SigningKey, to: &Did, amount: 
 }
 
 /// Polls `f` every 200 ms until it holds, failing the test after `limit`.
-pub fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
@@ -173,7 +179,7 @@ pub fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
 
 /// A fresh directory for a test network: removed when the guard drops, unless
 /// `SOVRA_KEEP_TEST_DIR` is set (then kept, and its path printed, for the nodes' logs and data).
-pub fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
+pub(crate) fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().to_path_buf();
     if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
@@ -185,7 +191,12 @@ pub fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
 }
 
 /// Signs `actions` as `signer` with `key` (fee 1), submits, waits; returns the final status.
-pub fn run_tx(client: &Client, key: &SigningKey, signer: &Did, actions: Vec<Action>) -> String {
+pub(crate) fn run_tx(
+    client: &Client,
+    key: &SigningKey,
+    signer: &Did,
+    actions: Vec<Action>,
+) -> String {
     let tx = client.build_tx(key, signer, actions, 1).unwrap();
     let id = client.send_signed(&tx).unwrap();
     client
@@ -196,7 +207,7 @@ pub fn run_tx(client: &Client, key: &SigningKey, signer: &Did, actions: Vec<Acti
 
 /// A DID document with `k` as `#key-1` (authentication, assertion, capability invocation)
 /// and a `LinkedDomains` service per name in `services`.
-pub fn did_doc(k: &SigningKey, services: &[&str]) -> DidDocument {
+pub(crate) fn did_doc(k: &SigningKey, services: &[&str]) -> DidDocument {
     DidDocument {
         methods: vec![VerificationMethod {
             id: "key-1".into(),

@@ -3,7 +3,7 @@
 //! helpers to wait for heights and to compare what the validators finalized.
 #![allow(dead_code)]
 
-pub mod workload;
+pub(crate) mod workload;
 
 use commonware_cryptography::ed25519::PublicKey;
 use commonware_p2p::simulated::{self, Link, Network, Oracle};
@@ -23,45 +23,45 @@ use sovra_types::{
 use std::{path::Path, time::Duration};
 
 /// Chain id of the simulated network.
-pub const CHAIN: &str = "sim";
+pub(crate) const CHAIN: &str = "sim";
 
 /// Every link of the simulated network.
-pub const LINK: Link = Link {
+pub(crate) const LINK: Link = Link {
     latency: Duration::from_millis(20),
     jitter: Duration::from_millis(5),
     success_rate: probability!(1.0),
 };
 
 /// The simulated network's oracle (links, blocks, peer registrations).
-pub type SimOracle = Oracle<PublicKey, deterministic::Context>;
+pub(crate) type SimOracle = Oracle<PublicKey, deterministic::Context>;
 
 /// The p2p channels of one validator on the simulated network.
-pub type SimChannels =
+pub(crate) type SimChannels =
     Channels<simulated::Sender<PublicKey, deterministic::Context>, simulated::Receiver<PublicKey>>;
 
 /// One honest validator: its p2p identity and its ledger.
-pub struct Validator {
+pub(crate) struct Validator {
     pub key: PublicKey,
     pub ledger: Ledger<deterministic::Context>,
 }
 
 /// Funded development key `i` (genesis gives keys 0..4 1,000,000 each).
-pub fn dev(i: u64) -> SigningKey {
+pub(crate) fn dev(i: u64) -> SigningKey {
     SigningKey::from_test_seed(1000 + i)
 }
 
 /// The did:key of development key `i`.
-pub fn dev_did(i: u64) -> Did {
+pub(crate) fn dev_did(i: u64) -> Did {
     Did::from_public_key(&dev(i).public_key())
 }
 
 /// Validator key `i`.
-pub fn validator_key(i: u64) -> SigningKey {
+pub(crate) fn validator_key(i: u64) -> SigningKey {
     SigningKey::from_test_seed(i)
 }
 
 /// The genesis of the simulated chain with these validators.
-pub fn genesis(validators: &[SigningKey]) -> Genesis {
+pub(crate) fn genesis(validators: &[SigningKey]) -> Genesis {
     Genesis {
         chain_id: CHAIN.into(),
         token_symbol: "SOV".into(),
@@ -87,7 +87,7 @@ pub fn genesis(validators: &[SigningKey]) -> Genesis {
 
 /// A transaction of dev key `from` with `nonce` and `actions`, valid up to `expiry_height`,
 /// with the size the mempool accounts for it.
-pub fn signed(
+pub(crate) fn signed(
     from: u64,
     nonce: u64,
     expiry_height: u64,
@@ -106,7 +106,7 @@ pub fn signed(
 }
 
 /// A transfer of `amount` from dev key `from` to dev key `to`.
-pub fn transfer(from: u64, to: u64, nonce: u64, amount: u64) -> (SignedTransaction, usize) {
+pub(crate) fn transfer(from: u64, to: u64, nonce: u64, amount: u64) -> (SignedTransaction, usize) {
     signed(
         from,
         nonce,
@@ -120,7 +120,7 @@ pub fn transfer(from: u64, to: u64, nonce: u64, amount: u64) -> (SignedTransacti
 
 /// A transfer of `amount` from dev key `from` with `nonce` to the next dev key, valid up to
 /// `expiry_height`.
-pub fn transfer_until(
+pub(crate) fn transfer_until(
     from: u64,
     nonce: u64,
     amount: u64,
@@ -138,7 +138,7 @@ pub fn transfer_until(
 }
 
 /// A seeded deterministic runtime that gives up after 10 simulated minutes.
-pub fn runner(seed: u64) -> deterministic::Runner {
+pub(crate) fn runner(seed: u64) -> deterministic::Runner {
     deterministic::Runner::new(
         deterministic::Config::new()
             .with_seed(seed)
@@ -148,7 +148,7 @@ pub fn runner(seed: u64) -> deterministic::Runner {
 
 /// A started simulated network of `n` validator identities (validator keys `0..n`), with no
 /// links yet and no validator running.
-pub struct Net {
+pub(crate) struct Net {
     pub oracle: SimOracle,
     pub keys: Vec<SigningKey>,
     pub pks: Vec<PublicKey>,
@@ -158,7 +158,7 @@ pub struct Net {
 impl Net {
     /// Starts the network. `disconnect_on_block`: whether a peer blocked by another (for a
     /// protocol fault) is cut off from it, or keeps sending (to keep a Byzantine actor at work).
-    pub async fn start(
+    pub(crate) async fn start(
         context: &deterministic::Context,
         n: usize,
         disconnect_on_block: bool,
@@ -187,7 +187,7 @@ impl Net {
     }
 
     /// Registers the six channels of validator `i`.
-    pub async fn channels(&self, i: usize) -> SimChannels {
+    pub(crate) async fn channels(&self, i: usize) -> SimChannels {
         let control = self.oracle.control(self.pks[i].clone());
         let quota = Quota::per_second(NZU32!(100_000));
         let mut reg = Vec::new();
@@ -207,7 +207,7 @@ impl Net {
 
     /// Opens validator `i`'s ledger (index under `dir`, state in the runtime's storage) and
     /// starts its consensus engine.
-    pub async fn start_validator(
+    pub(crate) async fn start_validator(
         &self,
         context: &deterministic::Context,
         dir: &Path,
@@ -242,7 +242,7 @@ impl Net {
 }
 
 /// Starts `n` honest validators on a new network (not linked yet).
-pub async fn start_network(
+pub(crate) async fn start_network(
     context: &deterministic::Context,
     dir: &Path,
     n: usize,
@@ -256,13 +256,13 @@ pub async fn start_network(
 }
 
 /// Links every two of `group` both ways.
-pub async fn link_all(oracle: &SimOracle, group: &[&Validator]) {
+pub(crate) async fn link_all(oracle: &SimOracle, group: &[&Validator]) {
     let keys: Vec<PublicKey> = group.iter().map(|v| v.key.clone()).collect();
     link_keys(oracle, &keys).await;
 }
 
 /// Links every two of `keys` both ways (an existing link is kept).
-pub async fn link_keys(oracle: &SimOracle, keys: &[PublicKey]) {
+pub(crate) async fn link_keys(oracle: &SimOracle, keys: &[PublicKey]) {
     for a in keys {
         for b in keys {
             if a != b {
@@ -273,7 +273,7 @@ pub async fn link_keys(oracle: &SimOracle, keys: &[PublicKey]) {
 }
 
 /// Waits until every validator of `vs` has finalized height `h`; false after `limit`.
-pub async fn wait_height(
+pub(crate) async fn wait_height(
     context: &deterministic::Context,
     vs: &[&Validator],
     h: u64,
@@ -292,7 +292,7 @@ pub async fn wait_height(
 }
 
 /// Checks `done` every 50 ms until it holds; panics, naming `what`, after `limit`.
-pub async fn wait_for(
+pub(crate) async fn wait_for(
     context: &deterministic::Context,
     what: &str,
     limit: Duration,
@@ -307,7 +307,7 @@ pub async fn wait_for(
 }
 
 /// Four validators, all linked, once each has finalized `h`.
-pub async fn start_linked(
+pub(crate) async fn start_linked(
     context: &deterministic::Context,
     dir: &Path,
     h: u64,
@@ -321,7 +321,7 @@ pub async fn start_linked(
 
 /// Four validators of which the first three are linked and have finalized 10 blocks; the fourth
 /// is cut off (still at genesis).
-pub async fn start_cut_off(
+pub(crate) async fn start_cut_off(
     context: &deterministic::Context,
     dir: &Path,
 ) -> (SimOracle, Vec<Validator>) {
@@ -337,12 +337,12 @@ pub async fn start_cut_off(
 }
 
 /// The finalized block of `v` at height `h`, if it has it.
-pub fn block_at(v: &Validator, h: u64) -> Option<Block> {
+pub(crate) fn block_at(v: &Validator, h: u64) -> Option<Block> {
     v.ledger.index().block(h).unwrap()
 }
 
 /// The lowest finalized height among `vs`.
-pub fn min_height(vs: &[&Validator]) -> u64 {
+pub(crate) fn min_height(vs: &[&Validator]) -> u64 {
     vs.iter()
         .map(|v| v.ledger.finalized().header.height)
         .min()
@@ -350,7 +350,7 @@ pub fn min_height(vs: &[&Validator]) -> u64 {
 }
 
 /// Every validator that has block `h` has the same block (and so the same state root).
-pub fn assert_agree(vs: &[&Validator], upto: u64) {
+pub(crate) fn assert_agree(vs: &[&Validator], upto: u64) {
     for h in 0..=upto {
         let blocks: Vec<_> = vs.iter().filter_map(|v| block_at(v, h)).collect();
         assert!(!blocks.is_empty(), "no validator has block {h}");
@@ -362,14 +362,14 @@ pub fn assert_agree(vs: &[&Validator], upto: u64) {
 
 /// The committed height of `v` and the root of its committed state, read together (under the
 /// ledger's state lock, under which commits move both).
-pub async fn committed_root(v: &Validator) -> (u64, Digest) {
+pub(crate) async fn committed_root(v: &Validator) -> (u64, Digest) {
     v.ledger.committed_root().await
 }
 
 /// Each validator's finalized blocks `0..=upto` form one chain (each block's parent is the
 /// block below it, heights in order), and the root of its committed state is the one its tip's
 /// header names: what it finalized is one history, and its state is that history's.
-pub async fn assert_one_chain(vs: &[&Validator], upto: u64) {
+pub(crate) async fn assert_one_chain(vs: &[&Validator], upto: u64) {
     for v in vs {
         let mut parent: Option<Block> = None;
         for h in 0..=upto {

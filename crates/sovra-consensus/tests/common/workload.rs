@@ -14,7 +14,7 @@ use sovra_types::{
 };
 
 /// A raw-codec sha2-256 CIDv1 of `tag`.
-pub fn cid(tag: &str) -> ContentId {
+pub(crate) fn cid(tag: &str) -> ContentId {
     let digest = sovra_types::sha256(&[tag.as_bytes()]);
     // CIDv1, raw codec (0x55), sha2-256 multihash (0x12) of 32 bytes.
     let mut bytes = vec![0x01, 0x55, 0x12, 0x20];
@@ -23,10 +23,10 @@ pub fn cid(tag: &str) -> ContentId {
 }
 
 /// The vault record of the workload.
-pub const RECORD: RecordId = RecordId([7; 16]);
+pub(crate) const RECORD: RecordId = RecordId([7; 16]);
 
 /// The did:sovra that dev key 2 creates with its first transaction.
-pub fn created_did() -> Did {
+pub(crate) fn created_did() -> Did {
     derive_sovra_did(CHAIN, &dev_did(2), 0, 0)
 }
 
@@ -53,7 +53,7 @@ fn document() -> DidDocument {
 /// The workload's transactions in two phases (the second needs the first included: the
 /// nonces follow on, the created DID is paid, the vault record gets its next version).
 /// `phase` is 0 or 1.
-pub fn phase(phase: usize) -> Vec<SignedTransaction> {
+pub(crate) fn phase(phase: usize) -> Vec<SignedTransaction> {
     let to = |i| {
         Action::Accounts(AccountsAction::Transfer {
             to: dev_did(i),
@@ -121,7 +121,7 @@ pub fn phase(phase: usize) -> Vec<SignedTransaction> {
 
 /// Submits `txs` round-robin to the validators' mempools (so every validator's gossip and
 /// proposals take part); returns their ids.
-pub async fn submit(vs: &[&Validator], txs: Vec<SignedTransaction>) -> Vec<TxId> {
+pub(crate) async fn submit(vs: &[&Validator], txs: Vec<SignedTransaction>) -> Vec<TxId> {
     let mut ids = Vec::new();
     for (n, tx) in txs.into_iter().enumerate() {
         let r = vs[n % vs.len()]
@@ -135,7 +135,7 @@ pub async fn submit(vs: &[&Validator], txs: Vec<SignedTransaction>) -> Vec<TxId>
 }
 
 /// Whether every validator has finalized every one of `ids`.
-pub fn all_included(vs: &[&Validator], ids: &[TxId]) -> bool {
+pub(crate) fn all_included(vs: &[&Validator], ids: &[TxId]) -> bool {
     vs.iter().all(|v| {
         ids.iter()
             .all(|id| v.ledger.index().tx(id).unwrap().is_some())
@@ -145,7 +145,7 @@ pub fn all_included(vs: &[&Validator], ids: &[TxId]) -> bool {
 /// What the workload left in one validator's state, without what depends on timing (heights,
 /// block times, receipt hashes, which include the height).
 #[derive(Debug, PartialEq)]
-pub struct Results {
+pub(crate) struct Results {
     /// Balance, nonce and receipt count of dev keys 0..4 and the created DID.
     pub accounts: Vec<(Did, u64, u64, u64)>,
     /// Version and document of the created DID.
@@ -161,7 +161,7 @@ pub struct Results {
 }
 
 /// Reads [`Results`] from `v`'s committed state and index.
-pub async fn results(v: &Validator, ids: &[TxId]) -> Results {
+pub(crate) async fn results(v: &Validator, ids: &[TxId]) -> Results {
     let ledger = &v.ledger;
     let mut accounts = Vec::new();
     for did in (0..4).map(dev_did).chain([created_did()]) {
@@ -209,7 +209,7 @@ pub async fn results(v: &Validator, ids: &[TxId]) -> Results {
 }
 
 /// The workload's effects, as they must be after both phases whatever the timing.
-pub fn assert_applied(r: &Results) {
+pub(crate) fn assert_applied(r: &Results) {
     let account = |i: usize| (r.accounts[i].1, r.accounts[i].2, r.accounts[i].3);
     // A transfer adds a receipt entry to its signer and to each recipient, also when it fails;
     // the other actions to the signer (and `CreateDid` to the DID it creates).

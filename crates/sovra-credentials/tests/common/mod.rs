@@ -10,7 +10,7 @@ use serde_json::Value;
 /// The W3C vc-di-eddsa test vectors kept in this crate
 /// (`tests/vectors/vc-di-eddsa`; see `tests/vectors/README.md` for their
 /// source and licence).
-pub fn vectors_dir() -> PathBuf {
+pub(crate) fn vectors_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join("vectors")
@@ -24,18 +24,18 @@ pub fn vectors_dir() -> PathBuf {
 }
 
 /// Reads a vector file as text.
-pub fn text(rel: &str) -> String {
+pub(crate) fn text(rel: &str) -> String {
     let path = vectors_dir().join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
 /// Reads a vector file as JSON.
-pub fn json(rel: &str) -> Value {
+pub(crate) fn json(rel: &str) -> Value {
     serde_json::from_str(&text(rel)).unwrap_or_else(|e| panic!("parsing {rel}: {e}"))
 }
 
 /// The vectors' key pair: (secret seed, public key, did:key verification method).
-pub fn key_pair() -> ([u8; 32], [u8; 32], String) {
+pub(crate) fn key_pair() -> ([u8; 32], [u8; 32], String) {
     let pair = json("keyPair.json");
     let public_mb = pair["publicKeyMultibase"].as_str().unwrap();
     let secret = sovra_credentials::ed25519_secret_key_from_multibase(
@@ -47,7 +47,7 @@ pub fn key_pair() -> ([u8; 32], [u8; 32], String) {
 }
 
 /// A key lookup that accepts exactly one verification method.
-pub fn only(vm: String, key: [u8; 32]) -> impl Fn(&str) -> Result<[u8; 32], String> {
+pub(crate) fn only(vm: String, key: [u8; 32]) -> impl Fn(&str) -> Result<[u8; 32], String> {
     move |method: &str| {
         if method == vm {
             Ok(key)
@@ -60,10 +60,10 @@ pub fn only(vm: String, key: [u8; 32]) -> impl Fn(&str) -> Result<[u8; 32], Stri
 /// The test-only reduced `https://w3id.org/citizenship/v4rc1` context (terms
 /// of the employment-authorization vector only, reconstructed from the
 /// vector's canonical N-Quads).
-pub const CITIZENSHIP_V4RC1_URL: &str = "https://w3id.org/citizenship/v4rc1";
+pub(crate) const CITIZENSHIP_V4RC1_URL: &str = "https://w3id.org/citizenship/v4rc1";
 
 /// An engine that also knows the reduced citizenship context.
-pub fn engine_with_citizenship() -> sovra_credentials::ProofEngine {
+pub(crate) fn engine_with_citizenship() -> sovra_credentials::ProofEngine {
     sovra_credentials::ProofEngine::new()
         .with_context(
             CITIZENSHIP_V4RC1_URL,
@@ -73,6 +73,6 @@ pub fn engine_with_citizenship() -> sovra_credentials::ProofEngine {
 }
 
 /// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
