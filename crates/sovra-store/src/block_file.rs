@@ -4,6 +4,8 @@
 //! so that no freed page of the old one (redb reuses freed pages but does not overwrite them)
 //! survives in the data directory.
 
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
@@ -47,6 +49,30 @@ impl BlockFile {
             corrupt_found: AtomicU64::new(0),
             freed: AtomicBool::new(freed),
         })
+    }
+
+    /// Copies at most `max_bytes + 1` bytes of an upload into an anonymous file beside the
+    /// database (removed when dropped, and by the system after a crash) and returns it rewound.
+    ///
+    /// Imports read the upload from this file, never from the network, while they hold the
+    /// database's write transaction: redb has one writer at a time, so a client that sends its
+    /// body slowly would otherwise stall every write of the store (other uploads, replication,
+    /// garbage collection) for as long as it likes. One byte past the limit is kept so that the
+    /// importer still reports the upload as too large.
+    pub(crate) fn spool(&self, input: impl Read, max_bytes: u64) -> Result<File, StoreError> {
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let err = |source| StoreError::Spool {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        let mut file = tempfile::tempfile_in(dir).map_err(err)?;
+        std::io::copy(&mut input.take(max_bytes.saturating_add(1)), &mut file).map_err(err)?;
+        file.seek(SeekFrom::Start(0)).map_err(err)?;
+        Ok(file)
     }
 
     /// The database. Holding the guard keeps a rewrite from swapping the file meanwhile.

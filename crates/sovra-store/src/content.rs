@@ -193,6 +193,7 @@ impl ContentStore {
         max_bytes: u64,
         staged_until_ms: u64,
     ) -> Result<CarImport, StoreError> {
+        let input = self.file.spool(input, max_bytes)?;
         // The guard keeps a rewrite from swapping the file before this commits.
         let db = self.db();
         let w = db.begin_write()?;
@@ -221,6 +222,7 @@ impl ContentStore {
         max_bytes: u64,
         charge: &UploadCharge,
     ) -> Result<CarImport, StoreError> {
+        let input = self.file.spool(input, max_bytes)?;
         // The guard keeps a rewrite from swapping the file before this commits.
         let db = self.db();
         let w = db.begin_write()?;

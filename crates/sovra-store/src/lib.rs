@@ -50,6 +50,15 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// An upload could not be spooled to a local file before its import.
+    #[error("spooling an upload in {}: {source}", dir.display())]
+    Spool {
+        /// The directory of the spool file.
+        dir: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A content block or CAR was refused.
     #[error("content: {0}")]
     Content(#[from] sovra_cas::CasError),

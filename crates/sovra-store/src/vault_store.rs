@@ -277,6 +277,7 @@ impl VaultStore {
         staged_until_ms: u64,
         quota: StagedQuota,
     ) -> Result<CarImport, StoreError> {
+        let input = self.file.spool(input, max_bytes)?;
         let db = self.db();
         let w = db.begin_write()?;
         let (imported, charged) = {
@@ -627,6 +628,70 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = VaultStore::open(&dir.path().join("vault.redb")).unwrap();
         (dir, store)
+    }
+
+    /// A reader that hands out `head`, says so on `stalled`, then blocks until `release` is
+    /// signalled, then ends: an upload whose client stops sending in the middle of its body.
+    struct StalledBody {
+        head: std::io::Cursor<Vec<u8>>,
+        stalled: std::sync::mpsc::Sender<()>,
+        release: std::sync::mpsc::Receiver<()>,
+    }
+
+    impl Read for StalledBody {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.head.read(buf)?;
+            if n > 0 {
+                return Ok(n);
+            }
+            let _ = self.stalled.send(());
+            let _ = self.release.recv();
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_stalled_upload_does_not_hold_up_other_writers() {
+        let (_d, store) = open();
+        let store = std::sync::Arc::new(store);
+        let (a, b) = (did(1), did(2));
+        let (_, cars) = car_of(&[b"a slow upload", b"a quick upload"]);
+        let (release, released) = std::sync::mpsc::channel();
+        let (stalled, reached_stall) = std::sync::mpsc::channel();
+        let slow = {
+            let store = store.clone();
+            let head = cars[0][..cars[0].len() / 2].to_vec();
+            std::thread::spawn(move || {
+                let body = StalledBody {
+                    head: std::io::Cursor::new(head),
+                    stalled,
+                    release: released,
+                };
+                store.import_car(&a, body, 1 << 20, u64::MAX, PLENTY)
+            })
+        };
+        // While A's body is stalled, B's upload and a garbage collection pass go through.
+        reached_stall.recv().unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        {
+            let store = store.clone();
+            let car = cars[1].clone();
+            std::thread::spawn(move || {
+                let upload = store.import_car(&b, &car[..], 1 << 20, u64::MAX, PLENTY);
+                let gc = store.collect_garbage(&[], 0);
+                let _ = done.send((upload.is_ok(), gc.is_ok()));
+            });
+        }
+        let outcome = finished.recv_timeout(std::time::Duration::from_secs(20));
+        release.send(()).unwrap();
+        assert_eq!(
+            outcome,
+            Ok((true, true)),
+            "other writers waited for a stalled upload"
+        );
+        // The stalled upload ends truncated: refused, nothing stored or charged.
+        assert!(slow.join().unwrap().is_err());
+        assert_eq!(store.staged_usage(&did(1)).unwrap().0, 0);
     }
 
     #[test]
