@@ -2,9 +2,9 @@
 //! hashing floor) measured in the same run, then upload and gateway retrieval throughput and
 //! small-file latency against a real node process on loopback.
 
+use crate::error::{Result, bail};
 use crate::net::start_bench_node;
 use crate::percentile;
-use anyhow::{Result, bail};
 use clap::Args;
 use sovra_cas::{Adder, BlockSink, CasError, Cid, Profile, unixfs};
 use sovra_client::RemoteBlocks;

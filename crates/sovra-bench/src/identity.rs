@@ -4,9 +4,9 @@
 //! VC-API, and DID resolutions per second over HTTP with latency
 //! percentiles, against a real node process on loopback.
 
+use crate::error::{BenchError, Result, bail};
 use crate::net::start_bench_node;
 use crate::percentile;
-use anyhow::{Result, bail};
 use clap::Args;
 use serde_json::{Value, json};
 use sovra_credentials::{Cryptosuite, ProofOptions, SOVRA_CONTEXT_URL};
@@ -108,7 +108,7 @@ fn concurrent(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("client thread panicked")))
+                    .unwrap_or_else(|_| Err(BenchError::Failed("client thread panicked".to_string())))
             })
             .collect()
     });
@@ -148,7 +148,7 @@ pub fn run(args: IdentityBenchArgs) -> Result<()> {
     let raw_t = time_each(args.proofs, |i| {
         verifying
             .verify_strict(&msgs[i], &sigs[i])
-            .map_err(|e| anyhow::anyhow!("{e}"))
+            .map_err(|e| BenchError::step("raw Ed25519 verification")(e.into()))
     })?;
     print("raw Ed25519 verify (floor)", &raw_t, None);
 

@@ -8,9 +8,12 @@
 //! struct that the CLI embeds.
 
 pub mod content;
+pub mod error;
 pub mod identity;
 mod net;
 pub mod transfers;
+
+pub use error::{BenchError, Result};
 pub mod vault;
 
 /// The value at fraction `p` (0 to 1) of `sorted`, NaN when empty.

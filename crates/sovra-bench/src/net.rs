@@ -1,7 +1,7 @@
 //! The nodes a benchmark measures: real `sovra node` processes on loopback, started from the
 //! running executable (the benchmarks run inside the `sovra` binary, `sovra bench ...`).
 
-use anyhow::{Context as _, Result, bail};
+use crate::error::{BenchError, Result, bail};
 use sovra_client::Client;
 use sovra_node::netinit;
 use std::{
@@ -37,7 +37,7 @@ pub(crate) fn spawn_node(
         .stdout(log.try_clone()?)
         .stderr(log)
         .spawn()
-        .context("starting a node")
+        .map_err(|e| BenchError::step("starting a node")(e.into()))
 }
 
 /// A single-validator network for a benchmark, running on loopback until dropped.

@@ -2,9 +2,9 @@
 //! transfers on real nodes (separate processes on loopback), beside the
 //! machine's raw Ed25519 batch-verification rate measured in the same run.
 
+use crate::error::{BenchError, Result, bail};
 use crate::net::{Nodes, spawn_node};
 use crate::percentile;
-use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use commonware_codec::Encode;
 use sovra_client::Client;
@@ -269,7 +269,7 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         for h in handles {
             let part = h
                 .join()
-                .map_err(|_| anyhow::anyhow!("a submitting thread panicked"))??;
+                .map_err(|_| BenchError::Failed("a submitting thread panicked".to_string()))??;
             all.extend(part);
         }
         Ok(all)
@@ -283,7 +283,7 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let seen = follower
         .join()
-        .map_err(|_| anyhow::anyhow!("the block follower panicked"))?;
+        .map_err(|_| BenchError::Failed("the block follower panicked".to_string()))?;
     let mut latencies = Vec::with_capacity(submitted.len());
     let mut last_final = t0;
     for (id, sent) in &submitted {
@@ -352,7 +352,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .map(|s| {
             s.trim()
                 .parse::<u32>()
-                .context("--validators takes numbers like 1,4")
+                .map_err(|e| BenchError::step("--validators takes numbers like 1,4")(e.into()))
         })
         .collect::<Result<_>>()?;
     eprintln!("measuring raw Ed25519 batch verification...");

@@ -3,9 +3,9 @@
 //! put and get of records against a real node process on loopback: large-record
 //! throughput end to end, and latency percentiles for small records.
 
+use crate::error::{BenchError, Result, bail};
 use crate::net::start_bench_node;
 use crate::percentile;
-use anyhow::{Result, bail};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::AeadInPlace};
 use clap::Args;
 use sovra_client::{RecordMeta, VaultKeys};
@@ -63,7 +63,7 @@ fn raw_aead(data: &[u8]) -> Result<(Duration, Duration)> {
         nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
         let tag = cipher
             .encrypt_in_place_detached(XNonce::from_slice(&nonce), b"", piece)
-            .map_err(|_| anyhow::anyhow!("encryption failed"))?;
+            .map_err(|_| BenchError::Failed("encryption failed".to_string()))?;
         tags.push(tag);
     }
     let encrypt = start.elapsed();
@@ -73,7 +73,7 @@ fn raw_aead(data: &[u8]) -> Result<(Duration, Duration)> {
         nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
         cipher
             .decrypt_in_place_detached(XNonce::from_slice(&nonce), b"", piece, &tags[i])
-            .map_err(|_| anyhow::anyhow!("decryption failed"))?;
+            .map_err(|_| BenchError::Failed("decryption failed".to_string()))?;
     }
     let decrypt = start.elapsed();
     if buf != data {
@@ -146,7 +146,7 @@ pub fn run(args: VaultBenchArgs) -> Result<()> {
     let token = client
         .authenticate(&owner_key, &owner, None)?
         .token
-        .ok_or_else(|| anyhow::anyhow!("no token"))?;
+        .ok_or_else(|| BenchError::Failed("no token".to_string()))?;
     let vault = VaultKeys::generate()?;
 
     // Large record: encrypt + import + upload + store, anchor, then authenticated read + decrypt.

@@ -1110,6 +1110,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
         }),
         v2.put_action(REPLICATION, None),
     ]);
+    caught_up(clients);
     let anchor2 = c0.vault_record(&victim_tokens[0], &id).unwrap();
     let keys2 = authed_get(ports[1], &format!("{by_id}/keys"), &victim_tokens[1]);
     let cipher2 = authed_get(ports[1], &format!("{by_id}/content"), &victim_tokens[1]);
@@ -1136,6 +1137,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
         &grantee,
         vec![squat_put(regrant, &anchor1.content, old_wrap, anchor1.size)],
     );
+    caught_up(clients);
     for (who, t, record) in [
         ("squatter", &squatter_token, squat),
         ("revoked grantee", &grantee_token, regrant),
@@ -1173,6 +1175,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
         )
         .unwrap();
     as_victim(vec![setup]);
+    caught_up(clients);
     let victim_shares = c0.recovery(&victim).unwrap().shares;
     let guardian_token = token(&clients[1], &guardian_key, &guardian, None);
     let shares_block = authed_get(
@@ -1210,6 +1213,7 @@ fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
         time_lock_ms,
     });
     send_as(c0, &squatter_key, &squat_did, vec![squat_setup]);
+    caught_up(clients);
     assert_eq!(c0.recovery(&squat_did).unwrap().shares, victim_shares);
     let (status, body) = raw_get(
         ports[1],
