@@ -107,8 +107,9 @@ fn concurrent(
         handles
             .into_iter()
             .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(BenchError::Failed("client thread panicked".to_string())))
+                h.join().unwrap_or_else(|_| {
+                    Err(BenchError::Failed("client thread panicked".to_string()))
+                })
             })
             .collect()
     });
