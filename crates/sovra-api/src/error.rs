@@ -191,7 +191,7 @@ pub fn cas_error(e: CasError) -> ApiError {
         CasError::InvalidCid(_) | CasError::CidText { .. } | CasError::CidBytes(_) => {
             ApiError::bad("invalid_cid", e.to_string())
         }
-        CasError::Limit(_) | CasError::BlockTooLarge { .. } => {
+        CasError::Limit(_) | CasError::CarTooLarge { .. } | CasError::BlockTooLarge { .. } => {
             ApiError::bad("limit_exceeded", e.to_string())
         }
         CasError::Car(_)

@@ -12,9 +12,6 @@ use crate::{BlockSink, BlockSource, CasError, verify_block};
 /// The media type of a CAR response, as the trustless gateway specification writes it.
 pub const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car; version=1; order=dfs; dups=n";
 
-/// How the [`CasError::Limit`] of a CAR larger than the caller's byte limit begins.
-pub const OVER_SIZE_LIMIT: &str = "the CAR is larger than";
-
 /// What an import read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarImport {
@@ -86,7 +83,7 @@ pub fn import(
     };
     read_car(&mut reader, sink).map_err(|e| {
         if reader.exceeded {
-            CasError::Limit(format!("{OVER_SIZE_LIMIT} {max_bytes} bytes"))
+            CasError::CarTooLarge { max_bytes }
         } else {
             e
         }
@@ -211,10 +208,9 @@ impl<R: Read> Read for LimitedReader<R> {
                 0 => Ok(0),
                 _ => {
                     self.exceeded = true;
-                    Err(std::io::Error::other(format!(
-                        "{OVER_SIZE_LIMIT} {} bytes",
-                        self.limit
-                    )))
+                    Err(std::io::Error::other(CasError::CarTooLarge {
+                        max_bytes: self.limit,
+                    }))
                 }
             };
         }

@@ -49,6 +49,12 @@ pub enum CasError {
     /// A DAG exceeds a traversal limit.
     #[error("limit exceeded: {0}")]
     Limit(String),
+    /// A CAR is larger than the caller's byte limit.
+    #[error("limit exceeded: the CAR is larger than {max_bytes} bytes")]
+    CarTooLarge {
+        /// The limit.
+        max_bytes: u64,
+    },
     /// A block needed is not available.
     #[error("block {0} not found")]
     NotFound(Cid),

@@ -54,6 +54,12 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 /// The API error of a refused upload.
 fn upload_error(e: sovra_store::StoreError) -> ApiError {
     match e {
+        sovra_store::StoreError::Content(e @ sovra_cas::CasError::CarTooLarge { .. }) => {
+            ApiError::TooLarge {
+                code: "limit_exceeded",
+                message: e.to_string(),
+            }
+        }
         sovra_store::StoreError::Content(e) => ApiError::bad("invalid_content", e.to_string()),
         sovra_store::StoreError::Quota(m) => ApiError::TooLarge {
             code: "quota_exceeded",

@@ -5,7 +5,7 @@
 //! survives in the data directory.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
@@ -70,7 +70,18 @@ impl BlockFile {
             source,
         };
         let mut file = tempfile::tempfile_in(dir).map_err(err)?;
-        std::io::copy(&mut input.take(max_bytes.saturating_add(1)), &mut file).map_err(err)?;
+        let mut input = input.take(max_bytes.saturating_add(1));
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            // A failing read is the upload's (a client that went away), not the node's.
+            let n = match input.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(StoreError::Content(sovra_cas::CasError::CarRead(e))),
+            };
+            file.write_all(&buf[..n]).map_err(err)?;
+        }
         file.seek(SeekFrom::Start(0)).map_err(err)?;
         Ok(file)
     }

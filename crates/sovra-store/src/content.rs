@@ -283,7 +283,7 @@ impl ContentStore {
             };
             let imported = match car::import(input, limit, &mut sink) {
                 Ok(imported) => imported,
-                Err(CasError::Limit(m)) if m.starts_with(car::OVER_SIZE_LIMIT) => {
+                Err(CasError::CarTooLarge { .. }) => {
                     return Err(if limit < max_bytes {
                         StoreError::Quota(quota_message())
                     } else {

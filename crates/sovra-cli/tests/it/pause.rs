@@ -117,6 +117,11 @@ fn a_paused_validator_catches_up_quickly_and_refuses_submissions_while_behind() 
     assert_eq!(s.status, "completed", "{s:?}");
     // Nothing final was lost: every node agrees on the blocks so far.
     let h = height(&clients[3]);
+    wait_until(
+        "every node to finalize node 3's height",
+        Duration::from_secs(60),
+        || clients.iter().all(|c| c.block(Some(h)).is_ok()),
+    );
     let ids: Vec<String> = clients
         .iter()
         .map(|c| c.block(Some(h)).unwrap().header.id)

@@ -275,9 +275,9 @@ impl MockBackend {
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| match e {
-            CasError::Limit(m) if m.starts_with(car::OVER_SIZE_LIMIT) => ApiError::TooLarge {
+            e @ CasError::CarTooLarge { .. } => ApiError::TooLarge {
                 code: "limit_exceeded",
-                message: m,
+                message: e.to_string(),
             },
             other => cas_error(other),
         })?;
