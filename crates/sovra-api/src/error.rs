@@ -123,6 +123,15 @@ impl ApiError {
         }
     }
 
+    /// A 429 with a code: the request may succeed if retried later.
+    pub fn retry_later(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Status {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code,
+            message: message.into(),
+        }
+    }
+
     /// An error with any status and the code [`code_for_status`] gives it.
     pub fn status(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError::Status {

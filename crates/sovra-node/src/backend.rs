@@ -69,6 +69,9 @@ fn upload_error(e: sovra_store::StoreError) -> ApiError {
             code: "limit_exceeded",
             message: m,
         },
+        sovra_store::StoreError::Busy(message) => {
+            ApiError::retry_later("uploads_in_progress", message)
+        }
         other => internal(other),
     }
 }

@@ -20,6 +20,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod fdlimit;
+pub mod housekeeping;
 pub mod lock;
 pub mod netinit;
 pub mod node;

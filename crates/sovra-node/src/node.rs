@@ -266,12 +266,13 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         )
         .await?;
 
+        // Housekeeping tasks, each on a dedicated thread of the runtime.
         crate::content::spawn_garbage_collector(
+            context.child("content_gc"),
             content.clone(),
-            ledger.index().clone(),
+            crate::replication::pinned_roots(ledger.index().clone()),
             Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
-        )
-        .map_err(NodeError::io("starting content garbage collection"))?;
+        );
         Replicator {
             label: "content",
             content: content.clone(),
@@ -282,8 +283,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
             scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
         }
-        .spawn()
-        .map_err(NodeError::io("starting content replication"))?;
+        .spawn(context.child("content_replication"));
         let finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync> = {
             let ledger = ledger.clone();
             Arc::new(move || ledger.finalized().header.timestamp_ms)
@@ -297,8 +297,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
             scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
         }
-        .spawn()
-        .map_err(NodeError::io("starting vault replication"))?;
+        .spawn(context.child("vault_replication"));
         crate::vault::VaultKeeper {
             store: vault.clone(),
             index: ledger.index().clone(),
@@ -308,8 +307,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             gc_interval: Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
             rewrite_interval: Duration::from_secs(cfg.content.vault_rewrite_interval_secs),
         }
-        .spawn()
-        .map_err(NodeError::io("starting the vault keeper"))?;
+        .spawn(context.child("vault_keeper"));
         let metrics_ctx = context.child("api");
         let backend = NodeBackend {
             blocks: Arc::new(NetworkBlocks {

@@ -1,12 +1,12 @@
 //! Replication of pinned public content between nodes (private vault blocks, which live in
 //! per-owner namespaces, have their own resolver types in `crate::vault::net`, built on the
-//! helpers here: [`Waiters`], [`wake`], [`assigned_holders_of`] and [`run_passes`]).
+//! helpers here: [`Waiters`], [`wake`] and [`assigned_holders_of`]).
 //!
 //! Blocks travel over their own p2p channel with `commonware-resolver`: a node asks its peers for
 //! a block by the SHA-256 digest in its CID, and the answer is stored only if it hashes to that
 //! digest (a peer that sends anything else is blocked by the resolver). Three things use it:
 //!
-//! - the [`Replicator`] thread: every finalized pin is assigned to `replication` validators by
+//! - the [`Replicator`] task: every finalized pin is assigned to `replication` validators by
 //!   rendezvous hashing; each assigned node walks the pinned DAG and fetches what it lacks,
 //!   level by level, until the DAG is complete, and re-verifies complete DAGs periodically so a
 //!   block corrupted on disk is discarded and fetched again;
@@ -20,15 +20,18 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use commonware_cryptography::{ed25519::PublicKey, sha256::Digest as Sha256Digest};
 use commonware_resolver::{Consumer, Delivery, Resolver as _, TargetedResolver as _, p2p};
+use commonware_runtime::{Clock, Handle, Spawner};
 use commonware_utils::channel::oneshot;
 use commonware_utils::vec::NonEmptyVec;
 use sovra_cas::{BlockSource, CasError, Cid, block::RAW};
 use sovra_store::{ContentStore, Index};
+
+use crate::housekeeping::{since, spawn_passes};
 
 /// The key blocks are fetched by: the SHA-256 digest inside their CID.
 pub type BlockKey = Sha256Digest;
@@ -389,25 +392,6 @@ pub fn pinned_roots(index: Arc<Index>) -> RootsFn {
     })
 }
 
-/// Runs replication passes forever: `pass` returns how many blocks it requested; while it
-/// requests some, the next pass comes soon (200 ms at most), else after `interval`.
-pub fn run_passes(
-    label: &str,
-    interval: Duration,
-    mut pass: impl FnMut() -> crate::error::Result<usize>,
-) -> ! {
-    loop {
-        match pass() {
-            Ok(0) => std::thread::sleep(interval),
-            Ok(_) => std::thread::sleep(interval.min(Duration::from_millis(200))),
-            Err(e) => {
-                tracing::warn!(label, "replication pass failed: {e}");
-                std::thread::sleep(interval);
-            }
-        }
-    }
-}
-
 /// Background replication of the roots assigned to this node.
 pub struct Replicator {
     /// What is replicated (for logs): `content` or `vault`.
@@ -429,22 +413,24 @@ pub struct Replicator {
 }
 
 impl Replicator {
-    /// Runs passes forever on its own thread.
-    pub fn spawn(self) -> std::io::Result<()> {
-        std::thread::Builder::new()
-            .name(format!("{}-replication", self.label))
-            .spawn(move || self.run())?;
-        Ok(())
-    }
-
-    fn run(self) {
+    /// Runs passes forever on a dedicated task of `context` (see
+    /// [`crate::housekeeping::spawn_passes`]).
+    pub fn spawn<C: Spawner + Clock>(self, context: C) -> Handle<()> {
         // Roots verified complete, and when.
-        let mut complete: HashMap<Vec<u8>, Instant> = HashMap::new();
-        run_passes(self.label, self.interval, || self.pass(&mut complete))
+        let mut complete: HashMap<Vec<u8>, SystemTime> = HashMap::new();
+        let (label, interval) = (self.label, self.interval);
+        spawn_passes(context, label, interval, move |now| {
+            self.pass(now, &mut complete)
+        })
     }
 
-    /// One pass: requests missing blocks of every assigned pin; returns how many were requested.
-    pub fn pass(&self, complete: &mut HashMap<Vec<u8>, Instant>) -> crate::error::Result<usize> {
+    /// One pass at `now`: requests missing blocks of every assigned pin; returns how many were
+    /// requested.
+    pub fn pass(
+        &self,
+        now: SystemTime,
+        complete: &mut HashMap<Vec<u8>, SystemTime>,
+    ) -> crate::error::Result<usize> {
         let pins = (self.roots)()?;
         let live: HashSet<Vec<u8>> = pins.iter().map(|(c, _)| c.to_bytes()).collect();
         complete.retain(|k, _| live.contains(k));
@@ -456,13 +442,13 @@ impl Replicator {
             let key = root.to_bytes();
             if complete
                 .get(&key)
-                .is_some_and(|at| at.elapsed() < self.scrub_interval)
+                .is_some_and(|at| since(now, *at) < self.scrub_interval)
             {
                 continue;
             }
             let missing = sovra_cas::dag::missing_blocks(&*self.content, &root, 1024)?;
             if missing.is_empty() {
-                if complete.insert(key, Instant::now()).is_none() {
+                if complete.insert(key, now).is_none() {
                     tracing::info!(%root, label = self.label, "replicated root complete on this node");
                 }
             } else {

@@ -26,7 +26,9 @@
 //! the finalized blocks it replays.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use commonware_runtime::{Clock, Handle, Spawner};
 
 use sovra_cas::Cid;
 use sovra_store::{Index, VaultLog, VaultStore};
@@ -34,6 +36,7 @@ use sovra_types::{Did, RecordId, limits::DEFAULT_REPLICATION};
 
 pub mod net;
 
+use crate::housekeeping::{since, unix_ms};
 use net::VaultRootsFn;
 
 /// Every vault root that must be kept at finalized time `now_ms`, each with the namespace it
@@ -97,52 +100,52 @@ pub struct VaultKeeper {
 }
 
 impl VaultKeeper {
-    /// Runs passes forever on its own thread.
-    pub fn spawn(self) -> std::io::Result<()> {
-        std::thread::Builder::new()
-            .name("vault-keeper".into())
-            .spawn(move || {
-                let mut last_gc = std::time::Instant::now();
-                let mut last_rewrite: Option<std::time::Instant> = None;
-                loop {
-                    let full_gc = last_gc.elapsed() >= self.gc_interval;
-                    match self.pass(full_gc) {
-                        Ok(stats) if stats.blocks_deleted > 0 || stats.records_erased > 0 => {
-                            tracing::info!(
-                                records = stats.records_erased,
-                                blocks = stats.blocks_deleted,
-                                "erased private vault data"
-                            )
-                        }
-                        Ok(_) => {}
-                        Err(e) => tracing::warn!("vault keeper pass failed: {e}"),
+    /// Runs passes forever on a dedicated task of `context`: a pass every `interval` (a full
+    /// collection every `gc_interval`), and a rewrite of the store after erasures at most every
+    /// `rewrite_interval`.
+    pub fn spawn<C: Spawner + Clock>(self, context: C) -> Handle<()> {
+        context.dedicated().spawn(move |context| async move {
+            let mut last_gc = context.current();
+            let mut last_rewrite: Option<SystemTime> = None;
+            loop {
+                let now = context.current();
+                let full_gc = since(now, last_gc) >= self.gc_interval;
+                match self.pass(full_gc, unix_ms(now)) {
+                    Ok(stats) if stats.blocks_deleted > 0 || stats.records_erased > 0 => {
+                        tracing::info!(
+                            records = stats.records_erased,
+                            blocks = stats.blocks_deleted,
+                            "erased private vault data"
+                        )
                     }
-                    if full_gc {
-                        last_gc = std::time::Instant::now();
-                    }
-                    let due = last_rewrite.is_none_or(|t| t.elapsed() >= self.rewrite_interval);
-                    if due && self.store.has_freed_pages() {
-                        let started = std::time::Instant::now();
-                        match self.store.rewrite() {
-                            Ok(()) => tracing::info!(
-                                ms = started.elapsed().as_millis() as u64,
-                                "rewrote the vault store without freed pages"
-                            ),
-                            Err(e) => tracing::warn!("rewriting the vault store failed: {e}"),
-                        }
-                        last_rewrite = Some(std::time::Instant::now());
-                    }
-                    std::thread::sleep(self.interval);
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!("vault keeper pass failed: {e}"),
                 }
-            })?;
-        Ok(())
+                if full_gc {
+                    last_gc = now;
+                }
+                let due = last_rewrite.is_none_or(|t| since(now, t) >= self.rewrite_interval);
+                if due && self.store.has_freed_pages() {
+                    let started = std::time::Instant::now();
+                    match self.store.rewrite() {
+                        Ok(()) => tracing::info!(
+                            ms = started.elapsed().as_millis() as u64,
+                            "rewrote the vault store without freed pages"
+                        ),
+                        Err(e) => tracing::warn!("rewriting the vault store failed: {e}"),
+                    }
+                    last_rewrite = Some(context.current());
+                }
+                context.sleep(self.interval).await;
+            }
+        })
     }
 
-    /// One pass: erases dead roots and expired records, settles uploads that a live record
-    /// now names (they no longer count against the upload quota); with `full_gc`, also
-    /// collects unreferenced uploads whose grace period ended. Everything is judged within
+    /// One pass at `now_ms`: erases dead roots and expired records, settles uploads that a
+    /// live record now names (they no longer count against the upload quota); with `full_gc`,
+    /// also collects unreferenced uploads whose grace period ended. Everything is judged within
     /// each root's namespace: another owner naming the same CIDs keeps nothing alive.
-    pub fn pass(&self, full_gc: bool) -> crate::error::Result<KeeperStats> {
+    pub fn pass(&self, full_gc: bool, now_ms: u64) -> crate::error::Result<KeeperStats> {
         let now = (self.finalized_ms)();
         let dead = self.index.vault_dead_roots()?;
         let mut doomed: Vec<(Did, Cid)> = dead
@@ -178,10 +181,7 @@ impl VaultKeeper {
             .collect();
         self.store.settle(&live)?;
         if held > 0 || full_gc {
-            stats.blocks_deleted = self
-                .store
-                .collect_garbage(&live, crate::content::now_ms())?
-                .deleted;
+            stats.blocks_deleted = self.store.collect_garbage(&live, now_ms)?.deleted;
         }
         for id in &erased_records {
             self.log.erase(id)?;

@@ -5,7 +5,7 @@
 //! survives in the data directory.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard};
@@ -15,6 +15,7 @@ use redb::{
 };
 
 use crate::StoreError;
+use crate::spool::{Allowance, Reservations, Spooled, copy_to_temp};
 
 /// A block store's database file.
 pub(crate) struct BlockFile {
@@ -26,6 +27,8 @@ pub(crate) struct BlockFile {
     /// Blocks were deleted since the file was last rewritten: their bytes may still sit in
     /// freed pages of the file.
     freed: AtomicBool,
+    /// Bytes reserved by uploads being spooled or imported.
+    uploads: Reservations,
 }
 
 impl BlockFile {
@@ -48,42 +51,40 @@ impl BlockFile {
             cache_bytes,
             corrupt_found: AtomicU64::new(0),
             freed: AtomicBool::new(freed),
+            uploads: Reservations::default(),
         })
     }
 
-    /// Copies at most `max_bytes + 1` bytes of an upload into an anonymous file beside the
-    /// database (removed when dropped, and by the system after a crash) and returns it rewound.
+    /// The directory of the database, where uploads are spooled.
+    fn spool_dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    /// Copies at most `max_bytes + 1` bytes of a trusted local input into an anonymous file
+    /// beside the database and returns it rewound (see [`Self::spool_upload`] for uploads).
+    pub(crate) fn spool(&self, input: impl Read, max_bytes: u64) -> Result<File, StoreError> {
+        copy_to_temp(self.spool_dir(), input, max_bytes.saturating_add(1)).map(|(file, _)| file)
+    }
+
+    /// Copies an upload of `uploader` into an anonymous file beside the database, within a
+    /// reservation against `allowance` (see [`Reservations::spool`]), and returns it rewound.
     ///
     /// Imports read the upload from this file, never from the network, while they hold the
     /// database's write transaction: redb has one writer at a time, so a client that sends its
     /// body slowly would otherwise stall every write of the store (other uploads, replication,
-    /// garbage collection) for as long as it likes. One byte past the limit is kept so that the
-    /// importer still reports the upload as too large.
-    pub(crate) fn spool(&self, input: impl Read, max_bytes: u64) -> Result<File, StoreError> {
-        let dir = self
-            .path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let err = |source| StoreError::Spool {
-            dir: dir.to_path_buf(),
-            source,
-        };
-        let mut file = tempfile::tempfile_in(dir).map_err(err)?;
-        let mut input = input.take(max_bytes.saturating_add(1));
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            // A failing read is the upload's (a client that went away), not the node's.
-            let n = match input.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(StoreError::Content(sovra_cas::CasError::CarRead(e))),
-            };
-            file.write_all(&buf[..n]).map_err(err)?;
-        }
-        file.seek(SeekFrom::Start(0)).map_err(err)?;
-        Ok(file)
+    /// garbage collection) for as long as it likes. Keep the returned [`Spooled`] until the
+    /// import's transaction has committed or aborted: it holds the reservation.
+    pub(crate) fn spool_upload(
+        &self,
+        uploader: &str,
+        input: impl Read,
+        allowance: impl FnOnce() -> Result<Allowance, StoreError>,
+    ) -> Result<Spooled, StoreError> {
+        self.uploads
+            .spool(self.spool_dir(), uploader, input, allowance)
     }
 
     /// The database. Holding the guard keeps a rewrite from swapping the file meanwhile.

@@ -15,6 +15,7 @@ use sovra_cas::{BlockSink, BlockSource, CasError, Cid, block::block_key, verify_
 
 use crate::StoreError;
 use crate::block_file::{BlockFile, copy_table};
+use crate::spool::Allowance;
 
 /// redb page cache of the content store: content is read once per request and streamed, so a
 /// small cache is enough and bounds the node's memory during large uploads.
@@ -185,8 +186,9 @@ impl ContentStore {
         Ok(())
     }
 
-    /// Imports a CAR of at most `max_bytes` atomically: every block is verified, and nothing is
-    /// stored unless the whole CAR is valid. Its blocks are kept at least until `staged_until_ms`.
+    /// Imports a CAR of at most `max_bytes` from a trusted local source (uploads go through
+    /// [`Self::import_car_charged`]) atomically: every block is verified, and nothing is stored
+    /// unless the whole CAR is valid. Its blocks are kept at least until `staged_until_ms`.
     pub fn import_car(
         &self,
         input: impl Read,
@@ -214,15 +216,25 @@ impl ContentStore {
 
     /// Imports an upload like [`Self::import_car`], charged to `charge.uploader`: the CAR may be
     /// no larger than `max_bytes` nor than what is left of the uploader's quota and of the
-    /// node's total (checked before anything is read), and its block bytes are charged in the
-    /// same transaction. A refused upload stores and charges nothing.
+    /// node's total, less what the uploader's (and, for the total, everyone's) uploads still in
+    /// progress have reserved ([`StoreError::Busy`] when only those keep it out); no more than
+    /// that is read from `input`. Its block bytes are charged in the same transaction. A
+    /// refused upload stores and charges nothing.
     pub fn import_car_charged(
         &self,
         input: impl Read,
         max_bytes: u64,
         charge: &UploadCharge,
     ) -> Result<CarImport, StoreError> {
-        let input = self.file.spool(input, max_bytes)?;
+        let spooled = self.file.spool_upload(&charge.uploader, input, || {
+            let (mine, all) = self.charged(charge)?;
+            Ok(Allowance {
+                max_bytes,
+                uploader_left: charge.per_identity.saturating_sub(mine),
+                total_left: charge.total.saturating_sub(all),
+            })
+        })?;
+        let input = &spooled.file;
         // The guard keeps a rewrite from swapping the file before this commits.
         let db = self.db();
         let w = db.begin_write()?;
@@ -273,7 +285,9 @@ impl ContentStore {
             if quota_left == 0 {
                 return Err(StoreError::Quota(quota_message()));
             }
-            let limit = max_bytes.min(quota_left);
+            // The spool holds at most one byte past its reservation, which may be less than
+            // this transaction finds left (charges expired meanwhile).
+            let limit = max_bytes.min(quota_left).min(spooled.limit);
             let mut blocks = w.open_table(BLOCKS)?;
             let mut staged = w.open_table(STAGED)?;
             let mut sink = TableSink {
@@ -304,6 +318,8 @@ impl ContentStore {
         };
         // Dropping `w` on an error above aborts the transaction: nothing is stored or charged.
         w.commit()?;
+        // The reservation ends only now that the charge is in the database.
+        drop(spooled);
         Ok(imported)
     }
 

@@ -14,6 +14,7 @@
 mod block_file;
 pub mod content;
 pub mod index;
+mod spool;
 pub mod state;
 pub mod vault_log;
 pub mod vault_store;
@@ -65,6 +66,10 @@ pub enum StoreError {
     /// An upload would exceed a storage quota (the uploader's or the node's).
     #[error("quota exceeded: {0}")]
     Quota(String),
+    /// An upload would fit only once uploads of the same uploader (or, for the node's total,
+    /// of anyone) still in progress have finished; retry then.
+    #[error("busy: {0}")]
+    Busy(String),
     /// An upload is larger than the node accepts in one request.
     #[error("too large: {0}")]
     TooLarge(String),

@@ -28,6 +28,7 @@ use sovra_cas::{BlockSink, BlockSource, CasError, Cid, verify_block};
 use sovra_types::Did;
 
 use crate::block_file::{BlockFile, copy_table};
+use crate::spool::Allowance;
 use crate::{GcStats, StoreError};
 
 /// redb page cache: vault blocks are read once per request and streamed.
@@ -268,7 +269,10 @@ impl VaultStore {
     /// Imports a CAR of at most `max_bytes` uploaded by `owner` into `owner`'s namespace,
     /// atomically: every block is verified, and nothing is stored unless the whole CAR is valid
     /// and within `quota`. New blocks are staged until `staged_until_ms`; a quota overrun is
-    /// [`StoreError::Quota`].
+    /// [`StoreError::Quota`]. No more of `input` is read than `owner`'s whole quota and the
+    /// node's total allow, less what uploads still in progress have reserved of them (the CAR's
+    /// bytes, framing included); an upload that only those keep out is [`StoreError::Busy`].
+    /// Together, one identity's uploads in progress thus spool at most its quota.
     pub fn import_car(
         &self,
         owner: &Did,
@@ -277,7 +281,17 @@ impl VaultStore {
         staged_until_ms: u64,
         quota: StagedQuota,
     ) -> Result<CarImport, StoreError> {
-        let input = self.file.spool(input, max_bytes)?;
+        // Blocks already staged cost nothing again, so what an upload will charge is known only
+        // once it is read: the spool is bounded by the whole quota, not by what is left of it.
+        let spooled = self.file.spool_upload(owner.as_str(), input, || {
+            Ok(Allowance {
+                max_bytes,
+                uploader_left: quota.per_identity,
+                total_left: quota.total,
+            })
+        })?;
+        // The spool holds at most one byte past its reservation.
+        let limit = max_bytes.min(spooled.limit);
         let db = self.db();
         let w = db.begin_write()?;
         let (imported, charged) = {
@@ -293,8 +307,16 @@ impl VaultStore {
                 charged: 0,
                 over_quota: None,
             };
-            let imported = match car::import(input, max_bytes, &mut sink) {
+            let imported = match car::import(&spooled.file, limit, &mut sink) {
                 Ok(imported) => imported,
+                Err(CasError::CarTooLarge { .. }) if limit < max_bytes => {
+                    return Err(StoreError::Quota(format!(
+                        "an upload to the vault may be at most {limit} bytes now ({} per \
+                         identity and {} on this node for uploads that no finalized record \
+                         names yet, less the uploads in progress)",
+                        quota.per_identity, quota.total
+                    )));
+                }
                 Err(e) => {
                     return Err(match sink.over_quota.take() {
                         Some(message) => StoreError::Quota(message),
@@ -311,6 +333,8 @@ impl VaultStore {
         };
         // Dropping `w` on an error above aborts the transaction: nothing is stored.
         w.commit()?;
+        // The reservation ends only now that the usage is in the database.
+        drop(spooled);
         tracing::debug!(%owner, blocks = imported.blocks, charged, "staged vault upload");
         Ok(imported)
     }

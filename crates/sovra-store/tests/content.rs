@@ -256,3 +256,70 @@ fn unpinned_uploads_are_bounded_per_identity_and_in_total() {
         (0, 0)
     );
 }
+
+/// A body that signals its first read, then waits for a go-ahead before sending the rest: an
+/// upload in progress, as a slow client makes one.
+struct GatedBody {
+    data: std::io::Cursor<Vec<u8>>,
+    started: Option<std::sync::mpsc::Sender<()>>,
+    go: std::sync::mpsc::Receiver<()>,
+}
+
+impl std::io::Read for GatedBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(started) = self.started.take() {
+            started.send(()).unwrap();
+            self.go.recv().unwrap();
+        }
+        self.data.read(buf)
+    }
+}
+
+/// Uploads in progress reserve what they may take of their uploader's quota and the node's
+/// total before reading a byte: a second upload of the same identity that only the first keeps
+/// out is refused as busy without being read (so parallel uploads cannot fill the disk past the
+/// quota while they spool), another identity is not held up, and once the first has finished
+/// the second goes through.
+#[test]
+fn uploads_in_progress_reserve_quota_per_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ContentStore::open(&dir.path().join("content.redb")).unwrap();
+    let (_, big, _) = car_of(&random_bytes(300_000, 11));
+    let (_, small, _) = car_of(&random_bytes(1_000, 12));
+    let (_, bobs, _) = car_of(&random_bytes(1_000, 13));
+    let (started_tx, started) = std::sync::mpsc::channel();
+    let (go, go_rx) = std::sync::mpsc::channel();
+    std::thread::scope(|s| {
+        let first = s.spawn(|| {
+            let body = GatedBody {
+                data: std::io::Cursor::new(big.clone()),
+                started: Some(started_tx),
+                go: go_rx,
+            };
+            store.import_car_charged(body, u64::MAX, &charge("did:key:alice", 1_000))
+        });
+        started.recv().unwrap();
+        // Alice's first upload holds all of her 1 MB: her second is busy, and nothing of it is
+        // read.
+        let mut unread = std::io::Cursor::new(small.clone());
+        let busy = store.import_car_charged(&mut unread, u64::MAX, &charge("did:key:alice", 1_000));
+        assert!(
+            matches!(busy, Err(sovra_store::StoreError::Busy(ref m)) if m.contains("did:key:alice")),
+            "{busy:?}"
+        );
+        assert_eq!(unread.position(), 0, "a busy upload is refused unread");
+        // Bob's upload fits in what is left of the node's 1.5 MB.
+        store
+            .import_car_charged(bobs.as_slice(), u64::MAX, &charge("did:key:bob", 1_000))
+            .unwrap();
+        go.send(()).unwrap();
+        first.join().unwrap().unwrap();
+    });
+    // The first finished: its reservation is gone, its charge counts, the second goes through.
+    store
+        .import_car_charged(small.as_slice(), u64::MAX, &charge("did:key:alice", 2_000))
+        .unwrap();
+    let (alice, all) = store.charged(&charge("did:key:alice", 2_000)).unwrap();
+    assert!((301_000..303_000).contains(&alice), "{alice}");
+    assert!((302_000..305_000).contains(&all), "{all}");
+}

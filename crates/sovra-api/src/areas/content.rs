@@ -367,9 +367,12 @@ fn percent_encode(segment: &str) -> String {
 /// atomically; unpinned blocks are kept for a grace period, pinned ones until unpinned. Uploads
 /// count against the uploader's and the node's quotas of unpinned bytes (413
 /// `quota_exceeded`); one upload is at most the node's upload limit (413 `limit_exceeded`).
+/// The uploader's uploads in progress together reserve at most what is left of its quota: one
+/// that only those keep out is refused unread (429 `uploads_in_progress`).
 #[utoipa::path(post, path = "/v1/content", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
     responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 async fn post_content<B: Backend>(
     State(b): State<Arc<B>>,
     Caller { did: uploader, .. }: Caller,

@@ -191,10 +191,12 @@ async fn release<B: Backend>(
 /// records, grants and recovery blocks the caller anchors can reach them. Blocks are kept for a
 /// grace period until a finalized record or recovery setup of the caller names them, and until
 /// then count against the caller's quota of unanchored uploads (413 `vault_quota_exceeded`).
-/// The caller's account must be able to pay a fee (402 `insufficient_balance`).
+/// The caller's account must be able to pay a fee (402 `insufficient_balance`). The caller's
+/// uploads in progress together spool at most its quota: one that only those keep out is
+/// refused unread (429 `uploads_in_progress`).
 #[utoipa::path(post, path = "/v1/vault/blocks", request_body(content = Vec<u8>, content_type = "application/vnd.ipld.car"),
     responses((status = 200, body = ContentImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 402, body = ErrorBody), (status = 413, body = ErrorBody)))]
+        (status = 402, body = ErrorBody), (status = 413, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn post_blocks<B: Backend>(
     State(b): State<Arc<B>>,
     Caller { did: uploader, .. }: Caller,

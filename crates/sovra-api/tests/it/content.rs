@@ -147,6 +147,30 @@ pub(crate) async fn upload(h: &Harness) {
     .await
     .error(413, "quota_exceeded");
     assert!(!h.backend.content.has(&other));
+    // A second upload while the first is still in progress is refused unread; the first ends
+    // well, and the second goes through once it has.
+    h.backend.staged_quota.store(1 << 30, Ordering::SeqCst);
+    let (third, third_blocks) = file_blocks(b"third bytes");
+    let (first, second) = h
+        .upload_during_upload(
+            "/v1/content",
+            &me,
+            &token,
+            car_of(&other, &other_blocks),
+            car_of(&third, &third_blocks),
+        )
+        .await;
+    first.ok_json(200);
+    second.error(429, "uploads_in_progress");
+    assert!(h.backend.content.has(&other) && !h.backend.content.has(&third));
+    h.post(
+        "/v1/content",
+        CAR,
+        Some(&token),
+        car_of(&third, &third_blocks),
+    )
+    .await
+    .ok_json(200);
 }
 
 pub(crate) async fn content_status(h: &Harness) {

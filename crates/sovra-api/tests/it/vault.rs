@@ -116,6 +116,21 @@ pub(crate) async fn upload_blocks(h: &Harness) {
     .await
     .error(413, "limit_exceeded");
     assert!(!h.backend.namespace(&me).has(&next));
+    // A second upload while the first is still in progress is refused unread.
+    h.backend.max_upload_bytes.store(1 << 30, Ordering::SeqCst);
+    let (later, later_blocks) = file_blocks(b"later ciphertext");
+    let (first, second) = h
+        .upload_during_upload(
+            "/v1/vault/blocks",
+            &me,
+            &token,
+            car_of(&next, &next_blocks),
+            car_of(&later, &later_blocks),
+        )
+        .await;
+    first.ok_json(200);
+    second.error(429, "uploads_in_progress");
+    assert!(h.backend.namespace(&me).has(&next) && !h.backend.namespace(&me).has(&later));
 }
 
 pub(crate) async fn list_records(h: &Harness) {

@@ -2,7 +2,7 @@
 //! shared signer options (`--key`, `--as`, `--nonce`), output formats, broken pipes, keystore
 //! prompts and exports, and the devnet's lock, chain id, log and shutdown.
 
-use crate::common::{BIN, wait_until};
+use crate::common::{BIN, PORT_STRIDE, port_base, wait_until};
 use serde_json::Value;
 use sovra_client::Client;
 use sovra_types::Did;
@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 /// The seed of development key 0, as `sovra devnet` prints it.
 const DEV0_SEED: &str = "000000005eed0000736f7672612d647600000000000000000000000000000000";
 
-/// API and p2p ports of this test process (API ports 38000-38998, p2p 39000-39998).
-fn ports(slot: u16) -> (u16, u16) {
-    let api = 38_000 + (std::process::id() % 250) as u16 * 4 + slot;
-    (api, api + 1_000)
+/// Free API and p2p ports (see [`port_base`]).
+fn ports() -> (u16, u16) {
+    let api = port_base();
+    (api, api + PORT_STRIDE)
 }
 
 /// A `sovra devnet` process, logging to `<dir>/devnet.log`; killed when dropped.
@@ -24,12 +24,15 @@ struct Devnet {
     child: Child,
     dir: PathBuf,
     api: String,
+    /// The API and p2p ports, for a restart on the same ones.
+    api_port: u16,
+    p2p_port: u16,
     log: PathBuf,
 }
 
 impl Devnet {
     fn start(root: &Path, slot: u16) -> Self {
-        let (api, p2p) = ports(slot);
+        let (api, p2p) = ports();
         let dir = root.join(format!("devnet{slot}"));
         let log = root.join(format!("devnet{slot}.log"));
         let child = spawn_devnet(&dir, api, p2p, &log);
@@ -37,6 +40,8 @@ impl Devnet {
             child,
             dir,
             api: format!("http://127.0.0.1:{api}"),
+            api_port: api,
+            p2p_port: p2p,
             log,
         };
         let client = Client::new(&devnet.api);
@@ -500,7 +505,7 @@ fn devnet_lock_chain_id_log_and_graceful_shutdown() {
 
     // A second devnet on the same directory fails before printing an API URL, and so does a
     // node on its data directory.
-    let (api, p2p) = ports(1);
+    let (api, p2p) = ports();
     let started = Instant::now();
     let second = Command::new(BIN)
         .arg("devnet")
@@ -577,8 +582,7 @@ fn devnet_lock_chain_id_log_and_graceful_shutdown() {
 
     // Restarted, it keeps its chain id, and (its state synced at the stop) warns of nothing.
     let before_restart = log.len();
-    let (api0, p2p0) = ports(0);
-    net.child = spawn_devnet(&net.dir, api0, p2p0, &net.log);
+    net.child = spawn_devnet(&net.dir, net.api_port, net.p2p_port, &net.log);
     wait_until("restarted devnet", Duration::from_secs(60), || {
         client.status().is_ok()
     });

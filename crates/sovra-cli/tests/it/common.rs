@@ -95,9 +95,9 @@ pub(crate) fn start_limited(dir: &Path, i: usize, nofile: Option<u32>) -> Node {
 }
 
 /// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `base` and p2p
-/// ports from `base + 1000`.
+/// ports from `base + PORT_STRIDE`.
 pub(crate) fn init_testnet(dir: &Path, validators: usize, dev_keys: usize, base: u16) {
-    init_testnet_ports(dir, validators, dev_keys, base, base + 1000)
+    init_testnet_ports(dir, validators, dev_keys, base, base + PORT_STRIDE)
 }
 
 /// Runs `sovra testnet init` for `validators` nodes in `dir` with API ports from `api` and p2p
@@ -177,17 +177,89 @@ pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> boo
     }
 }
 
-/// A fresh directory for a test network: removed when the guard drops, unless
-/// `SOVRA_KEEP_TEST_DIR` is set (then kept, and its path printed, for the nodes' logs and data).
-pub(crate) fn test_dir() -> (Option<tempfile::TempDir>, std::path::PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().to_path_buf();
-    if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
-        eprintln!("test directory: {}", tmp.keep().display());
-        (None, root)
-    } else {
-        (Some(tmp), root)
+/// A test network's directory: removed when dropped, unless `SOVRA_KEEP_TEST_DIR` is set (then
+/// kept, and its path printed, for the nodes' logs and data). When dropped during a panic (a
+/// failing test), it prints the end of every log in it first, so the failure shows what the
+/// nodes said.
+pub(crate) struct TestDir {
+    dir: Option<tempfile::TempDir>,
+    path: std::path::PathBuf,
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            print_log_tails(&self.path, 60);
+        }
     }
+}
+
+/// Prints the last `lines` lines of every `*.log` file in `dir` (not recursive) to stderr.
+pub(crate) fn print_log_tails(dir: &Path, lines: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut logs: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "log"))
+        .collect();
+    logs.sort();
+    for log in logs {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        eprintln!(
+            "---- last {} lines of {} ----\n{}",
+            lines.min(all.len()),
+            log.display(),
+            all[all.len().saturating_sub(lines)..].join("\n")
+        );
+    }
+}
+
+/// A fresh directory for a test network (see [`TestDir`]) and its path.
+pub(crate) fn test_dir() -> (TestDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().to_path_buf();
+    let dir = if std::env::var_os("SOVRA_KEEP_TEST_DIR").is_some() {
+        eprintln!("test directory: {}", tmp.keep().display());
+        None
+    } else {
+        Some(tmp)
+    };
+    (
+        TestDir {
+            dir,
+            path: path.clone(),
+        },
+        path,
+    )
+}
+
+/// The distance between the port blocks of [`port_base`]: API ports are `base..base + 100`, p2p
+/// ports `base + PORT_STRIDE..`, a third block (issuers, services) `base + 2 * PORT_STRIDE..`.
+pub(crate) const PORT_STRIDE: u16 = 1_000;
+
+/// A base port whose three blocks of 100 (`base`, `base + PORT_STRIDE`, `base + 2 *
+/// PORT_STRIDE`) are all free on loopback now. The bases lie in 20000-28900, below Linux's
+/// ephemeral range (32768-60999), so outgoing connections of tests running beside these never
+/// take them; node tests run one at a time (`.config/nextest.toml`), so none of ours does either.
+pub(crate) fn port_base() -> u16 {
+    let seed = std::process::id() as u64
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos() as u64;
+    (0..90u64)
+        .map(|i| 20_000 + ((seed + i * 37) % 90) as u16 * 100)
+        .find(|&base| {
+            (0..3).all(|block| {
+                (0..100).all(|i| {
+                    std::net::TcpListener::bind(("127.0.0.1", base + block * PORT_STRIDE + i))
+                        .is_ok()
+                })
+            })
+        })
+        .expect("a free block of ports below 29000")
 }
 
 /// Signs `actions` as `signer` with `key` (fee 1), submits, waits; returns the final status.

@@ -5,7 +5,7 @@
 //! is refused and changes nothing; a gateway-conformance fixture resolves through the gateway;
 //! uploads need a funded, DID-authenticated identity and stay within its quota.
 
-use crate::common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
+use crate::common::{Node, content, dev_key, init_testnet, port_base, start, test_dir, wait_until};
 use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
@@ -63,7 +63,7 @@ fn start_network(dir: &Path, n: usize, base: u16) -> (Vec<Option<Node>>, Vec<Cli
 fn pinned_content_is_replicated_served_and_repaired() {
     let (_cleanup, root) = test_dir();
     let dir = root.as_path();
-    let (mut nodes, clients) = start_network(dir, 3, 33000 + (std::process::id() % 333) as u16 * 3);
+    let (mut nodes, clients) = start_network(dir, 3, port_base());
 
     // A 1.5 MB file (several leaves and a root) uploaded through node A by a funded identity.
     let owner = dev_key(0);
@@ -210,7 +210,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
 fn uploads_are_verified_authenticated_and_within_quota() {
     let (_cleanup, root) = test_dir();
     let dir = root.as_path();
-    let (_nodes, clients) = start_network(dir, 1, 31000 + (std::process::id() % 1000) as u16);
+    let (_nodes, clients) = start_network(dir, 1, port_base());
     let owner = dev_key(0);
     let owner_did = Did::from_public_key(&owner.public_key());
     let node = &clients[0];

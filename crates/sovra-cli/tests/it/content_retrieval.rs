@@ -4,7 +4,7 @@
 //! network checks the gateway's answers to DAGs it must refuse (a directory of 16,385 links, a
 //! CAR naming a root it lacks) and the sandbox on uploaded HTML.
 
-use crate::common::{Node, content, dev_key, init_testnet, start, test_dir, wait_until};
+use crate::common::{Node, content, dev_key, init_testnet, port_base, start, test_dir, wait_until};
 use ipld_dagpb::{PbLink, PbNode};
 use sovra_cas::{Adder, BlockSink, Cid, MemoryBlocks, Profile, car, dag::Scope};
 use sovra_client::Client;
@@ -53,7 +53,7 @@ fn car_of(blocks: &MemoryBlocks, root: &Cid) -> Vec<u8> {
 fn a_third_node_serves_a_pinned_file_while_the_uploader_and_another_peer_are_down() {
     let (_cleanup, root_dir) = test_dir();
     let dir = root_dir.as_path();
-    let base = 37000 + (std::process::id() % 500) as u16 * 2;
+    let base = port_base();
     init_testnet(dir, 4, 1, base);
     let mut nodes: Vec<Option<Node>> = (0..4).map(|i| Some(start(dir, i))).collect();
     let clients: Vec<Client> = (0..4)

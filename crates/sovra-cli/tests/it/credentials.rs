@@ -8,15 +8,13 @@
 //! still verify, a signature by the removed key names an unknown key); and
 //! every other way a credential fails gets its own reason.
 
-use crate::common::{BIN, dev_key, init_testnet, start, wait_until};
+use crate::common::{BIN, PORT_STRIDE, dev_key, init_testnet, port_base, start, wait_until};
 use serde_json::Value;
 use sovra_client::Client;
 use sovra_types::{Did, datetime::format_ms};
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
-
-const BASE_PORT: u16 = 27_500;
 
 struct Cli<'a> {
     dir: &'a Path,
@@ -103,9 +101,10 @@ fn assert_valid(cli: &Cli, file: &Path, extra: &[&str]) {
 fn health_credential_issue_present_revoke_rotate() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    init_testnet(d, 1, 4, BASE_PORT);
+    let base = port_base();
+    init_testnet(d, 1, 4, base);
     let _node = start(d, 0);
-    let api = format!("http://127.0.0.1:{BASE_PORT}");
+    let api = format!("http://127.0.0.1:{base}");
     let client = Client::new(&api);
     wait_until("node API", Duration::from_secs(30), || {
         client.status().is_ok_and(|s| s.finalized_height > 0)
@@ -368,7 +367,7 @@ fn health_credential_issue_present_revoke_rotate() {
     assert_eq!(list["credentialSubject"]["statusPurpose"], "revocation");
 
     // The same issuer as a service (VC-API issue and status), behind a token.
-    let service_port = BASE_PORT + 90;
+    let service_port = base + 2 * PORT_STRIDE;
     let mut service = std::process::Command::new(BIN)
         .args([
             "issuer", "serve", "--key", "lab", "--issuer", &lab, "--listen",

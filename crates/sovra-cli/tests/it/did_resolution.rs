@@ -4,7 +4,9 @@
 //! tampered proofs refused); the W3C error cases and status codes; the trust
 //! registry; and everything still there after the node restarts.
 
-use crate::common::{dev_key, did_doc as doc, init_testnet, run_tx as run, start, wait_until};
+use crate::common::{
+    dev_key, did_doc as doc, init_testnet, port_base, run_tx as run, start, wait_until,
+};
 use serde_json::Value;
 use sovra_client::{Client, DidVersionSelector, check_resolution};
 use sovra_crypto::{MultikeyType, SigningKey};
@@ -13,8 +15,6 @@ use sovra_types::{
     Relationships, VerificationMethod, identity::derive_sovra_did,
 };
 use std::time::Duration;
-
-const BASE_PORT: u16 = 27_400;
 
 fn did_key(k: &SigningKey) -> Did {
     Did::from_public_key(&k.public_key())
@@ -45,9 +45,10 @@ fn error_code(body: &str) -> String {
 #[test]
 fn did_sovra_lifecycle_resolution_and_proofs() {
     let dir = tempfile::tempdir().unwrap();
-    init_testnet(dir.path(), 1, 3, BASE_PORT);
+    let base = port_base();
+    init_testnet(dir.path(), 1, 3, base);
     let mut node = start(dir.path(), 0);
-    let api = format!("http://127.0.0.1:{BASE_PORT}");
+    let api = format!("http://127.0.0.1:{base}");
     let client = Client::new(&api);
     wait_until("node API", Duration::from_secs(30), || {
         client.status().is_ok_and(|s| s.finalized_height > 0)

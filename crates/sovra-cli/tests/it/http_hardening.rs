@@ -11,8 +11,8 @@
 //! up to be different client addresses for the per-address quotas.
 
 use crate::common::{
-    Node, dev_key, did_doc, init_testnet_ports, run_tx, start_limited, test_dir,
-    transfer_completes, wait_until,
+    Node, PORT_STRIDE, TestDir, dev_key, did_doc, init_testnet_ports, port_base, run_tx,
+    start_limited, test_dir, transfer_completes, wait_until,
 };
 use proptest::prelude::*;
 use serde_json::Value;
@@ -26,16 +26,10 @@ use std::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// API and p2p ports of test `index` (0..8) of this process.
-fn ports(index: u16) -> (u16, u16) {
-    let api = 42_000 + (std::process::id() % 500) as u16 * 8 + index;
-    (api, api + 4_000)
-}
-
 /// A one-validator testnet in `dir` with 4 funded dev keys; `edit` may change node 0's config.
-fn init(dir: &Path, index: u16, edit: impl FnOnce(&mut toml::Table)) -> u16 {
-    let (api, p2p) = ports(index);
-    init_testnet_ports(dir, 1, 4, api, p2p);
+fn init(dir: &Path, edit: impl FnOnce(&mut toml::Table)) -> u16 {
+    let api = port_base();
+    init_testnet_ports(dir, 1, 4, api, api + PORT_STRIDE);
     let path = dir.join("node0/config.toml");
     let mut cfg: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
     edit(&mut cfg);
@@ -66,7 +60,7 @@ fn set_api(cfg: &mut toml::Table, key: &str, value: i64) {
 
 /// A running one-validator testnet.
 struct OneNode {
-    _guard: Option<tempfile::TempDir>,
+    _guard: TestDir,
     dir: std::path::PathBuf,
     node: Node,
     port: u16,
@@ -75,9 +69,9 @@ struct OneNode {
 
 /// Starts test `index`'s one-validator testnet (config changed by `edit`, open-file limit
 /// `nofile` if given) and waits for its first block.
-fn one_node(index: u16, nofile: Option<u32>, edit: impl FnOnce(&mut toml::Table)) -> OneNode {
+fn one_node(nofile: Option<u32>, edit: impl FnOnce(&mut toml::Table)) -> OneNode {
     let (guard, dir) = test_dir();
-    let port = init(&dir, index, edit);
+    let port = init(&dir, edit);
     let node = start_limited(&dir, 0, nofile);
     let client = Client::new(&format!("http://127.0.0.1:{port}"));
     wait_ready(&client);
@@ -386,7 +380,7 @@ fn mandated_5xx(path: &str, a: &Answer) -> bool {
 
 #[test]
 fn random_requests_to_every_route_get_no_5xx_and_json_errors() {
-    let OneNode { port, client, .. } = &one_node(0, None, |_| {});
+    let OneNode { port, client, .. } = &one_node(None, |_| {});
     let (port, client) = (*port, client);
     let rt = runtime();
     let doc = rt
@@ -527,7 +521,7 @@ fn open_fds(pid: u32) -> usize {
 fn a_connection_flood_leaves_consensus_finalizing_and_clients_served() {
     const NOFILE: u32 = 1024;
     const FLOOD: usize = 3_000;
-    let mut net = one_node(1, Some(NOFILE), |_| {});
+    let mut net = one_node(Some(NOFILE), |_| {});
     let (port, client) = (net.port, &net.client);
     let pid = net.node.0.id();
     let rt = runtime();
@@ -605,7 +599,7 @@ fn session_status(port: u16, auth: &str) -> Answer {
 
 #[test]
 fn a_token_is_refused_once_its_key_is_rotated_out_or_its_did_deactivated() {
-    let OneNode { port, client, .. } = &one_node(2, None, |_| {});
+    let OneNode { port, client, .. } = &one_node(None, |_| {});
     let port = *port;
     // The creator's key is the DID's first key (the signer-key rule); k2 replaces it.
     let (payer, k2) = (dev_key(0), SigningKey::from_test_seed(72));
@@ -729,8 +723,7 @@ async fn challenge_flood(from: [u8; 4], port: u16, did: &str, count: usize, conn
 #[test]
 fn authentication_floods_from_one_address_or_one_did_lock_nobody_else_out() {
     // A small token table, so one DID could fill it many times over.
-    let OneNode { port, client, .. } =
-        &one_node(3, None, |cfg| set_api(cfg, "auth.max_tokens", 40));
+    let OneNode { port, client, .. } = &one_node(None, |cfg| set_api(cfg, "auth.max_tokens", 40));
     let port = *port;
     let rt = runtime();
     // One address asks for more challenges than the node's whole table holds.
@@ -771,7 +764,7 @@ fn authentication_floods_from_one_address_or_one_did_lock_nobody_else_out() {
 
 #[test]
 fn error_bodies_are_json_and_options_and_schemes_are_checked() {
-    let OneNode { port, client, .. } = &one_node(4, None, |_| {});
+    let OneNode { port, client, .. } = &one_node(None, |_| {});
     let port = *port;
     let rt = runtime();
     let send = |method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]| {

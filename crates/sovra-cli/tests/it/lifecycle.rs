@@ -3,7 +3,7 @@
 //! `next_nonce` lets a client send transactions back to back; transfers of zero are refused and
 //! transfers to a did:sovra that does not exist fail without moving funds.
 
-use crate::common::{dev_key, pay, start_testnet, test_dir, wait_until};
+use crate::common::{dev_key, pay, port_base, start_testnet, test_dir, wait_until};
 use sovra_client::Client;
 use sovra_crypto::SigningKey;
 use sovra_types::{AccountsAction, Action, Did, SignedTransaction, Transaction};
@@ -47,7 +47,7 @@ fn accepted(c: &Client, tx: &SignedTransaction) -> String {
 #[test]
 fn accepted_transactions_end_completed_failed_replaced_or_expired() {
     let (_guard, dir) = test_dir();
-    let base = 36000 + (std::process::id() % 500) as u16 * 2;
+    let base = port_base();
     let (_nodes, clients) = start_testnet(&dir, 4, base, 2);
     wait_until("all nodes to be synced", WAIT, || {
         clients.iter().all(|c| {
@@ -102,8 +102,15 @@ fn accepted_transactions_end_completed_failed_replaced_or_expired() {
     };
     assert_eq!(loser.replaced_by.as_deref(), Some(winner.id.as_str()));
     assert_eq!(loser.height, winner.height);
-    // A client holding the loser learns the same from any node, even one that never saw it.
+    // A client holding the loser learns the same from any node, even one that never saw it,
+    // once that node has finalized the winner's block (before, the answer is "not yet").
     let loser_tx = if loser.id == x_id { &x } else { &y };
+    let winner_height = winner.height.expect("a completed transaction has a height");
+    wait_until("node 3 to finalize the winner's block", WAIT, || {
+        clients[3]
+            .status()
+            .is_ok_and(|s| s.finalized_height >= winner_height)
+    });
     let derived = clients[3].tx_outcome(loser_tx).unwrap().unwrap();
     assert!(matches!(derived.status.as_str(), "replaced"), "{derived:?}");
 

@@ -3,7 +3,7 @@
 //! transfers are in flight, more transfers, restart, and catch-up to the
 //! same blocks and state root.
 
-use crate::common::{Node, dev_key, start, start_testnet, wait_until};
+use crate::common::{Node, dev_key, port_base, start, start_testnet, wait_until};
 use sovra_client::Client;
 use sovra_types::{AccountsAction, Action, Did, Transaction};
 use std::time::Duration;
@@ -128,7 +128,7 @@ fn check_api_refusals(c: &Client, chain: &str) {
 #[test]
 fn four_nodes_survive_kill_9_and_catch_up() {
     let dir = tempfile::tempdir().unwrap();
-    let base = 31000 + (std::process::id() % 500) as u16 * 2;
+    let base = port_base();
     let (nodes, clients) = start_testnet(dir.path(), 4, base, 2);
     let mut nodes: Vec<Option<Node>> = nodes.into_iter().map(Some).collect();
     let chain = clients[0].status().unwrap().chain_id;

@@ -3,7 +3,7 @@
 //! used to replay the pause's backlog for 12-25 s); a validator behind the network says
 //! `syncing` on `/v1/status` and refuses submissions with 503 `syncing` until it has caught up.
 
-use crate::common::{Node, dev_key, pay, start, start_testnet, test_dir, wait_until};
+use crate::common::{Node, dev_key, pay, port_base, start, start_testnet, test_dir, wait_until};
 use sovra_client::{Client, ClientError};
 use sovra_types::Did;
 use std::time::{Duration, Instant};
@@ -39,7 +39,7 @@ fn time_to_reach(c: &Client, target: u64, limit: Duration) -> Duration {
 #[test]
 fn a_paused_validator_catches_up_quickly_and_refuses_submissions_while_behind() {
     let (_guard, dir) = test_dir();
-    let base = 35000 + (std::process::id() % 500) as u16 * 2;
+    let base = port_base();
     let (mut nodes, clients) = start_testnet(&dir, 4, base, 3);
     let sender = dev_key(0);
     let recipient = Did::from_public_key(&dev_key(1).public_key());

@@ -60,11 +60,11 @@ fn walkthrough_blocks_are_found_in_order() {
     assert_eq!(walkthrough_blocks(doc), vec!["a\nb", "c"]);
 }
 
-/// API and issuer ports of this test process (API 40000-40998, p2p 41000-41998, issuer
-/// 42000-42998).
+/// Free API, p2p and issuer ports for the walkthrough.
 fn ports() -> (u16, u16, u16) {
-    let api = 40_000 + (std::process::id() % 500) as u16 * 2;
-    (api, api + 1_000, api + 2_000)
+    let api = crate::common::port_base();
+    let stride = crate::common::PORT_STRIDE;
+    (api, api + stride, api + 2 * stride)
 }
 
 /// Copies the end of a text, at most `n` lines.

@@ -15,7 +15,7 @@
 //!   cancels within the time lock; the time lock holds; with 2 guardians after the time lock the
 //!   new device rebuilds the vault secret and its key controls the identity.
 
-use crate::common::{Node, dev_key, init_testnet, start, test_dir, wait_until};
+use crate::common::{Node, TestDir, dev_key, init_testnet, port_base, start, test_dir, wait_until};
 use sovra_api_types::VaultRecordView;
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
@@ -239,7 +239,7 @@ fn seal(
 
 /// A four-validator test network.
 struct Net {
-    _cleanup: Option<tempfile::TempDir>,
+    _cleanup: TestDir,
     dir: std::path::PathBuf,
     nodes: Vec<Option<Node>>,
     ports: Vec<u16>,
@@ -464,7 +464,7 @@ fn caught_up(clients: &[Client]) {
 /// A four-node network for one of the vault tests, which share no state: each test has a
 /// network of its own, so one failing hides nothing of the others.
 fn vault_network() -> Net {
-    start_network(35000 + (std::process::id() % 250) as u16 * 4, &[])
+    start_network(port_base(), &[])
 }
 
 /// Records are encrypted on the client and replicated to every node; the owner and a grantee
@@ -1006,7 +1006,7 @@ fn squat_put(record: RecordId, content: &str, keys: &str, size: u64) -> Action {
 #[test]
 fn vault_squatting_reaches_nothing_and_erasure_stays_with_the_owner() {
     let net = start_network(
-        41000 + (std::process::id() % 240) as u16 * 4,
+        port_base(),
         &[(
             "vault_staged_bytes_per_identity = 4294967296",
             "vault_staged_bytes_per_identity = 3000000",

@@ -16,17 +16,19 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use commonware_cryptography::{ed25519::PublicKey, sha256::Digest as Sha256Digest};
 use commonware_resolver::{Consumer, Delivery, Fetch, Resolver as _, p2p};
+use commonware_runtime::{Clock, Handle, Spawner};
 use commonware_utils::channel::oneshot;
 use sovra_cas::{BlockSource, CasError, Cid};
 use sovra_store::{VaultStore, vault_block_key};
 use sovra_types::Did;
 
-use crate::replication::{BlockKey, Waiters, assigned_holders_of, next_fetch_id, run_passes, wake};
+use crate::housekeeping::{since, spawn_passes};
+use crate::replication::{BlockKey, Waiters, assigned_holders_of, next_fetch_id, wake};
 
 /// What a vault fetch is for: the block `cid` in `owner`'s namespace.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -234,21 +236,23 @@ pub struct VaultReplicator {
 }
 
 impl VaultReplicator {
-    /// Runs passes forever on its own thread.
-    pub fn spawn(self) -> std::io::Result<()> {
+    /// Runs passes forever on a dedicated task of `context` (see
+    /// [`crate::housekeeping::spawn_passes`]).
+    pub fn spawn<C: Spawner + Clock>(self, context: C) -> Handle<()> {
+        let mut complete = HashMap::new();
         let interval = self.interval;
-        std::thread::Builder::new()
-            .name("vault-replication".into())
-            .spawn(move || {
-                let mut complete = HashMap::new();
-                run_passes("vault", interval, || self.pass(&mut complete))
-            })?;
-        Ok(())
+        spawn_passes(context, "vault replication", interval, move |now| {
+            self.pass(now, &mut complete)
+        })
     }
 
-    /// One pass: requests the missing blocks of every assigned root, in its owner's
+    /// One pass at `now`: requests the missing blocks of every assigned root, in its owner's
     /// namespace; returns how many were requested.
-    pub fn pass(&self, complete: &mut HashMap<BlockKey, Instant>) -> crate::error::Result<usize> {
+    pub fn pass(
+        &self,
+        now: SystemTime,
+        complete: &mut HashMap<BlockKey, SystemTime>,
+    ) -> crate::error::Result<usize> {
         let roots = (self.roots)()?;
         let live: std::collections::HashSet<BlockKey> = roots
             .iter()
@@ -263,13 +267,13 @@ impl VaultReplicator {
             }
             if complete
                 .get(&key)
-                .is_some_and(|at| at.elapsed() < self.scrub_interval)
+                .is_some_and(|at| since(now, *at) < self.scrub_interval)
             {
                 continue;
             }
             let missing = sovra_cas::dag::missing_blocks(&self.store.view(&owner), &root, 1024)?;
             if missing.is_empty() {
-                if complete.insert(key, Instant::now()).is_none() {
+                if complete.insert(key, now).is_none() {
                     tracing::info!(%root, %owner, "vault root complete on this node");
                 }
             } else {

@@ -138,6 +138,9 @@ pub(crate) struct MockBackend {
     pub staged_quota: AtomicU64,
     /// Staged bytes per uploader.
     pub staged: Mutex<HashMap<String, u64>>,
+    /// Uploaders with an upload in progress: as on a node whose quota allows one upload at a
+    /// time, a second one is refused unread (429 `uploads_in_progress`) until the first ends.
+    pub uploading: Mutex<std::collections::HashSet<String>>,
     /// What the router asked.
     pub asked: Mutex<Asked>,
 }
@@ -172,6 +175,7 @@ impl MockBackend {
             max_upload_bytes: AtomicU64::new(16 << 20),
             staged_quota: AtomicU64::new(32 << 20),
             staged: Mutex::default(),
+            uploading: Mutex::default(),
             asked: Mutex::default(),
         };
         b.finalize(0, vec![]);
@@ -266,6 +270,13 @@ impl MockBackend {
         store: Arc<MockBlocks>,
         quota_code: &'static str,
     ) -> Result<ContentImportView, ApiError> {
+        if !self.uploading.lock().unwrap().insert(uploader.to_string()) {
+            return Err(ApiError::retry_later(
+                "uploads_in_progress",
+                format!("an upload of {uploader} is in progress; retry when it has finished"),
+            ));
+        }
+        let _in_progress = InProgress(&self.uploading, uploader.to_string());
         let limit = self.max_upload_bytes.load(Ordering::SeqCst);
         let quota = self.staged_quota.load(Ordering::SeqCst);
         let (imported, staged) = tokio::task::spawn_blocking(move || {
@@ -299,6 +310,15 @@ impl MockBackend {
             bytes: imported.bytes,
             kept_until_ms: 3_600_000,
         })
+    }
+}
+
+/// Marks an upload in progress until dropped.
+struct InProgress<'a>(&'a Mutex<std::collections::HashSet<String>>, String);
+
+impl Drop for InProgress<'_> {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().remove(&self.1);
     }
 }
 

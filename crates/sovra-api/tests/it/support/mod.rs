@@ -17,6 +17,7 @@ use axum::{
     response::Response,
 };
 use commonware_codec::Encode;
+use futures::StreamExt as _;
 use serde_json::Value;
 use sovra_api::Backend as _;
 use sovra_api::extract::ClientKey;
@@ -208,6 +209,54 @@ impl Harness {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
         }
         self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Uploads `first` to `uri` as `uploader` (with `token`), its body stalled halfway, and
+    /// while it is in progress uploads `second`; then lets the first finish. Returns both
+    /// answers.
+    pub(crate) async fn upload_during_upload(
+        &self,
+        uri: &str,
+        uploader: &Did,
+        token: &str,
+        first: Vec<u8>,
+        second: Vec<u8>,
+    ) -> (Answer, Answer) {
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let tail = first[first.len() / 2..].to_vec();
+        let head = first[..first.len() / 2].to_vec();
+        let body = futures::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(head))])
+            .chain(futures::stream::once(async move {
+                let _ = released.await;
+                Ok(axum::body::Bytes::from(tail))
+            }));
+        let request = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/vnd.ipld.car")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from_stream(body))
+            .unwrap();
+        let during = async {
+            let started = std::time::Instant::now();
+            while !self
+                .backend
+                .uploading
+                .lock()
+                .unwrap()
+                .contains(uploader.as_str())
+            {
+                assert!(
+                    started.elapsed().as_secs() < 10,
+                    "the first upload never started"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            let answer = self
+                .post(uri, "application/vnd.ipld.car", Some(token), second)
+                .await;
+            let _ = release.send(());
+            answer
+        };
+        tokio::join!(self.send(request), during)
     }
 
     /// A live bearer token of `did` (a `did:key`), as `POST /v1/auth/token` would issue.
