@@ -5,7 +5,7 @@
 // FILE and exits non-zero on any difference.
 //
 // Every case is a directory of small files; file i's bytes are `${i}\n`. The Rust test
-// (tests/reference_directories.rs) builds the same trees on disk and imports them with Sovra.
+// (tests/it/reference_directories.rs) builds the same trees on disk and imports them with Sovra.
 import { importer } from 'ipfs-unixfs-importer'
 import { MemoryBlockstore } from 'blockstore-core'
 import { UnixFS } from 'ipfs-unixfs'

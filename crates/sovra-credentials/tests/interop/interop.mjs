@@ -1,7 +1,7 @@
 // Independent-implementation check of Sovra's Data Integrity proofs, with
 // digitalbazaar's reference JavaScript libraries (@digitalbazaar/vc,
 // jsonld-signatures in safe mode, the eddsa-rdfc-2022 and eddsa-jcs-2022
-// cryptosuites). Run by crates/sovra-credentials/tests/interop.rs.
+// cryptosuites). Run by crates/sovra-credentials/tests/it/interop.rs.
 //
 // Reads one JSON request on standard input and writes one JSON answer:
 //

@@ -3,9 +3,7 @@
 //! registry and status-list anchors; plus a property test that every
 //! version of a randomly updated document stays readable exactly as written.
 
-mod common;
-
-use common::{CHAIN, Chain, account, code, did, doc_for, raw, rejection};
+use crate::common::{CHAIN, Chain, account, code, did, doc_for, raw, rejection};
 use proptest::prelude::*;
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_execution::Rejection;
@@ -17,7 +15,7 @@ use sovra_types::{
 
 impl Chain {
     /// Runs one action of `signer` (signed with `key`); returns its status.
-    fn run(&mut self, signer: &Did, key: &SigningKey, action: Action) -> ReceiptStatus {
+    fn run_identity(&mut self, signer: &Did, key: &SigningKey, action: Action) -> ReceiptStatus {
         self.run_all(signer, key, vec![action]).status
     }
 }
@@ -43,7 +41,7 @@ fn a_did_sovra_signs_with_its_capability_invocation_keys_only() {
     let sovra = c.create_did(&ks[0], doc_for(&ks[1]).with_controller(&ks[0]));
     c.fund(&ks[0], &sovra, 100);
     // Its own key signs a transfer.
-    let status = c.run(
+    let status = c.run_identity(
         &sovra,
         &ks[1],
         Action::Accounts(AccountsAction::Transfer {
@@ -95,7 +93,7 @@ fn update_version_1(
     key: &SigningKey,
     document: DidDocument,
 ) -> ReceiptStatus {
-    c.run(
+    c.run_identity(
         sovra,
         key,
         Action::Identity(IdentityAction::Update {
@@ -155,7 +153,7 @@ fn controllers_may_update_others_may_not() {
     });
     // A stranger is refused, and its fee is still charged.
     let before = account(&c.state, &did(&ks[2])).balance;
-    let status = c.run(
+    let status = c.run_identity(
         &did(&ks[2]),
         &ks[2],
         Action::Identity(IdentityAction::Update {
@@ -168,7 +166,7 @@ fn controllers_may_update_others_may_not() {
     assert_eq!(account(&c.state, &did(&ks[2])).balance, before - 1);
     assert_eq!(c.did_record(&sovra).unwrap().version, 1);
     // The controller succeeds.
-    let status = c.run(
+    let status = c.run_identity(
         &did(&ks[1]),
         &ks[1],
         Action::Identity(IdentityAction::Update {
@@ -180,7 +178,7 @@ fn controllers_may_update_others_may_not() {
     assert_eq!(status, ReceiptStatus::Completed);
     assert_eq!(c.did_record(&sovra).unwrap().document, next);
     // A stale version is refused.
-    let status = c.run(
+    let status = c.run_identity(
         &did(&ks[1]),
         &ks[1],
         Action::Identity(IdentityAction::Update {
@@ -197,7 +195,7 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
     let (ks, mut c) = Chain::new(&[1_000, 0]);
     let signer = did(&ks[0]);
     // The creator controls neither the key nor is it a controller.
-    let status = c.run(
+    let status = c.run_identity(
         &signer,
         &ks[0],
         Action::Identity(IdentityAction::Create {
@@ -213,7 +211,7 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
         public_key: [7; 32],
         relationships: Relationships::of(&[Relationship::Authentication]),
     });
-    let status = c.run(
+    let status = c.run_identity(
         &signer,
         &ks[0],
         Action::Identity(IdentityAction::Create { document: bad }),
@@ -227,7 +225,7 @@ fn invalid_and_uncontrolled_documents_fail_and_change_nothing() {
     );
     // Updating a DID that does not exist.
     let ghost = derive_sovra_did(CHAIN, &signer, 99, 0);
-    let status = c.run(
+    let status = c.run_identity(
         &signer,
         &ks[0],
         Action::Identity(IdentityAction::Update {
@@ -244,7 +242,7 @@ fn deactivation_is_final() {
     let (ks, mut c) = Chain::new(&[1_000]);
     let sovra = c.create_did(&ks[0], doc_for(&ks[0]));
     c.fund(&ks[0], &sovra, 100);
-    let status = c.run(
+    let status = c.run_identity(
         &sovra,
         &ks[0],
         Action::Identity(IdentityAction::Deactivate {
@@ -296,9 +294,9 @@ fn only_the_registry_authority_changes_the_trust_registry() {
         name: "Example Labs".into(),
         credential_types: vec!["HealthTestCredential".into()],
     });
-    let status = c.run(&did(&ks[1]), &ks[1], register.clone());
+    let status = c.run_identity(&did(&ks[1]), &ks[1], register.clone());
     assert_eq!(code(status), "not_registry_authority");
-    let status = c.run(&did(&ks[0]), &ks[0], register);
+    let status = c.run_identity(&did(&ks[0]), &ks[0], register);
     assert_eq!(status, ReceiptStatus::Completed);
     let record = VerifierRecord::decode(&c.state.values[&StateKey::Verifier(lab.clone())]).unwrap();
     assert_eq!(record.credential_types, vec!["HealthTestCredential"]);
@@ -309,17 +307,20 @@ fn only_the_registry_authority_changes_the_trust_registry() {
         name: "Example Labs".into(),
         credential_types: vec!["has space".into()],
     });
-    assert_eq!(code(c.run(&did(&ks[0]), &ks[0], bad)), "invalid_verifier");
+    assert_eq!(
+        code(c.run_identity(&did(&ks[0]), &ks[0], bad)),
+        "invalid_verifier"
+    );
     let remove = Action::Registry(RegistryAction::RemoveVerifier {
         verifier: lab.clone(),
     });
     assert_eq!(
-        c.run(&did(&ks[0]), &ks[0], remove.clone()),
+        c.run_identity(&did(&ks[0]), &ks[0], remove.clone()),
         ReceiptStatus::Completed
     );
     assert!(!c.state.values.contains_key(&StateKey::Verifier(lab)));
     assert_eq!(
-        code(c.run(&did(&ks[0]), &ks[0], remove)),
+        code(c.run_identity(&did(&ks[0]), &ks[0], remove)),
         "verifier_not_found"
     );
 }
@@ -327,7 +328,7 @@ fn only_the_registry_authority_changes_the_trust_registry() {
 #[test]
 fn without_an_authority_the_registry_is_fixed() {
     let (ks, mut c) = Chain::new(&[1_000]);
-    let status = c.run(
+    let status = c.run_identity(
         &did(&ks[0]),
         &ks[0],
         Action::Registry(RegistryAction::RegisterVerifier {
@@ -346,7 +347,7 @@ fn status_list_anchors_count_versions_and_need_raw_sha256_cids() {
     let raw_cid =
         ContentId::parse("bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e").unwrap();
     for expected in 1..=2 {
-        let status = c.run(
+        let status = c.run_identity(
             &issuer,
             &ks[0],
             Action::Registry(RegistryAction::AnchorStatusList {
@@ -365,7 +366,7 @@ fn status_list_anchors_count_versions_and_need_raw_sha256_cids() {
     }
     let dag =
         ContentId::parse("bafybeihbcun7kmnclprneohnrau2px4fzejewfpwyzx4kv3mha5j5wnvty").unwrap();
-    let status = c.run(
+    let status = c.run_identity(
         &issuer,
         &ks[0],
         Action::Registry(RegistryAction::AnchorStatusList {
@@ -441,7 +442,7 @@ proptest! {
             match s {
                 Step::Update { keys: picks, services } => {
                     let doc = document(&keys, &picks, services).with_controller(&ks[0]);
-                    let status = c.run(&payer, &ks[0], Action::Identity(IdentityAction::Update {
+                    let status = c.run_identity(&payer, &ks[0], Action::Identity(IdentityAction::Update {
                         did: sovra.clone(),
                         previous_version: current,
                         document: doc.clone(),
@@ -450,7 +451,7 @@ proptest! {
                     expected.push(doc);
                 }
                 Step::Stale => {
-                    let status = c.run(&payer, &ks[0], Action::Identity(IdentityAction::Update {
+                    let status = c.run_identity(&payer, &ks[0], Action::Identity(IdentityAction::Update {
                         did: sovra.clone(),
                         previous_version: current.saturating_sub(1),
                         document: DidDocument::default(),

@@ -3,9 +3,7 @@
 //! bit-exact reproduction of their `proofValue`s, and the intermediate
 //! canonical forms and hashes.
 
-mod common;
-
-use common::{engine_with_citizenship, hex, json, key_pair, only, text};
+use crate::common::{engine_with_citizenship, hex, json, key_pair, only, text};
 use serde_json::Value;
 use sovra_credentials::{
     CredentialError, Cryptosuite, ProofEngine, ProofOptions, ProofPurpose, VerifyOptions,
@@ -212,7 +210,7 @@ fn employment_vector_needs_its_context() {
     assert_eq!(
         sovra_credentials::verify(&signed, only(vm, public)),
         Err(CredentialError::UnknownContext {
-            url: common::CITIZENSHIP_V4RC1_URL.to_owned()
+            url: crate::common::CITIZENSHIP_V4RC1_URL.to_owned()
         })
     );
 }

@@ -3,8 +3,6 @@
 //! has two encodings); truncations and extensions are rejected. The action strategies cover
 //! every action variant (see [`arb_like`]).
 
-mod examples;
-
 use commonware_codec::Encode;
 use proptest::prelude::*;
 use sovra_crypto::MultikeyType;
@@ -113,7 +111,10 @@ fn arb_record_id() -> impl Strategy<Value = RecordId> {
 
 /// The example actions of one module, as `pick` extracts them.
 fn examples_of<T>(pick: impl Fn(Action) -> Option<T>) -> Vec<T> {
-    examples::actions().into_iter().filter_map(pick).collect()
+    crate::examples::actions()
+        .into_iter()
+        .filter_map(pick)
+        .collect()
 }
 
 fn arb_vault_action() -> impl Strategy<Value = VaultAction> {
@@ -357,11 +358,11 @@ fn arb_record_keys() -> impl Strategy<Value = RecordKeys> {
         })
 }
 
-/// Arbitrary actions of every variant: the variant is drawn from `examples::actions()` (one
+/// Arbitrary actions of every variant: the variant is drawn from `crate::examples::actions()` (one
 /// example per variant; `every_action_variant_has_an_example` in vectors.rs keeps that list
 /// complete by enumerating the decoder's tags), the fields by [`arb_like`].
 fn arb_action() -> impl Strategy<Value = Action> {
-    prop::sample::select(examples::actions()).prop_flat_map(|e| arb_like(&e))
+    prop::sample::select(crate::examples::actions()).prop_flat_map(|e| arb_like(&e))
 }
 
 /// Arbitrary actions of the same variant as `example`. The matches here and in the
@@ -940,7 +941,7 @@ fn stored_vault_and_recovery_values_check_versions_and_bounds() {
 fn action_strategies_keep_their_variant() {
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    for example in examples::actions() {
+    for example in crate::examples::actions() {
         let tags = |a: &Action| {
             let bytes = a.encode();
             (bytes[0], bytes[1])

@@ -8,9 +8,7 @@
 //! network and a restart from storage. Another seed times everything differently (the auditor
 //! differs) but applies the workload the same way.
 
-mod common;
-
-use common::{
+use crate::common::{
     Validator, assert_agree, assert_one_chain, block_at, link_all, runner, start_network,
     workload::{self, Results},
 };

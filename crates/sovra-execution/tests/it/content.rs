@@ -4,12 +4,11 @@
 use sovra_crypto::SigningKey;
 use sovra_types::{Action, ContentAction, ContentId, PinRecord, ReceiptStatus, StateKey};
 
-mod common;
-use common::{Chain, code, did, identity_cid};
+use crate::common::{Chain, code, did, identity_cid};
 
 impl Chain {
     /// Runs one action as the next transaction of the did:key of `key`; returns its status.
-    fn run(&mut self, key: &SigningKey, action: Action) -> ReceiptStatus {
+    fn run_content(&mut self, key: &SigningKey, action: Action) -> ReceiptStatus {
         self.run_key(key, vec![action]).status
     }
 }
@@ -35,7 +34,7 @@ fn pin_unpin_and_failures() {
         size: 262_145,
         replication: 3,
     });
-    assert_eq!(c.run(&key, pin), ReceiptStatus::Completed);
+    assert_eq!(c.run_content(&key, pin), ReceiptStatus::Completed);
     let key_of_pin = StateKey::Pin {
         cid: cid(FILE),
         owner: owner.clone(),
@@ -52,13 +51,16 @@ fn pin_unpin_and_failures() {
         size: 1,
         replication: 0,
     });
-    assert_eq!(code(c.run(&key, bad_replication)), "invalid_replication");
+    assert_eq!(
+        code(c.run_content(&key, bad_replication)),
+        "invalid_replication"
+    );
     let too_large = Action::Content(ContentAction::Pin {
         cid: cid(FILE),
         size: u64::MAX,
         replication: 1,
     });
-    assert_eq!(code(c.run(&key, too_large)), "pin_too_large");
+    assert_eq!(code(c.run_content(&key, too_large)), "pin_too_large");
     // An identity-hash CID (inline data) is not replicated content.
     let inline = identity_cid();
     let unsupported = Action::Content(ContentAction::Pin {
@@ -66,13 +68,13 @@ fn pin_unpin_and_failures() {
         size: 1,
         replication: 1,
     });
-    assert_eq!(code(c.run(&key, unsupported)), "unsupported_cid");
+    assert_eq!(code(c.run_content(&key, unsupported)), "unsupported_cid");
 
     // Unpin removes the record; unpinning again fails.
     let unpin = Action::Content(ContentAction::Unpin { cid: cid(FILE) });
-    assert_eq!(c.run(&key, unpin.clone()), ReceiptStatus::Completed);
+    assert_eq!(c.run_content(&key, unpin.clone()), ReceiptStatus::Completed);
     assert!(!c.state.values.contains_key(&key_of_pin));
-    assert_eq!(code(c.run(&key, unpin)), "not_pinned");
+    assert_eq!(code(c.run_content(&key, unpin)), "not_pinned");
 }
 
 #[test]
@@ -83,7 +85,7 @@ fn public_documents_point_to_content() {
         name: "profile".into(),
         cid: Some(cid(FILE)),
     });
-    assert_eq!(c.run(&key, set), ReceiptStatus::Completed);
+    assert_eq!(c.run_content(&key, set), ReceiptStatus::Completed);
     let doc = StateKey::PublicDoc {
         owner: owner.clone(),
         name: "profile".into(),
@@ -96,7 +98,10 @@ fn public_documents_point_to_content() {
         name: "profile".into(),
         cid: None,
     });
-    assert_eq!(c.run(&key, remove.clone()), ReceiptStatus::Completed);
+    assert_eq!(
+        c.run_content(&key, remove.clone()),
+        ReceiptStatus::Completed
+    );
     assert!(!c.state.values.contains_key(&doc));
-    assert_eq!(code(c.run(&key, remove)), "no_such_document");
+    assert_eq!(code(c.run_content(&key, remove)), "no_such_document");
 }

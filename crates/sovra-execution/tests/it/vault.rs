@@ -4,9 +4,7 @@
 //! plus a property test running random vault histories of several signers
 //! against a reference model.
 
-mod common;
-
-use common::{Chain, account, cid, code, did, identity_cid};
+use crate::common::{Chain, account, cid, code, did, identity_cid};
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_types::{
@@ -17,7 +15,7 @@ use sovra_types::{
 /// Vault conveniences: here every signer is the did:key of its key.
 impl Chain {
     /// Runs one vault action of the did:key of `key`; returns its status.
-    fn run(&mut self, key: &SigningKey, action: VaultAction) -> ReceiptStatus {
+    fn run_vault(&mut self, key: &SigningKey, action: VaultAction) -> ReceiptStatus {
         self.run_key(key, vec![Action::Vault(action)]).status
     }
 
@@ -87,7 +85,7 @@ fn a_record_is_created_at_version_one_and_the_owner_puts_each_next_version() {
     let owner = did(&ks[0]);
     let id = rid(1);
     assert_eq!(
-        c.run(&ks[0], put_retained(id, 1, Some(1_000_000))),
+        c.run_vault(&ks[0], put_retained(id, 1, Some(1_000_000))),
         ReceiptStatus::Completed
     );
     let v1 = c.record(&id).unwrap();
@@ -118,7 +116,7 @@ fn a_record_is_created_at_version_one_and_the_owner_puts_each_next_version() {
     );
 
     // The owner puts version 2: content, keys and retention follow, creation stays.
-    assert_eq!(c.run(&ks[0], put(id, 2)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 2)), ReceiptStatus::Completed);
     let v2 = c.record(&id).unwrap();
     assert_eq!(v2.version, 2);
     assert_eq!(v2.owner, owner);
@@ -133,17 +131,20 @@ fn a_record_is_created_at_version_one_and_the_owner_puts_each_next_version() {
     let before = c.raw_record(&id);
     for wrong in [0, 1, 2, 4, u64::MAX] {
         assert_eq!(
-            code(c.run(&ks[0], put(id, wrong))),
+            code(c.run_vault(&ks[0], put(id, wrong))),
             "version_conflict",
             "version {wrong}"
         );
         assert_eq!(c.raw_record(&id), before);
     }
-    assert_eq!(c.run(&ks[0], put(id, 3)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 3)), ReceiptStatus::Completed);
     assert_eq!(c.record(&id).unwrap().version, 3);
 
     // A record that does not exist starts at version 1.
-    assert_eq!(code(c.run(&ks[0], put(rid(2), 2))), "version_conflict");
+    assert_eq!(
+        code(c.run_vault(&ks[0], put(rid(2), 2))),
+        "version_conflict"
+    );
     assert!(c.record(&rid(2)).is_none());
     // Every other action needs an existing record.
     for action in [
@@ -151,7 +152,7 @@ fn a_record_is_created_at_version_one_and_the_owner_puts_each_next_version() {
         revoke(rid(2), &did(&SigningKey::from_test_seed(50))),
         delete(rid(2)),
     ] {
-        assert_eq!(code(c.run(&ks[0], action)), "record_not_found");
+        assert_eq!(code(c.run_vault(&ks[0], action)), "record_not_found");
     }
     assert!(c.record(&rid(2)).is_none());
 }
@@ -161,9 +162,9 @@ fn only_the_owner_changes_a_record() {
     let (ks, mut c) = Chain::new(&[1_000, 1_000, 0]);
     let (owner, stranger, reader) = (did(&ks[0]), &ks[1], did(&ks[2]));
     let id = rid(1);
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     assert_eq!(
-        c.run(&ks[0], grant(id, &reader, None)),
+        c.run_vault(&ks[0], grant(id, &reader, None)),
         ReceiptStatus::Completed
     );
     let before = c.raw_record(&id);
@@ -177,7 +178,7 @@ fn only_the_owner_changes_a_record() {
     ] {
         let kind = action.kind();
         let fee_before = account(&c.state, &did(stranger)).balance;
-        assert_eq!(code(c.run(stranger, action)), "not_owner", "{kind}");
+        assert_eq!(code(c.run_vault(stranger, action)), "not_owner", "{kind}");
         // Included and charged, but the record is untouched.
         assert_eq!(account(&c.state, &did(stranger)).balance, fee_before - 1);
         assert_eq!(c.raw_record(&id), before, "{kind}");
@@ -190,7 +191,7 @@ fn a_grant_lets_the_grantee_read_the_current_version_until_it_ends() {
     let (ks, mut c) = Chain::new(&[1_000, 0, 0]);
     let (reader, other) = (did(&ks[1]), did(&ks[2]));
     let id = rid(1);
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     let until = c.next_ms() + 10_000;
     let outcome = c.run_key(&ks[0], vec![Action::Vault(grant(id, &reader, Some(until)))]);
     assert_eq!(outcome.status, ReceiptStatus::Completed);
@@ -217,7 +218,7 @@ fn a_grant_lets_the_grantee_read_the_current_version_until_it_ends() {
 
     // Granting again replaces the grant (here: without an end).
     assert_eq!(
-        c.run(&ks[0], grant(id, &reader, None)),
+        c.run_vault(&ks[0], grant(id, &reader, None)),
         ReceiptStatus::Completed
     );
     let record = c.record(&id).unwrap();
@@ -227,19 +228,19 @@ fn a_grant_lets_the_grantee_read_the_current_version_until_it_ends() {
     // A grant to the owner, or one that ends by the block time, is refused.
     let before = c.raw_record(&id);
     assert_eq!(
-        code(c.run(&ks[0], grant(id, &did(&ks[0]), None))),
+        code(c.run_vault(&ks[0], grant(id, &did(&ks[0]), None))),
         "invalid_grant"
     );
     let now = c.next_ms();
     assert_eq!(
-        code(c.run(&ks[0], grant(id, &other, Some(now)))),
+        code(c.run_vault(&ks[0], grant(id, &other, Some(now)))),
         "invalid_grant"
     );
     assert_eq!(c.raw_record(&id), before);
     // A grant ending just after the block is accepted.
     let soon = c.next_ms() + 1;
     assert_eq!(
-        c.run(&ks[0], grant(id, &other, Some(soon))),
+        c.run_vault(&ks[0], grant(id, &other, Some(soon))),
         ReceiptStatus::Completed
     );
     let record = c.record(&id).unwrap();
@@ -251,18 +252,21 @@ fn a_grant_lets_the_grantee_read_the_current_version_until_it_ends() {
 fn a_record_has_at_most_max_grants() {
     let (ks, mut c) = Chain::new(&[10_000]);
     let id = rid(1);
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     let grantees: Vec<Did> = (0..=MAX_GRANTS_PER_RECORD as u8)
         .map(|i| Did::sovra(&[i; 16]))
         .collect();
     for g in &grantees[..MAX_GRANTS_PER_RECORD] {
-        assert_eq!(c.run(&ks[0], grant(id, g, None)), ReceiptStatus::Completed);
+        assert_eq!(
+            c.run_vault(&ks[0], grant(id, g, None)),
+            ReceiptStatus::Completed
+        );
     }
     assert_eq!(c.record(&id).unwrap().grants.len(), MAX_GRANTS_PER_RECORD);
     let before = c.raw_record(&id);
     let last = &grantees[MAX_GRANTS_PER_RECORD];
     assert_eq!(
-        code(c.run(&ks[0], grant(id, last, None))),
+        code(c.run_vault(&ks[0], grant(id, last, None))),
         "too_many_grants"
     );
     assert_eq!(c.raw_record(&id), before);
@@ -270,16 +274,19 @@ fn a_record_has_at_most_max_grants() {
     let first = &grantees[0];
     let later = c.next_ms() + 5_000;
     assert_eq!(
-        c.run(&ks[0], grant(id, first, Some(later))),
+        c.run_vault(&ks[0], grant(id, first, Some(later))),
         ReceiptStatus::Completed
     );
     let record = c.record(&id).unwrap();
     assert_eq!(record.grants.len(), MAX_GRANTS_PER_RECORD);
     assert_eq!(record.grant_for(first, 0).unwrap().until_ms, Some(later));
     // After a revoke there is room again.
-    assert_eq!(c.run(&ks[0], revoke(id, first)), ReceiptStatus::Completed);
     assert_eq!(
-        c.run(&ks[0], grant(id, last, None)),
+        c.run_vault(&ks[0], revoke(id, first)),
+        ReceiptStatus::Completed
+    );
+    assert_eq!(
+        c.run_vault(&ks[0], grant(id, last, None)),
         ReceiptStatus::Completed
     );
     let record = c.record(&id).unwrap();
@@ -296,24 +303,30 @@ fn revoke_removes_a_grant_once() {
     let (ks, mut c) = Chain::new(&[1_000, 0, 0]);
     let (reader, other) = (did(&ks[1]), did(&ks[2]));
     let id = rid(1);
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     assert_eq!(
-        c.run(&ks[0], grant(id, &reader, None)),
+        c.run_vault(&ks[0], grant(id, &reader, None)),
         ReceiptStatus::Completed
     );
     assert_eq!(
-        c.run(&ks[0], grant(id, &other, None)),
+        c.run_vault(&ks[0], grant(id, &other, None)),
         ReceiptStatus::Completed
     );
-    assert_eq!(c.run(&ks[0], revoke(id, &reader)), ReceiptStatus::Completed);
+    assert_eq!(
+        c.run_vault(&ks[0], revoke(id, &reader)),
+        ReceiptStatus::Completed
+    );
     let record = c.record(&id).unwrap();
     assert!(record.grant_for(&reader, c.now_ms).is_none());
     assert!(record.grants.iter().all(|g| g.grantee != reader));
     assert!(record.grant_for(&other, c.now_ms).is_some());
     assert_eq!(record.updated_height, c.height);
     let before = c.raw_record(&id);
-    assert_eq!(code(c.run(&ks[0], revoke(id, &reader))), "no_grant");
-    assert_eq!(code(c.run(&ks[0], revoke(id, &did(&ks[0])))), "no_grant");
+    assert_eq!(code(c.run_vault(&ks[0], revoke(id, &reader))), "no_grant");
+    assert_eq!(
+        code(c.run_vault(&ks[0], revoke(id, &did(&ks[0])))),
+        "no_grant"
+    );
     assert_eq!(c.raw_record(&id), before);
 }
 
@@ -322,9 +335,9 @@ fn a_new_version_ends_the_grants_to_the_old_key_until_granted_again() {
     let (ks, mut c) = Chain::new(&[1_000, 0]);
     let reader = did(&ks[1]);
     let id = rid(1);
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     assert_eq!(
-        c.run(&ks[0], grant(id, &reader, None)),
+        c.run_vault(&ks[0], grant(id, &reader, None)),
         ReceiptStatus::Completed
     );
     assert!(
@@ -333,15 +346,15 @@ fn a_new_version_ends_the_grants_to_the_old_key_until_granted_again() {
             .grant_for(&reader, c.now_ms)
             .is_some()
     );
-    assert_eq!(c.run(&ks[0], put(id, 2)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 2)), ReceiptStatus::Completed);
     // The grant wrapped version 1's key: it ends with that version.
     let record = c.record(&id).unwrap();
     assert!(record.grants.is_empty());
     assert!(record.grant_for(&reader, c.now_ms).is_none());
-    assert_eq!(code(c.run(&ks[0], revoke(id, &reader))), "no_grant");
+    assert_eq!(code(c.run_vault(&ks[0], revoke(id, &reader))), "no_grant");
     // Granting again binds the grant to version 2.
     assert_eq!(
-        c.run(&ks[0], grant(id, &reader, None)),
+        c.run_vault(&ks[0], grant(id, &reader, None)),
         ReceiptStatus::Completed
     );
     let record = c.record(&id).unwrap();
@@ -374,9 +387,9 @@ fn delete_erases_the_record_and_records_it_on_the_owners_chain() {
     let (ks, mut c) = Chain::new(&[1_000, 1_000]);
     let (owner, reader) = (did(&ks[0]), did(&ks[1]));
     let id = rid(1);
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     assert_eq!(
-        c.run(&ks[0], grant(id, &reader, None)),
+        c.run_vault(&ks[0], grant(id, &reader, None)),
         ReceiptStatus::Completed
     );
     let count = account(&c.state, &owner).receipt_count;
@@ -440,7 +453,7 @@ fn delete_erases_the_record_and_records_it_on_the_owners_chain() {
         assert_eq!(c.raw_record(&id), frozen, "{kind}");
     }
     // A stranger still gets not_owner.
-    assert_eq!(code(c.run(&ks[1], delete(id))), "not_owner");
+    assert_eq!(code(c.run_vault(&ks[1], delete(id))), "not_owner");
 }
 
 #[test]
@@ -451,7 +464,7 @@ fn retention_dates_must_be_in_the_future_and_end_everything_but_delete() {
     let now = c.next_ms();
     for past in [0, now - 1, now] {
         assert_eq!(
-            code(c.run(&ks[0], put_retained(id, 1, Some(past)))),
+            code(c.run_vault(&ks[0], put_retained(id, 1, Some(past)))),
             "retention_passed",
             "retain until {past}"
         );
@@ -459,7 +472,7 @@ fn retention_dates_must_be_in_the_future_and_end_everything_but_delete() {
     }
     let until = c.next_ms() + 1;
     assert_eq!(
-        c.run(&ks[0], put_retained(id, 1, Some(until))),
+        c.run_vault(&ks[0], put_retained(id, 1, Some(until))),
         ReceiptStatus::Completed
     );
     let record = c.record(&id).unwrap();
@@ -467,7 +480,7 @@ fn retention_dates_must_be_in_the_future_and_end_everything_but_delete() {
     // A new version may not move the date into the past either.
     let now = c.next_ms();
     assert_eq!(
-        code(c.run(&ks[0], put_retained(id, 2, Some(now)))),
+        code(c.run_vault(&ks[0], put_retained(id, 2, Some(now)))),
         "retention_passed"
     );
     // Past the date, the record refuses changes ...
@@ -475,7 +488,11 @@ fn retention_dates_must_be_in_the_future_and_end_everything_but_delete() {
     let frozen = c.raw_record(&id);
     for action in [grant(id, &reader, None), put(id, 2), revoke(id, &reader)] {
         let kind = action.kind();
-        assert_eq!(code(c.run(&ks[0], action)), "record_expired", "{kind}");
+        assert_eq!(
+            code(c.run_vault(&ks[0], action)),
+            "record_expired",
+            "{kind}"
+        );
         assert_eq!(c.raw_record(&id), frozen);
     }
     // ... but its owner may still delete it, which is recorded.
@@ -492,29 +509,32 @@ fn retention_dates_must_be_in_the_future_and_end_everything_but_delete() {
     let id3 = rid(3);
     let until = c.next_ms() + 10_000;
     assert_eq!(
-        c.run(&ks[0], put_retained(id3, 1, Some(until))),
+        c.run_vault(&ks[0], put_retained(id3, 1, Some(until))),
         ReceiptStatus::Completed
     );
     c.set_next_ms(until - 1);
     assert_eq!(
-        c.run(&ks[0], grant(id3, &reader, None)),
+        c.run_vault(&ks[0], grant(id3, &reader, None)),
         ReceiptStatus::Completed
     );
     c.set_next_ms(until);
-    assert_eq!(code(c.run(&ks[0], revoke(id3, &reader))), "record_expired");
-    assert_eq!(code(c.run(&ks[0], put(id3, 2))), "record_expired");
-    assert_eq!(c.run(&ks[0], delete(id3)), ReceiptStatus::Completed);
+    assert_eq!(
+        code(c.run_vault(&ks[0], revoke(id3, &reader))),
+        "record_expired"
+    );
+    assert_eq!(code(c.run_vault(&ks[0], put(id3, 2))), "record_expired");
+    assert_eq!(c.run_vault(&ks[0], delete(id3)), ReceiptStatus::Completed);
     // Retention can also be lifted by a new version before the date passes.
     let id2 = rid(2);
     let until = c.next_ms() + 5_000;
     assert_eq!(
-        c.run(&ks[0], put_retained(id2, 1, Some(until))),
+        c.run_vault(&ks[0], put_retained(id2, 1, Some(until))),
         ReceiptStatus::Completed
     );
-    assert_eq!(c.run(&ks[0], put(id2, 2)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id2, 2)), ReceiptStatus::Completed);
     c.wait(10_000);
     assert_eq!(
-        c.run(&ks[0], grant(id2, &reader, None)),
+        c.run_vault(&ks[0], grant(id2, &reader, None)),
         ReceiptStatus::Completed
     );
 }
@@ -534,11 +554,11 @@ fn only_sha256_blocks_are_accepted() {
             unreachable!()
         };
         *keys = bad.clone();
-        assert_eq!(code(c.run(&ks[0], bad_content)), "unsupported_cid");
-        assert_eq!(code(c.run(&ks[0], bad_keys)), "unsupported_cid");
+        assert_eq!(code(c.run_vault(&ks[0], bad_content)), "unsupported_cid");
+        assert_eq!(code(c.run_vault(&ks[0], bad_keys)), "unsupported_cid");
         assert!(c.record(&id).is_none());
     }
-    assert_eq!(c.run(&ks[0], put(id, 1)), ReceiptStatus::Completed);
+    assert_eq!(c.run_vault(&ks[0], put(id, 1)), ReceiptStatus::Completed);
     let before = c.raw_record(&id);
     for bad in [identity_cid(), sha512_cid()] {
         let bad_wrap = VaultAction::Grant {
@@ -547,7 +567,7 @@ fn only_sha256_blocks_are_accepted() {
             until_ms: None,
             wrap: bad,
         };
-        assert_eq!(code(c.run(&ks[0], bad_wrap)), "unsupported_cid");
+        assert_eq!(code(c.run_vault(&ks[0], bad_wrap)), "unsupported_cid");
         assert_eq!(c.raw_record(&id), before);
     }
 }

@@ -67,7 +67,7 @@ pub(crate) fn engine_with_citizenship() -> sovra_credentials::ProofEngine {
     sovra_credentials::ProofEngine::new()
         .with_context(
             CITIZENSHIP_V4RC1_URL,
-            include_str!("../fixtures/citizenship-v4rc1-subset.jsonld"),
+            include_str!("../../fixtures/citizenship-v4rc1-subset.jsonld"),
         )
         .unwrap()
 }

@@ -3,9 +3,7 @@
 //! guardian approvals, the time lock, cancellation by the identity, and
 //! completion, which hands the `did:sovra` to the new device key.
 
-mod common;
-
-use common::{Chain, account, cid, code, did, doc_for, identity_cid, raw, rejection};
+use crate::common::{Chain, account, cid, code, did, doc_for, identity_cid, raw, rejection};
 use sovra_crypto::{SigningKey, shares::split_new};
 use sovra_execution::{Rejection, modules::identity};
 use sovra_types::{
@@ -18,7 +16,12 @@ use sovra_types::{
 /// Recovery conveniences.
 impl Chain {
     /// Runs one recovery action of `signer` (signed with `key`); returns its status.
-    fn run(&mut self, signer: &Did, key: &SigningKey, action: RecoveryAction) -> ReceiptStatus {
+    fn run_recovery(
+        &mut self,
+        signer: &Did,
+        key: &SigningKey,
+        action: RecoveryAction,
+    ) -> ReceiptStatus {
         self.run_all(signer, key, vec![Action::Recovery(action)])
             .status
     }
@@ -126,12 +129,12 @@ impl Cast {
 
     /// Runs `action` as the did:sovra, signed with `ks[key]`.
     fn as_sovra(&self, c: &mut Chain, key: usize, action: RecoveryAction) -> ReceiptStatus {
-        c.run(&self.sovra, self.key(key), action)
+        c.run_recovery(&self.sovra, self.key(key), action)
     }
 
     /// Runs `action` as the did:key of `ks[who]`.
     fn by(&self, c: &mut Chain, who: usize, action: RecoveryAction) -> ReceiptStatus {
-        c.run(&did(self.key(who)), self.key(who), action)
+        c.run_recovery(&did(self.key(who)), self.key(who), action)
     }
 
     /// Sets up 2-of-3 recovery of the did:sovra with `time_lock_ms`.

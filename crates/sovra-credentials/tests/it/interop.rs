@@ -9,14 +9,12 @@
 //! on first use. Without `node` and `npm` the tests print a loud notice and
 //! skip.
 
-mod common;
-
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::only;
+use crate::common::only;
 use serde_json::{Value, json};
 use sovra_credentials::{
     CREDENTIALS_V2_URL, Cryptosuite, ProofOptions, SERVED_CONTEXTS, SOVRA_CONTEXT_URL,

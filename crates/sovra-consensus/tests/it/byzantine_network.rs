@@ -6,9 +6,7 @@
 //! no one else). The simulated network keeps a blocked peer connected, so the attack goes on for
 //! the whole run.
 
-mod common;
-
-use common::{
+use crate::common::{
     CHAIN, Net, Validator, assert_agree, assert_one_chain, link_keys, runner, wait_for,
     wait_height,
     workload::{self, Results},

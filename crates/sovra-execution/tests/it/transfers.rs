@@ -11,8 +11,7 @@ use sovra_types::{
     state::{MetaKey, decode_u64},
 };
 
-mod common;
-use common::{CHAIN, account, at, did, setup};
+use crate::common::{CHAIN, account, at, did, setup};
 
 fn transfer(from: &SigningKey, to: &Did, amount: u64, nonce: u64, fee: u64) -> SignedTransaction {
     Transaction {
@@ -193,7 +192,7 @@ fn partial_verification_reports_the_right_index() {
 }
 
 /// Balances of `dids` and the chain-wide supply, to show that nothing moved.
-fn holdings(c: &common::Chain, dids: &[&Did]) -> (Vec<u64>, u64) {
+fn holdings(c: &crate::common::Chain, dids: &[&Did]) -> (Vec<u64>, u64) {
     (
         dids.iter().map(|d| account(&c.state, d).balance).collect(),
         meta(&c.state, MetaKey::Supply),
@@ -202,7 +201,7 @@ fn holdings(c: &common::Chain, dids: &[&Did]) -> (Vec<u64>, u64) {
 
 #[test]
 fn transfer_to_an_unknown_did_sovra_fails_and_moves_nothing() {
-    let (ks, mut c) = common::Chain::new(&[1_000]);
+    let (ks, mut c) = crate::common::Chain::new(&[1_000]);
     let payer = did(&ks[0]);
     // The did:sovra that the payer's next CreateDid would create: well-formed, not on the ledger.
     let nobody = sovra_types::identity::derive_sovra_did(
@@ -213,7 +212,7 @@ fn transfer_to_an_unknown_did_sovra_fails_and_moves_nothing() {
     );
     let (before, supply) = holdings(&c, &[&payer, &nobody]);
     let outcome = c.exec(c.pay(&payer, &ks[0], &nobody, 100)).unwrap();
-    assert_eq!(common::code(outcome.status), "unknown_recipient");
+    assert_eq!(crate::common::code(outcome.status), "unknown_recipient");
     // Only the fee left the payer; the unknown DID holds nothing.
     let (after, supply_after) = holdings(&c, &[&payer, &nobody]);
     assert_eq!(after, vec![before[0] - 1, 0]);
@@ -222,9 +221,9 @@ fn transfer_to_an_unknown_did_sovra_fails_and_moves_nothing() {
 
 #[test]
 fn transfer_to_a_deactivated_did_sovra_fails_and_moves_nothing() {
-    let (ks, mut c) = common::Chain::new(&[1_000]);
+    let (ks, mut c) = crate::common::Chain::new(&[1_000]);
     let payer = did(&ks[0]);
-    let gone = c.create_did(&ks[0], common::doc_for(&ks[0]));
+    let gone = c.create_did(&ks[0], crate::common::doc_for(&ks[0]));
     // A live did:sovra receives funds.
     c.fund(&ks[0], &gone, 50);
     assert_eq!(account(&c.state, &gone).balance, 50);
@@ -239,7 +238,7 @@ fn transfer_to_a_deactivated_did_sovra_fails_and_moves_nothing() {
     assert_eq!(deactivate.status, ReceiptStatus::Completed);
     let (before, supply) = holdings(&c, &[&payer, &gone]);
     let outcome = c.exec(c.pay(&payer, &ks[0], &gone, 100)).unwrap();
-    assert_eq!(common::code(outcome.status), "recipient_deactivated");
+    assert_eq!(crate::common::code(outcome.status), "recipient_deactivated");
     let (after, supply_after) = holdings(&c, &[&payer, &gone]);
     assert_eq!(after, vec![before[0] - 1, before[1]]);
     assert_eq!(supply_after, supply - 1);
@@ -247,10 +246,10 @@ fn transfer_to_a_deactivated_did_sovra_fails_and_moves_nothing() {
 
 #[test]
 fn zero_amount_transfer_fails_in_execution() {
-    let (ks, mut c) = common::Chain::new(&[1_000, 0]);
+    let (ks, mut c) = crate::common::Chain::new(&[1_000, 0]);
     let (a, b) = (did(&ks[0]), did(&ks[1]));
     let outcome = c.exec(c.pay(&a, &ks[0], &b, 0)).unwrap();
-    assert_eq!(common::code(outcome.status), "zero_amount");
+    assert_eq!(crate::common::code(outcome.status), "zero_amount");
     assert_eq!(account(&c.state, &a).balance, 999);
     assert_eq!(account(&c.state, &b).balance, 0);
 }

@@ -6,9 +6,7 @@
 //! A new action variant cannot go without a vector: `every_action_variant_has_an_example`
 //! enumerates, through the decoder itself, every module tag and action tag `Action` accepts
 //! and wants an example of each. After a deliberate encoding change, regenerate the file with
-//! `SOVRA_BLESS_VECTORS=1 cargo test -p sovra-types --test vectors` and review its diff.
-
-mod examples;
+//! `SOVRA_BLESS_VECTORS=1 cargo test -p sovra-types --test it vectors` and review its diff.
 
 use commonware_codec::{Encode, Error};
 use sovra_types::{Action, codec::decode_exact, identity::derive_sovra_did};
@@ -18,9 +16,9 @@ const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/encoding.
 
 const HEADER: &str = "\
 # Golden encoding vectors of Sovra's consensus-critical structures (hex).
-# Checked by crates/sovra-types/tests/vectors.rs; the examples are in tests/examples/mod.rs.
+# Checked by crates/sovra-types/tests/it/vectors.rs; the examples are in tests/it/examples/mod.rs.
 # Regenerate only after a deliberate encoding change (and document it in docs/architecture.md):
-#   SOVRA_BLESS_VECTORS=1 cargo test -p sovra-types --test vectors
+#   SOVRA_BLESS_VECTORS=1 cargo test -p sovra-types --test it vectors
 ";
 
 fn hex_of(value: &impl Encode) -> toml::Value {
@@ -30,13 +28,13 @@ fn hex_of(value: &impl Encode) -> toml::Value {
 /// Every vector, computed from the examples.
 fn computed() -> toml::Table {
     let mut actions = toml::Table::new();
-    for action in examples::actions() {
+    for action in crate::examples::actions() {
         let previous = actions.insert(action.kind().to_string(), hex_of(&action));
         assert!(previous.is_none(), "two examples of {}", action.kind());
     }
 
     let mut state_keys = toml::Table::new();
-    for (name, key) in examples::state_keys() {
+    for (name, key) in crate::examples::state_keys() {
         let mut entry = toml::Table::new();
         entry.insert("bytes".into(), hex::encode(key.to_bytes()).into());
         entry.insert("hash".into(), hex::encode(key.hash()).into());
@@ -45,55 +43,62 @@ fn computed() -> toml::Table {
     }
 
     let mut structures = toml::Table::new();
-    for (name, status) in examples::receipt_statuses() {
-        structures.insert(name.into(), hex_of(&examples::receipt_entry(status)));
+    for (name, status) in crate::examples::receipt_statuses() {
+        structures.insert(name.into(), hex_of(&crate::examples::receipt_entry(status)));
     }
-    structures.insert("block_header".into(), hex_of(&examples::header()));
+    structures.insert("block_header".into(), hex_of(&crate::examples::header()));
     structures.insert(
         "signed_transaction".into(),
-        hex_of(&examples::signed_transaction()),
+        hex_of(&crate::examples::signed_transaction()),
     );
-    structures.insert("block".into(), hex_of(&examples::block()));
-    structures.insert("account".into(), hex_of(&examples::account()));
-    structures.insert("pin_record".into(), hex_of(&examples::pin_record()));
-    structures.insert("did_record".into(), hex_of(&examples::did_record()));
+    structures.insert("block".into(), hex_of(&crate::examples::block()));
+    structures.insert("account".into(), hex_of(&crate::examples::account()));
+    structures.insert("pin_record".into(), hex_of(&crate::examples::pin_record()));
+    structures.insert("did_record".into(), hex_of(&crate::examples::did_record()));
     structures.insert(
         "verifier_record".into(),
-        hex_of(&examples::verifier_record()),
+        hex_of(&crate::examples::verifier_record()),
     );
     structures.insert(
         "status_list_anchor".into(),
-        hex_of(&examples::status_list_anchor()),
+        hex_of(&crate::examples::status_list_anchor()),
     );
-    structures.insert("vault_record".into(), hex_of(&examples::vault_record()));
+    structures.insert(
+        "vault_record".into(),
+        hex_of(&crate::examples::vault_record()),
+    );
     structures.insert(
         "recovery_config".into(),
-        hex_of(&examples::recovery_config()),
+        hex_of(&crate::examples::recovery_config()),
     );
-    structures.insert("record_keys".into(), hex_of(&examples::record_keys()));
+    structures.insert(
+        "record_keys".into(),
+        hex_of(&crate::examples::record_keys()),
+    );
     structures.insert(
         "share_envelopes".into(),
-        hex_of(&examples::share_envelopes()),
+        hex_of(&crate::examples::share_envelopes()),
     );
 
     let mut ids = toml::Table::new();
-    let tx = examples::signed_transaction();
+    let tx = crate::examples::signed_transaction();
     ids.insert("transaction_id".into(), hex::encode(tx.id()).into());
     ids.insert(
         "block_id".into(),
-        hex::encode(examples::block().id()).into(),
+        hex::encode(crate::examples::block().id()).into(),
     );
     ids.insert(
         "tx_root".into(),
-        hex::encode(examples::header().tx_root).into(),
+        hex::encode(crate::examples::header().tx_root).into(),
     );
     ids.insert(
         "receipt_entry_hash".into(),
-        hex::encode(examples::receipt_entry(sovra_types::ReceiptStatus::Completed).hash()).into(),
+        hex::encode(crate::examples::receipt_entry(sovra_types::ReceiptStatus::Completed).hash())
+            .into(),
     );
     ids.insert(
         "derived_did_sovra".into(),
-        derive_sovra_did("sovra-vectors", &examples::did_key(1), 9, 2)
+        derive_sovra_did("sovra-vectors", &crate::examples::did_key(1), 9, 2)
             .to_string()
             .into(),
     );
@@ -158,7 +163,7 @@ fn action_vectors_decode_to_their_examples() {
     let text = std::fs::read_to_string(PATH).expect("tests/vectors/encoding.toml");
     let stored: toml::Table = text.parse().unwrap();
     let vectors = stored["actions"].as_table().unwrap();
-    for example in examples::actions() {
+    for example in crate::examples::actions() {
         let hex = vectors[example.kind()].as_str().unwrap();
         let decoded: Action = decode_exact(&hex::decode(hex).unwrap(), &()).unwrap();
         assert_eq!(decoded, example, "{}", example.kind());
@@ -193,7 +198,7 @@ fn decodable_variants() -> BTreeSet<(u8, u8)> {
 fn every_action_variant_has_an_example() {
     let variants = decodable_variants();
     let mut covered = BTreeSet::new();
-    for example in examples::actions() {
+    for example in crate::examples::actions() {
         let bytes = example.encode();
         let tags = (bytes[0], bytes[1]);
         assert!(

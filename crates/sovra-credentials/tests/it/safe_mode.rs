@@ -3,9 +3,7 @@
 //! refused when signing and when verifying (the attack: a value that is not
 //! signed is changed after issuance and the credential still verifies).
 
-mod common;
-
-use common::only;
+use crate::common::only;
 use serde_json::{Value, json};
 use sovra_credentials::{
     CREDENTIALS_V2_URL, CredentialError, Cryptosuite, ProofEngine, ProofOptions, SOVRA_CONTEXT_URL,

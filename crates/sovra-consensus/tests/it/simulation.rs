@@ -4,9 +4,7 @@
 //! partition of 2 of 4 halts finality, which resumes after healing. Several
 //! seeds each.
 
-mod common;
-
-use common::{
+use crate::common::{
     Validator, assert_agree, dev_did, link_all, runner, start_cut_off, start_linked, start_network,
     transfer, transfer_until, wait_height,
 };

@@ -2,9 +2,7 @@
 //! missing proofs, refused contexts, presentations with challenge and
 //! domain, the Sovra health credential, and malformed input.
 
-mod common;
-
-use common::{json, key_pair, only};
+use crate::common::{json, key_pair, only};
 use serde_json::{Value, json};
 use sovra_credentials::{
     CredentialError, Cryptosuite, ProofOptions, ProofPurpose, SOVRA_CONTEXT_URL, VerifyOptions,
@@ -143,7 +141,7 @@ fn tampered_vectors_fail() {
     ] {
         let mut signed = json(file);
         signed["name"] = json!("Forged Credential");
-        let result = common::engine_with_citizenship().verify(
+        let result = crate::common::engine_with_citizenship().verify(
             &signed,
             &VerifyOptions::default(),
             only(vm.clone(), public),

@@ -1,0 +1,9 @@
+//! The integration tests of `sovra-execution`, in one binary (the dependencies are linked once):
+//! the execution modules, rule by rule.
+
+mod common;
+mod content;
+mod identity;
+mod recovery;
+mod transfers;
+mod vault;
