@@ -132,7 +132,14 @@ pub enum CasError {
     /// Reading or writing a stream failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// A block store failed.
+    /// A block store failed; its own error is the source.
     #[error("block store: {0}")]
-    Store(String),
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl CasError {
+    /// A [`CasError::Store`] keeping `cause` (a store's error, or a message saying what failed).
+    pub fn store(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        CasError::Store(cause.into())
+    }
 }

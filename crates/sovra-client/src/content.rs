@@ -210,9 +210,7 @@ impl<'c> RemoteBlocks<'c> {
 
 impl BlockSource for RemoteBlocks<'_> {
     fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, CasError> {
-        self.client
-            .raw_block(cid)
-            .map_err(|e| CasError::Store(e.to_string()))
+        self.client.raw_block(cid).map_err(CasError::store)
     }
 }
 
@@ -234,7 +232,7 @@ impl<W: Write> CarStreamSink<W> {
 
     fn finish(mut self) -> Result<(), CasError> {
         if let Some(w) = self.writer.as_mut() {
-            w.flush().map_err(|e| CasError::Car(e.to_string()))?;
+            w.flush().map_err(CasError::CarWrite)?;
         }
         Ok(())
     }
@@ -249,7 +247,7 @@ impl<W: Write> BlockSink for CarStreamSink<W> {
                 .ok_or_else(|| CasError::Car("CAR writer lost".into()))?;
             self.writer = Some(
                 fvm_ipld_car::CarWriter::new(fvm_ipld_car::CarHeader::from(vec![cid]), out)
-                    .map_err(|e| CasError::Car(e.to_string()))?,
+                    .map_err(CasError::CarWrite)?,
             );
         }
         let writer = self
@@ -258,6 +256,6 @@ impl<W: Write> BlockSink for CarStreamSink<W> {
             .ok_or_else(|| CasError::Car("CAR writer lost".into()))?;
         writer
             .write(fvm_ipld_car::Block { cid, data })
-            .map_err(|e| CasError::Car(e.to_string()))
+            .map_err(CasError::CarWrite)
     }
 }

@@ -17,12 +17,8 @@ pub struct ClientLedger<'a>(pub &'a Client);
 
 fn resolved(
     r: Result<Result<crate::VerifiedDid, crate::ProvenAbsent>, ClientError>,
-) -> Result<Option<DidRecord>, String> {
-    match r {
-        Ok(Ok(v)) => Ok(v.record),
-        Ok(Err(_)) => Ok(None),
-        Err(e) => Err(e.to_string()),
-    }
+) -> Result<Option<DidRecord>, ClientError> {
+    Ok(r?.ok().and_then(|v| v.record))
 }
 
 impl ClientLedger<'_> {
@@ -79,7 +75,9 @@ impl ClientLedger<'_> {
 }
 
 impl Ledger for ClientLedger<'_> {
-    async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, String> {
+    type Error = ClientError;
+
+    async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, ClientError> {
         if did.method() == DidMethod::Key {
             return Ok(None);
         }
@@ -89,20 +87,23 @@ impl Ledger for ClientLedger<'_> {
         )
     }
 
-    async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, String> {
+    async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, ClientError> {
         if did.method() == DidMethod::Key {
             return Ok(None);
         }
         resolved(self.0.resolve_verified(did, DidVersionSelector::Latest))
     }
 
-    async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, String> {
-        self.registration(did).map_err(|e| e.to_string())
+    async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, ClientError> {
+        self.registration(did)
     }
 
-    async fn status_list(&self, issuer: &Did, list_id: &str) -> Result<Option<Vec<u8>>, String> {
+    async fn status_list(
+        &self,
+        issuer: &Did,
+        list_id: &str,
+    ) -> Result<Option<Vec<u8>>, ClientError> {
         self.anchored_list(issuer, list_id)
-            .map_err(|e| e.to_string())
     }
 }
 

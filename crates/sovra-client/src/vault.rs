@@ -297,7 +297,7 @@ impl Client {
         let (added, imported): (AddedEntry, ContentImportView) =
             self.stream_blocks("/v1/vault/blocks", Some(token), move |mut sink| {
                 let sealing = SealingReader::new(&stream_key, DEFAULT_CHUNK, padded)
-                    .map_err(|e| sovra_cas::CasError::Store(e.to_string()))?;
+                    .map_err(sovra_cas::CasError::store)?;
                 let mut progress = progress;
                 Adder::new(Profile::default())
                     .with_progress(&mut progress)

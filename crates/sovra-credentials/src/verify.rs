@@ -82,29 +82,31 @@ pub fn parse_status_list_url(url: &str) -> Result<(Did, String), CredentialError
 
 /// What verification reads from the ledger.
 pub trait Ledger: Sync {
+    /// Why a read failed; the verdict reports it (as a failed or undecided check).
+    type Error: std::fmt::Display + Send;
     /// The record of a `did:sovra` current at `at_ms` (`None` if it did not exist then).
     fn did_at(
         &self,
         did: &Did,
         at_ms: u64,
-    ) -> impl Future<Output = Result<Option<DidRecord>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<DidRecord>, Self::Error>> + Send;
     /// The newest record of a `did:sovra`.
     fn did_latest(
         &self,
         did: &Did,
-    ) -> impl Future<Output = Result<Option<DidRecord>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<DidRecord>, Self::Error>> + Send;
     /// A verifier's registration in the trust registry.
     fn verifier(
         &self,
         did: &Did,
-    ) -> impl Future<Output = Result<Option<VerifierRecord>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<VerifierRecord>, Self::Error>> + Send;
     /// The bytes of the anchored current version of a status list, checked
     /// against the anchor (`None` if nothing is anchored).
     fn status_list(
         &self,
         issuer: &Did,
         list_id: &str,
-    ) -> impl Future<Output = Result<Option<Vec<u8>>, String>> + Send;
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, Self::Error>> + Send;
 }
 
 /// Verification settings.
@@ -405,7 +407,7 @@ pub async fn verify_credential<L: Ledger>(
             }
             Ok(Some(_)) => v.pass("issuer"),
             Ok(None) => v.fail("unknown_issuer_key", format!("{issuer} does not exist")),
-            Err(e) => v.fail("unknown_issuer_key", e),
+            Err(e) => v.fail("unknown_issuer_key", e.to_string()),
         }
     } else {
         v.pass("issuer");

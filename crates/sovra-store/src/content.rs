@@ -447,8 +447,7 @@ impl BlockSource for ContentStore {
         if cid.hash().code() == sovra_cas::block::IDENTITY {
             return Ok(true);
         }
-        self.contains(cid)
-            .map_err(|e| CasError::Store(e.to_string()))
+        self.contains(cid).map_err(CasError::store)
     }
 
     /// Reads and verifies a block. A block whose bytes no longer match is deleted and reported
@@ -467,8 +466,7 @@ impl BlockSource for ContentStore {
             Err(CasError::HashMismatch(_)) => {
                 self.file.note_corrupt();
                 tracing::warn!(%cid, "discarding corrupt content block");
-                self.remove(cid)
-                    .map_err(|e| CasError::Store(e.to_string()))?;
+                self.remove(cid).map_err(CasError::store)?;
                 Ok(None)
             }
             Err(e) => Err(e),
@@ -499,8 +497,7 @@ impl BlockSink for TableSink<'_, '_> {
 /// Stores blocks one by one as they are produced (used by `sovra add` on the node side).
 impl BlockSink for &ContentStore {
     fn put_block(&mut self, cid: Cid, data: Vec<u8>) -> Result<(), CasError> {
-        self.put(&cid, &data)
-            .map_err(|e| CasError::Store(e.to_string()))
+        self.put(&cid, &data).map_err(CasError::store)
     }
 }
 
@@ -523,6 +520,6 @@ fn cas_err(e: CasError) -> StoreError {
     StoreError::Content(e)
 }
 
-fn store_cas_err(e: impl std::fmt::Display) -> CasError {
-    CasError::Store(e.to_string())
+fn store_cas_err(e: impl Into<redb::Error>) -> CasError {
+    CasError::store(e.into())
 }

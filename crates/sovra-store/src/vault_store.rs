@@ -94,8 +94,8 @@ fn decode_value(v: &[u8]) -> Option<(&[u8], &[u8])> {
     (rest.len() >= len as usize).then(|| rest.split_at(len as usize))
 }
 
-fn cas(e: impl std::fmt::Display) -> CasError {
-    CasError::Store(e.to_string())
+fn cas(e: impl Into<redb::Error>) -> CasError {
+    CasError::store(e.into())
 }
 
 impl VaultStore {
@@ -223,7 +223,7 @@ impl VaultStore {
     fn discard_corrupt(&self, key: &[u8; 32]) -> Result<(), CasError> {
         self.file.note_corrupt();
         tracing::warn!(key = %hex_of(key), "discarding corrupt vault block");
-        self.remove_key(key).map(|_| ()).map_err(cas)
+        self.remove_key(key).map(|_| ()).map_err(CasError::store)
     }
 
     fn remove_key(&self, key: &[u8; 32]) -> Result<bool, StoreError> {
@@ -581,7 +581,7 @@ impl BlockSink for StagingSink<'_, '_> {
                         self.owner, self.quota.per_identity, self.owner_used
                     );
                     self.over_quota = Some(message.clone());
-                    return Err(CasError::Store(message));
+                    return Err(CasError::store(message));
                 }
                 if self.total_used + charge > self.quota.total {
                     let message = format!(
@@ -590,7 +590,7 @@ impl BlockSink for StagingSink<'_, '_> {
                         self.quota.total
                     );
                     self.over_quota = Some(message.clone());
-                    return Err(CasError::Store(message));
+                    return Err(CasError::store(message));
                 }
                 self.owner_used += charge;
                 self.total_used += charge;

@@ -115,34 +115,30 @@ impl<B: Backend> NodeLedger<'_, B> {
     }
 }
 
-/// The verifier's [`Ledger`] trait carries errors as text: each read's error is rendered there.
 impl<B: Backend> Ledger for NodeLedger<'_, B> {
-    async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, String> {
-        self.record_at(did, at_ms).await.map_err(|e| e.to_string())
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    async fn did_at(&self, did: &Did, at_ms: u64) -> Result<Option<DidRecord>, Self::Error> {
+        Ok(self.record_at(did, at_ms).await?)
     }
 
-    async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, String> {
-        did_record(self.0, StateKey::Did(did.clone()))
-            .await
-            .map_err(|e| e.to_string())
+    async fn did_latest(&self, did: &Did) -> Result<Option<DidRecord>, Self::Error> {
+        Ok(did_record(self.0, StateKey::Did(did.clone())).await?)
     }
 
-    async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, String> {
-        verifier(self.0, did).await.map_err(|e| e.to_string())
+    async fn verifier(&self, did: &Did) -> Result<Option<VerifierRecord>, Self::Error> {
+        Ok(verifier(self.0, did).await?)
     }
 
-    async fn status_list(&self, issuer: &Did, list_id: &str) -> Result<Option<Vec<u8>>, String> {
-        let Some(anchor) = self
-            .anchor(issuer, list_id)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+    async fn status_list(
+        &self,
+        issuer: &Did,
+        list_id: &str,
+    ) -> Result<Option<Vec<u8>>, Self::Error> {
+        let Some(anchor) = self.anchor(issuer, list_id).await? else {
             return Ok(None);
         };
-        self.anchored_list(&anchor)
-            .await
-            .map(Some)
-            .map_err(|e| e.to_string())
+        self.anchored_list(&anchor).await.map(Some)
     }
 }
 
