@@ -177,6 +177,20 @@ pub(crate) fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> boo
     }
 }
 
+/// Waits until every one of `clients` has finalized `height` (a transaction that completed on one
+/// node is visible on another only once that node has finalized its block).
+pub(crate) fn wait_for_height(clients: &[sovra_client::Client], height: u64, limit: Duration) {
+    wait_until(
+        &format!("every node to finalize height {height}"),
+        limit,
+        || {
+            clients
+                .iter()
+                .all(|c| c.status().is_ok_and(|s| s.finalized_height >= height))
+        },
+    );
+}
+
 /// A test network's directory: removed when dropped, unless `SOVRA_KEEP_TEST_DIR` is set (then
 /// kept, and its path printed, for the nodes' logs and data). When dropped during a panic (a
 /// failing test), it prints the end of every log in it first, so the failure shows what the

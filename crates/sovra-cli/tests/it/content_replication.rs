@@ -5,7 +5,9 @@
 //! is refused and changes nothing; a gateway-conformance fixture resolves through the gateway;
 //! uploads need a funded, DID-authenticated identity and stay within its quota.
 
-use crate::common::{Node, content, dev_key, init_testnet, port_base, start, test_dir, wait_until};
+use crate::common::{
+    Node, content, dev_key, init_testnet, port_base, start, test_dir, wait_for_height, wait_until,
+};
 use sovra_cas::{Adder, MemoryBlocks, Profile, car, dag::Scope, unixfs};
 use sovra_client::{Client, RemoteBlocks};
 use sovra_crypto::SigningKey;
@@ -18,10 +20,14 @@ fn read_file(client: &Client, cid: &sovra_cas::Cid) -> Vec<u8> {
     out
 }
 
-fn send(client: &Client, key: &SigningKey, action: Action) {
-    let id = client.send(key, vec![action], 1).unwrap();
-    let status = client.wait_final(&id, Duration::from_secs(60)).unwrap();
+/// Sends `action` through the first of `clients`, and waits until it completed and every one of
+/// `clients` has finalized its block.
+fn send(clients: &[Client], key: &SigningKey, action: Action) {
+    let id = clients[0].send(key, vec![action], 1).unwrap();
+    let status = clients[0].wait_final(&id, Duration::from_secs(60)).unwrap();
     assert_eq!(status.status, "completed", "{status:?}");
+    let height = status.height.expect("a completed transaction has a height");
+    wait_for_height(clients, height, Duration::from_secs(60));
 }
 
 /// Writes a testnet of `n` nodes in `dir` (API ports from `base`) with fast garbage collection, a
@@ -95,7 +101,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
     // Pin it with replication 3, and name it as the owner's public profile.
     let cid = ContentId::new(added.cid);
     send(
-        &clients[0],
+        &clients,
         &owner,
         Action::Content(ContentAction::Pin {
             cid: cid.clone(),
@@ -104,7 +110,7 @@ fn pinned_content_is_replicated_served_and_repaired() {
         }),
     );
     send(
-        &clients[0],
+        &clients,
         &owner,
         Action::Content(ContentAction::SetPublicDocument {
             name: "profile".into(),

@@ -3,7 +3,9 @@
 //! `next_nonce` lets a client send transactions back to back; transfers of zero are refused and
 //! transfers to a did:sovra that does not exist fail without moving funds.
 
-use crate::common::{dev_key, pay, port_base, start_testnet, test_dir, wait_until};
+use crate::common::{
+    dev_key, pay, port_base, start_testnet, test_dir, wait_for_height, wait_until,
+};
 use sovra_client::Client;
 use sovra_crypto::SigningKey;
 use sovra_types::{AccountsAction, Action, Did, SignedTransaction, Transaction};
@@ -106,11 +108,7 @@ fn accepted_transactions_end_completed_failed_replaced_or_expired() {
     // once that node has finalized the winner's block (before, the answer is "not yet").
     let loser_tx = if loser.id == x_id { &x } else { &y };
     let winner_height = winner.height.expect("a completed transaction has a height");
-    wait_until("node 3 to finalize the winner's block", WAIT, || {
-        clients[3]
-            .status()
-            .is_ok_and(|s| s.finalized_height >= winner_height)
-    });
+    wait_for_height(&clients[3..], winner_height, WAIT);
     let derived = clients[3].tx_outcome(loser_tx).unwrap().unwrap();
     assert!(matches!(derived.status.as_str(), "replaced"), "{derived:?}");
 

@@ -15,7 +15,9 @@
 //!   cancels within the time lock; the time lock holds; with 2 guardians after the time lock the
 //!   new device rebuilds the vault secret and its key controls the identity.
 
-use crate::common::{Node, TestDir, dev_key, init_testnet, port_base, start, test_dir, wait_until};
+use crate::common::{
+    Node, TestDir, dev_key, init_testnet, port_base, start, test_dir, wait_for_height, wait_until,
+};
 use sovra_api_types::VaultRecordView;
 use sovra_client::{Client, ClientError, OpenedRecord, RecordMeta, SealedVersion, VaultKeys};
 use sovra_crypto::{SigningKey, shares::VaultSecret};
@@ -450,15 +452,7 @@ fn store_record_c(
 /// transaction node 0 saw final is applied everywhere before another node is asked about it.
 fn caught_up(clients: &[Client]) {
     let height = clients[0].status().unwrap().finalized_height;
-    wait_until(
-        "every node to finalize what node 0 has",
-        Duration::from_secs(60),
-        || {
-            clients
-                .iter()
-                .all(|c| c.status().is_ok_and(|s| s.finalized_height >= height))
-        },
-    );
+    wait_for_height(clients, height, Duration::from_secs(60));
 }
 
 /// A four-node network for one of the vault tests, which share no state: each test has a
