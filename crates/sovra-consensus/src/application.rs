@@ -33,20 +33,31 @@ pub fn now_ms(clock: &impl Clock) -> u64 {
 /// Builds and verifies blocks.
 pub struct App<E: commonware_storage::Context + Spawner> {
     ledger: Ledger<E>,
+    clock_skew_ms: i64,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for App<E> {
     fn clone(&self) -> Self {
         Self {
             ledger: self.ledger.clone(),
+            clock_skew_ms: self.clock_skew_ms,
         }
     }
 }
 
 impl<E: commonware_storage::Context + Spawner + Clock> App<E> {
-    /// An application over a ledger.
-    pub fn new(ledger: Ledger<E>) -> Self {
-        Self { ledger }
+    /// An application over a ledger, whose block times are the runtime's clock plus
+    /// `clock_skew_ms` ([`EngineConfig::clock_skew_ms`](crate::engine::EngineConfig)).
+    pub fn new(ledger: Ledger<E>, clock_skew_ms: i64) -> Self {
+        Self {
+            ledger,
+            clock_skew_ms,
+        }
+    }
+
+    /// This validator's time in milliseconds since the Unix epoch.
+    fn now_ms(&self, runtime: &E) -> u64 {
+        now_ms(runtime).saturating_add_signed(self.clock_skew_ms)
     }
 }
 
@@ -74,12 +85,12 @@ where
         // With nothing to include, pace empty blocks instead of producing them as fast as
         // consensus allows; a transaction arriving ends the wait.
         let earliest = parent.header.timestamp_ms + EMPTY_BLOCK_INTERVAL_MS;
-        while now_ms(&runtime) < earliest && self.ledger.mempool_len() == 0 {
+        while self.now_ms(&runtime) < earliest && self.ledger.mempool_len() == 0 {
             runtime.sleep(std::time::Duration::from_millis(10)).await;
         }
         match self
             .ledger
-            .propose(&parent, &mut ancestors, now_ms(&runtime))
+            .propose(&parent, &mut ancestors, self.now_ms(&runtime))
             .await
         {
             Ok(Some(block)) => {
@@ -106,7 +117,7 @@ where
         };
         match self
             .ledger
-            .verify(&block, &parent, &mut ancestors, now_ms(&runtime))
+            .verify(&block, &parent, &mut ancestors, self.now_ms(&runtime))
             .await
         {
             Ok(valid) => valid,

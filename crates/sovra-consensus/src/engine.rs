@@ -9,6 +9,7 @@ use crate::{
     ChainBlock, ConsensusError,
     application::{App, Finalizer},
     ledger::Ledger,
+    rejoin::{GuardedSender, Kind, RejoinConfig, RejoinGuard, WatchingReceiver},
 };
 use commonware_broadcast::buffered;
 use commonware_consensus::{
@@ -56,6 +57,10 @@ pub struct EngineConfig {
     pub mailbox_size: NonZeroUsize,
     /// Most finalized blocks delivered to the application and not yet committed.
     pub max_pending_acks: NonZeroUsize,
+    /// Milliseconds added to the runtime's clock when this validator stamps and checks block
+    /// times. 0 in a node (its clock is the system's); the simulator sets it to model a
+    /// validator whose clock is off.
+    pub clock_skew_ms: i64,
 }
 
 impl EngineConfig {
@@ -69,6 +74,7 @@ impl EngineConfig {
             timeout_retry: Duration::from_secs(5),
             mailbox_size: NZUsize!(1024),
             max_pending_acks: NZUsize!(16),
+            clock_skew_ms: 0,
         }
     }
 }
@@ -152,6 +158,21 @@ where
     use commonware_cryptography::Signer as _;
     let me = key.public_key();
     let scheme = scheme(&cfg.namespace, validators, Some(key));
+    // A validator with nothing finalized may have lost its consensus journal: it votes again
+    // only on views it cannot have voted on (see `crate::rejoin`).
+    let guard = if ledger.finalized().header.height == 0 {
+        let guard = RejoinGuard::new(&scheme, context.current());
+        guard.start(
+            context.child("rejoin"),
+            RejoinConfig {
+                settle: cfg.leader_timeout,
+                quiet: cfg.leader_timeout * 3 / 4,
+            },
+        );
+        guard
+    } else {
+        RejoinGuard::with_floor(&scheme, 0)
+    };
     let provider = ConstantProvider::<Scheme, Epoch>::new(scheme.clone());
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
     let prefix = cfg.partition_prefix.clone();
@@ -249,7 +270,7 @@ where
 
     let app = Inline::new(
         context.child("inline"),
-        App::new(ledger),
+        App::new(ledger, cfg.clock_skew_ms),
         mailbox.clone(),
         FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
     );
@@ -285,5 +306,15 @@ where
         },
     );
     let _ = marshal::Update::<ChainBlock>::Tip;
-    Ok(engine.start(channels.votes, channels.certificates, channels.resolver))
+    let (votes, certificates) = (
+        (
+            GuardedSender::new(channels.votes.0, guard.clone(), Kind::Votes),
+            WatchingReceiver::new(channels.votes.1, guard.clone(), Kind::Votes),
+        ),
+        (
+            GuardedSender::new(channels.certificates.0, guard.clone(), Kind::Certificates),
+            WatchingReceiver::new(channels.certificates.1, guard, Kind::Certificates),
+        ),
+    );
+    Ok(engine.start(votes, certificates, channels.resolver))
 }

@@ -34,7 +34,7 @@ const MAX_PENDING_STATES: usize = 1024;
 /// How far back a proposal or verification walks to find a known ancestor state.
 pub const MAX_REEXECUTE_DEPTH: usize = 256;
 /// How far ahead of the local clock a block's timestamp may be.
-const MAX_FUTURE_DRIFT_MS: u64 = 10_000;
+pub const MAX_FUTURE_DRIFT_MS: u64 = 10_000;
 
 /// A block executed but not (yet) finalized.
 pub struct Executed<E: commonware_storage::Context + Spawner> {

@@ -11,17 +11,24 @@
 //! - [`mempool`]: bounded, batch-verified, fee-prioritised waiting room.
 //! - [`dropped`]: what became of transactions the mempool dropped without including them.
 //! - [`sync`]: whether this node is behind the network (it then refuses submissions).
+//! - `byzantine` (feature `byzantine`, for tests and the simulation campaign): Byzantine
+//!   validators from commonware's simplex mocks.
+//! - [`rejoin`]: a validator that may have lost its consensus journal votes only on views it
+//!   cannot have voted on before.
 //! - [`pause`]: reconnects to every peer after the process was paused, so it catches up as
 //!   fast as after a restart.
 
 pub mod application;
 pub mod block;
+#[cfg(feature = "byzantine")]
+pub mod byzantine;
 pub mod dropped;
 pub mod engine;
 pub mod gossip;
 pub mod ledger;
 pub mod mempool;
 pub mod pause;
+pub mod rejoin;
 pub mod sync;
 
 pub use block::ChainBlock;

@@ -4,18 +4,28 @@
 //! - agreement: no two validators hold different blocks at one height;
 //! - one history: each validator's blocks form one chain from genesis, and its committed state is
 //!   the one its tip's header names (so the state root at a height is the same everywhere);
-//! - the same accounts: every development account (balance, nonce, receipt-chain head and
-//!   length) is identical on every validator, so every identity's receipt chain is identical and
-//!   hash-linked alike;
-//! - conservation: the native supply plus the fees burned equals genesis, and the accounts
-//!   hold the whole supply (the workload moves tokens only between them).
+//! - the same outcomes: every finalized transaction has the same position, outcome and fee on
+//!   every validator;
+//! - the same accounts: every identity the workload named (balance, nonce, receipt-chain head
+//!   and length) is identical on every validator, and its receipt chain, read entry by entry,
+//!   is hash-linked up to that head (so it is identical everywhere);
+//! - conservation: the native supply plus the fees burned equals genesis, and the identities
+//!   the workload named hold the whole supply (tokens only move where the workload sends them).
+//!
+//! [`agreement`] is also checked while a run goes on, over the validators running then; and the
+//! run checks that no honest validator was blocked by another (only Byzantine ones give cause).
+
+use std::collections::BTreeSet;
 
 use commonware_runtime::deterministic;
 use sovra_consensus::Ledger;
-use sovra_types::StateKey;
 use sovra_types::state::{MetaKey, decode_u64};
+use sovra_types::{Did, StateKey, receipt::verify_chain};
 
-use crate::net::{DEV_ACCOUNTS, DEV_BALANCE, dev_did};
+use crate::net::{DEV_ACCOUNTS, DEV_BALANCE};
+
+/// Most receipt-chain entries read per identity and check (runs are far shorter).
+const MAX_RECEIPTS: usize = 100_000;
 
 /// A broken invariant: which, and what was seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,25 +42,29 @@ fn violation(message: impl Into<String>) -> Violation {
 }
 
 /// Checks every invariant over `ledgers` (validator index and ledger), all at committed height
-/// `height`.
+/// `height`, with `identities` every identity the workload named.
 pub async fn check(
     ledgers: &[(usize, &Ledger<deterministic::Context>)],
     height: u64,
+    identities: &BTreeSet<Did>,
 ) -> Result<(), Violation> {
-    agreement(ledgers, height)?;
+    agreement(ledgers, 0, height)?;
+    same_outcomes(ledgers, height)?;
     for (v, ledger) in ledgers {
         one_history(*v, ledger, height).await?;
-        conservation(*v, ledger).await?;
+        conservation(*v, ledger, identities).await?;
+        receipt_chains(*v, ledger, identities).await?;
     }
-    same_accounts(ledgers).await
+    same_accounts(ledgers, identities).await
 }
 
-/// No two validators hold different blocks at any height up to `height`.
-fn agreement(
+/// No two validators hold different blocks at any height from `from` to `height`.
+pub fn agreement(
     ledgers: &[(usize, &Ledger<deterministic::Context>)],
+    from: u64,
     height: u64,
 ) -> Result<(), Violation> {
-    for h in 0..=height {
+    for h in from..=height {
         let mut first: Option<(usize, sovra_types::Digest)> = None;
         for (v, ledger) in ledgers {
             let block = ledger
@@ -131,8 +145,12 @@ async fn meta(
     }
 }
 
-/// Validator `v`'s supply plus burned fees equals genesis, and the accounts hold the supply.
-async fn conservation(v: usize, ledger: &Ledger<deterministic::Context>) -> Result<(), Violation> {
+/// Validator `v`'s supply plus burned fees equals genesis, and `identities` hold the supply.
+async fn conservation(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    identities: &BTreeSet<Did>,
+) -> Result<(), Violation> {
     let genesis_total = DEV_ACCOUNTS * DEV_BALANCE;
     let supply = meta(v, ledger, MetaKey::Supply).await?;
     let burned = meta(v, ledger, MetaKey::Burned).await?;
@@ -141,13 +159,15 @@ async fn conservation(v: usize, ledger: &Ledger<deterministic::Context>) -> Resu
             "validator {v}: supply {supply} + burned {burned} != genesis {genesis_total}"
         )));
     }
-    let mut held = 0;
-    for i in 0..DEV_ACCOUNTS {
-        held += account(v, ledger, i).await?.balance;
+    let mut held = 0u64;
+    for did in identities {
+        held = held
+            .checked_add(account(v, ledger, did).await?.balance)
+            .ok_or_else(|| violation(format!("validator {v}: balances overflow")))?;
     }
     if held != supply {
         return Err(violation(format!(
-            "validator {v}: the accounts hold {held}, the supply is {supply}"
+            "validator {v}: the identities hold {held}, the supply is {supply}"
         )));
     }
     Ok(())
@@ -156,30 +176,105 @@ async fn conservation(v: usize, ledger: &Ledger<deterministic::Context>) -> Resu
 async fn account(
     v: usize,
     ledger: &Ledger<deterministic::Context>,
-    i: u64,
+    did: &Did,
 ) -> Result<sovra_types::Account, Violation> {
     ledger
-        .account(&dev_did(i))
+        .account(did)
         .await
-        .map_err(|e| violation(format!("validator {v}: reading account {i}: {e}")))
+        .map_err(|e| violation(format!("validator {v}: reading account {did}: {e}")))
 }
 
-/// Every development account is identical on every validator.
+/// Every identity's account is identical on every validator.
 async fn same_accounts(
     ledgers: &[(usize, &Ledger<deterministic::Context>)],
+    identities: &BTreeSet<Did>,
 ) -> Result<(), Violation> {
-    for i in 0..DEV_ACCOUNTS {
+    for did in identities {
         let mut first: Option<(usize, sovra_types::Account)> = None;
         for (v, ledger) in ledgers {
-            let a = account(*v, ledger, i).await?;
+            let a = account(*v, ledger, did).await?;
             match &first {
                 None => first = Some((*v, a)),
                 Some((w, b)) if *b != a => {
                     return Err(violation(format!(
-                        "account {i} differs: validator {w} has {b:?}, validator {v} has {a:?}"
+                        "account {did} differs: validator {w} has {b:?}, validator {v} has {a:?}"
                     )));
                 }
                 Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every identity's receipt chain on validator `v`, read entry by entry, links up to the head
+/// its account names.
+async fn receipt_chains(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    identities: &BTreeSet<Did>,
+) -> Result<(), Violation> {
+    for did in identities {
+        let a = account(v, ledger, did).await?;
+        let entries = ledger
+            .index()
+            .receipts(did, 0, MAX_RECEIPTS)
+            .map_err(|e| violation(format!("validator {v}: receipts of {did}: {e}")))?;
+        if entries.len() as u64 != a.receipt_count || !verify_chain(&entries, &a.receipt_head) {
+            return Err(violation(format!(
+                "validator {v}: the receipt chain of {did} ({} entries read, {} counted) does not \
+                 link up to its head",
+                entries.len(),
+                a.receipt_count
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Every transaction in the finalized blocks up to `height` has the same position, outcome and
+/// fee on every validator.
+fn same_outcomes(
+    ledgers: &[(usize, &Ledger<deterministic::Context>)],
+    height: u64,
+) -> Result<(), Violation> {
+    let Some((first_v, first)) = ledgers.first() else {
+        return Ok(());
+    };
+    for h in 1..=height {
+        let block = first
+            .index()
+            .block(h)
+            .map_err(|e| violation(format!("validator {first_v}: reading block {h}: {e}")))?
+            .ok_or_else(|| violation(format!("validator {first_v} lacks block {h}")))?;
+        for tx in &block.txs {
+            let id = tx.id();
+            let mut seen = None;
+            for (v, ledger) in ledgers {
+                let at = ledger
+                    .index()
+                    .tx(&id)
+                    .map_err(|e| violation(format!("validator {v}: reading tx {id}: {e}")))?
+                    .ok_or_else(|| {
+                        violation(format!(
+                            "validator {v} lacks finalized tx {id} of block {h}"
+                        ))
+                    })?;
+                if at.height != h {
+                    return Err(violation(format!(
+                        "validator {v}: tx {id} of block {h} is indexed at height {}",
+                        at.height
+                    )));
+                }
+                match &seen {
+                    None => seen = Some((*v, at)),
+                    Some((w, other)) if *other != at => {
+                        return Err(violation(format!(
+                            "tx {id}: validator {w} has {other:?}, validator {v} has {at:?}"
+                        )));
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }

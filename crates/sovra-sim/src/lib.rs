@@ -1,13 +1,16 @@
 //! Sovra's seeded simulation campaign (VOPR-style): for each seed, a network of 4 to 7
 //! validators runs the real ledger and consensus engine on commonware's deterministic runtime and
-//! simulated p2p network, under a random workload and a random schedule of faults (crashes and
-//! restarts, partitions and healing, message drops and delays), and the invariants of the chain
-//! are checked when it ends. A seed fully determines a run: the plan is drawn from it before the
+//! simulated p2p network, under a random workload of every kind of transaction and a random
+//! schedule of faults (crashes and restarts, wiped disks, partitions and healing, message drops
+//! and delays, clock skew, Byzantine validators from commonware's mocks), and the invariants of
+//! the chain are checked as it goes and when it ends. A seed fully determines a run: the plan is drawn from it before the
 //! run starts, and the runtime replays every task, timer and message from it, so a failing seed
 //! replays exactly.
 //!
 //! - [`plan`]: the network size, link quality, workload rate and fault schedule of a seed;
-//! - [`net`]: the simulated validators, started, crashed, restarted and linked;
+//! - [`net`]: the simulated validators, started, crashed, wiped, restarted and linked, and the
+//!   Byzantine ones;
+//! - [`workload`]: the transactions a run submits;
 //! - [`invariants`]: what must hold after every run;
 //! - [`run`]: one seed from start to verdict, and the coverage of what it injected.
 
@@ -15,6 +18,7 @@ pub mod invariants;
 pub mod net;
 pub mod plan;
 pub mod run;
+pub mod workload;
 
 /// Errors of the simulator: a run that could not be carried out (not an invariant violation,
 /// which is a [`run::Failure`]).

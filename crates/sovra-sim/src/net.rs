@@ -2,18 +2,23 @@
 //! does) under a task of its own on the deterministic runtime, its state in the runtime's
 //! storage and its index in a directory of the run, linked to the others through commonware's
 //! simulated p2p network. A crash aborts the validator's task (and with it every task it
-//! started); a restart opens its stores again and registers its channels anew.
+//! started); a restart opens its stores again and registers its channels anew. A wiped
+//! validator restarts on a blank disk (fresh storage partitions and index) and must fetch the
+//! chain from the others. A validator may run with its clock off by a fixed skew, and a
+//! Byzantine validator runs actors from commonware's simplex mocks in its place (see
+//! [`Attack`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use commonware_cryptography::ed25519::PublicKey;
-use commonware_p2p::simulated::{self, Link, Network, Oracle};
+use commonware_p2p::simulated::{self, Link, Network, Oracle, Receiver, Sender};
 use commonware_runtime::{Clock, Handle, Quota, Spawner as _, Supervisor as _, deterministic};
 use commonware_utils::{NZU32, NZUsize, Probability};
 use futures::channel::oneshot;
+pub use sovra_consensus::byzantine::Attack;
 use sovra_consensus::{
-    Ledger,
+    Ledger, byzantine,
     engine::{self, Channels, EngineConfig},
     mempool::{Mempool, MempoolConfig},
 };
@@ -74,6 +79,28 @@ pub fn genesis(validators: usize) -> Genesis {
     }
 }
 
+/// How each validator of a network behaves for the whole run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Roles {
+    /// Per validator: `Some(attack)` for a Byzantine one.
+    pub byzantine: Vec<Option<Attack>>,
+    /// Per validator: milliseconds its clock is ahead (negative: behind).
+    pub clock_skew_ms: Vec<i64>,
+}
+
+impl Roles {
+    /// `n` honest validators with exact clocks.
+    pub fn honest(n: usize) -> Self {
+        Self {
+            byzantine: vec![None; n],
+            clock_skew_ms: vec![0; n],
+        }
+    }
+}
+
+/// A validator's six channels on the simulated network.
+type SimChannels = Channels<Sender<PublicKey, deterministic::Context>, Receiver<PublicKey>>;
+
 /// A running validator: its task and its ledger.
 pub struct Running {
     task: Handle<()>,
@@ -90,23 +117,29 @@ pub struct SimNet {
     pub keys: Vec<PublicKey>,
     genesis: Genesis,
     dir: PathBuf,
-    /// Each validator, `None` while crashed.
+    /// Each validator, `None` while crashed (and always for a Byzantine one).
     pub validators: Vec<Option<Running>>,
     /// A healthy link.
     pub healthy: Link,
+    roles: Roles,
+    /// Per validator: how many times its disk was wiped (its storage names carry the count).
+    disks: Vec<u32>,
 }
 
 /// Most simulated time a restarted validator waits for its crashed tasks to let go of its index.
 const REOPEN_WAIT: Duration = Duration::from_secs(1);
 
 impl SimNet {
-    /// Starts the network and `n` validators (indexes under `dir`), linked by `healthy` links.
+    /// Starts the network and its validators in their `roles` (indexes under `dir`, each on its
+    /// disk: `disks[i]` is how many times validator `i`'s was wiped), linked by `healthy` links.
     pub async fn start(
         context: &deterministic::Context,
         dir: &Path,
-        n: usize,
+        roles: Roles,
+        disks: Vec<u32>,
         healthy: Link,
     ) -> Result<Self, SimError> {
+        let n = roles.byzantine.len();
         let keys: Vec<PublicKey> = (0..n).map(|i| validator_key(i).public_key()).collect();
         let (network, oracle) = Network::new_with_peers(
             context.child("network"),
@@ -128,20 +161,26 @@ impl SimNet {
             dir: dir.to_path_buf(),
             validators: (0..n).map(|_| None).collect(),
             healthy,
+            roles,
+            disks,
         };
         for i in 0..n {
-            net.restart(i).await?;
+            match net.roles.byzantine[i] {
+                Some(attack) => net.start_byzantine(i, attack).await?,
+                None => net.restart(i).await?,
+            }
         }
         net.heal().await?;
         Ok(net)
     }
 
-    /// Starts validator `i` (again): opens its stores, registers its channels, starts its
-    /// engine. A running validator is left as it is.
-    pub async fn restart(&mut self, i: usize) -> Result<(), SimError> {
-        if self.validators[i].is_some() {
-            return Ok(());
-        }
+    /// Whether validator `i` is honest (runs Sovra's engine).
+    pub fn is_honest(&self, i: usize) -> bool {
+        self.roles.byzantine[i].is_none()
+    }
+
+    /// Registers validator `i`'s six channels (anew: a registration replaces the last one).
+    async fn register_channels(&self, i: usize) -> Result<SimChannels, SimError> {
         let control = self.oracle.control(self.keys[i].clone());
         let quota = Quota::per_second(NZU32!(100_000));
         let mut registered = Vec::new();
@@ -150,18 +189,72 @@ impl SimNet {
         }
         let mut registered = registered.into_iter();
         let mut next = || registered.next().expect("six channels");
-        let channels = Channels {
+        Ok(Channels {
             votes: next(),
             certificates: next(),
             resolver: next(),
             broadcast: next(),
             backfill: next(),
             txs: next(),
-        };
+        })
+    }
+
+    /// Starts `attack`'s actors in the place of validator `i`, with its key, on its vote and
+    /// certificate channels (its other channels are registered and left silent).
+    async fn start_byzantine(&mut self, i: usize, attack: Attack) -> Result<(), SimError> {
+        let channels = self.register_channels(i).await?;
+        let (_, spare) = self
+            .oracle
+            .control(self.keys[i].clone())
+            .register(99, Quota::per_second(NZU32!(1)))
+            .await?;
+        byzantine::start(
+            &self.context.child("validator").with_attribute("v", i),
+            attack,
+            &EngineConfig::new(CHAIN, "byzantine").namespace,
+            &self.keys,
+            validator_key(i).as_commonware().clone(),
+            channels.votes,
+            channels.certificates,
+            spare,
+        );
+        Ok(())
+    }
+
+    /// Per validator: how many times its disk was wiped.
+    pub fn disks(&self) -> &[u32] {
+        &self.disks
+    }
+
+    /// Crashes validator `i` and gives it a blank disk: when it restarts, it has nothing but
+    /// genesis and must fetch the chain from the others.
+    pub async fn wipe(&mut self, i: usize) {
+        self.crash(i).await;
+        self.disks[i] += 1;
+    }
+
+    /// The prefix of validator `i`'s storage partitions and index file on its current disk.
+    fn disk(&self, i: usize) -> String {
+        match self.disks[i] {
+            0 => format!("v{i}"),
+            wiped => format!("v{i}w{wiped}"),
+        }
+    }
+
+    /// Starts honest validator `i` (again): opens its stores, registers its channels, starts
+    /// its engine. A running (or Byzantine) validator is left as it is.
+    pub async fn restart(&mut self, i: usize) -> Result<(), SimError> {
+        if self.validators[i].is_some() || !self.is_honest(i) {
+            return Ok(());
+        }
+        let channels = self.register_channels(i).await?;
         let index = self.open_index(i).await?;
         let (ready, started) = oneshot::channel();
         let (genesis, keys, oracle) =
             (self.genesis.clone(), self.keys.clone(), self.oracle.clone());
+        let disk = self.disk(i);
+        let mut engine_config = EngineConfig::new(CHAIN, &disk);
+        engine_config.clock_skew_ms = self.roles.clock_skew_ms[i];
         let task = self
             .context
             .child("validator")
@@ -170,7 +263,7 @@ impl SimNet {
                 let result = async {
                     let ledger = Ledger::open(
                         context.child("ledger"),
-                        &format!("v{i}"),
+                        &disk,
                         genesis,
                         index,
                         Mempool::new(MempoolConfig::default()),
@@ -178,7 +271,7 @@ impl SimNet {
                     .await?;
                     engine::start(
                         context.child("engine"),
-                        EngineConfig::new(CHAIN, &format!("v{i}")),
+                        engine_config,
                         ledger.clone(),
                         validator_key(i).as_commonware().clone(),
                         &keys,
@@ -207,7 +300,7 @@ impl SimNet {
     /// Opens validator `i`'s index, waiting (in simulated time) for a crashed run of it to let
     /// go of the file.
     async fn open_index(&self, i: usize) -> Result<Index, SimError> {
-        let path = self.dir.join(format!("v{i}.redb"));
+        let path = self.dir.join(format!("{}.redb", self.disk(i)));
         let started = self.context.current();
         loop {
             match Index::open(&path) {
@@ -267,6 +360,27 @@ impl SimNet {
             self.set_links(i, Some(self.healthy.clone())).await?;
         }
         Ok(())
+    }
+
+    /// Which validator blocked which (by index): a validator blocks a peer that sent it what
+    /// an honest validator never sends.
+    pub async fn blocked_pairs(&self) -> Result<Vec<(usize, usize)>, SimError> {
+        let index = |k: &PublicKey| self.keys.iter().position(|x| x == k);
+        Ok(self
+            .oracle
+            .blocked()
+            .await?
+            .iter()
+            .filter_map(|(a, b)| Some((index(a)?, index(b)?)))
+            .collect())
+    }
+
+    /// [`SimNet::blocked_pairs`] for failure reports.
+    pub async fn blocked(&self) -> String {
+        match self.blocked_pairs().await {
+            Ok(pairs) => format!("{pairs:?}"),
+            Err(e) => format!("unknown ({e})"),
+        }
     }
 
     /// The running validators' ledgers, with their indexes.

@@ -1,20 +1,21 @@
-//! One seed from start to verdict: the plan's network is started, the workload submits transfers
-//! between the funded accounts at the plan's rate to running validators while the plan's faults
-//! strike at their times; then everything is healed and restarted, the workload stops, and the
-//! run checks liveness (every validator catches up and finality moves on within a bound) and the
-//! [`crate::invariants`].
+//! One seed from start to verdict: the plan's network is started (its Byzantine validators
+//! attacking from the start, its skewed clocks off), the [`crate::workload`] submits at the
+//! plan's rate to running validators while the plan's faults strike at their times, and at every
+//! fault the running validators' finalized blocks are checked for agreement; then everything is
+//! healed and restarted, the workload stops, and the run checks liveness (every honest validator
+//! catches up and finality moves on within a bound) and the [`crate::invariants`].
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use commonware_runtime::{Clock, Runner as _, deterministic};
-use sovra_types::{AccountsAction, Action, Transaction};
+use commonware_runtime::{Clock, deterministic};
 
 use crate::SimError;
 use crate::invariants::{self, Violation};
-use crate::net::{CHAIN, DEV_ACCOUNTS, SimNet, dev_did, dev_key, link};
+use crate::net::{SimNet, link};
 use crate::plan::{FaultKind, Plan};
+use crate::workload::{TxKind, Workload};
 
 /// How long, in simulated time, a healed network has to catch up and finalize further.
 pub const LIVENESS_BOUND: Duration = Duration::from_secs(120);
@@ -36,6 +37,10 @@ pub struct Report {
     pub admitted: u64,
     /// Submissions refused (the validator was behind, the sender's queue full, ...).
     pub refused: u64,
+    /// Transactions admitted, by kind.
+    pub admitted_by_kind: BTreeMap<TxKind, u64>,
+    /// Submissions refused, by kind and reason.
+    pub refusals: BTreeMap<(TxKind, String), u64>,
     /// The height every validator reached at the end.
     pub final_height: u64,
     /// Transactions in the finalized blocks.
@@ -96,104 +101,199 @@ pub fn run_seed(seed: u64, duration: Duration) -> Result<Report, Failure> {
     run(&Plan::of(seed, duration), dir.path())
 }
 
+/// What a run has done so far, carried from one life of the runtime to the next across a power
+/// loss (everything else lived in the runtime and is rebuilt from its storage).
+struct Progress {
+    workload: Workload,
+    report: Report,
+    /// Faults of the plan already injected.
+    next_fault: usize,
+    /// Submissions so far.
+    turn: u64,
+    /// Height up to which the running validators were found to agree.
+    agreed: u64,
+    /// When the workload started, on the runtime's clock (which a power loss does not reset).
+    started: Option<std::time::SystemTime>,
+    /// Per validator: how many times its disk was wiped.
+    disks: Vec<u32>,
+}
+
+/// How one life of the runtime ended.
+enum Life {
+    /// The run is over.
+    Done(Box<Report>),
+    /// Every validator lost power: the runtime is recovered from its storage.
+    PowerLoss(Box<Progress>),
+}
+
 fn run_inner(plan: &Plan, dir: &Path) -> Result<Report, Failure> {
-    let runner = deterministic::Runner::new(
-        deterministic::Config::new()
-            .with_seed(plan.seed)
-            .with_timeout(Some(RUN_TIMEOUT)),
-    );
-    let plan = plan.clone();
-    let dir = dir.to_path_buf();
-    runner.start(|context| async move {
-        let healthy = link(plan.latency, plan.jitter, 100);
-        let mut net = SimNet::start(&context, &dir, plan.validators, healthy).await?;
-        let mut report = Report {
+    let mut config = deterministic::Config::new()
+        .with_seed(plan.seed)
+        .with_timeout(Some(RUN_TIMEOUT));
+    if let Some(torn) = &plan.torn_writes {
+        config = config.with_storage_fault_config(torn.fault_config());
+    }
+    let mut runner = deterministic::Runner::new(config);
+    let mut progress = Box::new(Progress {
+        workload: Workload::new(plan.seed),
+        report: Report {
             plan: plan.clone(),
-            injected: FaultKind::ALL.iter().map(|k| (*k, 0)).collect(),
+            injected: plan.role_counts(),
             admitted: 0,
             refused: 0,
+            admitted_by_kind: BTreeMap::new(),
+            refusals: BTreeMap::new(),
             final_height: 0,
             finalized_txs: 0,
             auditor: String::new(),
-        };
-        let started = context.current();
-        let elapsed = |context: &deterministic::Context| {
-            context
-                .current()
-                .duration_since(started)
-                .unwrap_or_default()
-        };
-        let mut faults = plan.faults.iter().peekable();
-        let mut turn = 0u64;
-        while elapsed(&context) < plan.duration {
-            while let Some(fault) = faults.next_if(|f| f.at <= elapsed(&context)) {
-                inject(&mut net, &plan, fault.kind, fault.targets[0]).await?;
-                *report.injected.entry(fault.kind).or_default() += 1;
+        },
+        next_fault: 0,
+        turn: 0,
+        agreed: 0,
+        started: None,
+        disks: vec![0; plan.validators],
+    });
+    loop {
+        let (plan, dir) = (plan.clone(), dir.to_path_buf());
+        // When the root task returns, the runtime drops every task and crashes its storage:
+        // what was not synced is lost (or torn, per the plan's storage faults).
+        let (life, checkpoint) =
+            runner.start_and_recover(|context| live(context, plan, dir, progress));
+        match life? {
+            Life::Done(report) => return Ok(*report),
+            Life::PowerLoss(carried) => {
+                progress = carried;
+                runner = deterministic::Runner::from(checkpoint);
             }
-            submit(&net, turn, &mut report).await;
-            turn += 1;
-            context.sleep(plan.submit_every).await;
         }
+    }
+}
 
-        // Heal: every link restored, every crashed validator back (a restart from its stores,
-        // counted with the plan's own).
-        net.heal().await?;
-        for v in 0..plan.validators {
-            if net.validators[v].is_none() {
-                net.restart(v).await?;
-                *report.injected.entry(FaultKind::Restart).or_default() += 1;
+/// One life of the runtime: starts the network from its storage and carries on with the plan,
+/// until a power loss or the end of the run.
+async fn live(
+    context: deterministic::Context,
+    plan: Plan,
+    dir: std::path::PathBuf,
+    mut progress: Box<Progress>,
+) -> Result<Life, Failure> {
+    let healthy = link(plan.latency, plan.jitter, 100);
+    let mut net = SimNet::start(
+        &context,
+        &dir,
+        plan.roles.clone(),
+        progress.disks.clone(),
+        healthy,
+    )
+    .await?;
+    let started = *progress.started.get_or_insert(context.current());
+    let elapsed = |context: &deterministic::Context| {
+        context
+            .current()
+            .duration_since(started)
+            .unwrap_or_default()
+    };
+    loop {
+        // Every fault that is due (all of them once the duration is over).
+        while let Some(fault) = plan
+            .faults
+            .get(progress.next_fault)
+            .filter(|f| f.at <= elapsed(&context))
+        {
+            progress.next_fault += 1;
+            progress.agreed = check_agreement(&net, progress.agreed)?;
+            *progress.report.injected.entry(fault.kind).or_default() += 1;
+            if fault.kind == FaultKind::PowerLoss {
+                progress.disks = net.disks().to_vec();
+                return Ok(Life::PowerLoss(progress));
             }
+            inject(&mut net, &plan, fault.kind, fault.targets[0]).await?;
         }
-        let healed_at = net
+        if elapsed(&context) >= plan.duration {
+            break;
+        }
+        let running = net.running();
+        if !running.is_empty() {
+            // Each funded identity in turn, each time at another validator.
+            let (_, ledger) = running[(progress.turn as usize / 4) % running.len()];
+            progress.workload.submit(ledger, progress.turn).await;
+        }
+        progress.turn += 1;
+        context.sleep(plan.submit_every).await;
+    }
+    let (workload, mut report) = (&progress.workload, progress.report.clone());
+
+    // Heal: every link restored, every crashed validator back (a restart from its stores,
+    // counted with the plan's own).
+    net.heal().await?;
+    for v in 0..plan.validators {
+        if net.validators[v].is_none() && net.is_honest(v) {
+            net.restart(v).await?;
+            *report.injected.entry(FaultKind::Restart).or_default() += 1;
+        }
+    }
+    let healed_at = net
+        .running()
+        .iter()
+        .map(|(_, l)| l.finalized().header.height)
+        .max()
+        .unwrap_or(0);
+    let target = healed_at + PROGRESS_AFTER_HEAL;
+    let heal_time = context.current();
+    loop {
+        let heights: Vec<u64> = net
             .running()
             .iter()
             .map(|(_, l)| l.finalized().header.height)
-            .max()
-            .unwrap_or(0);
-        let target = healed_at + PROGRESS_AFTER_HEAL;
-        let heal_time = context.current();
-        loop {
-            let heights: Vec<u64> = net
-                .running()
-                .iter()
-                .map(|(_, l)| l.finalized().header.height)
-                .collect();
-            if heights.iter().all(|h| *h >= target) {
-                break;
-            }
-            let waited = context
-                .current()
-                .duration_since(heal_time)
-                .unwrap_or_default();
-            if waited > LIVENESS_BOUND {
-                return Err(Failure::Liveness(format!(
-                    "{} s after healing the validators are at {heights:?}, short of {target}",
-                    LIVENESS_BOUND.as_secs()
-                )));
-            }
-            context.sleep(Duration::from_millis(100)).await;
+            .collect();
+        if heights.iter().all(|h| *h >= target) {
+            break;
         }
-        // Compare every validator at one committed height: the lowest reached.
-        let ledgers = net.running();
-        let mut height = u64::MAX;
-        for (_, l) in &ledgers {
-            height = height.min(l.committed_root().await.0);
+        let waited = context
+            .current()
+            .duration_since(heal_time)
+            .unwrap_or_default();
+        if waited > LIVENESS_BOUND {
+            return Err(Failure::Liveness(format!(
+                "{} s after healing the validators are at {heights:?}, short of {target} \
+                     (blocked peers: {})",
+                LIVENESS_BOUND.as_secs(),
+                net.blocked().await
+            )));
         }
-        // Stop where all are: wait until every committed height is equal (no workload now; at
-        // most a few empty blocks more).
-        let height = settle(&context, &net, height).await?;
-        invariants::check(&net.running(), height)
-            .await
-            .map_err(Failure::Violation)?;
-        report.final_height = height;
-        for h in 1..=height {
-            if let Ok(Some(b)) = net.running()[0].1.index().block(h) {
-                report.finalized_txs += b.txs.len() as u64;
-            }
+        context.sleep(Duration::from_millis(100)).await;
+    }
+    // Compare every validator at one committed height: the lowest reached.
+    let ledgers = net.running();
+    let mut height = u64::MAX;
+    for (_, l) in &ledgers {
+        height = height.min(l.committed_root().await.0);
+    }
+    // Stop where all are: wait until every committed height is equal (no workload now; at
+    // most a few empty blocks more).
+    let height = settle(&context, &net, height).await?;
+    invariants::check(&net.running(), height, &workload.identities())
+        .await
+        .map_err(Failure::Violation)?;
+    // Honest validators never give each other cause to block them; only Byzantine ones are.
+    let blocked = net.blocked_pairs().await?;
+    if let Some((by, whom)) = blocked.iter().find(|(_, whom)| net.is_honest(*whom)) {
+        return Err(Failure::Violation(Violation(format!(
+            "validator {by} blocked honest validator {whom} (all blocked: {blocked:?})"
+        ))));
+    }
+    report.admitted = workload.admitted.len() as u64;
+    report.refused = workload.refused;
+    report.admitted_by_kind = workload.by_kind.clone();
+    report.refusals = workload.refusals.clone();
+    report.final_height = height;
+    for h in 1..=height {
+        if let Ok(Some(b)) = net.running()[0].1.index().block(h) {
+            report.finalized_txs += b.txs.len() as u64;
         }
-        report.auditor = context.auditor().state();
-        Ok(report)
-    })
+    }
+    report.auditor = context.auditor().state();
+    Ok(Life::Done(Box::new(report)))
 }
 
 /// Waits until every running validator's committed height is the same, from at least `from`,
@@ -223,10 +323,32 @@ async fn settle(context: &deterministic::Context, net: &SimNet, from: u64) -> Re
     }
 }
 
+/// Checks that the running validators agree on every block they have all finalized above
+/// `agreed`, and returns the height up to which they do.
+fn check_agreement(net: &SimNet, agreed: u64) -> Result<u64, Failure> {
+    let running = net.running();
+    let Some(common) = running
+        .iter()
+        .map(|(_, l)| l.finalized().header.height)
+        .min()
+    else {
+        return Ok(agreed);
+    };
+    if common > agreed {
+        invariants::agreement(&running, agreed + 1, common).map_err(Failure::Violation)?;
+        return Ok(common);
+    }
+    Ok(agreed)
+}
+
 /// Injects one fault.
 async fn inject(net: &mut SimNet, plan: &Plan, kind: FaultKind, v: usize) -> Result<(), SimError> {
     match kind {
         FaultKind::Crash => net.crash(v).await,
+        FaultKind::Wipe => net.wipe(v).await,
+        // Roles, in force from the start, never scheduled; and a power loss ends the runtime's
+        // life (see `live`).
+        FaultKind::ClockSkew | FaultKind::Byzantine | FaultKind::PowerLoss => {}
         FaultKind::Restart => net.restart(v).await?,
         FaultKind::Partition => net.set_links(v, None).await?,
         FaultKind::Heal => net.heal().await?,
@@ -250,36 +372,4 @@ async fn inject(net: &mut SimNet, plan: &Plan, kind: FaultKind, v: usize) -> Res
         }
     }
     Ok(())
-}
-
-/// Submits one transfer (turn `turn`) to a running validator: from account `turn % 4` to the
-/// next, with the sender's next nonce as that validator sees it.
-async fn submit(net: &SimNet, turn: u64, report: &mut Report) {
-    let running = net.running();
-    if running.is_empty() {
-        return;
-    }
-    let (_, ledger) = running[(turn as usize / DEV_ACCOUNTS as usize) % running.len()];
-    let from = turn % DEV_ACCOUNTS;
-    let to = (from + 1 + turn / 7 % (DEV_ACCOUNTS - 1)) % DEV_ACCOUNTS;
-    let Ok((_, nonce, height)) = ledger.account_with_next_nonce(&dev_did(from)).await else {
-        report.refused += 1;
-        return;
-    };
-    let tx = Transaction {
-        chain_id: CHAIN.into(),
-        signer: dev_did(from),
-        nonce,
-        fee: 1,
-        expiry_height: height + 50,
-        actions: vec![Action::Accounts(AccountsAction::Transfer {
-            to: dev_did(to),
-            amount: 1 + turn % 97,
-        })],
-    }
-    .sign(&dev_key(from));
-    match ledger.admit(vec![(tx, 200)]).await {
-        Ok(results) if results.iter().all(|r| r.is_ok()) => report.admitted += 1,
-        _ => report.refused += 1,
-    }
 }

@@ -45,6 +45,15 @@ impl ContentId {
         Ok(Self(cid))
     }
 
+    /// The CIDv1 of `data` as one raw block (codec raw `0x55`, multihash sha2-256), as
+    /// `ipfs add --raw-leaves` names a small file.
+    pub fn raw_sha256(data: &[u8]) -> Self {
+        let digest = crate::sha256(&[data]);
+        let hash = cid::multihash::Multihash::<64>::wrap(0x12, digest.as_ref())
+            .expect("a 32-byte digest fits a 64-byte multihash");
+        Self(cid::Cid::new_v1(0x55, hash))
+    }
+
     /// Whether the CID's hash is sha2-256, the only hash the network replicates.
     pub fn is_sha256(&self) -> bool {
         self.0.hash().code() == 0x12 && self.0.hash().size() == 32
@@ -154,4 +163,19 @@ pub(crate) fn read_doc_name(buf: &mut impl Buf) -> Result<String, Error> {
     let name = read_text(buf, 1..=MAX_DOC_NAME_LEN, "document name")?;
     validate_doc_name(&name).map_err(|_| Error::Invalid("document name", "invalid characters"))?;
     Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_sha256_names_a_raw_block_as_ipfs_does() {
+        // `echo -n 'hello world' | ipfs add --raw-leaves --cid-version 1`
+        assert_eq!(
+            ContentId::raw_sha256(b"hello world").to_string(),
+            "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"
+        );
+        assert!(ContentId::raw_sha256(b"").is_sha256());
+    }
 }

@@ -11,78 +11,37 @@ use crate::common::{
     wait_height,
     workload::{self, Results},
 };
-use commonware_consensus::{
-    simplex::{
-        elector::RoundRobin,
-        mocks::{conflicter, equivocator, nuller, relay::Relay},
-    },
-    types::Epoch,
-};
-use commonware_cryptography::Sha256;
-use commonware_runtime::{Quota, Runner as _, Supervisor as _, deterministic};
+use commonware_runtime::{Quota, Runner as _, deterministic};
 use commonware_utils::NZU32;
-use sovra_consensus::engine::{self, EngineConfig};
-use std::{sync::Arc, time::Duration};
+use sovra_consensus::{
+    byzantine::{self, Attack},
+    engine::EngineConfig,
+};
+use std::time::Duration;
 
 /// Every honest validator finalizes at least this height.
 const HEIGHT: u64 = 16;
-
-/// What the Byzantine validator does.
-#[derive(Clone, Copy, Debug)]
-enum Attack {
-    /// Equivocating votes: for every notarize or finalize vote it receives, it signs one for a
-    /// random block of the same view and one for the block voted, and sends both to everyone
-    /// (`mocks::conflicter`). Conflicting proposals: when it leads a view, it proposes one
-    /// block to a victim and another to the others (`mocks::equivocator`).
-    Equivocate,
-    /// A nullify and a finalize for every view it sees voted (`mocks::nuller`).
-    NullifyAndFinalize,
-}
 
 /// Starts the actors of `attack` in the place of validator `i`, on its vote and certificate
 /// channels (its other channels are registered and left silent).
 async fn start_byzantine(context: &deterministic::Context, net: &Net, i: usize, attack: Attack) {
     let channels = net.channels(i).await;
-    let namespace = EngineConfig::new(CHAIN, "byzantine").namespace;
-    let scheme = engine::scheme(
-        &namespace,
+    let (_, spare) = net
+        .oracle
+        .control(net.pks[i].clone())
+        .register(99, Quota::per_second(NZU32!(1)))
+        .await
+        .unwrap();
+    byzantine::start(
+        context,
+        attack,
+        &EngineConfig::new(CHAIN, "byzantine").namespace,
         &net.pks,
-        Some(net.keys[i].as_commonware().clone()),
+        net.keys[i].as_commonware().clone(),
+        channels.votes,
+        channels.certificates,
+        spare,
     );
-    let context = context.child("byzantine");
-    match attack {
-        Attack::Equivocate => {
-            let (votes, incoming) = channels.votes;
-            conflicter::Conflicter::<_, _, Sha256>::new(
-                context.child("conflicter"),
-                conflicter::Config {
-                    scheme: scheme.clone(),
-                },
-            )
-            .start((votes.clone(), incoming));
-            // The equivocator only sends votes; it reads certificates.
-            let (_, unused) = net
-                .oracle
-                .control(net.pks[i].clone())
-                .register(99, Quota::per_second(NZU32!(1)))
-                .await
-                .unwrap();
-            equivocator::Equivocator::<_, _, _, Sha256>::new(
-                context.child("equivocator"),
-                equivocator::Config {
-                    scheme,
-                    elector: RoundRobin::<Sha256>::default(),
-                    epoch: Epoch::zero(),
-                    relay: Arc::new(Relay::new()),
-                },
-            )
-            .start((votes, unused), channels.certificates);
-        }
-        Attack::NullifyAndFinalize => {
-            nuller::Nuller::<_, _, Sha256>::new(context.child("nuller"), nuller::Config { scheme })
-                .start(channels.votes);
-        }
-    }
 }
 
 /// Validator 0 runs `attack`; validators 1-3 are honest and run the workload.

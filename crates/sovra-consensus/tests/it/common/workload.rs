@@ -15,11 +15,7 @@ use sovra_types::{
 
 /// A raw-codec sha2-256 CIDv1 of `tag`.
 pub(crate) fn cid(tag: &str) -> ContentId {
-    let digest = sovra_types::sha256(&[tag.as_bytes()]);
-    // CIDv1, raw codec (0x55), sha2-256 multihash (0x12) of 32 bytes.
-    let mut bytes = vec![0x01, 0x55, 0x12, 0x20];
-    bytes.extend_from_slice(digest.as_ref());
-    ContentId::from_bytes(&bytes).expect("a CIDv1")
+    ContentId::raw_sha256(tag.as_bytes())
 }
 
 /// The vault record of the workload.
