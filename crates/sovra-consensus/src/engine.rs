@@ -171,7 +171,7 @@ where
         );
         guard
     } else {
-        RejoinGuard::with_floor(&scheme, 0)
+        RejoinGuard::open(&scheme)
     };
     let provider = ConstantProvider::<Scheme, Epoch>::new(scheme.clone());
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));

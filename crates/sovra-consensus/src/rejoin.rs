@@ -9,8 +9,14 @@
 //! it watches its peers' votes and certificates for the highest view the network has reached.
 //! The network cannot have been past that view when the validator lost its journal, so it
 //! cannot have voted beyond it: once it has seen the network for [`RejoinConfig::settle`] (or
-//! heard nothing for [`RejoinConfig::quiet`]), it sends only votes and certificates of later
-//! views. A brand-new network is the case where nobody has seen a view past the first (views
+//! heard nothing for [`RejoinConfig::quiet`]), it sends votes and certificates of later views,
+//! nothing of earlier ones, and of the views in between (the highest seen, and the next, which
+//! it may have entered first) only nullify votes and nullifications. Those are what an honest
+//! validator sends in a view it already voted in (a nullify after a notarize, when the view
+//! times out), and they let the network move past a view it is stuck in: were a guarded
+//! validator to withhold them, two of them (or one and a crashed peer) could hold a network
+//! below quorum in that view for good (found by the campaign: seed 590, two wiped validators of
+//! five). A brand-new network is the case where nobody has seen a view past the first (views
 //! past the first need a quorum to have voted), so nothing is held back ([`floor`]): a
 //! validator that hears its peers at the first view, or nobody at all, votes at once.
 //! Meanwhile it follows the chain (blocks are fetched and executed as usual); it only stays out
@@ -49,12 +55,37 @@ pub struct RejoinConfig {
     pub quiet: Duration,
 }
 
-/// The highest view the guard holds back, given the highest view seen from peers: none (0)
-/// when nobody was past the first view (a network starting), else every view up to one past
-/// the highest seen (the validator may have been in that view's successor's proposal
-/// already).
-pub fn floor(max_seen: u64) -> u64 {
-    if max_seen <= 1 { 0 } else { max_seen + 1 }
+/// The views the guard holds back, given the highest view seen from peers: none when nobody
+/// was past the first view (a network starting); else views below the highest seen entirely,
+/// and the highest seen and the next (the validator may have entered it first) but for
+/// nullifies.
+pub fn guarded_views(max_seen: u64) -> Guarded {
+    if max_seen <= 1 {
+        Guarded { low: 0, floor: 0 }
+    } else {
+        Guarded {
+            low: max_seen,
+            floor: max_seen + 1,
+        }
+    }
+}
+
+/// The views a decided guard holds back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guarded {
+    /// Views below this: nothing is sent.
+    pub low: u64,
+    /// Views from `low` to this: only nullify votes and nullifications are sent. Later views:
+    /// everything.
+    pub floor: u64,
+}
+
+/// What a vote or certificate is, as far as the guard cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Seen {
+    view: u64,
+    /// A nullify vote or a nullification.
+    nullify: bool,
 }
 
 #[derive(Debug)]
@@ -65,8 +96,8 @@ enum Phase {
         first_heard: Option<SystemTime>,
         max_seen: u64,
     },
-    /// Votes and certificates of views above the floor go out.
-    Guarding { floor: u64 },
+    /// Decided: see [`Guarded`].
+    Guarding(Guarded),
 }
 
 /// What a guarded validator may send; shared by its channels and the task that decides.
@@ -89,35 +120,32 @@ impl RejoinGuard {
         }
     }
 
-    /// A guard that holds back views up to `floor` (as if it had decided so).
-    pub fn with_floor(scheme: &Scheme, floor: u64) -> Self {
+    /// A guard that holds nothing back (a validator with finalized blocks keeps its journal).
+    pub fn open(scheme: &Scheme) -> Self {
         Self {
-            phase: Arc::new(Mutex::new(Phase::Guarding { floor })),
+            phase: Arc::new(Mutex::new(Phase::Guarding(Guarded { low: 0, floor: 0 }))),
             certificate_cfg: scheme.certificate_codec_config(),
         }
     }
 
-    /// The floor decided, or `None` while watching.
-    pub fn decided_floor(&self) -> Option<u64> {
+    /// What the guard decided to hold back, or `None` while watching.
+    pub fn decided(&self) -> Option<Guarded> {
         match *self.phase.lock().expect("rejoin lock") {
             Phase::Watching { .. } => None,
-            Phase::Guarding { floor } => Some(floor),
+            Phase::Guarding(guarded) => Some(guarded),
         }
     }
 
     /// Whether everything may be sent (nothing held back), so messages need not be read.
     fn allows_all(&self) -> bool {
-        matches!(
-            *self.phase.lock().expect("rejoin lock"),
-            Phase::Guarding { floor: 0 }
-        )
+        self.decided().is_some_and(|g| g.floor == 0)
     }
 
-    /// Whether a vote or certificate of `view` may be sent now.
-    fn allows(&self, view: u64) -> bool {
-        match *self.phase.lock().expect("rejoin lock") {
-            Phase::Watching { .. } => false,
-            Phase::Guarding { floor } => view > floor,
+    /// Whether a vote or certificate `seen` may be sent now.
+    fn allows(&self, seen: Seen) -> bool {
+        match self.decided() {
+            None => false,
+            Some(g) => seen.view > g.floor || (seen.view >= g.low && seen.nullify),
         }
     }
 
@@ -135,12 +163,12 @@ impl RejoinGuard {
         }
     }
 
-    /// Moves the guard on at time `now`: notes when peers were first heard, and decides the
-    /// floor once `cfg` says enough was seen. Returns the floor once decided.
-    pub fn tick(&self, now: SystemTime, cfg: &RejoinConfig) -> Option<u64> {
+    /// Moves the guard on at time `now`: notes when peers were first heard, and decides what to
+    /// hold back once `cfg` says enough was seen. Returns the decision once made.
+    pub fn tick(&self, now: SystemTime, cfg: &RejoinConfig) -> Option<Guarded> {
         let mut phase = self.phase.lock().expect("rejoin lock");
         let decided = match &mut *phase {
-            Phase::Guarding { floor } => return Some(*floor),
+            Phase::Guarding(guarded) => return Some(*guarded),
             Phase::Watching {
                 started,
                 first_heard,
@@ -152,15 +180,15 @@ impl RejoinGuard {
                 let since = |t: SystemTime| now.duration_since(t).unwrap_or_default();
                 match first_heard {
                     // Peers at the first view: a network starting, nothing to hold back.
-                    Some(_) if *max_seen <= 1 => Some(0),
-                    Some(t) if since(*t) >= cfg.settle => Some(floor(*max_seen)),
-                    None if since(*started) >= cfg.quiet => Some(0),
+                    Some(_) if *max_seen <= 1 => Some(guarded_views(0)),
+                    Some(t) if since(*t) >= cfg.settle => Some(guarded_views(*max_seen)),
+                    None if since(*started) >= cfg.quiet => Some(guarded_views(0)),
                     _ => None,
                 }
             }
         };
-        if let Some(floor) = decided {
-            *phase = Phase::Guarding { floor };
+        if let Some(guarded) = decided {
+            *phase = Phase::Guarding(guarded);
         }
         decided
     }
@@ -170,8 +198,12 @@ impl RejoinGuard {
         let guard = self.clone();
         context.spawn(move |context| async move {
             loop {
-                if let Some(floor) = guard.tick(context.current(), &cfg) {
-                    tracing::info!(floor, "rejoined consensus: votes of later views go out");
+                if let Some(g) = guard.tick(context.current(), &cfg) {
+                    tracing::info!(
+                        low = g.low,
+                        floor = g.floor,
+                        "rejoined consensus: votes of later views go out"
+                    );
                     return;
                 }
                 context.sleep(Duration::from_millis(50)).await;
@@ -179,16 +211,22 @@ impl RejoinGuard {
         });
     }
 
-    /// The view of an encoded vote or certificate, if it decodes.
-    fn view_of(&self, kind: Kind, bytes: &[u8]) -> Option<u64> {
+    /// The view and kind of an encoded vote or certificate, if it decodes.
+    fn seen(&self, kind: Kind, bytes: &[u8]) -> Option<Seen> {
         match kind {
             Kind::Votes => decode_exact::<Vote<Scheme, Digest>>(bytes, &())
                 .ok()
-                .map(|v| v.view().get()),
+                .map(|v| Seen {
+                    view: v.view().get(),
+                    nullify: matches!(v, Vote::Nullify(_)),
+                }),
             Kind::Certificates => {
                 decode_exact::<Certificate<Scheme, Digest>>(bytes, &self.certificate_cfg)
                     .ok()
-                    .map(|c| c.view().get())
+                    .map(|c| Seen {
+                        view: c.view().get(),
+                        nullify: matches!(c, Certificate::Nullification(_)),
+                    })
             }
         }
     }
@@ -256,8 +294,8 @@ impl<'a, S: LimitedSender + 'a> CheckedSender for GuardedChecked<'a, S> {
             return self.inner.send(message, priority);
         }
         let message = message.into().coalesce();
-        match self.guard.view_of(self.kind, message.as_ref()) {
-            Some(view) if self.guard.allows(view) => self.inner.send(message, priority),
+        match self.guard.seen(self.kind, message.as_ref()) {
+            Some(seen) if self.guard.allows(seen) => self.inner.send(message, priority),
             // Held back (or not ours to read: never sent while guarded).
             _ => Unreliable::Outcome(Feedback::Ok),
         }
@@ -287,9 +325,9 @@ impl<R: Receiver> Receiver for WatchingReceiver<R> {
     async fn recv(&mut self) -> Result<Message<Self::PublicKey>, Self::Error> {
         let message = self.inner.recv().await?;
         if self.guard.watching()
-            && let Some(view) = self.guard.view_of(self.kind, message.1.as_ref())
+            && let Some(seen) = self.guard.seen(self.kind, message.1.as_ref())
         {
-            self.guard.heard(view);
+            self.guard.heard(seen.view);
         }
         Ok(message)
     }
@@ -309,7 +347,7 @@ mod tests {
 
     const CFG: RejoinConfig = RejoinConfig {
         settle: Duration::from_secs(1),
-        quiet: Duration::from_secs(2),
+        quiet: Duration::from_millis(750),
     };
 
     fn guard() -> RejoinGuard {
@@ -322,52 +360,71 @@ mod tests {
         RejoinGuard::new(&scheme, at(0))
     }
 
-    #[test]
-    fn a_starting_network_holds_nothing_back() {
-        assert_eq!(floor(0), 0);
-        assert_eq!(floor(1), 0);
-        assert_eq!(floor(2), 3);
-        assert_eq!(floor(40), 41);
+    fn vote(view: u64) -> Seen {
+        Seen {
+            view,
+            nullify: false,
+        }
+    }
+
+    fn nullify(view: u64) -> Seen {
+        Seen {
+            view,
+            nullify: true,
+        }
     }
 
     #[test]
-    fn nothing_goes_out_while_watching_and_only_later_views_after() {
+    fn a_starting_network_holds_nothing_back() {
+        assert_eq!(guarded_views(0), Guarded { low: 0, floor: 0 });
+        assert_eq!(guarded_views(1), Guarded { low: 0, floor: 0 });
+        assert_eq!(guarded_views(2), Guarded { low: 2, floor: 3 });
+        assert_eq!(guarded_views(40), Guarded { low: 40, floor: 41 });
+    }
+
+    #[test]
+    fn nothing_goes_out_while_watching_and_only_nullifies_or_later_views_after() {
         let g = guard();
-        assert!(!g.allows(1) && !g.allows(1_000));
+        assert!(!g.allows(vote(1)) && !g.allows(nullify(1_000)));
         g.heard(37);
         g.heard(12);
         // First heard at 100 ms: undecided until a second later.
         assert_eq!(g.tick(at(100), &CFG), None);
         assert_eq!(g.tick(at(1_050), &CFG), None);
-        assert!(!g.allows(1_000));
-        assert_eq!(g.tick(at(1_100), &CFG), Some(38));
-        assert!(!g.allows(37) && !g.allows(38));
-        assert!(g.allows(39));
+        assert!(!g.allows(vote(1_000)));
+        let decided = Guarded { low: 37, floor: 38 };
+        assert_eq!(g.tick(at(1_100), &CFG), Some(decided));
+        // Earlier views: nothing. The highest seen and the next: nullifies only. Later: all.
+        assert!(!g.allows(vote(36)) && !g.allows(nullify(36)));
+        assert!(!g.allows(vote(37)) && !g.allows(vote(38)));
+        assert!(g.allows(nullify(37)) && g.allows(nullify(38)));
+        assert!(g.allows(vote(39)) && g.allows(nullify(39)));
         // Decided for good: later views seen change nothing.
         g.heard(100);
-        assert_eq!(g.tick(at(9_000), &CFG), Some(38));
+        assert_eq!(g.tick(at(9_000), &CFG), Some(decided));
     }
 
     #[test]
     fn silence_lets_a_starting_validator_vote() {
         let g = guard();
-        assert_eq!(g.tick(at(1_999), &CFG), None);
-        assert_eq!(g.tick(at(2_000), &CFG), Some(0));
-        assert!(g.allows(1));
+        assert_eq!(g.tick(at(749), &CFG), None);
+        assert_eq!(g.tick(at(750), &CFG), Some(Guarded { low: 0, floor: 0 }));
+        assert!(g.allows(vote(1)));
+        assert!(g.allows_all());
     }
 
     #[test]
     fn peers_still_at_the_first_view_mean_a_starting_network() {
         let g = guard();
         g.heard(1);
-        assert_eq!(g.tick(at(10), &CFG), Some(0));
-        assert!(g.allows(1));
+        assert_eq!(g.tick(at(10), &CFG), Some(Guarded { low: 0, floor: 0 }));
+        assert!(g.allows(vote(1)));
     }
 
     #[test]
     fn what_does_not_decode_is_never_sent_while_guarded() {
         let g = guard();
-        assert_eq!(g.view_of(Kind::Votes, b"not a vote"), None);
-        assert_eq!(g.view_of(Kind::Certificates, &[0xff; 8]), None);
+        assert_eq!(g.seen(Kind::Votes, b"not a vote"), None);
+        assert_eq!(g.seen(Kind::Certificates, &[0xff; 8]), None);
     }
 }

@@ -90,7 +90,16 @@ fn main() {
             });
         }
         drop(results);
+        let mut done = 0u64;
         for (seed, result, took) in finished {
+            done += 1;
+            if done.is_multiple_of(100) && !args.verbose {
+                println!(
+                    "{done} of {} seeds done in {:.0} s",
+                    args.seeds,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             match result {
                 Ok(report) => {
                     for (kind, n) in &report.injected {
