@@ -167,6 +167,7 @@ where
             RejoinConfig {
                 settle: cfg.leader_timeout,
                 quiet: cfg.leader_timeout * 3 / 4,
+                patience: cfg.leader_timeout * 5,
             },
         );
         guard

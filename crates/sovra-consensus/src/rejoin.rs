@@ -6,7 +6,9 @@
 //! by the simulation campaign: a wiped validator never caught up).
 //!
 //! Such a validator starts guarded. It first listens: it sends no vote and no certificate while
-//! it watches its peers' votes and certificates for the highest view the network has reached.
+//! it watches its peers' votes and certificates for the highest view the network has reached
+//! (the (f + 1)-th highest view its peers are at, so that f Byzantine peers claiming far views
+//! cannot keep it, or a starting network, from ever voting).
 //! The network cannot have been past that view when the validator lost its journal, so it
 //! cannot have voted beyond it: once it has seen the network for [`RejoinConfig::settle`] (or
 //! heard nothing for [`RejoinConfig::quiet`]), it sends votes and certificates of later views,
@@ -26,6 +28,7 @@
 //! formed) and lost a validator's journal there, and one that is starting. A validator wiped
 //! in that state may repeat a first-view vote.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -37,7 +40,8 @@ use commonware_consensus::{
         types::{Certificate, Vote},
     },
 };
-use commonware_cryptography::certificate::Verifier;
+use commonware_cryptography::certificate::{Scheme as _, Verifier};
+use commonware_cryptography::ed25519::PublicKey;
 use commonware_p2p::{CheckedSender, LimitedSender, Message, Receiver, Recipients};
 use commonware_runtime::{Clock, IoBufs, Spawner};
 
@@ -53,6 +57,10 @@ pub struct RejoinConfig {
     /// validators are all starting and waiting for each other, or a network that is down).
     /// Shorter than the leader timeout, so a starting network's first timeout is voted.
     pub quiet: Duration,
+    /// Most time to wait after first hearing a peer for more than f peers past the first view
+    /// (so that f Byzantine peers claiming far views cannot keep a validator from ever
+    /// deciding).
+    pub patience: Duration,
 }
 
 /// The views the guard holds back, given the highest view seen from peers: none when nobody
@@ -80,6 +88,41 @@ pub struct Guarded {
     pub floor: u64,
 }
 
+/// The decision at `now` of a guard watching since `started`, which first heard a peer at
+/// `first_heard` and has heard the highest `views` from each, among `n` validators (so at most
+/// f = (n - 1) / 3 Byzantine): `None` to keep watching.
+///
+/// The view it guards up to is the (f + 1)-th highest heard, peers not heard counting as the
+/// first view: at least one honest validator was there, so f Byzantine peers claiming a far
+/// view cannot silence a rejoining validator (nor, at genesis, a whole network).
+fn decide(
+    now: SystemTime,
+    started: SystemTime,
+    first_heard: Option<SystemTime>,
+    views: &BTreeMap<PublicKey, u64>,
+    n: usize,
+    cfg: &RejoinConfig,
+) -> Option<Guarded> {
+    let since = |t: SystemTime| now.duration_since(t).unwrap_or_default();
+    let Some(first_heard) = first_heard else {
+        return (since(started) >= cfg.quiet).then(|| guarded_views(0));
+    };
+    // Everyone heard is at the first view: a network starting.
+    if views.values().all(|v| *v <= 1) {
+        return Some(guarded_views(0));
+    }
+    let f = n.saturating_sub(1) / 3;
+    let past_first = views.values().filter(|v| **v > 1).count();
+    let waited = since(first_heard);
+    if waited < cfg.settle || (past_first <= f && waited < cfg.patience) {
+        return None;
+    }
+    let mut highest: Vec<u64> = views.values().copied().collect();
+    highest.sort_unstable_by(|a, b| b.cmp(a));
+    let credible = highest.get(f).copied().unwrap_or(0);
+    Some(guarded_views(credible))
+}
+
 /// What a vote or certificate is, as far as the guard cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Seen {
@@ -94,7 +137,9 @@ enum Phase {
     Watching {
         started: SystemTime,
         first_heard: Option<SystemTime>,
-        max_seen: u64,
+        /// The highest view heard from each peer (by the peer's authenticated key, never by
+        /// what a message claims).
+        views: BTreeMap<PublicKey, u64>,
     },
     /// Decided: see [`Guarded`].
     Guarding(Guarded),
@@ -104,6 +149,8 @@ enum Phase {
 #[derive(Clone, Debug)]
 pub struct RejoinGuard {
     phase: Arc<Mutex<Phase>>,
+    /// The validators (only their views count).
+    participants: Arc<Vec<PublicKey>>,
     certificate_cfg: <<Scheme as Verifier>::Certificate as commonware_codec::Read>::Cfg,
 }
 
@@ -114,8 +161,9 @@ impl RejoinGuard {
             phase: Arc::new(Mutex::new(Phase::Watching {
                 started: now,
                 first_heard: None,
-                max_seen: 0,
+                views: BTreeMap::new(),
             })),
+            participants: Arc::new(scheme.participants().iter().cloned().collect()),
             certificate_cfg: scheme.certificate_codec_config(),
         }
     }
@@ -124,6 +172,7 @@ impl RejoinGuard {
     pub fn open(scheme: &Scheme) -> Self {
         Self {
             phase: Arc::new(Mutex::new(Phase::Guarding(Guarded { low: 0, floor: 0 }))),
+            participants: Arc::new(scheme.participants().iter().cloned().collect()),
             certificate_cfg: scheme.certificate_codec_config(),
         }
     }
@@ -156,10 +205,15 @@ impl RejoinGuard {
         )
     }
 
-    /// Notes a peer's vote or certificate of `view` (while watching).
-    fn heard(&self, view: u64) {
-        if let Phase::Watching { max_seen, .. } = &mut *self.phase.lock().expect("rejoin lock") {
-            *max_seen = (*max_seen).max(view);
+    /// Notes a vote or certificate of `view` from validator `peer` (while watching; anyone else
+    /// is not counted).
+    fn heard(&self, peer: &PublicKey, view: u64) {
+        if !self.participants.contains(peer) {
+            return;
+        }
+        if let Phase::Watching { views, .. } = &mut *self.phase.lock().expect("rejoin lock") {
+            let seen = views.entry(peer.clone()).or_default();
+            *seen = (*seen).max(view);
         }
     }
 
@@ -172,19 +226,19 @@ impl RejoinGuard {
             Phase::Watching {
                 started,
                 first_heard,
-                max_seen,
+                views,
             } => {
-                if *max_seen > 0 && first_heard.is_none() {
+                if !views.is_empty() && first_heard.is_none() {
                     *first_heard = Some(now);
                 }
-                let since = |t: SystemTime| now.duration_since(t).unwrap_or_default();
-                match first_heard {
-                    // Peers at the first view: a network starting, nothing to hold back.
-                    Some(_) if *max_seen <= 1 => Some(guarded_views(0)),
-                    Some(t) if since(*t) >= cfg.settle => Some(guarded_views(*max_seen)),
-                    None if since(*started) >= cfg.quiet => Some(guarded_views(0)),
-                    _ => None,
-                }
+                decide(
+                    now,
+                    *started,
+                    *first_heard,
+                    views,
+                    self.participants.len(),
+                    cfg,
+                )
             }
         };
         if let Some(guarded) = decided {
@@ -318,7 +372,7 @@ impl<R> WatchingReceiver<R> {
     }
 }
 
-impl<R: Receiver> Receiver for WatchingReceiver<R> {
+impl<R: Receiver<PublicKey = PublicKey>> Receiver for WatchingReceiver<R> {
     type Error = R::Error;
     type PublicKey = R::PublicKey;
 
@@ -327,7 +381,7 @@ impl<R: Receiver> Receiver for WatchingReceiver<R> {
         if self.guard.watching()
             && let Some(seen) = self.guard.seen(self.kind, message.1.as_ref())
         {
-            self.guard.heard(seen.view);
+            self.guard.heard(&message.0, seen.view);
         }
         Ok(message)
     }
@@ -348,14 +402,23 @@ mod tests {
     const CFG: RejoinConfig = RejoinConfig {
         settle: Duration::from_secs(1),
         quiet: Duration::from_millis(750),
+        patience: Duration::from_secs(5),
     };
 
+    fn key(i: u64) -> sovra_crypto::SigningKey {
+        sovra_crypto::SigningKey::from_test_seed(i)
+    }
+
+    fn peer(i: u64) -> PublicKey {
+        key(i).public_key()
+    }
+
+    /// The guard of validator 0 of five (f = 1).
     fn guard() -> RejoinGuard {
-        let key = sovra_crypto::SigningKey::from_test_seed(1);
         let scheme = crate::engine::scheme(
             b"test",
-            &[key.public_key()],
-            Some(key.as_commonware().clone()),
+            &(0..5).map(peer).collect::<Vec<_>>(),
+            Some(key(0).as_commonware().clone()),
         );
         RejoinGuard::new(&scheme, at(0))
     }
@@ -386,22 +449,49 @@ mod tests {
     fn nothing_goes_out_while_watching_and_only_nullifies_or_later_views_after() {
         let g = guard();
         assert!(!g.allows(vote(1)) && !g.allows(nullify(1_000)));
-        g.heard(37);
-        g.heard(12);
+        g.heard(&peer(1), 37);
+        g.heard(&peer(2), 36);
+        g.heard(&peer(1), 12);
         // First heard at 100 ms: undecided until a second later.
         assert_eq!(g.tick(at(100), &CFG), None);
         assert_eq!(g.tick(at(1_050), &CFG), None);
         assert!(!g.allows(vote(1_000)));
-        let decided = Guarded { low: 37, floor: 38 };
+        // Two peers (f + 1) past the first view: the second highest counts.
+        let decided = Guarded { low: 36, floor: 37 };
         assert_eq!(g.tick(at(1_100), &CFG), Some(decided));
-        // Earlier views: nothing. The highest seen and the next: nullifies only. Later: all.
-        assert!(!g.allows(vote(36)) && !g.allows(nullify(36)));
-        assert!(!g.allows(vote(37)) && !g.allows(vote(38)));
-        assert!(g.allows(nullify(37)) && g.allows(nullify(38)));
-        assert!(g.allows(vote(39)) && g.allows(nullify(39)));
+        // Earlier views: nothing. The highest credible and the next: nullifies only. Later: all.
+        assert!(!g.allows(vote(35)) && !g.allows(nullify(35)));
+        assert!(!g.allows(vote(36)) && !g.allows(vote(37)));
+        assert!(g.allows(nullify(36)) && g.allows(nullify(37)));
+        assert!(g.allows(vote(38)) && g.allows(nullify(38)));
         // Decided for good: later views seen change nothing.
-        g.heard(100);
+        g.heard(&peer(3), 100);
         assert_eq!(g.tick(at(9_000), &CFG), Some(decided));
+    }
+
+    #[test]
+    fn one_byzantine_peer_claiming_a_far_view_silences_nobody() {
+        // At genesis: the liar speaks, the honest peers are silent (they are watching too).
+        let g = guard();
+        g.heard(&peer(4), u64::MAX / 2);
+        assert_eq!(g.tick(at(10), &CFG), None);
+        assert_eq!(g.tick(at(2_000), &CFG), None, "waits for f + 1 peers");
+        assert_eq!(g.tick(at(5_010), &CFG), Some(Guarded { low: 0, floor: 0 }));
+        // In a running network: the liar's view is not the one guarded.
+        let g = guard();
+        g.heard(&peer(4), u64::MAX / 2);
+        for i in 1..4 {
+            g.heard(&peer(i), 40);
+        }
+        assert_eq!(g.tick(at(10), &CFG), None);
+        assert_eq!(
+            g.tick(at(1_010), &CFG),
+            Some(Guarded { low: 40, floor: 41 })
+        );
+        // Someone who is not a validator is not counted.
+        let g = guard();
+        g.heard(&peer(9), 40);
+        assert_eq!(g.tick(at(800), &CFG), Some(Guarded { low: 0, floor: 0 }));
     }
 
     #[test]
@@ -416,7 +506,7 @@ mod tests {
     #[test]
     fn peers_still_at_the_first_view_mean_a_starting_network() {
         let g = guard();
-        g.heard(1);
+        g.heard(&peer(1), 1);
         assert_eq!(g.tick(at(10), &CFG), Some(Guarded { low: 0, floor: 0 }));
         assert!(g.allows(vote(1)));
     }
