@@ -19,7 +19,7 @@
 //! validator to withhold them, two of them (or one and a crashed peer) could hold a network
 //! below quorum in that view for good (found by the campaign: seed 590, two wiped validators of
 //! five). A brand-new network is the case where nobody has seen a view past the first (views
-//! past the first need a quorum to have voted), so nothing is held back ([`floor`]): a
+//! past the first need a quorum to have voted), so nothing is held back ([`guarded_views`]): a
 //! validator that hears its peers at the first view, or nobody at all, votes at once.
 //! Meanwhile it follows the chain (blocks are fetched and executed as usual); it only stays out
 //! of voting on views it may have voted on before.
