@@ -20,7 +20,8 @@
 //! below quorum in that view for good (found by the campaign: seed 590, two wiped validators of
 //! five). A brand-new network is the case where nobody has seen a view past the first (views
 //! past the first need a quorum to have voted), so nothing is held back ([`guarded_views`]): a
-//! validator that hears its peers at the first view, or nobody at all, votes at once.
+//! validator that hears more than f peers at the first view, or nobody at all, votes at once
+//! (one that hears fewer, after settling).
 //! Meanwhile it follows the chain (blocks are fetched and executed as usual); it only stays out
 //! of voting on views it may have voted on before.
 //!
@@ -107,13 +108,14 @@ fn decide(
     let Some(first_heard) = first_heard else {
         return (since(started) >= cfg.quiet).then(|| guarded_views(0));
     };
-    // Everyone heard is at the first view: a network starting.
-    if views.values().all(|v| *v <= 1) {
+    let f = n.saturating_sub(1) / 3;
+    let waited = since(first_heard);
+    // Everyone heard is at the first view: a network starting. Believed at once from more than
+    // f peers, else after settling (a Byzantine peer speaking first cannot open the guard).
+    if views.values().all(|v| *v <= 1) && (views.len() > f || waited >= cfg.settle) {
         return Some(guarded_views(0));
     }
-    let f = n.saturating_sub(1) / 3;
     let past_first = views.values().filter(|v| **v > 1).count();
-    let waited = since(first_heard);
     if waited < cfg.settle || (past_first <= f && waited < cfg.patience) {
         return None;
     }
@@ -505,10 +507,28 @@ mod tests {
 
     #[test]
     fn peers_still_at_the_first_view_mean_a_starting_network() {
+        // More than f peers at the first view: at once.
         let g = guard();
         g.heard(&peer(1), 1);
+        g.heard(&peer(2), 0);
         assert_eq!(g.tick(at(10), &CFG), Some(Guarded { low: 0, floor: 0 }));
         assert!(g.allows(vote(1)));
+        // One peer (maybe Byzantine) at the first view: after settling, unless others are
+        // heard further on by then.
+        let g = guard();
+        g.heard(&peer(4), 1);
+        assert_eq!(g.tick(at(10), &CFG), None);
+        assert_eq!(g.tick(at(1_010), &CFG), Some(Guarded { low: 0, floor: 0 }));
+        let g = guard();
+        g.heard(&peer(4), 1);
+        assert_eq!(g.tick(at(10), &CFG), None);
+        for i in 1..4 {
+            g.heard(&peer(i), 30);
+        }
+        assert_eq!(
+            g.tick(at(1_010), &CFG),
+            Some(Guarded { low: 30, floor: 31 })
+        );
     }
 
     #[test]
