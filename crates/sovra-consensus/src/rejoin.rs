@@ -79,6 +79,10 @@ pub fn guarded_views(max_seen: u64) -> Guarded {
     }
 }
 
+/// How far past its floor a guarded validator's own messages must be before the guard opens
+/// for good (twice the views simplex keeps in memory, `view_retention` in `engine::start`).
+pub const RELEASE_AFTER_VIEWS: u64 = 20;
+
 /// The views a decided guard holds back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Guarded {
@@ -193,10 +197,20 @@ impl RejoinGuard {
     }
 
     /// Whether a vote or certificate `seen` may be sent now.
+    ///
+    /// Once the validator sends something [`RELEASE_AFTER_VIEWS`] views past the floor, the views
+    /// held back are long decided and out of every peer's memory: the guard opens for good and
+    /// stops reading what is sent.
     fn allows(&self, seen: Seen) -> bool {
-        match self.decided() {
-            None => false,
-            Some(g) => seen.view > g.floor || (seen.view >= g.low && seen.nullify),
+        let mut phase = self.phase.lock().expect("rejoin lock");
+        match &mut *phase {
+            Phase::Watching { .. } => false,
+            Phase::Guarding(g) => {
+                if seen.view > g.floor.saturating_add(RELEASE_AFTER_VIEWS) {
+                    *g = Guarded { low: 0, floor: 0 };
+                }
+                seen.view > g.floor || (seen.view >= g.low && seen.nullify)
+            }
         }
     }
 
@@ -469,6 +483,12 @@ mod tests {
         // Decided for good: later views seen change nothing.
         g.heard(&peer(3), 100);
         assert_eq!(g.tick(at(9_000), &CFG), Some(decided));
+        // Once it sends far past the floor, the guard opens and stops reading messages.
+        assert!(!g.allows_all());
+        assert!(g.allows(vote(37 + RELEASE_AFTER_VIEWS)));
+        assert!(!g.allows_all());
+        assert!(g.allows(vote(38 + RELEASE_AFTER_VIEWS)));
+        assert!(g.allows_all() && g.allows(vote(36)));
     }
 
     #[test]
