@@ -37,6 +37,13 @@ use commonware_storage::archive::immutable;
 use commonware_utils::{NZDuration, NZU16, NZU64, NZUsize, ordered::Set};
 use std::{num::NonZeroUsize, time::Duration};
 
+/// Messages per second (and burst) each peer may send on one p2p channel of a node (consensus,
+/// gossip, replication). Consensus sends a few messages per view; transaction gossip batches up
+/// to 4,096 transactions per message; content replication sends one request per block and the
+/// resolver retries what a limit drops. Each channel's inbound mailbox holds `peers x burst`
+/// messages, allocated up front, so the quota bounds memory as well as rate.
+pub const CHANNEL_MESSAGES_PER_SEC: u32 = 2_000;
+
 /// Length of the single epoch (the validator set is fixed by genesis).
 const EPOCH_LENGTH: u64 = 1 << 62;
 
@@ -61,6 +68,10 @@ pub struct EngineConfig {
     /// times. 0 in a node (its clock is the system's); the simulator sets it to model a
     /// validator whose clock is off.
     pub clock_skew_ms: i64,
+    /// Initial entries of the hash table of each finalized archive (blocks, finalizations): a
+    /// power of two; the table grows as it fills. 65,536 (~3 MB per archive) in a node; the
+    /// simulator starts small, because its in-memory storage copies a whole file at each sync.
+    pub archive_table_entries: u32,
 }
 
 impl EngineConfig {
@@ -75,6 +86,7 @@ impl EngineConfig {
             mailbox_size: NZUsize!(1024),
             max_pending_acks: NZUsize!(16),
             clock_skew_ms: 0,
+            archive_table_entries: 65_536,
         }
     }
 }
@@ -109,11 +121,12 @@ fn archive_config<C: Clone>(
     name: &str,
     codec_config: C,
     page_cache: CacheRef,
+    table_entries: u32,
 ) -> immutable::Config<C> {
     immutable::Config {
         metadata_partition: format!("{prefix}-{name}-metadata"),
         freezer_table_partition: format!("{prefix}-{name}-freezer-table"),
-        freezer_table_initial_size: 65_536,
+        freezer_table_initial_size: table_entries,
         freezer_table_resize_frequency: 4,
         freezer_table_resize_chunk_size: 16_384,
         freezer_key_partition: format!("{prefix}-{name}-freezer-key"),
@@ -236,6 +249,7 @@ where
             "finalizations",
             <Scheme as commonware_cryptography::certificate::Verifier>::certificate_codec_config_unbounded(),
             page_cache.clone(),
+            cfg.archive_table_entries,
         ),
     )
     .await
@@ -250,6 +264,7 @@ where
             "blocks",
             (),
             page_cache.clone(),
+            cfg.archive_table_entries,
         ),
     )
     .await

@@ -41,11 +41,6 @@ pub fn validator_keys(genesis: &Genesis) -> Result<Vec<PublicKey>> {
         .collect()
 }
 
-/// Messages per second (and burst) each peer may send on one p2p channel. Consensus sends a few
-/// messages per view; transaction gossip batches up to 4,096 transactions per message; content
-/// replication sends one request per block and the resolver retries what a limit drops.
-const CHANNEL_MESSAGES_PER_SEC: u32 = 2_000;
-
 /// Whether an address is not routable on the internet (loopback, private, link-local, ...).
 fn is_private(ip: std::net::IpAddr) -> bool {
     match ip {
@@ -179,7 +174,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         );
         // Each channel's inbound mailbox, and the router's outbound one, hold `validators x burst`
         // messages, allocated up front: the quota bounds memory as well as per-peer message rate.
-        let quota = Quota::per_second(NZU32!(CHANNEL_MESSAGES_PER_SEC));
+        let quota = Quota::per_second(NZU32!(sovra_consensus::engine::CHANNEL_MESSAGES_PER_SEC));
         let channels = Channels {
             votes: network.register(0, quota),
             certificates: network.register(1, quota),

@@ -19,7 +19,7 @@ use futures::channel::oneshot;
 pub use sovra_consensus::byzantine::Attack;
 use sovra_consensus::{
     Ledger, byzantine,
-    engine::{self, Channels, EngineConfig},
+    engine::{self, CHANNEL_MESSAGES_PER_SEC, Channels, EngineConfig},
     mempool::{Mempool, MempoolConfig},
 };
 use sovra_crypto::SigningKey;
@@ -126,6 +126,9 @@ pub struct SimNet {
     disks: Vec<u32>,
 }
 
+/// Initial entries of each finalized archive's table (a node starts with 65,536).
+const ARCHIVE_TABLE_ENTRIES: u32 = 256;
+
 /// Most simulated time a restarted validator waits for its crashed tasks to let go of its index.
 const REOPEN_WAIT: Duration = Duration::from_secs(1);
 
@@ -182,7 +185,7 @@ impl SimNet {
     /// Registers validator `i`'s six channels (anew: a registration replaces the last one).
     async fn register_channels(&self, i: usize) -> Result<SimChannels, SimError> {
         let control = self.oracle.control(self.keys[i].clone());
-        let quota = Quota::per_second(NZU32!(100_000));
+        let quota = Quota::per_second(NZU32!(CHANNEL_MESSAGES_PER_SEC));
         let mut registered = Vec::new();
         for channel in 0..6u64 {
             registered.push(control.register(channel, quota).await?);
@@ -255,6 +258,9 @@ impl SimNet {
         let disk = self.disk(i);
         let mut engine_config = EngineConfig::new(CHAIN, &disk);
         engine_config.clock_skew_ms = self.roles.clock_skew_ms[i];
+        // Runs are short, and the in-memory storage copies a whole file at each sync: the
+        // archives start small (and so also exercise growing their tables).
+        engine_config.archive_table_entries = ARCHIVE_TABLE_ENTRIES;
         let task = self
             .context
             .child("validator")

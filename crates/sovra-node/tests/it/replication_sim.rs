@@ -104,7 +104,10 @@ async fn start_node(
     let content = Arc::new(open_store(context, dir, i).await);
     let channel = oracle
         .control(me.clone())
-        .register(CONTENT_CHANNEL, Quota::per_second(NZU32!(100_000)))
+        .register(
+            CONTENT_CHANNEL,
+            Quota::per_second(NZU32!(sovra_consensus::engine::CHANNEL_MESSAGES_PER_SEC)),
+        )
         .await
         .unwrap();
     let (manager, blocker) = (oracle.manager(), oracle.control(me.clone()));

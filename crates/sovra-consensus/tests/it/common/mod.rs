@@ -11,7 +11,7 @@ use commonware_runtime::{Clock, Quota, Supervisor as _, deterministic};
 use commonware_utils::{NZU32, NZUsize, probability};
 use sovra_consensus::{
     Ledger,
-    engine::{self, Channels, EngineConfig},
+    engine::{self, CHANNEL_MESSAGES_PER_SEC, Channels, EngineConfig},
     mempool::{Mempool, MempoolConfig},
 };
 use sovra_crypto::SigningKey;
@@ -189,7 +189,7 @@ impl Net {
     /// Registers the six channels of validator `i`.
     pub(crate) async fn channels(&self, i: usize) -> SimChannels {
         let control = self.oracle.control(self.pks[i].clone());
-        let quota = Quota::per_second(NZU32!(100_000));
+        let quota = Quota::per_second(NZU32!(CHANNEL_MESSAGES_PER_SEC));
         let mut reg = Vec::new();
         for ch in 0..6u64 {
             reg.push(control.register(ch, quota).await.unwrap());
