@@ -4,9 +4,10 @@
 //!   runtime, authenticated p2p to the validators named in genesis, the ledger and consensus
 //!   engine (`sovra-consensus`), the HTTP API (`sovra-api`, served over [`backend::NodeBackend`]),
 //!   and the background services;
-//! - background services, each on a thread of its own: replication of pinned public content
-//!   ([`replication`]) and of private vault blocks ([`vault::net`]), the vault keeper that erases
-//!   deleted and expired records ([`vault`]), and content garbage collection ([`content`]);
+//! - background services, each on a thread of its own, wired in [`services`]: replication of
+//!   pinned public content ([`replication`]) and of private vault blocks ([`vault::net`]), the
+//!   vault keeper that erases deleted and expired records ([`vault`]), and content garbage
+//!   collection ([`content`]);
 //! - the process around it: the data-directory lock ([`lock`]), graceful shutdown
 //!   ([`shutdown`]), the open-file limit ([`fdlimit`]);
 //! - network set-up: keys, genesis and one config per validator for devnets and testnets
@@ -25,6 +26,7 @@ pub mod lock;
 pub mod netinit;
 pub mod node;
 pub mod replication;
+pub mod services;
 pub mod shutdown;
 pub mod vault;
 

@@ -3,8 +3,8 @@
 //! HTTP API.
 
 use crate::error::{NodeError, Result};
-use crate::replication::{BlockFetcher, BlockProducer, NetworkBlocks, Replicator};
-use crate::vault::net::{VaultFetcher, VaultProducer, VaultReplicator};
+use crate::replication::NetworkBlocks;
+use crate::services::{self, ServiceTimings, StoreChannels, Stores};
 use crate::{
     backend::NodeBackend,
     config::{NodeConfig, read_key_file},
@@ -16,7 +16,7 @@ use commonware_stream::{
     cups::{self, Cups},
     sake::{self, Sake},
 };
-use commonware_utils::{NZDuration, NZU32, NZUsize, ordered::Map};
+use commonware_utils::{NZU32, NZUsize, ordered::Map};
 use sovra_consensus::{
     Ledger,
     engine::{self, Channels, EngineConfig},
@@ -187,44 +187,33 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         let vault_channel = network.register(7, quota);
         network.start();
 
-        // Block replication: a resolver per store, each over its own channel, serving from and
-        // storing into that store. Public content and private vault blocks never mix (the
-        // gateway serves the content store to anyone); vault blocks are fetched, served and
-        // stored per owner namespace.
-        macro_rules! resolver_config {
-            ($consumer:expr, $producer:expr) => {
-                commonware_resolver::p2p::Config {
-                    peer_provider: oracle.clone(),
-                    blocker: oracle.clone(),
-                    consumer: $consumer,
-                    producer: $producer,
-                    mailbox_size: NZUsize!(4096),
-                    me: Some(me.clone()),
-                    fetch_timeout: NZDuration!(Duration::from_secs(5)),
-                    fetch_retry_delay: Duration::from_millis(200),
-                    priority_requests: false,
-                    priority_responses: false,
-                }
-            };
-        }
-        let fetcher = {
-            let (consumer, waiters) = BlockFetcher::consumer(content.clone());
-            let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
-                context.child("content_resolver"),
-                resolver_config!(consumer, BlockProducer::new(content.clone())),
-            );
-            resolver.start(content_channel);
-            BlockFetcher::new(mailbox, waiters)
+        // Block replication: a resolver per store, each over its own channel (public content
+        // and private vault blocks never mix; vault blocks are fetched, served and stored per
+        // owner namespace).
+        let stores = Stores {
+            content: content.clone(),
+            vault: vault.clone(),
+            vault_log: vault_log.clone(),
         };
-        let vault_fetcher = {
-            let (consumer, waiters) = VaultFetcher::consumer(vault.clone());
-            let (resolver, mailbox) = commonware_resolver::p2p::Engine::new(
-                context.child("vault_resolver"),
-                resolver_config!(consumer, VaultProducer::new(vault.clone())),
-            );
-            resolver.start(vault_channel);
-            VaultFetcher::new(mailbox, waiters)
+        let timings = ServiceTimings {
+            replication_interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
+            scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
+            gc_interval: Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
+            vault_rewrite_interval: Duration::from_secs(cfg.content.vault_rewrite_interval_secs),
+            fetch_timeout: Duration::from_secs(5),
         };
+        let fetchers = services::start_resolvers(
+            &context,
+            oracle.clone(),
+            oracle.clone(),
+            me.clone(),
+            &stores,
+            StoreChannels {
+                content: content_channel,
+                vault: vault_channel,
+            },
+            timings.fetch_timeout,
+        );
 
         let mempool = Mempool::new(MempoolConfig {
             max_txs: cfg.mempool.max_txs,
@@ -262,52 +251,20 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         .await?;
 
         // Housekeeping tasks, each on a dedicated thread of the runtime.
-        crate::content::spawn_garbage_collector(
-            context.child("content_gc"),
-            content.clone(),
-            crate::replication::pinned_roots(ledger.index().clone()),
-            Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
+        services::spawn_housekeeping(
+            &context,
+            &stores,
+            &ledger,
+            &fetchers,
+            me.clone(),
+            validators.clone(),
+            timings,
         );
-        Replicator {
-            label: "content",
-            content: content.clone(),
-            roots: crate::replication::pinned_roots(ledger.index().clone()),
-            fetcher: fetcher.clone(),
-            me: me.clone(),
-            validators: validators.clone(),
-            interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
-            scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
-        }
-        .spawn(context.child("content_replication"));
-        let finalized_ms: Arc<dyn Fn() -> u64 + Send + Sync> = {
-            let ledger = ledger.clone();
-            Arc::new(move || ledger.finalized().header.timestamp_ms)
-        };
-        VaultReplicator {
-            store: vault.clone(),
-            roots: crate::vault::replication_roots(ledger.index().clone(), finalized_ms.clone()),
-            fetcher: vault_fetcher.clone(),
-            me: me.clone(),
-            validators: validators.clone(),
-            interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
-            scrub_interval: Duration::from_secs(cfg.content.scrub_interval_secs.max(1)),
-        }
-        .spawn(context.child("vault_replication"));
-        crate::vault::VaultKeeper {
-            store: vault.clone(),
-            index: ledger.index().clone(),
-            log: vault_log.clone(),
-            finalized_ms,
-            interval: Duration::from_secs(cfg.content.replication_interval_secs.max(1)),
-            gc_interval: Duration::from_secs(cfg.content.gc_interval_secs.max(1)),
-            rewrite_interval: Duration::from_secs(cfg.content.vault_rewrite_interval_secs),
-        }
-        .spawn(context.child("vault_keeper"));
         let metrics_ctx = context.child("api");
         let backend = NodeBackend {
             blocks: Arc::new(NetworkBlocks {
                 content: content.clone(),
-                fetcher: (validators.len() > 1).then_some(fetcher),
+                fetcher: (validators.len() > 1).then_some(fetchers.content),
                 timeout: Duration::from_secs(10),
                 holders: Some(crate::replication::pin_holders(
                     ledger.index().clone(),
@@ -317,7 +274,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
                 targets: Vec::new(),
             }),
             content,
-            vault_fetcher: (validators.len() > 1).then_some(vault_fetcher),
+            vault_fetcher: (validators.len() > 1).then_some(fetchers.vault),
             vault,
             vault_log,
             signer: key.clone(),

@@ -11,12 +11,14 @@
 //! - [`net`]: the simulated validators, started, crashed, wiped, restarted and linked, and the
 //!   Byzantine ones;
 //! - [`workload`]: the transactions a run submits;
-//! - [`invariants`]: what must hold after every run;
+//! - [`invariants`]: what must hold of the chain after every run;
+//! - [`replicas`]: what must hold of the content and vault stores after every run;
 //! - [`run`]: one seed from start to verdict, and the coverage of what it injected.
 
 pub mod invariants;
 pub mod net;
 pub mod plan;
+pub mod replicas;
 pub mod run;
 pub mod workload;
 

@@ -72,6 +72,7 @@ fn main() {
     let mut injected: BTreeMap<FaultKind, u64> = BTreeMap::new();
     let mut admitted: BTreeMap<TxKind, u64> = BTreeMap::new();
     let (mut txs, mut blocks) = (0u64, 0u64);
+    let (mut replicas, mut lost, mut erased) = (0u64, 0u64, 0u64);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let (next, results) = (&next, results.clone());
@@ -110,6 +111,9 @@ fn main() {
                     }
                     txs += report.finalized_txs;
                     blocks += report.final_height;
+                    replicas += report.replicas;
+                    lost += report.lost_roots;
+                    erased += report.erased_blocks;
                     if args.verbose {
                         println!(
                             "seed {seed}: ok ({} validators, height {}, {} txs, {} faults, {} ms)",
@@ -136,6 +140,10 @@ fn main() {
         elapsed.as_secs_f64(),
         elapsed.as_secs_f64() * 1_000.0 / args.seeds.max(1) as f64,
         failures.len()
+    );
+    println!(
+        "data outside the ledger: {replicas} replicas on their holders, {lost} roots lost before \
+         replication, {erased} erased blocks confirmed absent"
     );
     println!("faults injected (roles: validators with them):");
     for kind in FaultKind::ALL {

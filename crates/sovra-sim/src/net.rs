@@ -1,7 +1,9 @@
-//! The simulated validators: each runs Sovra's ledger and consensus engine (as `sovra node`
-//! does) under a task of its own on the deterministic runtime, its state in the runtime's
-//! storage and its index in a directory of the run, linked to the others through commonware's
-//! simulated p2p network. A crash aborts the validator's task (and with it every task it
+//! The simulated validators: each runs Sovra's ledger and consensus engine and the node's
+//! storage services (content and vault resolvers, replicators, content garbage collection and
+//! the vault keeper, wired by `sovra_node::services` as `sovra node` wires them) under a task of
+//! its own on the deterministic runtime, its chain state in the runtime's storage and its index
+//! and content and vault stores in a directory of the run, linked to the others through
+//! commonware's simulated p2p network. A crash aborts the validator's task (and with it every task it
 //! started); a restart opens its stores again and registers its channels anew. A wiped
 //! validator restarts on a blank disk (fresh storage partitions and index) and must fetch the
 //! chain from the others. A validator may run with its clock off by a fixed skew, and a
@@ -9,6 +11,7 @@
 //! [`Attack`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use commonware_cryptography::ed25519::PublicKey;
@@ -23,7 +26,8 @@ use sovra_consensus::{
     mempool::{Mempool, MempoolConfig},
 };
 use sovra_crypto::SigningKey;
-use sovra_store::Index;
+use sovra_node::services::{self, ServiceTimings, StoreChannels, Stores};
+use sovra_store::{ContentStore, Index, StoreError, VaultLog, VaultStore};
 use sovra_types::{Did, Genesis, GenesisAccount, GenesisValidator, limits::MAX_BLOCK_BYTES};
 
 use crate::SimError;
@@ -98,14 +102,35 @@ impl Roles {
     }
 }
 
-/// A validator's six channels on the simulated network.
+/// One channel of a validator on the simulated network.
+type SimChannel = (
+    Sender<PublicKey, deterministic::Context>,
+    Receiver<PublicKey>,
+);
+
+/// A validator's six consensus channels on the simulated network.
 type SimChannels = Channels<Sender<PublicKey, deterministic::Context>, Receiver<PublicKey>>;
 
-/// A running validator: its task and its ledger.
+/// The p2p channels of the content and vault resolvers (as in `sovra node`).
+const STORE_CHANNELS: [u64; 2] = [6, 7];
+
+/// How often the simulated validators' storage services run (a node's defaults are minutes:
+/// runs are seconds long).
+pub const SERVICE_TIMINGS: ServiceTimings = ServiceTimings {
+    replication_interval: Duration::from_secs(1),
+    scrub_interval: Duration::from_secs(30),
+    gc_interval: Duration::from_secs(1),
+    vault_rewrite_interval: Duration::from_secs(10),
+    fetch_timeout: Duration::from_secs(2),
+};
+
+/// A running validator: its task, its ledger and its stores.
 pub struct Running {
     task: Handle<()>,
     /// The validator's ledger.
     pub ledger: Ledger<deterministic::Context>,
+    /// The validator's content and vault stores.
+    pub stores: Stores,
 }
 
 /// The network of a run: every validator, running or crashed.
@@ -202,6 +227,16 @@ impl SimNet {
         })
     }
 
+    /// Registers validator `i`'s content and vault channels.
+    async fn register_store_channels(&self, i: usize) -> Result<[SimChannel; 2], SimError> {
+        let control = self.oracle.control(self.keys[i].clone());
+        let quota = Quota::per_second(NZU32!(CHANNEL_MESSAGES_PER_SEC));
+        Ok([
+            control.register(STORE_CHANNELS[0], quota).await?,
+            control.register(STORE_CHANNELS[1], quota).await?,
+        ])
+    }
+
     /// Starts `attack`'s actors in the place of validator `i`, with its key, on its vote and
     /// certificate channels (its other channels are registered and left silent).
     async fn start_byzantine(&mut self, i: usize, attack: Attack) -> Result<(), SimError> {
@@ -251,10 +286,17 @@ impl SimNet {
             return Ok(());
         }
         let channels = self.register_channels(i).await?;
-        let index = self.open_index(i).await?;
+        let [content_channel, vault_channel] = self.register_store_channels(i).await?;
+        let index = self.open_file(i, "index", Index::open).await?;
+        let stores = Stores {
+            content: Arc::new(self.open_file(i, "content", ContentStore::open).await?),
+            vault: Arc::new(self.open_file(i, "vault", VaultStore::open).await?),
+            vault_log: Arc::new(self.open_file(i, "vault-log", VaultLog::open).await?),
+        };
         let (ready, started) = oneshot::channel();
         let (genesis, keys, oracle) =
             (self.genesis.clone(), self.keys.clone(), self.oracle.clone());
+        let task_stores = stores.clone();
         let disk = self.disk(i);
         let mut engine_config = EngineConfig::new(CHAIN, &disk);
         engine_config.clock_skew_ms = self.roles.clock_skew_ms[i];
@@ -286,6 +328,27 @@ impl SimNet {
                         channels,
                     )
                     .await?;
+                    let fetchers = services::start_resolvers(
+                        &context,
+                        oracle.manager(),
+                        oracle.control(keys[i].clone()),
+                        keys[i].clone(),
+                        &task_stores,
+                        StoreChannels {
+                            content: content_channel,
+                            vault: vault_channel,
+                        },
+                        SERVICE_TIMINGS.fetch_timeout,
+                    );
+                    services::spawn_housekeeping(
+                        &context,
+                        &task_stores,
+                        &ledger,
+                        &fetchers,
+                        keys[i].clone(),
+                        keys.clone(),
+                        SERVICE_TIMINGS,
+                    );
                     Ok::<_, sovra_consensus::ConsensusError>(ledger)
                 }
                 .await;
@@ -299,18 +362,27 @@ impl SimNet {
                 validator: i,
                 source,
             })?;
-        self.validators[i] = Some(Running { task, ledger });
+        self.validators[i] = Some(Running {
+            task,
+            ledger,
+            stores,
+        });
         Ok(())
     }
 
-    /// Opens validator `i`'s index, waiting (in simulated time) for a crashed run of it to let
-    /// go of the file.
-    async fn open_index(&self, i: usize) -> Result<Index, SimError> {
-        let path = self.dir.join(format!("{}.redb", self.disk(i)));
+    /// Opens validator `i`'s `name` file on its current disk with `open`, waiting (in simulated
+    /// time) for a crashed run of it to let go of the file.
+    async fn open_file<T>(
+        &self,
+        i: usize,
+        name: &str,
+        open: impl Fn(&Path) -> Result<T, StoreError>,
+    ) -> Result<T, SimError> {
+        let path = self.dir.join(format!("{}-{name}.redb", self.disk(i)));
         let started = self.context.current();
         loop {
-            match Index::open(&path) {
-                Ok(index) => return Ok(index),
+            match open(&path) {
+                Ok(file) => return Ok(file),
                 Err(source) => {
                     let waited = self
                         .context
@@ -334,6 +406,7 @@ impl SimNet {
         if let Some(running) = self.validators[i].take() {
             running.task.abort();
             drop(running.ledger);
+            drop(running.stores);
             // Let the runtime drop the aborted tasks.
             self.context.sleep(Duration::from_millis(1)).await;
         }
@@ -387,6 +460,15 @@ impl SimNet {
             Ok(pairs) => format!("{pairs:?}"),
             Err(e) => format!("unknown ({e})"),
         }
+    }
+
+    /// The running validators, with their indexes.
+    pub fn running_nodes(&self) -> Vec<(usize, &Running)> {
+        self.validators
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_ref().map(|r| (i, r)))
+            .collect()
     }
 
     /// The running validators' ledgers, with their indexes.

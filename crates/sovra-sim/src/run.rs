@@ -3,7 +3,8 @@
 //! plan's rate to running validators while the plan's faults strike at their times, and at every
 //! fault the running validators' finalized blocks are checked for agreement; then everything is
 //! healed and restarted, the workload stops, and the run checks liveness (every honest validator
-//! catches up and finality moves on within a bound) and the [`crate::invariants`].
+//! catches up and finality moves on within a bound), the [`crate::invariants`] of the chain, and
+//! those of the data outside it ([`crate::replicas`]: replicas placed, erasure everywhere).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,6 +16,7 @@ use crate::SimError;
 use crate::invariants::{self, Violation};
 use crate::net::{SimNet, link};
 use crate::plan::{FaultKind, Plan};
+use crate::replicas;
 use crate::workload::{TxKind, Workload};
 
 /// How long, in simulated time, a healed network has to catch up and finalize further.
@@ -45,6 +47,13 @@ pub struct Report {
     pub final_height: u64,
     /// Transactions in the finalized blocks.
     pub finalized_txs: u64,
+    /// Replicas of pinned files and live vault roots found on their assigned holders.
+    pub replicas: u64,
+    /// Pinned files and live vault roots no honest validator held at the end (lost before
+    /// they were replicated).
+    pub lost_roots: u64,
+    /// Absences of erased blocks confirmed (block x validator).
+    pub erased_blocks: u64,
     /// The runtime auditor's digest: the same seed gives the same digest.
     pub auditor: String,
 }
@@ -145,6 +154,9 @@ fn run_inner(plan: &Plan, dir: &Path) -> Result<Report, Failure> {
             refusals: BTreeMap::new(),
             final_height: 0,
             finalized_txs: 0,
+            replicas: 0,
+            lost_roots: 0,
+            erased_blocks: 0,
             auditor: String::new(),
         },
         next_fault: 0,
@@ -212,11 +224,15 @@ async fn live(
         if elapsed(&context) >= plan.duration {
             break;
         }
-        let running = net.running();
+        let running = net.running_nodes();
         if !running.is_empty() {
             // Each funded identity in turn, each time at another validator.
-            let (_, ledger) = running[(progress.turn as usize / 4) % running.len()];
-            progress.workload.submit(ledger, progress.turn).await;
+            let (_, node) = &running[(progress.turn as usize / 4) % running.len()];
+            let now_ms = sovra_node::housekeeping::clock_ms(&context);
+            progress
+                .workload
+                .submit(&node.ledger, &node.stores, now_ms, progress.turn)
+                .await;
         }
         progress.turn += 1;
         context.sleep(plan.submit_every).await;
@@ -275,6 +291,16 @@ async fn live(
     invariants::check(&net.running(), height, &workload.identities())
         .await
         .map_err(Failure::Violation)?;
+    // The data outside the ledger: replicas reach their holders, dead data is gone everywhere.
+    let replicas = replicas::replicas_placed(&context, &net)
+        .await
+        .map_err(Failure::Violation)?;
+    let erased = replicas::erasure_holds(&context, &net, workload)
+        .await
+        .map_err(Failure::Violation)?;
+    report.replicas = replicas.replicas;
+    report.lost_roots = replicas.lost;
+    report.erased_blocks = erased;
     // Honest validators never give each other cause to block them; only Byzantine ones are.
     let blocked = net.blocked_pairs().await?;
     if let Some((by, whom)) = blocked.iter().find(|(_, whom)| net.is_honest(*whom)) {

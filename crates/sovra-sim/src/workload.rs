@@ -6,8 +6,15 @@
 //! another validator's block moved on, an unfunded signer): a failure is an outcome like any
 //! other, and must be the same on every validator.
 //!
+//! Data goes where a client would put it: before a pin, the file's blocks are uploaded to the
+//! validator the pin is submitted to (kept there for a grace period, like an upload through the
+//! API); before a vault version or grant, its ciphertext, keys or wrap block is uploaded into
+//! the owner's namespace of that validator's vault store.
+//!
 //! The workload remembers every identity it named, so the invariants can account for every
-//! token, and every transaction a validator admitted, so they can compare its outcome everywhere.
+//! token; every transaction a validator admitted, so they can compare its outcome everywhere;
+//! and every file and vault block it uploaded, so they can find every replica and every block
+//! that must have been erased.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,7 +22,10 @@ use commonware_codec::Encode as _;
 use commonware_runtime::deterministic;
 use rand::rngs::StdRng;
 use rand::{RngExt as _, SeedableRng as _};
+use sovra_cas::{Adder, BlockSink, Cid, MemoryBlocks, Profile, car, dag::Scope, raw_cid};
 use sovra_consensus::Ledger;
+use sovra_node::services::Stores;
+use sovra_store::StagedQuota;
 use sovra_types::{
     AccountsAction, Action, ContentAction, ContentId, Did, DidRecord, IdentityAction, RecordId,
     SignedTransaction, StateKey, Transaction, TxId, VaultAction, VaultRecord,
@@ -34,6 +44,86 @@ const RECORDS_PER_OWNER: u8 = 3;
 
 /// Content roots the workload pins and unpins.
 const PINNED_ROOTS: u64 = 6;
+
+/// How long an upload is kept before something anchors it (simulated milliseconds).
+pub const UPLOAD_GRACE_MS: u64 = 5_000;
+
+/// Largest upload the workload makes.
+const MAX_UPLOAD_BYTES: u64 = 16 << 20;
+
+/// A file of public content the workload pins: its root, its blocks and its CAR.
+pub struct File {
+    /// The file's root.
+    pub root: Cid,
+    /// Every block of the file's DAG.
+    pub blocks: Vec<Cid>,
+    car: Vec<u8>,
+}
+
+impl File {
+    /// File `k`: `(k + 1) x 150,000` pseudo-random bytes in UnixFS blocks of 256 KiB (files
+    /// from one to four leaves under a root).
+    fn new(k: u64) -> Self {
+        let mut x = (k as u32).wrapping_mul(2_654_435_761).wrapping_add(1);
+        let data: Vec<u8> = (0..(k as usize + 1) * 150_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let mut blocks = MemoryBlocks::new();
+        let root = Adder::new(Profile::Legacy)
+            .add_reader(data.as_slice(), &mut blocks)
+            .expect("adding bytes from memory succeeds")
+            .cid;
+        let mut car = Vec::new();
+        car::export(&blocks, &root, &[], &root, Scope::All, &mut car)
+            .expect("exporting a complete DAG from memory succeeds");
+        let mut cids = Cids(Vec::new());
+        car::import(car.as_slice(), MAX_UPLOAD_BYTES, &mut cids)
+            .expect("a CAR just written reads back");
+        Self {
+            root,
+            blocks: cids.0,
+            car,
+        }
+    }
+}
+
+/// The files every run pins, built once per process.
+static FILES: std::sync::LazyLock<Vec<File>> =
+    std::sync::LazyLock::new(|| (0..PINNED_ROOTS).map(File::new).collect());
+
+/// Collects the CIDs of the blocks it is given.
+struct Cids(Vec<Cid>);
+
+impl BlockSink for Cids {
+    fn put_block(&mut self, cid: Cid, _data: Vec<u8>) -> Result<(), sovra_cas::CasError> {
+        self.0.push(cid);
+        Ok(())
+    }
+}
+
+/// The CAR of one raw block of `data`, and its CID.
+fn raw_car(data: &[u8]) -> (Cid, Vec<u8>) {
+    let cid = raw_cid(data);
+    let mut blocks = MemoryBlocks::new();
+    blocks
+        .put_block(cid, data.to_vec())
+        .expect("memory takes every block");
+    let mut car = Vec::new();
+    car::export(&blocks, &cid, &[], &cid, Scope::All, &mut car)
+        .expect("exporting one block from memory succeeds");
+    (cid, car)
+}
+
+/// What a transaction needs uploaded to the validator it is submitted to, first.
+enum Upload {
+    /// File `k`'s blocks, to the content store.
+    File(usize),
+    /// One vault block of a record, to its owner's namespace of the vault store.
+    Vault(RecordId, Vec<u8>),
+}
 
 /// The kinds of transaction the workload submits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,6 +213,10 @@ pub struct Workload {
     pub refusals: BTreeMap<(TxKind, String), u64>,
     /// Transactions admitted, by kind.
     pub by_kind: BTreeMap<TxKind, u64>,
+    /// The files the workload pins (file `k` is root `k`; the same in every run).
+    pub files: &'static [File],
+    /// Every vault block uploaded for each record, with its owner (namespace).
+    pub vault_uploads: BTreeMap<RecordId, BTreeSet<(Did, Cid)>>,
 }
 
 impl Workload {
@@ -135,6 +229,8 @@ impl Workload {
             refused: 0,
             refusals: BTreeMap::new(),
             by_kind: TxKind::all().map(|k| (k, 0)).collect(),
+            files: FILES.as_slice(),
+            vault_uploads: BTreeMap::new(),
         }
     }
 
@@ -147,15 +243,29 @@ impl Workload {
             .collect()
     }
 
-    /// Builds one transaction of a drawn kind as `ledger` sees the chain, and submits it there.
-    pub async fn submit(&mut self, ledger: &Ledger<deterministic::Context>, turn: u64) {
+    /// Builds one transaction of a drawn kind as `ledger` sees the chain, uploads what it needs
+    /// to `stores` (at `now_ms`), and submits it there.
+    pub async fn submit(
+        &mut self,
+        ledger: &Ledger<deterministic::Context>,
+        stores: &Stores,
+        now_ms: u64,
+        turn: u64,
+    ) {
         let owner = turn % DEV_ACCOUNTS;
         let drawn = TxKind::draw(&mut self.rng);
-        let Some((kind, signer, actions)) = self.actions(ledger, drawn, owner).await else {
+        let Some((kind, signer, actions, uploads)) = self.actions(ledger, drawn, owner).await
+        else {
             let kind = drawn;
             self.refuse(kind, "nothing to do yet");
             return;
         };
+        for upload in uploads {
+            if let Err(e) = self.upload(stores, &signer, upload, now_ms) {
+                self.refuse(kind, &format!("upload: {e}"));
+                return;
+            }
+        }
         let (nonce, height) = match ledger.account_with_next_nonce(&signer).await {
             Ok((_, nonce, height)) => (nonce, height),
             Err(e) => {
@@ -203,6 +313,45 @@ impl Workload {
         }
     }
 
+    /// Uploads what a transaction of `signer` needs, kept for [`UPLOAD_GRACE_MS`] unless
+    /// something anchors it.
+    fn upload(
+        &mut self,
+        stores: &Stores,
+        signer: &Did,
+        upload: Upload,
+        now_ms: u64,
+    ) -> Result<(), sovra_store::StoreError> {
+        let kept_until = now_ms + UPLOAD_GRACE_MS;
+        match upload {
+            Upload::File(k) => {
+                stores.content.import_car(
+                    self.files[k].car.as_slice(),
+                    MAX_UPLOAD_BYTES,
+                    kept_until,
+                )?;
+            }
+            Upload::Vault(record, data) => {
+                let (cid, car) = raw_car(&data);
+                stores.vault.import_car(
+                    signer,
+                    car.as_slice(),
+                    MAX_UPLOAD_BYTES,
+                    kept_until,
+                    StagedQuota {
+                        per_identity: u64::MAX,
+                        total: u64::MAX,
+                    },
+                )?;
+                self.vault_uploads
+                    .entry(record)
+                    .or_default()
+                    .insert((signer.clone(), cid));
+            }
+        }
+        Ok(())
+    }
+
     /// Counts a refusal of a `kind` transaction for `reason` (its words up to the first digit,
     /// so that reasons differing only in numbers count together).
     fn refuse(&mut self, kind: TxKind, reason: &str) {
@@ -217,14 +366,15 @@ impl Workload {
     }
 
     /// The kind, signer and actions of a `kind` transaction of funded identity `owner` (a
-    /// transfer funding the DID instead of an update it could not pay for), or `None` when there
-    /// is nothing of that kind to do yet (no DID to update).
+    /// transfer funding the DID instead of an update it could not pay for), with what must be
+    /// uploaded before it is submitted, or `None` when there is nothing of that kind to do yet
+    /// (no DID to update).
     async fn actions(
         &mut self,
         ledger: &Ledger<deterministic::Context>,
         kind: TxKind,
         owner: u64,
-    ) -> Option<(TxKind, Did, Vec<Action>)> {
+    ) -> Option<(TxKind, Did, Vec<Action>, Vec<Upload>)> {
         let me = dev_did(owner);
         let other =
             dev_did((owner + 1 + self.rng.random_range(0..DEV_ACCOUNTS - 1)) % DEV_ACCOUNTS);
@@ -246,9 +396,9 @@ impl Workload {
             0,
             0,
         ]);
-        let root = |rng: &mut StdRng| {
-            ContentId::raw_sha256(format!("root-{}", rng.random_range(0..PINNED_ROOTS)).as_bytes())
-        };
+        let file = self.rng.random_range(0..PINNED_ROOTS) as usize;
+        let root = ContentId::new(self.files[file].root);
+        let mut uploads = Vec::new();
         let action = match kind {
             TxKind::Transfer => {
                 // Now and then pay a created DID.
@@ -271,7 +421,7 @@ impl Workload {
                         to: did,
                         amount: 1_000,
                     });
-                    return Some((TxKind::Transfer, me, vec![fund]));
+                    return Some((TxKind::Transfer, me, vec![fund], Vec::new()));
                 }
                 let version = match ledger.state_value(&StateKey::Did(did.clone())).await {
                     Ok(Some(bytes)) => decode_exact::<DidRecord>(&bytes, &())
@@ -284,48 +434,62 @@ impl Workload {
                     previous_version: version,
                     document: document(owner, 1 + self.rng.random_range(0..3)),
                 });
-                return Some((kind, did, vec![action]));
+                return Some((kind, did, vec![action], Vec::new()));
             }
-            TxKind::Pin => Action::Content(ContentAction::Pin {
-                cid: root(&mut self.rng),
-                size: self.rng.random_range(1..=1_000_000),
-                replication: self.rng.random_range(1..=3),
-            }),
-            TxKind::Unpin => Action::Content(ContentAction::Unpin {
-                cid: root(&mut self.rng),
-            }),
+            TxKind::Pin => {
+                uploads.push(Upload::File(file));
+                Action::Content(ContentAction::Pin {
+                    cid: root,
+                    size: self.rng.random_range(1..=1_000_000),
+                    replication: self.rng.random_range(1..=3),
+                })
+            }
+            TxKind::Unpin => Action::Content(ContentAction::Unpin { cid: root }),
             TxKind::PublicDocument => Action::Content(ContentAction::SetPublicDocument {
                 name: format!("doc-{}", self.rng.random_range(0..3u32)),
-                cid: (self.rng.random_range(0..4u32) > 0).then(|| root(&mut self.rng)),
+                cid: (self.rng.random_range(0..4u32) > 0).then_some(root),
             }),
             TxKind::VaultPut => {
                 let version = vault_version(ledger, record).await + 1;
                 let tag = format!("{record:?}-{version}");
+                let (ciphertext, keys) = (
+                    format!("ciphertext-{tag}").into_bytes(),
+                    format!("keys-{tag}").into_bytes(),
+                );
+                let content = ContentId::new(raw_cid(&ciphertext));
+                let keys_root = ContentId::new(raw_cid(&keys));
+                uploads.push(Upload::Vault(record, ciphertext));
+                uploads.push(Upload::Vault(record, keys));
                 Action::Vault(VaultAction::Put {
                     record,
                     version,
-                    content: ContentId::raw_sha256(format!("ciphertext-{tag}").as_bytes()),
+                    content,
                     size: self.rng.random_range(1..=100_000),
-                    keys: ContentId::raw_sha256(format!("keys-{tag}").as_bytes()),
+                    keys: keys_root,
                     replication: self
                         .rng
                         .random_range(MIN_VAULT_REPLICATION..=MIN_VAULT_REPLICATION + 2),
                     retain_until_ms: None,
                 })
             }
-            TxKind::VaultGrant => Action::Vault(VaultAction::Grant {
-                record,
-                wrap: ContentId::raw_sha256(format!("wrap-{record:?}-{other}").as_bytes()),
-                grantee: other,
-                until_ms: None,
-            }),
+            TxKind::VaultGrant => {
+                let wrap = format!("wrap-{record:?}-{other}").into_bytes();
+                let root = ContentId::new(raw_cid(&wrap));
+                uploads.push(Upload::Vault(record, wrap));
+                Action::Vault(VaultAction::Grant {
+                    record,
+                    wrap: root,
+                    grantee: other,
+                    until_ms: None,
+                })
+            }
             TxKind::VaultRevoke => Action::Vault(VaultAction::Revoke {
                 record,
                 grantee: other,
             }),
             TxKind::VaultDelete => Action::Vault(VaultAction::Delete { record }),
         };
-        Some((kind, me, vec![action]))
+        Some((kind, me, vec![action], uploads))
     }
 
     /// One of the DIDs funded identity `owner` asked to create, drawn.

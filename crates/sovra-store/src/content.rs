@@ -431,6 +431,11 @@ impl ContentStore {
             if depth > sovra_cas::limits::MAX_DAG_DEPTH || !live.insert(block_key(&cid)) {
                 continue;
             }
+            // A raw block links nothing: marking it needs no read (the replicator's scrub
+            // verifies held blocks).
+            if cid.codec() == sovra_cas::block::RAW {
+                continue;
+            }
             let Some(data) = self.get_block(&cid).map_err(cas_err)? else {
                 continue;
             };

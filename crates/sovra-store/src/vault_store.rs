@@ -368,6 +368,11 @@ impl VaultStore {
                 {
                     continue;
                 }
+                // A raw block links nothing: marking it needs no read (the replicator's scrub
+                // verifies held blocks).
+                if cid.codec() == sovra_cas::block::RAW {
+                    continue;
+                }
                 let Some(data) = self.get(owner, &cid)? else {
                     continue;
                 };

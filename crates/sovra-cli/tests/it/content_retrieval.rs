@@ -4,7 +4,9 @@
 //! network checks the gateway's answers to DAGs it must refuse (a directory of 16,385 links, a
 //! CAR naming a root it lacks) and the sandbox on uploaded HTML.
 
-use crate::common::{Node, content, dev_key, init_testnet, port_base, start, test_dir, wait_until};
+use crate::common::{
+    Node, content, dev_key, init_testnet, port_base, start, test_dir, wait_for_height, wait_until,
+};
 use ipld_dagpb::{PbLink, PbNode};
 use sovra_cas::{Adder, BlockSink, Cid, MemoryBlocks, Profile, car, dag::Scope};
 use sovra_client::Client;
@@ -110,6 +112,9 @@ fn a_third_node_serves_a_pinned_file_while_the_uploader_and_another_peer_are_dow
         .unwrap();
     let status = clients[0].wait_final(&id, Duration::from_secs(60)).unwrap();
     assert_eq!(status.status, "completed", "{status:?}");
+    // Every node knows the pin (and so its holder) before the others go down.
+    let pinned_at = status.height.expect("a completed transaction has a height");
+    wait_for_height(&clients, pinned_at, Duration::from_secs(60));
     wait_until(
         "the assigned holder to replicate the pin",
         Duration::from_secs(90),

@@ -127,6 +127,9 @@ fn accepted_transactions_end_completed_failed_replaced_or_expired() {
     assert_eq!(s.status, "expired", "{s:?}");
     assert_eq!(s.expiry_height, Some(expiry));
     assert!(s.height.unwrap() >= expiry);
+    // Every node has passed the expiry, so no mempool still holds the stuck transaction (a node
+    // behind would count it in `next_nonce`).
+    wait_for_height(&clients, s.height.unwrap(), WAIT);
 
     // ---- Back to back with next_nonce: both complete. ----
     let first = clients[0]

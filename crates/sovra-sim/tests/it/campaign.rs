@@ -1,7 +1,8 @@
 //! The simulation campaign's slice in the test suite: 100 consecutive seeds (in five tests of 20,
 //! which the test runner runs side by side) and every seed of the regression list keep every
-//! invariant; every seed injects exactly the faults its plan holds, and the plans of the slice
-//! hold every kind of fault; one seed replayed gives the same report, down to the runtime's audit
+//! invariant (replicas and erasure included, each found with something to check); every seed
+//! injects exactly the faults its plan holds, and the plans of the slice hold every kind of
+//! fault; one seed replayed gives the same report, down to the runtime's audit
 //! digest.
 
 use std::collections::BTreeMap;
@@ -25,14 +26,18 @@ const REGRESSIONS: &[(u64, u64)] = &[
     (590, 20),
 ];
 
-/// Runs `seeds`; fails on any violation, or a seed that did not inject what its plan holds.
+/// Runs `seeds`; fails on any violation, a seed that did not inject what its plan holds, or
+/// seeds whose replica and erasure checks together found nothing to check.
 fn run_seeds(seeds: Range<u64>) {
     let mut failures = Vec::new();
-    for seed in seeds {
+    let (mut replicas, mut erased) = (0, 0);
+    for seed in seeds.clone() {
         let planned = Plan::of(seed, DURATION).counts();
         match run_seed(seed, DURATION) {
             Ok(report) => {
                 assert!(report.final_height > 0, "seed {seed}: nothing finalized");
+                replicas += report.replicas;
+                erased += report.erased_blocks;
                 for (kind, n) in &planned {
                     let injected = report.injected[kind];
                     // The final healing restarts whatever is still down: restarts may exceed
@@ -52,6 +57,10 @@ fn run_seeds(seeds: Range<u64>) {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+    assert!(
+        replicas > 0 && erased > 0,
+        "seeds {seeds:?} checked {replicas} replicas and {erased} erased blocks"
+    );
 }
 
 #[test]
