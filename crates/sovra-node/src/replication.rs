@@ -125,9 +125,16 @@ impl Consumer for BlockConsumer {
         value: Bytes,
     ) -> oneshot::Receiver<bool> {
         let (tx, rx) = oneshot::channel();
+        // Only data that does not match its key is the peer's fault (the resolver blocks the
+        // peer for it); a local store failure is logged and the block fetched again later.
         let valid = match cid_of(&delivery.key) {
-            Some(cid) => self.content.put(&cid, &value).is_ok(),
-            None => false,
+            Some(cid) if sovra_cas::verify_block(&cid, &value).is_ok() => {
+                if let Err(e) = self.content.put(&cid, &value) {
+                    tracing::warn!(%cid, "storing a replicated block failed: {e}");
+                }
+                true
+            }
+            _ => false,
         };
         if valid {
             wake(&self.waiters, &delivery.key);

@@ -94,9 +94,18 @@ impl Consumer for VaultConsumer {
     ) -> oneshot::Receiver<bool> {
         let (tx, rx) = oneshot::channel();
         // Every subscriber of one key wants the same namespace and multihash.
+        // Only data that does not match what was asked is the peer's fault (the resolver blocks
+        // the peer for it); a local store failure is logged and the block fetched again later.
         let valid = delivery.subscribers.iter().any(|(want, _)| {
             fetch_key(&want.owner, &want.cid) == delivery.key
-                && self.store.put(&want.owner, &want.cid, &value).is_ok()
+                && sovra_cas::verify_block(&want.cid, &value).is_ok()
+                && match self.store.put(&want.owner, &want.cid, &value) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!(cid = %want.cid, "storing a replicated vault block failed: {e}");
+                        true
+                    }
+                }
         });
         if valid {
             wake(&self.waiters, &delivery.key);
