@@ -10,8 +10,8 @@
 //! (the (f + 1)-th highest view its peers are at, so that f Byzantine peers claiming far views
 //! cannot keep it, or a starting network, from ever voting).
 //! The network cannot have been past that view when the validator lost its journal, so it
-//! cannot have voted beyond it: once it has seen the network for [`RejoinConfig::settle`] (or
-//! heard nothing for [`RejoinConfig::quiet`]), it sends votes and certificates of later views,
+//! cannot have voted beyond it: once it has seen the network for [`RejoinConfig::settle`], it
+//! sends votes and certificates of later views,
 //! nothing of earlier ones, and of the views in between (the highest seen, and the next, which
 //! it may have entered first) only nullify votes and nullifications. Those are what an honest
 //! validator sends in a view it already voted in (a nullify after a notarize, when the view
@@ -20,8 +20,13 @@
 //! below quorum in that view for good (found by the campaign: seed 590, two wiped validators of
 //! five). A brand-new network is the case where nobody has seen a view past the first (views
 //! past the first need a quorum to have voted), so nothing is held back ([`guarded_views`]): a
-//! validator that hears more than f peers at the first view, or nobody at all, votes at once
-//! (one that hears fewer, after settling).
+//! validator that hears more than f peers at the first view votes at once (one that hears
+//! fewer, after settling). Silence alone decides nothing: a network stalled in a view whose
+//! votes are all out, waiting to retry, is as silent as one starting (found by the campaign:
+//! seed 867, a wiped validator took a stalled network for a starting one and finalized a view
+//! it had nullified before losing its disk). After [`RejoinConfig::quiet`] of silence, only
+//! messages of the first view go out, so that a starting network, every validator guarded,
+//! speaks and hears itself.
 //! Meanwhile it follows the chain (blocks are fetched and executed as usual); it only stays out
 //! of voting on views it may have voted on before.
 //!
@@ -54,9 +59,9 @@ pub struct RejoinConfig {
     /// How long to keep watching after first hearing a peer's vote or certificate, so the
     /// highest view seen is the network's current one.
     pub settle: Duration,
-    /// How long to wait, having heard nothing, before voting freely (a new network whose
-    /// validators are all starting and waiting for each other, or a network that is down).
-    /// Shorter than the leader timeout, so a starting network's first timeout is voted.
+    /// How long to wait, having heard nothing, before letting out messages of the first view
+    /// (a new network whose validators are all starting and waiting for each other). Shorter
+    /// than the leader timeout, so a starting network's first timeout is voted.
     pub quiet: Duration,
     /// Most time to wait after first hearing a peer for more than f peers past the first view
     /// (so that f Byzantine peers claiming far views cannot keep a validator from ever
@@ -93,7 +98,7 @@ pub struct Guarded {
     pub floor: u64,
 }
 
-/// The decision at `now` of a guard watching since `started`, which first heard a peer at
+/// The decision at `now` of a guard which first heard a peer at
 /// `first_heard` and has heard the highest `views` from each, among `n` validators (so at most
 /// f = (n - 1) / 3 Byzantine): `None` to keep watching.
 ///
@@ -102,16 +107,16 @@ pub struct Guarded {
 /// view cannot silence a rejoining validator (nor, at genesis, a whole network).
 fn decide(
     now: SystemTime,
-    started: SystemTime,
     first_heard: Option<SystemTime>,
     views: &BTreeMap<PublicKey, u64>,
     n: usize,
     cfg: &RejoinConfig,
 ) -> Option<Guarded> {
     let since = |t: SystemTime| now.duration_since(t).unwrap_or_default();
-    let Some(first_heard) = first_heard else {
-        return (since(started) >= cfg.quiet).then(|| guarded_views(0));
-    };
+    // Silence decides nothing: a network starting and a network stalled in a view whose votes
+    // are all out (waiting to retry) look alike. The first view is let out meanwhile (see
+    // `RejoinGuard::allows`), so a starting network speaks and is heard.
+    let first_heard = first_heard?;
     let f = n.saturating_sub(1) / 3;
     let waited = since(first_heard);
     // Everyone heard is at the first view: a network starting. Believed at once from more than
@@ -139,10 +144,14 @@ struct Seen {
 
 #[derive(Debug)]
 enum Phase {
-    /// Listening: nothing is sent.
+    /// Listening: nothing is sent, but for the first view once nothing was heard for
+    /// [`RejoinConfig::quiet`].
     Watching {
         started: SystemTime,
         first_heard: Option<SystemTime>,
+        /// Whether messages of the first view may go out: nothing was heard for the quiet time
+        /// (a network starting, every validator waiting for the others).
+        first_view_open: bool,
         /// The highest view heard from each peer (by the peer's authenticated key, never by
         /// what a message claims).
         views: BTreeMap<PublicKey, u64>,
@@ -167,6 +176,7 @@ impl RejoinGuard {
             phase: Arc::new(Mutex::new(Phase::Watching {
                 started: now,
                 first_heard: None,
+                first_view_open: false,
                 views: BTreeMap::new(),
             })),
             participants: Arc::new(scheme.participants().iter().cloned().collect()),
@@ -204,7 +214,9 @@ impl RejoinGuard {
     fn allows(&self, seen: Seen) -> bool {
         let mut phase = self.phase.lock().expect("rejoin lock");
         match &mut *phase {
-            Phase::Watching { .. } => false,
+            Phase::Watching {
+                first_view_open, ..
+            } => *first_view_open && seen.view <= 1,
             Phase::Guarding(g) => {
                 if seen.view > g.floor.saturating_add(RELEASE_AFTER_VIEWS) {
                     *g = Guarded { low: 0, floor: 0 };
@@ -227,9 +239,20 @@ impl RejoinGuard {
         if !self.participants.contains(peer) {
             return;
         }
-        if let Phase::Watching { views, .. } = &mut *self.phase.lock().expect("rejoin lock") {
+        let f = self.participants.len().saturating_sub(1) / 3;
+        let mut phase = self.phase.lock().expect("rejoin lock");
+        if let Phase::Watching {
+            views,
+            first_view_open,
+            ..
+        } = &mut *phase
+        {
             let seen = views.entry(peer.clone()).or_default();
             *seen = (*seen).max(view);
+            // A starting network heard: open at once, before the second view's messages.
+            if *first_view_open && views.len() > f && views.values().all(|v| *v <= 1) {
+                *phase = Phase::Guarding(guarded_views(0));
+            }
         }
     }
 
@@ -242,19 +265,18 @@ impl RejoinGuard {
             Phase::Watching {
                 started,
                 first_heard,
+                first_view_open,
                 views,
             } => {
                 if !views.is_empty() && first_heard.is_none() {
                     *first_heard = Some(now);
                 }
-                decide(
-                    now,
-                    *started,
-                    *first_heard,
-                    views,
-                    self.participants.len(),
-                    cfg,
-                )
+                if first_heard.is_none()
+                    && now.duration_since(*started).unwrap_or_default() >= cfg.quiet
+                {
+                    *first_view_open = true;
+                }
+                decide(now, *first_heard, views, self.participants.len(), cfg)
             }
         };
         if let Some(guarded) = decided {
@@ -510,19 +532,48 @@ mod tests {
             g.tick(at(1_010), &CFG),
             Some(Guarded { low: 40, floor: 41 })
         );
-        // Someone who is not a validator is not counted.
+        // Someone who is not a validator is not counted: still silence.
         let g = guard();
         g.heard(&peer(9), 40);
-        assert_eq!(g.tick(at(800), &CFG), Some(Guarded { low: 0, floor: 0 }));
+        assert_eq!(g.tick(at(800), &CFG), None);
+        assert!(g.allows(vote(1)) && !g.allows(vote(2)));
     }
 
     #[test]
-    fn silence_lets_a_starting_validator_vote() {
+    fn silence_lets_out_the_first_view_only() {
         let g = guard();
         assert_eq!(g.tick(at(749), &CFG), None);
-        assert_eq!(g.tick(at(750), &CFG), Some(Guarded { low: 0, floor: 0 }));
-        assert!(g.allows(vote(1)));
-        assert!(g.allows_all());
+        assert!(!g.allows(vote(1)));
+        // Silence: a starting network's first view goes out, nothing later.
+        assert_eq!(g.tick(at(750), &CFG), None);
+        assert!(g.allows(vote(1)) && g.allows(nullify(1)));
+        assert!(!g.allows(vote(2)) && !g.allows(nullify(2)) && !g.allows_all());
+        // A starting network: its peers are heard at the first view, and all is let out.
+        let starting = guard();
+        assert_eq!(starting.tick(at(750), &CFG), None);
+        starting.heard(&peer(1), 1);
+        starting.heard(&peer(2), 1);
+        assert_eq!(
+            starting.tick(at(800), &CFG),
+            Some(Guarded { low: 0, floor: 0 })
+        );
+        assert!(starting.allows_all());
+        // A network stalled at view 40 with every vote out, silent until its validators retry
+        // (found by the campaign, seed 867: a wiped validator took the silence for a start, then
+        // finalized a view it had nullified before it lost its disk): the stalled view is
+        // guarded once the peers are heard again.
+        let stalled = guard();
+        assert_eq!(stalled.tick(at(750), &CFG), None);
+        assert!(!stalled.allows(vote(40)));
+        for i in 1..5 {
+            stalled.heard(&peer(i), 40);
+        }
+        assert_eq!(stalled.tick(at(5_000), &CFG), None);
+        assert_eq!(
+            stalled.tick(at(6_000), &CFG),
+            Some(Guarded { low: 40, floor: 41 })
+        );
+        assert!(!stalled.allows(vote(40)) && stalled.allows(nullify(40)));
     }
 
     #[test]
