@@ -121,7 +121,9 @@ fn decide(
     let waited = since(first_heard);
     // Everyone heard is at the first view: a network starting. Believed at once from more than
     // f peers, else after settling (a Byzantine peer speaking first cannot open the guard).
-    if views.values().all(|v| *v <= 1) && (views.len() > f || waited >= cfg.settle) {
+    if views.values().all(|v| *v <= 1)
+        && (more_than_f_at_first_view(views, f) || waited >= cfg.settle)
+    {
         return Some(guarded_views(0));
     }
     let past_first = views.values().filter(|v| **v > 1).count();
@@ -132,6 +134,12 @@ fn decide(
     highest.sort_unstable_by(|a, b| b.cmp(a));
     let credible = highest.get(f).copied().unwrap_or(0);
     Some(guarded_views(credible))
+}
+
+/// Whether more than f peers were heard and all at the first view: a network starting (at
+/// least one of them is honest, and views past the first need a quorum).
+fn more_than_f_at_first_view(views: &BTreeMap<PublicKey, u64>, f: usize) -> bool {
+    views.len() > f && views.values().all(|v| *v <= 1)
 }
 
 /// What a vote or certificate is, as far as the guard cares.
@@ -250,7 +258,7 @@ impl RejoinGuard {
             let seen = views.entry(peer.clone()).or_default();
             *seen = (*seen).max(view);
             // A starting network heard: open at once, before the second view's messages.
-            if *first_view_open && views.len() > f && views.values().all(|v| *v <= 1) {
+            if *first_view_open && more_than_f_at_first_view(views, f) {
                 *phase = Phase::Guarding(guarded_views(0));
             }
         }
