@@ -589,50 +589,74 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         st.pending.insert(id, executed);
     }
 
-    /// Finds the state after `parent`, re-executing it and, when needed, its ancestors
-    /// (`ancestors`: the blocks before `parent`, newest first) when that state is not known,
-    /// for instance when this node did not verify them before they were notarized.
-    async fn resolve_parent_state(
+    /// Takes the state lock together with the state after `parent`, re-executing the
+    /// ancestors it has not seen from `ancestors` (newest first; marshal fetches them from
+    /// peers). The lock is released while waiting for an ancestor: a fetch can wait for as long
+    /// as the node is cut off, and every reader of the state (account queries, admission,
+    /// finalization) would wait with it. `None` when the state cannot be known: the parent is
+    /// on a dead fork, the ancestry is deeper than [`MAX_REEXECUTE_DEPTH`], or it ends early or
+    /// does not link up.
+    async fn lock_with_parent_state(
         &self,
-        st: &mut LedgerState<E>,
         parent: &Block,
         ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
-    ) -> Result<Option<SpeculativeState<E>>, ConsensusError> {
+    ) -> Result<
+        Option<(
+            tokio::sync::MutexGuard<'_, LedgerState<E>>,
+            SpeculativeState<E>,
+        )>,
+        ConsensusError,
+    > {
         use futures::StreamExt;
-        if let Some(s) = Self::state_after(st, &parent.id()).await? {
-            return Ok(Some(s));
-        }
-        if parent.height() <= st.finalized.header.height {
-            // At or below the finalized tip but not the tip: a dead fork.
-            return Ok(None);
-        }
-        // Walk back until a known state, then replay forward.
-        let mut to_replay = vec![parent.clone()];
-        let mut want = parent.header.parent;
-        let base = loop {
-            if let Some(s) = Self::state_after(st, &want).await? {
-                break s;
+        // The ancestors fetched so far, newest (the parent's parent) first.
+        let mut fetched: Vec<Block> = Vec::new();
+        loop {
+            let mut st = self.lock_state().await;
+            if let Some(s) = Self::state_after(&st, &parent.id()).await? {
+                return Ok(Some((st, s)));
             }
-            if to_replay.len() >= MAX_REEXECUTE_DEPTH {
+            let finalized = st.finalized.header.height;
+            if parent.height() <= finalized {
+                // At or below the finalized tip but not the tip: a dead fork.
                 return Ok(None);
             }
+            // The newest ancestor whose state is known (it can have become known, or final,
+            // while the lock was released): replay forward from it.
+            let mut want = parent.header.parent;
+            let mut known = None;
+            for k in 0..=fetched.len() {
+                if let Some(s) = Self::state_after(&st, &want).await? {
+                    known = Some((k, s));
+                    break;
+                }
+                if let Some(b) = fetched.get(k) {
+                    if b.height() <= finalized {
+                        return Ok(None);
+                    }
+                    want = b.header.parent;
+                }
+            }
+            if let Some((k, mut state)) = known {
+                for b in fetched[..k].iter().rev().chain(std::iter::once(parent)) {
+                    match self.execute_known(&mut st, &state, b).await? {
+                        Some(e) => state = e.state,
+                        None => return Ok(None),
+                    }
+                }
+                return Ok(Some((st, state)));
+            }
+            if fetched.len() + 1 >= MAX_REEXECUTE_DEPTH {
+                return Ok(None);
+            }
+            drop(st);
             let Some(b) = ancestors.next().await else {
                 return Ok(None);
             };
-            if b.id() != want || b.height() <= st.finalized.header.height {
+            if b.id() != want {
                 return Ok(None);
             }
-            want = b.header.parent;
-            to_replay.push(b);
-        };
-        let mut state = base;
-        for b in to_replay.into_iter().rev() {
-            match self.execute_known(st, &state, &b).await? {
-                Some(e) => state = e.state,
-                None => return Ok(None),
-            }
+            fetched.push(b);
         }
-        Ok(Some(state))
     }
 
     /// Builds a block on `parent` from the mempool.
@@ -662,10 +686,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         ancestors: &mut (impl futures::Stream<Item = Block> + Unpin),
         now_ms: u64,
     ) -> Result<Option<Block>, ConsensusError> {
-        let mut st = self.lock_state().await;
-        let Some(parent_state) = self
-            .resolve_parent_state(&mut st, parent, ancestors)
-            .await?
+        let Some((mut st, parent_state)) = self.lock_with_parent_state(parent, ancestors).await?
         else {
             return Ok(None);
         };
@@ -758,16 +779,16 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         {
             return Ok(false);
         }
-        let mut st = self.lock_state().await;
-        if st.pending.contains_key(&block.id()) {
+        if self.lock_state().await.pending.contains_key(&block.id()) {
             return Ok(true);
         }
-        let Some(parent_state) = self
-            .resolve_parent_state(&mut st, parent, ancestors)
-            .await?
+        let Some((mut st, parent_state)) = self.lock_with_parent_state(parent, ancestors).await?
         else {
             return Ok(false);
         };
+        if st.pending.contains_key(&block.id()) {
+            return Ok(true);
+        }
         Ok(self
             .execute_known(&mut st, &parent_state, block)
             .await?

@@ -5,7 +5,7 @@
 //! Also: a validator that never saw a proposal's ancestors re-executes them from the ancestry
 //! marshal hands it, to verify the proposal or to build on it.
 
-use commonware_runtime::{Runner as _, Supervisor as _, deterministic};
+use commonware_runtime::{Clock as _, Runner as _, Spawner as _, Supervisor as _, deterministic};
 use futures::stream;
 use sovra_consensus::{
     Ledger,
@@ -262,5 +262,47 @@ fn unseen_ancestors_are_re_executed() {
             verifier.finalize(b).await.unwrap();
         }
         assert_eq!(verifier.finalized().header.state_root, b3.header.state_root);
+    });
+}
+
+/// A validator cut off from its peers waits for a proposal's ancestry (marshal fetches it)
+/// without holding the ledger: account reads, admission and the node's API go on meanwhile,
+/// and the verification completes once the ancestry arrives. (Campaign seed 359: a wiped,
+/// then partitioned validator held its state lock until the partition healed.)
+#[test]
+fn waiting_for_ancestors_does_not_hold_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    deterministic::Runner::default().start(|context| async move {
+        let mut ledgers = open_ledgers(&context, dir.path(), &["leader", "cut-off"]).await;
+        let cut_off = ledgers.pop().unwrap();
+        let leader = ledgers.pop().unwrap();
+        let none = || stream::iter(Vec::<Block>::new());
+        let mut chain = vec![leader.genesis_block().clone()];
+        for nonce in 0..3 {
+            assert!(leader.admit(vec![(transfer(nonce), 200)]).await.unwrap()[0].is_ok());
+            let parent = chain.last().unwrap().clone();
+            let block = leader
+                .propose(&parent, &mut none(), 1_000 + nonce)
+                .await
+                .unwrap()
+                .unwrap();
+            chain.push(block);
+        }
+        let (b1, b2, b3) = (chain[1].clone(), chain[2].clone(), chain[3].clone());
+
+        // The ancestry is not there yet: the verification waits for it.
+        let (send_ancestor, mut ancestry) = futures::channel::mpsc::unbounded::<Block>();
+        let verifying = context.child("verify").spawn({
+            let cut_off = cut_off.clone();
+            move |_| async move { cut_off.verify(&b3, &b2, &mut ancestry, 2_000).await }
+        });
+        context.sleep(std::time::Duration::from_millis(10)).await;
+        // Meanwhile the ledger answers and admits.
+        let signer = Did::from_public_key(&key(0).public_key());
+        assert_eq!(cut_off.account(&signer).await.unwrap().balance, 1000);
+        assert!(cut_off.admit(vec![(transfer(0), 200)]).await.unwrap()[0].is_ok());
+        // The ancestry arrives: the proposal is re-executed on it and accepted.
+        send_ancestor.unbounded_send(b1).unwrap();
+        assert!(verifying.await.unwrap().unwrap());
     });
 }
