@@ -4,7 +4,8 @@
 //! ledger (`sovra-consensus`) consume them without knowing the modules' actions or state keys.
 
 use crate::modules::{
-    content::ContentEvent, recovery::RecoveryEvent, registry::RegistryEvent, vault::VaultEvent,
+    assets::AssetsEvent, content::ContentEvent, recovery::RecoveryEvent, registry::RegistryEvent,
+    vault::VaultEvent,
 };
 
 /// One event of a module, for the index. A module without events has no variant.
@@ -18,6 +19,14 @@ pub enum IndexEvent {
     Vault(VaultEvent),
     /// Recovery setups.
     Recovery(RecoveryEvent),
+    /// Asset classes, holdings and locks.
+    Assets(AssetsEvent),
+}
+
+impl From<AssetsEvent> for IndexEvent {
+    fn from(e: AssetsEvent) -> Self {
+        IndexEvent::Assets(e)
+    }
 }
 
 impl From<ContentEvent> for IndexEvent {

@@ -94,6 +94,11 @@ impl Executor {
             for (i, action) in t.tx.actions.iter().enumerate() {
                 modules::keys(&self.tx_context(t, i), action, &mut keys);
             }
+            // Every party's account holds the head of its receipt chain, which the transaction
+            // extends: a module names its parties once, in `parties`.
+            for party in self.parties(t) {
+                keys.insert(StateKey::Account(party));
+            }
         }
         keys.into_iter().collect()
     }

@@ -181,8 +181,9 @@ pub trait ExecutionModule {
         Ok(())
     }
 
-    /// Adds every state key applying `action` may read or write, besides the signer's account
-    /// and (for a `did:sovra` signer) its DID record: execution against a state that holds
+    /// Adds every state key applying `action` may read or write, besides the signer's account,
+    /// (for a `did:sovra` signer) its DID record and the accounts of the action's
+    /// [`parties`](Self::parties) (the executor adds those): execution against a state that holds
     /// exactly those keys gives the same result as against the full state.
     fn keys(ctx: &TxContext<'_>, action: &Self::Action, keys: &mut KeySet);
 

@@ -9,6 +9,7 @@
 //! hashes of encodings are stable identifiers.
 
 pub mod actions;
+pub mod assets;
 pub mod block;
 pub mod codec;
 pub mod content;
@@ -27,8 +28,12 @@ pub mod tx;
 pub mod vault;
 
 pub use actions::{
-    AccountsAction, Action, ContentAction, IdentityAction, RecoveryAction, RegistryAction,
-    VaultAction,
+    AccountsAction, Action, AssetsAction, ContentAction, IdentityAction, RecoveryAction,
+    RegistryAction, VaultAction,
+};
+pub use assets::{
+    AssetClass, AssetClassId, AssetKind, ClassFlags, ClassTerms, LockSchedule, TokenLock,
+    TokenRecord,
 };
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};

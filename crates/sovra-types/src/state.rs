@@ -5,7 +5,7 @@
 //! are about fixed-size keys; the client recomputes the hash from the
 //! logical key it asked for.
 
-use crate::{ContentId, Did, Digest, codec::decode_exact, sha256};
+use crate::{AssetClassId, ContentId, Did, Digest, codec::decode_exact, sha256};
 use commonware_codec::{Buf, Encode, Error, FixedSize, Read, ReadExt, Write};
 
 /// A logical key in the ledger state.
@@ -51,6 +51,49 @@ pub enum StateKey {
     VaultRecord(crate::RecordId),
     /// An identity's guardian recovery ([`RecoveryConfig`](crate::RecoveryConfig)).
     Recovery(Did),
+    /// An asset class ([`AssetClass`](crate::AssetClass)).
+    AssetClass(AssetClassId),
+    /// A holder's balance of one token id of a class (`u128`, [`encode_amount`](crate::assets::encode_amount)).
+    AssetBalance {
+        /// The class.
+        class: AssetClassId,
+        /// The token id (0 in a fungible class).
+        token: u64,
+        /// The holder.
+        holder: Did,
+    },
+    /// One token id of a non-fungible or semi-fungible class ([`TokenRecord`](crate::TokenRecord)).
+    AssetToken {
+        /// The class.
+        class: AssetClassId,
+        /// The token id.
+        token: u64,
+    },
+    /// What `spender` may still move of `owner`'s tokens of a class (`u128`).
+    AssetAllowance {
+        /// The class.
+        class: AssetClassId,
+        /// Whose tokens.
+        owner: Did,
+        /// Who may move them.
+        spender: Did,
+    },
+    /// Present (an empty value) while the issuer has frozen `holder` in a class.
+    AssetFrozen {
+        /// The class.
+        class: AssetClassId,
+        /// The frozen holder.
+        holder: Did,
+    },
+    /// Tokens locked for a holder ([`TokenLock`](crate::TokenLock)).
+    AssetLock {
+        /// The class.
+        class: AssetClassId,
+        /// The holder they vest to.
+        holder: Did,
+        /// The lock's id ([`lock_id`](crate::assets::lock_id)).
+        id: u64,
+    },
 }
 
 /// Chain-wide counters.
@@ -73,6 +116,12 @@ impl StateKey {
     const STATUS_LIST: u8 = 0x31;
     const VAULT_RECORD: u8 = 0x40;
     const RECOVERY: u8 = 0x41;
+    const ASSET_CLASS: u8 = 0x50;
+    const ASSET_BALANCE: u8 = 0x51;
+    const ASSET_TOKEN: u8 = 0x52;
+    const ASSET_ALLOWANCE: u8 = 0x53;
+    const ASSET_FROZEN: u8 = 0x54;
+    const ASSET_LOCK: u8 = 0x55;
 
     /// The key's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -127,6 +176,52 @@ impl StateKey {
                 v.extend_from_slice(&did.encode());
                 v
             }
+            StateKey::AssetClass(class) => {
+                let mut v = vec![Self::ASSET_CLASS];
+                v.extend_from_slice(&class.encode());
+                v
+            }
+            StateKey::AssetBalance {
+                class,
+                token,
+                holder,
+            } => {
+                let mut v = vec![Self::ASSET_BALANCE];
+                v.extend_from_slice(&class.encode());
+                v.extend_from_slice(&token.to_be_bytes());
+                v.extend_from_slice(&holder.encode());
+                v
+            }
+            StateKey::AssetToken { class, token } => {
+                let mut v = vec![Self::ASSET_TOKEN];
+                v.extend_from_slice(&class.encode());
+                v.extend_from_slice(&token.to_be_bytes());
+                v
+            }
+            StateKey::AssetAllowance {
+                class,
+                owner,
+                spender,
+            } => {
+                let mut v = vec![Self::ASSET_ALLOWANCE];
+                v.extend_from_slice(&class.encode());
+                v.extend_from_slice(&owner.encode());
+                v.extend_from_slice(&spender.encode());
+                v
+            }
+            StateKey::AssetFrozen { class, holder } => {
+                let mut v = vec![Self::ASSET_FROZEN];
+                v.extend_from_slice(&class.encode());
+                v.extend_from_slice(&holder.encode());
+                v
+            }
+            StateKey::AssetLock { class, holder, id } => {
+                let mut v = vec![Self::ASSET_LOCK];
+                v.extend_from_slice(&class.encode());
+                v.extend_from_slice(&holder.encode());
+                v.extend_from_slice(&id.to_be_bytes());
+                v
+            }
         }
     }
 
@@ -137,8 +232,15 @@ impl StateKey {
 
     /// Parses the text form used by the API: `account:<did>`, `meta:supply`, `meta:burned`,
     /// `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`,
-    /// `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>`, `recovery:<did>`.
+    /// `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>`, `recovery:<did>`,
+    /// and for assets (`<class>` is `<issuer DID>/<name>`): `asset-class:<class>`,
+    /// `asset-balance:<class>/<token>/<holder>`, `asset-token:<class>/<token>`,
+    /// `asset-allowance:<class>/<owner>/<spender>`, `asset-frozen:<class>/<holder>`,
+    /// `asset-lock:<class>/<holder>/<id>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
+        if let Some(key) = parse_asset_key(s)? {
+            return Ok(key);
+        }
         if let Some(rest) = s.strip_prefix("did-version:") {
             let (did, version) = rest.rsplit_once('/').ok_or_else(|| {
                 crate::TypesError::Invalid("expected did-version:<did>/<n>".into())
@@ -199,10 +301,78 @@ impl StateKey {
             "meta:supply" => Ok(StateKey::Meta(MetaKey::Supply)),
             "meta:burned" => Ok(StateKey::Meta(MetaKey::Burned)),
             _ => Err(crate::TypesError::Invalid(format!(
-                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did>, status-list:<did>/<id>, vault-record:<id> or recovery:<did>)"
+                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did>, status-list:<did>/<id>, vault-record:<id>, recovery:<did> or an asset-* key)"
             ))),
         }
     }
+}
+
+/// Parses the `asset-*` text forms of [`StateKey::parse`]; `None` for any other prefix.
+fn parse_asset_key(s: &str) -> Result<Option<StateKey>, crate::TypesError> {
+    use crate::TypesError::Invalid;
+    let Some((prefix, rest)) = s.split_once(':') else {
+        return Ok(None);
+    };
+    // The class is `<issuer DID>/<name>`: DIDs hold no '/', so the parts split cleanly.
+    let parts: Vec<&str> = rest.split('/').collect();
+    let expect = |n: usize, form: &str| {
+        if parts.len() == n {
+            Ok(())
+        } else {
+            Err(Invalid(format!("expected {prefix}:{form}")))
+        }
+    };
+    let class = || AssetClassId::parse(&format!("{}/{}", parts[0], parts[1]));
+    let number = |s: &str| {
+        s.parse::<u64>()
+            .map_err(|_| Invalid(format!("not a number: {s:?}")))
+    };
+    let key = match prefix {
+        "asset-class" => {
+            expect(2, "<issuer>/<name>")?;
+            StateKey::AssetClass(class()?)
+        }
+        "asset-balance" => {
+            expect(4, "<issuer>/<name>/<token>/<holder>")?;
+            StateKey::AssetBalance {
+                class: class()?,
+                token: number(parts[2])?,
+                holder: Did::parse(parts[3])?,
+            }
+        }
+        "asset-token" => {
+            expect(3, "<issuer>/<name>/<token>")?;
+            StateKey::AssetToken {
+                class: class()?,
+                token: number(parts[2])?,
+            }
+        }
+        "asset-allowance" => {
+            expect(4, "<issuer>/<name>/<owner>/<spender>")?;
+            StateKey::AssetAllowance {
+                class: class()?,
+                owner: Did::parse(parts[2])?,
+                spender: Did::parse(parts[3])?,
+            }
+        }
+        "asset-frozen" => {
+            expect(3, "<issuer>/<name>/<holder>")?;
+            StateKey::AssetFrozen {
+                class: class()?,
+                holder: Did::parse(parts[2])?,
+            }
+        }
+        "asset-lock" => {
+            expect(4, "<issuer>/<name>/<holder>/<id>")?;
+            StateKey::AssetLock {
+                class: class()?,
+                holder: Did::parse(parts[2])?,
+                id: number(parts[3])?,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(key))
 }
 
 impl std::fmt::Display for StateKey {
@@ -219,6 +389,22 @@ impl std::fmt::Display for StateKey {
             StateKey::StatusList { issuer, list_id } => write!(f, "status-list:{issuer}/{list_id}"),
             StateKey::VaultRecord(id) => write!(f, "vault-record:{id}"),
             StateKey::Recovery(did) => write!(f, "recovery:{did}"),
+            StateKey::AssetClass(class) => write!(f, "asset-class:{class}"),
+            StateKey::AssetBalance {
+                class,
+                token,
+                holder,
+            } => write!(f, "asset-balance:{class}/{token}/{holder}"),
+            StateKey::AssetToken { class, token } => write!(f, "asset-token:{class}/{token}"),
+            StateKey::AssetAllowance {
+                class,
+                owner,
+                spender,
+            } => write!(f, "asset-allowance:{class}/{owner}/{spender}"),
+            StateKey::AssetFrozen { class, holder } => write!(f, "asset-frozen:{class}/{holder}"),
+            StateKey::AssetLock { class, holder, id } => {
+                write!(f, "asset-lock:{class}/{holder}/{id}")
+            }
         }
     }
 }
@@ -305,6 +491,10 @@ mod tests {
         let sovra = Did::sovra(&[7; 16]);
         let cid = ContentId::parse("bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e")
             .unwrap();
+        let class = AssetClassId {
+            issuer: sovra.clone(),
+            name: "GOLD".into(),
+        };
         for key in [
             StateKey::Account(key_did.clone()),
             StateKey::Meta(MetaKey::Supply),
@@ -329,8 +519,40 @@ mod tests {
             },
             StateKey::VaultRecord(crate::RecordId([9; 16])),
             StateKey::Recovery(sovra.clone()),
+            StateKey::AssetClass(class.clone()),
+            StateKey::AssetBalance {
+                class: class.clone(),
+                token: 7,
+                holder: key_did.clone(),
+            },
+            StateKey::AssetToken {
+                class: class.clone(),
+                token: u64::MAX,
+            },
+            StateKey::AssetAllowance {
+                class: class.clone(),
+                owner: key_did.clone(),
+                spender: sovra.clone(),
+            },
+            StateKey::AssetFrozen {
+                class: class.clone(),
+                holder: sovra.clone(),
+            },
+            StateKey::AssetLock {
+                class: class.clone(),
+                holder: key_did.clone(),
+                id: 42,
+            },
         ] {
             assert_eq!(StateKey::parse(&key.to_string()).unwrap(), key, "{key}");
+        }
+        for bad in [
+            "asset-class:GOLD",
+            "asset-balance:did:sovra:x/GOLD/1",
+            "asset-token:not-a-did/GOLD/1",
+            "asset-lock:{sovra}/GOLD/{sovra}/minus",
+        ] {
+            assert!(StateKey::parse(bad).is_err(), "{bad}");
         }
     }
 }

@@ -117,6 +117,36 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "recovery:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
         "an identity's guardian recovery setup",
     ),
+    (
+        "asset-class:<issuer>/<name>",
+        "asset-class:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD",
+        "an asset class: its terms, mint authority and supply",
+    ),
+    (
+        "asset-balance:<issuer>/<name>/<token>/<holder>",
+        "asset-balance:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/0/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "a holder's balance of one token id of a class (0 in a fungible class; 16 bytes, big-endian)",
+    ),
+    (
+        "asset-token:<issuer>/<name>/<token>",
+        "asset-token:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/ART/7",
+        "one token of a non-fungible or semi-fungible class: owner, supply, metadata CID",
+    ),
+    (
+        "asset-allowance:<issuer>/<name>/<owner>/<spender>",
+        "asset-allowance:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK/did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
+        "what a spender may still move of an owner's tokens of a class",
+    ),
+    (
+        "asset-frozen:<issuer>/<name>/<holder>",
+        "asset-frozen:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "present while the issuer has frozen a holder in a class",
+    ),
+    (
+        "asset-lock:<issuer>/<name>/<holder>/<id>",
+        "asset-lock:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK/42",
+        "tokens locked for a holder, released as they vest",
+    ),
 ];
 
 fn decode_one(hex_tx: &str) -> Result<(SignedTransaction, usize), ErrorBody> {
@@ -288,9 +318,15 @@ struct ProofQuery {
 /// - `verifier:<did>`: a verifier's registration in the trust registry;
 /// - `status-list:<did>/<list-id>`: the anchor of an issuer's status list;
 /// - `vault-record:<id>`: a private vault record's anchor (32 hex characters);
-/// - `recovery:<did>`: an identity's guardian recovery setup.
+/// - `recovery:<did>`: an identity's guardian recovery setup;
+/// - `asset-class:<issuer>/<name>`: an asset class (terms, mint authority, supply);
+/// - `asset-balance:<issuer>/<name>/<token>/<holder>`: a holder's balance of one token id;
+/// - `asset-token:<issuer>/<name>/<token>`: one token of a non-fungible or semi-fungible class;
+/// - `asset-allowance:<issuer>/<name>/<owner>/<spender>`: what a spender may still move;
+/// - `asset-frozen:<issuer>/<name>/<holder>`: present while a holder is frozen in a class;
+/// - `asset-lock:<issuer>/<name>/<holder>/<id>`: tokens locked for a holder.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex) or `recovery:<did>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-frozen:<issuer>/<name>/<holder>` or `asset-lock:<issuer>/<name>/<holder>/<id>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -335,12 +371,18 @@ mod tests {
                 StateKey::StatusList { .. } => "status-list",
                 StateKey::VaultRecord(_) => "vault-record",
                 StateKey::Recovery(_) => "recovery",
+                StateKey::AssetClass(_) => "asset-class",
+                StateKey::AssetBalance { .. } => "asset-balance",
+                StateKey::AssetToken { .. } => "asset-token",
+                StateKey::AssetAllowance { .. } => "asset-allowance",
+                StateKey::AssetFrozen { .. } => "asset-frozen",
+                StateKey::AssetLock { .. } => "asset-lock",
             };
             seen.insert(variant);
         }
         assert_eq!(
             seen.len(),
-            11,
+            17,
             "every state key variant has a documented form"
         );
     }

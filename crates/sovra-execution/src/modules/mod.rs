@@ -10,6 +10,7 @@
 //! compile) that the executor uses.
 
 pub mod accounts;
+pub mod assets;
 pub mod content;
 pub mod identity;
 pub mod receipts;
@@ -72,4 +73,5 @@ modules! {
     Registry => registry::Registry,
     Vault => vault::Vault,
     Recovery => recovery::Recovery,
+    Assets => assets::Assets,
 }

@@ -1,6 +1,7 @@
 //! The integration tests of `sovra-execution`, in one binary (the dependencies are linked once):
 //! the execution modules, rule by rule.
 
+mod assets;
 mod common;
 mod content;
 mod identity;

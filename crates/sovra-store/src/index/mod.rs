@@ -2,9 +2,10 @@
 //! transaction landed and how it ended, every identity's receipt-chain
 //! entries, and each execution module's tables, kept from the typed
 //! [`IndexEvent`]s of finalized blocks (one file per module: `content`,
-//! `registry`, `vault`, `recovery`). All of it can be rebuilt from
+//! `registry`, `vault`, `recovery`, `assets`). All of it can be rebuilt from
 //! finalized blocks; the authenticated state is the source of truth.
 
+mod assets;
 mod content;
 mod recovery;
 mod registry;
@@ -115,6 +116,7 @@ impl Index {
             registry::create(&w)?;
             vault::create(&w)?;
             recovery::create(&w)?;
+            assets::create(&w)?;
         }
         w.commit()?;
         Ok(Self { db })
@@ -223,20 +225,22 @@ fn apply_events(
     height: u64,
     events: &[&IndexEvent],
 ) -> Result<(), StoreError> {
-    let (mut pins, mut registry, mut vault, mut recovery) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut pins, mut registry, mut vault, mut recovery, mut assets) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for event in events {
         match event {
             IndexEvent::Content(e) => pins.push(e),
             IndexEvent::Registry(e) => registry.push(e),
             IndexEvent::Vault(e) => vault.push(e),
             IndexEvent::Recovery(e) => recovery.push(e),
+            IndexEvent::Assets(e) => assets.push(e),
         }
     }
     content::apply(w, &pins)?;
     registry::apply(w, height, &registry)?;
     vault::apply(w, &vault)?;
     recovery::apply(w, &recovery)?;
+    assets::apply(w, &assets)?;
     Ok(())
 }
 

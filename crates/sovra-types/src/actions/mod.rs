@@ -17,12 +17,14 @@
 //! | 3 | registry | register verifier (0), remove verifier (1), anchor status list (2) |
 //! | 4 | vault | put (0), grant (1), revoke (2), delete (3) |
 //! | 5 | recovery | setup (0), request (1), approve (2), cancel (3), complete (4) |
+//! | 6 | assets | create (0), mint (1), burn (2), transfer (3), approve (4), transfer from (5), freeze (6), set mint authority (7), lock (8), release (9) |
 //!
 //! Tags are never reused: a new module or action takes the next free tag. The golden vectors
 //! in `crates/sovra-types/tests/vectors/encoding.toml` pin the encoding of an example of every
 //! action.
 
 pub mod accounts;
+pub mod assets;
 pub mod content;
 pub mod identity;
 pub mod recovery;
@@ -30,6 +32,7 @@ pub mod registry;
 pub mod vault;
 
 pub use accounts::AccountsAction;
+pub use assets::AssetsAction;
 pub use content::ContentAction;
 pub use identity::IdentityAction;
 pub use recovery::RecoveryAction;
@@ -112,4 +115,6 @@ action_modules! {
     4 => Vault(VaultAction),
     /// Guardian recovery of an identity.
     5 => Recovery(RecoveryAction),
+    /// Native assets: fungible, non-fungible, semi-fungible and soulbound tokens, locks.
+    6 => Assets(AssetsAction),
 }

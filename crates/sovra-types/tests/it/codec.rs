@@ -9,10 +9,12 @@ use sovra_crypto::MultikeyType;
 use sovra_crypto::SigningKey;
 use sovra_crypto::shares::MAX_GUARDIANS;
 use sovra_types::{
-    AccountsAction, Action, Block, BlockHeader, ContentAction, ContentId, Did, DidDocument,
-    IdentityAction, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction, RecoveryConfig,
-    RegistryAction, Relationship, Relationships, Service, SignedTransaction, Transaction,
-    VaultAction, VaultRecord, VerificationMethod,
+    AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block, BlockHeader,
+    ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, IdentityAction,
+    LockSchedule, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction, RecoveryConfig,
+    RegistryAction, Relationship, Relationships, Service, SignedTransaction, TokenLock,
+    TokenRecord, Transaction, VaultAction, VaultRecord, VerificationMethod,
+    assets::MAX_LOCK_MS,
     block::tx_root,
     codec::decode_exact,
     limits::{MAX_PIN_BYTES, MAX_REPLICATION},
@@ -376,6 +378,179 @@ fn arb_like(example: &Action) -> BoxedStrategy<Action> {
         Action::Registry(a) => arb_registry_like(a).prop_map(Action::Registry).boxed(),
         Action::Vault(a) => arb_vault_like(a).prop_map(Action::Vault).boxed(),
         Action::Recovery(a) => arb_recovery_like(a).prop_map(Action::Recovery).boxed(),
+        Action::Assets(a) => arb_assets_like(a).prop_map(Action::Assets).boxed(),
+    }
+}
+
+fn arb_class_id() -> impl Strategy<Value = AssetClassId> {
+    (arb_did(), "[A-Za-z0-9._-]{1,32}").prop_map(|(issuer, name)| AssetClassId { issuer, name })
+}
+
+fn arb_amount() -> impl Strategy<Value = u128> {
+    prop_oneof![Just(0u128), Just(1), Just(u128::MAX), any::<u128>()]
+}
+
+fn arb_class_terms() -> impl Strategy<Value = ClassTerms> {
+    (
+        prop::sample::select(vec![
+            AssetKind::Fungible,
+            AssetKind::NonFungible,
+            AssetKind::SemiFungible,
+        ]),
+        "[A-Z0-9]{1,16}",
+        "[ -~]{0,64}",
+        0u8..=38,
+        proptest::option::of(1u128..),
+        0u8..=ClassFlags::ALL,
+        proptest::option::of(arb_content_id()),
+    )
+        .prop_map(
+            |(kind, symbol, title, decimals, max_supply, flags, metadata)| ClassTerms {
+                kind,
+                symbol,
+                title,
+                decimals: if kind == AssetKind::Fungible {
+                    decimals
+                } else {
+                    0
+                },
+                max_supply,
+                flags: ClassFlags(flags),
+                metadata,
+            },
+        )
+}
+
+fn arb_schedule() -> impl Strategy<Value = LockSchedule> {
+    (any::<u64>(), 0..=MAX_LOCK_MS, 0..=MAX_LOCK_MS).prop_map(|(start, a, b)| {
+        let start_ms = start.min(u64::MAX - MAX_LOCK_MS);
+        LockSchedule {
+            start_ms,
+            cliff_ms: start_ms + a.min(b),
+            end_ms: start_ms + a.max(b),
+        }
+    })
+}
+
+fn arb_token_lock() -> impl Strategy<Value = TokenLock> {
+    (
+        any::<u64>(),
+        arb_did(),
+        arb_amount(),
+        arb_amount(),
+        arb_schedule(),
+    )
+        .prop_map(|(token, from, a, b, schedule)| TokenLock {
+            token,
+            from,
+            amount: a.max(b),
+            released: a.min(b),
+            schedule,
+        })
+}
+
+fn arb_asset_class() -> impl Strategy<Value = AssetClass> {
+    (
+        arb_class_terms(),
+        proptest::option::of(arb_did()),
+        arb_amount(),
+    )
+        .prop_map(|(terms, mint_authority, supply)| AssetClass {
+            terms,
+            mint_authority,
+            supply,
+        })
+}
+
+/// Arbitrary assets actions of the same variant as `example` (exhaustive).
+fn arb_assets_like(example: &AssetsAction) -> BoxedStrategy<AssetsAction> {
+    match example {
+        AssetsAction::Create { .. } => ("[A-Za-z0-9._-]{1,32}", arb_class_terms())
+            .prop_map(|(name, terms)| AssetsAction::Create { name, terms })
+            .boxed(),
+        AssetsAction::Mint { .. } => (
+            arb_class_id(),
+            any::<u64>(),
+            arb_did(),
+            arb_amount(),
+            proptest::option::of(arb_content_id()),
+        )
+            .prop_map(|(class, token, to, amount, metadata)| AssetsAction::Mint {
+                class,
+                token,
+                to,
+                amount,
+                metadata,
+            })
+            .boxed(),
+        AssetsAction::Burn { .. } => (arb_class_id(), any::<u64>(), arb_did(), arb_amount())
+            .prop_map(|(class, token, holder, amount)| AssetsAction::Burn {
+                class,
+                token,
+                holder,
+                amount,
+            })
+            .boxed(),
+        AssetsAction::Transfer { .. } => (arb_class_id(), any::<u64>(), arb_did(), arb_amount())
+            .prop_map(|(class, token, to, amount)| AssetsAction::Transfer {
+                class,
+                token,
+                to,
+                amount,
+            })
+            .boxed(),
+        AssetsAction::Approve { .. } => (arb_class_id(), arb_did(), arb_amount())
+            .prop_map(|(class, spender, amount)| AssetsAction::Approve {
+                class,
+                spender,
+                amount,
+            })
+            .boxed(),
+        AssetsAction::TransferFrom { .. } => (
+            arb_class_id(),
+            any::<u64>(),
+            arb_did(),
+            arb_did(),
+            arb_amount(),
+        )
+            .prop_map(
+                |(class, token, from, to, amount)| AssetsAction::TransferFrom {
+                    class,
+                    token,
+                    from,
+                    to,
+                    amount,
+                },
+            )
+            .boxed(),
+        AssetsAction::Freeze { .. } => (arb_class_id(), arb_did(), any::<bool>())
+            .prop_map(|(class, holder, frozen)| AssetsAction::Freeze {
+                class,
+                holder,
+                frozen,
+            })
+            .boxed(),
+        AssetsAction::SetMintAuthority { .. } => (arb_class_id(), proptest::option::of(arb_did()))
+            .prop_map(|(class, authority)| AssetsAction::SetMintAuthority { class, authority })
+            .boxed(),
+        AssetsAction::Lock { .. } => (
+            arb_class_id(),
+            any::<u64>(),
+            arb_did(),
+            arb_amount(),
+            arb_schedule(),
+        )
+            .prop_map(|(class, token, to, amount, schedule)| AssetsAction::Lock {
+                class,
+                token,
+                to,
+                amount,
+                schedule,
+            })
+            .boxed(),
+        AssetsAction::Release { .. } => (arb_class_id(), any::<u64>(), any::<u64>())
+            .prop_map(|(class, token, lock)| AssetsAction::Release { class, token, lock })
+            .boxed(),
     }
 }
 
@@ -682,6 +857,36 @@ proptest! {
         if let Ok(decoded) = SignedTransaction::decode(&mutated) {
             prop_assert!(decoded.verify_stateless().is_err());
         }
+    }
+
+    #[test]
+    fn asset_actions_round_trip_canonically(
+        action in arb_action().prop_filter("an assets action", |a| matches!(a, Action::Assets(_))),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        check_canonical(&action, pos, bit, extra)?;
+    }
+
+    #[test]
+    fn asset_records_round_trip_canonically(
+        class in arb_asset_class(),
+        lock in arb_token_lock(),
+        owner in proptest::option::of(arb_did()),
+        supply in arb_amount(),
+        metadata in proptest::option::of(arb_content_id()),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        prop_assert_eq!(AssetClass::decode(&class.encode()).unwrap(), class.clone());
+        check_canonical(&class, pos, bit, extra)?;
+        prop_assert_eq!(TokenLock::decode(&lock.encode()).unwrap(), lock.clone());
+        check_canonical(&lock, pos, bit, extra)?;
+        let token = TokenRecord { owner, supply, metadata };
+        prop_assert_eq!(TokenRecord::decode(&token.encode()).unwrap(), token.clone());
+        check_canonical(&token, pos, bit, extra)?;
     }
 
     #[test]

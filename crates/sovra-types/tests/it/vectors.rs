@@ -79,6 +79,15 @@ fn computed() -> toml::Table {
         "share_envelopes".into(),
         hex_of(&crate::examples::share_envelopes()),
     );
+    structures.insert(
+        "asset_class".into(),
+        hex_of(&crate::examples::asset_class_record()),
+    );
+    structures.insert(
+        "token_record".into(),
+        hex_of(&crate::examples::token_record()),
+    );
+    structures.insert("token_lock".into(), hex_of(&crate::examples::token_lock()));
 
     let mut ids = toml::Table::new();
     let tx = crate::examples::signed_transaction();
@@ -95,6 +104,10 @@ fn computed() -> toml::Table {
         "receipt_entry_hash".into(),
         hex::encode(crate::examples::receipt_entry(sovra_types::ReceiptStatus::Completed).hash())
             .into(),
+    );
+    ids.insert(
+        "asset_lock_id".into(),
+        sovra_types::assets::lock_id(&tx.id(), 1).to_string().into(),
     );
     ids.insert(
         "derived_did_sovra".into(),

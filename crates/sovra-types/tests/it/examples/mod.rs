@@ -6,10 +6,11 @@
 
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_types::{
-    Account, AccountsAction, Action, Block, BlockHeader, ContentAction, ContentId, Did,
-    DidDocument, DidRecord, IdentityAction, PinRecord, ReceiptEntry, ReceiptStatus, RecordId,
-    RecoveryAction, RecoveryConfig, RegistryAction, Relationship, Relationships, Service,
-    SignedTransaction, StateKey, StatusListAnchor, Transaction, VaultAction, VaultRecord,
+    Account, AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block,
+    BlockHeader, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, DidRecord,
+    IdentityAction, LockSchedule, PinRecord, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction,
+    RecoveryConfig, RegistryAction, Relationship, Relationships, Service, SignedTransaction,
+    StateKey, StatusListAnchor, TokenLock, TokenRecord, Transaction, VaultAction, VaultRecord,
     VerificationMethod, VerifierRecord,
     block::tx_root,
     recovery::{Approval, PendingRecovery, ShareEnvelope, ShareEnvelopes},
@@ -166,7 +167,98 @@ pub(crate) fn actions() -> Vec<Action> {
             previous_version: 5,
         }
         .into(),
+        AssetsAction::Create {
+            name: "GOLD".into(),
+            terms: class_terms(),
+        }
+        .into(),
+        AssetsAction::Mint {
+            class: asset_class(),
+            token: 0,
+            to: did_key(2),
+            amount: 1_000_000_000_000_000_000_000_000,
+            metadata: None,
+        }
+        .into(),
+        AssetsAction::Burn {
+            class: asset_class(),
+            token: 3,
+            holder: did_key(2),
+            amount: 1,
+        }
+        .into(),
+        AssetsAction::Transfer {
+            class: asset_class(),
+            token: 0,
+            to: did_sovra(7),
+            amount: u128::MAX,
+        }
+        .into(),
+        AssetsAction::Approve {
+            class: asset_class(),
+            spender: did_key(3),
+            amount: 500,
+        }
+        .into(),
+        AssetsAction::TransferFrom {
+            class: asset_class(),
+            token: 0,
+            from: did_key(2),
+            to: did_key(4),
+            amount: 250,
+        }
+        .into(),
+        AssetsAction::Freeze {
+            class: asset_class(),
+            holder: did_key(4),
+            frozen: true,
+        }
+        .into(),
+        AssetsAction::SetMintAuthority {
+            class: asset_class(),
+            authority: Some(did_sovra(6)),
+        }
+        .into(),
+        AssetsAction::Lock {
+            class: asset_class(),
+            token: 0,
+            to: did_key(5),
+            amount: 1_200,
+            schedule: LockSchedule {
+                start_ms: 1_700_000_000_000,
+                cliff_ms: 1_710_000_000_000,
+                end_ms: 1_730_000_000_000,
+            },
+        }
+        .into(),
+        AssetsAction::Release {
+            class: asset_class(),
+            token: 0,
+            lock: 0x0123_4567_89ab_cdef,
+        }
+        .into(),
     ]
+}
+
+/// An example asset class of `did_sovra(8)`.
+pub(crate) fn asset_class() -> AssetClassId {
+    AssetClassId {
+        issuer: did_sovra(8),
+        name: "GOLD".into(),
+    }
+}
+
+/// Example terms of a fungible, capped, transferable and freezable class.
+pub(crate) fn class_terms() -> ClassTerms {
+    ClassTerms {
+        kind: AssetKind::Fungible,
+        symbol: "GLD".into(),
+        title: "Gold".into(),
+        decimals: 18,
+        max_supply: Some(21_000_000_000_000_000_000_000_000),
+        flags: ClassFlags(ClassFlags::TRANSFERABLE | ClassFlags::FREEZABLE),
+        metadata: Some(cid(b"gold-metadata")),
+    }
 }
 
 /// One example of every state key variant, with its name in the vectors.
@@ -195,6 +287,30 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
         },
         StateKey::VaultRecord(RecordId([0x42; 16])),
         StateKey::Recovery(did_sovra(7)),
+        StateKey::AssetClass(asset_class()),
+        StateKey::AssetBalance {
+            class: asset_class(),
+            token: 0,
+            holder: did_key(2),
+        },
+        StateKey::AssetToken {
+            class: asset_class(),
+            token: 9,
+        },
+        StateKey::AssetAllowance {
+            class: asset_class(),
+            owner: did_key(2),
+            spender: did_key(3),
+        },
+        StateKey::AssetFrozen {
+            class: asset_class(),
+            holder: did_key(4),
+        },
+        StateKey::AssetLock {
+            class: asset_class(),
+            holder: did_key(5),
+            id: 77,
+        },
     ];
     keys.into_iter().map(|k| (state_key_name(&k), k)).collect()
 }
@@ -214,6 +330,12 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::StatusList { .. } => "status_list",
         StateKey::VaultRecord(_) => "vault_record",
         StateKey::Recovery(_) => "recovery",
+        StateKey::AssetClass(_) => "asset_class",
+        StateKey::AssetBalance { .. } => "asset_balance",
+        StateKey::AssetToken { .. } => "asset_token",
+        StateKey::AssetAllowance { .. } => "asset_allowance",
+        StateKey::AssetFrozen { .. } => "asset_frozen",
+        StateKey::AssetLock { .. } => "asset_lock",
     }
 }
 
@@ -407,5 +529,38 @@ pub(crate) fn share_envelopes() -> ShareEnvelopes {
                 sealed: vec![0x6a; 48],
             },
         ],
+    }
+}
+
+/// An asset class record (the example terms, minting handed to `did_sovra(6)`).
+pub(crate) fn asset_class_record() -> AssetClass {
+    AssetClass {
+        terms: class_terms(),
+        mint_authority: Some(did_sovra(6)),
+        supply: 1_000_000_000_000_000_000,
+    }
+}
+
+/// A non-fungible token's record.
+pub(crate) fn token_record() -> TokenRecord {
+    TokenRecord {
+        owner: Some(did_key(2)),
+        supply: 1,
+        metadata: Some(cid(b"token-9")),
+    }
+}
+
+/// A vesting lock, partly released.
+pub(crate) fn token_lock() -> TokenLock {
+    TokenLock {
+        token: 0,
+        from: did_sovra(8),
+        amount: 1_200,
+        released: 300,
+        schedule: LockSchedule {
+            start_ms: 1_700_000_000_000,
+            cliff_ms: 1_710_000_000_000,
+            end_ms: 1_730_000_000_000,
+        },
     }
 }
