@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod account;
+mod asset;
 mod bench;
 mod content;
 mod devnet;
@@ -102,6 +103,12 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: recovery::RecoveryCommand,
     },
+    /// Native assets: create token classes, mint, send, approve, freeze, lock, burn, show.
+    Asset {
+        /// Asset command.
+        #[command(subcommand)]
+        command: asset::AssetCommand,
+    },
 }
 
 impl Command {
@@ -138,6 +145,7 @@ impl Command {
             Command::Issuer { command } => issuer::run(command),
             Command::Vault { command } => vault::run(command),
             Command::Recovery { command } => recovery::run(command),
+            Command::Asset { command } => asset::run(command),
             Command::Bench(args) => bench::run(args),
         }
     }
