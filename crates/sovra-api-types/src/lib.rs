@@ -1,11 +1,12 @@
 //! The JSON shapes of Sovra's HTTP API: request bodies and answers of every area (ledger,
-//! identity, credentials, content, vault, recovery, authentication, node), with their OpenAPI
+//! identity, credentials, content, vault, recovery, assets, authentication, node), with their OpenAPI
 //! schemas (`utoipa`). The server (`sovra-api`) and the client (`sovra-client`) share them so
 //! both agree on every field.
 //!
 //! Nothing here is consensus-critical: the ledger's data model and canonical encodings are in
 //! `sovra-types`, which this crate reads only to build views of its records.
 
+pub mod assets;
 pub mod auth;
 pub mod content;
 pub mod credentials;
@@ -16,6 +17,9 @@ pub mod node;
 pub mod recovery;
 pub mod vault;
 
+pub use assets::{
+    AssetClassListView, AssetClassView, AssetHoldingView, AssetHoldingsView, AssetLockView,
+};
 pub use auth::{ChallengeRequest, ChallengeResponse, SessionView, TokenRequest};
 pub use content::{ContentImportView, ContentStatusView, PinOwnerView, PublicDocView};
 pub use credentials::ContextView;

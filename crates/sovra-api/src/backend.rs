@@ -58,6 +58,26 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Did>, ApiError>> + Send;
+    /// The asset classes `issuer` created (from the node's index), at most `limit`.
+    fn asset_classes_of(
+        &self,
+        issuer: Did,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<sovra_types::AssetClassId>, ApiError>> + Send;
+    /// The (class, token id) pairs `holder` has received (from the node's index; balances may
+    /// since be zero), at most `limit`.
+    fn asset_holdings_of(
+        &self,
+        holder: Did,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(sovra_types::AssetClassId, u64)>, ApiError>> + Send;
+    /// The (class, lock id) pairs of the locks made for `holder` (from the node's index;
+    /// released locks are gone from state), at most `limit`.
+    fn asset_locks_of(
+        &self,
+        holder: Did,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(sovra_types::AssetClassId, u64)>, ApiError>> + Send;
     /// Challenges and tokens of DID-authenticated requests.
     fn auth(&self) -> &crate::auth::AuthStore;
     /// Prometheus text exposition.

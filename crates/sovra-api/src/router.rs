@@ -44,11 +44,15 @@ const AREA_DESCRIPTIONS: &[(&str, &str)] = &[
         "auth",
         "DID authentication: challenge, signed answer, bearer token",
     ),
+    (
+        "assets",
+        "Native assets: classes, issuers' classes, what an identity holds",
+    ),
     ("node", "Node status and metrics"),
 ];
 
 /// Every area's OpenAPI tag and part of the document.
-fn area_docs() -> [(&'static str, utoipa::openapi::OpenApi); 8] {
+fn area_docs() -> [(&'static str, utoipa::openapi::OpenApi); 9] {
     [
         (areas::ledger::TAG, areas::ledger::Doc::openapi()),
         (areas::identity::TAG, areas::identity::Doc::openapi()),
@@ -57,6 +61,7 @@ fn area_docs() -> [(&'static str, utoipa::openapi::OpenApi); 8] {
         (areas::vault::TAG, areas::vault::Doc::openapi()),
         (areas::recovery::TAG, areas::recovery::Doc::openapi()),
         (areas::auth::TAG, areas::auth::Doc::openapi()),
+        (areas::assets::TAG, areas::assets::Doc::openapi()),
         (areas::node::TAG, areas::node::Doc::openapi()),
     ]
 }
@@ -115,6 +120,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(areas::vault::router::<B>())
         .merge(areas::recovery::router::<B>())
         .merge(areas::auth::router::<B>())
+        .merge(areas::assets::router::<B>())
         .merge(areas::node::router::<B>(api_doc()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -166,6 +172,7 @@ mod tests {
             ("vault", include_str!("areas/vault.rs")),
             ("recovery", include_str!("areas/recovery.rs")),
             ("auth", include_str!("areas/auth.rs")),
+            ("assets", include_str!("areas/assets.rs")),
             ("node", include_str!("areas/node.rs")),
         ];
         for (area, text) in files {

@@ -117,6 +117,27 @@ impl Client {
         self.get("/v1/status")
     }
 
+    /// What `did` holds of native assets: positive balances and open locks (at most `limit`
+    /// of each).
+    pub fn asset_holdings(
+        &self,
+        did: &Did,
+        limit: usize,
+    ) -> Result<sovra_api_types::AssetHoldingsView, ClientError> {
+        self.get(&format!("/v1/assets/holders/{did}?limit={limit}"))
+    }
+
+    /// The asset classes `issuer` created (at most `limit`).
+    pub fn asset_classes(
+        &self,
+        issuer: &Did,
+        limit: usize,
+    ) -> Result<sovra_api_types::AssetClassListView, ClientError> {
+        self.get(&format!(
+            "/v1/assets/issuers/{issuer}/classes?limit={limit}"
+        ))
+    }
+
     /// An account.
     pub fn account(&self, did: &Did) -> Result<AccountView, ClientError> {
         self.get(&format!("/v1/accounts/{did}"))

@@ -287,7 +287,7 @@ where
     let app = Inline::new(
         context.child("inline"),
         App::new(ledger, cfg.clock_skew_ms),
-        mailbox.clone(),
+        mailbox,
         FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
     );
     let engine = simplex::Engine::new(
@@ -297,8 +297,11 @@ where
             elector: RoundRobin::<Sha256>::default(),
             blocker,
             automaton: app.clone(),
-            relay: app,
-            reporter: mailbox,
+            relay: app.clone(),
+            // The wrapper is the reporter too, as commonware's `Inline` asks: it forwards every
+            // activity to marshal and first releases what it keeps per round (certification
+            // gates, staged proposals, sent marks), which nothing else prunes.
+            reporter: app,
             strategy: Sequential,
             partition: format!("{prefix}-simplex"),
             mailbox_size: cfg.mailbox_size,

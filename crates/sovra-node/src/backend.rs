@@ -385,6 +385,39 @@ where
         self.ledger.index().verifiers(limit).map_err(internal)
     }
 
+    async fn asset_classes_of(
+        &self,
+        issuer: Did,
+        limit: usize,
+    ) -> Result<Vec<sovra_types::AssetClassId>, ApiError> {
+        self.ledger
+            .index()
+            .asset_classes_of(&issuer, limit)
+            .map_err(internal)
+    }
+
+    async fn asset_holdings_of(
+        &self,
+        holder: Did,
+        limit: usize,
+    ) -> Result<Vec<(sovra_types::AssetClassId, u64)>, ApiError> {
+        self.ledger
+            .index()
+            .asset_holdings_of(&holder, limit)
+            .map_err(internal)
+    }
+
+    async fn asset_locks_of(
+        &self,
+        holder: Did,
+        limit: usize,
+    ) -> Result<Vec<(sovra_types::AssetClassId, u64)>, ApiError> {
+        self.ledger
+            .index()
+            .asset_locks_of(&holder, limit)
+            .map_err(internal)
+    }
+
     async fn metrics(&self) -> String {
         let mut text = (self.metrics)();
         // Content-store counters, in the same exposition (before the final `# EOF`).

@@ -3,6 +3,7 @@
 //! (`TAG`); [`crate::router`] merges them. Areas share the extractors ([`crate::extract`]), the
 //! state reads ([`crate::reads`]), streams, errors and answers, and never import one another.
 
+pub(crate) mod assets;
 pub(crate) mod auth;
 pub(crate) mod content;
 pub(crate) mod credentials;

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod assets;
 mod auth;
 mod content;
 mod coverage;
@@ -63,6 +64,11 @@ mod routes {
             get "/v1/recovery/{did}" => setup_view,
             get "/v1/recovery/{did}/shares" => shares,
             get "/v1/recovery/{did}/approvals/{guardian}" => approval,
+        }
+        assets {
+            get "/v1/assets/classes/{issuer}/{name}" => class_view,
+            get "/v1/assets/issuers/{did}/classes" => issuer_classes,
+            get "/v1/assets/holders/{did}" => holdings,
         }
         auth {
             post "/v1/auth/challenge" => challenge,

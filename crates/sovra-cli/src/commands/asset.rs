@@ -232,6 +232,20 @@ pub(crate) enum AssetCommand {
         #[command(flatten)]
         node: NodeArgs,
     },
+    /// List what an identity holds (positive balances, open locks) and the classes it issued.
+    List {
+        /// The identity.
+        did: String,
+        /// Most entries of each list.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
     /// Show a holder's balance of a class, verified with a state proof.
     Balance {
         /// The class.
@@ -544,6 +558,52 @@ pub(crate) fn run(command: AssetCommand) -> Result<()> {
                     v.header.height,
                     time(v.header.timestamp_ms),
                 )
+            })
+        }
+        AssetCommand::List {
+            did,
+            limit,
+            output,
+            node,
+        } => {
+            let did = Did::parse(&did)?;
+            let client = Client::new(&node.node);
+            let held = client.asset_holdings(&did, limit)?;
+            let issued = client.asset_classes(&did, limit)?;
+            let view = json!({
+                "did": did.to_string(),
+                "holdings": held.holdings,
+                "locks": held.locks,
+                "issued": issued.classes,
+            });
+            output.emit(&view, |_| {
+                let mut text = String::new();
+                for h in &held.holdings {
+                    text.push_str(&format!("{}  token {}  {}\n", h.class, h.token, h.balance));
+                }
+                for l in &held.locks {
+                    text.push_str(&format!(
+                        "lock {}  {}  token {}  {} of {} released, vesting {} to {} (cliff {})\n",
+                        l.id,
+                        l.class,
+                        l.token,
+                        l.released,
+                        l.amount,
+                        time(l.start_ms),
+                        time(l.end_ms),
+                        time(l.cliff_ms)
+                    ));
+                }
+                for c in &issued.classes {
+                    text.push_str(&format!(
+                        "issued {}  {} ({}), supply {}\n",
+                        c.class, c.symbol, c.kind, c.supply
+                    ));
+                }
+                if text.is_empty() {
+                    text.push_str("no assets\n");
+                }
+                text
             })
         }
         AssetCommand::Balance {

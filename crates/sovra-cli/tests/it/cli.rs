@@ -705,4 +705,24 @@ fn assets_are_created_minted_sent_locked_and_read_with_proofs() {
         cli.ok(&["asset", "balance", &gold, &alice, "--print", "balance"]),
         "200"
     );
+    // The listings (from the node's index, balances from state).
+    let held = cli.json(&["asset", "list", &alice, "-o", "json"]);
+    let holdings = held["holdings"].as_array().unwrap();
+    assert_eq!(holdings.len(), 2, "{held}");
+    assert!(
+        holdings
+            .iter()
+            .any(|h| h["class"] == gold.as_str() && h["balance"] == "200")
+    );
+    assert!(
+        holdings
+            .iter()
+            .any(|h| h["class"] == badge.as_str() && h["token"] == 1)
+    );
+    assert!(
+        held["locks"].as_array().unwrap().is_empty(),
+        "released in full"
+    );
+    let issued = cli.json(&["asset", "list", &dev0, "-o", "json"]);
+    assert_eq!(issued["issued"].as_array().unwrap().len(), 2, "{issued}");
 }

@@ -23,7 +23,8 @@ use sovra_api_types::{
 use sovra_cas::{BlockSink, BlockSource, CasError, Cid, MemoryBlocks, car, dag};
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    ContentId, Did, RecordId, SignedTransaction, StateKey, TxId, VaultRecord, digest_hex,
+    AssetClassId, ContentId, Did, RecordId, SignedTransaction, StateKey, TxId, VaultRecord,
+    digest_hex,
 };
 
 /// The chain id of the mock.
@@ -98,6 +99,31 @@ pub(crate) struct Asked {
     pub submissions: Vec<usize>,
 }
 
+/// The in-memory node's asset index.
+#[derive(Default)]
+pub(crate) struct AssetIndex {
+    /// Classes created.
+    pub classes: Vec<AssetClassId>,
+    /// `(holder, class, token)` received.
+    pub holdings: Vec<(Did, AssetClassId, u64)>,
+    /// `(holder, class, lock id)` made.
+    pub locks: Vec<(Did, AssetClassId, u64)>,
+}
+
+/// The `(class, number)` pairs of `holder` among `entries`, at most `limit`.
+fn of_holder(
+    entries: &[(Did, AssetClassId, u64)],
+    holder: &Did,
+    limit: usize,
+) -> Vec<(AssetClassId, u64)> {
+    entries
+        .iter()
+        .filter(|(h, ..)| h == holder)
+        .take(limit)
+        .map(|(_, c, n)| (c.clone(), *n))
+        .collect()
+}
+
 /// The in-memory node.
 pub(crate) struct MockBackend {
     auth: AuthStore,
@@ -120,6 +146,8 @@ pub(crate) struct MockBackend {
     pub receipts: Mutex<HashMap<String, Vec<ReceiptView>>>,
     /// The registered verifiers, in index order.
     pub verifiers: Mutex<Vec<Did>>,
+    /// The asset index: classes created (by issuer), holdings and locks (by holder).
+    pub asset_index: Mutex<AssetIndex>,
     /// Public content blocks.
     pub content: Arc<MockBlocks>,
     /// Pins by root CID: `(owner, replication)`.
@@ -166,6 +194,7 @@ impl MockBackend {
             balances: Mutex::default(),
             receipts: Mutex::default(),
             verifiers: Mutex::default(),
+            asset_index: Mutex::default(),
             content: Arc::default(),
             pins: Mutex::default(),
             docs: Mutex::default(),
@@ -484,6 +513,48 @@ impl Backend for MockBackend {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn asset_classes_of(
+        &self,
+        issuer: Did,
+        limit: usize,
+    ) -> Result<Vec<AssetClassId>, ApiError> {
+        self.check()?;
+        let index = self.asset_index.lock().unwrap();
+        Ok(index
+            .classes
+            .iter()
+            .filter(|c| c.issuer == issuer)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn asset_holdings_of(
+        &self,
+        holder: Did,
+        limit: usize,
+    ) -> Result<Vec<(AssetClassId, u64)>, ApiError> {
+        self.check()?;
+        Ok(of_holder(
+            &self.asset_index.lock().unwrap().holdings,
+            &holder,
+            limit,
+        ))
+    }
+
+    async fn asset_locks_of(
+        &self,
+        holder: Did,
+        limit: usize,
+    ) -> Result<Vec<(AssetClassId, u64)>, ApiError> {
+        self.check()?;
+        Ok(of_holder(
+            &self.asset_index.lock().unwrap().locks,
+            &holder,
+            limit,
+        ))
     }
 
     fn auth(&self) -> &AuthStore {
