@@ -2,7 +2,7 @@
 //! marshal's inline-verification wrapper) and commits the finalized blocks
 //! marshal delivers.
 
-use crate::{block::ChainBlock, ledger::Ledger};
+use crate::{block::ChainBlock, ledger::Ledger, rejoin::RejoinGuard};
 use commonware_consensus::{
     Reporter,
     marshal::{Update, ancestry::Ancestry},
@@ -34,11 +34,14 @@ pub fn now_ms(clock: &impl Clock) -> u64 {
 pub struct App<E: commonware_storage::Context + Spawner> {
     ledger: Ledger<E>,
     clock_skew_ms: i64,
+    /// The rejoin guard: no proposal or verdict in views whose votes it holds back.
+    guard: RejoinGuard,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for App<E> {
     fn clone(&self) -> Self {
         Self {
+            guard: self.guard.clone(),
             ledger: self.ledger.clone(),
             clock_skew_ms: self.clock_skew_ms,
         }
@@ -48,10 +51,11 @@ impl<E: commonware_storage::Context + Spawner> Clone for App<E> {
 impl<E: commonware_storage::Context + Spawner + Clock> App<E> {
     /// An application over a ledger, whose block times are the runtime's clock plus
     /// `clock_skew_ms` ([`EngineConfig::clock_skew_ms`](crate::engine::EngineConfig)).
-    pub fn new(ledger: Ledger<E>, clock_skew_ms: i64) -> Self {
+    pub fn new(ledger: Ledger<E>, clock_skew_ms: i64, guard: RejoinGuard) -> Self {
         Self {
             ledger,
             clock_skew_ms,
+            guard,
         }
     }
 
@@ -76,10 +80,13 @@ where
 
     async fn propose(
         &mut self,
-        (runtime, _ctx): (E, Self::Context),
+        (runtime, ctx): (E, Self::Context),
         ancestry: impl Ancestry<Self::Block>,
         _input: (),
     ) -> Option<Digested<Self::Block>> {
+        if !self.guard.votes_go_out(ctx.round.view().get()) {
+            return None;
+        }
         let mut ancestors = blocks(ancestry);
         let parent = ancestors.next().await?;
         // With nothing to include, pace empty blocks instead of producing them as fast as
@@ -107,9 +114,14 @@ where
 
     async fn verify(
         &mut self,
-        (runtime, _ctx): (E, Self::Context),
+        (runtime, ctx): (E, Self::Context),
         ancestry: impl Ancestry<Self::Block>,
     ) -> bool {
+        if !self.guard.votes_go_out(ctx.round.view().get()) {
+            // A notarize vote of this view would be held back (see `RejoinGuard::votes_go_out`):
+            // decline, so the engine nullifies, which goes out.
+            return false;
+        }
         let mut ancestors = blocks(ancestry);
         let (Some(block), Some(parent)) = (ancestors.next().await, ancestors.next().await) else {
             // Without the blocks no verdict is possible: abstain.

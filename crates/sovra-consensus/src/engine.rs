@@ -286,7 +286,7 @@ where
 
     let app = Inline::new(
         context.child("inline"),
-        App::new(ledger, cfg.clock_skew_ms),
+        App::new(ledger, cfg.clock_skew_ms, guard.clone()),
         mailbox,
         FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
     );

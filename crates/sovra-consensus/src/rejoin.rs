@@ -234,6 +234,22 @@ impl RejoinGuard {
         }
     }
 
+    /// Whether this validator may propose and vote for a proposal in `view`: false in the views a
+    /// decided guard holds notarize and finalize votes back. The application asks before it
+    /// proposes or verifies and declines there, so the validator's engine does not count a vote
+    /// of its own that its peers never receive: it would build certificates from it that the
+    /// guard may not forward, and wait in a later view while its peers wait in this one
+    /// (campaign seed 590 with the asset workload). Nullifies go out as before. While still
+    /// watching, the engine votes as usual and the sender holds the votes back; simplex sends
+    /// them again on its retries, once they may go out.
+    pub fn votes_go_out(&self, view: u64) -> bool {
+        self.watching()
+            || self.allows(Seen {
+                view,
+                nullify: false,
+            })
+    }
+
     fn watching(&self) -> bool {
         matches!(
             *self.phase.lock().expect("rejoin lock"),
@@ -489,6 +505,24 @@ mod tests {
         assert_eq!(guarded_views(1), Guarded { low: 0, floor: 0 });
         assert_eq!(guarded_views(2), Guarded { low: 2, floor: 3 });
         assert_eq!(guarded_views(40), Guarded { low: 40, floor: 41 });
+    }
+
+    #[test]
+    fn a_decided_guard_keeps_the_validator_from_voting_in_its_views() {
+        let g = guard();
+        // Watching: the engine votes, the sender holds the votes back (and simplex resends).
+        assert!(g.votes_go_out(5));
+        g.heard(&peer(1), 72);
+        g.heard(&peer(2), 72);
+        assert_eq!(g.tick(at(100), &CFG), None);
+        assert_eq!(
+            g.tick(at(1_100), &CFG),
+            Some(Guarded { low: 72, floor: 73 })
+        );
+        // Decided: no proposal and no verdict where notarize votes are held back, so the
+        // engine cannot count a vote of its own its peers never get.
+        assert!(!g.votes_go_out(71) && !g.votes_go_out(72) && !g.votes_go_out(73));
+        assert!(g.votes_go_out(74));
     }
 
     #[test]

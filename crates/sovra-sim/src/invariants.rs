@@ -10,7 +10,9 @@
 //!   and length) is identical on every validator, and its receipt chain, read entry by entry,
 //!   is hash-linked up to that head (so it is identical everywhere);
 //! - conservation: the native supply plus the fees burned equals genesis, and the identities
-//!   the workload named hold the whole supply (tokens only move where the workload sends them).
+//!   the workload named hold the whole supply (tokens only move where the workload sends them);
+//! - assets: every asset class's supply is what the named identities hold of it plus what its
+//!   locks still hold, and is the same on every validator.
 //!
 //! [`agreement`] is also checked while a run goes on, over the validators running then; and the
 //! run checks that no honest validator was blocked by another (only Byzantine ones give cause).
@@ -20,9 +22,12 @@ use std::collections::BTreeSet;
 use commonware_runtime::deterministic;
 use sovra_consensus::Ledger;
 use sovra_types::state::{MetaKey, decode_u64};
-use sovra_types::{Did, StateKey, receipt::verify_chain};
+use sovra_types::{
+    AssetClass, Did, StateKey, TokenLock, assets::decode_amount, receipt::verify_chain,
+};
 
 use crate::net::{DEV_ACCOUNTS, DEV_BALANCE};
+use crate::workload::Workload;
 
 /// Most receipt-chain entries read per identity and check (runs are far shorter).
 const MAX_RECEIPTS: usize = 100_000;
@@ -42,20 +47,91 @@ fn violation(message: impl Into<String>) -> Violation {
 }
 
 /// Checks every invariant over `ledgers` (validator index and ledger), all at committed height
-/// `height`, with `identities` every identity the workload named.
+/// `height`, against what `workload` did.
 pub async fn check(
     ledgers: &[(usize, &Ledger<deterministic::Context>)],
     height: u64,
-    identities: &BTreeSet<Did>,
+    workload: &Workload,
 ) -> Result<(), Violation> {
+    let identities = &workload.identities();
     agreement(ledgers, 0, height)?;
     same_outcomes(ledgers, height)?;
+    let mut supplies: Option<(usize, Vec<u128>)> = None;
     for (v, ledger) in ledgers {
         one_history(*v, ledger, height).await?;
         conservation(*v, ledger, identities).await?;
         receipt_chains(*v, ledger, identities).await?;
+        let mine = asset_supplies(*v, ledger, workload).await?;
+        match &supplies {
+            Some((w, theirs)) if *theirs != mine => {
+                return Err(violation(format!(
+                    "asset supplies differ: validator {w} has {theirs:?}, validator {v} has {mine:?}"
+                )));
+            }
+            Some(_) => {}
+            None => supplies = Some((*v, mine)),
+        }
     }
     same_accounts(ledgers, identities).await
+}
+
+/// On validator `v`, every class the workload may have created has a supply equal to what the
+/// named identities hold of it plus what the workload's locks of it still hold; returns the
+/// supplies, class by class.
+async fn asset_supplies(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    workload: &Workload,
+) -> Result<Vec<u128>, Violation> {
+    let read = |key: StateKey| async move {
+        ledger
+            .state_value(&key)
+            .await
+            .map_err(|e| violation(format!("validator {v}: reading {key}: {e}")))
+    };
+    let identities = workload.identities();
+    let mut supplies = Vec::new();
+    for class in workload.asset_classes() {
+        let supply = match read(StateKey::AssetClass(class.clone())).await? {
+            Some(b) => {
+                AssetClass::decode(&b)
+                    .map_err(|e| violation(format!("validator {v}: class {class}: {e}")))?
+                    .supply
+            }
+            None => 0,
+        };
+        let mut held: u128 = 0;
+        for holder in &identities {
+            let key = StateKey::AssetBalance {
+                class: class.clone(),
+                token: 0,
+                holder: holder.clone(),
+            };
+            if let Some(b) = read(key).await? {
+                held += decode_amount(&b)
+                    .map_err(|e| violation(format!("validator {v}: a balance of {class}: {e}")))?;
+            }
+        }
+        for (c, holder, id) in workload.locks.iter().filter(|(c, ..)| *c == class) {
+            let key = StateKey::AssetLock {
+                class: c.clone(),
+                holder: holder.clone(),
+                id: *id,
+            };
+            if let Some(b) = read(key).await? {
+                held += TokenLock::decode(&b)
+                    .map_err(|e| violation(format!("validator {v}: a lock of {class}: {e}")))?
+                    .remaining();
+            }
+        }
+        if held != supply {
+            return Err(violation(format!(
+                "validator {v}: the supply of {class} is {supply}, its holders and locks hold {held}"
+            )));
+        }
+        supplies.push(supply);
+    }
+    Ok(supplies)
 }
 
 /// No two validators hold different blocks at any height from `from` to `height`.

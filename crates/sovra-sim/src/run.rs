@@ -288,7 +288,7 @@ async fn live(
     // Stop where all are: wait until every committed height is equal (no workload now; at
     // most a few empty blocks more).
     let height = settle(&context, &net, height).await?;
-    invariants::check(&net.running(), height, &workload.identities())
+    invariants::check(&net.running(), height, workload)
         .await
         .map_err(Failure::Violation)?;
     // The data outside the ledger: replicas reach their holders, dead data is gone everywhere.

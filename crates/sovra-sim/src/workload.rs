@@ -1,7 +1,8 @@
 //! The workload of a run: each turn one funded identity signs one transaction of a kind drawn
 //! from the run's own generator (transfers, `did:sovra` creations and updates, content pins and
 //! unpins, public documents, vault records with their next versions, grants, revocations and
-//! erasures) and submits it to a running validator, with the nonce (and, where an action names
+//! erasures, asset classes with mints, transfers, burns, vesting locks and releases) and
+//! submits it to a running validator, with the nonce (and, where an action names
 //! one, the record version) that validator sees. Transactions may fail in execution (a version
 //! another validator's block moved on, an unfunded signer): a failure is an outcome like any
 //! other, and must be the same on every validator.
@@ -27,8 +28,10 @@ use sovra_consensus::Ledger;
 use sovra_node::services::Stores;
 use sovra_store::StagedQuota;
 use sovra_types::{
-    AccountsAction, Action, ContentAction, ContentId, Did, DidRecord, IdentityAction, RecordId,
+    AccountsAction, Action, AssetClassId, AssetKind, AssetsAction, ClassFlags, ClassTerms,
+    ContentAction, ContentId, Did, DidRecord, IdentityAction, LockSchedule, RecordId,
     SignedTransaction, StateKey, Transaction, TxId, VaultAction, VaultRecord,
+    assets::lock_id,
     codec::decode_exact,
     identity::{DidDocument, derive_sovra_did, methods_for_key},
     vault::MIN_VAULT_REPLICATION,
@@ -148,11 +151,23 @@ pub enum TxKind {
     VaultRevoke,
     /// A vault record erased.
     VaultDelete,
+    /// The funded identity's asset class created (once; again fails `class_exists`).
+    AssetCreate,
+    /// Units of the identity's class minted to a funded identity.
+    AssetMint,
+    /// Units of some funded identity's class sent to another.
+    AssetSend,
+    /// Units of a class burned by their holder.
+    AssetBurn,
+    /// Units of a class locked for another funded identity, vesting over a few seconds.
+    AssetLock,
+    /// What has vested of one of the identity's locks released.
+    AssetRelease,
 }
 
 impl TxKind {
     /// Every kind, with its weight in the draw.
-    const WEIGHTED: [(TxKind, u32); 10] = [
+    const WEIGHTED: [(TxKind, u32); 16] = [
         (TxKind::Transfer, 36),
         (TxKind::CreateDid, 6),
         (TxKind::UpdateDid, 8),
@@ -163,6 +178,12 @@ impl TxKind {
         (TxKind::VaultGrant, 8),
         (TxKind::VaultRevoke, 5),
         (TxKind::VaultDelete, 5),
+        (TxKind::AssetCreate, 2),
+        (TxKind::AssetMint, 5),
+        (TxKind::AssetSend, 6),
+        (TxKind::AssetBurn, 2),
+        (TxKind::AssetLock, 3),
+        (TxKind::AssetRelease, 3),
     ];
 
     /// The kind's name in reports.
@@ -178,6 +199,12 @@ impl TxKind {
             TxKind::VaultGrant => "vault-grant",
             TxKind::VaultRevoke => "vault-revoke",
             TxKind::VaultDelete => "vault-delete",
+            TxKind::AssetCreate => "asset-create",
+            TxKind::AssetMint => "asset-mint",
+            TxKind::AssetSend => "asset-send",
+            TxKind::AssetBurn => "asset-burn",
+            TxKind::AssetLock => "asset-lock",
+            TxKind::AssetRelease => "asset-release",
         }
     }
 
@@ -217,6 +244,9 @@ pub struct Workload {
     pub files: &'static [File],
     /// Every vault block uploaded for each record, with its owner (namespace).
     pub vault_uploads: BTreeMap<RecordId, BTreeSet<(Did, Cid)>>,
+    /// Every asset lock an admitted transaction asked for: class, holder, lock id (a lock whose
+    /// transaction failed, or that was released in full, is absent from state).
+    pub locks: Vec<(AssetClassId, Did, u64)>,
 }
 
 impl Workload {
@@ -231,7 +261,13 @@ impl Workload {
             by_kind: TxKind::all().map(|k| (k, 0)).collect(),
             files: FILES.as_slice(),
             vault_uploads: BTreeMap::new(),
+            locks: Vec::new(),
         }
+    }
+
+    /// The asset classes the workload may create: one per funded identity.
+    pub fn asset_classes(&self) -> Vec<AssetClassId> {
+        (0..DEV_ACCOUNTS).map(asset_class).collect()
     }
 
     /// Every identity the workload named: the funded ones and every `did:sovra` it asked to
@@ -297,9 +333,16 @@ impl Workload {
             }
         };
         let id = tx.id();
+        let lock = match tx.tx.actions.first() {
+            Some(Action::Assets(AssetsAction::Lock { class, to, .. })) => {
+                Some((class.clone(), to.clone(), lock_id(&id, 0)))
+            }
+            _ => None,
+        };
         match ledger.admit(vec![(tx, bytes.len())]).await {
             Ok(results) if results.iter().all(|r| r.is_ok()) => {
                 self.admitted.push(id);
+                self.locks.extend(lock);
                 *self.by_kind.entry(kind).or_default() += 1;
             }
             Ok(results) => {
@@ -488,6 +531,75 @@ impl Workload {
                 grantee: other,
             }),
             TxKind::VaultDelete => Action::Vault(VaultAction::Delete { record }),
+            TxKind::AssetCreate => Action::Assets(AssetsAction::Create {
+                name: ASSET_CLASS_NAME.into(),
+                terms: ClassTerms {
+                    kind: AssetKind::Fungible,
+                    symbol: format!("T{owner}"),
+                    title: String::new(),
+                    decimals: 0,
+                    max_supply: Some(ASSET_MAX_SUPPLY),
+                    flags: ClassFlags(ClassFlags::TRANSFERABLE | ClassFlags::HOLDER_BURNABLE),
+                    metadata: None,
+                },
+            }),
+            TxKind::AssetMint => Action::Assets(AssetsAction::Mint {
+                class: asset_class(owner),
+                token: 0,
+                to: if self.rng.random_range(0..2u32) == 0 {
+                    me.clone()
+                } else {
+                    other
+                },
+                amount: self.rng.random_range(1..=10_000),
+                metadata: None,
+            }),
+            TxKind::AssetSend => Action::Assets(AssetsAction::Transfer {
+                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
+                token: 0,
+                to: other,
+                amount: self.rng.random_range(1..=2_000),
+            }),
+            TxKind::AssetBurn => Action::Assets(AssetsAction::Burn {
+                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
+                token: 0,
+                holder: me.clone(),
+                amount: self.rng.random_range(1..=500),
+            }),
+            TxKind::AssetLock => {
+                // Block time is the proposer's clock: a schedule around the submitter's now
+                // vests during the run (some locks are released before, some after, the end).
+                let now_ms = ledger.finalized().header.timestamp_ms;
+                let start_ms = now_ms + self.rng.random_range(0..2_000);
+                let cliff_ms = start_ms + self.rng.random_range(0..3_000);
+                Action::Assets(AssetsAction::Lock {
+                    class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
+                    token: 0,
+                    to: other,
+                    amount: self.rng.random_range(1..=1_000),
+                    schedule: LockSchedule {
+                        start_ms,
+                        cliff_ms,
+                        end_ms: cliff_ms + self.rng.random_range(0..8_000),
+                    },
+                })
+            }
+            TxKind::AssetRelease => {
+                let mine: Vec<&(AssetClassId, Did, u64)> = self
+                    .locks
+                    .iter()
+                    .filter(|(_, holder, _)| *holder == me)
+                    .collect();
+                if mine.is_empty() {
+                    return None;
+                }
+                let (class, _, lock) = mine[self.rng.random_range(0..mine.len())].clone();
+                Action::Assets(AssetsAction::Release {
+                    class,
+                    token: 0,
+                    lock,
+                })
+            }
         };
         Some((kind, me, vec![action], uploads))
     }
@@ -504,6 +616,20 @@ impl Workload {
             return None;
         }
         Some(mine[self.rng.random_range(0..mine.len())].clone())
+    }
+}
+
+/// The name of every funded identity's asset class.
+const ASSET_CLASS_NAME: &str = "SIM";
+
+/// The cap of every workload class (mints run into it in long runs).
+const ASSET_MAX_SUPPLY: u128 = 2_000_000;
+
+/// Funded identity `owner`'s asset class.
+fn asset_class(owner: u64) -> AssetClassId {
+    AssetClassId {
+        issuer: dev_did(owner),
+        name: ASSET_CLASS_NAME.into(),
     }
 }
 
