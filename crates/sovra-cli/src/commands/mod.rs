@@ -103,7 +103,9 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: recovery::RecoveryCommand,
     },
-    /// Native assets: create token classes, mint, send, approve, freeze, lock, burn, show.
+    /// Native assets: create token classes, mint, send, approve, freeze, lock, burn, show
+    /// (`sovra token` is the same command).
+    #[command(alias = "token")]
     Asset {
         /// Asset command.
         #[command(subcommand)]
