@@ -67,6 +67,24 @@ impl Chain {
             .map(|b| TokenLock::decode(b).unwrap())
     }
 
+    /// No lock has released more than its schedule had vested by the last block: locked tokens
+    /// never move before their time.
+    fn check_locks(&self) {
+        for (key, value) in &self.state.values {
+            if let StateKey::AssetLock { .. } = key {
+                let lock = TokenLock::decode(value).unwrap();
+                let vested = lock.schedule.vested(lock.amount, self.now_ms);
+                assert!(
+                    lock.released <= vested,
+                    "{key}: released {} of {} with {vested} vested at {}",
+                    lock.released,
+                    lock.amount,
+                    self.now_ms
+                );
+            }
+        }
+    }
+
     /// Every class's supply equals its balances plus what its locks still hold.
     fn check_supplies(&self) {
         let mut held: std::collections::BTreeMap<AssetClassId, u128> = Default::default();
@@ -643,7 +661,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     /// Whatever happens (and fails), every class's supply is its balances plus its locks,
-    /// never above its cap; soulbound tokens never change hands; nothing panics.
+    /// never above its cap; no lock releases more than has vested; soulbound tokens never
+    /// change hands; nothing panics.
     #[test]
     fn supply_is_balances_plus_locks_under_any_sequence(
         kind in prop::sample::select(vec![AssetKind::Fungible, AssetKind::NonFungible, AssetKind::SemiFungible]),
@@ -699,6 +718,7 @@ proptest! {
             // Zero amounts are refused at admission (not included): nothing changes.
             let _ = c.exec(t);
             c.check_supplies();
+            c.check_locks();
             if !flags & ClassFlags::TRANSFERABLE != 0 {
                 // Soulbound: a holder's balance only grows by minting or shrinks by burning,
                 // never moves to another holder.
