@@ -87,6 +87,27 @@ async fn open_ledgers(
     ledgers
 }
 
+/// Genesis and three blocks `leader` proposes on each other, one transfer each (nonces 0, 1,
+/// 2), none finalized.
+async fn unfinalized_chain(leader: &Ledger<deterministic::Context>) -> Vec<Block> {
+    let mut chain = vec![leader.genesis_block().clone()];
+    for nonce in 0..3 {
+        assert!(leader.admit(vec![(transfer(nonce), 200)]).await.unwrap()[0].is_ok());
+        let parent = chain.last().unwrap().clone();
+        let block = leader
+            .propose(
+                &parent,
+                &mut stream::iter(Vec::<Block>::new()),
+                1_000 + nonce,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        chain.push(block);
+    }
+    chain
+}
+
 #[test]
 fn invalid_proposals_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -218,18 +239,10 @@ fn unseen_ancestors_are_re_executed() {
 
         // The leader builds three blocks, one transfer each; none is final yet, so each
         // proposal must skip the nonces its unfinalized ancestors already used.
-        let mut chain = vec![leader.genesis_block().clone()];
-        for nonce in 0..3 {
-            assert!(leader.admit(vec![(transfer(nonce), 200)]).await.unwrap()[0].is_ok());
-            let parent = chain.last().unwrap().clone();
-            let block = leader
-                .propose(&parent, &mut none(), 1_000 + nonce)
-                .await
-                .unwrap()
-                .unwrap();
+        let chain = unfinalized_chain(&leader).await;
+        for (nonce, block) in chain[1..].iter().enumerate() {
             let nonces: Vec<u64> = block.txs.iter().map(|t| t.tx.nonce).collect();
-            assert_eq!(nonces, vec![nonce]);
-            chain.push(block);
+            assert_eq!(nonces, vec![nonce as u64]);
         }
         let (b1, b2, b3) = (&chain[1], &chain[2], &chain[3]);
 
@@ -276,18 +289,7 @@ fn waiting_for_ancestors_does_not_hold_the_ledger() {
         let mut ledgers = open_ledgers(&context, dir.path(), &["leader", "cut-off"]).await;
         let cut_off = ledgers.pop().unwrap();
         let leader = ledgers.pop().unwrap();
-        let none = || stream::iter(Vec::<Block>::new());
-        let mut chain = vec![leader.genesis_block().clone()];
-        for nonce in 0..3 {
-            assert!(leader.admit(vec![(transfer(nonce), 200)]).await.unwrap()[0].is_ok());
-            let parent = chain.last().unwrap().clone();
-            let block = leader
-                .propose(&parent, &mut none(), 1_000 + nonce)
-                .await
-                .unwrap()
-                .unwrap();
-            chain.push(block);
-        }
+        let chain = unfinalized_chain(&leader).await;
         let (b1, b2, b3) = (chain[1].clone(), chain[2].clone(), chain[3].clone());
 
         // The ancestry is not there yet: the verification waits for it.
