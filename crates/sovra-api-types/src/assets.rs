@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use sovra_types::{AssetClass, AssetClassId, TokenLock};
+use sovra_types::{AssetClass, AssetClassId, AssetKind, Bundle, TokenLock, TokenRecord};
 
 /// An asset class as the ledger holds it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -120,4 +120,70 @@ pub struct AssetClassListView {
     pub issuer: String,
     /// Its classes, by name.
     pub classes: Vec<AssetClassView>,
+}
+
+/// One entry of a token's bundle.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct BundleItemView {
+    /// `<issuer DID>/<name>`.
+    pub class: String,
+    /// The token id.
+    pub token: u64,
+    /// Units held in the bundle (decimal string).
+    pub amount: String,
+}
+
+/// One token of a non-fungible or semi-fungible class, with what it holds.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct AssetTokenView {
+    /// `<issuer DID>/<name>`.
+    pub class: String,
+    /// The token id.
+    pub token: u64,
+    /// `owned`, `nested` (inside another token's bundle), `burned` (a non-fungible token) or
+    /// `issued` (a semi-fungible token: see balances).
+    pub status: String,
+    /// The owner of an owned non-fungible token.
+    pub owner: Option<String>,
+    /// Units in existence (decimal string).
+    pub supply: String,
+    /// The metadata CID.
+    pub metadata: Option<String>,
+    /// What the token holds (composable tokens).
+    pub bundle: Vec<BundleItemView>,
+}
+
+impl AssetTokenView {
+    /// The view of `token` of class `class` holding `bundle`.
+    pub fn new(
+        class: &AssetClassId,
+        kind: AssetKind,
+        token: u64,
+        record: &TokenRecord,
+        bundle: &Bundle,
+    ) -> Self {
+        let status = match (&record.owner, kind, record.supply) {
+            (Some(_), ..) => "owned",
+            (None, AssetKind::NonFungible, 0) => "burned",
+            (None, AssetKind::NonFungible, _) => "nested",
+            (None, ..) => "issued",
+        };
+        Self {
+            class: class.to_string(),
+            token,
+            status: status.into(),
+            owner: record.owner.as_ref().map(|o| o.to_string()),
+            supply: record.supply.to_string(),
+            metadata: record.metadata.as_ref().map(|c| c.to_string()),
+            bundle: bundle
+                .items
+                .iter()
+                .map(|(item, amount)| BundleItemView {
+                    class: item.class.to_string(),
+                    token: item.token,
+                    amount: amount.to_string(),
+                })
+                .collect(),
+        }
+    }
 }

@@ -19,6 +19,7 @@ pub mod vault;
 
 pub use assets::{
     AssetClassListView, AssetClassView, AssetHoldingView, AssetHoldingsView, AssetLockView,
+    AssetTokenView, BundleItemView,
 };
 pub use auth::{ChallengeRequest, ChallengeResponse, SessionView, TokenRequest};
 pub use content::{ContentImportView, ContentStatusView, PinOwnerView, PublicDocView};

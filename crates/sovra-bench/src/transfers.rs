@@ -1,6 +1,9 @@
 //! `sovra bench transfers`: throughput and finality latency of pre-signed
 //! transfers on real nodes (separate processes on loopback), beside the
 //! machine's raw Ed25519 batch-verification rate measured in the same run.
+//! Each network carries two loads one after the other: native transfers, then
+//! transfers of a fungible asset class (the assets module), so their rates
+//! compare in one run on the same nodes.
 
 use crate::error::{BenchError, Result, bail};
 use crate::net::{Nodes, spawn_node};
@@ -10,7 +13,10 @@ use commonware_codec::Encode;
 use sovra_client::Client;
 use sovra_crypto::{BatchItem, SigningKey, batch_verify};
 use sovra_node::netinit;
-use sovra_types::{AccountsAction, Action, Did, Transaction, digest_hex};
+use sovra_types::{
+    AccountsAction, Action, AssetClassId, AssetKind, AssetsAction, ClassFlags, ClassTerms, Did,
+    SignedTransaction, Transaction, digest_hex, limits::MAX_ACTIONS_PER_TX,
+};
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
@@ -58,6 +64,28 @@ pub struct BenchArgs {
     /// Keep each network's directory (keys, configs, data, logs) and print where it is.
     #[arg(long)]
     pub keep_dir: bool,
+    /// Loads to run on each network, in order: `native` (native token transfers), `asset`
+    /// (transfers of a fungible asset class, created and minted to every sender first).
+    #[arg(long, value_delimiter = ',', default_value = "native,asset")]
+    pub loads: Vec<Load>,
+}
+
+/// What a load transfers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Load {
+    /// Native token transfers (`accounts` module).
+    Native,
+    /// Transfers of one unit of a fungible asset class (`assets` module).
+    Asset,
+}
+
+impl Load {
+    fn name(self) -> &'static str {
+        match self {
+            Load::Native => "native",
+            Load::Asset => "asset",
+        }
+    }
 }
 
 /// Applies the benchmark's overrides of genesis and node configs to a freshly written network.
@@ -118,13 +146,15 @@ const LIVE_HEIGHT: u64 = 3;
 
 struct Outcome {
     validators: u32,
+    load: Load,
     finalized: usize,
     tps: f64,
     p50_ms: f64,
     p99_ms: f64,
 }
 
-fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
+/// Starts a network of `n` validators and runs every load of `args.loads` on it in turn.
+fn run_network(args: &BenchArgs, n: u32) -> Result<Vec<Outcome>> {
     let dir = tempfile::tempdir()?;
     if args.keep_dir {
         eprintln!("  network directory (kept): {}", dir.path().display());
@@ -171,37 +201,151 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
         "  network finalizing {:.1}s after its nodes started",
         ready.elapsed().as_secs_f64()
     );
-    // Pre-sign every transfer.
-    let status = clients[0].status()?;
+    let chain_id = clients[0].status()?.chain_id;
     let dids: Vec<Did> = layout
         .dev_keys
         .iter()
         .map(|k| Did::from_public_key(&k.public_key()))
         .collect();
-    let mut nonces = vec![0u64; dids.len()];
-    let txs: Vec<(String, String)> = (0..args.txs)
-        .map(|i| {
-            let s = i % dids.len();
-            let tx = Transaction {
-                chain_id: status.chain_id.clone(),
-                signer: dids[s].clone(),
-                nonce: nonces[s],
-                fee: 1,
-                expiry_height: u64::MAX,
-                actions: vec![Action::Accounts(AccountsAction::Transfer {
-                    to: dids[(s + 1) % dids.len()].clone(),
-                    amount: 1,
-                })],
-            }
-            .sign(&layout.dev_keys[s]);
-            nonces[s] += 1;
-            (digest_hex(&tx.id()), hex::encode(tx.encode()))
+    let class = AssetClassId {
+        issuer: dids[0].clone(),
+        name: "BENCH".into(),
+    };
+    let mut outcomes = Vec::new();
+    for &load in &args.loads {
+        if load == Load::Asset {
+            create_and_mint(
+                &clients[0],
+                &chain_id,
+                &layout.dev_keys,
+                &dids,
+                &class,
+                args.txs,
+            )?;
+        }
+        // Pre-sign every transfer, from the senders' nonces now.
+        let mut nonces = dids
+            .iter()
+            .map(|d| Ok(clients[0].account(d)?.next_nonce))
+            .collect::<Result<Vec<u64>>>()?;
+        let txs: Vec<(String, String)> = (0..args.txs)
+            .map(|i| {
+                let s = i % dids.len();
+                let to = dids[(s + 1) % dids.len()].clone();
+                let action = match load {
+                    Load::Native => Action::Accounts(AccountsAction::Transfer { to, amount: 1 }),
+                    Load::Asset => Action::Assets(AssetsAction::Transfer {
+                        class: class.clone(),
+                        token: 0,
+                        to,
+                        amount: 1,
+                    }),
+                };
+                let tx = sign(
+                    &chain_id,
+                    &layout.dev_keys[s],
+                    &dids[s],
+                    nonces[s],
+                    vec![action],
+                );
+                nonces[s] += 1;
+                (digest_hex(&tx.id()), hex::encode(tx.encode()))
+            })
+            .collect();
+        outcomes.push(measure(args, n, load, &clients, &api[0], &txs)?);
+    }
+    if args.keep_dir {
+        let _ = dir.keep();
+    }
+    Ok(outcomes)
+}
+
+/// A transaction of `actions` signed by `key` (the identity `did`).
+fn sign(
+    chain_id: &str,
+    key: &SigningKey,
+    did: &Did,
+    nonce: u64,
+    actions: Vec<Action>,
+) -> SignedTransaction {
+    Transaction {
+        chain_id: chain_id.to_string(),
+        signer: did.clone(),
+        nonce,
+        fee: 1,
+        expiry_height: u64::MAX,
+        actions,
+    }
+    .sign(key)
+}
+
+/// Creates the fungible class `class` as its issuer (sender 0) and mints every sender enough
+/// for a load of `txs` transfers, then waits until all of it is final and completed.
+fn create_and_mint(
+    client: &Client,
+    chain_id: &str,
+    keys: &[SigningKey],
+    dids: &[Did],
+    class: &AssetClassId,
+    txs: usize,
+) -> Result<()> {
+    let mut actions = vec![Action::Assets(AssetsAction::Create {
+        name: class.name.clone(),
+        terms: ClassTerms {
+            kind: AssetKind::Fungible,
+            symbol: "BNCH".into(),
+            title: "Benchmark token".into(),
+            decimals: 0,
+            max_supply: None,
+            flags: ClassFlags(ClassFlags::TRANSFERABLE),
+            metadata: None,
+        },
+    })];
+    for did in dids {
+        actions.push(Action::Assets(AssetsAction::Mint {
+            class: class.clone(),
+            token: 0,
+            to: did.clone(),
+            amount: txs as u128,
+            metadata: None,
+        }));
+    }
+    let mut nonce = client.account(&dids[0])?.next_nonce;
+    let setup: Vec<SignedTransaction> = actions
+        .chunks(MAX_ACTIONS_PER_TX)
+        .map(|chunk| {
+            let tx = sign(chain_id, &keys[0], &dids[0], nonce, chunk.to_vec());
+            nonce += 1;
+            tx
         })
         .collect();
+    submit_when_synced(
+        client,
+        setup.iter().map(|t| hex::encode(t.encode())).collect(),
+    )?;
+    for tx in &setup {
+        let status = client.wait_final(&digest_hex(&tx.id()), Duration::from_secs(60))?;
+        if status.status != "completed" {
+            bail!("creating and minting the benchmark class: {status:?}");
+        }
+    }
+    Ok(())
+}
+
+/// Submits pre-signed `txs` (id, hex) to the network and times each from acceptance to
+/// finality.
+fn measure(
+    args: &BenchArgs,
+    n: u32,
+    load: Load,
+    clients: &[Client],
+    api0: &std::net::SocketAddr,
+    txs: &[(String, String)],
+) -> Result<Outcome> {
     // A follower sees finalized blocks while the batches are being submitted, so a block is
     // timed when it finalizes, not when submission is over.
     let start_height = clients[0].status()?.finalized_height;
-    let counters_before = consensus_counters(&api[0]);
+    let counters_before = consensus_counters(api0);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let follower = {
         let client = clients[0].clone();
@@ -295,17 +439,16 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Outcome> {
     latencies.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     let elapsed = last_final.duration_since(t0).as_secs_f64().max(1e-9);
     eprintln!(
-        "  {n} validator(s): submitted {} of {} in {submit_secs:.2}s, {} final, {}",
+        "  {n} validator(s), {} transfers: submitted {} of {} in {submit_secs:.2}s, {} final, {}",
+        load.name(),
         submitted.len(),
         txs.len(),
         latencies.len(),
-        counted_during_load(counters_before, consensus_counters(&api[0]))
+        counted_during_load(counters_before, consensus_counters(api0))
     );
-    if args.keep_dir {
-        let _ = dir.keep();
-    }
     Ok(Outcome {
         validators: n,
+        load,
         finalized: latencies.len(),
         tps: latencies.len() as f64 / elapsed,
         p50_ms: percentile(&latencies, 0.50),
@@ -359,21 +502,37 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let verify_rate = baseline_verify_rate()?;
     let mut outcomes = Vec::new();
     for n in sizes {
-        eprintln!("running {} transfers on {n} validator(s)...", args.txs);
-        outcomes.push(run_network(&args, n)?);
+        eprintln!(
+            "running {} transfers of each load on {n} validator(s)...",
+            args.txs
+        );
+        outcomes.extend(run_network(&args, n)?);
     }
     println!("baseline: raw Ed25519 batch verification {verify_rate:.0} sig/s (1 core)");
-    println!("validators  finalized  tx/s       p50 ms   p99 ms   tx/s / verify rate");
-    for o in outcomes {
+    println!("validators  load     finalized  tx/s       p50 ms   p99 ms   tx/s / verify rate");
+    for o in &outcomes {
         println!(
-            "{:<11} {:<10} {:<10.0} {:<8.1} {:<8.1} {:.3}",
+            "{:<11} {:<8} {:<10} {:<10.0} {:<8.1} {:<8.1} {:.3}",
             o.validators,
+            o.load.name(),
             o.finalized,
             o.tps,
             o.p50_ms,
             o.p99_ms,
             o.tps / verify_rate
         );
+    }
+    for o in outcomes.iter().filter(|o| o.load == Load::Asset) {
+        if let Some(native) = outcomes
+            .iter()
+            .find(|n| n.load == Load::Native && n.validators == o.validators)
+        {
+            println!(
+                "{} validator(s): asset transfers at {:.0}% of the native rate",
+                o.validators,
+                100.0 * o.tps / native.tps
+            );
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@
 //! - conservation: the native supply plus the fees burned equals genesis, and the identities
 //!   the workload named hold the whole supply (tokens only move where the workload sends them);
 //! - assets: every asset class's supply is what the named identities hold of it plus what its
-//!   locks still hold, and is the same on every validator.
+//!   locks and the boxes' bundles still hold, and is the same on every validator.
 //!
 //! [`agreement`] is also checked while a run goes on, over the validators running then; and the
 //! run checks that no honest validator was blocked by another (only Byzantine ones give cause).
@@ -23,7 +23,8 @@ use commonware_runtime::deterministic;
 use sovra_consensus::Ledger;
 use sovra_types::state::{MetaKey, decode_u64};
 use sovra_types::{
-    AssetClass, Did, StateKey, TokenLock, assets::decode_amount, receipt::verify_chain,
+    AssetClass, Bundle, Did, StateKey, TokenLock, TokenRef, assets::decode_amount,
+    receipt::verify_chain,
 };
 
 use crate::net::{DEV_ACCOUNTS, DEV_BALANCE};
@@ -76,8 +77,8 @@ pub async fn check(
 }
 
 /// On validator `v`, every class the workload may have created has a supply equal to what the
-/// named identities hold of it plus what the workload's locks of it still hold; returns the
-/// supplies, class by class.
+/// named identities hold of it plus what the workload's locks of it and the boxes' bundles
+/// still hold; returns the supplies, class by class.
 async fn asset_supplies(
     v: usize,
     ledger: &Ledger<deterministic::Context>,
@@ -124,9 +125,24 @@ async fn asset_supplies(
                     .remaining();
             }
         }
+        for parent in workload.boxes() {
+            let key = StateKey::AssetBundle {
+                class: parent.class.clone(),
+                token: parent.token,
+            };
+            if let Some(b) = read(key).await? {
+                let bundle = Bundle::decode(&b).map_err(|e| {
+                    violation(format!("validator {v}: the bundle of {parent}: {e}"))
+                })?;
+                held += bundle.amount(&TokenRef {
+                    class: class.clone(),
+                    token: 0,
+                });
+            }
+        }
         if held != supply {
             return Err(violation(format!(
-                "validator {v}: the supply of {class} is {supply}, its holders and locks hold {held}"
+                "validator {v}: the supply of {class} is {supply}, its holders, locks and bundles hold {held}"
             )));
         }
         supplies.push(supply);

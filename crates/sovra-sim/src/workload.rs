@@ -1,7 +1,8 @@
 //! The workload of a run: each turn one funded identity signs one transaction of a kind drawn
 //! from the run's own generator (transfers, `did:sovra` creations and updates, content pins and
 //! unpins, public documents, vault records with their next versions, grants, revocations and
-//! erasures, asset classes with mints, transfers, burns, vesting locks and releases) and
+//! erasures, asset classes with mints, transfers, burns, vesting locks and releases, and boxes:
+//! non-fungible tokens that hold units of those classes and change hands with them) and
 //! submits it to a running validator, with the nonce (and, where an action names
 //! one, the record version) that validator sees. Transactions may fail in execution (a version
 //! another validator's block moved on, an unfunded signer): a failure is an outcome like any
@@ -30,7 +31,7 @@ use sovra_store::StagedQuota;
 use sovra_types::{
     AccountsAction, Action, AssetClassId, AssetKind, AssetsAction, ClassFlags, ClassTerms,
     ContentAction, ContentId, Did, DidRecord, IdentityAction, LockSchedule, RecordId,
-    SignedTransaction, StateKey, Transaction, TxId, VaultAction, VaultRecord,
+    SignedTransaction, StateKey, TokenRef, Transaction, TxId, VaultAction, VaultRecord,
     assets::lock_id,
     codec::decode_exact,
     identity::{DidDocument, derive_sovra_did, methods_for_key},
@@ -151,7 +152,8 @@ pub enum TxKind {
     VaultRevoke,
     /// A vault record erased.
     VaultDelete,
-    /// The funded identity's asset class created (once; again fails `class_exists`).
+    /// The funded identity's asset class and its box class created, and its box minted to it
+    /// (once; again fails `class_exists`).
     AssetCreate,
     /// Units of the identity's class minted to a funded identity.
     AssetMint,
@@ -163,11 +165,18 @@ pub enum TxKind {
     AssetLock,
     /// What has vested of one of the identity's locks released.
     AssetRelease,
+    /// Units of a class put into the bundle of a funded identity's box (fails unless the
+    /// identity owns that box now).
+    AssetNest,
+    /// Units of a class taken out of a box's bundle to another funded identity.
+    AssetUnnest,
+    /// A box (and what it holds) handed to another funded identity.
+    AssetBoxSend,
 }
 
 impl TxKind {
     /// Every kind, with its weight in the draw.
-    const WEIGHTED: [(TxKind, u32); 16] = [
+    const WEIGHTED: [(TxKind, u32); 19] = [
         (TxKind::Transfer, 36),
         (TxKind::CreateDid, 6),
         (TxKind::UpdateDid, 8),
@@ -184,6 +193,9 @@ impl TxKind {
         (TxKind::AssetBurn, 2),
         (TxKind::AssetLock, 3),
         (TxKind::AssetRelease, 3),
+        (TxKind::AssetNest, 3),
+        (TxKind::AssetUnnest, 2),
+        (TxKind::AssetBoxSend, 2),
     ];
 
     /// The kind's name in reports.
@@ -205,6 +217,9 @@ impl TxKind {
             TxKind::AssetBurn => "asset-burn",
             TxKind::AssetLock => "asset-lock",
             TxKind::AssetRelease => "asset-release",
+            TxKind::AssetNest => "asset-nest",
+            TxKind::AssetUnnest => "asset-unnest",
+            TxKind::AssetBoxSend => "asset-box-send",
         }
     }
 
@@ -265,9 +280,15 @@ impl Workload {
         }
     }
 
-    /// The asset classes the workload may create: one per funded identity.
+    /// The fungible asset classes the workload may create: one per funded identity.
     pub fn asset_classes(&self) -> Vec<AssetClassId> {
         (0..DEV_ACCOUNTS).map(asset_class).collect()
+    }
+
+    /// The boxes (composable tokens) the workload may mint: one per funded identity. Their
+    /// bundles hold only units of [`asset_classes`](Self::asset_classes).
+    pub fn boxes(&self) -> Vec<TokenRef> {
+        (0..DEV_ACCOUNTS).map(box_of).collect()
     }
 
     /// Every identity the workload named: the funded ones and every `did:sovra` it asked to
@@ -531,18 +552,36 @@ impl Workload {
                 grantee: other,
             }),
             TxKind::VaultDelete => Action::Vault(VaultAction::Delete { record }),
-            TxKind::AssetCreate => Action::Assets(AssetsAction::Create {
-                name: ASSET_CLASS_NAME.into(),
-                terms: ClassTerms {
-                    kind: AssetKind::Fungible,
+            TxKind::AssetCreate => {
+                let terms = |kind, max_supply| ClassTerms {
+                    kind,
                     symbol: format!("T{owner}"),
                     title: String::new(),
                     decimals: 0,
-                    max_supply: Some(ASSET_MAX_SUPPLY),
+                    max_supply,
                     flags: ClassFlags(ClassFlags::TRANSFERABLE | ClassFlags::HOLDER_BURNABLE),
                     metadata: None,
-                },
-            }),
+                };
+                let b = box_of(owner);
+                let actions = vec![
+                    Action::Assets(AssetsAction::Create {
+                        name: ASSET_CLASS_NAME.into(),
+                        terms: terms(AssetKind::Fungible, Some(ASSET_MAX_SUPPLY)),
+                    }),
+                    Action::Assets(AssetsAction::Create {
+                        name: b.class.name.clone(),
+                        terms: terms(AssetKind::NonFungible, Some(1)),
+                    }),
+                    Action::Assets(AssetsAction::Mint {
+                        class: b.class,
+                        token: b.token,
+                        to: me.clone(),
+                        amount: 1,
+                        metadata: None,
+                    }),
+                ];
+                return Some((kind, me, actions, uploads));
+            }
             TxKind::AssetMint => Action::Assets(AssetsAction::Mint {
                 class: asset_class(owner),
                 token: 0,
@@ -600,6 +639,28 @@ impl Workload {
                     lock,
                 })
             }
+            TxKind::AssetNest => Action::Assets(AssetsAction::Nest {
+                parent: box_of(owner),
+                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
+                token: 0,
+                amount: self.rng.random_range(1..=1_000),
+            }),
+            TxKind::AssetUnnest => Action::Assets(AssetsAction::Unnest {
+                parent: box_of(self.rng.random_range(0..DEV_ACCOUNTS)),
+                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
+                token: 0,
+                amount: self.rng.random_range(1..=1_000),
+                to: other,
+            }),
+            TxKind::AssetBoxSend => {
+                let b = box_of(self.rng.random_range(0..DEV_ACCOUNTS));
+                Action::Assets(AssetsAction::Transfer {
+                    class: b.class,
+                    token: b.token,
+                    to: other,
+                    amount: 1,
+                })
+            }
         };
         Some((kind, me, vec![action], uploads))
     }
@@ -624,6 +685,17 @@ const ASSET_CLASS_NAME: &str = "SIM";
 
 /// The cap of every workload class (mints run into it in long runs).
 const ASSET_MAX_SUPPLY: u128 = 2_000_000;
+
+/// Funded identity `owner`'s box: token 0 of its non-fungible class `BOX`.
+fn box_of(owner: u64) -> TokenRef {
+    TokenRef {
+        class: AssetClassId {
+            issuer: dev_did(owner),
+            name: "BOX".into(),
+        },
+        token: 0,
+    }
+}
 
 /// Funded identity `owner`'s asset class.
 fn asset_class(owner: u64) -> AssetClassId {

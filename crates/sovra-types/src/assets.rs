@@ -10,6 +10,10 @@
 //!
 //! A [`TokenLock`] holds tokens for a holder until a time, or vests them linearly between a
 //! start and an end (nothing before the cliff); the ledger releases only what has vested.
+//!
+//! A non-fungible token can hold other tokens ([`bundle`]) and moves with everything it holds.
+
+pub mod bundle;
 
 use crate::{
     ContentId, Did, TxId, TypesError,

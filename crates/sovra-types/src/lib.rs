@@ -34,6 +34,7 @@ pub use actions::{
 pub use assets::{
     AssetClass, AssetClassId, AssetKind, ClassFlags, ClassTerms, LockSchedule, TokenLock,
     TokenRecord,
+    bundle::{Bundle, TokenRef},
 };
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};

@@ -94,6 +94,13 @@ pub enum StateKey {
         /// The lock's id ([`lock_id`](crate::assets::lock_id)).
         id: u64,
     },
+    /// What a non-fungible token holds ([`Bundle`](crate::assets::bundle::Bundle)).
+    AssetBundle {
+        /// The holding token's class.
+        class: AssetClassId,
+        /// The holding token's id.
+        token: u64,
+    },
 }
 
 /// Chain-wide counters.
@@ -122,6 +129,7 @@ impl StateKey {
     const ASSET_ALLOWANCE: u8 = 0x53;
     const ASSET_FROZEN: u8 = 0x54;
     const ASSET_LOCK: u8 = 0x55;
+    const ASSET_BUNDLE: u8 = 0x56;
 
     /// The key's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -222,6 +230,12 @@ impl StateKey {
                 v.extend_from_slice(&id.to_be_bytes());
                 v
             }
+            StateKey::AssetBundle { class, token } => {
+                let mut v = vec![Self::ASSET_BUNDLE];
+                v.extend_from_slice(&class.encode());
+                v.extend_from_slice(&token.to_be_bytes());
+                v
+            }
         }
     }
 
@@ -236,7 +250,7 @@ impl StateKey {
     /// and for assets (`<class>` is `<issuer DID>/<name>`): `asset-class:<class>`,
     /// `asset-balance:<class>/<token>/<holder>`, `asset-token:<class>/<token>`,
     /// `asset-allowance:<class>/<owner>/<spender>`, `asset-frozen:<class>/<holder>`,
-    /// `asset-lock:<class>/<holder>/<id>`.
+    /// `asset-lock:<class>/<holder>/<id>`, `asset-bundle:<class>/<token>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
         if let Some(key) = parse_asset_key(s)? {
             return Ok(key);
@@ -370,6 +384,13 @@ fn parse_asset_key(s: &str) -> Result<Option<StateKey>, crate::TypesError> {
                 id: number(parts[3])?,
             }
         }
+        "asset-bundle" => {
+            expect(3, "<issuer>/<name>/<token>")?;
+            StateKey::AssetBundle {
+                class: class()?,
+                token: number(parts[2])?,
+            }
+        }
         _ => return Ok(None),
     };
     Ok(Some(key))
@@ -405,6 +426,7 @@ impl std::fmt::Display for StateKey {
             StateKey::AssetLock { class, holder, id } => {
                 write!(f, "asset-lock:{class}/{holder}/{id}")
             }
+            StateKey::AssetBundle { class, token } => write!(f, "asset-bundle:{class}/{token}"),
         }
     }
 }
@@ -542,6 +564,10 @@ mod tests {
                 class: class.clone(),
                 holder: key_did.clone(),
                 id: 42,
+            },
+            StateKey::AssetBundle {
+                class: class.clone(),
+                token: 9,
             },
         ] {
             assert_eq!(StateKey::parse(&key.to_string()).unwrap(), key, "{key}");

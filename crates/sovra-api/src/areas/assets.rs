@@ -12,10 +12,10 @@ use axum::{
 use serde::Deserialize;
 use sovra_api_types::{
     AssetClassListView, AssetClassView, AssetHoldingView, AssetHoldingsView, AssetLockView,
-    ErrorBody,
+    AssetTokenView, BundleItemView, ErrorBody,
 };
 use sovra_types::{
-    AssetClass, AssetClassId, StateKey, TokenLock,
+    AssetClass, AssetClassId, Bundle, StateKey, TokenLock, TokenRecord,
     assets::{decode_amount, validate_class_name},
 };
 use std::sync::Arc;
@@ -30,9 +30,11 @@ const MAX_PAGE: usize = 200;
 /// This area's part of the OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    paths(get_class, get_issuer_classes, get_holdings),
+    paths(get_class, get_token, get_issuer_classes, get_holdings),
     components(schemas(
         AssetClassView,
+        AssetTokenView,
+        BundleItemView,
         AssetClassListView,
         AssetHoldingView,
         AssetHoldingsView,
@@ -45,6 +47,10 @@ pub(crate) struct Doc;
 pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
     Router::new()
         .route("/v1/assets/classes/{issuer}/{name}", get(get_class::<B>))
+        .route(
+            "/v1/assets/classes/{issuer}/{name}/tokens/{token}",
+            get(get_token::<B>),
+        )
         .route(
             "/v1/assets/issuers/{did}/classes",
             get(get_issuer_classes::<B>),
@@ -66,6 +72,13 @@ async fn class<B: Backend>(b: &B, id: &AssetClassId) -> Result<Option<AssetClass
     decoded(b, StateKey::AssetClass(id.clone()), AssetClass::decode).await
 }
 
+/// Parses the path's class.
+fn class_id(issuer: &str, name: String) -> Result<AssetClassId, ApiError> {
+    let issuer = parse_did(issuer)?;
+    validate_class_name(&name).map_err(|e| ApiError::bad("invalid_class", e.to_string()))?;
+    Ok(AssetClassId { issuer, name })
+}
+
 /// An asset class: its terms, mint authority and supply.
 #[utoipa::path(get, path = "/v1/assets/classes/{issuer}/{name}",
     params(("issuer" = String, Path, description = "The issuer's DID"), ("name" = String, Path)),
@@ -75,13 +88,50 @@ async fn get_class<B: Backend>(
     State(b): State<Arc<B>>,
     Path((issuer, name)): Path<(String, String)>,
 ) -> Result<Json<AssetClassView>, ApiError> {
-    let issuer = parse_did(&issuer)?;
-    validate_class_name(&name).map_err(|e| ApiError::bad("invalid_class", e.to_string()))?;
-    let id = AssetClassId { issuer, name };
+    let id = class_id(&issuer, name)?;
     let class = class(&*b, &id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no asset class {id}")))?;
     Ok(Json(AssetClassView::new(&id, &class)))
+}
+
+/// One token of a non-fungible or semi-fungible class: its owner (or `nested` inside another
+/// token, or `burned`), supply, metadata and what it holds.
+#[utoipa::path(get, path = "/v1/assets/classes/{issuer}/{name}/tokens/{token}",
+    params(("issuer" = String, Path, description = "The issuer's DID"), ("name" = String, Path),
+        ("token" = u64, Path)),
+    responses((status = 200, body = AssetTokenView), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+async fn get_token<B: Backend>(
+    State(b): State<Arc<B>>,
+    Path((issuer, name, token)): Path<(String, String, String)>,
+) -> Result<Json<AssetTokenView>, ApiError> {
+    let id = class_id(&issuer, name)?;
+    let token: u64 = token
+        .parse()
+        .map_err(|_| ApiError::bad("invalid_token", format!("not a token id: {token:?}")))?;
+    let class = class(&*b, &id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no asset class {id}")))?;
+    let key = StateKey::AssetToken {
+        class: id.clone(),
+        token,
+    };
+    let record = decoded(&*b, key, TokenRecord::decode)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no token {token} of {id}")))?;
+    let key = StateKey::AssetBundle {
+        class: id.clone(),
+        token,
+    };
+    let bundle = decoded(&*b, key, Bundle::decode).await?.unwrap_or_default();
+    Ok(Json(AssetTokenView::new(
+        &id,
+        class.terms.kind,
+        token,
+        &record,
+        &bundle,
+    )))
 }
 
 /// The classes an issuer created, by name (`limit`: 1-200, default 100).

@@ -147,6 +147,11 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "asset-lock:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK/42",
         "tokens locked for a holder, released as they vest",
     ),
+    (
+        "asset-bundle:<issuer>/<name>/<token>",
+        "asset-bundle:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/RELICS/9",
+        "what a non-fungible token holds (composable tokens)",
+    ),
 ];
 
 fn decode_one(hex_tx: &str) -> Result<(SignedTransaction, usize), ErrorBody> {
@@ -324,9 +329,10 @@ struct ProofQuery {
 /// - `asset-token:<issuer>/<name>/<token>`: one token of a non-fungible or semi-fungible class;
 /// - `asset-allowance:<issuer>/<name>/<owner>/<spender>`: what a spender may still move;
 /// - `asset-frozen:<issuer>/<name>/<holder>`: present while a holder is frozen in a class;
-/// - `asset-lock:<issuer>/<name>/<holder>/<id>`: tokens locked for a holder.
+/// - `asset-lock:<issuer>/<name>/<holder>/<id>`: tokens locked for a holder;
+/// - `asset-bundle:<issuer>/<name>/<token>`: what a non-fungible token holds.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-frozen:<issuer>/<name>/<holder>` or `asset-lock:<issuer>/<name>/<holder>/<id>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-frozen:<issuer>/<name>/<holder>`, `asset-lock:<issuer>/<name>/<holder>/<id>` or `asset-bundle:<issuer>/<name>/<token>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -377,12 +383,13 @@ mod tests {
                 StateKey::AssetAllowance { .. } => "asset-allowance",
                 StateKey::AssetFrozen { .. } => "asset-frozen",
                 StateKey::AssetLock { .. } => "asset-lock",
+                StateKey::AssetBundle { .. } => "asset-bundle",
             };
             seen.insert(variant);
         }
         assert_eq!(
             seen.len(),
-            17,
+            18,
             "every state key variant has a documented form"
         );
     }

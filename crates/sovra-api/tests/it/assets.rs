@@ -1,10 +1,11 @@
-//! The assets area: a class by name, an issuer's classes, and what a holder holds (positive
-//! balances and open locks only), each read from state; bad DIDs and class names are 400s.
+//! The assets area: a class by name, one token with what it holds, an issuer's classes, and
+//! what a holder holds (positive balances and open locks only), each read from state; bad DIDs,
+//! class names and token ids are 400s.
 
 use crate::support::{Harness, identity};
 use sovra_types::{
-    AssetClass, AssetClassId, AssetKind, ClassFlags, ClassTerms, Did, LockSchedule, StateKey,
-    TokenLock,
+    AssetClass, AssetClassId, AssetKind, Bundle, ClassFlags, ClassTerms, ContentId, Did,
+    LockSchedule, StateKey, TokenLock, TokenRecord, TokenRef,
 };
 
 fn gold(issuer: &Did) -> AssetClassId {
@@ -102,6 +103,103 @@ pub(crate) async fn class_view(h: &Harness) {
     h.get("/v1/assets/classes/not-a-did/GOLD")
         .await
         .error(400, "invalid_did");
+}
+
+/// Token 1 of the collection ART holds 25 GOLD and token 2 (nested); token 3 is burned.
+pub(crate) async fn token_view(h: &Harness) {
+    let (issuer, holder) = setup(h);
+    let art = AssetClassId {
+        issuer: issuer.clone(),
+        name: "ART".into(),
+    };
+    h.backend.put_state(
+        StateKey::AssetClass(art.clone()),
+        AssetClass {
+            terms: ClassTerms {
+                kind: AssetKind::NonFungible,
+                symbol: "ART".into(),
+                title: "Art".into(),
+                decimals: 0,
+                max_supply: None,
+                flags: ClassFlags(ClassFlags::TRANSFERABLE),
+                metadata: None,
+            },
+            mint_authority: Some(issuer.clone()),
+            supply: 2,
+        },
+    );
+    let metadata = ContentId::raw_sha256(b"chest");
+    for (token, owner, supply) in [(1, Some(holder.clone()), 1u128), (2, None, 1), (3, None, 0)] {
+        h.backend.put_state(
+            StateKey::AssetToken {
+                class: art.clone(),
+                token,
+            },
+            TokenRecord {
+                owner,
+                supply,
+                metadata: Some(metadata.clone()),
+            },
+        );
+    }
+    let mut bundle = Bundle::default();
+    bundle
+        .add(
+            &TokenRef {
+                class: gold(&issuer),
+                token: 0,
+            },
+            25,
+        )
+        .unwrap();
+    bundle
+        .add(
+            &TokenRef {
+                class: art.clone(),
+                token: 2,
+            },
+            1,
+        )
+        .unwrap();
+    h.backend.put_state(
+        StateKey::AssetBundle {
+            class: art.clone(),
+            token: 1,
+        },
+        bundle,
+    );
+    let v = h
+        .get(&format!("/v1/assets/classes/{issuer}/ART/tokens/1"))
+        .await
+        .ok_json(200);
+    assert_eq!(v["status"], "owned");
+    assert_eq!(v["owner"], holder.as_str());
+    assert_eq!(v["metadata"], metadata.to_string());
+    assert_eq!(
+        v["bundle"],
+        serde_json::json!([
+            {"class": format!("{issuer}/ART"), "token": 2, "amount": "1"},
+            {"class": format!("{issuer}/GOLD"), "token": 0, "amount": "25"},
+        ])
+    );
+    for (token, status) in [(2, "nested"), (3, "burned")] {
+        let v = h
+            .get(&format!("/v1/assets/classes/{issuer}/ART/tokens/{token}"))
+            .await
+            .ok_json(200);
+        assert_eq!(v["status"], status);
+        assert!(v["owner"].is_null());
+        assert_eq!(v["bundle"], serde_json::json!([]));
+    }
+    h.get(&format!("/v1/assets/classes/{issuer}/ART/tokens/4"))
+        .await
+        .error(404, "not_found");
+    h.get(&format!("/v1/assets/classes/{issuer}/NOPE/tokens/1"))
+        .await
+        .error(404, "not_found");
+    h.get(&format!("/v1/assets/classes/{issuer}/ART/tokens/-1"))
+        .await
+        .error(400, "invalid_token");
 }
 
 pub(crate) async fn issuer_classes(h: &Harness) {

@@ -67,6 +67,7 @@ mod routes {
         }
         assets {
             get "/v1/assets/classes/{issuer}/{name}" => class_view,
+            get "/v1/assets/classes/{issuer}/{name}/tokens/{token}" => token_view,
             get "/v1/assets/issuers/{did}/classes" => issuer_classes,
             get "/v1/assets/holders/{did}" => holdings,
         }

@@ -1,14 +1,16 @@
 //! `sovra asset ...`: native assets (docs/assets.md): create a class, mint, burn, send, approve,
-//! send on another's behalf, freeze, hand on or close minting, lock with vesting, release; and
-//! read a class or a balance with a state proof.
+//! send on another's behalf, freeze, hand on or close minting, lock with vesting, release, put
+//! tokens into a non-fungible token's bundle and take them out; and read a class, a token or a
+//! balance with a state proof.
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde_json::json;
+use sovra_api_types::AssetTokenView;
 use sovra_client::Client;
 use sovra_types::{
-    Action, AssetClass, AssetClassId, AssetKind, AssetsAction, ClassFlags, ClassTerms, ContentId,
-    Did, LockSchedule, StateKey,
+    Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Bundle, ClassFlags, ClassTerms,
+    ContentId, Did, LockSchedule, StateKey, TokenRecord, TokenRef,
     assets::{decode_amount, lock_id},
 };
 
@@ -220,6 +222,55 @@ pub(crate) enum AssetCommand {
         /// Signer: the lock's holder.
         #[command(flatten)]
         signer: SignerArgs,
+    },
+    /// Put your tokens into the bundle of a non-fungible token you own (composable tokens:
+    /// they then move with it, and only its owner takes them out).
+    Nest {
+        /// The token that receives them (`<issuer DID>/<name>#<token id>`).
+        parent: String,
+        /// The class of the tokens put in.
+        class: String,
+        /// Units (1 for a non-fungible token).
+        #[arg(long, default_value_t = 1)]
+        amount: u128,
+        #[command(flatten)]
+        token: TokenArg,
+        /// Signer: the owner of both.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Take tokens out of the bundle of a non-fungible token you own and give them to an
+    /// identity (yourself by default).
+    Unnest {
+        /// The token that holds them (`<issuer DID>/<name>#<token id>`).
+        parent: String,
+        /// The class of the tokens taken out.
+        class: String,
+        /// Units (1 for a non-fungible token).
+        #[arg(long, default_value_t = 1)]
+        amount: u128,
+        /// Recipient (default: the signer).
+        #[arg(long)]
+        to: Option<String>,
+        #[command(flatten)]
+        token: TokenArg,
+        /// Signer: the owner of the holding token.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Show one token of a non-fungible or semi-fungible class (owner, metadata, what it
+    /// holds), verified with state proofs.
+    Token {
+        /// The class.
+        class: String,
+        /// The token id.
+        token: u64,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
     },
     /// Show a class (terms, mint authority, supply), verified with a state proof.
     Show {
@@ -508,6 +559,50 @@ pub(crate) fn run(command: AssetCommand) -> Result<()> {
                 lock,
             },
         ),
+        AssetCommand::Nest {
+            parent,
+            class: c,
+            amount,
+            token,
+            signer,
+        } => send(
+            &signer,
+            AssetsAction::Nest {
+                parent: TokenRef::parse(&parent)?,
+                class: class(&c)?,
+                token: token.id,
+                amount: positive(amount)?,
+            },
+        ),
+        AssetCommand::Unnest {
+            parent,
+            class: c,
+            amount,
+            to,
+            token,
+            signer,
+        } => {
+            let to = match to {
+                Some(to) => Did::parse(&to)?,
+                None => signer::signer_did(&signer, &load_key(&signer.key, &signer.keystore)?)?,
+            };
+            send(
+                &signer,
+                AssetsAction::Unnest {
+                    parent: TokenRef::parse(&parent)?,
+                    class: class(&c)?,
+                    token: token.id,
+                    amount: positive(amount)?,
+                    to,
+                },
+            )
+        }
+        AssetCommand::Token {
+            class: c,
+            token,
+            output,
+            node,
+        } => show_token(&class(&c)?, token, &output, &node),
         AssetCommand::Show {
             class: c,
             output,
@@ -643,6 +738,67 @@ pub(crate) fn run(command: AssetCommand) -> Result<()> {
             })
         }
     }
+}
+
+/// Shows one token and its bundle, each read with a verified state proof.
+fn show_token(id: &AssetClassId, token: u64, output: &OutputArgs, node: &NodeArgs) -> Result<()> {
+    let client = Client::new(&node.node);
+    let class = client.verified_state(&StateKey::AssetClass(id.clone()))?;
+    let Some(class) = class.value else {
+        bail!("no asset class {id}");
+    };
+    let kind = AssetClass::decode(&class)?.terms.kind;
+    let v = client.verified_state(&StateKey::AssetToken {
+        class: id.clone(),
+        token,
+    })?;
+    let Some(bytes) = v.value else {
+        bail!(
+            "no token {token} of {id} (proven absent at height {}; fungible classes have no token records)",
+            v.header.height
+        );
+    };
+    let record = TokenRecord::decode(&bytes)?;
+    let bundle = client.verified_state(&StateKey::AssetBundle {
+        class: id.clone(),
+        token,
+    })?;
+    let bundle = bundle
+        .value
+        .as_deref()
+        .map(Bundle::decode)
+        .transpose()?
+        .unwrap_or_default();
+    let view = AssetTokenView::new(id, kind, token, &record, &bundle);
+    output.emit(&json!(view), |_| {
+        let mut text = format!(
+            "{id}#{token}: {}{}
+supply {}
+metadata: {}
+",
+            view.status,
+            view.owner
+                .as_ref()
+                .map(|o| format!(" by {o}"))
+                .unwrap_or_default(),
+            view.supply,
+            view.metadata.as_deref().unwrap_or("none"),
+        );
+        for item in &view.bundle {
+            text.push_str(&format!(
+                "holds {}  token {}  {}
+",
+                item.class, item.token, item.amount
+            ));
+        }
+        text.push_str(&format!(
+            "verified at height {} ({})
+",
+            v.header.height,
+            time(v.header.timestamp_ms)
+        ));
+        text
+    })
 }
 
 /// Freezes or unfreezes `holder` in `class`.

@@ -105,13 +105,24 @@ pub(crate) enum Command {
     },
     /// Native assets: create token classes, mint, send, approve, freeze, lock, burn, show
     /// (`sovra token` is the same command).
-    #[command(alias = "token")]
+    #[command(alias = "token", after_help = ASSET_EXAMPLES)]
     Asset {
         /// Asset command.
         #[command(subcommand)]
         command: asset::AssetCommand,
     },
 }
+
+/// Examples under `sovra asset --help`.
+const ASSET_EXAMPLES: &str = "Examples:
+  sovra asset create GOLD --kind fungible --symbol GLD --decimals 2 --max-supply 1000000 --transferable --key alice
+  sovra asset mint did:key:z6Mk.../GOLD --to did:key:z6Mk... --amount 5000 --key alice
+  sovra asset send did:key:z6Mk.../GOLD --to did:key:z6Mk... --amount 250 --key bob
+  sovra asset lock did:key:z6Mk.../GOLD --to did:key:z6Mk... --amount 100 --end +30d --key bob
+  sovra asset create RELICS --kind nft --symbol REL --transferable --key alice
+  sovra asset nest did:key:z6Mk.../RELICS#1 did:key:z6Mk.../GOLD --amount 40 --key bob
+  sovra asset token did:key:z6Mk.../RELICS 1
+  sovra asset list did:key:z6Mk...";
 
 impl Command {
     /// Whether the command runs a server (a node, a devnet, the issuer service, a benchmark's

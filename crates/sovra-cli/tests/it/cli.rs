@@ -725,4 +725,72 @@ fn assets_are_created_minted_sent_locked_and_read_with_proofs() {
     );
     let issued = cli.json(&["asset", "list", &dev0, "-o", "json"]);
     assert_eq!(issued["issued"].as_array().unwrap().len(), 2, "{issued}");
+
+    // A composable token: alice puts gold into her chest, hands the chest to dev0, and dev0
+    // takes the gold out; the chest and its bundle are read with proofs.
+    let chest_class = format!("{dev0}/CHEST");
+    cli.ok(&[
+        "asset",
+        "create",
+        "CHEST",
+        "--key",
+        "dev0",
+        "--kind",
+        "nft",
+        "--symbol",
+        "CHS",
+        "--transferable",
+    ]);
+    cli.ok(&[
+        "asset",
+        "mint",
+        &chest_class,
+        "--key",
+        "dev0",
+        "--to",
+        &alice,
+        "--token",
+        "7",
+    ]);
+    let chest = format!("{chest_class}#7");
+    cli.ok(&[
+        "token", "nest", &chest, &gold, "--key", "alice", "--amount", "30",
+    ]);
+    let stderr = cli.fails(
+        &[
+            "asset", "unnest", &chest, &gold, "--key", "dev0", "--amount", "1",
+        ],
+        1,
+    );
+    assert!(stderr.contains("not_token_owner"), "{stderr}");
+    cli.ok(&[
+        "asset",
+        "send",
+        &chest_class,
+        "--key",
+        "alice",
+        "--to",
+        &dev0,
+        "--token",
+        "7",
+        "--amount",
+        "1",
+    ]);
+    let token = cli.json(&["asset", "token", &chest_class, "7", "-o", "json"]);
+    assert_eq!(token["owner"], dev0.as_str(), "{token}");
+    assert_eq!(
+        token["bundle"],
+        serde_json::json!([{"class": gold, "token": 0, "amount": "30"}])
+    );
+    cli.ok(&[
+        "asset", "unnest", &chest, &gold, "--key", "dev0", "--amount", "30",
+    ]);
+    assert_eq!(
+        cli.ok(&["asset", "balance", &gold, &dev0, "--print", "balance"]),
+        "830"
+    );
+    assert!(
+        cli.ok(&["asset", "token", &chest_class, "7"])
+            .contains("owned by")
+    );
 }

@@ -7,8 +7,8 @@ use crate::common::{Chain, code, did};
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_types::{
-    Action, AssetClass, AssetClassId, AssetKind, AssetsAction, ClassFlags, ClassTerms, Did,
-    IdentityAction, LockSchedule, ReceiptStatus, StateKey, TokenLock, TokenRecord,
+    Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Bundle, ClassFlags, ClassTerms, Did,
+    IdentityAction, LockSchedule, ReceiptStatus, StateKey, TokenLock, TokenRecord, TokenRef,
     assets::{decode_amount, lock_id},
 };
 
@@ -85,7 +85,74 @@ impl Chain {
         }
     }
 
-    /// Every class's supply equals its balances plus what its locks still hold.
+    fn bundle(&self, parent: &TokenRef) -> Bundle {
+        self.state
+            .values
+            .get(&StateKey::AssetBundle {
+                class: parent.class.clone(),
+                token: parent.token,
+            })
+            .map(|b| Bundle::decode(b).unwrap())
+            .unwrap_or_default()
+    }
+
+    /// Every live non-fungible token is in exactly one place: owned (its owner's balance is 1)
+    /// or in exactly one bundle; and no token holds itself, directly or through its contents.
+    fn check_bundles(&self) {
+        let mut inside: std::collections::BTreeMap<TokenRef, Vec<TokenRef>> = Default::default();
+        for (key, value) in &self.state.values {
+            if let StateKey::AssetBundle { class, token } = key {
+                let parent = TokenRef {
+                    class: class.clone(),
+                    token: *token,
+                };
+                assert!(self.token(class, *token).is_some(), "a bundle of no token");
+                for (item, _) in Bundle::decode(value).unwrap().items {
+                    inside.entry(item).or_default().push(parent.clone());
+                }
+            }
+        }
+        for (key, value) in &self.state.values {
+            let StateKey::AssetToken { class, token } = key else {
+                continue;
+            };
+            let kind = self.class(class).unwrap().terms.kind;
+            let record = TokenRecord::decode(value).unwrap();
+            if kind != AssetKind::NonFungible || record.supply == 0 {
+                continue;
+            }
+            let me = TokenRef {
+                class: class.clone(),
+                token: *token,
+            };
+            let parents = inside.get(&me).map(Vec::len).unwrap_or(0);
+            match &record.owner {
+                Some(owner) => {
+                    assert_eq!(
+                        self.balance(class, *token, owner),
+                        1,
+                        "{me} owner's balance"
+                    );
+                    assert_eq!(parents, 0, "{me} is owned and in a bundle");
+                }
+                None => assert_eq!(parents, 1, "{me} has no owner and is in {parents} bundles"),
+            }
+            // Walk up: an ownerless token's holder is its one parent; the walk ends at an
+            // owned token and never comes back to where it started.
+            let mut at = me.clone();
+            for _ in 0..64 {
+                match inside.get(&at) {
+                    Some(p) => {
+                        at = p[0].clone();
+                        assert_ne!(at, me, "{me} is inside itself");
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+
+    /// Every class's supply equals its balances plus what its locks and bundles hold.
     fn check_supplies(&self) {
         let mut held: std::collections::BTreeMap<AssetClassId, u128> = Default::default();
         for (key, value) in &self.state.values {
@@ -96,6 +163,11 @@ impl Chain {
                 StateKey::AssetLock { class, .. } => {
                     *held.entry(class.clone()).or_default() +=
                         TokenLock::decode(value).unwrap().remaining();
+                }
+                StateKey::AssetBundle { .. } => {
+                    for (item, amount) in Bundle::decode(value).unwrap().items {
+                        *held.entry(item.class).or_default() += amount;
+                    }
                 }
                 _ => {}
             }
@@ -449,6 +521,155 @@ fn a_frozen_holder_neither_sends_nor_receives_and_only_freezable_classes_freeze(
     c.check_supplies();
 }
 
+fn nest(parent: &TokenRef, class: &AssetClassId, token: u64, amount: u128) -> AssetsAction {
+    AssetsAction::Nest {
+        parent: parent.clone(),
+        class: class.clone(),
+        token,
+        amount,
+    }
+}
+
+fn unnest(
+    parent: &TokenRef,
+    class: &AssetClassId,
+    token: u64,
+    amount: u128,
+    to: &Did,
+) -> AssetsAction {
+    AssetsAction::Unnest {
+        parent: parent.clone(),
+        class: class.clone(),
+        token,
+        amount,
+        to: to.clone(),
+    }
+}
+
+#[test]
+fn a_token_holds_other_tokens_and_moves_with_them() {
+    let (k, mut c) = Chain::new(&[1_000, 1_000, 1_000]);
+    let (b, e) = (did(&k[1]), did(&k[2]));
+    let art = class_of(&k[0], "ART");
+    let gold = class_of(&k[0], "GOLD");
+    let usd = class_of(&k[0], "USD");
+    let badge = class_of(&k[0], "BADGE");
+    c.ok(
+        &k[0],
+        create("ART", terms(AssetKind::NonFungible, OPEN, None)),
+    );
+    c.ok(
+        &k[0],
+        create("GOLD", terms(AssetKind::Fungible, OPEN, None)),
+    );
+    c.ok(
+        &k[0],
+        create(
+            "USD",
+            terms(AssetKind::Fungible, OPEN | ClassFlags::FREEZABLE, None),
+        ),
+    );
+    c.ok(&k[0], create("BADGE", terms(AssetKind::Fungible, 0, None)));
+    for token in [1, 2] {
+        c.ok(&k[0], mint(&art, token, &b, 1));
+    }
+    for class in [&gold, &usd, &badge] {
+        c.ok(&k[0], mint(class, 0, &b, 100));
+    }
+    let chest = TokenRef {
+        class: art.clone(),
+        token: 1,
+    };
+    let gem = TokenRef {
+        class: art.clone(),
+        token: 2,
+    };
+
+    // The owner fills its chest with gold and another token, which then has no owner.
+    c.ok(&k[1], nest(&chest, &gold, 0, 40));
+    c.ok(&k[1], nest(&chest, &art, 2, 1));
+    assert_eq!(c.balance(&gold, 0, &b), 60);
+    assert_eq!(
+        (c.balance(&art, 2, &b), c.token(&art, 2).unwrap().owner),
+        (0, None)
+    );
+    assert_eq!(c.bundle(&chest).amount(&gem), 1);
+
+    // Nobody else touches the chest; nothing goes into itself or into its own contents; a
+    // freezable or soulbound class stays out; a token holding others is not burned.
+    c.ok(&k[0], mint(&gold, 0, &e, 5));
+    assert_eq!(c.fails(&k[2], nest(&chest, &gold, 0, 5)), "not_token_owner");
+    assert_eq!(
+        c.fails(&k[2], unnest(&chest, &gold, 0, 5, &e)),
+        "not_token_owner"
+    );
+    assert_eq!(c.fails(&k[1], nest(&chest, &art, 1, 1)), "nest_into_itself");
+    assert_eq!(c.fails(&k[1], nest(&gem, &art, 1, 1)), "not_token_owner");
+    assert_eq!(c.fails(&k[1], nest(&chest, &usd, 0, 1)), "not_nestable");
+    assert_eq!(c.fails(&k[1], nest(&chest, &badge, 0, 1)), "soulbound");
+    assert_eq!(
+        c.fails(&k[1], nest(&chest, &gold, 0, 61)),
+        "insufficient_balance"
+    );
+    let burn_chest = AssetsAction::Burn {
+        class: art.clone(),
+        token: 1,
+        holder: b.clone(),
+        amount: 1,
+    };
+    assert_eq!(c.fails(&k[1], burn_chest), "bundle_not_empty");
+    // A token inside a bundle is not moved or burned on its own.
+    assert_eq!(c.fails(&k[1], send(&art, 2, &e, 1)), "insufficient_balance");
+
+    // Handing the chest over hands over everything in it, at once.
+    c.ok(&k[1], send(&art, 1, &e, 1));
+    assert_eq!(
+        c.fails(&k[1], unnest(&chest, &gold, 0, 1, &b)),
+        "not_token_owner"
+    );
+    c.ok(&k[2], unnest(&chest, &gold, 0, 15, &e));
+    assert_eq!(
+        c.fails(&k[2], unnest(&chest, &gold, 0, 26, &e)),
+        "insufficient_balance"
+    );
+    c.ok(&k[2], unnest(&chest, &art, 2, 1, &b));
+    assert_eq!(c.token(&art, 2).unwrap().owner, Some(b.clone()));
+    assert_eq!((c.balance(&gold, 0, &e), c.balance(&art, 2, &b)), (20, 1));
+    c.ok(&k[2], unnest(&chest, &gold, 0, 25, &e));
+    assert!(c.bundle(&chest).items.is_empty());
+    c.ok(
+        &k[2],
+        AssetsAction::Burn {
+            class: art.clone(),
+            token: 1,
+            holder: e.clone(),
+            amount: 1,
+        },
+    );
+
+    // A bundle holds at most MAX_BUNDLE_ITEMS kinds of tokens.
+    let seats = class_of(&k[0], "SEATS");
+    c.ok(
+        &k[0],
+        create("SEATS", terms(AssetKind::SemiFungible, OPEN, None)),
+    );
+    let bag = TokenRef {
+        class: art.clone(),
+        token: 3,
+    };
+    c.ok(&k[0], mint(&art, 3, &b, 1));
+    let max = sovra_types::assets::bundle::MAX_BUNDLE_ITEMS as u64;
+    for seat in 0..=max {
+        c.ok(&k[0], mint(&seats, seat, &b, 1));
+    }
+    for seat in 0..max {
+        c.ok(&k[1], nest(&bag, &seats, seat, 1));
+    }
+    assert_eq!(c.fails(&k[1], nest(&bag, &seats, max, 1)), "bundle_full");
+    c.check_supplies();
+    c.check_bundles();
+}
+
 #[test]
 fn locked_tokens_vest_linearly_and_are_released_only_as_they_vest() {
     let (k, mut c) = Chain::new(&[1_000, 1_000]);
@@ -597,6 +818,28 @@ enum Step {
     Release {
         holder: usize,
     },
+    /// Put tokens (of the class under test, or a box) into a box the signer may or may not own.
+    Nest {
+        who: usize,
+        parent: u64,
+        boxed: bool,
+        token: u64,
+        amount: u128,
+    },
+    Unnest {
+        who: usize,
+        parent: u64,
+        boxed: bool,
+        token: u64,
+        amount: u128,
+        to: usize,
+    },
+    /// Hand a box (and what it holds) to another holder.
+    MoveBox {
+        from: usize,
+        to: usize,
+        parent: u64,
+    },
     Wait {
         s: u64,
     },
@@ -604,7 +847,12 @@ enum Step {
 
 fn arb_step() -> impl Strategy<Value = Step> {
     let who = 0usize..3;
-    let amount = prop_oneof![0u128..50, Just(u128::MAX), Just(u128::MAX / 2)];
+    let amount = prop_oneof![
+        8 => 1u128..50,
+        1 => Just(0u128),
+        1 => Just(u128::MAX),
+        1 => Just(u128::MAX / 2),
+    ];
     prop_oneof![
         (who.clone(), 0u64..3, amount.clone()).prop_map(|(to, token, amount)| Step::Mint {
             to,
@@ -643,7 +891,7 @@ fn arb_step() -> impl Strategy<Value = Step> {
             }
         ),
         (who.clone(), any::<bool>()).prop_map(|(holder, frozen)| Step::Freeze { holder, frozen }),
-        (who.clone(), who.clone(), amount, 0u64..20, 0u64..40).prop_map(
+        (who.clone(), who.clone(), amount.clone(), 0u64..20, 0u64..40).prop_map(
             |(from, to, amount, cliff_s, end_s)| Step::Lock {
                 from,
                 to,
@@ -652,7 +900,37 @@ fn arb_step() -> impl Strategy<Value = Step> {
                 end_s
             }
         ),
-        who.prop_map(|holder| Step::Release { holder }),
+        who.clone().prop_map(|holder| Step::Release { holder }),
+        (who.clone(), 0u64..3, any::<bool>(), 0u64..3, 1u128..20).prop_map(
+            |(who, parent, boxed, token, amount)| Step::Nest {
+                who,
+                parent,
+                boxed,
+                token,
+                amount
+            }
+        ),
+        (
+            who.clone(),
+            0u64..3,
+            any::<bool>(),
+            0u64..3,
+            amount,
+            who.clone()
+        )
+            .prop_map(|(who, parent, boxed, token, amount, to)| Step::Unnest {
+                who,
+                parent,
+                boxed,
+                token,
+                amount,
+                to
+            }),
+        (who.clone(), who, 0u64..3).prop_map(|(from, to, parent)| Step::MoveBox {
+            from,
+            to,
+            parent
+        }),
         (1u64..30).prop_map(|s| Step::Wait { s }),
     ]
 }
@@ -660,36 +938,80 @@ fn arb_step() -> impl Strategy<Value = Step> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Whatever happens (and fails), every class's supply is its balances plus its locks,
-    /// never above its cap; no lock releases more than has vested; soulbound tokens never
-    /// change hands; nothing panics.
+    /// Whatever happens (and fails), every class's supply is its balances plus its locks and
+    /// bundles, never above its cap; no lock releases more than has vested; soulbound tokens
+    /// never change hands; every box is owned or in exactly one bundle, never inside itself, and
+    /// moves with its bundle; nothing panics.
     #[test]
     fn supply_is_balances_plus_locks_under_any_sequence(
         kind in prop::sample::select(vec![AssetKind::Fungible, AssetKind::NonFungible, AssetKind::SemiFungible]),
-        flags in 0u8..=ClassFlags::ALL,
+        // Half the runs use an open class (transferable, nestable); the rest any flags.
+        flags in prop_oneof![Just(OPEN), 0u8..=ClassFlags::ALL],
         max_supply in proptest::option::of(1u128..200),
-        steps in proptest::collection::vec(arb_step(), 1..40),
+        steps in proptest::collection::vec(arb_step(), 1..60),
     ) {
         let (k, mut c) = Chain::new(&[1_000_000, 1_000_000, 1_000_000]);
         let ids: Vec<Did> = k.iter().map(did).collect();
         let class = class_of(&k[0], "X");
         c.ok(&k[0], create("X", terms(kind, flags, max_supply)));
+        // Boxes 0, 1 and 2 (composable tokens), one to each holder.
+        let boxes = class_of(&k[0], "BOX");
+        c.ok(&k[0], create("BOX", terms(AssetKind::NonFungible, OPEN, None)));
+        for (i, holder) in ids.iter().enumerate() {
+            c.ok(&k[0], mint(&boxes, i as u64, holder, 1));
+        }
+        let box_ref = |token: u64| TokenRef { class: boxes.clone(), token };
+        // Mostly moves part of what `holder` has (of a token it holds); extreme amounts (0,
+        // near u128::MAX) stay as they are, to be refused.
+        let fit = |c: &Chain, holder: usize, token: u64, amount: u128| {
+            if amount == 0 || amount >= 50 {
+                return (token, amount);
+            }
+            let token = (0..3).find(|t| c.balance(&class, *t, &ids[holder]) > 0).unwrap_or(token);
+            let held = c.balance(&class, token, &ids[holder]);
+            (token, if held > 0 { 1 + amount % held } else { amount })
+        };
+        // Mostly `who`, or the next holder that has some of the class.
+        let holding = |c: &Chain, who: usize| {
+            (0..3)
+                .map(|i| (who + i) % 3)
+                .find(|h| (0..3).any(|t| c.balance(&class, t, &ids[*h]) > 0))
+                .unwrap_or(who)
+        };
+        let owner_of = |c: &Chain, token: u64| {
+            let owner = c.token(&boxes, token).and_then(|r| r.owner)?;
+            ids.iter().position(|d| *d == owner)
+        };
         let mut locks: Vec<(usize, u64, u64)> = Vec::new();
         for step in steps {
             let soulbound_before: Vec<u128> =
                 ids.iter().map(|d| c.balance(&class, 0, d)).collect();
             let (signer, action) = match step {
-                Step::Mint { to, token, amount } => (0, mint(&class, token, &ids[to], amount)),
-                Step::Burn { by, holder, token, amount } => (by, AssetsAction::Burn {
-                    class: class.clone(), token, holder: ids[holder].clone(), amount,
-                }),
-                Step::Send { from, to, token, amount } => (from, send(&class, token, &ids[to], amount)),
+                Step::Mint { to, token, amount } => {
+                    // A non-fungible token is minted as 1; a fungible one as token 0 (mostly).
+                    let amount = if kind == AssetKind::NonFungible && amount < 50 { 1 } else { amount };
+                    let token = if kind == AssetKind::Fungible && amount < 50 { 0 } else { token };
+                    (0, mint(&class, token, &ids[to], amount))
+                }
+                Step::Burn { by, holder, token, amount } => {
+                    let holder = holding(&c, holder);
+                    let (token, amount) = fit(&c, holder, token, amount);
+                    (by, AssetsAction::Burn { class: class.clone(), token, holder: ids[holder].clone(), amount })
+                }
+                Step::Send { from, to, token, amount } => {
+                    let from = holding(&c, from);
+                    let (token, amount) = fit(&c, from, token, amount);
+                    (from, send(&class, token, &ids[to], amount))
+                }
                 Step::Approve { owner, spender, amount } => (owner, AssetsAction::Approve {
                     class: class.clone(), spender: ids[spender].clone(), amount,
                 }),
-                Step::Pull { spender, from, to, amount } => (spender, AssetsAction::TransferFrom {
-                    class: class.clone(), token: 0, from: ids[from].clone(), to: ids[to].clone(), amount,
-                }),
+                Step::Pull { spender, from, to, amount } => {
+                    let (token, amount) = fit(&c, from, 0, amount);
+                    (spender, AssetsAction::TransferFrom {
+                        class: class.clone(), token, from: ids[from].clone(), to: ids[to].clone(), amount,
+                    })
+                }
                 Step::Freeze { holder, frozen } => (0, AssetsAction::Freeze {
                     class: class.clone(), holder: ids[holder].clone(), frozen,
                 }),
@@ -697,13 +1019,15 @@ proptest! {
                     let start_ms = c.next_ms();
                     let cliff_ms = start_ms + cliff_s.min(end_s) * 1_000;
                     let schedule = LockSchedule { start_ms, cliff_ms, end_ms: start_ms + end_s.max(cliff_s) * 1_000 };
-                    let action = AssetsAction::Lock { class: class.clone(), token: 0, to: ids[to].clone(), amount, schedule };
+                    let from = holding(&c, from);
+                    let (token, amount) = fit(&c, from, 0, amount);
+                    let action = AssetsAction::Lock { class: class.clone(), token, to: ids[to].clone(), amount, schedule };
                     let t = c.tx(&ids[from], &k[from], vec![Action::Assets(action)]);
                     let id = lock_id(&t.id(), 0);
                     if let Ok(outcome) = c.exec(t)
                         && outcome.status == ReceiptStatus::Completed
                     {
-                        locks.push((to, 0, id));
+                        locks.push((to, token, id));
                     }
                     c.check_supplies();
                     continue;
@@ -712,6 +1036,44 @@ proptest! {
                     let Some(&(h, token, id)) = locks.iter().find(|(h, ..)| *h == holder) else { continue };
                     (h, AssetsAction::Release { class: class.clone(), token, lock: id })
                 }
+                // Mostly signed by the box's owner, with something it holds (a box of its own
+                // or part of its balance), so bundles fill; the raw values still try the rest.
+                Step::Nest { who, parent, boxed, token, amount } => {
+                    let signer = owner_of(&c, parent).unwrap_or(who);
+                    let (class, token, amount) = if boxed {
+                        let mine = (0..3).find(|t| *t != parent && owner_of(&c, *t) == Some(signer));
+                        (boxes.clone(), mine.unwrap_or(token), 1)
+                    } else {
+                        let (token, amount) = fit(&c, signer, token, amount);
+                        (class.clone(), token, amount)
+                    };
+                    (signer, AssetsAction::Nest { parent: box_ref(parent), class, token, amount })
+                }
+                // Mostly takes part of something the box holds, signed by its owner.
+                Step::Unnest { who, parent, boxed, token, amount, to } => {
+                    let signer = owner_of(&c, parent).unwrap_or(who);
+                    let inside = c.bundle(&box_ref(parent)).items;
+                    let (class, token, amount) = match inside.get(token as usize % inside.len().max(1)) {
+                        Some((item, held)) if amount < 50 => {
+                            (item.class.clone(), item.token, 1 + amount % held)
+                        }
+                        _ if boxed => (boxes.clone(), token, 1),
+                        _ => (class.clone(), token, amount),
+                    };
+                    (signer, AssetsAction::Unnest { parent: box_ref(parent), class, token, amount, to: ids[to].clone() })
+                }
+                Step::MoveBox { from, to, parent } => {
+                    let from = owner_of(&c, parent).unwrap_or(from);
+                    let before = c.bundle(&box_ref(parent));
+                    let status = c.assets(&k[from], send(&boxes, parent, &ids[to], 1));
+                    if status == ReceiptStatus::Completed {
+                        prop_assert_eq!(c.token(&boxes, parent).unwrap().owner, Some(ids[to].clone()));
+                        prop_assert_eq!(c.bundle(&box_ref(parent)), before, "the bundle moved whole");
+                    }
+                    c.check_supplies();
+                    c.check_bundles();
+                    continue;
+                }
                 Step::Wait { s } => { c.wait(s * 1_000); continue; }
             };
             let t = c.tx(&ids[signer], &k[signer], vec![Action::Assets(action)]);
@@ -719,6 +1081,7 @@ proptest! {
             let _ = c.exec(t);
             c.check_supplies();
             c.check_locks();
+            c.check_bundles();
             if !flags & ClassFlags::TRANSFERABLE != 0 {
                 // Soulbound: a holder's balance only grows by minting or shrinks by burning,
                 // never moves to another holder.

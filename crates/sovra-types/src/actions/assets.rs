@@ -3,7 +3,10 @@
 
 use crate::{
     ContentId, Did,
-    assets::{AssetClassId, ClassTerms, LockSchedule, MAX_CLASS_NAME_LEN, validate_class_name},
+    assets::{
+        AssetClassId, ClassTerms, LockSchedule, MAX_CLASS_NAME_LEN, bundle::TokenRef,
+        validate_class_name,
+    },
     codec::{bytes_size, read_text, write_bytes},
 };
 use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
@@ -121,6 +124,32 @@ pub enum AssetsAction {
         /// The lock's id.
         lock: u64,
     },
+    /// Put `amount` of the signer's `token` into the bundle of `parent`, a non-fungible token
+    /// the signer owns (composable tokens: the parent then carries them wherever it goes).
+    Nest {
+        /// The non-fungible token that receives them.
+        parent: TokenRef,
+        /// The class of the tokens put in.
+        class: AssetClassId,
+        /// Their token id.
+        token: u64,
+        /// Units put in (1 for a non-fungible token).
+        amount: u128,
+    },
+    /// Take `amount` of `token` out of the bundle of `parent` (its owner only) and give them
+    /// to `to`.
+    Unnest {
+        /// The non-fungible token that holds them.
+        parent: TokenRef,
+        /// The class of the tokens taken out.
+        class: AssetClassId,
+        /// Their token id.
+        token: u64,
+        /// Units taken out.
+        amount: u128,
+        /// Who receives them.
+        to: Did,
+    },
 }
 
 impl AssetsAction {
@@ -134,6 +163,8 @@ impl AssetsAction {
     const SET_MINT_AUTHORITY: u8 = 7;
     const LOCK: u8 = 8;
     const RELEASE: u8 = 9;
+    const NEST: u8 = 10;
+    const UNNEST: u8 = 11;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
@@ -148,6 +179,8 @@ impl AssetsAction {
             AssetsAction::SetMintAuthority { .. } => "set_mint_authority",
             AssetsAction::Lock { .. } => "lock_asset",
             AssetsAction::Release { .. } => "release_asset",
+            AssetsAction::Nest { .. } => "nest_asset",
+            AssetsAction::Unnest { .. } => "unnest_asset",
         }
     }
 
@@ -163,7 +196,9 @@ impl AssetsAction {
             | AssetsAction::Freeze { class, .. }
             | AssetsAction::SetMintAuthority { class, .. }
             | AssetsAction::Lock { class, .. }
-            | AssetsAction::Release { class, .. } => Some(class),
+            | AssetsAction::Release { class, .. }
+            | AssetsAction::Nest { class, .. }
+            | AssetsAction::Unnest { class, .. } => Some(class),
         }
     }
 }
@@ -273,6 +308,32 @@ impl Write for AssetsAction {
                 token.write(buf);
                 lock.write(buf);
             }
+            AssetsAction::Nest {
+                parent,
+                class,
+                token,
+                amount,
+            } => {
+                Self::NEST.write(buf);
+                parent.write(buf);
+                class.write(buf);
+                token.write(buf);
+                amount.write(buf);
+            }
+            AssetsAction::Unnest {
+                parent,
+                class,
+                token,
+                amount,
+                to,
+            } => {
+                Self::UNNEST.write(buf);
+                parent.write(buf);
+                class.write(buf);
+                token.write(buf);
+                amount.write(buf);
+                to.write(buf);
+            }
         }
     }
 }
@@ -314,6 +375,12 @@ impl EncodeSize for AssetsAction {
                 ..
             } => class.encode_size() + 8 + to.encode_size() + 16 + schedule.encode_size(),
             AssetsAction::Release { class, .. } => class.encode_size() + 8 + 8,
+            AssetsAction::Nest { parent, class, .. } => {
+                parent.encode_size() + class.encode_size() + 8 + 16
+            }
+            AssetsAction::Unnest {
+                parent, class, to, ..
+            } => parent.encode_size() + class.encode_size() + 8 + 16 + to.encode_size(),
         }
     }
 }
@@ -382,6 +449,19 @@ impl Read for AssetsAction {
                 class: AssetClassId::read(buf)?,
                 token: u64::read(buf)?,
                 lock: u64::read(buf)?,
+            }),
+            Self::NEST => Ok(AssetsAction::Nest {
+                parent: TokenRef::read(buf)?,
+                class: AssetClassId::read(buf)?,
+                token: u64::read(buf)?,
+                amount: u128::read(buf)?,
+            }),
+            Self::UNNEST => Ok(AssetsAction::Unnest {
+                parent: TokenRef::read(buf)?,
+                class: AssetClassId::read(buf)?,
+                token: u64::read(buf)?,
+                amount: u128::read(buf)?,
+                to: Did::read(buf)?,
             }),
             other => Err(Error::InvalidEnum(other)),
         }

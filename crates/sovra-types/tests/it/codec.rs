@@ -10,11 +10,12 @@ use sovra_crypto::SigningKey;
 use sovra_crypto::shares::MAX_GUARDIANS;
 use sovra_types::{
     AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block, BlockHeader,
-    ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, IdentityAction,
+    Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, IdentityAction,
     LockSchedule, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction, RecoveryConfig,
     RegistryAction, Relationship, Relationships, Service, SignedTransaction, TokenLock,
-    TokenRecord, Transaction, VaultAction, VaultRecord, VerificationMethod,
+    TokenRecord, TokenRef, Transaction, VaultAction, VaultRecord, VerificationMethod,
     assets::MAX_LOCK_MS,
+    assets::bundle::MAX_BUNDLE_ITEMS,
     block::tx_root,
     codec::decode_exact,
     limits::{MAX_PIN_BYTES, MAX_REPLICATION},
@@ -386,6 +387,19 @@ fn arb_class_id() -> impl Strategy<Value = AssetClassId> {
     (arb_did(), "[A-Za-z0-9._-]{1,32}").prop_map(|(issuer, name)| AssetClassId { issuer, name })
 }
 
+fn arb_token_ref() -> impl Strategy<Value = TokenRef> {
+    (arb_class_id(), any::<u64>()).prop_map(|(class, token)| TokenRef { class, token })
+}
+
+/// A canonical bundle: sorted, distinct entries of positive amounts.
+fn arb_bundle() -> impl Strategy<Value = Bundle> {
+    prop::collection::btree_map(arb_token_ref(), 1u128.., 0..=MAX_BUNDLE_ITEMS).prop_map(|m| {
+        Bundle {
+            items: m.into_iter().collect(),
+        }
+    })
+}
+
 fn arb_amount() -> impl Strategy<Value = u128> {
     prop_oneof![Just(0u128), Just(1), Just(u128::MAX), any::<u128>()]
 }
@@ -550,6 +564,29 @@ fn arb_assets_like(example: &AssetsAction) -> BoxedStrategy<AssetsAction> {
             .boxed(),
         AssetsAction::Release { .. } => (arb_class_id(), any::<u64>(), any::<u64>())
             .prop_map(|(class, token, lock)| AssetsAction::Release { class, token, lock })
+            .boxed(),
+        AssetsAction::Nest { .. } => (arb_token_ref(), arb_class_id(), any::<u64>(), arb_amount())
+            .prop_map(|(parent, class, token, amount)| AssetsAction::Nest {
+                parent,
+                class,
+                token,
+                amount,
+            })
+            .boxed(),
+        AssetsAction::Unnest { .. } => (
+            arb_token_ref(),
+            arb_class_id(),
+            any::<u64>(),
+            arb_amount(),
+            arb_did(),
+        )
+            .prop_map(|(parent, class, token, amount, to)| AssetsAction::Unnest {
+                parent,
+                class,
+                token,
+                amount,
+                to,
+            })
             .boxed(),
     }
 }
@@ -873,6 +910,7 @@ proptest! {
     fn asset_records_round_trip_canonically(
         class in arb_asset_class(),
         lock in arb_token_lock(),
+        bundle in arb_bundle(),
         owner in proptest::option::of(arb_did()),
         supply in arb_amount(),
         metadata in proptest::option::of(arb_content_id()),
@@ -884,6 +922,8 @@ proptest! {
         check_canonical(&class, pos, bit, extra)?;
         prop_assert_eq!(TokenLock::decode(&lock.encode()).unwrap(), lock.clone());
         check_canonical(&lock, pos, bit, extra)?;
+        prop_assert_eq!(Bundle::decode(&bundle.encode()).unwrap(), bundle.clone());
+        check_canonical(&bundle, pos, bit, extra)?;
         let token = TokenRecord { owner, supply, metadata };
         prop_assert_eq!(TokenRecord::decode(&token.encode()).unwrap(), token.clone());
         check_canonical(&token, pos, bit, extra)?;

@@ -88,6 +88,7 @@ fn computed() -> toml::Table {
         hex_of(&crate::examples::token_record()),
     );
     structures.insert("token_lock".into(), hex_of(&crate::examples::token_lock()));
+    structures.insert("bundle".into(), hex_of(&crate::examples::bundle()));
 
     let mut ids = toml::Table::new();
     let tx = crate::examples::signed_transaction();

@@ -12,8 +12,11 @@
 //! - every movement names its parties, so it extends the receipt chains of sender and
 //!   receiver; recipients must be able to use what they receive (a `did:key`, or an existing,
 //!   active `did:sovra`, as for native transfers);
-//! - a class's supply is the sum of its balances and of what its locks still hold, at every
-//!   height (the simulator and the property tests check it).
+//! - a non-fungible token can hold other tokens in its bundle ([`nest`]); only its owner puts
+//!   tokens in or takes them out, and they move with it; tokens of freezable classes are not
+//!   nested (freezing must reach them wherever they are);
+//! - a class's supply is the sum of its balances, of what its locks still hold and of what
+//!   bundles hold, at every height (the simulator and the property tests check it).
 
 use crate::{
     ActionFailure, ActionResult, ApplyContext, ExecError, ExecutionModule, KeySet, Overlay,
@@ -21,8 +24,8 @@ use crate::{
 };
 use commonware_codec::Encode;
 use sovra_types::{
-    AssetClass, AssetClassId, AssetKind, AssetsAction, ClassFlags, Did, DidMethod, StateKey,
-    TokenLock, TokenRecord,
+    AssetClass, AssetClassId, AssetKind, AssetsAction, Bundle, ClassFlags, Did, DidMethod,
+    StateKey, TokenLock, TokenRecord, TokenRef,
     assets::{decode_amount, encode_amount, lock_id},
 };
 
@@ -97,6 +100,23 @@ fn lock_key(class: &AssetClassId, holder: &Did, id: u64) -> StateKey {
         holder: holder.clone(),
         id,
     }
+}
+
+fn bundle_key(parent: &TokenRef) -> StateKey {
+    StateKey::AssetBundle {
+        class: parent.class.clone(),
+        token: parent.token,
+    }
+}
+
+/// Reads what `parent` holds (empty when it holds nothing).
+pub fn load_bundle<R: StateReader>(
+    state: &Overlay<R>,
+    parent: &TokenRef,
+) -> Result<Bundle, ExecError> {
+    Ok(state
+        .get_decoded(&bundle_key(parent), Bundle::decode)?
+        .unwrap_or_default())
 }
 
 /// The state keys a recipient check reads ([`check_recipient`]).
@@ -232,6 +252,9 @@ macro_rules! check_state {
     };
 }
 
+// After the macros, which it uses.
+mod nest;
+
 impl ExecutionModule for Assets {
     type Action = AssetsAction;
 
@@ -241,7 +264,9 @@ impl ExecutionModule for Assets {
             | AssetsAction::Burn { amount, .. }
             | AssetsAction::Transfer { amount, .. }
             | AssetsAction::TransferFrom { amount, .. }
-            | AssetsAction::Lock { amount, .. } => check_amount(*amount),
+            | AssetsAction::Lock { amount, .. }
+            | AssetsAction::Nest { amount, .. }
+            | AssetsAction::Unnest { amount, .. } => check_amount(*amount),
             AssetsAction::Create { .. }
             | AssetsAction::Approve { .. }
             | AssetsAction::Freeze { .. }
@@ -279,6 +304,10 @@ impl ExecutionModule for Assets {
                 keys.insert(token_key(class, *token));
                 keys.insert(balance_key(class, *token, holder));
                 keys.insert(frozen_key(class, holder));
+                keys.insert(bundle_key(&TokenRef {
+                    class: class.clone(),
+                    token: *token,
+                }));
             }
             AssetsAction::Transfer {
                 class, token, to, ..
@@ -331,15 +360,42 @@ impl ExecutionModule for Assets {
                 keys.insert(lock_key(class, signer, *lock));
                 keys.insert(balance_key(class, *token, signer));
             }
+            AssetsAction::Nest {
+                parent,
+                class,
+                token,
+                ..
+            } => {
+                keys.insert(token_key(&parent.class, parent.token));
+                keys.insert(bundle_key(parent));
+                keys.insert(token_key(class, *token));
+                keys.insert(balance_key(class, *token, signer));
+            }
+            AssetsAction::Unnest {
+                parent,
+                class,
+                token,
+                to,
+                ..
+            } => {
+                keys.insert(token_key(&parent.class, parent.token));
+                keys.insert(bundle_key(parent));
+                keys.insert(token_key(class, *token));
+                keys.insert(balance_key(class, *token, to));
+                recipient_keys(to, keys);
+            }
         }
     }
 
     fn parties(_: &TxContext<'_>, action: &AssetsAction, parties: &mut Parties) {
         match action {
-            AssetsAction::Create { .. } | AssetsAction::Release { .. } => {}
+            AssetsAction::Create { .. }
+            | AssetsAction::Release { .. }
+            | AssetsAction::Nest { .. } => {}
             AssetsAction::Mint { to, .. }
             | AssetsAction::Transfer { to, .. }
-            | AssetsAction::Lock { to, .. } => parties.add(to),
+            | AssetsAction::Lock { to, .. }
+            | AssetsAction::Unnest { to, .. } => parties.add(to),
             AssetsAction::Burn { holder, .. } | AssetsAction::Freeze { holder, .. } => {
                 parties.add(holder)
             }
@@ -566,6 +622,19 @@ impl ExecutionModule for Assets {
                 });
                 Ok(Ok(()))
             }
+            AssetsAction::Nest {
+                parent,
+                class: id,
+                token,
+                amount,
+            } => nest::nest(ctx, parent, id, *token, *amount),
+            AssetsAction::Unnest {
+                parent,
+                class: id,
+                token,
+                amount,
+                to,
+            } => nest::unnest(ctx, parent, id, *token, *amount, to),
         }
     }
 }
@@ -709,6 +778,22 @@ fn burn<R: StateReader>(
         return fail(
             "insufficient_balance",
             format!("balance {held} of {id} is less than {amount}"),
+        );
+    }
+    if class.terms.kind == AssetKind::NonFungible
+        && !load_bundle(
+            state,
+            &TokenRef {
+                class: id.clone(),
+                token,
+            },
+        )?
+        .items
+        .is_empty()
+    {
+        return fail(
+            "bundle_not_empty",
+            format!("token {token} of {id} holds other tokens: take them out first"),
         );
     }
     set_balance(state, id, token, holder, held - amount);

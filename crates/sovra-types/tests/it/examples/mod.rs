@@ -7,11 +7,11 @@
 use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_types::{
     Account, AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block,
-    BlockHeader, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, DidRecord,
-    IdentityAction, LockSchedule, PinRecord, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction,
-    RecoveryConfig, RegistryAction, Relationship, Relationships, Service, SignedTransaction,
-    StateKey, StatusListAnchor, TokenLock, TokenRecord, Transaction, VaultAction, VaultRecord,
-    VerificationMethod, VerifierRecord,
+    BlockHeader, Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument,
+    DidRecord, IdentityAction, LockSchedule, PinRecord, ReceiptEntry, ReceiptStatus, RecordId,
+    RecoveryAction, RecoveryConfig, RegistryAction, Relationship, Relationships, Service,
+    SignedTransaction, StateKey, StatusListAnchor, TokenLock, TokenRecord, TokenRef, Transaction,
+    VaultAction, VaultRecord, VerificationMethod, VerifierRecord,
     block::tx_root,
     recovery::{Approval, PendingRecovery, ShareEnvelope, ShareEnvelopes},
     sha256,
@@ -237,7 +237,51 @@ pub(crate) fn actions() -> Vec<Action> {
             lock: 0x0123_4567_89ab_cdef,
         }
         .into(),
+        AssetsAction::Nest {
+            parent: nft_ref(),
+            class: asset_class(),
+            token: 0,
+            amount: 40,
+        }
+        .into(),
+        AssetsAction::Unnest {
+            parent: nft_ref(),
+            class: asset_class(),
+            token: 0,
+            amount: 15,
+            to: did_key(3),
+        }
+        .into(),
     ]
+}
+
+/// Token 9 of an example collection of `did_sovra(8)`.
+pub(crate) fn nft_ref() -> TokenRef {
+    TokenRef {
+        class: AssetClassId {
+            issuer: did_sovra(8),
+            name: "RELICS".into(),
+        },
+        token: 9,
+    }
+}
+
+/// What the example token holds: gold, and another token of its own collection.
+pub(crate) fn bundle() -> Bundle {
+    let mut other = nft_ref();
+    other.token = 10;
+    Bundle {
+        items: vec![
+            (
+                TokenRef {
+                    class: asset_class(),
+                    token: 0,
+                },
+                25,
+            ),
+            (other, 1),
+        ],
+    }
 }
 
 /// An example asset class of `did_sovra(8)`.
@@ -311,6 +355,10 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
             holder: did_key(5),
             id: 77,
         },
+        StateKey::AssetBundle {
+            class: nft_ref().class,
+            token: 9,
+        },
     ];
     keys.into_iter().map(|k| (state_key_name(&k), k)).collect()
 }
@@ -336,6 +384,7 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::AssetAllowance { .. } => "asset_allowance",
         StateKey::AssetFrozen { .. } => "asset_frozen",
         StateKey::AssetLock { .. } => "asset_lock",
+        StateKey::AssetBundle { .. } => "asset_bundle",
     }
 }
 
