@@ -23,8 +23,7 @@ use commonware_runtime::deterministic;
 use sovra_consensus::Ledger;
 use sovra_types::state::{MetaKey, decode_u64};
 use sovra_types::{
-    AssetClass, Bundle, Did, StateKey, TokenLock, TokenRef, assets::decode_amount,
-    receipt::verify_chain,
+    AssetClass, Bundle, Did, HolderBalance, StateKey, TokenLock, TokenRef, receipt::verify_chain,
 };
 
 use crate::net::{DEV_ACCOUNTS, DEV_BALANCE};
@@ -109,8 +108,9 @@ async fn asset_supplies(
                 holder: holder.clone(),
             };
             if let Some(b) = read(key).await? {
-                held += decode_amount(&b)
-                    .map_err(|e| violation(format!("validator {v}: a balance of {class}: {e}")))?;
+                held += HolderBalance::decode(&b)
+                    .map_err(|e| violation(format!("validator {v}: a balance of {class}: {e}")))?
+                    .amount;
             }
         }
         for (c, holder, id) in workload.locks.iter().filter(|(c, ..)| *c == class) {

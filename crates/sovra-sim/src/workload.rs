@@ -686,14 +686,14 @@ const ASSET_CLASS_NAME: &str = "SIM";
 /// The cap of every workload class (mints run into it in long runs).
 const ASSET_MAX_SUPPLY: u128 = 2_000_000;
 
-/// Funded identity `owner`'s box: token 0 of its non-fungible class `BOX`.
+/// Funded identity `owner`'s box: token 1 of its non-fungible class `BOX`.
 fn box_of(owner: u64) -> TokenRef {
     TokenRef {
         class: AssetClassId {
             issuer: dev_did(owner),
             name: "BOX".into(),
         },
-        token: 0,
+        token: 1,
     }
 }
 

@@ -558,12 +558,68 @@ pub fn lock_id(tx: &TxId, index: usize) -> u64 {
     u64::from_be_bytes(bytes[..8].try_into().expect("a digest has 32 bytes"))
 }
 
-/// Encodes a balance or allowance (`u128`, big-endian).
+/// A holder's record of one token id of a class (the value of
+/// [`StateKey::AssetBalance`](crate::StateKey::AssetBalance)): its balance and, in the record of
+/// token id 0, whether the issuer has frozen the holder in the whole class. Token id 0 is the
+/// balance of a fungible class; non-fungible and semi-fungible classes number their tokens from
+/// 1, so their token-0 record carries the freeze alone. An absent record is
+/// [`HolderBalance::default`] (nothing held, not frozen); that value is never stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HolderBalance {
+    /// Units held.
+    pub amount: u128,
+    /// Frozen by the issuer (meaningful in the token-0 record only).
+    pub frozen: bool,
+}
+
+impl HolderBalance {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+
+    /// Whether the record holds nothing (and is deleted rather than stored).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl Write for HolderBalance {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.amount.write(buf);
+        self.frozen.write(buf);
+    }
+}
+
+impl EncodeSize for HolderBalance {
+    fn encode_size(&self) -> usize {
+        17
+    }
+}
+
+impl Read for HolderBalance {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let record = Self {
+            amount: u128::read(buf)?,
+            frozen: bool::read(buf)?,
+        };
+        if record.is_empty() {
+            return Err(Error::Invalid(
+                "HolderBalance",
+                "an empty record is never stored",
+            ));
+        }
+        Ok(record)
+    }
+}
+
+/// Encodes an allowance (`u128`, big-endian).
 pub fn encode_amount(v: u128) -> Vec<u8> {
     v.to_be_bytes().to_vec()
 }
 
-/// Decodes a balance or allowance.
+/// Decodes an allowance.
 pub fn decode_amount(bytes: &[u8]) -> Result<u128, TypesError> {
     Ok(decode_exact(bytes, &())?)
 }

@@ -32,8 +32,8 @@ pub use actions::{
     RegistryAction, VaultAction,
 };
 pub use assets::{
-    AssetClass, AssetClassId, AssetKind, ClassFlags, ClassTerms, LockSchedule, TokenLock,
-    TokenRecord,
+    AssetClass, AssetClassId, AssetKind, ClassFlags, ClassTerms, HolderBalance, LockSchedule,
+    TokenLock, TokenRecord,
     bundle::{Bundle, TokenRef},
 };
 pub use block::{Block, BlockHeader};

@@ -53,7 +53,8 @@ pub enum StateKey {
     Recovery(Did),
     /// An asset class ([`AssetClass`](crate::AssetClass)).
     AssetClass(AssetClassId),
-    /// A holder's balance of one token id of a class (`u128`, [`encode_amount`](crate::assets::encode_amount)).
+    /// A holder's balance of one token id of a class, and in the token-0 record whether it is
+    /// frozen in the class ([`HolderBalance`](crate::HolderBalance)).
     AssetBalance {
         /// The class.
         class: AssetClassId,
@@ -77,13 +78,6 @@ pub enum StateKey {
         owner: Did,
         /// Who may move them.
         spender: Did,
-    },
-    /// Present (an empty value) while the issuer has frozen `holder` in a class.
-    AssetFrozen {
-        /// The class.
-        class: AssetClassId,
-        /// The frozen holder.
-        holder: Did,
     },
     /// Tokens locked for a holder ([`TokenLock`](crate::TokenLock)).
     AssetLock {
@@ -127,7 +121,7 @@ impl StateKey {
     const ASSET_BALANCE: u8 = 0x51;
     const ASSET_TOKEN: u8 = 0x52;
     const ASSET_ALLOWANCE: u8 = 0x53;
-    const ASSET_FROZEN: u8 = 0x54;
+    // 0x54 was the freeze marker of a holder, now part of its token-0 balance record.
     const ASSET_LOCK: u8 = 0x55;
     const ASSET_BUNDLE: u8 = 0x56;
 
@@ -217,12 +211,6 @@ impl StateKey {
                 v.extend_from_slice(&spender.encode());
                 v
             }
-            StateKey::AssetFrozen { class, holder } => {
-                let mut v = vec![Self::ASSET_FROZEN];
-                v.extend_from_slice(&class.encode());
-                v.extend_from_slice(&holder.encode());
-                v
-            }
             StateKey::AssetLock { class, holder, id } => {
                 let mut v = vec![Self::ASSET_LOCK];
                 v.extend_from_slice(&class.encode());
@@ -249,7 +237,7 @@ impl StateKey {
     /// `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>`, `recovery:<did>`,
     /// and for assets (`<class>` is `<issuer DID>/<name>`): `asset-class:<class>`,
     /// `asset-balance:<class>/<token>/<holder>`, `asset-token:<class>/<token>`,
-    /// `asset-allowance:<class>/<owner>/<spender>`, `asset-frozen:<class>/<holder>`,
+    /// `asset-allowance:<class>/<owner>/<spender>`,
     /// `asset-lock:<class>/<holder>/<id>`, `asset-bundle:<class>/<token>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
         if let Some(key) = parse_asset_key(s)? {
@@ -369,13 +357,6 @@ fn parse_asset_key(s: &str) -> Result<Option<StateKey>, crate::TypesError> {
                 spender: Did::parse(parts[3])?,
             }
         }
-        "asset-frozen" => {
-            expect(3, "<issuer>/<name>/<holder>")?;
-            StateKey::AssetFrozen {
-                class: class()?,
-                holder: Did::parse(parts[2])?,
-            }
-        }
         "asset-lock" => {
             expect(4, "<issuer>/<name>/<holder>/<id>")?;
             StateKey::AssetLock {
@@ -422,7 +403,6 @@ impl std::fmt::Display for StateKey {
                 owner,
                 spender,
             } => write!(f, "asset-allowance:{class}/{owner}/{spender}"),
-            StateKey::AssetFrozen { class, holder } => write!(f, "asset-frozen:{class}/{holder}"),
             StateKey::AssetLock { class, holder, id } => {
                 write!(f, "asset-lock:{class}/{holder}/{id}")
             }
@@ -555,10 +535,6 @@ mod tests {
                 class: class.clone(),
                 owner: key_did.clone(),
                 spender: sovra.clone(),
-            },
-            StateKey::AssetFrozen {
-                class: class.clone(),
-                holder: sovra.clone(),
             },
             StateKey::AssetLock {
                 class: class.clone(),

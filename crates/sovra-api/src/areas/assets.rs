@@ -15,8 +15,8 @@ use sovra_api_types::{
     AssetTokenView, BundleItemView, ErrorBody,
 };
 use sovra_types::{
-    AssetClass, AssetClassId, Bundle, StateKey, TokenLock, TokenRecord,
-    assets::{decode_amount, validate_class_name},
+    AssetClass, AssetClassId, Bundle, HolderBalance, StateKey, TokenLock, TokenRecord,
+    assets::validate_class_name,
 };
 use std::sync::Arc;
 use utoipa::OpenApi;
@@ -175,7 +175,9 @@ async fn get_holdings<B: Backend>(
             token,
             holder: holder.clone(),
         };
-        let balance = decoded(&*b, key, decode_amount).await?.unwrap_or(0);
+        let balance = decoded(&*b, key, HolderBalance::decode)
+            .await?
+            .map_or(0, |r| r.amount);
         if balance > 0 {
             holdings.push(AssetHoldingView {
                 class: class.to_string(),

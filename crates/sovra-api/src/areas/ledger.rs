@@ -138,11 +138,6 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "what a spender may still move of an owner's tokens of a class",
     ),
     (
-        "asset-frozen:<issuer>/<name>/<holder>",
-        "asset-frozen:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-        "present while the issuer has frozen a holder in a class",
-    ),
-    (
         "asset-lock:<issuer>/<name>/<holder>/<id>",
         "asset-lock:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/GOLD/did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK/42",
         "tokens locked for a holder, released as they vest",
@@ -325,14 +320,14 @@ struct ProofQuery {
 /// - `vault-record:<id>`: a private vault record's anchor (32 hex characters);
 /// - `recovery:<did>`: an identity's guardian recovery setup;
 /// - `asset-class:<issuer>/<name>`: an asset class (terms, mint authority, supply);
-/// - `asset-balance:<issuer>/<name>/<token>/<holder>`: a holder's balance of one token id;
+/// - `asset-balance:<issuer>/<name>/<token>/<holder>`: a holder's balance of one token id
+///   (and, in its token-0 record, whether it is frozen in the class);
 /// - `asset-token:<issuer>/<name>/<token>`: one token of a non-fungible or semi-fungible class;
 /// - `asset-allowance:<issuer>/<name>/<owner>/<spender>`: what a spender may still move;
-/// - `asset-frozen:<issuer>/<name>/<holder>`: present while a holder is frozen in a class;
 /// - `asset-lock:<issuer>/<name>/<holder>/<id>`: tokens locked for a holder;
 /// - `asset-bundle:<issuer>/<name>/<token>`: what a non-fungible token holds.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-frozen:<issuer>/<name>/<holder>`, `asset-lock:<issuer>/<name>/<holder>/<id>` or `asset-bundle:<issuer>/<name>/<token>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>` or `asset-bundle:<issuer>/<name>/<token>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -381,7 +376,6 @@ mod tests {
                 StateKey::AssetBalance { .. } => "asset-balance",
                 StateKey::AssetToken { .. } => "asset-token",
                 StateKey::AssetAllowance { .. } => "asset-allowance",
-                StateKey::AssetFrozen { .. } => "asset-frozen",
                 StateKey::AssetLock { .. } => "asset-lock",
                 StateKey::AssetBundle { .. } => "asset-bundle",
             };
@@ -389,7 +383,7 @@ mod tests {
         }
         assert_eq!(
             seen.len(),
-            18,
+            17,
             "every state key variant has a documented form"
         );
     }

@@ -5,7 +5,7 @@
 use crate::support::{Harness, identity};
 use sovra_types::{
     AssetClass, AssetClassId, AssetKind, Bundle, ClassFlags, ClassTerms, ContentId, Did,
-    LockSchedule, StateKey, TokenLock, TokenRecord, TokenRef,
+    HolderBalance, LockSchedule, StateKey, TokenLock, TokenRecord, TokenRef,
 };
 
 fn gold(issuer: &Did) -> AssetClassId {
@@ -49,7 +49,10 @@ fn setup(h: &Harness) -> (Did, Did) {
             token: 0,
             holder: holder.clone(),
         },
-        700u128,
+        HolderBalance {
+            amount: 700,
+            frozen: false,
+        },
     );
     h.backend.put_state(
         StateKey::AssetLock {

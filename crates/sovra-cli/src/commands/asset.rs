@@ -10,8 +10,7 @@ use sovra_api_types::AssetTokenView;
 use sovra_client::Client;
 use sovra_types::{
     Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Bundle, ClassFlags, ClassTerms,
-    ContentId, Did, LockSchedule, StateKey, TokenRecord, TokenRef,
-    assets::{decode_amount, lock_id},
+    ContentId, Did, HolderBalance, LockSchedule, StateKey, TokenRecord, TokenRef, assets::lock_id,
 };
 
 use crate::args::NodeArgs;
@@ -719,9 +718,9 @@ pub(crate) fn run(command: AssetCommand) -> Result<()> {
             let balance = v
                 .value
                 .as_deref()
-                .map(decode_amount)
+                .map(HolderBalance::decode)
                 .transpose()?
-                .unwrap_or(0);
+                .map_or(0, |r| r.amount);
             let view = json!({
                 "class": id.to_string(),
                 "token": token.id,

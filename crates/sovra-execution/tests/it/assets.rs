@@ -8,8 +8,8 @@ use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_types::{
     Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Bundle, ClassFlags, ClassTerms, Did,
-    IdentityAction, LockSchedule, ReceiptStatus, StateKey, TokenLock, TokenRecord, TokenRef,
-    assets::{decode_amount, lock_id},
+    HolderBalance, IdentityAction, LockSchedule, ReceiptStatus, StateKey, TokenLock, TokenRecord,
+    TokenRef, assets::lock_id,
 };
 
 /// Asset conveniences.
@@ -42,7 +42,7 @@ impl Chain {
                 token,
                 holder: holder.clone(),
             })
-            .map(|b| decode_amount(b).unwrap())
+            .map(|b| HolderBalance::decode(b).unwrap().amount)
             .unwrap_or(0)
     }
 
@@ -158,7 +158,8 @@ impl Chain {
         for (key, value) in &self.state.values {
             match key {
                 StateKey::AssetBalance { class, .. } => {
-                    *held.entry(class.clone()).or_default() += decode_amount(value).unwrap();
+                    *held.entry(class.clone()).or_default() +=
+                        HolderBalance::decode(value).unwrap().amount;
                 }
                 StateKey::AssetLock { class, .. } => {
                     *held.entry(class.clone()).or_default() +=
@@ -422,6 +423,8 @@ fn non_fungible_and_semi_fungible_tokens_keep_their_owner_and_metadata() {
         },
     );
     assert_eq!(c.fails(&k[0], mint(&art, 1, &e, 1)), "token_exists");
+    // Token ids of a non-fungible class start at 1 (token 0's record holds a holder's freeze).
+    assert_eq!(c.fails(&k[0], mint(&art, 0, &e, 1)), "unknown_token");
     assert_eq!(c.fails(&k[0], mint(&art, 2, &e, 2)), "not_unique");
     c.ok(&k[1], send(&art, 1, &e, 1));
     let token = c.token(&art, 1).unwrap();
@@ -518,6 +521,28 @@ fn a_frozen_holder_neither_sends_nor_receives_and_only_freezable_classes_freeze(
     c.ok(&k[0], freeze(&usd, &e, true));
     assert_eq!(c.fails(&k[1], send(&usd, 0, &e, 1)), "holder_frozen");
     assert_eq!(c.balance(&usd, 0, &b), 90);
+    // The freeze lives in the holder's token-0 record: it outlasts an empty balance and is not
+    // lost when the balance changes. (A holder with nothing is frozen too.)
+    let a = did(&k[0]);
+    c.ok(&k[0], freeze(&usd, &a, true));
+    assert_eq!(c.fails(&k[0], mint(&usd, 0, &a, 1)), "holder_frozen");
+    c.ok(&k[0], freeze(&usd, &a, false));
+    c.ok(&k[0], mint(&usd, 0, &a, 5));
+    // A non-fungible class freezes a holder across all its token ids.
+    let art = class_of(&k[0], "ART");
+    c.ok(
+        &k[0],
+        create(
+            "ART",
+            terms(AssetKind::NonFungible, OPEN | ClassFlags::FREEZABLE, None),
+        ),
+    );
+    c.ok(&k[0], mint(&art, 4, &b, 1));
+    c.ok(&k[0], freeze(&art, &b, true));
+    assert_eq!(c.fails(&k[1], send(&art, 4, &e, 1)), "holder_frozen");
+    assert_eq!(c.fails(&k[0], mint(&art, 5, &b, 1)), "holder_frozen");
+    c.ok(&k[0], freeze(&art, &b, false));
+    c.ok(&k[1], send(&art, 4, &e, 1));
     c.check_supplies();
 }
 
@@ -659,13 +684,16 @@ fn a_token_holds_other_tokens_and_moves_with_them() {
     };
     c.ok(&k[0], mint(&art, 3, &b, 1));
     let max = sovra_types::assets::bundle::MAX_BUNDLE_ITEMS as u64;
-    for seat in 0..=max {
+    for seat in 1..=max + 1 {
         c.ok(&k[0], mint(&seats, seat, &b, 1));
     }
-    for seat in 0..max {
+    for seat in 1..=max {
         c.ok(&k[1], nest(&bag, &seats, seat, 1));
     }
-    assert_eq!(c.fails(&k[1], nest(&bag, &seats, max, 1)), "bundle_full");
+    assert_eq!(
+        c.fails(&k[1], nest(&bag, &seats, max + 1, 1)),
+        "bundle_full"
+    );
     c.check_supplies();
     c.check_bundles();
 }
@@ -958,9 +986,10 @@ proptest! {
         let boxes = class_of(&k[0], "BOX");
         c.ok(&k[0], create("BOX", terms(AssetKind::NonFungible, OPEN, None)));
         for (i, holder) in ids.iter().enumerate() {
-            c.ok(&k[0], mint(&boxes, i as u64, holder, 1));
+            c.ok(&k[0], mint(&boxes, i as u64 + 1, holder, 1));
         }
-        let box_ref = |token: u64| TokenRef { class: boxes.clone(), token };
+        // Box `b` (0 to 2) is token b + 1: non-fungible token ids start at 1.
+        let box_ref = |b: u64| TokenRef { class: boxes.clone(), token: b + 1 };
         // Mostly moves part of what `holder` has (of a token it holds); extreme amounts (0,
         // near u128::MAX) stay as they are, to be refused.
         let fit = |c: &Chain, holder: usize, token: u64, amount: u128| {
@@ -979,7 +1008,7 @@ proptest! {
                 .unwrap_or(who)
         };
         let owner_of = |c: &Chain, token: u64| {
-            let owner = c.token(&boxes, token).and_then(|r| r.owner)?;
+            let owner = c.token(&boxes, token + 1).and_then(|r| r.owner)?;
             ids.iter().position(|d| *d == owner)
         };
         let mut locks: Vec<(usize, u64, u64)> = Vec::new();
@@ -1042,7 +1071,8 @@ proptest! {
                     let signer = owner_of(&c, parent).unwrap_or(who);
                     let (class, token, amount) = if boxed {
                         let mine = (0..3).find(|t| *t != parent && owner_of(&c, *t) == Some(signer));
-                        (boxes.clone(), mine.unwrap_or(token), 1)
+                        // The raw token id (0 to 2) may be 0, which no box has.
+                        (boxes.clone(), mine.map_or(token, |b| b + 1), 1)
                     } else {
                         let (token, amount) = fit(&c, signer, token, amount);
                         (class.clone(), token, amount)
@@ -1065,9 +1095,9 @@ proptest! {
                 Step::MoveBox { from, to, parent } => {
                     let from = owner_of(&c, parent).unwrap_or(from);
                     let before = c.bundle(&box_ref(parent));
-                    let status = c.assets(&k[from], send(&boxes, parent, &ids[to], 1));
+                    let status = c.assets(&k[from], send(&boxes, parent + 1, &ids[to], 1));
                     if status == ReceiptStatus::Completed {
-                        prop_assert_eq!(c.token(&boxes, parent).unwrap().owner, Some(ids[to].clone()));
+                        prop_assert_eq!(c.token(&boxes, parent + 1).unwrap().owner, Some(ids[to].clone()));
                         prop_assert_eq!(c.bundle(&box_ref(parent)), before, "the bundle moved whole");
                     }
                     c.check_supplies();

@@ -10,10 +10,10 @@ use sovra_crypto::SigningKey;
 use sovra_crypto::shares::MAX_GUARDIANS;
 use sovra_types::{
     AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block, BlockHeader,
-    Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, IdentityAction,
-    LockSchedule, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction, RecoveryConfig,
-    RegistryAction, Relationship, Relationships, Service, SignedTransaction, TokenLock,
-    TokenRecord, TokenRef, Transaction, VaultAction, VaultRecord, VerificationMethod,
+    Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, HolderBalance,
+    IdentityAction, LockSchedule, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction,
+    RecoveryConfig, RegistryAction, Relationship, Relationships, Service, SignedTransaction,
+    TokenLock, TokenRecord, TokenRef, Transaction, VaultAction, VaultRecord, VerificationMethod,
     assets::MAX_LOCK_MS,
     assets::bundle::MAX_BUNDLE_ITEMS,
     block::tx_root,
@@ -911,6 +911,7 @@ proptest! {
         class in arb_asset_class(),
         lock in arb_token_lock(),
         bundle in arb_bundle(),
+        holder in (arb_amount(), any::<bool>()).prop_filter("not empty", |(a, f)| *a > 0 || *f),
         owner in proptest::option::of(arb_did()),
         supply in arb_amount(),
         metadata in proptest::option::of(arb_content_id()),
@@ -924,6 +925,10 @@ proptest! {
         check_canonical(&lock, pos, bit, extra)?;
         prop_assert_eq!(Bundle::decode(&bundle.encode()).unwrap(), bundle.clone());
         check_canonical(&bundle, pos, bit, extra)?;
+        let holder = HolderBalance { amount: holder.0, frozen: holder.1 };
+        prop_assert_eq!(HolderBalance::decode(&holder.encode()).unwrap(), holder);
+        check_canonical(&holder, pos, bit, extra)?;
+        prop_assert!(HolderBalance::decode(&HolderBalance::default().encode()).is_err());
         let token = TokenRecord { owner, supply, metadata };
         prop_assert_eq!(TokenRecord::decode(&token.encode()).unwrap(), token.clone());
         check_canonical(&token, pos, bit, extra)?;

@@ -89,6 +89,10 @@ fn computed() -> toml::Table {
     );
     structures.insert("token_lock".into(), hex_of(&crate::examples::token_lock()));
     structures.insert("bundle".into(), hex_of(&crate::examples::bundle()));
+    structures.insert(
+        "holder_balance".into(),
+        hex_of(&crate::examples::holder_balance()),
+    );
 
     let mut ids = toml::Table::new();
     let tx = crate::examples::signed_transaction();

@@ -25,7 +25,7 @@ use crate::{
 use commonware_codec::Encode;
 use sovra_types::{
     AssetClass, AssetClassId, AssetKind, AssetsAction, Bundle, ClassFlags, Did, DidMethod,
-    StateKey, TokenLock, TokenRecord, TokenRef,
+    HolderBalance, StateKey, TokenLock, TokenRecord, TokenRef,
     assets::{decode_amount, encode_amount, lock_id},
 };
 
@@ -79,11 +79,9 @@ fn token_key(class: &AssetClassId, token: u64) -> StateKey {
     }
 }
 
+/// The record holding whether `holder` is frozen in `class`: its token-0 balance record.
 fn frozen_key(class: &AssetClassId, holder: &Did) -> StateKey {
-    StateKey::AssetFrozen {
-        class: class.clone(),
-        holder: holder.clone(),
-    }
+    balance_key(class, 0, holder)
 }
 
 fn allowance_key(class: &AssetClassId, owner: &Did, spender: &Did) -> StateKey {
@@ -119,6 +117,14 @@ pub fn load_bundle<R: StateReader>(
         .unwrap_or_default())
 }
 
+/// The token record a non-fungible or semi-fungible token id reads (token id 0 is the fungible
+/// balance and has none, so a fungible movement reads no token record).
+fn token_keys(class: &AssetClassId, token: u64, keys: &mut KeySet) {
+    if token != 0 {
+        keys.insert(token_key(class, token));
+    }
+}
+
 /// The state keys a recipient check reads ([`check_recipient`]).
 fn recipient_keys(to: &Did, keys: &mut KeySet) {
     if to.method() == DidMethod::Sovra {
@@ -134,6 +140,34 @@ pub fn load_class<R: StateReader>(
     state.get_decoded(&class_key(class), AssetClass::decode)
 }
 
+/// Reads `holder`'s record of `token` in `class` (empty when absent).
+fn holder_record<R: StateReader>(
+    state: &Overlay<R>,
+    class: &AssetClassId,
+    token: u64,
+    holder: &Did,
+) -> Result<HolderBalance, ExecError> {
+    Ok(state
+        .get_decoded(&balance_key(class, token, holder), HolderBalance::decode)?
+        .unwrap_or_default())
+}
+
+/// Writes `holder`'s record of `token` (deleting it when empty).
+fn write_record<R: StateReader>(
+    state: &mut Overlay<R>,
+    class: &AssetClassId,
+    token: u64,
+    holder: &Did,
+    record: HolderBalance,
+) {
+    let key = balance_key(class, token, holder);
+    if record.is_empty() {
+        state.delete(key);
+    } else {
+        state.set(key, record.encode().to_vec());
+    }
+}
+
 /// Reads `holder`'s balance of `token` in `class` (0 when it has none).
 pub fn balance<R: StateReader>(
     state: &Overlay<R>,
@@ -141,24 +175,21 @@ pub fn balance<R: StateReader>(
     token: u64,
     holder: &Did,
 ) -> Result<u128, ExecError> {
-    Ok(state
-        .get_decoded(&balance_key(class, token, holder), decode_amount)?
-        .unwrap_or(0))
+    Ok(holder_record(state, class, token, holder)?.amount)
 }
 
+/// Sets `holder`'s balance of `token`, keeping its freeze.
 fn set_balance<R: StateReader>(
     state: &mut Overlay<R>,
     class: &AssetClassId,
     token: u64,
     holder: &Did,
     amount: u128,
-) {
-    let key = balance_key(class, token, holder);
-    if amount == 0 {
-        state.delete(key);
-    } else {
-        state.set(key, encode_amount(amount));
-    }
+) -> Result<(), ExecError> {
+    let mut record = holder_record(state, class, token, holder)?;
+    record.amount = amount;
+    write_record(state, class, token, holder, record);
+    Ok(())
 }
 
 fn load_token<R: StateReader>(
@@ -174,7 +205,7 @@ fn is_frozen<R: StateReader>(
     class: &AssetClassId,
     holder: &Did,
 ) -> Result<bool, ExecError> {
-    Ok(state.get(&frozen_key(class, holder))?.is_some())
+    Ok(holder_record(state, class, 0, holder)?.frozen)
 }
 
 /// Reads a class that must exist.
@@ -222,15 +253,21 @@ fn check_not_frozen<R: StateReader>(
     Ok(Ok(()))
 }
 
-/// A token id that does not fit the class's kind: fungible classes only have token 0.
+/// A token id that does not fit the class's kind: fungible classes only have token 0, the
+/// others number their tokens from 1 (token 0's record holds the freeze alone).
 fn check_token_id(class: &AssetClass, id: &AssetClassId, token: u64) -> Result<(), ActionFailure> {
-    if class.terms.kind == AssetKind::Fungible && token != 0 {
-        return Err(ActionFailure::new(
+    match (class.terms.kind, token) {
+        (AssetKind::Fungible, 0) => Ok(()),
+        (AssetKind::Fungible, _) => Err(ActionFailure::new(
             "unknown_token",
             format!("{id} is fungible: its only token id is 0"),
-        ));
+        )),
+        (_, 0) => Err(ActionFailure::new(
+            "unknown_token",
+            format!("the token ids of {id} start at 1"),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Turns a plain check into an action result.
@@ -290,7 +327,7 @@ impl ExecutionModule for Assets {
             AssetsAction::Mint {
                 class, token, to, ..
             } => {
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 keys.insert(balance_key(class, *token, to));
                 keys.insert(frozen_key(class, to));
                 recipient_keys(to, keys);
@@ -301,7 +338,7 @@ impl ExecutionModule for Assets {
                 holder,
                 ..
             } => {
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 keys.insert(balance_key(class, *token, holder));
                 keys.insert(frozen_key(class, holder));
                 keys.insert(bundle_key(&TokenRef {
@@ -312,7 +349,7 @@ impl ExecutionModule for Assets {
             AssetsAction::Transfer {
                 class, token, to, ..
             } => {
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 for holder in [signer, to] {
                     keys.insert(balance_key(class, *token, holder));
                     keys.insert(frozen_key(class, holder));
@@ -330,7 +367,7 @@ impl ExecutionModule for Assets {
                 to,
                 ..
             } => {
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 keys.insert(allowance_key(class, from, signer));
                 for holder in [from, to] {
                     keys.insert(balance_key(class, *token, holder));
@@ -349,7 +386,7 @@ impl ExecutionModule for Assets {
             AssetsAction::Lock {
                 class, token, to, ..
             } => {
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 keys.insert(balance_key(class, *token, signer));
                 keys.insert(frozen_key(class, signer));
                 keys.insert(frozen_key(class, to));
@@ -368,7 +405,7 @@ impl ExecutionModule for Assets {
             } => {
                 keys.insert(token_key(&parent.class, parent.token));
                 keys.insert(bundle_key(parent));
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 keys.insert(balance_key(class, *token, signer));
             }
             AssetsAction::Unnest {
@@ -380,7 +417,7 @@ impl ExecutionModule for Assets {
             } => {
                 keys.insert(token_key(&parent.class, parent.token));
                 keys.insert(bundle_key(parent));
-                keys.insert(token_key(class, *token));
+                token_keys(class, *token, keys);
                 keys.insert(balance_key(class, *token, to));
                 recipient_keys(to, keys);
             }
@@ -510,11 +547,9 @@ impl ExecutionModule for Assets {
                 if !class.terms.flags.has(ClassFlags::FREEZABLE) {
                     return fail("not_freezable", format!("{id} was created not freezable"));
                 }
-                if *frozen {
-                    ctx.state.set(frozen_key(id, holder), Vec::new());
-                } else {
-                    ctx.state.delete(frozen_key(id, holder));
-                }
+                let mut record = holder_record(ctx.state, id, 0, holder)?;
+                record.frozen = *frozen;
+                write_record(ctx.state, id, 0, holder, record);
                 Ok(Ok(()))
             }
             AssetsAction::SetMintAuthority {
@@ -562,7 +597,7 @@ impl ExecutionModule for Assets {
                 if ctx.state.get(&key)?.is_some() {
                     return fail("lock_exists", format!("lock {lock} already exists"));
                 }
-                set_balance(ctx.state, id, *token, signer, held - amount);
+                set_balance(ctx.state, id, *token, signer, held - amount)?;
                 let record = TokenLock {
                     token: *token,
                     from: signer.clone(),
@@ -608,7 +643,7 @@ impl ExecutionModule for Assets {
                 let Some(new_balance) = held.checked_add(releasable) else {
                     return fail("balance_overflow", "the holder's balance would overflow");
                 };
-                set_balance(ctx.state, id, *token, signer, new_balance);
+                set_balance(ctx.state, id, *token, signer, new_balance)?;
                 record.released += releasable;
                 if record.released == record.amount {
                     ctx.state.delete(key);
@@ -737,7 +772,7 @@ fn mint<R: StateReader>(
     let Some(new_balance) = held.checked_add(amount) else {
         return fail("balance_overflow", "the recipient's balance would overflow");
     };
-    set_balance(state, id, token, to, new_balance);
+    set_balance(state, id, token, to, new_balance)?;
     class.supply = supply;
     state.set(class_key(id), class.encode().to_vec());
     ctx.emit(AssetsEvent::Received {
@@ -758,6 +793,7 @@ fn burn<R: StateReader>(
     amount: u128,
 ) -> ActionResult {
     let mut class = check_state!(existing_class(state, id));
+    check!(check_token_id(&class, id, token));
     let flags = class.terms.flags;
     let by_holder = signer == holder && flags.has(ClassFlags::HOLDER_BURNABLE);
     let by_issuer = signer == &id.issuer && flags.has(ClassFlags::ISSUER_BURNABLE);
@@ -796,7 +832,7 @@ fn burn<R: StateReader>(
             format!("token {token} of {id} holds other tokens: take them out first"),
         );
     }
-    set_balance(state, id, token, holder, held - amount);
+    set_balance(state, id, token, holder, held - amount)?;
     if class.terms.kind != AssetKind::Fungible {
         let mut record = load_token(state, id, token)?
             .ok_or(ExecError::Invariant("a held token has no token record"))?;
@@ -849,8 +885,8 @@ fn move_tokens<R: StateReader>(
     let Some(new_balance) = received.checked_add(amount) else {
         return fail("balance_overflow", "the recipient's balance would overflow");
     };
-    set_balance(state, id, token, from, held - amount);
-    set_balance(state, id, token, to, new_balance);
+    set_balance(state, id, token, from, held - amount)?;
+    set_balance(state, id, token, to, new_balance)?;
     if class.terms.kind == AssetKind::NonFungible {
         let mut record = load_token(state, id, token)?
             .ok_or(ExecError::Invariant("a held token has no token record"))?;

@@ -115,7 +115,7 @@ pub(super) fn nest<R: StateReader>(
             ),
         );
     }
-    set_balance(ctx.state, id, token, &signer, held - amount);
+    set_balance(ctx.state, id, token, &signer, held - amount)?;
     if class.terms.kind == AssetKind::NonFungible {
         set_nft_owner(ctx, id, token, None)?;
     }
@@ -159,7 +159,7 @@ pub(super) fn unnest<R: StateReader>(
     let Some(new_balance) = received.checked_add(amount) else {
         return fail("balance_overflow", "the recipient's balance would overflow");
     };
-    set_balance(ctx.state, id, token, to, new_balance);
+    set_balance(ctx.state, id, token, to, new_balance)?;
     if class.terms.kind == AssetKind::NonFungible {
         set_nft_owner(ctx, id, token, Some(to.clone()))?;
     }

@@ -8,8 +8,8 @@ use sovra_crypto::{MultikeyType, SigningKey};
 use sovra_types::{
     Account, AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block,
     BlockHeader, Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument,
-    DidRecord, IdentityAction, LockSchedule, PinRecord, ReceiptEntry, ReceiptStatus, RecordId,
-    RecoveryAction, RecoveryConfig, RegistryAction, Relationship, Relationships, Service,
+    DidRecord, HolderBalance, IdentityAction, LockSchedule, PinRecord, ReceiptEntry, ReceiptStatus,
+    RecordId, RecoveryAction, RecoveryConfig, RegistryAction, Relationship, Relationships, Service,
     SignedTransaction, StateKey, StatusListAnchor, TokenLock, TokenRecord, TokenRef, Transaction,
     VaultAction, VaultRecord, VerificationMethod, VerifierRecord,
     block::tx_root,
@@ -346,10 +346,6 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
             owner: did_key(2),
             spender: did_key(3),
         },
-        StateKey::AssetFrozen {
-            class: asset_class(),
-            holder: did_key(4),
-        },
         StateKey::AssetLock {
             class: asset_class(),
             holder: did_key(5),
@@ -382,7 +378,6 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::AssetBalance { .. } => "asset_balance",
         StateKey::AssetToken { .. } => "asset_token",
         StateKey::AssetAllowance { .. } => "asset_allowance",
-        StateKey::AssetFrozen { .. } => "asset_frozen",
         StateKey::AssetLock { .. } => "asset_lock",
         StateKey::AssetBundle { .. } => "asset_bundle",
     }
@@ -587,6 +582,14 @@ pub(crate) fn asset_class_record() -> AssetClass {
         terms: class_terms(),
         mint_authority: Some(did_sovra(6)),
         supply: 1_000_000_000_000_000_000,
+    }
+}
+
+/// A frozen holder's token-0 record with a balance.
+pub(crate) fn holder_balance() -> HolderBalance {
+    HolderBalance {
+        amount: 1_250,
+        frozen: true,
     }
 }
 
