@@ -41,6 +41,18 @@ fn decode_sovra_id(id: &str) -> Option<[u8; SOVRA_ID_BYTES]> {
     (bs58::encode(bytes).into_string() == id).then_some(bytes)
 }
 
+/// Most DIDs a thread remembers as already validated ([`Did::parse`]); the memo is cleared when
+/// it is full.
+const VALIDATED_MEMO: usize = 4_096;
+
+thread_local! {
+    /// DIDs this thread has already found valid and canonical. Validation is a pure function of
+    /// the string, so a hit gives exactly the answer validating again would; it saves the
+    /// base58 decoding of DIDs that every transaction and state record repeats.
+    static VALIDATED: std::cell::RefCell<std::collections::HashSet<Box<str>>> =
+        std::cell::RefCell::new(std::collections::HashSet::new());
+}
+
 /// A validated, canonical DID naming an account.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Did(String);
@@ -53,6 +65,22 @@ impl Did {
                 "DID longer than {MAX_DID_LEN} bytes"
             )));
         }
+        if VALIDATED.with(|m| m.borrow().contains(s)) {
+            return Ok(Self(s.to_string()));
+        }
+        let did = Self::validate(s)?;
+        VALIDATED.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= VALIDATED_MEMO {
+                m.clear();
+            }
+            m.insert(did.0.as_str().into());
+        });
+        Ok(did)
+    }
+
+    /// Validates a DID string of at most [`MAX_DID_LEN`] bytes (no memo).
+    fn validate(s: &str) -> Result<Self, TypesError> {
         if s.starts_with("did:key:") {
             // Syntax and canonical encoding only: decompressing the point costs more than the
             // rest of decoding a transfer, and an invalid point cannot sign anyway (a signing
@@ -152,5 +180,34 @@ impl Read for Did {
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
         let s = read_text(buf, 1..=MAX_DID_LEN, "Did")?;
         Did::parse(&s).map_err(|_| Error::Invalid("Did", "not a valid canonical DID"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The memo of validated DIDs answers as validation does, and stays bounded.
+    #[test]
+    fn the_validation_memo_is_exact_and_bounded() {
+        let key = Did::from_public_key(&sovra_crypto::SigningKey::from_test_seed(3).public_key());
+        for _ in 0..2 {
+            assert_eq!(Did::parse(key.as_str()).unwrap(), key);
+        }
+        // A near miss of a remembered DID is still refused.
+        let mut bad = key.as_str().to_string();
+        bad.push('x');
+        assert!(Did::parse(&bad).is_err());
+        assert!(Did::parse(&key.as_str()[..key.as_str().len() - 1]).is_err());
+        for i in 0..(VALIDATED_MEMO as u32 + 10) {
+            let mut id = [0u8; SOVRA_ID_BYTES];
+            id[..4].copy_from_slice(&i.to_be_bytes());
+            id[15] = 1;
+            let did = Did::sovra(&id);
+            assert_eq!(Did::parse(did.as_str()).unwrap(), did);
+        }
+        VALIDATED.with(|m| assert!(m.borrow().len() <= VALIDATED_MEMO));
+        // Non-canonical encodings are refused whether or not their canonical form is remembered.
+        assert!(Did::parse("did:sovra:1111111111111111111111").is_err());
     }
 }

@@ -868,25 +868,38 @@ fn move_tokens<R: StateReader>(
     let state = &mut *ctx.state;
     check!(check_token_id(class, id, token));
     check_state!(check_recipient(state, to));
-    for holder in [from, to] {
-        check_state!(check_not_frozen(state, id, holder));
+    // Each party's record is read once: for a fungible class the token-0 record holds both the
+    // balance and the freeze.
+    let mut sender = holder_record(state, id, token, from)?;
+    let mut receiver = holder_record(state, id, token, to)?;
+    let frozen = |state: &Overlay<R>, holder: &Did, record: &HolderBalance| {
+        if token == 0 {
+            Ok(record.frozen)
+        } else {
+            is_frozen(state, id, holder)
+        }
+    };
+    for (holder, record) in [(from, &sender), (to, &receiver)] {
+        if frozen(state, holder, record)? {
+            return fail("holder_frozen", format!("{holder} is frozen in {id}"));
+        }
     }
-    let held = balance(state, id, token, from)?;
-    if held < amount {
+    if sender.amount < amount {
         return fail(
             "insufficient_balance",
-            format!("balance {held} of {id} is less than {amount}"),
+            format!("balance {} of {id} is less than {amount}", sender.amount),
         );
     }
     if from == to {
         return Ok(Ok(()));
     }
-    let received = balance(state, id, token, to)?;
-    let Some(new_balance) = received.checked_add(amount) else {
+    let Some(new_balance) = receiver.amount.checked_add(amount) else {
         return fail("balance_overflow", "the recipient's balance would overflow");
     };
-    set_balance(state, id, token, from, held - amount)?;
-    set_balance(state, id, token, to, new_balance)?;
+    sender.amount -= amount;
+    receiver.amount = new_balance;
+    write_record(state, id, token, from, sender);
+    write_record(state, id, token, to, receiver);
     if class.terms.kind == AssetKind::NonFungible {
         let mut record = load_token(state, id, token)?
             .ok_or(ExecError::Invariant("a held token has no token record"))?;
