@@ -12,7 +12,7 @@
 //! - every movement names its parties, so it extends the receipt chains of sender and
 //!   receiver; recipients must be able to use what they receive (a `did:key`, or an existing,
 //!   active `did:sovra`, as for native transfers);
-//! - a non-fungible token can hold other tokens in its bundle ([`nest`]); only its owner puts
+//! - a non-fungible token can hold other tokens in its bundle (`nest.rs`); only its owner puts
 //!   tokens in or takes them out, and they move with it; tokens of freezable classes are not
 //!   nested (freezing must reach them wherever they are);
 //! - a class's supply is the sum of its balances, of what its locks still hold and of what
