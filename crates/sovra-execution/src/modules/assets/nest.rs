@@ -43,13 +43,8 @@ fn nestable_class<R: StateReader>(
     id: &AssetClassId,
     token: u64,
 ) -> ActionResult<AssetClass> {
-    let class = match existing_class(ctx.state, id)? {
-        Ok(c) => c,
-        Err(f) => return Ok(Err(f)),
-    };
-    if let Err(f) = check_transferable(&class, id).and(check_token_id(&class, id, token)) {
-        return Ok(Err(f));
-    }
+    let class = check_state!(existing_class(ctx.state, id));
+    check!(check_transferable(&class, id).and(check_token_id(&class, id, token)));
     if class.terms.flags.has(ClassFlags::FREEZABLE) {
         return fail(
             "not_nestable",
@@ -90,13 +85,8 @@ pub(super) fn nest<R: StateReader>(
     if &item == parent {
         return fail("nest_into_itself", format!("{parent} cannot hold itself"));
     }
-    if let Err(f) = check_parent_owner(ctx, parent, &signer)? {
-        return Ok(Err(f));
-    }
-    let class = match nestable_class(ctx, id, token)? {
-        Ok(c) => c,
-        Err(f) => return Ok(Err(f)),
-    };
+    check_state!(check_parent_owner(ctx, parent, &signer));
+    let class = check_state!(nestable_class(ctx, id, token));
     let held = balance(ctx.state, id, token, &signer)?;
     if held < amount {
         return fail(
@@ -133,16 +123,9 @@ pub(super) fn unnest<R: StateReader>(
     to: &Did,
 ) -> ActionResult {
     let signer = ctx.signer().clone();
-    if let Err(f) = check_parent_owner(ctx, parent, &signer)? {
-        return Ok(Err(f));
-    }
-    let class = match nestable_class(ctx, id, token)? {
-        Ok(c) => c,
-        Err(f) => return Ok(Err(f)),
-    };
-    if let Err(f) = check_recipient(ctx.state, to)? {
-        return Ok(Err(f));
-    }
+    check_state!(check_parent_owner(ctx, parent, &signer));
+    let class = check_state!(nestable_class(ctx, id, token));
+    check_state!(check_recipient(ctx.state, to));
     let item = TokenRef {
         class: id.clone(),
         token,
