@@ -5,7 +5,7 @@
 
 use crate::{
     ConsensusError,
-    mempool::{Mempool, PoolStatus, SenderState},
+    mempool::{AdmitAt, Mempool, PoolStatus, SenderState},
     sync::{SyncBounds, SyncStatus},
 };
 use commonware_runtime::{
@@ -502,7 +502,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         parent_state: &SpeculativeState<E>,
         block: &Block,
     ) -> Result<Option<Executed<E>>, ConsensusError> {
-        if !block.tx_root_matches() || block.txs.len() > self.genesis.max_block_txs as usize {
+        if !block.tx_root_matches() || block.txs.len() > sovra_types::limits::MAX_BLOCK_TXS {
             return Ok(None);
         }
         let reads = st
@@ -530,6 +530,10 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             Ok(o) => o,
             Err(sovra_execution::ExecError::Rejected { index, rejection }) => {
                 tracing::warn!(height = block.height(), index, %rejection, "block has an invalid transaction");
+                return Ok(None);
+            }
+            Err(e @ sovra_execution::ExecError::TooManyTxs { .. }) => {
+                tracing::warn!(height = block.height(), %e, "block is too large");
                 return Ok(None);
             }
             Err(e) => return Err(e.into()),
@@ -696,11 +700,13 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
         // transactions only when their block is final.
         let t = self.clock.current();
         let included = Self::pending_nonces(&st, &parent.id());
+        let params = st.store.read(&parent_state, &[StateKey::Params]).await?;
+        let max_block_txs = self.executor.params_at(&params, height)?.max_block_txs;
         let candidates = self
             .mempool
             .lock()
             .expect("mempool lock")
-            .select(self.genesis.max_block_txs as usize * 2, |signer| {
+            .select(max_block_txs as usize * 2, |signer| {
                 included.get(signer).copied().unwrap_or(0)
             });
         let select_ms = self.elapsed_ms(t);
@@ -716,7 +722,6 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 timestamp_ms,
             },
             candidates,
-            self.genesis.max_block_txs as usize,
         )?;
         let execute_ms = self.elapsed_ms(t);
         let t = self.clock.current();
@@ -963,8 +968,16 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             accounts.insert(s, SenderState { account, did });
         }
         let next_height = st.finalized.header.height + 1;
+        let mut params = MemoryState::default();
+        if let Some(value) = st.store.get(&StateKey::Params).await? {
+            params.values.insert(StateKey::Params, value);
+        }
+        let at = AdmitAt {
+            height: next_height,
+            min_fee: self.executor.params_at(&params, next_height)?.min_fee,
+        };
         let mut mempool = self.mempool.lock().expect("mempool lock");
-        let results = mempool.admit_verified(&self.executor, txs, &signatures, next_height, |d| {
+        let results = mempool.admit_verified(&self.executor, txs, &signatures, at, |d| {
             accounts.get(d).cloned().unwrap_or_default()
         });
         self.metrics.mempool_txs.set(mempool.len() as i64);

@@ -16,6 +16,16 @@ use sovra_execution::{ActionFailure, Executor, Rejection};
 use sovra_types::{Account, Did, DidRecord, SignedTransaction, TxId};
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
+/// Where admission checks a transaction against: the next block height and the minimum fee in
+/// force (from the committed parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdmitAt {
+    /// The next block's height.
+    pub height: u64,
+    /// The minimum fee in force.
+    pub min_fee: u64,
+}
+
 /// What admission reads about a sender from committed state.
 #[derive(Clone, Debug, Default)]
 pub struct SenderState {
@@ -203,16 +213,17 @@ impl Mempool {
 
     /// Admits a batch of transactions (`(tx, encoded size)`), checking all
     /// signatures in one batch. `sender` reads the committed state of a
-    /// sender; `height` is the next block height. Returns one result per input.
+    /// sender; `at` is the next block height and the minimum fee in force. Returns one result
+    /// per input.
     pub fn admit(
         &mut self,
         executor: &Executor,
         txs: Vec<(SignedTransaction, usize)>,
-        height: u64,
+        at: AdmitAt,
         sender: impl Fn(&Did) -> SenderState,
     ) -> Vec<Result<TxId, AdmissionError>> {
         let signatures = Self::verify_signatures(executor, &txs);
-        self.admit_verified(executor, txs, &signatures, height, sender)
+        self.admit_verified(executor, txs, &signatures, at, sender)
     }
 
     /// Batch-verifies the signatures of `txs` (falling back to one by one when the batch
@@ -236,7 +247,7 @@ impl Mempool {
         executor: &Executor,
         txs: Vec<(SignedTransaction, usize)>,
         signatures: &[bool],
-        height: u64,
+        at: AdmitAt,
         sender: impl Fn(&Did) -> SenderState,
     ) -> Vec<Result<TxId, AdmissionError>> {
         txs.into_iter()
@@ -247,7 +258,7 @@ impl Mempool {
                         "signature does not verify or key does not match signer".into(),
                     )));
                 }
-                self.admit_checked(executor, tx, size, height, &sender)
+                self.admit_checked(executor, tx, size, at, &sender)
             })
             .collect()
     }
@@ -257,11 +268,11 @@ impl Mempool {
         executor: &Executor,
         tx: SignedTransaction,
         size: usize,
-        height: u64,
+        at: AdmitAt,
         sender: &impl Fn(&Did) -> SenderState,
     ) -> Result<TxId, AdmissionError> {
         executor
-            .check_stateless(&tx, height)
+            .check_stateless(&tx, at.height, at.min_fee)
             .map_err(AdmissionError::Rejected)?;
         // Would fail in execution, costing the signer a fee for nothing.
         executor
@@ -433,6 +444,12 @@ mod tests {
         Did::from_public_key(&key(i).public_key())
     }
 
+    /// Admission at height 1 under the test genesis's minimum fee.
+    const AT: AdmitAt = AdmitAt {
+        height: 1,
+        min_fee: 1,
+    };
+
     fn executor() -> Executor {
         Executor::from_genesis(&Genesis {
             chain_id: CHAIN.into(),
@@ -451,6 +468,7 @@ mod tests {
             min_fee: 1,
             max_block_txs: 100,
             registry_authority: None,
+            economy: None,
         })
     }
 
@@ -518,7 +536,7 @@ mod tests {
             tx(0, 0, 1, 100),
             tx(1, 0, 5, 100),
         ];
-        assert!(m.admit(&ex, batch, 1, funded).iter().all(|r| r.is_ok()));
+        assert!(m.admit(&ex, batch, AT, funded).iter().all(|r| r.is_ok()));
         let order: Vec<(Did, u64)> = m
             .select(10, |_| 0)
             .iter()
@@ -559,7 +577,7 @@ mod tests {
             tx(2, 0, 1, 100),
         ];
         let ids: Vec<TxId> = m
-            .admit(&ex, batch, 1, funded)
+            .admit(&ex, batch, AT, funded)
             .into_iter()
             .map(|r| r.unwrap())
             .collect();
@@ -605,7 +623,7 @@ mod tests {
         let r = m.admit(
             &ex,
             vec![tx(0, 3, 1, 100), tx(0, 4, 1, 100), tx(0, 6, 1, 100)],
-            1,
+            AT,
             |_| SenderState {
                 account: Account {
                     balance: 1_000_000,
@@ -647,7 +665,7 @@ mod tests {
         }
         .sign(&key(0));
         let size = zero.encode_size();
-        let r = m.admit(&ex, vec![(zero, size)], 1, funded);
+        let r = m.admit(&ex, vec![(zero, size)], AT, funded);
         assert!(
             matches!(&r[0], Err(AdmissionError::WouldFail { index: 1, failure }) if failure.code == "zero_amount"),
             "{r:?}"
@@ -662,14 +680,14 @@ mod tests {
         let mut m = pool();
         let (mut forged, size) = tx(0, 0, 1, 100);
         forged.tx.nonce = 1; // the signature no longer matches
-        let results = m.admit(&ex, vec![(forged, size), tx(1, 0, 1, 100)], 1, funded);
+        let results = m.admit(&ex, vec![(forged, size), tx(1, 0, 1, 100)], AT, funded);
         assert!(matches!(
             results[0],
             Err(AdmissionError::Rejected(Rejection::BadSignature(_)))
         ));
         assert!(results[1].is_ok());
         assert_eq!(
-            m.admit(&ex, vec![tx(1, 0, 1, 100)], 1, funded)[0],
+            m.admit(&ex, vec![tx(1, 0, 1, 100)], AT, funded)[0],
             Err(AdmissionError::AlreadyKnown)
         );
         assert_eq!(m.len(), 1);
@@ -695,7 +713,7 @@ mod tests {
             let mut m = pool();
             for (op, sender, nonce, fee, height) in ops {
                 if op == 0 {
-                    let _ = m.admit(&ex, vec![tx(sender, nonce, fee, height)], 1, funded);
+                    let _ = m.admit(&ex, vec![tx(sender, nonce, fee, height)], AT, funded);
                 } else {
                     // A block at `height - 1` carried another transaction of `sender` with nonce
                     // `nonce - 1`: its nonces below `nonce` are used.

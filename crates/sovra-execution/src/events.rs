@@ -4,8 +4,8 @@
 //! ledger (`sovra-consensus`) consume them without knowing the modules' actions or state keys.
 
 use crate::modules::{
-    assets::AssetsEvent, content::ContentEvent, recovery::RecoveryEvent, registry::RegistryEvent,
-    vault::VaultEvent,
+    assets::AssetsEvent, content::ContentEvent, governance::GovernanceEvent,
+    recovery::RecoveryEvent, registry::RegistryEvent, staking::StakingEvent, vault::VaultEvent,
 };
 
 /// One event of a module, for the index. A module without events has no variant.
@@ -21,6 +21,22 @@ pub enum IndexEvent {
     Recovery(RecoveryEvent),
     /// Asset classes, holdings and locks.
     Assets(AssetsEvent),
+    /// Validator candidates.
+    Staking(StakingEvent),
+    /// Proposals.
+    Governance(GovernanceEvent),
+}
+
+impl From<StakingEvent> for IndexEvent {
+    fn from(e: StakingEvent) -> Self {
+        IndexEvent::Staking(e)
+    }
+}
+
+impl From<GovernanceEvent> for IndexEvent {
+    fn from(e: GovernanceEvent) -> Self {
+        IndexEvent::Governance(e)
+    }
 }
 
 impl From<AssetsEvent> for IndexEvent {

@@ -10,8 +10,8 @@ use crate::{
 use commonware_codec::Encode;
 use sovra_crypto::BatchItem;
 use sovra_types::{
-    Account, Did, DidRecord, Genesis, ReceiptEntry, ReceiptStatus, SignedTransaction, StateKey,
-    TxId, state::MetaKey, tx::TX_NAMESPACE,
+    Account, Did, DidRecord, Genesis, Params, ReceiptEntry, ReceiptStatus, SignedTransaction,
+    StateKey, TxId, state::MetaKey, tx::TX_NAMESPACE,
 };
 
 /// What happened to one included transaction.
@@ -47,10 +47,12 @@ impl BlockOutput {
     }
 }
 
-/// The state machine with its chain's parameters (from genesis).
+/// The state machine of one chain: its id and genesis parameters (blocks execute under the
+/// parameters in their parent's state, [`Executor::params_at`]).
 #[derive(Clone, Debug)]
 pub struct Executor {
-    params: ChainParams,
+    chain_id: String,
+    genesis_params: Params,
 }
 
 /// The state a genesis document creates: every module's genesis section.
@@ -64,19 +66,46 @@ impl Executor {
     /// Builds an executor for a genesis.
     pub fn from_genesis(genesis: &Genesis) -> Self {
         Self {
-            params: ChainParams::from_genesis(genesis),
+            chain_id: genesis.chain_id.clone(),
+            genesis_params: genesis.params(),
         }
     }
 
-    /// The chain's parameters.
-    pub fn params(&self) -> &ChainParams {
-        &self.params
+    /// The chain's id.
+    pub fn chain_id(&self) -> &str {
+        &self.chain_id
+    }
+
+    /// The parameters in force at `height` in `state` (a state holding at least
+    /// [`StateKey::Params`]; the genesis parameters if it has none).
+    pub fn params_at<R: StateReader>(&self, state: R, height: u64) -> Result<Params, ExecError> {
+        let state = Overlay::new(state);
+        Ok(modules::governance::load_params(&state)?
+            .map_or_else(|| self.genesis_params.clone(), |r| r.effective_at(height)))
+    }
+
+    /// The chain parameters a block at `height` executes under.
+    fn chain_params<R: StateReader>(
+        &self,
+        state: &Overlay<R>,
+        height: u64,
+    ) -> Result<ChainParams, ExecError> {
+        let params = modules::governance::load_params(state)?
+            .map_or_else(|| self.genesis_params.clone(), |r| r.effective_at(height));
+        Ok(ChainParams {
+            chain_id: self.chain_id.clone(),
+            params,
+        })
     }
 
     /// What the action at `index` of `t` sees of its transaction.
-    fn tx_context<'a>(&'a self, t: &'a SignedTransaction, index: usize) -> TxContext<'a> {
+    fn tx_context<'a>(
+        params: &'a ChainParams,
+        t: &'a SignedTransaction,
+        index: usize,
+    ) -> TxContext<'a> {
         TxContext {
-            params: &self.params,
+            params,
             tx: t,
             index,
         }
@@ -89,14 +118,20 @@ impl Executor {
         let mut keys = KeySet::new();
         keys.insert(StateKey::Meta(MetaKey::Supply));
         keys.insert(StateKey::Meta(MetaKey::Burned));
+        keys.insert(StateKey::Params);
+        // Key sets do not depend on the parameters' values.
+        let params = ChainParams {
+            chain_id: self.chain_id.clone(),
+            params: self.genesis_params.clone(),
+        };
         for t in txs {
             keys.extend(Self::sender_keys(&t.tx.signer));
             for (i, action) in t.tx.actions.iter().enumerate() {
-                modules::keys(&self.tx_context(t, i), action, &mut keys);
+                modules::keys(&Self::tx_context(&params, t, i), action, &mut keys);
             }
             // Every party's account holds the head of its receipt chain, which the transaction
             // extends: a module names its parties once, in `parties`.
-            for party in self.parties(t) {
+            for party in Self::parties(&params, t) {
                 keys.insert(StateKey::Account(party));
             }
         }
@@ -139,10 +174,10 @@ impl Executor {
 
     /// The identities a transaction touches, signer first: each gets a
     /// receipt-chain entry.
-    fn parties(&self, t: &SignedTransaction) -> Vec<Did> {
+    fn parties(params: &ChainParams, t: &SignedTransaction) -> Vec<Did> {
         let mut parties = Parties::new(&t.tx.signer);
         for (i, action) in t.tx.actions.iter().enumerate() {
-            modules::parties(&self.tx_context(t, i), action, &mut parties);
+            modules::parties(&Self::tx_context(params, t, i), action, &mut parties);
         }
         parties.into_vec()
     }
@@ -184,12 +219,17 @@ impl Executor {
         Ok(())
     }
 
-    /// Checks that need no state.
-    pub fn check_stateless(&self, t: &SignedTransaction, height: u64) -> Result<(), Rejection> {
-        if t.tx.chain_id != self.params.chain_id {
+    /// Checks that need no state besides the minimum fee in force (`min_fee`).
+    pub fn check_stateless(
+        &self,
+        t: &SignedTransaction,
+        height: u64,
+        min_fee: u64,
+    ) -> Result<(), Rejection> {
+        if t.tx.chain_id != self.chain_id {
             return Err(Rejection::WrongChain {
                 got: t.tx.chain_id.clone(),
-                expected: self.params.chain_id.clone(),
+                expected: self.chain_id.clone(),
             });
         }
         if height > t.tx.expiry_height {
@@ -198,10 +238,10 @@ impl Executor {
                 height,
             });
         }
-        if t.tx.fee < self.params.min_fee {
+        if t.tx.fee < min_fee {
             return Err(Rejection::FeeTooLow {
                 fee: t.tx.fee,
-                min: self.params.min_fee,
+                min: min_fee,
             });
         }
         Ok(())
@@ -240,12 +280,13 @@ impl Executor {
     fn apply<R: StateReader>(
         &self,
         state: &mut Overlay<R>,
+        params: &ChainParams,
         t: &SignedTransaction,
         env: BlockEnv,
         index: u32,
     ) -> Result<Result<TxOutcome, Rejection>, ExecError> {
         let height = env.height;
-        if let Err(r) = self.check_stateless(t, height) {
+        if let Err(r) = self.check_stateless(t, height, params.params.min_fee) {
             return Ok(Err(r));
         }
         if let Err(r) = self.check_stateful(state, t)? {
@@ -259,7 +300,13 @@ impl Executor {
         let mut status = ReceiptStatus::Completed;
         let mut effects = Effects::default();
         for (i, action) in t.tx.actions.iter().enumerate() {
-            let mut ctx = ApplyContext::new(self.tx_context(t, i), tx_id, env, state, &mut effects);
+            let mut ctx = ApplyContext::new(
+                Self::tx_context(params, t, i),
+                tx_id,
+                env,
+                state,
+                &mut effects,
+            );
             if let Err(failure) = modules::apply(&mut ctx, action)? {
                 status = ReceiptStatus::Failed {
                     code: failure.code.to_string(),
@@ -275,7 +322,7 @@ impl Executor {
             effects = Effects::default();
         }
 
-        let parties = self.parties(t);
+        let parties = Self::parties(params, t);
         let mut entries = Vec::with_capacity(parties.len() + effects.receipts.len());
         for did in parties {
             let entry = receipts::append(state, &did, tx_id, height, status.clone())?;
@@ -328,9 +375,16 @@ impl Executor {
             });
         }
         let mut state = Overlay::new(base);
+        let params = self.chain_params(&state, env.height)?;
+        if txs.len() > params.params.max_block_txs as usize {
+            return Err(ExecError::TooManyTxs {
+                count: txs.len(),
+                max: params.params.max_block_txs,
+            });
+        }
         let mut outcomes = Vec::with_capacity(txs.len());
         for (i, t) in txs.iter().enumerate() {
-            match self.apply(&mut state, t, env, i as u32)? {
+            match self.apply(&mut state, &params, t, env, i as u32)? {
                 Ok(o) => outcomes.push(o),
                 Err(rejection) => {
                     return Err(ExecError::Rejected {
@@ -347,22 +401,24 @@ impl Executor {
     }
 
     /// Builds a block from candidates (already signature-checked, e.g. by the
-    /// mempool): keeps those that may be included, in order, up to `max_txs`.
+    /// mempool): keeps those that may be included, in order, up to the parameters'
+    /// `max_block_txs`.
     pub fn build_block<R: StateReader>(
         &self,
         base: R,
         env: BlockEnv,
         candidates: impl IntoIterator<Item = SignedTransaction>,
-        max_txs: usize,
     ) -> Result<(Vec<SignedTransaction>, BlockOutput), ExecError> {
         let mut state = Overlay::new(base);
+        let params = self.chain_params(&state, env.height)?;
+        let max_txs = params.params.max_block_txs as usize;
         let mut included = Vec::new();
         let mut outcomes = Vec::new();
         for t in candidates {
             if included.len() >= max_txs {
                 break;
             }
-            if let Ok(o) = self.apply(&mut state, &t, env, included.len() as u32)? {
+            if let Ok(o) = self.apply(&mut state, &params, &t, env, included.len() as u32)? {
                 outcomes.push(o);
                 included.push(t);
             }

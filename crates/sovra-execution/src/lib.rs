@@ -123,6 +123,14 @@ pub enum ExecError {
     /// The state backend failed.
     #[error("reading state: {0}")]
     Read(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A block holds more transactions than the parameters in force allow.
+    #[error("the block holds {count} transactions, more than the {max} allowed")]
+    TooManyTxs {
+        /// Transactions in the block.
+        count: usize,
+        /// The parameters' `max_block_txs`.
+        max: u32,
+    },
     /// A stored value does not decode: the state is corrupt.
     #[error("the stored value of {key} does not decode: {source}")]
     Corrupt {

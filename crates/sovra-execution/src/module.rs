@@ -7,29 +7,17 @@
 //! ([`crate::modules`]).
 
 use crate::{BlockEnv, Changes, ExecError, IndexEvent, Overlay, StateReader};
-use sovra_types::{Did, Genesis, ReceiptStatus, SignedTransaction, StateKey, TxId};
+use sovra_types::{Did, Genesis, Params, ReceiptStatus, SignedTransaction, StateKey, TxId};
 use std::collections::BTreeSet;
 
-/// The chain parameters execution depends on (from genesis).
+/// The chain parameters a block executes under: the chain id (fixed by genesis) and the
+/// parameters in force at the block's height (from state; governance changes them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainParams {
     /// This chain's id.
     pub chain_id: String,
-    /// Minimum fee per transaction.
-    pub min_fee: u64,
-    /// Who may change the trust registry.
-    pub registry_authority: Option<Did>,
-}
-
-impl ChainParams {
-    /// The parameters a genesis sets.
-    pub fn from_genesis(genesis: &Genesis) -> Self {
-        Self {
-            chain_id: genesis.chain_id.clone(),
-            min_fee: genesis.min_fee,
-            registry_authority: genesis.registry_authority.clone(),
-        }
-    }
+    /// The parameters in force.
+    pub params: Params,
 }
 
 /// Why an action failed (the transaction is still included and charged, its receipt says

@@ -74,6 +74,7 @@ pub fn init_network(
         max_block_txs: 5_000,
         // On development networks the first development key runs the trust registry.
         registry_authority: dev.first().map(|k| Did::from_public_key(&k.public_key())),
+        economy: None,
     };
     genesis.validate()?;
     let genesis_path = dir.join("genesis.json");

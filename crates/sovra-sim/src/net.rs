@@ -80,6 +80,7 @@ pub fn genesis(validators: usize) -> Genesis {
         min_fee: 1,
         max_block_txs: 100,
         registry_authority: None,
+        economy: None,
     }
 }
 

@@ -47,6 +47,52 @@ pub struct Genesis {
     /// (`RegisterVerifier`, `RemoveVerifier`); without one the registry is fixed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry_authority: Option<Did>,
+    /// Staking and governance parameters; every one left out takes its default
+    /// ([`Params::default`](crate::Params)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economy: Option<GenesisEconomy>,
+}
+
+/// The staking and governance parameters of a genesis (the rest of [`Params`](crate::Params) is
+/// at the top level of the genesis document).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenesisEconomy {
+    /// [`Params::epoch_length`](crate::Params::epoch_length).
+    pub epoch_length: u64,
+    /// [`Params::unbonding_period`](crate::Params::unbonding_period).
+    pub unbonding_period: u64,
+    /// [`Params::max_validators`](crate::Params::max_validators).
+    pub max_validators: u32,
+    /// [`Params::voting_period`](crate::Params::voting_period).
+    pub voting_period: u64,
+    /// [`Params::min_deposit`](crate::Params::min_deposit).
+    pub min_deposit: u64,
+    /// [`Params::quorum_bps`](crate::Params::quorum_bps).
+    pub quorum_bps: u16,
+    /// [`Params::threshold_bps`](crate::Params::threshold_bps).
+    pub threshold_bps: u16,
+    /// [`Params::veto_bps`](crate::Params::veto_bps).
+    pub veto_bps: u16,
+    /// [`Params::timelock`](crate::Params::timelock).
+    pub timelock: u64,
+}
+
+impl Default for GenesisEconomy {
+    fn default() -> Self {
+        let p = crate::Params::default();
+        Self {
+            epoch_length: p.epoch_length,
+            unbonding_period: p.unbonding_period,
+            max_validators: p.max_validators,
+            voting_period: p.voting_period,
+            min_deposit: p.min_deposit,
+            quorum_bps: p.quorum_bps,
+            threshold_bps: p.threshold_bps,
+            veto_bps: p.veto_bps,
+            timelock: p.timelock,
+        }
+    }
 }
 
 fn default_symbol() -> String {
@@ -90,18 +136,34 @@ impl Genesis {
                 .checked_add(a.balance)
                 .ok_or_else(|| TypesError::Genesis("total supply overflows u64".into()))?;
         }
-        if self.max_block_txs == 0 || self.max_block_txs as usize > crate::limits::MAX_BLOCK_TXS {
-            return Err(TypesError::Genesis(format!(
-                "max_block_txs must be 1..={}",
-                crate::limits::MAX_BLOCK_TXS
-            )));
-        }
+        self.params()
+            .validate()
+            .map_err(|e| TypesError::Genesis(e.to_string()))?;
         if self.token_symbol.is_empty() || self.token_symbol.len() > 12 {
             return Err(TypesError::Genesis(
                 "token_symbol must be 1-12 characters".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The chain parameters at genesis.
+    pub fn params(&self) -> crate::Params {
+        let e = self.economy.clone().unwrap_or_default();
+        crate::Params {
+            min_fee: self.min_fee,
+            max_block_txs: self.max_block_txs,
+            epoch_length: e.epoch_length,
+            unbonding_period: e.unbonding_period,
+            max_validators: e.max_validators,
+            voting_period: e.voting_period,
+            min_deposit: e.min_deposit,
+            quorum_bps: e.quorum_bps,
+            threshold_bps: e.threshold_bps,
+            veto_bps: e.veto_bps,
+            timelock: e.timelock,
+            registry_authority: self.registry_authority.clone(),
+        }
     }
 
     /// Hash of the canonical JSON of this document; the genesis block's parent.

@@ -17,19 +17,22 @@ pub mod datetime;
 pub mod did;
 pub mod did_document;
 pub mod genesis;
+pub mod governance;
 pub mod identity;
 pub mod limits;
+pub mod params;
 pub mod proof;
 pub mod receipt;
 pub mod recovery;
 pub mod registry;
+pub mod staking;
 pub mod state;
 pub mod tx;
 pub mod vault;
 
 pub use actions::{
-    AccountsAction, Action, AssetsAction, ContentAction, IdentityAction, RecoveryAction,
-    RegistryAction, VaultAction,
+    AccountsAction, Action, AssetsAction, ContentAction, GovernanceAction, IdentityAction,
+    RecoveryAction, RegistryAction, StakingAction, VaultAction,
 };
 pub use assets::{
     AssetClass, AssetClassId, AssetKind, ClassFlags, ClassTerms, HolderBalance, LockSchedule,
@@ -39,13 +42,19 @@ pub use assets::{
 pub use block::{Block, BlockHeader};
 pub use content::{ContentId, PinRecord};
 pub use did::{Did, DidMethod};
-pub use genesis::{Genesis, GenesisAccount, GenesisValidator};
+pub use genesis::{Genesis, GenesisAccount, GenesisEconomy, GenesisValidator};
+pub use governance::{
+    DepositStatus, Proposal, ProposalContent, ProposalId, ProposalStatus, Tally, VoteOption,
+    VoteRecord,
+};
 pub use identity::{
     DidDocument, DidRecord, Relationship, Relationships, Service, VerificationMethod,
 };
+pub use params::{ParamChange, Params, ParamsRecord};
 pub use receipt::{ReceiptEntry, ReceiptStatus};
 pub use recovery::RecoveryConfig;
 pub use registry::{StatusListAnchor, VerifierRecord};
+pub use staking::{Delegation, Stake, StakeTotal, Unbonding, UnbondingEntry, ValidatorRecord};
 pub use state::{Account, StateKey};
 pub use tx::{SignedTransaction, Transaction, TxId};
 pub use vault::{RecordId, VaultRecord};

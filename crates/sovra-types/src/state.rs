@@ -95,6 +95,27 @@ pub enum StateKey {
         /// The holding token's id.
         token: u64,
     },
+    /// The chain parameters ([`ParamsRecord`](crate::ParamsRecord)).
+    Params,
+    /// A validator candidate ([`ValidatorRecord`](crate::ValidatorRecord)).
+    Validator(Did),
+    /// The candidate that registered a consensus key (its DID).
+    ConsensusKey([u8; 32]),
+    /// An identity's delegation ([`Delegation`](crate::Delegation)).
+    Delegation(Did),
+    /// An identity's unbonding stake ([`Unbonding`](crate::Unbonding)).
+    Unbonding(Did),
+    /// The total bonded stake by epoch ([`StakeTotal`](crate::StakeTotal)).
+    StakeTotal,
+    /// A governance proposal ([`Proposal`](crate::Proposal)).
+    Proposal(crate::ProposalId),
+    /// One identity's part in a proposal's vote ([`VoteRecord`](crate::VoteRecord)).
+    Vote {
+        /// The proposal.
+        proposal: crate::ProposalId,
+        /// The voter (or the validator whose delegators voted).
+        voter: Did,
+    },
 }
 
 /// Chain-wide counters.
@@ -104,11 +125,37 @@ pub enum MetaKey {
     Supply = 1,
     /// Total fees burned.
     Burned = 2,
+    /// Native tokens bonded or unbonding (part of the supply, in no balance).
+    Staked = 3,
+    /// Native tokens held as proposal deposits.
+    Deposits = 4,
+    /// Native tokens in the community treasury.
+    Treasury = 5,
+}
+
+impl MetaKey {
+    /// Every counter, with its name in the text form `meta:<name>`.
+    pub const ALL: [(MetaKey, &'static str); 5] = [
+        (MetaKey::Supply, "supply"),
+        (MetaKey::Burned, "burned"),
+        (MetaKey::Staked, "staked"),
+        (MetaKey::Deposits, "deposits"),
+        (MetaKey::Treasury, "treasury"),
+    ];
+
+    /// The counter's name.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("?", |(_, n)| n)
+    }
 }
 
 impl StateKey {
     const ACCOUNT: u8 = 0x01;
     const META: u8 = 0x02;
+    const PARAMS: u8 = 0x03;
     const PIN: u8 = 0x10;
     const PUBLIC_DOC: u8 = 0x11;
     const DID: u8 = 0x20;
@@ -124,6 +171,20 @@ impl StateKey {
     // 0x54 was the freeze marker of a holder, now part of its token-0 balance record.
     const ASSET_LOCK: u8 = 0x55;
     const ASSET_BUNDLE: u8 = 0x56;
+    const VALIDATOR: u8 = 0x60;
+    const CONSENSUS_KEY: u8 = 0x61;
+    const DELEGATION: u8 = 0x62;
+    const UNBONDING: u8 = 0x63;
+    const STAKE_TOTAL: u8 = 0x64;
+    const PROPOSAL: u8 = 0x70;
+    const VOTE: u8 = 0x71;
+
+    /// A prefix byte followed by a DID's encoding.
+    fn did_key(prefix: u8, did: &Did) -> Vec<u8> {
+        let mut v = vec![prefix];
+        v.extend_from_slice(&did.encode());
+        v
+    }
 
     /// The key's canonical bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -224,6 +285,27 @@ impl StateKey {
                 v.extend_from_slice(&token.to_be_bytes());
                 v
             }
+            StateKey::Params => vec![Self::PARAMS],
+            StateKey::Validator(did) => Self::did_key(Self::VALIDATOR, did),
+            StateKey::ConsensusKey(key) => {
+                let mut v = vec![Self::CONSENSUS_KEY];
+                v.extend_from_slice(key);
+                v
+            }
+            StateKey::Delegation(did) => Self::did_key(Self::DELEGATION, did),
+            StateKey::Unbonding(did) => Self::did_key(Self::UNBONDING, did),
+            StateKey::StakeTotal => vec![Self::STAKE_TOTAL],
+            StateKey::Proposal(id) => {
+                let mut v = vec![Self::PROPOSAL];
+                v.extend_from_slice(&id.0);
+                v
+            }
+            StateKey::Vote { proposal, voter } => {
+                let mut v = vec![Self::VOTE];
+                v.extend_from_slice(&proposal.0);
+                v.extend_from_slice(&voter.encode());
+                v
+            }
         }
     }
 
@@ -238,9 +320,15 @@ impl StateKey {
     /// and for assets (`<class>` is `<issuer DID>/<name>`): `asset-class:<class>`,
     /// `asset-balance:<class>/<token>/<holder>`, `asset-token:<class>/<token>`,
     /// `asset-allowance:<class>/<owner>/<spender>`,
-    /// `asset-lock:<class>/<holder>/<id>`, `asset-bundle:<class>/<token>`.
+    /// `asset-lock:<class>/<holder>/<id>`, `asset-bundle:<class>/<token>`; for staking and
+    /// governance: `params`, `meta:staked`, `meta:deposits`, `meta:treasury`,
+    /// `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`,
+    /// `stake-total`, `proposal:<id>`, `vote:<id>/<did>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
         if let Some(key) = parse_asset_key(s)? {
+            return Ok(key);
+        }
+        if let Some(key) = parse_economy_key(s)? {
             return Ok(key);
         }
         if let Some(rest) = s.strip_prefix("did-version:") {
@@ -299,14 +387,49 @@ impl StateKey {
                 name: name.to_string(),
             });
         }
-        match s {
-            "meta:supply" => Ok(StateKey::Meta(MetaKey::Supply)),
-            "meta:burned" => Ok(StateKey::Meta(MetaKey::Burned)),
-            _ => Err(crate::TypesError::Invalid(format!(
-                "unknown state key {s:?} (expected account:<did>, meta:supply, meta:burned, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did>, status-list:<did>/<id>, vault-record:<id>, recovery:<did> or an asset-* key)"
-            ))),
+        if let Some(name) = s.strip_prefix("meta:")
+            && let Some((key, _)) = MetaKey::ALL.iter().find(|(_, n)| *n == name)
+        {
+            return Ok(StateKey::Meta(*key));
         }
+        Err(crate::TypesError::Invalid(format!(
+            "unknown state key {s:?} (expected account:<did>, meta:<counter>, pin:<cid>/<did>, doc:<did>/<name>, did-doc:<did>, did-version:<did>/<n>, verifier:<did>, status-list:<did>/<id>, vault-record:<id>, recovery:<did>, an asset-* key or a staking or governance key)"
+        )))
     }
+}
+
+/// Parses the staking and governance text forms of [`StateKey::parse`]; `None` for any other.
+fn parse_economy_key(s: &str) -> Result<Option<StateKey>, crate::TypesError> {
+    let key = match s.split_once(':') {
+        None if s == "params" => StateKey::Params,
+        None if s == "stake-total" => StateKey::StakeTotal,
+        Some(("validator", did)) => StateKey::Validator(Did::parse(did)?),
+        Some(("delegation", did)) => StateKey::Delegation(Did::parse(did)?),
+        Some(("unbonding", did)) => StateKey::Unbonding(Did::parse(did)?),
+        Some(("consensus-key", hex_key)) => {
+            let bytes = hex::decode(hex_key)
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| {
+                    crate::TypesError::Invalid(format!(
+                        "a consensus key is 64 hex characters: {hex_key:?}"
+                    ))
+                })?;
+            StateKey::ConsensusKey(bytes)
+        }
+        Some(("proposal", id)) => StateKey::Proposal(crate::ProposalId::parse(id)?),
+        Some(("vote", rest)) => {
+            let (id, voter) = rest.split_once('/').ok_or_else(|| {
+                crate::TypesError::Invalid("expected vote:<proposal id>/<did>".into())
+            })?;
+            StateKey::Vote {
+                proposal: crate::ProposalId::parse(id)?,
+                voter: Did::parse(voter)?,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(key))
 }
 
 /// Parses the `asset-*` text forms of [`StateKey::parse`]; `None` for any other prefix.
@@ -381,8 +504,7 @@ impl std::fmt::Display for StateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StateKey::Account(d) => write!(f, "account:{d}"),
-            StateKey::Meta(MetaKey::Supply) => f.write_str("meta:supply"),
-            StateKey::Meta(MetaKey::Burned) => f.write_str("meta:burned"),
+            StateKey::Meta(m) => write!(f, "meta:{}", m.name()),
             StateKey::Pin { cid, owner } => write!(f, "pin:{cid}/{owner}"),
             StateKey::PublicDoc { owner, name } => write!(f, "doc:{owner}/{name}"),
             StateKey::Did(did) => write!(f, "did-doc:{did}"),
@@ -407,6 +529,14 @@ impl std::fmt::Display for StateKey {
                 write!(f, "asset-lock:{class}/{holder}/{id}")
             }
             StateKey::AssetBundle { class, token } => write!(f, "asset-bundle:{class}/{token}"),
+            StateKey::Params => f.write_str("params"),
+            StateKey::Validator(did) => write!(f, "validator:{did}"),
+            StateKey::ConsensusKey(key) => write!(f, "consensus-key:{}", hex::encode(key)),
+            StateKey::Delegation(did) => write!(f, "delegation:{did}"),
+            StateKey::Unbonding(did) => write!(f, "unbonding:{did}"),
+            StateKey::StakeTotal => f.write_str("stake-total"),
+            StateKey::Proposal(id) => write!(f, "proposal:{id}"),
+            StateKey::Vote { proposal, voter } => write!(f, "vote:{proposal}/{voter}"),
         }
     }
 }
@@ -544,6 +674,18 @@ mod tests {
             StateKey::AssetBundle {
                 class: class.clone(),
                 token: 9,
+            },
+            StateKey::Params,
+            StateKey::Meta(MetaKey::Treasury),
+            StateKey::Validator(sovra.clone()),
+            StateKey::ConsensusKey([7; 32]),
+            StateKey::Delegation(key_did.clone()),
+            StateKey::Unbonding(key_did.clone()),
+            StateKey::StakeTotal,
+            StateKey::Proposal(crate::ProposalId([1; 16])),
+            StateKey::Vote {
+                proposal: crate::ProposalId([1; 16]),
+                voter: sovra.clone(),
             },
         ] {
             assert_eq!(StateKey::parse(&key.to_string()).unwrap(), key, "{key}");

@@ -147,6 +147,61 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "asset-bundle:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt/RELICS/9",
         "what a non-fungible token holds (composable tokens)",
     ),
+    (
+        "meta:staked",
+        "meta:staked",
+        "native tokens bonded or unbonding",
+    ),
+    (
+        "meta:deposits",
+        "meta:deposits",
+        "native tokens held as proposal deposits",
+    ),
+    (
+        "meta:treasury",
+        "meta:treasury",
+        "native tokens in the community treasury",
+    ),
+    (
+        "params",
+        "params",
+        "the chain parameters in force and the changes scheduled for later heights",
+    ),
+    (
+        "validator:<did>",
+        "validator:did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
+        "a validator candidate: consensus key, address, commission, stake by epoch",
+    ),
+    (
+        "consensus-key:<hex>",
+        "consensus-key:0000000000000000000000000000000000000000000000000000000000000000",
+        "the candidate that registered a consensus key (64 hex characters)",
+    ),
+    (
+        "delegation:<did>",
+        "delegation:did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "an identity's delegation (validator and amount) by epoch",
+    ),
+    (
+        "unbonding:<did>",
+        "unbonding:did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "an identity's unbonding stake and release heights",
+    ),
+    (
+        "stake-total",
+        "stake-total",
+        "the total bonded stake by epoch",
+    ),
+    (
+        "proposal:<id>",
+        "proposal:000102030405060708090a0b0c0d0e0f",
+        "a governance proposal with its tally and status (32 hex characters)",
+    ),
+    (
+        "vote:<id>/<did>",
+        "vote:000102030405060708090a0b0c0d0e0f/did:sovra:7aEe9mqMdj3p5wXsnN4Tvt",
+        "one identity's vote on a proposal (for a validator also the stake of delegators who voted themselves)",
+    ),
 ];
 
 fn decode_one(hex_tx: &str) -> Result<(SignedTransaction, usize), ErrorBody> {
@@ -325,9 +380,16 @@ struct ProofQuery {
 /// - `asset-token:<issuer>/<name>/<token>`: one token of a non-fungible or semi-fungible class;
 /// - `asset-allowance:<issuer>/<name>/<owner>/<spender>`: what a spender may still move;
 /// - `asset-lock:<issuer>/<name>/<holder>/<id>`: tokens locked for a holder;
-/// - `asset-bundle:<issuer>/<name>/<token>`: what a non-fungible token holds.
+/// - `asset-bundle:<issuer>/<name>/<token>`: what a non-fungible token holds;
+/// - `meta:staked`, `meta:deposits`, `meta:treasury`: native tokens bonded or unbonding, held
+///   as proposal deposits, in the community treasury;
+/// - `params`: the chain parameters in force and the changes scheduled for later heights;
+/// - `validator:<did>`: a validator candidate; `consensus-key:<hex>`: who registered a
+///   consensus key; `delegation:<did>`, `unbonding:<did>`: an identity's stake;
+///   `stake-total`: the total bonded stake by epoch;
+/// - `proposal:<id>`: a governance proposal; `vote:<id>/<did>`: one identity's vote on it.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>` or `asset-bundle:<issuer>/<name>/<token>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `proposal:<id>` or `vote:<id>/<did>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -378,12 +440,23 @@ mod tests {
                 StateKey::AssetAllowance { .. } => "asset-allowance",
                 StateKey::AssetLock { .. } => "asset-lock",
                 StateKey::AssetBundle { .. } => "asset-bundle",
+                StateKey::Meta(sovra_types::state::MetaKey::Staked) => "staked",
+                StateKey::Meta(sovra_types::state::MetaKey::Deposits) => "deposits",
+                StateKey::Meta(sovra_types::state::MetaKey::Treasury) => "treasury",
+                StateKey::Params => "params",
+                StateKey::Validator(_) => "validator",
+                StateKey::ConsensusKey(_) => "consensus-key",
+                StateKey::Delegation(_) => "delegation",
+                StateKey::Unbonding(_) => "unbonding",
+                StateKey::StakeTotal => "stake-total",
+                StateKey::Proposal(_) => "proposal",
+                StateKey::Vote { .. } => "vote",
             };
             seen.insert(variant);
         }
         assert_eq!(
             seen.len(),
-            17,
+            28,
             "every state key variant has a documented form"
         );
     }

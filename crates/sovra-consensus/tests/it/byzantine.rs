@@ -38,6 +38,7 @@ fn genesis() -> Genesis {
         min_fee: 1,
         max_block_txs: 100,
         registry_authority: None,
+        economy: None,
     }
 }
 

@@ -12,10 +12,12 @@
 pub mod accounts;
 pub mod assets;
 pub mod content;
+pub mod governance;
 pub mod identity;
 pub mod receipts;
 pub mod recovery;
 pub mod registry;
+pub mod staking;
 pub mod vault;
 
 use crate::{
@@ -74,4 +76,6 @@ modules! {
     Vault => vault::Vault,
     Recovery => recovery::Recovery,
     Assets => assets::Assets,
+    Staking => staking::Staking,
+    Governance => governance::Governance,
 }

@@ -3,7 +3,7 @@
 //! freezing, vesting locks, receipts for both sides, and the supply invariant (a class's supply
 //! is its balances plus what its locks still hold) under random sequences of actions.
 
-use crate::common::{Chain, code, did};
+use crate::common::{Chain, did};
 use proptest::prelude::*;
 use sovra_crypto::SigningKey;
 use sovra_types::{
@@ -16,15 +16,6 @@ use sovra_types::{
 impl Chain {
     fn assets(&mut self, key: &SigningKey, action: AssetsAction) -> ReceiptStatus {
         self.run_key(key, vec![Action::Assets(action)]).status
-    }
-
-    fn ok(&mut self, key: &SigningKey, action: AssetsAction) {
-        let status = self.assets(key, action.clone());
-        assert_eq!(status, ReceiptStatus::Completed, "{action:?}");
-    }
-
-    fn fails(&mut self, key: &SigningKey, action: AssetsAction) -> String {
-        code(self.assets(key, action))
     }
 
     fn class(&self, id: &AssetClassId) -> Option<AssetClass> {

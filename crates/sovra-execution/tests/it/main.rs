@@ -4,6 +4,7 @@
 mod assets;
 mod common;
 mod content;
+mod economy;
 mod identity;
 mod recovery;
 mod transfers;

@@ -111,7 +111,7 @@ fn rejections_make_a_block_invalid_and_are_dropped_when_building() {
         // and stateless rejections are filtered here.
         if code != "bad_signature" {
             let (included, _) = exec
-                .build_block(&state, at(1), vec![good.clone(), bad], 100)
+                .build_block(&state, at(1), vec![good.clone(), bad])
                 .unwrap();
             assert_eq!(included, vec![good.clone()]);
         }
@@ -149,7 +149,7 @@ proptest! {
                 nonces[f] += 1;
                 tx
             }).collect();
-            let (included, out) = exec.build_block(&state, at(height), candidates, 100).unwrap();
+            let (included, out) = exec.build_block(&state, at(height), candidates).unwrap();
             // Re-execution by a validator gives the same changes.
             let again = exec.execute_block(&state, at(height), &included).unwrap();
             prop_assert_eq!(&again, &out);

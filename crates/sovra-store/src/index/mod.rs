@@ -2,11 +2,12 @@
 //! transaction landed and how it ended, every identity's receipt-chain
 //! entries, and each execution module's tables, kept from the typed
 //! [`IndexEvent`]s of finalized blocks (one file per module: `content`,
-//! `registry`, `vault`, `recovery`, `assets`). All of it can be rebuilt from
+//! `registry`, `vault`, `recovery`, `assets`, `economy`). All of it can be rebuilt from
 //! finalized blocks; the authenticated state is the source of truth.
 
 mod assets;
 mod content;
+mod economy;
 mod recovery;
 mod registry;
 mod vault;
@@ -117,6 +118,7 @@ impl Index {
             vault::create(&w)?;
             recovery::create(&w)?;
             assets::create(&w)?;
+            economy::create(&w)?;
         }
         w.commit()?;
         Ok(Self { db })
@@ -227,6 +229,7 @@ fn apply_events(
 ) -> Result<(), StoreError> {
     let (mut pins, mut registry, mut vault, mut recovery, mut assets) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut staking, mut governance) = (Vec::new(), Vec::new());
     for event in events {
         match event {
             IndexEvent::Content(e) => pins.push(e),
@@ -234,6 +237,8 @@ fn apply_events(
             IndexEvent::Vault(e) => vault.push(e),
             IndexEvent::Recovery(e) => recovery.push(e),
             IndexEvent::Assets(e) => assets.push(e),
+            IndexEvent::Staking(e) => staking.push(e),
+            IndexEvent::Governance(e) => governance.push(e),
         }
     }
     content::apply(w, &pins)?;
@@ -241,6 +246,7 @@ fn apply_events(
     vault::apply(w, &vault)?;
     recovery::apply(w, &recovery)?;
     assets::apply(w, &assets)?;
+    economy::apply(w, height, &staking, &governance)?;
     Ok(())
 }
 

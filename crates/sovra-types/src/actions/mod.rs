@@ -17,7 +17,9 @@
 //! | 3 | registry | register verifier (0), remove verifier (1), anchor status list (2) |
 //! | 4 | vault | put (0), grant (1), revoke (2), delete (3) |
 //! | 5 | recovery | setup (0), request (1), approve (2), cancel (3), complete (4) |
-//! | 6 | assets | create (0), mint (1), burn (2), transfer (3), approve (4), transfer from (5), freeze (6), set mint authority (7), lock (8), release (9) |
+//! | 6 | assets | create (0), mint (1), burn (2), transfer (3), approve (4), transfer from (5), freeze (6), set mint authority (7), lock (8), release (9), nest (10), unnest (11) |
+//! | 7 | staking | register validator (0), delegate (1), undelegate (2), withdraw (3) |
+//! | 8 | governance | propose (0), vote (1), finalize (2), claim (3) |
 //!
 //! Tags are never reused: a new module or action takes the next free tag. The golden vectors
 //! in `crates/sovra-types/tests/vectors/encoding.toml` pin the encoding of an example of every
@@ -26,17 +28,21 @@
 pub mod accounts;
 pub mod assets;
 pub mod content;
+pub mod governance;
 pub mod identity;
 pub mod recovery;
 pub mod registry;
+pub mod staking;
 pub mod vault;
 
 pub use accounts::AccountsAction;
 pub use assets::AssetsAction;
 pub use content::ContentAction;
+pub use governance::GovernanceAction;
 pub use identity::IdentityAction;
 pub use recovery::RecoveryAction;
 pub use registry::RegistryAction;
+pub use staking::StakingAction;
 pub use vault::VaultAction;
 
 use commonware_codec::{Buf, EncodeSize, Error, Read, ReadExt, Write};
@@ -117,4 +123,8 @@ action_modules! {
     5 => Recovery(RecoveryAction),
     /// Native assets: fungible, non-fungible, semi-fungible and soulbound tokens, locks.
     6 => Assets(AssetsAction),
+    /// Validator candidates, delegation and unbonding of the native token.
+    7 => Staking(StakingAction),
+    /// Proposals, stake-weighted votes and their results.
+    8 => Governance(GovernanceAction),
 }

@@ -10,17 +10,24 @@ use sovra_crypto::SigningKey;
 use sovra_crypto::shares::MAX_GUARDIANS;
 use sovra_types::{
     AccountsAction, Action, AssetClass, AssetClassId, AssetKind, AssetsAction, Block, BlockHeader,
-    Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Did, DidDocument, HolderBalance,
-    IdentityAction, LockSchedule, ReceiptEntry, ReceiptStatus, RecordId, RecoveryAction,
-    RecoveryConfig, RegistryAction, Relationship, Relationships, Service, SignedTransaction,
-    TokenLock, TokenRecord, TokenRef, Transaction, VaultAction, VaultRecord, VerificationMethod,
+    Bundle, ClassFlags, ClassTerms, ContentAction, ContentId, Delegation, DepositStatus, Did,
+    DidDocument, GovernanceAction, HolderBalance, IdentityAction, LockSchedule, ParamChange,
+    Params, ParamsRecord, Proposal, ProposalContent, ProposalId, ProposalStatus, ReceiptEntry,
+    ReceiptStatus, RecordId, RecoveryAction, RecoveryConfig, RegistryAction, Relationship,
+    Relationships, Service, SignedTransaction, Stake, StakingAction, Tally, TokenLock, TokenRecord,
+    TokenRef, Transaction, ValidatorRecord, VaultAction, VaultRecord, VerificationMethod,
+    VoteOption, VoteRecord,
+    actions::staking::ValidatorRegistration,
     assets::MAX_LOCK_MS,
     assets::bundle::MAX_BUNDLE_ITEMS,
     block::tx_root,
     codec::decode_exact,
+    governance::VotingRules,
     limits::{MAX_PIN_BYTES, MAX_REPLICATION},
+    params::MAX_PARAM_CHANGES,
     recovery::{Approval, MAX_COMMITMENTS_BYTES, PendingRecovery, ShareEnvelope, ShareEnvelopes},
     sha256,
+    staking::{Checkpoints, VALIDATOR_KEY_NAMESPACE, validator_key_message},
     vault::{
         Grant, MAX_GRANTS_PER_RECORD, MAX_SEALED_META_BYTES, MIN_VAULT_REPLICATION, RecordKeys,
     },
@@ -380,7 +387,145 @@ fn arb_like(example: &Action) -> BoxedStrategy<Action> {
         Action::Vault(a) => arb_vault_like(a).prop_map(Action::Vault).boxed(),
         Action::Recovery(a) => arb_recovery_like(a).prop_map(Action::Recovery).boxed(),
         Action::Assets(a) => arb_assets_like(a).prop_map(Action::Assets).boxed(),
+        Action::Staking(a) => arb_staking_like(a).prop_map(Action::Staking).boxed(),
+        Action::Governance(a) => arb_governance_like(a).prop_map(Action::Governance).boxed(),
     }
+}
+
+fn arb_param_change() -> impl Strategy<Value = ParamChange> {
+    prop_oneof![
+        any::<u64>().prop_map(ParamChange::MinFee),
+        any::<u32>().prop_map(ParamChange::MaxBlockTxs),
+        any::<u64>().prop_map(ParamChange::UnbondingPeriod),
+        any::<u32>().prop_map(ParamChange::MaxValidators),
+        any::<u64>().prop_map(ParamChange::VotingPeriod),
+        any::<u64>().prop_map(ParamChange::MinDeposit),
+        any::<u16>().prop_map(ParamChange::QuorumBps),
+        any::<u16>().prop_map(ParamChange::ThresholdBps),
+        any::<u16>().prop_map(ParamChange::VetoBps),
+        any::<u64>().prop_map(ParamChange::Timelock),
+        proptest::option::of(arb_did()).prop_map(ParamChange::RegistryAuthority),
+    ]
+}
+
+fn arb_param_changes() -> impl Strategy<Value = Vec<ParamChange>> {
+    proptest::collection::vec(arb_param_change(), 1..=MAX_PARAM_CHANGES)
+}
+
+fn arb_proposal_content() -> impl Strategy<Value = ProposalContent> {
+    prop_oneof![
+        Just(ProposalContent::Text),
+        arb_param_changes().prop_map(ProposalContent::ChangeParams),
+        (arb_did(), any::<u64>())
+            .prop_map(|(to, amount)| ProposalContent::TreasurySpend { to, amount }),
+    ]
+}
+
+fn arb_vote_option() -> impl Strategy<Value = VoteOption> {
+    prop::sample::select(vec![
+        VoteOption::Yes,
+        VoteOption::No,
+        VoteOption::Abstain,
+        VoteOption::Veto,
+    ])
+}
+
+fn arb_staking_like(example: &StakingAction) -> BoxedStrategy<StakingAction> {
+    match example {
+        StakingAction::RegisterValidator(_) => (
+            any::<u64>(),
+            "[a-z0-9.]{1,40}:[0-9]{1,5}",
+            any::<u16>(),
+            arb_did(),
+        )
+            .prop_map(|(seed, p2p_address, commission_bps, did)| {
+                let key = SigningKey::from_test_seed(seed);
+                StakingAction::RegisterValidator(Box::new(ValidatorRegistration {
+                    consensus_key: key.public_key(),
+                    p2p_address,
+                    commission_bps,
+                    proof: key.sign(VALIDATOR_KEY_NAMESPACE, &validator_key_message("c", &did)),
+                }))
+            })
+            .boxed(),
+        StakingAction::Delegate { .. } => (arb_did(), any::<u64>())
+            .prop_map(|(validator, amount)| StakingAction::Delegate { validator, amount })
+            .boxed(),
+        StakingAction::Undelegate { .. } => (arb_did(), any::<u64>())
+            .prop_map(|(validator, amount)| StakingAction::Undelegate { validator, amount })
+            .boxed(),
+        StakingAction::Withdraw => Just(StakingAction::Withdraw).boxed(),
+    }
+}
+
+fn arb_proposal_id() -> impl Strategy<Value = ProposalId> {
+    any::<[u8; 16]>().prop_map(ProposalId)
+}
+
+fn arb_governance_like(example: &GovernanceAction) -> BoxedStrategy<GovernanceAction> {
+    match example {
+        GovernanceAction::Propose { .. } => (
+            "[ -~]{1,140}",
+            "[ -~]{0,300}",
+            arb_proposal_content(),
+            any::<u64>(),
+        )
+            .prop_map(
+                |(title, description, content, deposit)| GovernanceAction::Propose {
+                    title,
+                    description,
+                    content,
+                    deposit,
+                },
+            )
+            .boxed(),
+        GovernanceAction::Vote { .. } => (
+            arb_proposal_id(),
+            arb_vote_option(),
+            proptest::option::of(arb_did()),
+        )
+            .prop_map(|(proposal, option, delegated_to)| GovernanceAction::Vote {
+                proposal,
+                option,
+                delegated_to,
+            })
+            .boxed(),
+        GovernanceAction::Finalize { .. } => arb_proposal_id()
+            .prop_map(|proposal| GovernanceAction::Finalize { proposal })
+            .boxed(),
+        GovernanceAction::Claim { .. } => arb_proposal_id()
+            .prop_map(|proposal| GovernanceAction::Claim { proposal })
+            .boxed(),
+    }
+}
+
+/// Valid parameters: the defaults with random changes that keep them valid.
+fn arb_params() -> impl Strategy<Value = Params> {
+    arb_param_changes().prop_map(|changes| {
+        let mut p = Params::default();
+        for c in changes {
+            let mut next = p.clone();
+            next.apply(&c);
+            if next.validate().is_ok() {
+                p = next;
+            }
+        }
+        p
+    })
+}
+
+fn arb_checkpoints<T: Clone + std::fmt::Debug>(
+    value: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Checkpoints<T>> {
+    proptest::collection::vec((0u64..4, value), 0..40).prop_map(|steps| {
+        let mut c = Checkpoints::default();
+        let mut epoch = 0;
+        for (gap, v) in steps {
+            epoch += gap;
+            c.set_next(epoch, v);
+        }
+        c
+    })
 }
 
 fn arb_class_id() -> impl Strategy<Value = AssetClassId> {
@@ -798,7 +943,7 @@ fn unknown_action_tag_and_version_are_rejected() {
     // version(1) + chain id (1 len + 1) + signer (1 + 56) + 3*8 + actions len (1) => action tag
     let tag = 1 + 2 + 1 + tx.tx.signer.as_str().len() + 24 + 1;
     assert_eq!(bytes[tag], 0);
-    bytes[tag] = 7;
+    bytes[tag] = 9;
     assert!(SignedTransaction::decode(&bytes).is_err());
     // The accounts module's action tag follows its module tag.
     let mut bytes = tx.encode().to_vec();
@@ -932,6 +1077,63 @@ proptest! {
         let token = TokenRecord { owner, supply, metadata };
         prop_assert_eq!(TokenRecord::decode(&token.encode()).unwrap(), token.clone());
         check_canonical(&token, pos, bit, extra)?;
+    }
+
+    #[test]
+    fn economy_records_round_trip_canonically(
+        params in arb_params(),
+        scheduled in proptest::collection::vec((any::<u64>(), arb_param_changes()), 0..4),
+        power in arb_checkpoints(any::<u64>()),
+        stake in arb_checkpoints((arb_did(), any::<u64>())),
+        address in "[a-z0-9.]{1,40}:[0-9]{1,5}",
+        commission in 0u16..=10_000,
+        content in arb_proposal_content(),
+        option in proptest::option::of(arb_vote_option()),
+        numbers in any::<[u64; 8]>(),
+        pos in any::<prop::sample::Index>(),
+        bit in 0u8..8,
+        extra in any::<u8>(),
+    ) {
+        let mut record = ParamsRecord::new(params);
+        for (height, changes) in scheduled {
+            // Refused schedules change nothing.
+            let before = record.clone();
+            if record.schedule(height, changes).is_err() {
+                prop_assert_eq!(&record, &before);
+            }
+        }
+        check_canonical(&record, pos, bit, extra)?;
+        let validator = ValidatorRecord {
+            consensus_key: [numbers[0] as u8; 32],
+            p2p_address: address,
+            commission_bps: commission,
+            power,
+        };
+        check_canonical(&validator, pos, bit, extra)?;
+        let mut delegation = Delegation::default();
+        for (e, (validator, amount)) in stake.entries() {
+            delegation.stake.set_next(e - 1, Stake { validator: validator.clone(), amount: *amount });
+        }
+        check_canonical(&delegation, pos, bit, extra)?;
+        let proposal = Proposal {
+            proposer: delegation.current().map_or_else(|| Did::sovra(&[1; 16]), |s| s.validator.clone()),
+            title: "t".into(),
+            description: String::new(),
+            content,
+            deposit: numbers[1],
+            deposit_status: DepositStatus::Refundable,
+            submitted_height: numbers[2],
+            snapshot_epoch: numbers[3],
+            total_stake: numbers[4],
+            voting_end: numbers[5],
+            execution_height: numbers[6],
+            rules: VotingRules { quorum_bps: 1, threshold_bps: 2, veto_bps: 3 },
+            tally: Tally { yes: numbers[7], no: 1, abstain: 2, veto: 3 },
+            status: ProposalStatus::Failed,
+        };
+        check_canonical(&proposal, pos, bit, extra)?;
+        let vote = VoteRecord { option, weight: numbers[0], overridden: numbers[1] };
+        check_canonical(&vote, pos, bit, extra)?;
     }
 
     #[test]

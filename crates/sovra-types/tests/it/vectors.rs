@@ -93,6 +93,21 @@ fn computed() -> toml::Table {
         "holder_balance".into(),
         hex_of(&crate::examples::holder_balance()),
     );
+    structures.insert(
+        "params_record".into(),
+        hex_of(&crate::examples::params_record()),
+    );
+    structures.insert(
+        "validator_record".into(),
+        hex_of(&crate::examples::validator_record()),
+    );
+    structures.insert("delegation".into(), hex_of(&crate::examples::delegation()));
+    structures.insert("unbonding".into(), hex_of(&crate::examples::unbonding()));
+    structures.insert("proposal".into(), hex_of(&crate::examples::proposal()));
+    structures.insert(
+        "vote_record".into(),
+        hex_of(&crate::examples::vote_record()),
+    );
 
     let mut ids = toml::Table::new();
     let tx = crate::examples::signed_transaction();

@@ -82,6 +82,7 @@ pub(crate) fn genesis(validators: &[SigningKey]) -> Genesis {
         min_fee: 1,
         max_block_txs: 100,
         registry_authority: None,
+        economy: None,
     }
 }
 

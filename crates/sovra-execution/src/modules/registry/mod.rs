@@ -68,7 +68,7 @@ impl ExecutionModule for Registry {
         action: &RegistryAction,
     ) -> ActionResult {
         let signer = ctx.signer();
-        let authority = ctx.tx.params.registry_authority.as_ref();
+        let authority = ctx.tx.params.params.registry_authority.as_ref();
         match action {
             RegistryAction::RegisterVerifier {
                 verifier,

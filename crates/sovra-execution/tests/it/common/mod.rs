@@ -10,8 +10,9 @@ use sovra_execution::{
 };
 use sovra_types::{
     Account, AccountsAction, Action, ContentId, Did, DidDocument, DidRecord, Genesis,
-    GenesisAccount, GenesisValidator, IdentityAction, ReceiptStatus, Relationship, Relationships,
-    SignedTransaction, StateKey, Transaction, VerificationMethod, identity::derive_sovra_did,
+    GenesisAccount, GenesisEconomy, GenesisValidator, IdentityAction, ReceiptStatus, Relationship,
+    Relationships, SignedTransaction, StateKey, Transaction, VerificationMethod,
+    identity::derive_sovra_did,
 };
 
 /// Chain id of every test genesis.
@@ -41,6 +42,15 @@ pub(crate) fn setup_with(
     balances: &[u64],
     authority: Option<usize>,
 ) -> (Vec<SigningKey>, Executor, MemoryState) {
+    setup_economy(balances, authority, None)
+}
+
+/// [`setup_with`] with the genesis's staking and governance parameters.
+pub(crate) fn setup_economy(
+    balances: &[u64],
+    authority: Option<usize>,
+    economy: Option<GenesisEconomy>,
+) -> (Vec<SigningKey>, Executor, MemoryState) {
     let ks = keys(balances.len() as u64);
     let genesis = Genesis {
         chain_id: CHAIN.into(),
@@ -61,6 +71,7 @@ pub(crate) fn setup_with(
         min_fee: 1,
         max_block_txs: 1000,
         registry_authority: authority.map(|i| did(&ks[i])),
+        economy,
     };
     genesis.validate().unwrap();
     let mut state = MemoryState::default();
@@ -147,6 +158,8 @@ pub(crate) struct Chain {
     pub now_ms: u64,
     /// Time of the next block, if not one second after the last.
     next_at: Option<u64>,
+    /// The fee of the transactions [`Chain::tx`] builds.
+    pub fee: u64,
 }
 
 impl Chain {
@@ -160,7 +173,20 @@ impl Chain {
         balances: &[u64],
         authority: Option<usize>,
     ) -> (Vec<SigningKey>, Chain) {
-        let (ks, exec, state) = setup_with(balances, authority);
+        Self::from_setup(setup_with(balances, authority))
+    }
+
+    /// [`Chain::new`] with the genesis's staking and governance parameters.
+    pub(crate) fn with_economy(
+        balances: &[u64],
+        economy: GenesisEconomy,
+    ) -> (Vec<SigningKey>, Chain) {
+        Self::from_setup(setup_economy(balances, None, Some(economy)))
+    }
+
+    fn from_setup(
+        (ks, exec, state): (Vec<SigningKey>, Executor, MemoryState),
+    ) -> (Vec<SigningKey>, Chain) {
         (
             ks,
             Chain {
@@ -169,6 +195,7 @@ impl Chain {
                 height: 0,
                 now_ms: 0,
                 next_at: None,
+                fee: 1,
             },
         )
     }
@@ -182,6 +209,14 @@ impl Chain {
     pub(crate) fn set_next_ms(&mut self, ms: u64) {
         assert!(ms > self.now_ms);
         self.next_at = Some(ms);
+    }
+
+    /// Moves to `height` as if empty blocks (which change nothing) came before the next one:
+    /// the next transaction runs at `height + 1`.
+    pub(crate) fn skip_to(&mut self, height: u64) {
+        assert!(height >= self.height);
+        self.now_ms += (height - self.height) * 1_000;
+        self.height = height;
     }
 
     /// Moves the clock forward by `ms` before the next block.
@@ -200,7 +235,7 @@ impl Chain {
             chain_id: CHAIN.into(),
             signer: signer.clone(),
             nonce: account(&self.state, signer).nonce,
-            fee: 1,
+            fee: self.fee,
             expiry_height: 1_000_000,
             actions,
         }
@@ -262,6 +297,26 @@ impl Chain {
     ) -> TxOutcome {
         let t = self.tx(signer, key, actions);
         self.exec(t).expect("transaction may be included")
+    }
+
+    /// Runs one action of the did:key of `key`; returns its receipt status.
+    pub(crate) fn act(&mut self, key: &SigningKey, action: impl Into<Action>) -> ReceiptStatus {
+        self.run_key(key, vec![action.into()]).status
+    }
+
+    /// Runs one action of the did:key of `key`, which must complete.
+    pub(crate) fn ok(
+        &mut self,
+        key: &SigningKey,
+        action: impl Into<Action> + Clone + std::fmt::Debug,
+    ) {
+        let status = self.act(key, action.clone());
+        assert_eq!(status, ReceiptStatus::Completed, "{action:?}");
+    }
+
+    /// Runs one action of the did:key of `key`, which must fail; returns the failure code.
+    pub(crate) fn fails(&mut self, key: &SigningKey, action: impl Into<Action>) -> String {
+        code(self.act(key, action))
     }
 
     /// [`Chain::run_all`] for the did:key of `key`.

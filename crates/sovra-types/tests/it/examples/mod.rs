@@ -18,6 +18,12 @@ use sovra_types::{
     state::MetaKey,
     vault::{Grant, RecordKeys},
 };
+use sovra_types::{
+    Delegation, DepositStatus, GovernanceAction, ParamChange, Params, ParamsRecord, Proposal,
+    ProposalContent, ProposalId, ProposalStatus, Stake, StakingAction, Tally, Unbonding,
+    UnbondingEntry, ValidatorRecord, VoteOption, VoteRecord,
+    actions::staking::ValidatorRegistration, governance::VotingRules, staking::Checkpoints,
+};
 
 /// A test key.
 pub(crate) fn key(seed: u64) -> SigningKey {
@@ -252,7 +258,151 @@ pub(crate) fn actions() -> Vec<Action> {
             to: did_key(3),
         }
         .into(),
+        StakingAction::RegisterValidator(Box::new(ValidatorRegistration {
+            consensus_key: key(9).public_key(),
+            p2p_address: "10.0.0.9:7000".into(),
+            commission_bps: 500,
+            proof: key(9).sign(
+                sovra_types::staking::VALIDATOR_KEY_NAMESPACE,
+                &sovra_types::staking::validator_key_message("sovra-test", &did_sovra(9)),
+            ),
+        }))
+        .into(),
+        StakingAction::Delegate {
+            validator: did_sovra(9),
+            amount: 5_000,
+        }
+        .into(),
+        StakingAction::Undelegate {
+            validator: did_sovra(9),
+            amount: 1_000,
+        }
+        .into(),
+        StakingAction::Withdraw.into(),
+        GovernanceAction::Propose {
+            title: "Raise the minimum fee".into(),
+            description: "Spam is cheap.".into(),
+            content: ProposalContent::ChangeParams(vec![
+                ParamChange::MinFee(5),
+                ParamChange::RegistryAuthority(Some(did_sovra(6))),
+            ]),
+            deposit: 1_000,
+        }
+        .into(),
+        GovernanceAction::Vote {
+            proposal: ProposalId([0x11; 16]),
+            option: VoteOption::Veto,
+            delegated_to: Some(did_sovra(9)),
+        }
+        .into(),
+        GovernanceAction::Finalize {
+            proposal: ProposalId([0x11; 16]),
+        }
+        .into(),
+        GovernanceAction::Claim {
+            proposal: ProposalId([0x11; 16]),
+        }
+        .into(),
     ]
+}
+
+/// The parameters record: defaults with a change scheduled.
+pub(crate) fn params_record() -> ParamsRecord {
+    let mut r = ParamsRecord::new(Params {
+        registry_authority: Some(did_sovra(6)),
+        ..Params::default()
+    });
+    r.schedule(
+        1_500,
+        vec![ParamChange::MinFee(5), ParamChange::QuorumBps(2_500)],
+    )
+    .unwrap();
+    r
+}
+
+/// A validator candidate with power from epoch 3 and more from epoch 5.
+pub(crate) fn validator_record() -> ValidatorRecord {
+    let mut power = Checkpoints::default();
+    power.set_next(2, 5_000);
+    power.set_next(4, 9_000);
+    ValidatorRecord {
+        consensus_key: key(9).public_key().as_ref().try_into().unwrap(),
+        p2p_address: "10.0.0.9:7000".into(),
+        commission_bps: 500,
+        power,
+    }
+}
+
+/// A delegation to `did_sovra(9)`.
+pub(crate) fn delegation() -> Delegation {
+    let mut d = Delegation::default();
+    d.stake.set_next(
+        4,
+        Stake {
+            validator: did_sovra(9),
+            amount: 4_000,
+        },
+    );
+    d
+}
+
+/// Two unbonding entries.
+pub(crate) fn unbonding() -> Unbonding {
+    Unbonding {
+        entries: vec![
+            UnbondingEntry {
+                validator: did_sovra(9),
+                amount: 1_000,
+                release_height: 4_000,
+            },
+            UnbondingEntry {
+                validator: did_sovra(9),
+                amount: 250,
+                release_height: 4_100,
+            },
+        ],
+    }
+}
+
+/// A proposal being voted on.
+pub(crate) fn proposal() -> Proposal {
+    Proposal {
+        proposer: did_key(2),
+        title: "Raise the minimum fee".into(),
+        description: "Spam is cheap.".into(),
+        content: ProposalContent::TreasurySpend {
+            to: did_key(3),
+            amount: 700,
+        },
+        deposit: 1_000,
+        deposit_status: DepositStatus::Held,
+        submitted_height: 1_234,
+        snapshot_epoch: 2,
+        total_stake: 9_000,
+        voting_end: 2_434,
+        execution_height: 2_735,
+        rules: VotingRules {
+            quorum_bps: 3_340,
+            threshold_bps: 5_000,
+            veto_bps: 3_340,
+        },
+        tally: Tally {
+            yes: 5_000,
+            no: 1_000,
+            abstain: 0,
+            veto: 250,
+        },
+        status: ProposalStatus::Voting,
+    }
+}
+
+/// A validator's vote with stake of delegators who voted themselves.
+pub(crate) fn vote_record() -> VoteRecord {
+    VoteRecord {
+        option: Some(VoteOption::Yes),
+        weight: 0,
+        overridden: 4_000,
+    }
 }
 
 /// Token 9 of an example collection of `did_sovra(8)`.
@@ -355,6 +505,20 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
             class: nft_ref().class,
             token: 9,
         },
+        StateKey::Meta(MetaKey::Staked),
+        StateKey::Meta(MetaKey::Deposits),
+        StateKey::Meta(MetaKey::Treasury),
+        StateKey::Params,
+        StateKey::Validator(did_sovra(9)),
+        StateKey::ConsensusKey([0x09; 32]),
+        StateKey::Delegation(did_key(2)),
+        StateKey::Unbonding(did_key(2)),
+        StateKey::StakeTotal,
+        StateKey::Proposal(ProposalId([0x11; 16])),
+        StateKey::Vote {
+            proposal: ProposalId([0x11; 16]),
+            voter: did_sovra(9),
+        },
     ];
     keys.into_iter().map(|k| (state_key_name(&k), k)).collect()
 }
@@ -380,6 +544,17 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::AssetAllowance { .. } => "asset_allowance",
         StateKey::AssetLock { .. } => "asset_lock",
         StateKey::AssetBundle { .. } => "asset_bundle",
+        StateKey::Meta(MetaKey::Staked) => "meta_staked",
+        StateKey::Meta(MetaKey::Deposits) => "meta_deposits",
+        StateKey::Meta(MetaKey::Treasury) => "meta_treasury",
+        StateKey::Params => "params",
+        StateKey::Validator(_) => "validator",
+        StateKey::ConsensusKey(_) => "consensus_key",
+        StateKey::Delegation(_) => "delegation",
+        StateKey::Unbonding(_) => "unbonding",
+        StateKey::StakeTotal => "stake_total",
+        StateKey::Proposal(_) => "proposal",
+        StateKey::Vote { .. } => "vote",
     }
 }
 

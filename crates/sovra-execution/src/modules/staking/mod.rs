@@ -1,0 +1,464 @@
+//! Staking: validator candidates, delegation of the native token, unbonding and withdrawal.
+//!
+//! Rules (see `docs/economy.md`):
+//! - a candidate registers a consensus key it proves it holds (the key signs the chain id and
+//!   the candidate's DID), so nobody registers, or blocks, a key that is not theirs; one
+//!   candidate per key;
+//! - an identity delegates to one validator at a time (a validator only to itself); moving
+//!   to another validator takes undelegating everything first;
+//! - stake changes take effect at the next epoch boundary; every record keeps its history by
+//!   epoch, which governance weighs votes by;
+//! - undelegated stake waits the unbonding period (it stays slashable) before `withdraw`
+//!   returns it to the balance; at most a bounded number of unbonding entries per identity;
+//! - bonded and unbonding tokens stay part of the supply (counter `meta:staked`).
+//!
+//! What is not here yet: the validator set is still fixed by genesis (stake does not choose
+//! it), and there are no rewards or slashing.
+
+use crate::{
+    ActionFailure, ActionResult, ApplyContext, ExecError, ExecutionModule, KeySet, Overlay,
+    Parties, StateReader, TxContext, fail,
+    modules::accounts::{self, meta, set_meta},
+};
+use commonware_codec::Encode;
+use sovra_types::{
+    Delegation, Did, Stake, StakeTotal, StakingAction, StateKey, Unbonding, UnbondingEntry,
+    ValidatorRecord,
+    actions::staking::ValidatorRegistration,
+    params::BPS,
+    staking::{MAX_UNBONDING_ENTRIES, VALIDATOR_KEY_NAMESPACE, validator_key_message},
+    state::MetaKey,
+};
+
+/// The staking module.
+pub struct Staking;
+
+/// What the staking module tells the index.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StakingEvent {
+    /// `validator` became a candidate.
+    ValidatorRegistered {
+        /// The candidate.
+        validator: Did,
+    },
+}
+
+impl ExecutionModule for Staking {
+    type Action = StakingAction;
+
+    fn check_admission(action: &StakingAction) -> Result<(), ActionFailure> {
+        match action {
+            StakingAction::RegisterValidator(r) => {
+                if r.commission_bps > BPS {
+                    return Err(ActionFailure::new(
+                        "invalid_commission",
+                        format!("commission is at most {BPS} basis points"),
+                    ));
+                }
+                check_address(&r.p2p_address)
+            }
+            StakingAction::Delegate { amount, .. } | StakingAction::Undelegate { amount, .. } => {
+                if *amount == 0 {
+                    return Err(ActionFailure::new(
+                        "zero_amount",
+                        "stake moves a positive amount",
+                    ));
+                }
+                Ok(())
+            }
+            StakingAction::Withdraw => Ok(()),
+        }
+    }
+
+    fn keys(ctx: &TxContext<'_>, action: &StakingAction, keys: &mut KeySet) {
+        let signer = ctx.signer();
+        match action {
+            StakingAction::RegisterValidator(r) => {
+                keys.insert(StateKey::Validator(signer.clone()));
+                keys.insert(StateKey::ConsensusKey(key_bytes(&r.consensus_key)));
+                keys.insert(StateKey::Delegation(signer.clone()));
+            }
+            StakingAction::Delegate { validator, .. } => {
+                keys.insert(StateKey::Validator(validator.clone()));
+                keys.insert(StateKey::Validator(signer.clone()));
+                keys.insert(StateKey::Delegation(signer.clone()));
+                keys.insert(StateKey::StakeTotal);
+                keys.insert(StateKey::Meta(MetaKey::Staked));
+            }
+            StakingAction::Undelegate { validator, .. } => {
+                keys.insert(StateKey::Validator(validator.clone()));
+                keys.insert(StateKey::Delegation(signer.clone()));
+                keys.insert(StateKey::Unbonding(signer.clone()));
+                keys.insert(StateKey::StakeTotal);
+            }
+            StakingAction::Withdraw => {
+                keys.insert(StateKey::Unbonding(signer.clone()));
+                keys.insert(StateKey::Meta(MetaKey::Staked));
+            }
+        }
+    }
+
+    fn parties(_: &TxContext<'_>, action: &StakingAction, parties: &mut Parties) {
+        match action {
+            StakingAction::Delegate { validator, .. }
+            | StakingAction::Undelegate { validator, .. } => parties.add(validator),
+            StakingAction::RegisterValidator(_) | StakingAction::Withdraw => {}
+        }
+    }
+
+    fn apply<R: StateReader>(
+        ctx: &mut ApplyContext<'_, R>,
+        action: &StakingAction,
+    ) -> ActionResult {
+        // A block's transactions need not have passed this node's mempool.
+        if let Err(f) = Self::check_admission(action) {
+            return Ok(Err(f));
+        }
+        match action {
+            StakingAction::RegisterValidator(r) => register(ctx, r),
+            StakingAction::Delegate { validator, amount } => delegate(ctx, validator, *amount),
+            StakingAction::Undelegate { validator, amount } => undelegate(ctx, validator, *amount),
+            StakingAction::Withdraw => withdraw(ctx),
+        }
+    }
+}
+
+fn key_bytes(key: &sovra_crypto::PublicKey) -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(key.as_ref());
+    bytes
+}
+
+/// A network address is `host:port` with a port number.
+fn check_address(address: &str) -> Result<(), ActionFailure> {
+    let ok = address
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
+    if ok && !address.chars().any(char::is_whitespace) {
+        return Ok(());
+    }
+    Err(ActionFailure::new(
+        "invalid_address",
+        format!("a validator address is host:port, not {address:?}"),
+    ))
+}
+
+/// Reads a validator candidate.
+pub fn load_validator<R: StateReader>(
+    state: &Overlay<R>,
+    validator: &Did,
+) -> Result<Option<ValidatorRecord>, ExecError> {
+    state.get_decoded(
+        &StateKey::Validator(validator.clone()),
+        ValidatorRecord::decode,
+    )
+}
+
+/// Reads an identity's delegation (empty if it never delegated).
+pub fn load_delegation<R: StateReader>(
+    state: &Overlay<R>,
+    did: &Did,
+) -> Result<Delegation, ExecError> {
+    Ok(state
+        .get_decoded(&StateKey::Delegation(did.clone()), Delegation::decode)?
+        .unwrap_or_default())
+}
+
+/// Reads the stake total by epoch.
+pub fn load_total<R: StateReader>(state: &Overlay<R>) -> Result<StakeTotal, ExecError> {
+    Ok(state
+        .get_decoded(&StateKey::StakeTotal, StakeTotal::decode)?
+        .unwrap_or_default())
+}
+
+fn load_unbonding<R: StateReader>(state: &Overlay<R>, did: &Did) -> Result<Unbonding, ExecError> {
+    Ok(state
+        .get_decoded(&StateKey::Unbonding(did.clone()), Unbonding::decode)?
+        .unwrap_or_default())
+}
+
+fn register<R: StateReader>(
+    ctx: &mut ApplyContext<'_, R>,
+    registration: &ValidatorRegistration,
+) -> ActionResult {
+    let ValidatorRegistration {
+        consensus_key,
+        p2p_address,
+        commission_bps,
+        proof,
+    } = registration;
+    let signer = ctx.signer();
+    if load_validator(ctx.state, signer)?.is_some() {
+        return fail(
+            "already_validator",
+            format!("{signer} is already a validator candidate"),
+        );
+    }
+    let key = key_bytes(consensus_key);
+    let decode_did = |bytes: &[u8]| -> Result<Did, sovra_types::TypesError> {
+        Ok(sovra_types::codec::decode_exact(bytes, &())?)
+    };
+    if let Some(owner) = ctx
+        .state
+        .get_decoded(&StateKey::ConsensusKey(key), decode_did)?
+    {
+        return fail(
+            "consensus_key_taken",
+            format!("the consensus key is registered to {owner}"),
+        );
+    }
+    if let Some(stake) = load_delegation(ctx.state, signer)?.current()
+        && stake.amount > 0
+        && stake.validator != *signer
+    {
+        return fail(
+            "delegating_elsewhere",
+            format!(
+                "{signer} delegates to {}: undelegate first, a validator delegates only to itself",
+                stake.validator
+            ),
+        );
+    }
+    let message = validator_key_message(&ctx.tx.params.chain_id, signer);
+    if !sovra_crypto::verify(consensus_key, VALIDATOR_KEY_NAMESPACE, &message, proof) {
+        return fail(
+            "bad_key_proof",
+            "the consensus key's signature over the chain id and the signer's DID does not verify",
+        );
+    }
+    let record = ValidatorRecord {
+        consensus_key: key,
+        p2p_address: p2p_address.clone(),
+        commission_bps: *commission_bps,
+        power: Default::default(),
+    };
+    ctx.state.set(
+        StateKey::Validator(signer.clone()),
+        record.encode().to_vec(),
+    );
+    ctx.state
+        .set(StateKey::ConsensusKey(key), signer.encode().to_vec());
+    ctx.emit(StakingEvent::ValidatorRegistered {
+        validator: signer.clone(),
+    });
+    Ok(Ok(()))
+}
+
+/// Adds `delta` (which may be negative) to the latest value of `points` from the next epoch
+/// on; `None` if it would go below zero or overflow.
+fn shift(
+    points: &mut sovra_types::staking::Checkpoints<u64>,
+    epoch: u64,
+    delta: i128,
+) -> Option<()> {
+    let latest = *points.latest().unwrap_or(&0) as i128;
+    let next = u64::try_from(latest.checked_add(delta)?).ok()?;
+    points.set_next(epoch, next);
+    Some(())
+}
+
+fn delegate<R: StateReader>(
+    ctx: &mut ApplyContext<'_, R>,
+    validator: &Did,
+    amount: u64,
+) -> ActionResult {
+    let signer = ctx.signer();
+    let epoch = ctx.tx.params.params.epoch_of(ctx.env.height);
+    let Some(mut record) = load_validator(ctx.state, validator)? else {
+        return fail(
+            "unknown_validator",
+            format!("{validator} is not a validator candidate"),
+        );
+    };
+    if validator != signer && load_validator(ctx.state, signer)?.is_some() {
+        return fail(
+            "validator_delegates_elsewhere",
+            "a validator candidate delegates only to itself",
+        );
+    }
+    let mut delegation = load_delegation(ctx.state, signer)?;
+    let current = delegation.current().map_or(0, |s| {
+        if s.validator == *validator {
+            s.amount
+        } else {
+            0
+        }
+    });
+    if let Some(stake) = delegation.current()
+        && stake.amount > 0
+        && stake.validator != *validator
+    {
+        return fail(
+            "delegated_elsewhere",
+            format!(
+                "{signer} delegates to {}: undelegate everything before delegating to another validator",
+                stake.validator
+            ),
+        );
+    }
+    let mut account = accounts::load(ctx.state, signer)?;
+    if account.balance < amount {
+        return fail(
+            "insufficient_balance",
+            format!("balance {} is less than {amount}", account.balance),
+        );
+    }
+    let Some(new_amount) = current.checked_add(amount) else {
+        return fail("stake_overflow", "the delegation would overflow");
+    };
+    let mut total = load_total(ctx.state)?;
+    let staked = meta(ctx.state, MetaKey::Staked)?;
+    let (Some(()), Some(()), Some(new_staked)) = (
+        shift(&mut record.power, epoch, amount as i128),
+        shift(&mut total.total, epoch, amount as i128),
+        staked.checked_add(amount),
+    ) else {
+        return fail("stake_overflow", "the stake total would overflow");
+    };
+    delegation.stake.set_next(
+        epoch,
+        Stake {
+            validator: validator.clone(),
+            amount: new_amount,
+        },
+    );
+    account.balance -= amount;
+    accounts::store(ctx.state, signer, &account);
+    set_meta(ctx.state, MetaKey::Staked, new_staked);
+    store_stake(ctx.state, signer, validator, &delegation, &record, &total);
+    Ok(Ok(()))
+}
+
+fn store_stake<R: StateReader>(
+    state: &mut Overlay<R>,
+    delegator: &Did,
+    validator: &Did,
+    delegation: &Delegation,
+    record: &ValidatorRecord,
+    total: &StakeTotal,
+) {
+    state.set(
+        StateKey::Delegation(delegator.clone()),
+        delegation.encode().to_vec(),
+    );
+    state.set(
+        StateKey::Validator(validator.clone()),
+        record.encode().to_vec(),
+    );
+    state.set(StateKey::StakeTotal, total.encode().to_vec());
+}
+
+fn undelegate<R: StateReader>(
+    ctx: &mut ApplyContext<'_, R>,
+    validator: &Did,
+    amount: u64,
+) -> ActionResult {
+    let signer = ctx.signer();
+    let params = &ctx.tx.params.params;
+    let epoch = params.epoch_of(ctx.env.height);
+    let mut delegation = load_delegation(ctx.state, signer)?;
+    let Some(stake) = delegation.current().filter(|s| s.amount > 0).cloned() else {
+        return fail("no_stake", format!("{signer} has nothing delegated"));
+    };
+    if stake.validator != *validator {
+        return fail(
+            "wrong_validator",
+            format!("{signer} delegates to {}, not {validator}", stake.validator),
+        );
+    }
+    if stake.amount < amount {
+        return fail(
+            "insufficient_stake",
+            format!("{signer} delegates {}, less than {amount}", stake.amount),
+        );
+    }
+    let mut unbonding = load_unbonding(ctx.state, signer)?;
+    if unbonding.entries.len() >= MAX_UNBONDING_ENTRIES {
+        return fail(
+            "too_many_unbonding",
+            format!(
+                "{MAX_UNBONDING_ENTRIES} unbonding entries are waiting: withdraw released ones or wait"
+            ),
+        );
+    }
+    let Some(mut record) = load_validator(ctx.state, validator)? else {
+        return Err(ExecError::Invariant(
+            "a delegation names a missing validator",
+        ));
+    };
+    let mut total = load_total(ctx.state)?;
+    if shift(&mut record.power, epoch, -(amount as i128)).is_none()
+        || shift(&mut total.total, epoch, -(amount as i128)).is_none()
+    {
+        return Err(ExecError::Invariant(
+            "validator power below its delegations",
+        ));
+    }
+    delegation.stake.set_next(
+        epoch,
+        Stake {
+            validator: validator.clone(),
+            amount: stake.amount - amount,
+        },
+    );
+    // Entries are kept in release order; the period may have changed since earlier entries.
+    let release_height = ctx.env.height.saturating_add(params.unbonding_period);
+    let at = unbonding
+        .entries
+        .partition_point(|e| e.release_height <= release_height);
+    unbonding.entries.insert(
+        at,
+        UnbondingEntry {
+            validator: validator.clone(),
+            amount,
+            release_height,
+        },
+    );
+    ctx.state.set(
+        StateKey::Unbonding(signer.clone()),
+        unbonding.encode().to_vec(),
+    );
+    store_stake(ctx.state, signer, validator, &delegation, &record, &total);
+    Ok(Ok(()))
+}
+
+fn withdraw<R: StateReader>(ctx: &mut ApplyContext<'_, R>) -> ActionResult {
+    let signer = ctx.signer();
+    let height = ctx.env.height;
+    let mut unbonding = load_unbonding(ctx.state, signer)?;
+    let released: u64 = unbonding
+        .entries
+        .iter()
+        .filter(|e| e.release_height <= height)
+        .map(|e| e.amount)
+        .fold(0u64, |a, b| a.saturating_add(b));
+    if released == 0 {
+        let next = unbonding.entries.first().map(|e| e.release_height);
+        return fail(
+            "nothing_to_withdraw",
+            match next {
+                Some(h) => format!("nothing is released yet; the next release is at height {h}"),
+                None => "nothing is unbonding".to_string(),
+            },
+        );
+    }
+    unbonding.entries.retain(|e| e.release_height > height);
+    let mut account = accounts::load(ctx.state, signer)?;
+    let Some(balance) = account.balance.checked_add(released) else {
+        return fail("balance_overflow", "the balance would overflow");
+    };
+    let staked = meta(ctx.state, MetaKey::Staked)?;
+    let staked = staked
+        .checked_sub(released)
+        .ok_or(ExecError::Invariant("unbonding stake above meta:staked"))?;
+    account.balance = balance;
+    accounts::store(ctx.state, signer, &account);
+    set_meta(ctx.state, MetaKey::Staked, staked);
+    let key = StateKey::Unbonding(signer.clone());
+    if unbonding.entries.is_empty() {
+        ctx.state.delete(key);
+    } else {
+        ctx.state.set(key, unbonding.encode().to_vec());
+    }
+    Ok(Ok(()))
+}

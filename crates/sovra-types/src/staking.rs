@@ -1,0 +1,422 @@
+//! Stake records: validator candidates, delegations, unbonding stake and the stake total, with
+//! the per-epoch history governance weights votes by.
+//!
+//! Stake changes take effect at the start of the next epoch: every record keeps
+//! [`Checkpoints`], "from the start of epoch `e` the value is `v`", for the last
+//! [`SNAPSHOT_EPOCHS`] epochs, so the stake of any identity at the start of any recent epoch is
+//! exact, whatever moved since.
+
+use crate::{Did, TypesError, codec::decode_exact, params::SNAPSHOT_EPOCHS};
+use commonware_codec::{Buf, EncodeSize, Error, RangeCfg, Read, ReadExt, Write};
+
+/// Most unbonding entries one identity has waiting at once.
+pub const MAX_UNBONDING_ENTRIES: usize = 8;
+/// Longest validator network address (`host:port`), in bytes.
+pub const MAX_P2P_ADDRESS_LEN: usize = 256;
+/// Domain-separation namespace of the consensus key's proof of possession (it signs the
+/// candidate's DID, so nobody registers a key they do not hold).
+pub const VALIDATOR_KEY_NAMESPACE: &[u8] = b"sovra/validator-key";
+/// What the consensus key signs (under [`VALIDATOR_KEY_NAMESPACE`]) to register `validator` on
+/// chain `chain_id`.
+pub fn validator_key_message(chain_id: &str, validator: &Did) -> Vec<u8> {
+    use commonware_codec::Encode;
+    let mut m = Vec::new();
+    crate::codec::write_bytes(chain_id.as_bytes(), &mut m);
+    m.extend_from_slice(&validator.encode());
+    m
+}
+
+/// Most checkpoints a history holds: the retained epochs plus the one before them.
+const MAX_CHECKPOINTS: usize = SNAPSHOT_EPOCHS as usize + 1;
+
+/// A value's history by epoch: `(e, v)` means "from the start of epoch `e`, `v`". Epochs
+/// strictly increase; at most [`SNAPSHOT_EPOCHS`]` + 1` entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoints<T> {
+    entries: Vec<(u64, T)>,
+}
+
+impl<T> Default for Checkpoints<T> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<T: Clone> Checkpoints<T> {
+    /// The value in force at the start of `epoch` (`None` before the first checkpoint). Exact
+    /// for every epoch at most [`SNAPSHOT_EPOCHS`]` - 1` before the epoch of the last write.
+    pub fn at(&self, epoch: u64) -> Option<&T> {
+        let i = self.entries.partition_point(|(e, _)| *e <= epoch);
+        i.checked_sub(1).map(|i| &self.entries[i].1)
+    }
+
+    /// The newest value (in force from the next epoch boundary on).
+    pub fn latest(&self) -> Option<&T> {
+        self.entries.last().map(|(_, v)| v)
+    }
+
+    /// Sets the value from the start of the epoch after `current_epoch`, and forgets what no
+    /// snapshot of the last [`SNAPSHOT_EPOCHS`] epochs needs.
+    pub fn set_next(&mut self, current_epoch: u64, value: T) {
+        let from = current_epoch.saturating_add(1);
+        match self.entries.last_mut() {
+            Some((e, v)) if *e == from => *v = value,
+            _ => self.entries.push((from, value)),
+        }
+        // Keep every entry after the oldest retained epoch, and the one in force at it.
+        let oldest = from.saturating_sub(SNAPSHOT_EPOCHS);
+        let keep_from = self
+            .entries
+            .partition_point(|(e, _)| *e <= oldest)
+            .saturating_sub(1);
+        self.entries.drain(..keep_from);
+    }
+
+    /// The entries, oldest first.
+    pub fn entries(&self) -> &[(u64, T)] {
+        &self.entries
+    }
+}
+
+impl<T: Write> Write for Checkpoints<T> {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.entries.write(buf);
+    }
+}
+
+impl<T: EncodeSize> EncodeSize for Checkpoints<T> {
+    fn encode_size(&self) -> usize {
+        self.entries.encode_size()
+    }
+}
+
+impl<T: Read<Cfg = ()>> Read for Checkpoints<T> {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let entries =
+            Vec::<(u64, T)>::read_cfg(buf, &(RangeCfg::from(0..=MAX_CHECKPOINTS), ((), ())))?;
+        if entries.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(Error::Invalid("Checkpoints", "epochs not increasing"));
+        }
+        Ok(Self { entries })
+    }
+}
+
+/// A validator candidate: an identity that registered a consensus key and takes delegations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidatorRecord {
+    /// Ed25519 consensus public key.
+    pub consensus_key: [u8; 32],
+    /// Address other validators dial for consensus (`host:port`).
+    pub p2p_address: String,
+    /// Share of delegators' rewards the validator keeps, in basis points.
+    pub commission_bps: u16,
+    /// Stake delegated to it (its own included), by epoch.
+    pub power: Checkpoints<u64>,
+}
+
+impl ValidatorRecord {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+}
+
+impl Write for ValidatorRecord {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        1u8.write(buf);
+        self.consensus_key.write(buf);
+        crate::codec::write_bytes(self.p2p_address.as_bytes(), buf);
+        self.commission_bps.write(buf);
+        self.power.write(buf);
+    }
+}
+
+impl EncodeSize for ValidatorRecord {
+    fn encode_size(&self) -> usize {
+        1 + 32
+            + crate::codec::bytes_size(self.p2p_address.as_bytes())
+            + 2
+            + self.power.encode_size()
+    }
+}
+
+impl Read for ValidatorRecord {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        if u8::read(buf)? != 1 {
+            return Err(Error::Invalid("ValidatorRecord", "unsupported version"));
+        }
+        let record = Self {
+            consensus_key: <[u8; 32]>::read(buf)?,
+            p2p_address: crate::codec::read_text(buf, 1..=MAX_P2P_ADDRESS_LEN, "p2p address")?,
+            commission_bps: u16::read(buf)?,
+            power: Checkpoints::read(buf)?,
+        };
+        if record.commission_bps > crate::params::BPS {
+            return Err(Error::Invalid("ValidatorRecord", "commission above 100%"));
+        }
+        Ok(record)
+    }
+}
+
+/// Stake an identity delegates to one validator (a validator's own stake is a delegation to
+/// itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stake {
+    /// The validator.
+    pub validator: Did,
+    /// Amount bonded.
+    pub amount: u64,
+}
+
+impl Write for Stake {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.validator.write(buf);
+        self.amount.write(buf);
+    }
+}
+
+impl EncodeSize for Stake {
+    fn encode_size(&self) -> usize {
+        self.validator.encode_size() + 8
+    }
+}
+
+impl Read for Stake {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Self {
+            validator: Did::read(buf)?,
+            amount: u64::read(buf)?,
+        })
+    }
+}
+
+/// An identity's delegation, by epoch. One validator at a time: moving to another takes
+/// undelegating everything first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delegation {
+    /// The stake, by epoch.
+    pub stake: Checkpoints<Stake>,
+}
+
+impl Delegation {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+
+    /// The stake from the next epoch boundary on (`None` if it never delegated).
+    pub fn current(&self) -> Option<&Stake> {
+        self.stake.latest()
+    }
+
+    /// The stake at the start of `epoch`, if positive.
+    pub fn at(&self, epoch: u64) -> Option<&Stake> {
+        self.stake.at(epoch).filter(|s| s.amount > 0)
+    }
+}
+
+impl Write for Delegation {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        1u8.write(buf);
+        self.stake.write(buf);
+    }
+}
+
+impl EncodeSize for Delegation {
+    fn encode_size(&self) -> usize {
+        1 + self.stake.encode_size()
+    }
+}
+
+impl Read for Delegation {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        if u8::read(buf)? != 1 {
+            return Err(Error::Invalid("Delegation", "unsupported version"));
+        }
+        Ok(Self {
+            stake: Checkpoints::read(buf)?,
+        })
+    }
+}
+
+/// Stake on its way out: it stays slashable until `release_height`, then the owner withdraws
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnbondingEntry {
+    /// The validator it was delegated to.
+    pub validator: Did,
+    /// Amount.
+    pub amount: u64,
+    /// First height at which it can be withdrawn.
+    pub release_height: u64,
+}
+
+impl Write for UnbondingEntry {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.validator.write(buf);
+        self.amount.write(buf);
+        self.release_height.write(buf);
+    }
+}
+
+impl EncodeSize for UnbondingEntry {
+    fn encode_size(&self) -> usize {
+        self.validator.encode_size() + 16
+    }
+}
+
+impl Read for UnbondingEntry {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Self {
+            validator: Did::read(buf)?,
+            amount: u64::read(buf)?,
+            release_height: u64::read(buf)?,
+        })
+    }
+}
+
+/// An identity's unbonding stake: positive entries in release order, at most
+/// [`MAX_UNBONDING_ENTRIES`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unbonding {
+    /// The entries, earliest release first.
+    pub entries: Vec<UnbondingEntry>,
+}
+
+impl Unbonding {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+}
+
+impl Write for Unbonding {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.entries.write(buf);
+    }
+}
+
+impl EncodeSize for Unbonding {
+    fn encode_size(&self) -> usize {
+        self.entries.encode_size()
+    }
+}
+
+impl Read for Unbonding {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let entries =
+            Vec::<UnbondingEntry>::read_cfg(buf, &(RangeCfg::from(1..=MAX_UNBONDING_ENTRIES), ()))?;
+        if entries.iter().any(|e| e.amount == 0)
+            || entries
+                .windows(2)
+                .any(|w| w[0].release_height > w[1].release_height)
+        {
+            return Err(Error::Invalid("Unbonding", "empty or unordered entries"));
+        }
+        Ok(Self { entries })
+    }
+}
+
+/// The total stake bonded to all validators, by epoch (the base of governance quorums).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StakeTotal {
+    /// The total, by epoch.
+    pub total: Checkpoints<u64>,
+}
+
+impl StakeTotal {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+}
+
+impl Write for StakeTotal {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.total.write(buf);
+    }
+}
+
+impl EncodeSize for StakeTotal {
+    fn encode_size(&self) -> usize {
+        self.total.encode_size()
+    }
+}
+
+impl Read for StakeTotal {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Self {
+            total: Checkpoints::read(buf)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonware_codec::Encode;
+
+    #[test]
+    fn checkpoints_answer_by_epoch_and_stay_bounded() {
+        let mut c = Checkpoints::<u64>::default();
+        assert_eq!(c.at(5), None);
+        c.set_next(0, 10); // from epoch 1
+        c.set_next(0, 12); // same epoch: replaces
+        c.set_next(3, 20); // from epoch 4
+        assert_eq!(c.at(0), None);
+        assert_eq!(c.at(1), Some(&12));
+        assert_eq!(c.at(3), Some(&12));
+        assert_eq!(c.at(4), Some(&20));
+        assert_eq!(c.latest(), Some(&20));
+        for e in 4..200 {
+            c.set_next(e, e);
+            assert!(c.entries().len() <= MAX_CHECKPOINTS);
+            // Exact for the retained epochs.
+            let from = e + 1;
+            for back in 0..SNAPSHOT_EPOCHS {
+                let Some(q) = from.checked_sub(back) else {
+                    break;
+                };
+                if q >= 5 {
+                    assert_eq!(c.at(q), Some(&(q - 1)), "epoch {q} after {e}");
+                }
+            }
+        }
+        let bytes = c.encode();
+        assert_eq!(decode_exact::<Checkpoints<u64>>(&bytes, &()).unwrap(), c);
+    }
+
+    #[test]
+    fn records_round_trip_and_refuse_bad_shapes() {
+        let v = Did::sovra(&[1; 16]);
+        let mut d = Delegation::default();
+        d.stake.set_next(
+            2,
+            Stake {
+                validator: v.clone(),
+                amount: 5,
+            },
+        );
+        assert_eq!(Delegation::decode(&d.encode()).unwrap(), d);
+        assert!(d.at(2).is_none());
+        assert_eq!(d.at(3).unwrap().amount, 5);
+        let u = Unbonding {
+            entries: vec![UnbondingEntry {
+                validator: v,
+                amount: 3,
+                release_height: 9,
+            }],
+        };
+        assert_eq!(Unbonding::decode(&u.encode()).unwrap(), u);
+        assert!(Unbonding::decode(&Unbonding::default().encode()).is_err());
+    }
+}
