@@ -1,5 +1,5 @@
 //! The JSON shapes of Sovra's HTTP API: request bodies and answers of every area (ledger,
-//! identity, credentials, content, vault, recovery, assets, authentication, node), with their OpenAPI
+//! identity, credentials, content, vault, recovery, assets, staking and governance, authentication, node), with their OpenAPI
 //! schemas (`utoipa`). The server (`sovra-api`) and the client (`sovra-client`) share them so
 //! both agree on every field.
 //!
@@ -10,6 +10,7 @@ pub mod assets;
 pub mod auth;
 pub mod content;
 pub mod credentials;
+pub mod economy;
 pub mod error;
 pub mod identity;
 pub mod ledger;
@@ -24,6 +25,10 @@ pub use assets::{
 pub use auth::{ChallengeRequest, ChallengeResponse, SessionView, TokenRequest};
 pub use content::{ContentImportView, ContentStatusView, PinOwnerView, PublicDocView};
 pub use credentials::ContextView;
+pub use economy::{
+    ParamsView, ProposalListView, ProposalView, ScheduledChangeView, StakeView, TallyView,
+    UnbondingView, ValidatorListView, ValidatorView, VoteView,
+};
 pub use error::ErrorBody;
 pub use identity::VerifierView;
 pub use ledger::{

@@ -78,6 +78,19 @@ pub trait Backend: Send + Sync + 'static {
         holder: Did,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(sovra_types::AssetClassId, u64)>, ApiError>> + Send;
+    /// Validator candidates in DID order after `after` (from the node's index), at most
+    /// `limit`.
+    fn validators(
+        &self,
+        after: Option<Did>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Did>, ApiError>> + Send;
+    /// Proposals, newest first, with the height each was submitted at (from the node's
+    /// index), at most `limit`.
+    fn proposals(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(u64, sovra_types::ProposalId)>, ApiError>> + Send;
     /// Challenges and tokens of DID-authenticated requests.
     fn auth(&self) -> &crate::auth::AuthStore;
     /// Prometheus text exposition.

@@ -48,11 +48,15 @@ const AREA_DESCRIPTIONS: &[(&str, &str)] = &[
         "assets",
         "Native assets: classes, issuers' classes, what an identity holds",
     ),
+    (
+        "economy",
+        "Staking and governance: chain parameters, validators, stake, proposals, votes",
+    ),
     ("node", "Node status and metrics"),
 ];
 
 /// Every area's OpenAPI tag and part of the document.
-fn area_docs() -> [(&'static str, utoipa::openapi::OpenApi); 9] {
+fn area_docs() -> [(&'static str, utoipa::openapi::OpenApi); 10] {
     [
         (areas::ledger::TAG, areas::ledger::Doc::openapi()),
         (areas::identity::TAG, areas::identity::Doc::openapi()),
@@ -62,6 +66,7 @@ fn area_docs() -> [(&'static str, utoipa::openapi::OpenApi); 9] {
         (areas::recovery::TAG, areas::recovery::Doc::openapi()),
         (areas::auth::TAG, areas::auth::Doc::openapi()),
         (areas::assets::TAG, areas::assets::Doc::openapi()),
+        (areas::economy::TAG, areas::economy::Doc::openapi()),
         (areas::node::TAG, areas::node::Doc::openapi()),
     ]
 }
@@ -121,6 +126,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(areas::recovery::router::<B>())
         .merge(areas::auth::router::<B>())
         .merge(areas::assets::router::<B>())
+        .merge(areas::economy::router::<B>())
         .merge(areas::node::router::<B>(api_doc()))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -138,6 +138,41 @@ impl Client {
         ))
     }
 
+    /// The chain parameters in force and scheduled, and the chain-wide counters.
+    pub fn params(&self) -> Result<sovra_api_types::ParamsView, ClientError> {
+        self.get("/v1/params")
+    }
+
+    /// Validator candidates (at most `limit`).
+    pub fn validators(
+        &self,
+        limit: usize,
+    ) -> Result<sovra_api_types::ValidatorListView, ClientError> {
+        self.get(&format!("/v1/staking/validators?limit={limit}"))
+    }
+
+    /// An identity's stake and unbonding entries.
+    pub fn stake(&self, did: &Did) -> Result<sovra_api_types::StakeView, ClientError> {
+        self.get(&format!("/v1/staking/stake/{did}"))
+    }
+
+    /// Proposals, newest first (at most `limit`).
+    pub fn proposals(
+        &self,
+        limit: usize,
+    ) -> Result<sovra_api_types::ProposalListView, ClientError> {
+        self.get(&format!("/v1/gov/proposals?limit={limit}"))
+    }
+
+    /// An identity's part in a proposal's vote (and the validator its vote must name).
+    pub fn vote_of(
+        &self,
+        proposal: &sovra_types::ProposalId,
+        voter: &Did,
+    ) -> Result<sovra_api_types::VoteView, ClientError> {
+        self.get(&format!("/v1/gov/proposals/{proposal}/votes/{voter}"))
+    }
+
     /// An account.
     pub fn account(&self, did: &Did) -> Result<AccountView, ClientError> {
         self.get(&format!("/v1/accounts/{did}"))

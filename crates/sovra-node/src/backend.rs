@@ -407,6 +407,20 @@ where
             .map_err(internal)
     }
 
+    async fn validators(&self, after: Option<Did>, limit: usize) -> Result<Vec<Did>, ApiError> {
+        self.ledger
+            .index()
+            .validators(after.as_ref(), limit)
+            .map_err(internal)
+    }
+
+    async fn proposals(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(u64, sovra_types::ProposalId)>, ApiError> {
+        self.ledger.index().proposals(limit).map_err(internal)
+    }
+
     async fn asset_locks_of(
         &self,
         holder: Did,

@@ -5,7 +5,7 @@
 use crate::config::{ConsensusSection, MempoolSection, NodeConfig, write_key_file};
 use crate::error::{NodeError, Result};
 use sovra_crypto::SigningKey;
-use sovra_types::{Did, Genesis, GenesisAccount, GenesisValidator};
+use sovra_types::{Did, Genesis, GenesisAccount, GenesisEconomy, GenesisValidator};
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -26,6 +26,21 @@ pub struct NetworkLayout {
     pub nodes: Vec<(PathBuf, SocketAddr)>,
     /// Funded development keys.
     pub dev_keys: Vec<SigningKey>,
+}
+
+/// The staking and governance periods of development networks: short, so a walkthrough sees
+/// stake take effect, a vote end and a change come into force within a minute or two (empty
+/// blocks come about every 500 ms): epochs of 20 blocks, voting for 60, a timelock of 10,
+/// unbonding for 60; deposits of at least 100.
+pub fn dev_economy() -> GenesisEconomy {
+    GenesisEconomy {
+        epoch_length: 20,
+        unbonding_period: 60,
+        voting_period: 60,
+        min_deposit: 100,
+        timelock: 10,
+        ..GenesisEconomy::default()
+    }
 }
 
 /// Writes keys, genesis and configs for `validators` nodes under `dir`.
@@ -74,7 +89,7 @@ pub fn init_network(
         max_block_txs: 5_000,
         // On development networks the first development key runs the trust registry.
         registry_authority: dev.first().map(|k| Did::from_public_key(&k.public_key())),
-        economy: None,
+        economy: Some(dev_economy()),
     };
     genesis.validate()?;
     let genesis_path = dir.join("genesis.json");

@@ -7,6 +7,7 @@ pub(crate) mod assets;
 pub(crate) mod auth;
 pub(crate) mod content;
 pub(crate) mod credentials;
+pub(crate) mod economy;
 pub(crate) mod identity;
 pub(crate) mod ledger;
 pub(crate) mod node;

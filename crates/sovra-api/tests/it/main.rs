@@ -11,6 +11,7 @@ mod auth;
 mod content;
 mod coverage;
 mod credentials;
+mod economy;
 mod identity;
 mod ledger;
 mod node;
@@ -70,6 +71,15 @@ mod routes {
             get "/v1/assets/classes/{issuer}/{name}/tokens/{token}" => token_view,
             get "/v1/assets/issuers/{did}/classes" => issuer_classes,
             get "/v1/assets/holders/{did}" => holdings,
+        }
+        economy {
+            get "/v1/params" => params,
+            get "/v1/staking/validators" => validators,
+            get "/v1/staking/validators/{did}" => validator,
+            get "/v1/staking/stake/{did}" => stake,
+            get "/v1/gov/proposals" => proposals,
+            get "/v1/gov/proposals/{id}" => proposal,
+            get "/v1/gov/proposals/{id}/votes/{did}" => vote,
         }
         auth {
             post "/v1/auth/challenge" => challenge,

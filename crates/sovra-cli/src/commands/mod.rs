@@ -10,10 +10,12 @@ mod bench;
 mod content;
 mod devnet;
 mod did;
+mod gov;
 mod issuer;
 mod key;
 mod node;
 mod recovery;
+mod stake;
 mod status;
 mod testnet;
 mod transfer;
@@ -111,7 +113,41 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: asset::AssetCommand,
     },
+    /// Staking: become a validator candidate, delegate, undelegate, withdraw, list candidates.
+    #[command(after_help = STAKE_EXAMPLES)]
+    Stake {
+        /// Staking command.
+        #[command(subcommand)]
+        command: stake::StakeCommand,
+    },
+    /// Governance: propose parameter changes and treasury spends, vote, finalize, claim, show.
+    #[command(after_help = GOV_EXAMPLES)]
+    Gov {
+        /// Governance command.
+        #[command(subcommand)]
+        command: gov::GovCommand,
+    },
 }
+
+/// Examples under `sovra stake --help`.
+const STAKE_EXAMPLES: &str = "Examples:
+  sovra stake register --validator-key net/node-3/validator.key --address 127.0.0.1:7003 --key carol
+  sovra stake delegate did:key:z6Mk...carol --amount 5000 --key carol
+  sovra stake delegate did:key:z6Mk...carol --amount 1000 --key dave
+  sovra stake validators
+  sovra stake undelegate --amount 500 --key dave
+  sovra stake withdraw --key dave";
+
+/// Examples under `sovra gov --help`.
+const GOV_EXAMPLES: &str = "Examples:
+  sovra gov params
+  ID=$(sovra gov propose --title 'Raise the fee' --param min_fee=2 --key carol --print id)
+  sovra gov vote $ID yes --key carol
+  sovra gov show $ID
+  sovra gov finalize $ID --key dave
+  sovra gov claim $ID --key carol
+  sovra gov propose --title 'Fund the docs' --spend-to did:key:z6Mk... --amount 500 --key carol
+  sovra gov list";
 
 /// Examples under `sovra asset --help`.
 const ASSET_EXAMPLES: &str = "Examples:
@@ -159,6 +195,8 @@ impl Command {
             Command::Vault { command } => vault::run(command),
             Command::Recovery { command } => recovery::run(command),
             Command::Asset { command } => asset::run(command),
+            Command::Stake { command } => stake::run(command),
+            Command::Gov { command } => gov::run(command),
             Command::Bench(args) => bench::run(args),
         }
     }

@@ -794,3 +794,111 @@ fn assets_are_created_minted_sent_locked_and_read_with_proofs() {
             .contains("owned by")
     );
 }
+
+/// `sovra stake` and `sovra gov` on a devnet (short development periods): dev0 registers as a
+/// candidate with the node's consensus key and bonds to itself, alice delegates to it; a
+/// proposal to raise the minimum fee passes with dev0's yes over alice's no, is finalized after
+/// the voting period and takes effect at its execution height: a fee of 1 is then refused.
+#[test]
+fn stake_propose_vote_and_see_the_parameter_change() {
+    let (_tmp, net, cli, dev0, alice) = devnet_with_keys(0);
+    let client = Client::new(&net.api);
+    let key_file = net.dir.join("node0").join("validator.key");
+    let register = [
+        "stake",
+        "register",
+        "--validator-key",
+        key_file.to_str().unwrap(),
+        "--address",
+        "127.0.0.1:7999",
+        "--key",
+        "dev0",
+    ];
+    cli.ok(&register);
+    // The same consensus key again: refused by the ledger (exit 1).
+    let stderr = cli.fails(&register, 1);
+    assert!(stderr.contains("already_validator"), "{stderr}");
+    cli.ok(&[
+        "stake", "delegate", &dev0, "--amount", "5000", "--key", "dev0",
+    ]);
+    cli.ok(&[
+        "transfer", "--key", "dev0", "--to", &alice, "--amount", "1000",
+    ]);
+    cli.ok(&[
+        "stake", "delegate", &dev0, "--amount", "300", "--key", "alice",
+    ]);
+    let list = cli.json(&["stake", "validators", "-o", "json"]);
+    assert_eq!(list["validators"][0]["did"], dev0.as_str(), "{list}");
+    assert_eq!(list["validators"][0]["next_stake"], 5300, "{list}");
+
+    // Stake counts from the next epoch: wait for it, then propose.
+    let epoch: u64 = cli
+        .ok(&["gov", "params", "--print", "epoch"])
+        .parse()
+        .unwrap();
+    wait_until("the next epoch", Duration::from_secs(60), || {
+        cli.ok(&["gov", "params", "--print", "epoch"])
+            .parse::<u64>()
+            .unwrap()
+            > epoch
+    });
+    let id = cli.ok(&[
+        "gov",
+        "propose",
+        "--title",
+        "Raise the fee",
+        "--param",
+        "min_fee=2",
+        "--key",
+        "dev0",
+        "--print",
+        "id",
+    ]);
+    cli.ok(&["gov", "vote", &id, "yes", "--key", "dev0"]);
+    cli.ok(&["gov", "vote", &id, "no", "--key", "alice"]);
+    let shown = cli.json(&["gov", "show", &id, "-o", "json"]);
+    assert_eq!(shown["tally"]["yes"], 5000, "{shown}");
+    assert_eq!(shown["tally"]["no"], 300, "{shown}");
+    assert_eq!(shown["status"], "voting", "{shown}");
+    let stderr = cli.fails(&["gov", "finalize", &id, "--key", "alice"], 1);
+    assert!(stderr.contains("voting_open"), "{stderr}");
+
+    let voting_end = shown["voting_end"].as_u64().unwrap();
+    let execution = shown["execution_height"].as_u64().unwrap();
+    wait_until("the end of voting", Duration::from_secs(120), || {
+        client
+            .status()
+            .is_ok_and(|s| s.finalized_height > voting_end)
+    });
+    cli.ok(&["gov", "finalize", &id, "--key", "alice"]);
+    let shown = cli.json(&["gov", "show", &id, "-o", "json"]);
+    assert_eq!(shown["status"], "passed", "{shown}");
+    let listed = cli.json(&["gov", "list", "-o", "json"]);
+    assert_eq!(listed["proposals"][0]["id"], id.as_str(), "{listed}");
+
+    wait_until("the execution height", Duration::from_secs(60), || {
+        client
+            .status()
+            .is_ok_and(|s| s.finalized_height + 1 >= execution)
+    });
+    assert_eq!(cli.ok(&["gov", "params", "--print", "params.min_fee"]), "2");
+    let stderr = cli.fails(
+        &["transfer", "--key", "dev0", "--to", &alice, "--amount", "1"],
+        1,
+    );
+    assert!(stderr.contains("fee_too_low"), "{stderr}");
+    cli.ok(&["gov", "claim", &id, "--key", "dev0", "--fee", "2"]);
+    cli.ok(&[
+        "stake",
+        "undelegate",
+        "--amount",
+        "100",
+        "--key",
+        "alice",
+        "--fee",
+        "2",
+    ]);
+    let stake = cli.json(&["stake", "show", &alice, "-o", "json"]);
+    assert_eq!(stake["next_stake"], 200, "{stake}");
+    assert_eq!(stake["unbonding"][0]["amount"], 100, "{stake}");
+}

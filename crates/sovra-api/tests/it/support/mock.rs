@@ -544,6 +544,40 @@ impl Backend for MockBackend {
         ))
     }
 
+    async fn validators(&self, after: Option<Did>, limit: usize) -> Result<Vec<Did>, ApiError> {
+        self.check()?;
+        // The mock's index is its state: every candidate record, in DID order.
+        let state = self.state.lock().unwrap();
+        let mut dids: Vec<Did> = state
+            .keys()
+            .filter_map(|k| k.strip_prefix("validator:"))
+            .filter_map(|d| Did::parse(d).ok())
+            .filter(|d| after.as_ref().is_none_or(|a| d.as_str() > a.as_str()))
+            .collect();
+        dids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        dids.truncate(limit);
+        Ok(dids)
+    }
+
+    async fn proposals(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(u64, sovra_types::ProposalId)>, ApiError> {
+        self.check()?;
+        let state = self.state.lock().unwrap();
+        let mut out: Vec<(u64, sovra_types::ProposalId)> = state
+            .iter()
+            .filter_map(|(k, v)| {
+                let id = sovra_types::ProposalId::parse(k.strip_prefix("proposal:")?).ok()?;
+                Some((sovra_types::Proposal::decode(v).ok()?.submitted_height, id))
+            })
+            .collect();
+        out.sort();
+        out.reverse();
+        out.truncate(limit);
+        Ok(out)
+    }
+
     async fn asset_locks_of(
         &self,
         holder: Did,

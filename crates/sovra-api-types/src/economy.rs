@@ -1,0 +1,323 @@
+//! The staking and governance areas: chain parameters, validator candidates, delegations and
+//! unbonding, proposals with their tallies, votes, and the chain-wide counters (stake, deposits,
+//! community treasury). Amounts of the native token are JSON numbers (they are 64-bit).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use sovra_types::{
+    Delegation, Did, Params, ParamsRecord, Proposal, ProposalContent, ProposalId, Unbonding,
+    ValidatorRecord, VoteRecord,
+};
+
+/// Parameter changes waiting for their height.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ScheduledChangeView {
+    /// The first height at which they are in force.
+    pub height: u64,
+    /// The changes, as `name=value`.
+    pub changes: Vec<String>,
+}
+
+/// The parameters in force for the next block, what is scheduled, and the chain-wide counters.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ParamsView {
+    /// The newest finalized height.
+    pub height: u64,
+    /// The epoch of the next block.
+    pub epoch: u64,
+    /// The parameters in force for the next block (fields as in the genesis file: `min_fee`,
+    /// `max_block_txs`, `epoch_length`, `unbonding_period`, `max_validators`, `voting_period`,
+    /// `min_deposit`, `quorum_bps`, `threshold_bps`, `veto_bps`, `timelock`,
+    /// `registry_authority`).
+    #[schema(value_type = Object)]
+    pub params: Params,
+    /// Changes passed proposals scheduled for later heights.
+    pub scheduled: Vec<ScheduledChangeView>,
+    /// Native tokens bonded or unbonding.
+    pub staked: u64,
+    /// Native tokens held as proposal deposits.
+    pub deposits: u64,
+    /// Native tokens in the community treasury.
+    pub treasury: u64,
+}
+
+impl ParamsView {
+    /// The view at finalized `height` of `record` and the counters.
+    pub fn new(
+        height: u64,
+        record: &ParamsRecord,
+        staked: u64,
+        deposits: u64,
+        treasury: u64,
+    ) -> Self {
+        let params = record.effective_at(height + 1);
+        Self {
+            height,
+            epoch: params.epoch_of(height + 1),
+            params,
+            scheduled: record
+                .scheduled
+                .iter()
+                .filter(|s| s.height > height + 1)
+                .map(|s| ScheduledChangeView {
+                    height: s.height,
+                    changes: s.changes.iter().map(|c| c.to_string()).collect(),
+                })
+                .collect(),
+            staked,
+            deposits,
+            treasury,
+        }
+    }
+}
+
+/// A validator candidate.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ValidatorView {
+    /// Its DID.
+    pub did: String,
+    /// Its Ed25519 consensus key (hex).
+    pub consensus_key: String,
+    /// Address other validators dial.
+    pub p2p_address: String,
+    /// Commission, basis points.
+    pub commission_bps: u16,
+    /// Stake delegated to it (its own included) in force in the current epoch.
+    pub stake: u64,
+    /// Stake delegated to it from the next epoch boundary on.
+    pub next_stake: u64,
+}
+
+impl ValidatorView {
+    /// The view of candidate `did` in `epoch`.
+    pub fn new(did: &Did, record: &ValidatorRecord, epoch: u64) -> Self {
+        Self {
+            did: did.to_string(),
+            consensus_key: hex::encode(record.consensus_key),
+            p2p_address: record.p2p_address.clone(),
+            commission_bps: record.commission_bps,
+            stake: record.power.at(epoch).copied().unwrap_or(0),
+            next_stake: record.power.latest().copied().unwrap_or(0),
+        }
+    }
+}
+
+/// Validator candidates.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ValidatorListView {
+    /// The current epoch.
+    pub epoch: u64,
+    /// The candidates, in DID order.
+    pub validators: Vec<ValidatorView>,
+}
+
+/// Stake on its way out.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct UnbondingView {
+    /// The validator it was delegated to.
+    pub validator: String,
+    /// Amount.
+    pub amount: u64,
+    /// First height at which it can be withdrawn.
+    pub release_height: u64,
+}
+
+/// An identity's stake.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct StakeView {
+    /// The identity.
+    pub did: String,
+    /// The current epoch.
+    pub epoch: u64,
+    /// The validator it delegates to (from the next epoch boundary on), if any.
+    pub validator: Option<String>,
+    /// Amount delegated in force in the current epoch.
+    pub stake: u64,
+    /// Amount delegated from the next epoch boundary on.
+    pub next_stake: u64,
+    /// Unbonding entries.
+    pub unbonding: Vec<UnbondingView>,
+}
+
+impl StakeView {
+    /// The view of `did`'s delegation and unbonding in `epoch`.
+    pub fn new(did: &Did, delegation: &Delegation, unbonding: &Unbonding, epoch: u64) -> Self {
+        let next = delegation.current();
+        Self {
+            did: did.to_string(),
+            epoch,
+            validator: next
+                .filter(|s| s.amount > 0)
+                .map(|s| s.validator.to_string()),
+            stake: delegation.at(epoch).map_or(0, |s| s.amount),
+            next_stake: next.map_or(0, |s| s.amount),
+            unbonding: unbonding
+                .entries
+                .iter()
+                .map(|e| UnbondingView {
+                    validator: e.validator.to_string(),
+                    amount: e.amount,
+                    release_height: e.release_height,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Stake counted per option.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct TallyView {
+    /// Yes.
+    pub yes: u64,
+    /// No.
+    pub no: u64,
+    /// Abstain.
+    pub abstain: u64,
+    /// Veto.
+    pub veto: u64,
+}
+
+/// A governance proposal.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ProposalView {
+    /// Its id (32 hex characters).
+    pub id: String,
+    /// Who submitted it.
+    pub proposer: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// `text`, `change-params` or `treasury-spend`.
+    pub kind: String,
+    /// For `change-params`: the changes, as `name=value`.
+    pub changes: Vec<String>,
+    /// For `treasury-spend`: the recipient.
+    pub spend_to: Option<String>,
+    /// For `treasury-spend`: the amount.
+    pub spend_amount: Option<u64>,
+    /// Deposit.
+    pub deposit: u64,
+    /// `held`, `refundable`, `refunded` or `forfeited`.
+    pub deposit_status: String,
+    /// Height of the block that submitted it.
+    pub submitted_height: u64,
+    /// Votes are weighted by stake at the start of this epoch.
+    pub snapshot_epoch: u64,
+    /// Total stake at the snapshot.
+    pub total_stake: u64,
+    /// Last height at which votes count.
+    pub voting_end: u64,
+    /// First height at which it takes effect if it passes.
+    pub execution_height: u64,
+    /// Quorum, basis points of the total stake.
+    pub quorum_bps: u16,
+    /// Pass threshold, basis points of yes + no + veto.
+    pub threshold_bps: u16,
+    /// Veto share, basis points of all votes.
+    pub veto_bps: u16,
+    /// Stake counted per option so far.
+    pub tally: TallyView,
+    /// `voting`, `passed`, `rejected`, `vetoed`, `no-quorum`, `executed` or `failed`.
+    pub status: String,
+}
+
+impl ProposalView {
+    /// The view of proposal `id`.
+    pub fn new(id: ProposalId, p: &Proposal) -> Self {
+        let (changes, spend_to, spend_amount) = match &p.content {
+            ProposalContent::Text => (vec![], None, None),
+            ProposalContent::ChangeParams(c) => {
+                (c.iter().map(|c| c.to_string()).collect(), None, None)
+            }
+            ProposalContent::TreasurySpend { to, amount } => {
+                (vec![], Some(to.to_string()), Some(*amount))
+            }
+        };
+        Self {
+            id: id.to_string(),
+            proposer: p.proposer.to_string(),
+            title: p.title.clone(),
+            description: p.description.clone(),
+            kind: p.content.kind().into(),
+            changes,
+            spend_to,
+            spend_amount,
+            deposit: p.deposit,
+            deposit_status: p.deposit_status.as_str().into(),
+            submitted_height: p.submitted_height,
+            snapshot_epoch: p.snapshot_epoch,
+            total_stake: p.total_stake,
+            voting_end: p.voting_end,
+            execution_height: p.execution_height,
+            quorum_bps: p.rules.quorum_bps,
+            threshold_bps: p.rules.threshold_bps,
+            veto_bps: p.rules.veto_bps,
+            tally: TallyView {
+                yes: p.tally.yes,
+                no: p.tally.no,
+                abstain: p.tally.abstain,
+                veto: p.tally.veto,
+            },
+            status: p.status.as_str().into(),
+        }
+    }
+}
+
+/// Proposals, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ProposalListView {
+    /// The proposals.
+    pub proposals: Vec<ProposalView>,
+}
+
+/// One identity's part in a proposal's vote, and how it may vote.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct VoteView {
+    /// The proposal.
+    pub proposal: String,
+    /// The identity.
+    pub voter: String,
+    /// Its vote (`yes`, `no`, `abstain`, `veto`), if it voted.
+    pub option: Option<String>,
+    /// `validator` (votes the stake delegated to it, less delegators who vote themselves),
+    /// `delegator` (votes its own stake through `delegated_to`) or `none` (no stake at the
+    /// snapshot).
+    pub role: String,
+    /// The stake its vote counts (now).
+    pub weight: u64,
+    /// For a validator: stake of its delegators who voted themselves.
+    pub overridden: u64,
+    /// For a delegator: the validator it delegated to at the snapshot (what a vote names).
+    pub delegated_to: Option<String>,
+}
+
+impl VoteView {
+    /// The view of `voter`'s part in proposal `id`: `power` is its validator stake at the
+    /// snapshot (0 if none), `delegation` its delegation then.
+    pub fn new(
+        id: ProposalId,
+        voter: &Did,
+        record: &VoteRecord,
+        power: u64,
+        delegation: Option<&sovra_types::Stake>,
+    ) -> Self {
+        let (role, weight, delegated_to) = if power > 0 {
+            ("validator", power.saturating_sub(record.overridden), None)
+        } else if let Some(s) = delegation {
+            ("delegator", s.amount, Some(s.validator.to_string()))
+        } else {
+            ("none", 0, None)
+        };
+        Self {
+            proposal: id.to_string(),
+            voter: voter.to_string(),
+            option: record.option.map(|o| o.as_str().to_string()),
+            role: role.into(),
+            weight,
+            overridden: record.overridden,
+            delegated_to,
+        }
+    }
+}

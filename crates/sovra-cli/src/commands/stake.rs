@@ -1,0 +1,199 @@
+//! `sovra stake ...`: staking (docs/economy.md): register as a validator candidate with a
+//! consensus key (its proof of possession signed here), delegate, undelegate, withdraw released
+//! stake; list candidates and show an identity's stake.
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use serde_json::json;
+use sovra_client::Client;
+use sovra_types::{
+    Action, Did, StakingAction,
+    actions::staking::ValidatorRegistration,
+    staking::{VALIDATOR_KEY_NAMESPACE, validator_key_message},
+};
+use std::path::PathBuf;
+
+use crate::args::NodeArgs;
+use crate::keystore::load_key;
+use crate::output::OutputArgs;
+use crate::signer::{self, SignerArgs, send_and_wait};
+
+/// `sovra stake` commands.
+#[derive(Subcommand, Debug)]
+pub(crate) enum StakeCommand {
+    /// Become a validator candidate with the consensus key of a validator node (the key signs
+    /// your DID and the chain id, proving you hold it).
+    Register {
+        /// The node's consensus key file (`validator.key` in its data directory).
+        #[arg(long, value_name = "FILE")]
+        validator_key: PathBuf,
+        /// Address other validators dial for consensus (`host:port`).
+        #[arg(long)]
+        address: String,
+        /// Share of delegators' rewards you keep, in basis points (500 = 5%).
+        #[arg(long, default_value_t = 500)]
+        commission_bps: u16,
+        /// Signer: the candidate.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Bond native tokens to a validator candidate (in force from the next epoch).
+    Delegate {
+        /// The candidate (your own DID to bond to yourself as a candidate).
+        validator: String,
+        /// Amount.
+        #[arg(long)]
+        amount: u64,
+        /// Signer: the delegator.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Start unbonding part of your delegation (withdraw it after the unbonding period).
+    Undelegate {
+        /// Amount.
+        #[arg(long)]
+        amount: u64,
+        /// Signer: the delegator.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Return every released unbonding entry to your balance.
+    Withdraw {
+        /// Signer.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// List validator candidates with their stake.
+    Validators {
+        /// Most candidates to list.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+    /// Show an identity's delegation and unbonding stake.
+    Show {
+        /// The identity.
+        did: String,
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
+}
+
+fn send(signer: &SignerArgs, action: StakingAction) -> Result<()> {
+    send_and_wait(signer, Action::Staking(action))?;
+    Ok(())
+}
+
+fn positive(amount: u64) -> Result<u64> {
+    if amount == 0 {
+        bail!("the amount must be at least 1");
+    }
+    Ok(amount)
+}
+
+/// Runs a `sovra stake` command.
+pub(crate) fn run(command: StakeCommand) -> Result<()> {
+    match command {
+        StakeCommand::Register {
+            validator_key,
+            address,
+            commission_bps,
+            signer,
+        } => {
+            let consensus = sovra_node::config::read_key_file(&validator_key)
+                .with_context(|| format!("reading {}", validator_key.display()))?;
+            let client = Client::new(&signer.node.node);
+            let chain_id = client.status()?.chain_id;
+            let key = load_key(&signer.key, &signer.keystore)?;
+            let me = signer::signer_did(&signer, &key)?;
+            let proof = consensus.sign(
+                VALIDATOR_KEY_NAMESPACE,
+                &validator_key_message(&chain_id, &me),
+            );
+            send(
+                &signer,
+                StakingAction::RegisterValidator(Box::new(ValidatorRegistration {
+                    consensus_key: consensus.public_key(),
+                    p2p_address: address,
+                    commission_bps,
+                    proof,
+                })),
+            )
+        }
+        StakeCommand::Delegate {
+            validator,
+            amount,
+            signer,
+        } => send(
+            &signer,
+            StakingAction::Delegate {
+                validator: Did::parse(&validator)?,
+                amount: positive(amount)?,
+            },
+        ),
+        StakeCommand::Undelegate { amount, signer } => {
+            let client = Client::new(&signer.node.node);
+            let me = signer::signer_did(&signer, &load_key(&signer.key, &signer.keystore)?)?;
+            let Some(validator) = client.stake(&me)?.validator else {
+                bail!("{me} delegates nothing");
+            };
+            send(
+                &signer,
+                StakingAction::Undelegate {
+                    validator: Did::parse(&validator)?,
+                    amount: positive(amount)?,
+                },
+            )
+        }
+        StakeCommand::Withdraw { signer } => send(&signer, StakingAction::Withdraw),
+        StakeCommand::Validators {
+            limit,
+            output,
+            node,
+        } => {
+            let list = Client::new(&node.node).validators(limit)?;
+            output.emit(&json!(list), |_| {
+                let mut text = format!("epoch {}\n", list.epoch);
+                for v in &list.validators {
+                    text.push_str(&format!(
+                        "{}  stake {} (next epoch {})  commission {} bps  {}\n",
+                        v.did, v.stake, v.next_stake, v.commission_bps, v.p2p_address
+                    ));
+                }
+                if list.validators.is_empty() {
+                    text.push_str("no validator candidates\n");
+                }
+                text
+            })
+        }
+        StakeCommand::Show { did, output, node } => {
+            let did = Did::parse(&did)?;
+            let v = Client::new(&node.node).stake(&did)?;
+            output.emit(&json!(v), |_| {
+                let mut text = match &v.validator {
+                    Some(validator) => format!(
+                        "delegates {} to {validator} in epoch {} ({} from the next epoch)\n",
+                        v.stake, v.epoch, v.next_stake
+                    ),
+                    None => format!("delegates nothing (epoch {})\n", v.epoch),
+                };
+                for u in &v.unbonding {
+                    text.push_str(&format!(
+                        "unbonding {} from {}, withdrawable from height {}\n",
+                        u.amount, u.validator, u.release_height
+                    ));
+                }
+                text
+            })
+        }
+    }
+}
