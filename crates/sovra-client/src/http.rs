@@ -164,6 +164,14 @@ impl Client {
         self.get(&format!("/v1/gov/proposals?limit={limit}"))
     }
 
+    /// A proposal with its tally.
+    pub fn proposal(
+        &self,
+        id: &sovra_types::ProposalId,
+    ) -> Result<sovra_api_types::ProposalView, ClientError> {
+        self.get(&format!("/v1/gov/proposals/{id}"))
+    }
+
     /// An identity's part in a proposal's vote (and the validator its vote must name).
     pub fn vote_of(
         &self,

@@ -77,6 +77,18 @@ pub(crate) enum GovCommand {
         #[command(flatten)]
         signer: SignerArgs,
     },
+    /// Wait for a proposal's next step: the end of its voting period while it is open, its
+    /// execution height once it passed. Prints the height reached.
+    Wait {
+        /// The proposal id.
+        proposal: String,
+        /// Give up after this many seconds (exit 1).
+        #[arg(long, default_value_t = 600)]
+        timeout_secs: u64,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
     /// Show a proposal with its tally, verified with a state proof.
     Show {
         /// The proposal id.
@@ -233,6 +245,28 @@ pub(crate) fn run(command: GovCommand) -> Result<()> {
                 proposal: ProposalId::parse(&proposal)?,
             },
         ),
+        GovCommand::Wait {
+            proposal,
+            timeout_secs,
+            node,
+        } => {
+            let id = ProposalId::parse(&proposal)?;
+            let client = Client::new(&node.node);
+            let p = client.proposal(&id)?;
+            let (target, what) = match p.status.as_str() {
+                "voting" => (p.voting_end + 1, "the end of voting"),
+                "passed" => (p.execution_height, "the execution height"),
+                other => bail!("{id} is {other}: nothing to wait for"),
+            };
+            let reached = crate::commands::stake::wait_for_height(
+                &client,
+                target,
+                std::time::Duration::from_secs(timeout_secs),
+            )?;
+            eprintln!("reached {what} (height {reached})");
+            println!("{reached}");
+            Ok(())
+        }
         GovCommand::Show {
             proposal,
             output,

@@ -15,7 +15,7 @@ mod issuer;
 mod key;
 mod node;
 mod recovery;
-mod stake;
+pub(crate) mod stake;
 mod status;
 mod testnet;
 mod transfer;
@@ -131,9 +131,11 @@ pub(crate) enum Command {
 
 /// Examples under `sovra stake --help`.
 const STAKE_EXAMPLES: &str = "Examples:
-  sovra stake register --validator-key net/node-3/validator.key --address 127.0.0.1:7003 --key carol
+  sovra stake register --validator-key testnet/node3/validator.key --address 127.0.0.1:19548 --key carol
+  sovra stake register --validator-key carol.key --new --address 10.0.0.7:19545 --key carol
   sovra stake delegate did:key:z6Mk...carol --amount 5000 --key carol
   sovra stake delegate did:key:z6Mk...carol --amount 1000 --key dave
+  sovra stake wait          # until the next epoch, when the stake counts
   sovra stake validators
   sovra stake undelegate --amount 500 --key dave
   sovra stake withdraw --key dave";
@@ -144,7 +146,9 @@ const GOV_EXAMPLES: &str = "Examples:
   ID=$(sovra gov propose --title 'Raise the fee' --param min_fee=2 --key carol --print id)
   sovra gov vote $ID yes --key carol
   sovra gov show $ID
+  sovra gov wait $ID        # until voting ends
   sovra gov finalize $ID --key dave
+  sovra gov wait $ID        # until the change takes effect
   sovra gov claim $ID --key carol
   sovra gov propose --title 'Fund the docs' --spend-to did:key:z6Mk... --amount 500 --key carol
   sovra gov list";

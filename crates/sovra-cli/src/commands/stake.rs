@@ -12,6 +12,7 @@ use sovra_types::{
     staking::{VALIDATOR_KEY_NAMESPACE, validator_key_message},
 };
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use crate::args::NodeArgs;
 use crate::keystore::load_key;
@@ -24,9 +25,13 @@ pub(crate) enum StakeCommand {
     /// Become a validator candidate with the consensus key of a validator node (the key signs
     /// your DID and the chain id, proving you hold it).
     Register {
-        /// The node's consensus key file (`validator.key` in its data directory).
+        /// The node's consensus key file (`validator.key` in a node's directory).
         #[arg(long, value_name = "FILE")]
         validator_key: PathBuf,
+        /// Generate a new consensus key into FILE first (readable only by you; never
+        /// overwrites), for a node you will run with it.
+        #[arg(long)]
+        new: bool,
         /// Address other validators dial for consensus (`host:port`).
         #[arg(long)]
         address: String,
@@ -63,6 +68,15 @@ pub(crate) enum StakeCommand {
         #[command(flatten)]
         signer: SignerArgs,
     },
+    /// Wait for the next epoch boundary (when stake changes take effect). Prints the new epoch.
+    Wait {
+        /// Give up after this many seconds (exit 1).
+        #[arg(long, default_value_t = 300)]
+        timeout_secs: u64,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
     /// List validator candidates with their stake.
     Validators {
         /// Most candidates to list.
@@ -88,6 +102,25 @@ pub(crate) enum StakeCommand {
     },
 }
 
+/// Waits until a block at `height` or above is final; returns the finalized height. Fails when
+/// it is not reached within `timeout`.
+pub(crate) fn wait_for_height(client: &Client, height: u64, timeout: Duration) -> Result<u64> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let reached = client.status()?.finalized_height;
+        if reached >= height {
+            return Ok(reached);
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "height {height} not reached within {} s (the node is at {reached})",
+                timeout.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
 fn send(signer: &SignerArgs, action: StakingAction) -> Result<()> {
     send_and_wait(signer, Action::Staking(action))?;
     Ok(())
@@ -105,10 +138,21 @@ pub(crate) fn run(command: StakeCommand) -> Result<()> {
     match command {
         StakeCommand::Register {
             validator_key,
+            new,
             address,
             commission_bps,
             signer,
         } => {
+            if new {
+                let key = sovra_crypto::SigningKey::generate()?;
+                sovra_node::config::write_key_file(&validator_key, &key)
+                    .with_context(|| format!("writing {}", validator_key.display()))?;
+                eprintln!(
+                    "wrote a new consensus key to {} (public key {})",
+                    validator_key.display(),
+                    hex::encode(key.public_key().as_ref())
+                );
+            }
             let consensus = sovra_node::config::read_key_file(&validator_key)
                 .with_context(|| format!("reading {}", validator_key.display()))?;
             let client = Client::new(&signer.node.node);
@@ -155,6 +199,16 @@ pub(crate) fn run(command: StakeCommand) -> Result<()> {
             )
         }
         StakeCommand::Withdraw { signer } => send(&signer, StakingAction::Withdraw),
+        StakeCommand::Wait { timeout_secs, node } => {
+            let client = Client::new(&node.node);
+            let params = client.params()?;
+            // The epoch of the next block is `params.epoch`; the next one starts at its end.
+            let next = (params.epoch + 1) * params.params.epoch_length.max(1);
+            wait_for_height(&client, next, Duration::from_secs(timeout_secs))?;
+            eprintln!("epoch {} began at height {next}", params.epoch + 1);
+            println!("{}", params.epoch + 1);
+            Ok(())
+        }
         StakeCommand::Validators {
             limit,
             output,

@@ -802,7 +802,6 @@ fn assets_are_created_minted_sent_locked_and_read_with_proofs() {
 #[test]
 fn stake_propose_vote_and_see_the_parameter_change() {
     let (_tmp, net, cli, dev0, alice) = devnet_with_keys(0);
-    let client = Client::new(&net.api);
     let key_file = net.dir.join("node0").join("validator.key");
     let register = [
         "stake",
@@ -836,12 +835,8 @@ fn stake_propose_vote_and_see_the_parameter_change() {
         .ok(&["gov", "params", "--print", "epoch"])
         .parse()
         .unwrap();
-    wait_until("the next epoch", Duration::from_secs(60), || {
-        cli.ok(&["gov", "params", "--print", "epoch"])
-            .parse::<u64>()
-            .unwrap()
-            > epoch
-    });
+    let next: u64 = cli.ok(&["stake", "wait"]).parse().unwrap();
+    assert!(next > epoch, "{next} after {epoch}");
     let id = cli.ok(&[
         "gov",
         "propose",
@@ -865,22 +860,16 @@ fn stake_propose_vote_and_see_the_parameter_change() {
 
     let voting_end = shown["voting_end"].as_u64().unwrap();
     let execution = shown["execution_height"].as_u64().unwrap();
-    wait_until("the end of voting", Duration::from_secs(120), || {
-        client
-            .status()
-            .is_ok_and(|s| s.finalized_height > voting_end)
-    });
+    let reached: u64 = cli.ok(&["gov", "wait", &id]).parse().unwrap();
+    assert!(reached > voting_end, "{reached} after {voting_end}");
     cli.ok(&["gov", "finalize", &id, "--key", "alice"]);
     let shown = cli.json(&["gov", "show", &id, "-o", "json"]);
     assert_eq!(shown["status"], "passed", "{shown}");
     let listed = cli.json(&["gov", "list", "-o", "json"]);
     assert_eq!(listed["proposals"][0]["id"], id.as_str(), "{listed}");
 
-    wait_until("the execution height", Duration::from_secs(60), || {
-        client
-            .status()
-            .is_ok_and(|s| s.finalized_height + 1 >= execution)
-    });
+    let reached: u64 = cli.ok(&["gov", "wait", &id]).parse().unwrap();
+    assert!(reached + 1 >= execution, "{reached} before {execution}");
     assert_eq!(cli.ok(&["gov", "params", "--print", "params.min_fee"]), "2");
     let stderr = cli.fails(
         &["transfer", "--key", "dev0", "--to", &alice, "--amount", "1"],
