@@ -4,7 +4,12 @@
 
 use crate::ExecError;
 use sovra_types::{StateKey, TypesError};
-use std::collections::BTreeMap;
+use std::{
+    any::Any,
+    cell::RefCell,
+    collections::{BTreeMap, HashMap},
+    rc::Rc,
+};
 
 /// Changes to state: `Some(value)` writes, `None` deletes.
 pub type Changes = BTreeMap<StateKey, Option<Vec<u8>>>;
@@ -55,6 +60,8 @@ pub struct Overlay<R> {
     base: R,
     committed: Changes,
     pending: Changes,
+    /// Values decoded by [`Overlay::get_shared`], until their key is written or rolled back.
+    decoded: RefCell<HashMap<StateKey, Rc<dyn Any>>>,
 }
 
 impl<R: StateReader> Overlay<R> {
@@ -64,6 +71,7 @@ impl<R: StateReader> Overlay<R> {
             base,
             committed: Changes::new(),
             pending: Changes::new(),
+            decoded: RefCell::default(),
         }
     }
 
@@ -95,13 +103,38 @@ impl<R: StateReader> Overlay<R> {
             .transpose()
     }
 
+    /// [`Overlay::get_decoded`] for records many transactions of a block read and few write
+    /// (an asset class): decoded once, then shared until the key is written or a rollback
+    /// drops a write of it. `T` must be the only type `key` is read as.
+    pub fn get_shared<T: 'static>(
+        &self,
+        key: &StateKey,
+        decode: impl FnOnce(&[u8]) -> Result<T, TypesError>,
+    ) -> Result<Option<Rc<T>>, ExecError> {
+        if let Some(hit) = self.decoded.borrow().get(key)
+            && let Ok(value) = hit.clone().downcast::<T>()
+        {
+            return Ok(Some(value));
+        }
+        let Some(value) = self.get_decoded(key, decode)? else {
+            return Ok(None);
+        };
+        let value = Rc::new(value);
+        self.decoded
+            .borrow_mut()
+            .insert(key.clone(), value.clone() as Rc<dyn Any>);
+        Ok(Some(value))
+    }
+
     /// Buffers a write.
     pub fn set(&mut self, key: StateKey, value: Vec<u8>) {
+        self.decoded.get_mut().remove(&key);
         self.pending.insert(key, Some(value));
     }
 
     /// Buffers a deletion.
     pub fn delete(&mut self, key: StateKey) {
+        self.decoded.get_mut().remove(&key);
         self.pending.insert(key, None);
     }
 
@@ -113,11 +146,45 @@ impl<R: StateReader> Overlay<R> {
 
     /// Drops the pending writes.
     pub fn rollback(&mut self) {
+        let decoded = self.decoded.get_mut();
+        for key in self.pending.keys() {
+            decoded.remove(key);
+        }
         self.pending.clear();
     }
 
     /// All kept writes (pending ones are dropped).
     pub fn into_changes(self) -> Changes {
         self.committed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sovra_types::state::{MetaKey, decode_u64, encode_u64};
+
+    /// A shared decoded value follows every write, checkpoint and rollback of its key.
+    #[test]
+    fn shared_values_follow_writes_and_rollbacks() {
+        let key = StateKey::Meta(MetaKey::Supply);
+        let mut base = MemoryState::default();
+        base.values.insert(key.clone(), encode_u64(1));
+        let mut o = Overlay::new(&base);
+        let read = |o: &Overlay<&MemoryState>| *o.get_shared(&key, decode_u64).unwrap().unwrap();
+        assert_eq!(read(&o), 1);
+        assert_eq!(read(&o), 1, "cached");
+        o.set(key.clone(), encode_u64(2));
+        assert_eq!(read(&o), 2, "a write replaces the cached value");
+        o.rollback();
+        assert_eq!(read(&o), 1, "a rollback drops the written value");
+        o.set(key.clone(), encode_u64(3));
+        assert_eq!(read(&o), 3);
+        o.checkpoint();
+        assert_eq!(read(&o), 3, "a checkpoint keeps it");
+        o.delete(key.clone());
+        assert!(o.get_shared(&key, decode_u64).unwrap().is_none());
+        o.rollback();
+        assert_eq!(read(&o), 3);
     }
 }

@@ -28,6 +28,7 @@ use sovra_types::{
     HolderBalance, StateKey, TokenLock, TokenRecord, TokenRef,
     assets::{decode_amount, encode_amount, lock_id},
 };
+use std::rc::Rc;
 
 /// The assets module.
 pub struct Assets;
@@ -208,15 +209,24 @@ fn is_frozen<R: StateReader>(
     Ok(holder_record(state, class, 0, holder)?.frozen)
 }
 
-/// Reads a class that must exist.
+/// Reads a class that must exist (decoded once per block while nothing writes it: every
+/// movement of a class reads it).
 fn existing_class<R: StateReader>(
     state: &Overlay<R>,
     class: &AssetClassId,
-) -> ActionResult<AssetClass> {
-    match load_class(state, class)? {
+) -> ActionResult<Rc<AssetClass>> {
+    match state.get_shared(&class_key(class), AssetClass::decode)? {
         Some(c) => Ok(Ok(c)),
         None => fail("unknown_class", format!("no asset class {class}")),
     }
+}
+
+/// [`existing_class`], to change it.
+fn existing_class_mut<R: StateReader>(
+    state: &Overlay<R>,
+    class: &AssetClassId,
+) -> ActionResult<AssetClass> {
+    Ok(existing_class(state, class)?.map(|c| (*c).clone()))
 }
 
 /// Refuses a zero amount.
@@ -556,7 +566,7 @@ impl ExecutionModule for Assets {
                 class: id,
                 authority,
             } => {
-                let mut class = check_state!(existing_class(ctx.state, id));
+                let mut class = check_state!(existing_class_mut(ctx.state, id));
                 check_state!(check_mint_authority(&class, id, signer));
                 if let Some(a) = authority {
                     check_state!(check_recipient(ctx.state, a));
@@ -699,7 +709,7 @@ fn mint<R: StateReader>(
     metadata: Option<sovra_types::ContentId>,
 ) -> ActionResult {
     let state = &mut *ctx.state;
-    let mut class = check_state!(existing_class(state, id));
+    let mut class = check_state!(existing_class_mut(state, id));
     check_state!(check_mint_authority(&class, id, ctx.tx.signer()));
     check!(check_token_id(&class, id, token));
     check_state!(check_recipient(state, to));
@@ -792,7 +802,7 @@ fn burn<R: StateReader>(
     holder: &Did,
     amount: u128,
 ) -> ActionResult {
-    let mut class = check_state!(existing_class(state, id));
+    let mut class = check_state!(existing_class_mut(state, id));
     check!(check_token_id(&class, id, token));
     let flags = class.terms.flags;
     let by_holder = signer == holder && flags.has(ClassFlags::HOLDER_BURNABLE);

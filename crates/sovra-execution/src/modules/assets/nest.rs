@@ -42,7 +42,7 @@ fn nestable_class<R: StateReader>(
     ctx: &ApplyContext<'_, R>,
     id: &AssetClassId,
     token: u64,
-) -> ActionResult<AssetClass> {
+) -> ActionResult<std::rc::Rc<AssetClass>> {
     let class = check_state!(existing_class(ctx.state, id));
     check!(check_transferable(&class, id).and(check_token_id(&class, id, token)));
     if class.terms.flags.has(ClassFlags::FREEZABLE) {
