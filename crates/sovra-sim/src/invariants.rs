@@ -9,21 +9,35 @@
 //! - the same accounts: every identity the workload named (balance, nonce, receipt-chain head
 //!   and length) is identical on every validator, and its receipt chain, read entry by entry,
 //!   is hash-linked up to that head (so it is identical everywhere);
-//! - conservation: the native supply plus the fees burned equals genesis, and the identities
-//!   the workload named hold the whole supply (tokens only move where the workload sends them);
+//! - conservation: the native supply plus the fees burned equals genesis, and the supply is
+//!   what the identities the workload named hold (tokens only move where the workload sends
+//!   them) plus what is staked (`meta:staked`), held in proposal deposits (`meta:deposits`) and
+//!   in the community treasury (`meta:treasury`);
+//! - stake: `meta:staked` is the named identities' current delegations plus their unbonding
+//!   entries, the stake total's latest checkpoint is the sum of the current delegations, and
+//!   each candidate's latest power is the sum of the current delegations to it;
+//! - proposals: the deposits held are those of the workload's proposals still voting or
+//!   refundable; the treasury is their forfeited deposits less the spends paid; a finalized
+//!   proposal's result and deposit are what its tally gives under its rules; and while its
+//!   snapshot is retained (its epoch at most [`SNAPSHOT_EPOCHS`]` - 1` before the final one),
+//!   its total stake is the sum of the delegations at the snapshot and its tally equals a count
+//!   from scratch over the named identities' votes and stake at the snapshot;
 //! - assets: every asset class's supply is what the named identities hold of it plus what its
 //!   locks and the boxes' bundles still hold, and is the same on every validator.
 //!
 //! [`agreement`] is also checked while a run goes on, over the validators running then; and the
 //! run checks that no honest validator was blocked by another (only Byzantine ones give cause).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use commonware_runtime::deterministic;
 use sovra_consensus::Ledger;
+use sovra_types::params::{BPS, SNAPSHOT_EPOCHS};
 use sovra_types::state::{MetaKey, decode_u64};
 use sovra_types::{
-    AssetClass, Bundle, Did, HolderBalance, StateKey, TokenLock, TokenRef, receipt::verify_chain,
+    AssetClass, Bundle, Delegation, DepositStatus, Did, HolderBalance, ParamsRecord, Proposal,
+    ProposalContent, ProposalStatus, StakeTotal, StateKey, Tally, TokenLock, TokenRef, TypesError,
+    Unbonding, ValidatorRecord, VoteRecord, receipt::verify_chain,
 };
 
 use crate::net::{DEV_ACCOUNTS, DEV_BALANCE};
@@ -60,6 +74,9 @@ pub async fn check(
     for (v, ledger) in ledgers {
         one_history(*v, ledger, height).await?;
         conservation(*v, ledger, identities).await?;
+        let stakes = Stakes::read(*v, ledger, identities).await?;
+        stake(*v, ledger, &stakes).await?;
+        proposals(*v, ledger, height, workload, &stakes).await?;
         receipt_chains(*v, ledger, identities).await?;
         let mine = asset_supplies(*v, ledger, workload).await?;
         match &supplies {
@@ -237,7 +254,8 @@ async fn meta(
     }
 }
 
-/// Validator `v`'s supply plus burned fees equals genesis, and `identities` hold the supply.
+/// Validator `v`'s supply plus burned fees equals genesis, and the supply is what `identities`
+/// hold plus what is staked, held in deposits and in the treasury.
 async fn conservation(
     v: usize,
     ledger: &Ledger<deterministic::Context>,
@@ -257,12 +275,358 @@ async fn conservation(
             .checked_add(account(v, ledger, did).await?.balance)
             .ok_or_else(|| violation(format!("validator {v}: balances overflow")))?;
     }
-    if held != supply {
+    let staked = meta(v, ledger, MetaKey::Staked).await?;
+    let deposits = meta(v, ledger, MetaKey::Deposits).await?;
+    let treasury = meta(v, ledger, MetaKey::Treasury).await?;
+    let accounted = [staked, deposits, treasury]
+        .into_iter()
+        .try_fold(held, u64::checked_add)
+        .ok_or_else(|| violation(format!("validator {v}: the supply's parts overflow")))?;
+    if accounted != supply {
         return Err(violation(format!(
-            "validator {v}: the identities hold {held}, the supply is {supply}"
+            "validator {v}: the identities hold {held}, {staked} is staked, {deposits} held in \
+             deposits and {treasury} in the treasury: {accounted} in all, but the supply is \
+             {supply}"
         )));
     }
     Ok(())
+}
+
+/// Reads the record at `key` of validator `v`'s committed state with `decode` (`None` if
+/// absent).
+async fn decoded<T>(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    key: StateKey,
+    decode: fn(&[u8]) -> Result<T, TypesError>,
+) -> Result<Option<T>, Violation> {
+    match ledger.state_value(&key).await {
+        Ok(Some(bytes)) => decode(&bytes)
+            .map(Some)
+            .map_err(|e| violation(format!("validator {v}: decoding {key}: {e}"))),
+        Ok(None) => Ok(None),
+        Err(e) => Err(violation(format!("validator {v}: reading {key}: {e}"))),
+    }
+}
+
+/// The stake records of the identities the workload named, on one validator.
+struct Stakes {
+    /// Each identity's delegation (empty if it never delegated).
+    delegations: BTreeMap<Did, Delegation>,
+    /// The identities that are validator candidates, with their records.
+    candidates: BTreeMap<Did, ValidatorRecord>,
+    /// The sum of the identities' unbonding entries.
+    unbonding: u64,
+}
+
+impl Stakes {
+    /// Reads the stake records of `identities` from validator `v`.
+    async fn read(
+        v: usize,
+        ledger: &Ledger<deterministic::Context>,
+        identities: &BTreeSet<Did>,
+    ) -> Result<Self, Violation> {
+        let mut stakes = Stakes {
+            delegations: BTreeMap::new(),
+            candidates: BTreeMap::new(),
+            unbonding: 0,
+        };
+        let overflow = || violation(format!("validator {v}: unbonding entries overflow"));
+        for did in identities {
+            let delegation = decoded(
+                v,
+                ledger,
+                StateKey::Delegation(did.clone()),
+                Delegation::decode,
+            )
+            .await?
+            .unwrap_or_default();
+            stakes.delegations.insert(did.clone(), delegation);
+            if let Some(record) = decoded(
+                v,
+                ledger,
+                StateKey::Validator(did.clone()),
+                ValidatorRecord::decode,
+            )
+            .await?
+            {
+                stakes.candidates.insert(did.clone(), record);
+            }
+            let unbonding = decoded(
+                v,
+                ledger,
+                StateKey::Unbonding(did.clone()),
+                Unbonding::decode,
+            )
+            .await?
+            .unwrap_or_default();
+            for entry in &unbonding.entries {
+                stakes.unbonding = stakes
+                    .unbonding
+                    .checked_add(entry.amount)
+                    .ok_or_else(overflow)?;
+            }
+        }
+        Ok(stakes)
+    }
+
+    /// `did`'s delegation at the start of `epoch`, if positive.
+    fn delegation_at(&self, did: &Did, epoch: u64) -> Option<&sovra_types::Stake> {
+        self.delegations.get(did).and_then(|d| d.at(epoch))
+    }
+
+    /// `did`'s power as a validator at the start of `epoch` (0 if it was none).
+    fn power_at(&self, did: &Did, epoch: u64) -> u64 {
+        self.candidates
+            .get(did)
+            .and_then(|r| r.power.at(epoch).copied())
+            .unwrap_or(0)
+    }
+}
+
+/// On validator `v`, `meta:staked` is the current delegations plus the unbonding entries, the
+/// stake total's latest checkpoint is the sum of the current delegations, and each candidate's
+/// latest power is the sum of the current delegations to it.
+async fn stake(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    stakes: &Stakes,
+) -> Result<(), Violation> {
+    let overflow = || violation(format!("validator {v}: delegations overflow"));
+    let mut bonded = 0u64;
+    let mut to_candidate: BTreeMap<&Did, u64> = BTreeMap::new();
+    for (did, delegation) in &stakes.delegations {
+        let Some(current) = delegation.current().filter(|s| s.amount > 0) else {
+            continue;
+        };
+        bonded = bonded.checked_add(current.amount).ok_or_else(overflow)?;
+        let power = to_candidate.entry(&current.validator).or_default();
+        *power = power.checked_add(current.amount).ok_or_else(overflow)?;
+        if !stakes.candidates.contains_key(&current.validator) {
+            return Err(violation(format!(
+                "validator {v}: {did} delegates to {}, which is not a candidate",
+                current.validator
+            )));
+        }
+    }
+    let staked = meta(v, ledger, MetaKey::Staked).await?;
+    if bonded.checked_add(stakes.unbonding) != Some(staked) {
+        return Err(violation(format!(
+            "validator {v}: meta:staked is {staked}, the delegations bond {bonded} and {} is \
+             unbonding",
+            stakes.unbonding
+        )));
+    }
+    let total = decoded(v, ledger, StateKey::StakeTotal, StakeTotal::decode)
+        .await?
+        .unwrap_or_default();
+    let latest = total.total.latest().copied().unwrap_or(0);
+    if latest != bonded {
+        return Err(violation(format!(
+            "validator {v}: the stake total is {latest}, the delegations bond {bonded}"
+        )));
+    }
+    for (candidate, record) in &stakes.candidates {
+        let power = record.power.latest().copied().unwrap_or(0);
+        let delegated = to_candidate.get(candidate).copied().unwrap_or(0);
+        if power != delegated {
+            return Err(violation(format!(
+                "validator {v}: candidate {candidate} has power {power}, its delegations bond \
+                 {delegated}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// On validator `v` at committed `height`, over every proposal `workload` submitted: the
+/// deposits held and the treasury are what the proposals' deposits and spends leave, each
+/// finalized proposal's result is what its tally gives under its rules, and each proposal whose
+/// snapshot is still retained has the total stake and the tally its snapshot gives.
+async fn proposals(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    height: u64,
+    workload: &Workload,
+    stakes: &Stakes,
+) -> Result<(), Violation> {
+    let params = decoded(v, ledger, StateKey::Params, ParamsRecord::decode)
+        .await?
+        .map_or_else(|| ledger.genesis().params(), |r| r.effective_at(height));
+    let final_epoch = params.epoch_of(height);
+    let (mut held, mut treasury) = (0u128, 0i128);
+    for id in &workload.proposals {
+        // Absent: its transaction failed (or never made it into a block).
+        let Some(p) = decoded(v, ledger, StateKey::Proposal(*id), Proposal::decode).await? else {
+            continue;
+        };
+        match p.deposit_status {
+            DepositStatus::Held | DepositStatus::Refundable => held += p.deposit as u128,
+            DepositStatus::Forfeited => treasury += p.deposit as i128,
+            DepositStatus::Refunded => {}
+        }
+        if let (ProposalStatus::Executed, ProposalContent::TreasurySpend { amount, .. }) =
+            (p.status, &p.content)
+        {
+            treasury -= *amount as i128;
+        }
+        result_holds(&p).map_err(|e| violation(format!("validator {v}: proposal {id}: {e}")))?;
+        if final_epoch.saturating_sub(p.snapshot_epoch) > SNAPSHOT_EPOCHS - 1 {
+            // Its snapshot is no longer kept: stake at it cannot be read back exactly.
+            continue;
+        }
+        let s = p.snapshot_epoch;
+        let total: u128 = stakes
+            .delegations
+            .keys()
+            .filter_map(|d| stakes.delegation_at(d, s))
+            .map(|stake| stake.amount as u128)
+            .sum();
+        if total != p.total_stake as u128 {
+            return Err(violation(format!(
+                "validator {v}: proposal {id} counts a total stake of {} at epoch {s}, the \
+                 delegations then bond {total}",
+                p.total_stake
+            )));
+        }
+        let mut votes = BTreeMap::new();
+        for voter in stakes.delegations.keys() {
+            let key = StateKey::Vote {
+                proposal: *id,
+                voter: voter.clone(),
+            };
+            if let Some(record) = decoded(v, ledger, key, VoteRecord::decode).await? {
+                votes.insert(voter.clone(), record);
+            }
+        }
+        let counted = tally_from_scratch(stakes, &votes, s)
+            .map_err(|e| violation(format!("validator {v}: proposal {id}: {e}")))?;
+        if counted != p.tally {
+            return Err(violation(format!(
+                "validator {v}: proposal {id} has tally {:?}, its votes and the stake at epoch \
+                 {s} count {counted:?}",
+                p.tally
+            )));
+        }
+    }
+    let deposits = meta(v, ledger, MetaKey::Deposits).await?;
+    if deposits as u128 != held {
+        return Err(violation(format!(
+            "validator {v}: meta:deposits is {deposits}, the proposals voting or refundable hold \
+             {held}"
+        )));
+    }
+    let in_treasury = meta(v, ledger, MetaKey::Treasury).await?;
+    if in_treasury as i128 != treasury {
+        return Err(violation(format!(
+            "validator {v}: meta:treasury is {in_treasury}, forfeited deposits less the spends \
+             paid leave {treasury}"
+        )));
+    }
+    Ok(())
+}
+
+/// A proposal's status and deposit agree with its tally under its rules (a proposal still
+/// voting holds its deposit; a finalized one is what the tally gives: missed quorum and vetoes
+/// forfeit the deposit, the rest leave it to its proposer; a passed one may have been paid, if
+/// a spend, or failed to schedule, if a parameter change).
+fn result_holds(p: &Proposal) -> Result<(), String> {
+    let forfeited = p.deposit_status == DepositStatus::Forfeited;
+    let ok = match p.status {
+        ProposalStatus::Voting => p.deposit_status == DepositStatus::Held,
+        ProposalStatus::NoQuorum | ProposalStatus::Vetoed => {
+            forfeited && expected_result(p) == p.status
+        }
+        ProposalStatus::Rejected | ProposalStatus::Passed => {
+            !forfeited && p.deposit_status != DepositStatus::Held && expected_result(p) == p.status
+        }
+        ProposalStatus::Executed => {
+            matches!(p.content, ProposalContent::TreasurySpend { .. })
+                && !forfeited
+                && p.deposit_status != DepositStatus::Held
+                && expected_result(p) == ProposalStatus::Passed
+        }
+        ProposalStatus::Failed => {
+            matches!(p.content, ProposalContent::ChangeParams(_))
+                && !forfeited
+                && p.deposit_status != DepositStatus::Held
+                && expected_result(p) == ProposalStatus::Passed
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "status {} with deposit {} does not follow from tally {:?} (total stake {}, rules \
+             {:?})",
+            p.status.as_str(),
+            p.deposit_status.as_str(),
+            p.tally,
+            p.total_stake,
+            p.rules
+        ))
+    }
+}
+
+/// The result of a proposal's tally under its rules, counted anew: no quorum if the turnout is
+/// below `quorum_bps` of the total stake, vetoed if vetoes are more than `veto_bps` of the
+/// turnout, passed if yes is more than `threshold_bps` of yes, no and veto, else rejected.
+fn expected_result(p: &Proposal) -> ProposalStatus {
+    let bps = BPS as u128;
+    let t = &p.tally;
+    let turnout = t.yes as u128 + t.no as u128 + t.abstain as u128 + t.veto as u128;
+    if turnout == 0 || turnout * bps < p.rules.quorum_bps as u128 * p.total_stake as u128 {
+        ProposalStatus::NoQuorum
+    } else if t.veto as u128 * bps > p.rules.veto_bps as u128 * turnout {
+        ProposalStatus::Vetoed
+    } else if t.yes as u128 * bps
+        > p.rules.threshold_bps as u128 * (t.yes as u128 + t.no as u128 + t.veto as u128)
+    {
+        ProposalStatus::Passed
+    } else {
+        ProposalStatus::Rejected
+    }
+}
+
+/// A proposal's tally counted from scratch from the `votes` of the named identities and their
+/// stake at snapshot epoch `s`: each validator that voted counts its power then less the stake
+/// of its delegators who voted themselves; each delegator that voted counts its stake then.
+fn tally_from_scratch(
+    stakes: &Stakes,
+    votes: &BTreeMap<Did, VoteRecord>,
+    s: u64,
+) -> Result<Tally, String> {
+    let mut tally = Tally::default();
+    for (voter, record) in votes {
+        let Some(option) = record.option else {
+            continue;
+        };
+        let power = stakes.power_at(voter, s);
+        let counted = if power > 0 {
+            let overriding: u64 = votes
+                .iter()
+                .filter(|(d, r)| *d != voter && r.option.is_some())
+                .filter_map(|(d, _)| stakes.delegation_at(d, s))
+                .filter(|stake| stake.validator == *voter)
+                .map(|stake| stake.amount)
+                .sum();
+            power.checked_sub(overriding).ok_or_else(|| {
+                format!(
+                    "validator {voter} had power {power} at epoch {s}, less than the {overriding} \
+                     its delegators who voted delegated"
+                )
+            })?
+        } else {
+            stakes
+                .delegation_at(voter, s)
+                .map_or(0, |stake| stake.amount)
+        };
+        let count = tally.get_mut(option);
+        *count = count
+            .checked_add(counted)
+            .ok_or_else(|| "the tally overflows".to_string())?;
+    }
+    Ok(tally)
 }
 
 async fn account(

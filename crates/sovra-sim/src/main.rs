@@ -71,6 +71,7 @@ fn main() {
     let mut failures: Vec<(u64, Failure)> = Vec::new();
     let mut injected: BTreeMap<FaultKind, u64> = BTreeMap::new();
     let mut admitted: BTreeMap<TxKind, u64> = BTreeMap::new();
+    let mut completed: BTreeMap<TxKind, u64> = BTreeMap::new();
     let (mut txs, mut blocks) = (0u64, 0u64);
     let (mut replicas, mut lost, mut erased) = (0u64, 0u64, 0u64);
     std::thread::scope(|scope| {
@@ -108,6 +109,9 @@ fn main() {
                     }
                     for (kind, n) in &report.admitted_by_kind {
                         *admitted.entry(*kind).or_default() += n;
+                    }
+                    for (kind, n) in &report.completed_by_kind {
+                        *completed.entry(*kind).or_default() += n;
                     }
                     txs += report.finalized_txs;
                     blocks += report.final_height;
@@ -153,12 +157,13 @@ fn main() {
             injected.get(&kind).copied().unwrap_or(0)
         );
     }
-    println!("transactions admitted:");
+    println!("transactions admitted (of them completed):");
     for kind in TxKind::all() {
         println!(
-            "  {:<16} {}",
+            "  {:<16} {} ({})",
             kind.name(),
-            admitted.get(&kind).copied().unwrap_or(0)
+            admitted.get(&kind).copied().unwrap_or(0),
+            completed.get(&kind).copied().unwrap_or(0)
         );
     }
     if !failures.is_empty() {

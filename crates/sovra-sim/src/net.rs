@@ -28,7 +28,9 @@ use sovra_consensus::{
 use sovra_crypto::SigningKey;
 use sovra_node::services::{self, ServiceTimings, StoreChannels, Stores};
 use sovra_store::{ContentStore, Index, StoreError, VaultLog, VaultStore};
-use sovra_types::{Did, Genesis, GenesisAccount, GenesisValidator, limits::MAX_BLOCK_BYTES};
+use sovra_types::{
+    Did, Genesis, GenesisAccount, GenesisEconomy, GenesisValidator, limits::MAX_BLOCK_BYTES,
+};
 
 use crate::SimError;
 
@@ -59,7 +61,14 @@ pub fn dev_did(i: u64) -> Did {
     Did::from_public_key(&dev_key(i).public_key())
 }
 
-/// The genesis of a simulated chain of `validators`.
+/// Blocks per epoch of the simulated chain: short, so that stake changes take effect, votes are
+/// cast and counted and unbonded stake is released within a run (of some 100 blocks).
+pub const EPOCH_LENGTH: u64 = 5;
+
+/// The genesis of a simulated chain of `validators`: the funded accounts, a minimum fee of 1, and
+/// short staking and governance periods (epochs of [`EPOCH_LENGTH`] blocks, 20 blocks of
+/// unbonding and of voting, a timelock of 3 blocks, deposits from 10; quorum, threshold and veto
+/// at their defaults).
 pub fn genesis(validators: usize) -> Genesis {
     Genesis {
         chain_id: CHAIN.into(),
@@ -80,7 +89,14 @@ pub fn genesis(validators: usize) -> Genesis {
         min_fee: 1,
         max_block_txs: 100,
         registry_authority: None,
-        economy: None,
+        economy: Some(GenesisEconomy {
+            epoch_length: EPOCH_LENGTH,
+            unbonding_period: 20,
+            voting_period: 20,
+            timelock: 3,
+            min_deposit: 10,
+            ..Default::default()
+        }),
     }
 }
 

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use commonware_runtime::{Clock, deterministic};
+use sovra_types::ReceiptStatus;
 
 use crate::SimError;
 use crate::invariants::{self, Violation};
@@ -41,6 +42,10 @@ pub struct Report {
     pub refused: u64,
     /// Transactions admitted, by kind.
     pub admitted_by_kind: BTreeMap<TxKind, u64>,
+    /// Admitted transactions finalized with every action applied, by kind.
+    pub completed_by_kind: BTreeMap<TxKind, u64>,
+    /// Admitted transactions finalized as failed, by kind and failure code.
+    pub failed_by_kind: BTreeMap<(TxKind, String), u64>,
     /// Submissions refused, by kind and reason.
     pub refusals: BTreeMap<(TxKind, String), u64>,
     /// The height every validator reached at the end.
@@ -151,6 +156,8 @@ fn run_inner(plan: &Plan, dir: &Path) -> Result<Report, Failure> {
             admitted: 0,
             refused: 0,
             admitted_by_kind: BTreeMap::new(),
+            completed_by_kind: BTreeMap::new(),
+            failed_by_kind: BTreeMap::new(),
             refusals: BTreeMap::new(),
             final_height: 0,
             finalized_txs: 0,
@@ -313,9 +320,26 @@ async fn live(
     report.admitted_by_kind = workload.by_kind.clone();
     report.refusals = workload.refusals.clone();
     report.final_height = height;
+    let first = net.running()[0].1;
     for h in 1..=height {
-        if let Ok(Some(b)) = net.running()[0].1.index().block(h) {
+        if let Ok(Some(b)) = first.index().block(h) {
             report.finalized_txs += b.txs.len() as u64;
+        }
+    }
+    // What became of the admitted transactions (those neither completed nor failed were
+    // replaced, expired or lost with a crashed validator's mempool).
+    for (id, kind) in &workload.admitted {
+        let Ok(Some(at)) = first.index().tx(id) else {
+            continue;
+        };
+        match at.status {
+            ReceiptStatus::Completed => {
+                *report.completed_by_kind.entry(*kind).or_default() += 1;
+            }
+            ReceiptStatus::Failed { code, .. } => {
+                *report.failed_by_kind.entry((*kind, code)).or_default() += 1;
+            }
+            _ => {}
         }
     }
     report.auditor = context.auditor().state();

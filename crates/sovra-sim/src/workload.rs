@@ -1,12 +1,14 @@
 //! The workload of a run: each turn one funded identity signs one transaction of a kind drawn
 //! from the run's own generator (transfers, `did:sovra` creations and updates, content pins and
 //! unpins, public documents, vault records with their next versions, grants, revocations and
-//! erasures, asset classes with mints, transfers, burns, vesting locks and releases, and boxes:
-//! non-fungible tokens that hold units of those classes and change hands with them) and
-//! submits it to a running validator, with the nonce (and, where an action names
-//! one, the record version) that validator sees. Transactions may fail in execution (a version
-//! another validator's block moved on, an unfunded signer): a failure is an outcome like any
-//! other, and must be the same on every validator.
+//! erasures, asset classes with mints, transfers, burns, vesting locks and releases, boxes:
+//! non-fungible tokens that hold units of those classes and change hands with them, and
+//! staking and governance: validator candidates, delegations, unbonding and withdrawals,
+//! proposals, votes, finalizations and claims, see [`economy`]) and submits it to a running
+//! validator, with the nonce (and, where an action names one, the record version) that
+//! validator sees. Transactions may fail in execution (a version another validator's block
+//! moved on, an unfunded signer): a failure is an outcome like any other, and must be the same
+//! on every validator.
 //!
 //! Data goes where a client would put it: before a pin, the file's blocks are uploaded to the
 //! validator the pin is submitted to (kept there for a grace period, like an upload through the
@@ -15,8 +17,8 @@
 //!
 //! The workload remembers every identity it named, so the invariants can account for every
 //! token; every transaction a validator admitted, so they can compare its outcome everywhere;
-//! and every file and vault block it uploaded, so they can find every replica and every block
-//! that must have been erased.
+//! every proposal it submitted, so they can recount its votes; and every file and vault block
+//! it uploaded, so they can find every replica and every block that must have been erased.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,8 +32,9 @@ use sovra_node::services::Stores;
 use sovra_store::StagedQuota;
 use sovra_types::{
     AccountsAction, Action, AssetClassId, AssetKind, AssetsAction, ClassFlags, ClassTerms,
-    ContentAction, ContentId, Did, DidRecord, IdentityAction, LockSchedule, RecordId,
-    SignedTransaction, StateKey, TokenRef, Transaction, TxId, VaultAction, VaultRecord,
+    ContentAction, ContentId, Did, DidRecord, GovernanceAction, IdentityAction, LockSchedule,
+    ProposalId, RecordId, SignedTransaction, StateKey, TokenRef, Transaction, TxId, VaultAction,
+    VaultRecord,
     assets::lock_id,
     codec::decode_exact,
     identity::{DidDocument, derive_sovra_did, methods_for_key},
@@ -39,6 +42,8 @@ use sovra_types::{
 };
 
 use crate::net::{CHAIN, DEV_ACCOUNTS, dev_did, dev_key};
+
+pub mod economy;
 
 /// How long (in blocks) a submitted transaction may wait for inclusion.
 const EXPIRY_BLOCKS: u64 = 50;
@@ -172,11 +177,35 @@ pub enum TxKind {
     AssetUnnest,
     /// A box (and what it holds) handed to another funded identity.
     AssetBoxSend,
+    /// A funded identity registered as a validator candidate, with a consensus key drawn from
+    /// the run's generator (while fewer than two are; a candidate bonds to itself instead, and
+    /// another identity delegates).
+    StakeRegister,
+    /// Stake bonded: by a candidate to itself, by a delegator (a funded identity or one of its
+    /// `did:sovra`) to the candidate it delegates to or, delegating nothing, to one drawn (with
+    /// no candidate yet, a registration instead).
+    StakeDelegate,
+    /// Part or all of a delegation undelegated (it unbonds).
+    StakeUndelegate,
+    /// Unbonded stake whose release height has come withdrawn (with none released, an
+    /// undelegation instead).
+    StakeWithdraw,
+    /// A proposal (text, harmless parameter change or small treasury spend) submitted, once
+    /// stake is in force (before, a registration or bond instead).
+    GovPropose,
+    /// A vote on an open proposal by an identity with stake at its snapshot (with none open, a
+    /// proposal instead).
+    GovVote,
+    /// A proposal whose voting has ended finalized.
+    GovFinalize,
+    /// A refundable deposit or a passed treasury spend claimed (with nothing owed, a
+    /// finalization instead).
+    GovClaim,
 }
 
 impl TxKind {
     /// Every kind, with its weight in the draw.
-    const WEIGHTED: [(TxKind, u32); 19] = [
+    const WEIGHTED: [(TxKind, u32); 27] = [
         (TxKind::Transfer, 36),
         (TxKind::CreateDid, 6),
         (TxKind::UpdateDid, 8),
@@ -196,6 +225,14 @@ impl TxKind {
         (TxKind::AssetNest, 3),
         (TxKind::AssetUnnest, 2),
         (TxKind::AssetBoxSend, 2),
+        (TxKind::StakeRegister, 2),
+        (TxKind::StakeDelegate, 3),
+        (TxKind::StakeUndelegate, 3),
+        (TxKind::StakeWithdraw, 3),
+        (TxKind::GovPropose, 2),
+        (TxKind::GovVote, 10),
+        (TxKind::GovFinalize, 3),
+        (TxKind::GovClaim, 4),
     ];
 
     /// The kind's name in reports.
@@ -220,6 +257,14 @@ impl TxKind {
             TxKind::AssetNest => "asset-nest",
             TxKind::AssetUnnest => "asset-unnest",
             TxKind::AssetBoxSend => "asset-box-send",
+            TxKind::StakeRegister => "stake-register",
+            TxKind::StakeDelegate => "stake-delegate",
+            TxKind::StakeUndelegate => "stake-undelegate",
+            TxKind::StakeWithdraw => "stake-withdraw",
+            TxKind::GovPropose => "gov-propose",
+            TxKind::GovVote => "gov-vote",
+            TxKind::GovFinalize => "gov-finalize",
+            TxKind::GovClaim => "gov-claim",
         }
     }
 
@@ -247,8 +292,8 @@ pub struct Workload {
     /// `did:sovra` identities the workload asked to create, with the funded identity (index)
     /// whose key controls each.
     created: BTreeMap<Did, u64>,
-    /// Transactions admitted by a validator.
-    pub admitted: Vec<TxId>,
+    /// Transactions admitted by a validator, with their kinds.
+    pub admitted: Vec<(TxId, TxKind)>,
     /// Submissions refused (the validator was behind, the signer unfunded, ...).
     pub refused: u64,
     /// Why submissions were refused, by kind of transaction and reason.
@@ -262,6 +307,9 @@ pub struct Workload {
     /// Every asset lock an admitted transaction asked for: class, holder, lock id (a lock whose
     /// transaction failed, or that was released in full, is absent from state).
     pub locks: Vec<(AssetClassId, Did, u64)>,
+    /// Every proposal an admitted transaction submitted, at most
+    /// [`economy::MAX_PROPOSALS`] (one whose transaction failed is absent from state).
+    pub proposals: Vec<ProposalId>,
 }
 
 impl Workload {
@@ -277,6 +325,7 @@ impl Workload {
             files: FILES.as_slice(),
             vault_uploads: BTreeMap::new(),
             locks: Vec::new(),
+            proposals: Vec::new(),
         }
     }
 
@@ -360,10 +409,17 @@ impl Workload {
             }
             _ => None,
         };
+        let proposal = match tx.tx.actions.first() {
+            Some(Action::Governance(GovernanceAction::Propose { .. })) => {
+                Some(ProposalId::derive(&id, 0))
+            }
+            _ => None,
+        };
         match ledger.admit(vec![(tx, bytes.len())]).await {
             Ok(results) if results.iter().all(|r| r.is_ok()) => {
-                self.admitted.push(id);
+                self.admitted.push((id, kind));
                 self.locks.extend(lock);
+                self.proposals.extend(proposal);
                 *self.by_kind.entry(kind).or_default() += 1;
             }
             Ok(results) => {
@@ -660,6 +716,17 @@ impl Workload {
                     to: other,
                     amount: 1,
                 })
+            }
+            TxKind::StakeRegister
+            | TxKind::StakeDelegate
+            | TxKind::StakeUndelegate
+            | TxKind::StakeWithdraw
+            | TxKind::GovPropose
+            | TxKind::GovVote
+            | TxKind::GovFinalize
+            | TxKind::GovClaim => {
+                let (kind, signer, action) = self.economy_action(ledger, kind, owner).await?;
+                return Some((kind, signer, vec![action], uploads));
             }
         };
         Some((kind, me, vec![action], uploads))
