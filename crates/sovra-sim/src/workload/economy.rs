@@ -1,5 +1,5 @@
 //! Staking and governance in the workload. A funded identity that is not yet a candidate (while
-//! fewer than [`MAX_CANDIDATES`] are) registers as a validator candidate, with a consensus key
+//! fewer than `MAX_CANDIDATES` are) registers as a validator candidate, with a consensus key
 //! drawn from the run's generator and that key's proof over its DID, and then bonds to itself;
 //! the other funded identities, and the `did:sovra` identities they control, delegate to a
 //! candidate (one at a time: more to the one they delegate to, if any), undelegate part or all
