@@ -29,7 +29,7 @@ pub struct ParamsView {
     /// The parameters in force for the next block (fields as in the genesis file: `min_fee`,
     /// `max_block_txs`, `epoch_length`, `unbonding_period`, `max_validators`, `voting_period`,
     /// `min_deposit`, `quorum_bps`, `threshold_bps`, `veto_bps`, `timelock`,
-    /// `registry_authority`).
+    /// `registry_authority`, `issuance_per_block`).
     #[schema(value_type = Object)]
     pub params: Params,
     /// Changes passed proposals scheduled for later heights.
@@ -40,17 +40,26 @@ pub struct ParamsView {
     pub deposits: u64,
     /// Native tokens in the community treasury.
     pub treasury: u64,
+    /// Staking rewards distributed and not yet claimed.
+    pub rewards: u64,
+}
+
+/// The chain-wide counters of native tokens outside balances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EconomyCounters {
+    /// Bonded or unbonding.
+    pub staked: u64,
+    /// Held as proposal deposits.
+    pub deposits: u64,
+    /// In the community treasury.
+    pub treasury: u64,
+    /// Staking rewards not yet claimed.
+    pub rewards: u64,
 }
 
 impl ParamsView {
     /// The view at finalized `height` of `record` and the counters.
-    pub fn new(
-        height: u64,
-        record: &ParamsRecord,
-        staked: u64,
-        deposits: u64,
-        treasury: u64,
-    ) -> Self {
+    pub fn new(height: u64, record: &ParamsRecord, counters: EconomyCounters) -> Self {
         let params = record.effective_at(height + 1);
         Self {
             height,
@@ -65,9 +74,10 @@ impl ParamsView {
                     changes: s.changes.iter().map(|c| c.to_string()).collect(),
                 })
                 .collect(),
-            staked,
-            deposits,
-            treasury,
+            staked: counters.staked,
+            deposits: counters.deposits,
+            treasury: counters.treasury,
+            rewards: counters.rewards,
         }
     }
 }
@@ -138,11 +148,19 @@ pub struct StakeView {
     pub next_stake: u64,
     /// Unbonding entries.
     pub unbonding: Vec<UnbondingView>,
+    /// Staking rewards (and, for a validator, commission) `claim_rewards` would pay now.
+    pub rewards: u64,
 }
 
 impl StakeView {
-    /// The view of `did`'s delegation and unbonding in `epoch`.
-    pub fn new(did: &Did, delegation: &Delegation, unbonding: &Unbonding, epoch: u64) -> Self {
+    /// The view of `did`'s delegation, unbonding and claimable `rewards` in `epoch`.
+    pub fn new(
+        did: &Did,
+        delegation: &Delegation,
+        unbonding: &Unbonding,
+        epoch: u64,
+        rewards: u64,
+    ) -> Self {
         let next = delegation.current();
         Self {
             did: did.to_string(),
@@ -161,6 +179,7 @@ impl StakeView {
                     release_height: e.release_height,
                 })
                 .collect(),
+            rewards,
         }
     }
 }

@@ -119,6 +119,7 @@ impl Executor {
         keys.insert(StateKey::Meta(MetaKey::Supply));
         keys.insert(StateKey::Meta(MetaKey::Burned));
         keys.insert(StateKey::Params);
+        keys.extend(modules::staking::distribution_keys());
         // Key sets do not depend on the parameters' values.
         let params = ChainParams {
             chain_id: self.chain_id.clone(),
@@ -394,10 +395,27 @@ impl Executor {
                 }
             }
         }
+        Self::end_block(&mut state, &params, &outcomes)?;
         Ok(BlockOutput {
             changes: state.into_changes(),
             outcomes,
         })
+    }
+
+    /// What every block does after its transactions: its fees and the issuance go to the
+    /// bonded stake.
+    fn end_block<R: StateReader>(
+        state: &mut Overlay<R>,
+        params: &ChainParams,
+        outcomes: &[TxOutcome],
+    ) -> Result<(), ExecError> {
+        // Each fee was paid from a balance, so their sum is within the supply (a u64).
+        let fees = outcomes
+            .iter()
+            .fold(0u64, |sum, o| sum.saturating_add(o.fee));
+        modules::staking::distribute(state, &params.params, fees)?;
+        state.checkpoint();
+        Ok(())
     }
 
     /// Builds a block from candidates (already signature-checked, e.g. by the
@@ -423,6 +441,7 @@ impl Executor {
                 included.push(t);
             }
         }
+        Self::end_block(&mut state, &params, &outcomes)?;
         Ok((
             included,
             BlockOutput {

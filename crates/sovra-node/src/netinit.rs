@@ -31,7 +31,7 @@ pub struct NetworkLayout {
 /// The staking and governance periods of development networks: short, so a walkthrough sees
 /// stake take effect, a vote end and a change come into force within a minute or two (empty
 /// blocks come about every 500 ms): epochs of 20 blocks, voting for 60, a timelock of 10,
-/// unbonding for 60; deposits of at least 100.
+/// unbonding for 60; deposits of at least 100; 10 tokens issued per block to bonded stake.
 pub fn dev_economy() -> GenesisEconomy {
     GenesisEconomy {
         epoch_length: 20,
@@ -39,6 +39,7 @@ pub fn dev_economy() -> GenesisEconomy {
         voting_period: 60,
         min_deposit: 100,
         timelock: 10,
+        issuance_per_block: 10,
         ..GenesisEconomy::default()
     }
 }

@@ -9,13 +9,15 @@
 //! - the same accounts: every identity the workload named (balance, nonce, receipt-chain head
 //!   and length) is identical on every validator, and its receipt chain, read entry by entry,
 //!   is hash-linked up to that head (so it is identical everywhere);
-//! - conservation: the native supply plus the fees burned equals genesis, and the supply is
-//!   what the identities the workload named hold (tokens only move where the workload sends
-//!   them) plus what is staked (`meta:staked`), held in proposal deposits (`meta:deposits`) and
-//!   in the community treasury (`meta:treasury`);
+//! - conservation: the native supply plus the fees burned equals genesis plus the staking
+//!   rewards issued (`meta:issued`), and the supply is what the identities the workload named
+//!   hold (tokens only move where the workload sends them) plus what is staked
+//!   (`meta:staked`), held in proposal deposits (`meta:deposits`), in the community treasury
+//!   (`meta:treasury`) and owed as staking rewards (`meta:rewards`);
 //! - stake: `meta:staked` is the named identities' current delegations plus their unbonding
 //!   entries, the stake total's latest checkpoint is the sum of the current delegations, and
-//!   each candidate's latest power is the sum of the current delegations to it;
+//!   each candidate's latest power is the sum of the current delegations to it; the rewards
+//!   the named identities can claim never exceed `meta:rewards`;
 //! - proposals: the deposits held are those of the workload's proposals still voting or
 //!   refundable; the treasury is their forfeited deposits less the spends paid; a finalized
 //!   proposal's result and deposit are what its tally gives under its rules; and while its
@@ -261,12 +263,14 @@ async fn conservation(
     ledger: &Ledger<deterministic::Context>,
     identities: &BTreeSet<Did>,
 ) -> Result<(), Violation> {
+    let issued = meta(v, ledger, MetaKey::Issued).await?;
     let genesis_total = DEV_ACCOUNTS * DEV_BALANCE;
     let supply = meta(v, ledger, MetaKey::Supply).await?;
     let burned = meta(v, ledger, MetaKey::Burned).await?;
-    if supply + burned != genesis_total {
+    if supply as u128 + burned as u128 != genesis_total as u128 + issued as u128 {
         return Err(violation(format!(
-            "validator {v}: supply {supply} + burned {burned} != genesis {genesis_total}"
+            "validator {v}: supply {supply} + burned {burned} != genesis {genesis_total} + \
+             issued {issued}"
         )));
     }
     let mut held = 0u64;
@@ -278,15 +282,16 @@ async fn conservation(
     let staked = meta(v, ledger, MetaKey::Staked).await?;
     let deposits = meta(v, ledger, MetaKey::Deposits).await?;
     let treasury = meta(v, ledger, MetaKey::Treasury).await?;
-    let accounted = [staked, deposits, treasury]
+    let rewards = meta(v, ledger, MetaKey::Rewards).await?;
+    let accounted = [staked, deposits, treasury, rewards]
         .into_iter()
         .try_fold(held, u64::checked_add)
         .ok_or_else(|| violation(format!("validator {v}: the supply's parts overflow")))?;
     if accounted != supply {
         return Err(violation(format!(
             "validator {v}: the identities hold {held}, {staked} is staked, {deposits} held in \
-             deposits and {treasury} in the treasury: {accounted} in all, but the supply is \
-             {supply}"
+             deposits, {treasury} in the treasury and {rewards} owed as rewards: {accounted} in \
+             all, but the supply is {supply}"
         )));
     }
     Ok(())
@@ -435,6 +440,35 @@ async fn stake(
                  {delegated}"
             )));
         }
+    }
+    let mut claimable = 0u128;
+    let no_delegation = Delegation::default();
+    let holders: BTreeSet<&Did> = stakes
+        .delegations
+        .keys()
+        .chain(stakes.candidates.keys())
+        .collect();
+    for did in holders {
+        let delegation = stakes.delegations.get(did).unwrap_or(&no_delegation);
+        let delegated_to = delegation
+            .current()
+            .filter(|s| s.amount > 0)
+            .and_then(|s| stakes.candidates.get(&s.validator));
+        let due = sovra_types::staking::claimable(
+            delegation,
+            delegated_to,
+            stakes.candidates.get(did),
+            total.reward_index,
+        )
+        .ok_or_else(|| violation(format!("validator {v}: {did}'s rewards overflow")))?;
+        claimable += due as u128;
+    }
+    let owed = meta(v, ledger, MetaKey::Rewards).await?;
+    if claimable > owed as u128 {
+        return Err(violation(format!(
+            "validator {v}: the named identities can claim {claimable} in rewards, but only \
+             {owed} is owed"
+        )));
     }
     Ok(())
 }

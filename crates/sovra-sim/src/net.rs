@@ -95,6 +95,7 @@ pub fn genesis(validators: usize) -> Genesis {
             voting_period: 20,
             timelock: 3,
             min_deposit: 10,
+            issuance_per_block: 3,
             ..Default::default()
         }),
     }

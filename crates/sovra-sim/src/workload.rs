@@ -4,7 +4,7 @@
 //! erasures, asset classes with mints, transfers, burns, vesting locks and releases, boxes:
 //! non-fungible tokens that hold units of those classes and change hands with them, and
 //! staking and governance: validator candidates, delegations, unbonding and withdrawals,
-//! proposals, votes, finalizations and claims, see [`economy`]) and submits it to a running
+//! reward claims, proposals, votes, finalizations and claims, see [`economy`]) and submits it to a running
 //! validator, with the nonce (and, where an action names one, the record version) that
 //! validator sees. Transactions may fail in execution (a version another validator's block
 //! moved on, an unfunded signer): a failure is an outcome like any other, and must be the same
@@ -190,6 +190,8 @@ pub enum TxKind {
     /// Unbonded stake whose release height has come withdrawn (with none released, an
     /// undelegation instead).
     StakeWithdraw,
+    /// Staking rewards claimed by an identity with some to claim (with none, a bond instead).
+    StakeClaim,
     /// A proposal (text, harmless parameter change or small treasury spend) submitted, once
     /// stake is in force (before, a registration or bond instead).
     GovPropose,
@@ -205,7 +207,7 @@ pub enum TxKind {
 
 impl TxKind {
     /// Every kind, with its weight in the draw.
-    const WEIGHTED: [(TxKind, u32); 27] = [
+    const WEIGHTED: [(TxKind, u32); 28] = [
         (TxKind::Transfer, 36),
         (TxKind::CreateDid, 6),
         (TxKind::UpdateDid, 8),
@@ -229,6 +231,7 @@ impl TxKind {
         (TxKind::StakeDelegate, 3),
         (TxKind::StakeUndelegate, 3),
         (TxKind::StakeWithdraw, 3),
+        (TxKind::StakeClaim, 3),
         (TxKind::GovPropose, 2),
         (TxKind::GovVote, 10),
         (TxKind::GovFinalize, 3),
@@ -261,6 +264,7 @@ impl TxKind {
             TxKind::StakeDelegate => "stake-delegate",
             TxKind::StakeUndelegate => "stake-undelegate",
             TxKind::StakeWithdraw => "stake-withdraw",
+            TxKind::StakeClaim => "stake-claim",
             TxKind::GovPropose => "gov-propose",
             TxKind::GovVote => "gov-vote",
             TxKind::GovFinalize => "gov-finalize",
@@ -721,6 +725,7 @@ impl Workload {
             | TxKind::StakeDelegate
             | TxKind::StakeUndelegate
             | TxKind::StakeWithdraw
+            | TxKind::StakeClaim
             | TxKind::GovPropose
             | TxKind::GovVote
             | TxKind::GovFinalize

@@ -76,6 +76,8 @@ pub struct GenesisEconomy {
     pub veto_bps: u16,
     /// [`Params::timelock`](crate::Params::timelock).
     pub timelock: u64,
+    /// [`Params::issuance_per_block`](crate::Params::issuance_per_block).
+    pub issuance_per_block: u64,
 }
 
 impl Default for GenesisEconomy {
@@ -91,6 +93,7 @@ impl Default for GenesisEconomy {
             threshold_bps: p.threshold_bps,
             veto_bps: p.veto_bps,
             timelock: p.timelock,
+            issuance_per_block: p.issuance_per_block,
         }
     }
 }
@@ -163,6 +166,7 @@ impl Genesis {
             veto_bps: e.veto_bps,
             timelock: e.timelock,
             registry_authority: self.registry_authority.clone(),
+            issuance_per_block: e.issuance_per_block,
         }
     }
 

@@ -51,6 +51,9 @@ pub struct Params {
     pub timelock: u64,
     /// The identity that may add and remove verifiers in the trust registry.
     pub registry_authority: Option<Did>,
+    /// Native tokens minted every block as staking rewards (besides the block's fees), shared
+    /// by all bonded stake; none while nothing is bonded.
+    pub issuance_per_block: u64,
 }
 
 impl Default for Params {
@@ -68,6 +71,7 @@ impl Default for Params {
             veto_bps: 3_340,
             timelock: 300,
             registry_authority: None,
+            issuance_per_block: 0,
         }
     }
 }
@@ -130,13 +134,14 @@ impl Params {
             ParamChange::VetoBps(v) => self.veto_bps = *v,
             ParamChange::Timelock(v) => self.timelock = *v,
             ParamChange::RegistryAuthority(v) => self.registry_authority = v.clone(),
+            ParamChange::IssuancePerBlock(v) => self.issuance_per_block = *v,
         }
     }
 }
 
 impl Write for Params {
     fn write(&self, buf: &mut impl bytes::BufMut) {
-        1u8.write(buf);
+        2u8.write(buf);
         self.min_fee.write(buf);
         self.max_block_txs.write(buf);
         self.epoch_length.write(buf);
@@ -149,19 +154,20 @@ impl Write for Params {
         self.veto_bps.write(buf);
         self.timelock.write(buf);
         self.registry_authority.write(buf);
+        self.issuance_per_block.write(buf);
     }
 }
 
 impl EncodeSize for Params {
     fn encode_size(&self) -> usize {
-        1 + 8 + 4 + 8 + 8 + 4 + 8 + 8 + 2 + 2 + 2 + 8 + self.registry_authority.encode_size()
+        1 + 8 + 4 + 8 + 8 + 4 + 8 + 8 + 2 + 2 + 2 + 8 + self.registry_authority.encode_size() + 8
     }
 }
 
 impl Read for Params {
     type Cfg = ();
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
-        if u8::read(buf)? != 1 {
+        if u8::read(buf)? != 2 {
             return Err(Error::Invalid("Params", "unsupported version"));
         }
         let params = Self {
@@ -177,6 +183,7 @@ impl Read for Params {
             veto_bps: u16::read(buf)?,
             timelock: u64::read(buf)?,
             registry_authority: Option::<Did>::read(buf)?,
+            issuance_per_block: u64::read(buf)?,
         };
         params
             .validate()
@@ -211,6 +218,8 @@ pub enum ParamChange {
     /// [`Params::registry_authority`] (`none` removes it: the registry is then fixed until a
     /// later proposal names one).
     RegistryAuthority(Option<Did>),
+    /// [`Params::issuance_per_block`].
+    IssuancePerBlock(u64),
 }
 
 impl ParamChange {
@@ -228,6 +237,7 @@ impl ParamChange {
             ParamChange::VetoBps(_) => "veto_bps",
             ParamChange::Timelock(_) => "timelock",
             ParamChange::RegistryAuthority(_) => "registry_authority",
+            ParamChange::IssuancePerBlock(_) => "issuance_per_block",
         }
     }
 
@@ -244,6 +254,7 @@ impl ParamChange {
         "veto_bps",
         "timelock",
         "registry_authority",
+        "issuance_per_block",
     ];
 
     /// Parses `name=value` (e.g. `min_fee=5`, `registry_authority=did:key:z6Mk…` or
@@ -267,6 +278,7 @@ impl ParamChange {
             "threshold_bps" => ParamChange::ThresholdBps(n16()?),
             "veto_bps" => ParamChange::VetoBps(n16()?),
             "timelock" => ParamChange::Timelock(n64()?),
+            "issuance_per_block" => ParamChange::IssuancePerBlock(n64()?),
             "registry_authority" => ParamChange::RegistryAuthority(match value {
                 "none" => None,
                 did => Some(Did::parse(did)?),
@@ -293,6 +305,7 @@ impl ParamChange {
             ParamChange::VetoBps(_) => 8,
             ParamChange::Timelock(_) => 9,
             ParamChange::RegistryAuthority(_) => 10,
+            ParamChange::IssuancePerBlock(_) => 11,
         }
     }
 }
@@ -305,7 +318,8 @@ impl std::fmt::Display for ParamChange {
             | ParamChange::UnbondingPeriod(v)
             | ParamChange::VotingPeriod(v)
             | ParamChange::MinDeposit(v)
-            | ParamChange::Timelock(v) => write!(f, "{v}"),
+            | ParamChange::Timelock(v)
+            | ParamChange::IssuancePerBlock(v) => write!(f, "{v}"),
             ParamChange::MaxBlockTxs(v) | ParamChange::MaxValidators(v) => write!(f, "{v}"),
             ParamChange::QuorumBps(v) | ParamChange::ThresholdBps(v) | ParamChange::VetoBps(v) => {
                 write!(f, "{v}")
@@ -324,7 +338,8 @@ impl Write for ParamChange {
             | ParamChange::UnbondingPeriod(v)
             | ParamChange::VotingPeriod(v)
             | ParamChange::MinDeposit(v)
-            | ParamChange::Timelock(v) => v.write(buf),
+            | ParamChange::Timelock(v)
+            | ParamChange::IssuancePerBlock(v) => v.write(buf),
             ParamChange::MaxBlockTxs(v) | ParamChange::MaxValidators(v) => v.write(buf),
             ParamChange::QuorumBps(v) | ParamChange::ThresholdBps(v) | ParamChange::VetoBps(v) => {
                 v.write(buf)
@@ -341,7 +356,8 @@ impl EncodeSize for ParamChange {
             | ParamChange::UnbondingPeriod(_)
             | ParamChange::VotingPeriod(_)
             | ParamChange::MinDeposit(_)
-            | ParamChange::Timelock(_) => 8,
+            | ParamChange::Timelock(_)
+            | ParamChange::IssuancePerBlock(_) => 8,
             ParamChange::MaxBlockTxs(_) | ParamChange::MaxValidators(_) => 4,
             ParamChange::QuorumBps(_) | ParamChange::ThresholdBps(_) | ParamChange::VetoBps(_) => 2,
             ParamChange::RegistryAuthority(v) => v.encode_size(),
@@ -364,6 +380,7 @@ impl Read for ParamChange {
             8 => ParamChange::VetoBps(u16::read(buf)?),
             9 => ParamChange::Timelock(u64::read(buf)?),
             10 => ParamChange::RegistryAuthority(Option::<Did>::read(buf)?),
+            11 => ParamChange::IssuancePerBlock(u64::read(buf)?),
             other => return Err(Error::InvalidEnum(other)),
         })
     }

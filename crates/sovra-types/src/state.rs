@@ -131,16 +131,24 @@ pub enum MetaKey {
     Deposits = 4,
     /// Native tokens in the community treasury.
     Treasury = 5,
+    /// Staking rewards credited to the reward index and not yet claimed (part of the supply,
+    /// in no balance).
+    Rewards = 6,
+    /// Total native tokens issued as staking rewards since genesis (so the supply plus the
+    /// burned fees equals the genesis balances plus this).
+    Issued = 7,
 }
 
 impl MetaKey {
     /// Every counter, with its name in the text form `meta:<name>`.
-    pub const ALL: [(MetaKey, &'static str); 5] = [
+    pub const ALL: [(MetaKey, &'static str); 7] = [
         (MetaKey::Supply, "supply"),
         (MetaKey::Burned, "burned"),
         (MetaKey::Staked, "staked"),
         (MetaKey::Deposits, "deposits"),
         (MetaKey::Treasury, "treasury"),
+        (MetaKey::Rewards, "rewards"),
+        (MetaKey::Issued, "issued"),
     ];
 
     /// The counter's name.
@@ -677,6 +685,8 @@ mod tests {
             },
             StateKey::Params,
             StateKey::Meta(MetaKey::Treasury),
+            StateKey::Meta(MetaKey::Rewards),
+            StateKey::Meta(MetaKey::Issued),
             StateKey::Validator(sovra.clone()),
             StateKey::ConsensusKey([7; 32]),
             StateKey::Delegation(key_did.clone()),

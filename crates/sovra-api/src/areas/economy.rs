@@ -12,11 +12,12 @@ use axum::{
 use serde::Deserialize;
 use sovra_api_types::{
     ErrorBody, ParamsView, ProposalListView, ProposalView, ScheduledChangeView, StakeView,
-    TallyView, UnbondingView, ValidatorListView, ValidatorView, VoteView,
+    TallyView, UnbondingView, ValidatorListView, ValidatorView, VoteView, economy::EconomyCounters,
 };
 use sovra_types::{
-    Delegation, Did, ParamsRecord, Proposal, ProposalId, StateKey, Unbonding, ValidatorRecord,
-    VoteRecord,
+    Delegation, Did, ParamsRecord, Proposal, ProposalId, StakeTotal, StateKey, Unbonding,
+    ValidatorRecord, VoteRecord,
+    staking::claimable,
     state::{MetaKey, decode_u64},
 };
 use std::sync::Arc;
@@ -121,13 +122,13 @@ async fn delegation<B: Backend>(b: &B, did: &Did) -> Result<Delegation, ApiError
     responses((status = 200, body = ParamsView)))]
 async fn get_params<B: Backend>(State(b): State<Arc<B>>) -> Result<Json<ParamsView>, ApiError> {
     let (height, record, _) = chain_params(&*b).await?;
-    Ok(Json(ParamsView::new(
-        height,
-        &record,
-        counter(&*b, MetaKey::Staked).await?,
-        counter(&*b, MetaKey::Deposits).await?,
-        counter(&*b, MetaKey::Treasury).await?,
-    )))
+    let counters = EconomyCounters {
+        staked: counter(&*b, MetaKey::Staked).await?,
+        deposits: counter(&*b, MetaKey::Deposits).await?,
+        treasury: counter(&*b, MetaKey::Treasury).await?,
+        rewards: counter(&*b, MetaKey::Rewards).await?,
+    };
+    Ok(Json(ParamsView::new(height, &record, counters)))
 }
 
 /// Validator candidates in DID order (`after`: continue after this DID), with their stake in
@@ -169,7 +170,7 @@ async fn get_validator<B: Backend>(
 }
 
 /// An identity's stake: its validator, what it delegates now and from the next epoch boundary,
-/// and what is unbonding.
+/// what is unbonding, and the rewards it can claim.
 #[utoipa::path(get, path = "/v1/staking/stake/{did}",
     params(("did" = String, Path)),
     responses((status = 200, body = StakeView), (status = 400, body = ErrorBody)))]
@@ -182,11 +183,24 @@ async fn get_stake<B: Backend>(
     let unbonding = decoded(&*b, StateKey::Unbonding(did.clone()), Unbonding::decode)
         .await?
         .unwrap_or_default();
+    let delegation = delegation(&*b, &did).await?;
+    let delegated_to = match delegation.current().filter(|s| s.amount > 0) {
+        Some(s) => validator(&*b, &s.validator).await?,
+        None => None,
+    };
+    let own = validator(&*b, &did).await?;
+    let index = decoded(&*b, StateKey::StakeTotal, StakeTotal::decode)
+        .await?
+        .unwrap_or_default()
+        .reward_index;
+    let rewards = claimable(&delegation, delegated_to.as_ref(), own.as_ref(), index)
+        .ok_or_else(|| ApiError::Internal("rewards overflow".into()))?;
     Ok(Json(StakeView::new(
         &did,
-        &delegation(&*b, &did).await?,
+        &delegation,
         &unbonding,
         epoch,
+        rewards,
     )))
 }
 

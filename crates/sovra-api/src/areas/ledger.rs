@@ -163,6 +163,16 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "native tokens in the community treasury",
     ),
     (
+        "meta:rewards",
+        "meta:rewards",
+        "staking rewards distributed and not yet claimed",
+    ),
+    (
+        "meta:issued",
+        "meta:issued",
+        "native tokens issued as staking rewards since genesis",
+    ),
+    (
         "params",
         "params",
         "the chain parameters in force and the changes scheduled for later heights",
@@ -190,7 +200,7 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
     (
         "stake-total",
         "stake-total",
-        "the total bonded stake by epoch",
+        "the total bonded stake by epoch and the reward index",
     ),
     (
         "proposal:<id>",
@@ -381,15 +391,16 @@ struct ProofQuery {
 /// - `asset-allowance:<issuer>/<name>/<owner>/<spender>`: what a spender may still move;
 /// - `asset-lock:<issuer>/<name>/<holder>/<id>`: tokens locked for a holder;
 /// - `asset-bundle:<issuer>/<name>/<token>`: what a non-fungible token holds;
-/// - `meta:staked`, `meta:deposits`, `meta:treasury`: native tokens bonded or unbonding, held
-///   as proposal deposits, in the community treasury;
+/// - `meta:staked`, `meta:deposits`, `meta:treasury`, `meta:rewards`, `meta:issued`: native
+///   tokens bonded or unbonding, held as proposal deposits, in the community treasury, owed as
+///   staking rewards, and issued as rewards since genesis;
 /// - `params`: the chain parameters in force and the changes scheduled for later heights;
 /// - `validator:<did>`: a validator candidate; `consensus-key:<hex>`: who registered a
 ///   consensus key; `delegation:<did>`, `unbonding:<did>`: an identity's stake;
-///   `stake-total`: the total bonded stake by epoch;
+///   `stake-total`: the total bonded stake by epoch and the reward index;
 /// - `proposal:<id>`: a governance proposal; `vote:<id>/<did>`: one identity's vote on it.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `proposal:<id>` or `vote:<id>/<did>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `meta:rewards`, `meta:issued`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `proposal:<id>` or `vote:<id>/<did>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -443,6 +454,8 @@ mod tests {
                 StateKey::Meta(sovra_types::state::MetaKey::Staked) => "staked",
                 StateKey::Meta(sovra_types::state::MetaKey::Deposits) => "deposits",
                 StateKey::Meta(sovra_types::state::MetaKey::Treasury) => "treasury",
+                StateKey::Meta(sovra_types::state::MetaKey::Rewards) => "rewards",
+                StateKey::Meta(sovra_types::state::MetaKey::Issued) => "issued",
                 StateKey::Params => "params",
                 StateKey::Validator(_) => "validator",
                 StateKey::ConsensusKey(_) => "consensus-key",
@@ -456,7 +469,7 @@ mod tests {
         }
         assert_eq!(
             seen.len(),
-            28,
+            30,
             "every state key variant has a documented form"
         );
     }

@@ -6,8 +6,9 @@
 use crate::support::{Harness, identity};
 use sovra_types::{
     Delegation, DepositStatus, Did, ParamChange, Params, ParamsRecord, Proposal, ProposalContent,
-    ProposalId, ProposalStatus, Stake, StateKey, Tally, Unbonding, UnbondingEntry, ValidatorRecord,
-    VoteOption, VoteRecord, governance::VotingRules, staking::Checkpoints, state::MetaKey,
+    ProposalId, ProposalStatus, Stake, StakeTotal, StateKey, Tally, Unbonding, UnbondingEntry,
+    ValidatorRecord, VoteOption, VoteRecord, governance::VotingRules, staking::Checkpoints,
+    state::MetaKey,
 };
 
 /// Epochs of one block (the mock's next block, height 2, is in epoch 2); candidates A (key 1,
@@ -28,7 +29,20 @@ fn setup(h: &Harness) -> (Did, Did, Did, ProposalId, ProposalId) {
         .put_state(StateKey::Meta(MetaKey::Staked), 850u64.to_be_bytes());
     h.backend
         .put_state(StateKey::Meta(MetaKey::Treasury), 70u64.to_be_bytes());
-    for (did, seed, epoch, power) in [(&a, 1u8, 0, 500u64), (&b, 2, 2, 300)] {
+    h.backend
+        .put_state(StateKey::Meta(MetaKey::Rewards), 400u64.to_be_bytes());
+    // Rewards: 3 tokens per bonded unit so far.
+    let scale = sovra_types::staking::REWARD_INDEX_SCALE;
+    h.backend.put_state(
+        StateKey::StakeTotal,
+        StakeTotal {
+            reward_index: 3 * scale,
+            ..StakeTotal::default()
+        },
+    );
+    for (did, seed, epoch, power, commission_index) in
+        [(&a, 1u8, 0, 500u64, 0), (&b, 2, 2, 300, 3 * scale)]
+    {
         let mut checkpoints = Checkpoints::default();
         checkpoints.set_next(epoch, power);
         h.backend.put_state(
@@ -38,6 +52,7 @@ fn setup(h: &Harness) -> (Did, Did, Did, ProposalId, ProposalId) {
                 p2p_address: "10.0.0.1:7000".into(),
                 commission_bps: 500,
                 power: checkpoints,
+                commission_index,
             },
         );
     }
@@ -49,6 +64,8 @@ fn setup(h: &Harness) -> (Did, Did, Did, ProposalId, ProposalId) {
             amount: 200,
         },
     );
+    delegation.reward_index = scale;
+    delegation.rewards = 10;
     h.backend
         .put_state(StateKey::Delegation(d.clone()), delegation);
     h.backend.put_state(
@@ -118,6 +135,7 @@ pub(crate) async fn params(h: &Harness) {
     assert_eq!(v["staked"], 850);
     assert_eq!(v["deposits"], 0);
     assert_eq!(v["treasury"], 70);
+    assert_eq!(v["rewards"], 400);
 }
 
 pub(crate) async fn validators(h: &Harness) {
@@ -181,9 +199,15 @@ pub(crate) async fn stake(h: &Harness) {
         v["unbonding"],
         serde_json::json!([{"validator": a.as_str(), "amount": 50, "release_height": 90}])
     );
+    // 10 credited, plus 200 staked times 2 tokens per unit since, less A's 5% commission.
+    assert_eq!(v["rewards"], 10 + 380);
+    // A earns 5% commission on its 500 of power times 3 tokens per unit.
+    let v = h.get(&format!("/v1/staking/stake/{a}")).await.ok_json(200);
+    assert_eq!(v["rewards"], 75);
     let v = h.get(&format!("/v1/staking/stake/{b}")).await.ok_json(200);
     assert!(v["validator"].is_null());
     assert_eq!(v["stake"], 0);
+    assert_eq!(v["rewards"], 0);
     h.get("/v1/staking/stake/nope")
         .await
         .error(400, "invalid_did");

@@ -1,6 +1,6 @@
 //! `sovra stake ...`: staking (docs/economy.md): register as a validator candidate with a
 //! consensus key (its proof of possession signed here), delegate, undelegate, withdraw released
-//! stake; list candidates and show an identity's stake.
+//! stake, claim rewards; list candidates and show an identity's stake and rewards.
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -68,6 +68,12 @@ pub(crate) enum StakeCommand {
         #[command(flatten)]
         signer: SignerArgs,
     },
+    /// Move your staking rewards (and, as a validator, your commission) to your balance.
+    Claim {
+        /// Signer.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
     /// Wait for the next epoch boundary (when stake changes take effect). Prints the new epoch.
     Wait {
         /// Give up after this many seconds (exit 1).
@@ -89,7 +95,7 @@ pub(crate) enum StakeCommand {
         #[command(flatten)]
         node: NodeArgs,
     },
-    /// Show an identity's delegation and unbonding stake.
+    /// Show an identity's delegation, unbonding stake and claimable rewards.
     Show {
         /// The identity.
         did: String,
@@ -199,6 +205,25 @@ pub(crate) fn run(command: StakeCommand) -> Result<()> {
             )
         }
         StakeCommand::Withdraw { signer } => send(&signer, StakingAction::Withdraw),
+        StakeCommand::Claim { signer } => {
+            let client = Client::new(&signer.node.node);
+            let me = signer::signer_did(&signer, &load_key(&signer.key, &signer.keystore)?)?;
+            let view = client.stake(&me)?;
+            if view.rewards == 0 {
+                bail!("{me} has no rewards to claim");
+            }
+            send(
+                &signer,
+                StakingAction::ClaimRewards {
+                    validator: view.validator.as_deref().map(Did::parse).transpose()?,
+                },
+            )?;
+            eprintln!(
+                "claimed at least {} (rewards accrue until the block that includes the claim)",
+                view.rewards
+            );
+            Ok(())
+        }
         StakeCommand::Wait { timeout_secs, node } => {
             let client = Client::new(&node.node);
             let params = client.params()?;
@@ -246,6 +271,7 @@ pub(crate) fn run(command: StakeCommand) -> Result<()> {
                         u.amount, u.validator, u.release_height
                     ));
                 }
+                text.push_str(&format!("rewards to claim {}\n", v.rewards));
                 text
             })
         }

@@ -837,6 +837,21 @@ fn stake_propose_vote_and_see_the_parameter_change() {
         .unwrap();
     let next: u64 = cli.ok(&["stake", "wait"]).parse().unwrap();
     assert!(next > epoch, "{next} after {epoch}");
+    // Bonded stake earns every block (the devnet issues 10 tokens per block): dev0 claims its
+    // rewards and commission, at least what `stake show` said; nothing to claim exits 1.
+    let due = cli.json(&["stake", "show", &dev0, "-o", "json"])["rewards"]
+        .as_u64()
+        .unwrap();
+    assert!(due > 0, "dev0 earned nothing");
+    let balance = cli.balance(&dev0);
+    cli.ok(&["stake", "claim", "--key", "dev0"]);
+    assert!(
+        cli.balance(&dev0) >= balance - 1 + due,
+        "claimed less than {due}"
+    );
+    cli.ok(&["key", "new", "carol"]);
+    let stderr = cli.fails(&["stake", "claim", "--key", "carol"], 1);
+    assert!(stderr.contains("no rewards"), "{stderr}");
     let id = cli.ok(&[
         "gov",
         "propose",

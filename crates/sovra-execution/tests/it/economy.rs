@@ -19,7 +19,7 @@ use sovra_types::{
 };
 
 /// Short epochs and periods, so tests cross them quickly.
-fn economy() -> GenesisEconomy {
+pub(crate) fn economy() -> GenesisEconomy {
     GenesisEconomy {
         epoch_length: 10,
         unbonding_period: 30,
@@ -30,11 +30,12 @@ fn economy() -> GenesisEconomy {
         threshold_bps: 5_000,
         veto_bps: 3_340,
         timelock: 5,
+        issuance_per_block: 0,
     }
 }
 
 /// The registration of test key `k`'s did:key as a candidate with consensus key `seed`.
-fn registration(k: &SigningKey, seed: u64) -> StakingAction {
+pub(crate) fn registration(k: &SigningKey, seed: u64) -> StakingAction {
     registration_for(&did(k), seed)
 }
 
@@ -51,7 +52,7 @@ fn registration_for(who: &Did, seed: u64) -> StakingAction {
 
 /// Staking and governance conveniences.
 impl Chain {
-    fn delegate(&mut self, key: &SigningKey, validator: &Did, amount: u64) {
+    pub(crate) fn delegate(&mut self, key: &SigningKey, validator: &Did, amount: u64) {
         self.ok(
             key,
             StakingAction::Delegate {
@@ -61,7 +62,7 @@ impl Chain {
         );
     }
 
-    fn decode<T>(
+    pub(crate) fn decode<T>(
         &self,
         key: StateKey,
         decode: fn(&[u8]) -> Result<T, sovra_types::TypesError>,
@@ -69,12 +70,12 @@ impl Chain {
         self.state.values.get(&key).map(|b| decode(b).unwrap())
     }
 
-    fn validator(&self, v: &Did) -> ValidatorRecord {
+    pub(crate) fn validator(&self, v: &Did) -> ValidatorRecord {
         self.decode(StateKey::Validator(v.clone()), ValidatorRecord::decode)
             .expect("a candidate")
     }
 
-    fn delegation(&self, d: &Did) -> Delegation {
+    pub(crate) fn delegation(&self, d: &Did) -> Delegation {
         self.decode(StateKey::Delegation(d.clone()), Delegation::decode)
             .unwrap_or_default()
     }
@@ -95,7 +96,7 @@ impl Chain {
         .unwrap_or_default()
     }
 
-    fn meta(&self, key: MetaKey) -> u64 {
+    pub(crate) fn meta(&self, key: MetaKey) -> u64 {
         self.decode(StateKey::Meta(key), decode_u64).unwrap_or(0)
     }
 
@@ -159,8 +160,9 @@ impl Chain {
         )
     }
 
-    /// The supply equals what balances, stake, deposits and the treasury hold.
-    fn check_supply(&self) {
+    /// The supply equals what balances, stake, deposits, the treasury and unclaimed rewards
+    /// hold.
+    pub(crate) fn check_supply(&self) {
         let balances: u64 = self
             .state
             .values
@@ -202,7 +204,8 @@ impl Chain {
             balances
                 + self.meta(MetaKey::Staked)
                 + self.meta(MetaKey::Deposits)
-                + self.meta(MetaKey::Treasury),
+                + self.meta(MetaKey::Treasury)
+                + self.meta(MetaKey::Rewards),
             "supply"
         );
     }

@@ -7,5 +7,6 @@ mod content;
 mod economy;
 mod identity;
 mod recovery;
+mod rewards;
 mod transfers;
 mod vault;

@@ -27,7 +27,7 @@ use sovra_types::{
     TypesError, Unbonding, ValidatorRecord, VoteOption,
     actions::staking::ValidatorRegistration,
     params::SNAPSHOT_EPOCHS,
-    staking::{MAX_UNBONDING_ENTRIES, VALIDATOR_KEY_NAMESPACE, validator_key_message},
+    staking::{MAX_UNBONDING_ENTRIES, VALIDATOR_KEY_NAMESPACE, claimable, validator_key_message},
     state::{MetaKey, decode_u64},
 };
 
@@ -127,6 +127,21 @@ impl<'a> ChainView<'a> {
         .unwrap_or_default()
     }
 
+    /// What `claim_rewards` by `did` would pay now.
+    async fn claimable(&self, did: &Did) -> u64 {
+        let delegation = self.delegation(did).await;
+        let delegated_to = match delegation.current().filter(|s| s.amount > 0) {
+            Some(s) => self.candidate(&s.validator).await,
+            None => None,
+        };
+        let own = self.candidate(did).await;
+        let index = read(self.ledger, StateKey::StakeTotal, StakeTotal::decode)
+            .await
+            .unwrap_or_default()
+            .reward_index;
+        claimable(&delegation, delegated_to.as_ref(), own.as_ref(), index).unwrap_or(0)
+    }
+
     /// The stake in force at the start of the next block's epoch.
     async fn total_stake(&self) -> u64 {
         read(self.ledger, StateKey::StakeTotal, StakeTotal::decode)
@@ -182,6 +197,7 @@ impl Workload {
             TxKind::StakeDelegate => self.delegate(&view, owner).await,
             TxKind::StakeUndelegate => self.undelegate(&view, owner).await,
             TxKind::StakeWithdraw => self.withdraw(&view, owner).await,
+            TxKind::StakeClaim => self.claim_rewards(&view, owner).await,
             TxKind::GovPropose => self.propose(&view, owner).await,
             TxKind::GovVote => self.vote(&view, owner).await,
             TxKind::GovFinalize => self.finalize(&view, owner).await,
@@ -372,6 +388,35 @@ impl Workload {
             TxKind::StakeWithdraw,
             signer,
             Action::Staking(StakingAction::Withdraw),
+        ))
+    }
+
+    /// One of `owner`'s identities with staking rewards to claim claims them, naming the
+    /// validator it delegates to (with none to claim, one bonds: what earns rewards).
+    async fn claim_rewards(
+        &mut self,
+        view: &ChainView<'_>,
+        owner: u64,
+    ) -> Option<(TxKind, Did, Action)> {
+        let mut owed = Vec::new();
+        for did in self.controlled(owner) {
+            if view.claimable(&did).await > 0 {
+                let validator = view
+                    .delegation(&did)
+                    .await
+                    .current()
+                    .filter(|s| s.amount > 0)
+                    .map(|s| s.validator.clone());
+                owed.push((did, validator));
+            }
+        }
+        let Some((signer, validator)) = self.pick(&owed) else {
+            return self.delegate(view, owner).await;
+        };
+        Some((
+            TxKind::StakeClaim,
+            signer,
+            Action::Staking(StakingAction::ClaimRewards { validator }),
         ))
     }
 

@@ -31,6 +31,12 @@ pub enum StakingAction {
     },
     /// Move every unbonding entry whose release height has come back to the signer's balance.
     Withdraw,
+    /// Move the signer's staking rewards (and, for a validator, its commission) to its balance.
+    ClaimRewards {
+        /// The validator the signer delegates to, if it delegates (the action reads that
+        /// validator's commission rate, and fails if the signer delegates to another).
+        validator: Option<Did>,
+    },
 }
 
 /// What a validator candidate registers.
@@ -53,6 +59,7 @@ impl StakingAction {
     const DELEGATE: u8 = 1;
     const UNDELEGATE: u8 = 2;
     const WITHDRAW: u8 = 3;
+    const CLAIM_REWARDS: u8 = 4;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
@@ -61,6 +68,7 @@ impl StakingAction {
             StakingAction::Delegate { .. } => "delegate",
             StakingAction::Undelegate { .. } => "undelegate",
             StakingAction::Withdraw => "withdraw_stake",
+            StakingAction::ClaimRewards { .. } => "claim_rewards",
         }
     }
 }
@@ -86,6 +94,10 @@ impl Write for StakingAction {
                 amount.write(buf);
             }
             StakingAction::Withdraw => Self::WITHDRAW.write(buf),
+            StakingAction::ClaimRewards { validator } => {
+                Self::CLAIM_REWARDS.write(buf);
+                validator.write(buf);
+            }
         }
     }
 }
@@ -102,6 +114,7 @@ impl EncodeSize for StakingAction {
             StakingAction::Delegate { validator, .. } => validator.encode_size() + 8,
             StakingAction::Undelegate { validator, .. } => validator.encode_size() + 8,
             StakingAction::Withdraw => 0,
+            StakingAction::ClaimRewards { validator } => validator.encode_size(),
         }
     }
 }
@@ -127,6 +140,9 @@ impl Read for StakingAction {
                 amount: u64::read(buf)?,
             }),
             Self::WITHDRAW => Ok(StakingAction::Withdraw),
+            Self::CLAIM_REWARDS => Ok(StakingAction::ClaimRewards {
+                validator: Option::<Did>::read(buf)?,
+            }),
             other => Err(Error::InvalidEnum(other)),
         }
     }

@@ -14,9 +14,9 @@ use sovra_types::{
     DidDocument, GovernanceAction, HolderBalance, IdentityAction, LockSchedule, ParamChange,
     Params, ParamsRecord, Proposal, ProposalContent, ProposalId, ProposalStatus, ReceiptEntry,
     ReceiptStatus, RecordId, RecoveryAction, RecoveryConfig, RegistryAction, Relationship,
-    Relationships, Service, SignedTransaction, Stake, StakingAction, Tally, TokenLock, TokenRecord,
-    TokenRef, Transaction, ValidatorRecord, VaultAction, VaultRecord, VerificationMethod,
-    VoteOption, VoteRecord,
+    Relationships, Service, SignedTransaction, Stake, StakeTotal, StakingAction, Tally, TokenLock,
+    TokenRecord, TokenRef, Transaction, ValidatorRecord, VaultAction, VaultRecord,
+    VerificationMethod, VoteOption, VoteRecord,
     actions::staking::ValidatorRegistration,
     assets::MAX_LOCK_MS,
     assets::bundle::MAX_BUNDLE_ITEMS,
@@ -405,6 +405,7 @@ fn arb_param_change() -> impl Strategy<Value = ParamChange> {
         any::<u16>().prop_map(ParamChange::VetoBps),
         any::<u64>().prop_map(ParamChange::Timelock),
         proptest::option::of(arb_did()).prop_map(ParamChange::RegistryAuthority),
+        any::<u64>().prop_map(ParamChange::IssuancePerBlock),
     ]
 }
 
@@ -455,6 +456,9 @@ fn arb_staking_like(example: &StakingAction) -> BoxedStrategy<StakingAction> {
             .prop_map(|(validator, amount)| StakingAction::Undelegate { validator, amount })
             .boxed(),
         StakingAction::Withdraw => Just(StakingAction::Withdraw).boxed(),
+        StakingAction::ClaimRewards { .. } => proptest::option::of(arb_did())
+            .prop_map(|validator| StakingAction::ClaimRewards { validator })
+            .boxed(),
     }
 }
 
@@ -1107,14 +1111,23 @@ proptest! {
             consensus_key: [numbers[0] as u8; 32],
             p2p_address: address,
             commission_bps: commission,
-            power,
+            power: power.clone(),
+            commission_index: numbers[2] as u128 * numbers[3] as u128,
         };
         check_canonical(&validator, pos, bit, extra)?;
         let mut delegation = Delegation::default();
         for (e, (validator, amount)) in stake.entries() {
             delegation.stake.set_next(e - 1, Stake { validator: validator.clone(), amount: *amount });
         }
+        delegation.reward_index = numbers[4] as u128 * numbers[5] as u128;
+        delegation.rewards = numbers[6];
         check_canonical(&delegation, pos, bit, extra)?;
+        let total = StakeTotal {
+            total: power,
+            reward_index: numbers[7] as u128 * numbers[0] as u128,
+            reward_carry: numbers[1],
+        };
+        check_canonical(&total, pos, bit, extra)?;
         let proposal = Proposal {
             proposer: delegation.current().map_or_else(|| Did::sovra(&[1; 16]), |s| s.validator.clone()),
             title: "t".into(),

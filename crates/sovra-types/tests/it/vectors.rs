@@ -103,6 +103,10 @@ fn computed() -> toml::Table {
     );
     structures.insert("delegation".into(), hex_of(&crate::examples::delegation()));
     structures.insert("unbonding".into(), hex_of(&crate::examples::unbonding()));
+    structures.insert(
+        "stake_total".into(),
+        hex_of(&crate::examples::stake_total()),
+    );
     structures.insert("proposal".into(), hex_of(&crate::examples::proposal()));
     structures.insert(
         "vote_record".into(),

@@ -10,10 +10,14 @@
 //!   epoch, which governance weighs votes by;
 //! - undelegated stake waits the unbonding period (it stays slashable) before `withdraw`
 //!   returns it to the balance; at most a bounded number of unbonding entries per identity;
-//! - bonded and unbonding tokens stay part of the supply (counter `meta:staked`).
+//! - bonded and unbonding tokens stay part of the supply (counter `meta:staked`);
+//! - rewards: at the end of every block its fees and the issuance (`issuance_per_block`) are
+//!   spread over the bonded stake through one reward index ([`distribute`]); a delegation's
+//!   rewards and a validator's commission are credited when they next change or claim, and
+//!   `claim_rewards` pays them out (counter `meta:rewards` holds what is owed).
 //!
 //! What is not here yet: the validator set is still fixed by genesis (stake does not choose
-//! it), and there are no rewards or slashing.
+//! it), so every candidate's stake earns; there is no slashing.
 
 use crate::{
     ActionFailure, ActionResult, ApplyContext, ExecError, ExecutionModule, KeySet, Overlay,
@@ -66,7 +70,7 @@ impl ExecutionModule for Staking {
                 }
                 Ok(())
             }
-            StakingAction::Withdraw => Ok(()),
+            StakingAction::Withdraw | StakingAction::ClaimRewards { .. } => Ok(()),
         }
     }
 
@@ -77,23 +81,37 @@ impl ExecutionModule for Staking {
                 keys.insert(StateKey::Validator(signer.clone()));
                 keys.insert(StateKey::ConsensusKey(key_bytes(&r.consensus_key)));
                 keys.insert(StateKey::Delegation(signer.clone()));
+                keys.insert(StateKey::StakeTotal);
             }
             StakingAction::Delegate { validator, .. } => {
                 keys.insert(StateKey::Validator(validator.clone()));
                 keys.insert(StateKey::Validator(signer.clone()));
                 keys.insert(StateKey::Delegation(signer.clone()));
+                keys.insert(StateKey::Delegation(validator.clone()));
                 keys.insert(StateKey::StakeTotal);
                 keys.insert(StateKey::Meta(MetaKey::Staked));
             }
             StakingAction::Undelegate { validator, .. } => {
                 keys.insert(StateKey::Validator(validator.clone()));
                 keys.insert(StateKey::Delegation(signer.clone()));
+                keys.insert(StateKey::Delegation(validator.clone()));
                 keys.insert(StateKey::Unbonding(signer.clone()));
                 keys.insert(StateKey::StakeTotal);
             }
             StakingAction::Withdraw => {
                 keys.insert(StateKey::Unbonding(signer.clone()));
                 keys.insert(StateKey::Meta(MetaKey::Staked));
+            }
+            StakingAction::ClaimRewards { validator } => {
+                keys.insert(StateKey::Delegation(signer.clone()));
+                keys.insert(StateKey::Validator(signer.clone()));
+                if let Some(v) = validator {
+                    // Its commission is credited to its own record on the way.
+                    keys.insert(StateKey::Validator(v.clone()));
+                    keys.insert(StateKey::Delegation(v.clone()));
+                }
+                keys.insert(StateKey::StakeTotal);
+                keys.insert(StateKey::Meta(MetaKey::Rewards));
             }
         }
     }
@@ -102,7 +120,9 @@ impl ExecutionModule for Staking {
         match action {
             StakingAction::Delegate { validator, .. }
             | StakingAction::Undelegate { validator, .. } => parties.add(validator),
-            StakingAction::RegisterValidator(_) | StakingAction::Withdraw => {}
+            StakingAction::RegisterValidator(_)
+            | StakingAction::Withdraw
+            | StakingAction::ClaimRewards { .. } => {}
         }
     }
 
@@ -119,6 +139,7 @@ impl ExecutionModule for Staking {
             StakingAction::Delegate { validator, amount } => delegate(ctx, validator, *amount),
             StakingAction::Undelegate { validator, amount } => undelegate(ctx, validator, *amount),
             StakingAction::Withdraw => withdraw(ctx),
+            StakingAction::ClaimRewards { validator } => claim(ctx, validator.as_ref()),
         }
     }
 }
@@ -226,11 +247,13 @@ fn register<R: StateReader>(
             "the consensus key's signature over the chain id and the signer's DID does not verify",
         );
     }
+    // Commission is earned from now on.
     let record = ValidatorRecord {
         consensus_key: key,
         p2p_address: p2p_address.clone(),
         commission_bps: *commission_bps,
         power: Default::default(),
+        commission_index: load_total(ctx.state)?.reward_index,
     };
     ctx.state.set(
         StateKey::Validator(signer.clone()),
@@ -307,6 +330,14 @@ fn delegate<R: StateReader>(
         return fail("stake_overflow", "the delegation would overflow");
     };
     let mut total = load_total(ctx.state)?;
+    settle(
+        ctx.state,
+        signer,
+        &mut delegation,
+        validator,
+        &mut record,
+        total.reward_index,
+    )?;
     let staked = meta(ctx.state, MetaKey::Staked)?;
     let (Some(()), Some(()), Some(new_staked)) = (
         shift(&mut record.power, epoch, amount as i128),
@@ -387,6 +418,14 @@ fn undelegate<R: StateReader>(
         ));
     };
     let mut total = load_total(ctx.state)?;
+    settle(
+        ctx.state,
+        signer,
+        &mut delegation,
+        validator,
+        &mut record,
+        total.reward_index,
+    )?;
     if shift(&mut record.power, epoch, -(amount as i128)).is_none()
         || shift(&mut total.total, epoch, -(amount as i128)).is_none()
     {
@@ -461,4 +500,168 @@ fn withdraw<R: StateReader>(ctx: &mut ApplyContext<'_, R>) -> ActionResult {
         ctx.state.set(key, unbonding.encode().to_vec());
     }
     Ok(Ok(()))
+}
+
+/// Credits, up to the reward index `index`, the rewards of `delegator`'s delegation (to
+/// `validator`, whose record is `record`) and `validator`'s commission (to its own delegation
+/// record, which is `delegation` itself when the two are the same identity). Called before
+/// either's stake changes, so each earned on a constant stake since it last settled.
+fn settle<R: StateReader>(
+    state: &mut Overlay<R>,
+    delegator: &Did,
+    delegation: &mut Delegation,
+    validator: &Did,
+    record: &mut ValidatorRecord,
+    index: u128,
+) -> Result<(), ExecError> {
+    delegation
+        .settle(record.commission_bps, index)
+        .ok_or(ExecError::Invariant("delegation rewards above the pool"))?;
+    let commission = record
+        .settle_commission(index)
+        .ok_or(ExecError::Invariant("commission above the pool"))?;
+    credit(state, delegator, delegation, validator, commission)
+}
+
+/// Adds `amount` to `to`'s credited rewards, where `delegation` is `delegator`'s record (held
+/// by the caller, who stores it).
+fn credit<R: StateReader>(
+    state: &mut Overlay<R>,
+    delegator: &Did,
+    delegation: &mut Delegation,
+    to: &Did,
+    amount: u64,
+) -> Result<(), ExecError> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let overflow = ExecError::Invariant("credited rewards above the pool");
+    if to == delegator {
+        delegation.rewards = delegation.rewards.checked_add(amount).ok_or(overflow)?;
+        return Ok(());
+    }
+    let mut other = load_delegation(state, to)?;
+    other.rewards = other.rewards.checked_add(amount).ok_or(overflow)?;
+    state.set(StateKey::Delegation(to.clone()), other.encode().to_vec());
+    Ok(())
+}
+
+/// Pays the signer's credited rewards (after settling them, and its commission if it is a
+/// validator) into its balance.
+fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, named: Option<&Did>) -> ActionResult {
+    let signer = ctx.signer();
+    let index = load_total(ctx.state)?.reward_index;
+    let mut delegation = load_delegation(ctx.state, signer)?;
+    let staked_to = delegation
+        .current()
+        .filter(|s| s.amount > 0)
+        .map(|s| s.validator.clone());
+    if let Some(v) = &staked_to {
+        if named != Some(v) {
+            return fail(
+                "wrong_validator",
+                format!("{signer} delegates to {v}: name it as the validator"),
+            );
+        }
+        let Some(mut record) = load_validator(ctx.state, v)? else {
+            return Err(ExecError::Invariant(
+                "a delegation names a missing validator",
+            ));
+        };
+        settle(ctx.state, signer, &mut delegation, v, &mut record, index)?;
+        ctx.state
+            .set(StateKey::Validator(v.clone()), record.encode().to_vec());
+    } else {
+        delegation
+            .settle(0, index)
+            .ok_or(ExecError::Invariant("delegation rewards above the pool"))?;
+    }
+    // A validator's commission, when it does not delegate to itself (or has undelegated).
+    if staked_to.as_ref() != Some(signer)
+        && let Some(mut own) = load_validator(ctx.state, signer)?
+    {
+        let commission = own
+            .settle_commission(index)
+            .ok_or(ExecError::Invariant("commission above the pool"))?;
+        credit(ctx.state, signer, &mut delegation, signer, commission)?;
+        ctx.state
+            .set(StateKey::Validator(signer.clone()), own.encode().to_vec());
+    }
+    let amount = delegation.rewards;
+    if amount == 0 {
+        return fail("no_rewards", format!("{signer} has no rewards to claim"));
+    }
+    let mut account = accounts::load(ctx.state, signer)?;
+    let Some(balance) = account.balance.checked_add(amount) else {
+        return fail("balance_overflow", "the balance would overflow");
+    };
+    let owed = meta(ctx.state, MetaKey::Rewards)?
+        .checked_sub(amount)
+        .ok_or(ExecError::Invariant("claimed rewards above meta:rewards"))?;
+    account.balance = balance;
+    accounts::store(ctx.state, signer, &account);
+    set_meta(ctx.state, MetaKey::Rewards, owed);
+    delegation.rewards = 0;
+    ctx.state.set(
+        StateKey::Delegation(signer.clone()),
+        delegation.encode().to_vec(),
+    );
+    Ok(Ok(()))
+}
+
+/// The state keys [`distribute`] reads and writes.
+pub fn distribution_keys() -> [StateKey; 5] {
+    [
+        StateKey::StakeTotal,
+        StateKey::Meta(MetaKey::Rewards),
+        StateKey::Meta(MetaKey::Issued),
+        StateKey::Meta(MetaKey::Supply),
+        StateKey::Meta(MetaKey::Burned),
+    ]
+}
+
+/// Ends a block: its `fees` (already burned by the fee charge) and the issuance in force go to
+/// the bonded stake through the reward index. Nothing happens while nothing is bonded (the
+/// fees stay burned, nothing is issued); if the index or the supply would overflow, the
+/// block's rewards are not distributed either (the fees stay burned) rather than wrap.
+pub fn distribute<R: StateReader>(
+    state: &mut Overlay<R>,
+    params: &sovra_types::Params,
+    fees: u64,
+) -> Result<(), ExecError> {
+    let mut total = load_total(state)?;
+    let bonded = total.bonded();
+    let amount = fees.checked_add(params.issuance_per_block);
+    let (true, Some(amount)) = (bonded > 0, amount) else {
+        return Ok(());
+    };
+    if amount == 0 {
+        return Ok(());
+    }
+    let supply = meta(state, MetaKey::Supply)?;
+    let burned = meta(state, MetaKey::Burned)?;
+    let owed = meta(state, MetaKey::Rewards)?;
+    let issued = meta(state, MetaKey::Issued)?;
+    let scaled =
+        amount as u128 * sovra_types::staking::REWARD_INDEX_SCALE + total.reward_carry as u128;
+    let (Some(index), Some(supply), Some(owed), Some(burned), Some(issued)) = (
+        total.reward_index.checked_add(scaled / bonded as u128),
+        supply.checked_add(amount),
+        owed.checked_add(amount),
+        burned.checked_sub(fees),
+        issued.checked_add(params.issuance_per_block),
+    ) else {
+        return Ok(());
+    };
+    total.reward_index = index;
+    // Below `bonded`, a u64.
+    total.reward_carry = (scaled % bonded as u128) as u64;
+    state.set(StateKey::StakeTotal, total.encode().to_vec());
+    set_meta(state, MetaKey::Supply, supply);
+    set_meta(state, MetaKey::Burned, burned);
+    set_meta(state, MetaKey::Rewards, owed);
+    if params.issuance_per_block > 0 {
+        set_meta(state, MetaKey::Issued, issued);
+    }
+    Ok(())
 }

@@ -211,12 +211,31 @@ impl Chain {
         self.next_at = Some(ms);
     }
 
-    /// Moves to `height` as if empty blocks (which change nothing) came before the next one:
-    /// the next transaction runs at `height + 1`.
+    /// Moves to `height` as if empty blocks came before the next one (they change nothing
+    /// unless the chain issues staking rewards: then use [`Chain::empty_blocks`]): the next
+    /// transaction runs at `height + 1`.
     pub(crate) fn skip_to(&mut self, height: u64) {
         assert!(height >= self.height);
         self.now_ms += (height - self.height) * 1_000;
         self.height = height;
+    }
+
+    /// Executes `n` empty blocks (which issue staking rewards when the parameters say so).
+    pub(crate) fn empty_blocks(&mut self, n: u64) {
+        for _ in 0..n {
+            let env = BlockEnv {
+                height: self.height + 1,
+                timestamp_ms: self.next_ms(),
+            };
+            let out = self
+                .exec
+                .execute_block(&self.state, env, &[])
+                .expect("an empty block executes");
+            self.state.apply(&out.changes);
+            self.height = env.height;
+            self.now_ms = env.timestamp_ms;
+            self.next_at = None;
+        }
     }
 
     /// Moves the clock forward by `ms` before the next block.

@@ -20,8 +20,8 @@ use sovra_types::{
 };
 use sovra_types::{
     Delegation, DepositStatus, GovernanceAction, ParamChange, Params, ParamsRecord, Proposal,
-    ProposalContent, ProposalId, ProposalStatus, Stake, StakingAction, Tally, Unbonding,
-    UnbondingEntry, ValidatorRecord, VoteOption, VoteRecord,
+    ProposalContent, ProposalId, ProposalStatus, Stake, StakeTotal, StakingAction, Tally,
+    Unbonding, UnbondingEntry, ValidatorRecord, VoteOption, VoteRecord,
     actions::staking::ValidatorRegistration, governance::VotingRules, staking::Checkpoints,
 };
 
@@ -279,6 +279,10 @@ pub(crate) fn actions() -> Vec<Action> {
         }
         .into(),
         StakingAction::Withdraw.into(),
+        StakingAction::ClaimRewards {
+            validator: Some(did_sovra(9)),
+        }
+        .into(),
         GovernanceAction::Propose {
             title: "Raise the minimum fee".into(),
             description: "Spam is cheap.".into(),
@@ -330,6 +334,7 @@ pub(crate) fn validator_record() -> ValidatorRecord {
         p2p_address: "10.0.0.9:7000".into(),
         commission_bps: 500,
         power,
+        commission_index: 3 * sovra_types::staking::REWARD_INDEX_SCALE / 2,
     }
 }
 
@@ -343,7 +348,19 @@ pub(crate) fn delegation() -> Delegation {
             amount: 4_000,
         },
     );
+    d.reward_index = 2 * sovra_types::staking::REWARD_INDEX_SCALE + 7;
+    d.rewards = 125;
     d
+}
+
+/// A stake total with history and a reward index.
+pub(crate) fn stake_total() -> StakeTotal {
+    let mut t = StakeTotal::default();
+    t.total.set_next(2, 5_000);
+    t.total.set_next(4, 9_000);
+    t.reward_index = 5 * sovra_types::staking::REWARD_INDEX_SCALE + 3;
+    t.reward_carry = 4_321;
+    t
 }
 
 /// Two unbonding entries.
@@ -508,6 +525,8 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
         StateKey::Meta(MetaKey::Staked),
         StateKey::Meta(MetaKey::Deposits),
         StateKey::Meta(MetaKey::Treasury),
+        StateKey::Meta(MetaKey::Rewards),
+        StateKey::Meta(MetaKey::Issued),
         StateKey::Params,
         StateKey::Validator(did_sovra(9)),
         StateKey::ConsensusKey([0x09; 32]),
@@ -547,6 +566,8 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::Meta(MetaKey::Staked) => "meta_staked",
         StateKey::Meta(MetaKey::Deposits) => "meta_deposits",
         StateKey::Meta(MetaKey::Treasury) => "meta_treasury",
+        StateKey::Meta(MetaKey::Rewards) => "meta_rewards",
+        StateKey::Meta(MetaKey::Issued) => "meta_issued",
         StateKey::Params => "params",
         StateKey::Validator(_) => "validator",
         StateKey::ConsensusKey(_) => "consensus_key",
