@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use sovra_types::{
-    Delegation, Did, Params, ParamsRecord, Proposal, ProposalContent, ProposalId, Unbonding,
-    ValidatorRecord, VoteRecord,
+    Delegation, Did, Params, ParamsRecord, Proposal, ProposalContent, ProposalId, RegistryAction,
+    Unbonding, ValidatorRecord, VoteRecord,
+    staking::{CandidateList, Member, ValidatorSets},
 };
 
 /// Parameter changes waiting for their height.
@@ -122,6 +123,67 @@ pub struct ValidatorListView {
     pub validators: Vec<ValidatorView>,
 }
 
+/// A member of a validator set, or a listed candidate.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct MemberView {
+    /// The candidate's DID.
+    pub did: String,
+    /// Its Ed25519 consensus key (hex).
+    pub consensus_key: String,
+    /// Its power: at the start of the set's epoch (in a set), latest (in the candidate list).
+    pub power: u64,
+}
+
+impl MemberView {
+    fn new(m: &Member) -> Self {
+        Self {
+            did: m.validator.to_string(),
+            consensus_key: hex::encode(m.consensus_key),
+            power: m.power,
+        }
+    }
+}
+
+/// One epoch's validator set.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ValidatorSetView {
+    /// The epoch.
+    pub epoch: u64,
+    /// The members, strongest first.
+    pub members: Vec<MemberView>,
+}
+
+/// The validator sets chosen by stake for the current and the next epoch, and the candidates
+/// they are chosen from.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ValidatorSetsView {
+    /// The epoch of the next block.
+    pub epoch: u64,
+    /// The sets chosen at the last epoch boundaries (at most two, oldest first; none before
+    /// any candidate had stake, when the genesis validators go on).
+    pub sets: Vec<ValidatorSetView>,
+    /// The candidates with stake, in DID order, with their latest power.
+    pub candidates: Vec<MemberView>,
+}
+
+impl ValidatorSetsView {
+    /// The view of `sets` and `candidates` in `epoch`.
+    pub fn new(epoch: u64, sets: &ValidatorSets, candidates: &CandidateList) -> Self {
+        Self {
+            epoch,
+            sets: sets
+                .sets
+                .iter()
+                .map(|s| ValidatorSetView {
+                    epoch: s.epoch,
+                    members: s.members.iter().map(MemberView::new).collect(),
+                })
+                .collect(),
+            candidates: candidates.entries.iter().map(MemberView::new).collect(),
+        }
+    }
+}
+
 /// Stake on its way out.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 pub struct UnbondingView {
@@ -208,7 +270,7 @@ pub struct ProposalView {
     pub title: String,
     /// Description.
     pub description: String,
-    /// `text`, `change-params` or `treasury-spend`.
+    /// `text`, `change-params`, `treasury-spend` or `registry`.
     pub kind: String,
     /// For `change-params`: the changes, as `name=value`.
     pub changes: Vec<String>,
@@ -216,6 +278,14 @@ pub struct ProposalView {
     pub spend_to: Option<String>,
     /// For `treasury-spend`: the amount.
     pub spend_amount: Option<u64>,
+    /// For `registry`: `register` or `remove`.
+    pub registry_change: Option<String>,
+    /// For `registry`: the verifier it registers or removes.
+    pub verifier: Option<String>,
+    /// For `registry` registrations: the verifier's name.
+    pub verifier_name: Option<String>,
+    /// For `registry` registrations: the credential types it may issue.
+    pub credential_types: Vec<String>,
     /// Deposit.
     pub deposit: u64,
     /// `held`, `refundable`, `refunded` or `forfeited`.
@@ -246,13 +316,26 @@ impl ProposalView {
     /// The view of proposal `id`.
     pub fn new(id: ProposalId, p: &Proposal) -> Self {
         let (changes, spend_to, spend_amount) = match &p.content {
-            ProposalContent::Text => (vec![], None, None),
             ProposalContent::ChangeParams(c) => {
                 (c.iter().map(|c| c.to_string()).collect(), None, None)
             }
             ProposalContent::TreasurySpend { to, amount } => {
                 (vec![], Some(to.to_string()), Some(*amount))
             }
+            ProposalContent::Text | ProposalContent::Registry(_) => (vec![], None, None),
+        };
+        let (registry_change, verifier_name, credential_types) = match &p.content {
+            ProposalContent::Registry(RegistryAction::RegisterVerifier {
+                name,
+                credential_types,
+                ..
+            }) => (
+                Some("register".to_string()),
+                Some(name.clone()),
+                credential_types.clone(),
+            ),
+            ProposalContent::Registry(_) => (Some("remove".to_string()), None, vec![]),
+            _ => (None, None, vec![]),
         };
         Self {
             id: id.to_string(),
@@ -263,6 +346,10 @@ impl ProposalView {
             changes,
             spend_to,
             spend_amount,
+            registry_change,
+            verifier: p.content.registry_verifier().map(|d| d.to_string()),
+            verifier_name,
+            credential_types,
             deposit: p.deposit,
             deposit_status: p.deposit_status.as_str().into(),
             submitted_height: p.submitted_height,

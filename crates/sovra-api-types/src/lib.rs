@@ -26,8 +26,9 @@ pub use auth::{ChallengeRequest, ChallengeResponse, SessionView, TokenRequest};
 pub use content::{ContentImportView, ContentStatusView, PinOwnerView, PublicDocView};
 pub use credentials::ContextView;
 pub use economy::{
-    ParamsView, ProposalListView, ProposalView, ScheduledChangeView, StakeView, TallyView,
-    UnbondingView, ValidatorListView, ValidatorView, VoteView,
+    MemberView, ParamsView, ProposalListView, ProposalView, ScheduledChangeView, StakeView,
+    TallyView, UnbondingView, ValidatorListView, ValidatorSetView, ValidatorSetsView,
+    ValidatorView, VoteView,
 };
 pub use error::ErrorBody;
 pub use identity::VerifierView;

@@ -156,6 +156,11 @@ impl Client {
         self.get(&format!("/v1/staking/stake/{did}"))
     }
 
+    /// The validator sets chosen by stake and the candidates.
+    pub fn validator_sets(&self) -> Result<sovra_api_types::ValidatorSetsView, ClientError> {
+        self.get("/v1/staking/sets")
+    }
+
     /// Proposals, newest first (at most `limit`).
     pub fn proposals(
         &self,

@@ -119,7 +119,7 @@ impl Executor {
         keys.insert(StateKey::Meta(MetaKey::Supply));
         keys.insert(StateKey::Meta(MetaKey::Burned));
         keys.insert(StateKey::Params);
-        keys.extend(modules::staking::distribution_keys());
+        keys.extend(modules::staking::end_block_keys());
         // Key sets do not depend on the parameters' values.
         let params = ChainParams {
             chain_id: self.chain_id.clone(),
@@ -395,7 +395,7 @@ impl Executor {
                 }
             }
         }
-        Self::end_block(&mut state, &params, &outcomes)?;
+        Self::end_block(&mut state, &params, &outcomes, env.height)?;
         Ok(BlockOutput {
             changes: state.into_changes(),
             outcomes,
@@ -403,17 +403,19 @@ impl Executor {
     }
 
     /// What every block does after its transactions: its fees and the issuance go to the
-    /// bonded stake.
+    /// bonded stake; the last block of an epoch chooses the next epoch's validator set.
     fn end_block<R: StateReader>(
         state: &mut Overlay<R>,
         params: &ChainParams,
         outcomes: &[TxOutcome],
+        height: u64,
     ) -> Result<(), ExecError> {
         // Each fee was paid from a balance, so their sum is within the supply (a u64).
         let fees = outcomes
             .iter()
             .fold(0u64, |sum, o| sum.saturating_add(o.fee));
         modules::staking::distribute(state, &params.params, fees)?;
+        modules::staking::choose_validator_set(state, &params.params, height)?;
         state.checkpoint();
         Ok(())
     }
@@ -441,7 +443,7 @@ impl Executor {
                 included.push(t);
             }
         }
-        Self::end_block(&mut state, &params, &outcomes)?;
+        Self::end_block(&mut state, &params, &outcomes, env.height)?;
         Ok((
             included,
             BlockOutput {

@@ -18,6 +18,9 @@
 //!   entries, the stake total's latest checkpoint is the sum of the current delegations, and
 //!   each candidate's latest power is the sum of the current delegations to it; the rewards
 //!   the named identities can claim never exceed `meta:rewards`;
+//! - validator sets: the candidate list holds exactly the candidates with stake, and the newest
+//!   validator set is the next epoch's, the strongest candidates at its start chosen from
+//!   scratch;
 //! - proposals: the deposits held are those of the workload's proposals still voting or
 //!   refundable; the treasury is their forfeited deposits less the spends paid; a finalized
 //!   proposal's result and deposit are what its tally gives under its rules; and while its
@@ -35,6 +38,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use commonware_runtime::deterministic;
 use sovra_consensus::Ledger;
 use sovra_types::params::{BPS, SNAPSHOT_EPOCHS};
+use sovra_types::staking::{CandidateList, ValidatorSets};
 use sovra_types::state::{MetaKey, decode_u64};
 use sovra_types::{
     AssetClass, Bundle, Delegation, DepositStatus, Did, HolderBalance, ParamsRecord, Proposal,
@@ -78,6 +82,7 @@ pub async fn check(
         conservation(*v, ledger, identities).await?;
         let stakes = Stakes::read(*v, ledger, identities).await?;
         stake(*v, ledger, &stakes).await?;
+        validator_sets(*v, ledger, height, &stakes).await?;
         proposals(*v, ledger, height, workload, &stakes).await?;
         receipt_chains(*v, ledger, identities).await?;
         let mine = asset_supplies(*v, ledger, workload).await?;
@@ -468,6 +473,74 @@ async fn stake(
         return Err(violation(format!(
             "validator {v}: the named identities can claim {claimable} in rewards, but only \
              {owed} is owed"
+        )));
+    }
+    Ok(())
+}
+
+/// On validator `v` at committed `height`: the candidate list holds exactly the candidates
+/// with latest power, with that power; once a validator set was chosen, the newest is that of
+/// the epoch after `height`'s last boundary, and it is the `max_validators` strongest
+/// candidates by their power at its epoch's start, chosen from scratch.
+async fn validator_sets(
+    v: usize,
+    ledger: &Ledger<deterministic::Context>,
+    height: u64,
+    stakes: &Stakes,
+) -> Result<(), Violation> {
+    let params = decoded(v, ledger, StateKey::Params, ParamsRecord::decode)
+        .await?
+        .map_or_else(|| ledger.genesis().params(), |r| r.effective_at(height));
+    let listed: Vec<(Did, u64)> = decoded(v, ledger, StateKey::Candidates, CandidateList::decode)
+        .await?
+        .unwrap_or_default()
+        .entries
+        .into_iter()
+        .map(|m| (m.validator, m.power))
+        .collect();
+    let latest: Vec<(Did, u64)> = stakes
+        .candidates
+        .iter()
+        .map(|(did, r)| (did.clone(), r.power.latest().copied().unwrap_or(0)))
+        .filter(|(_, p)| *p > 0)
+        .collect();
+    if listed != latest {
+        return Err(violation(format!(
+            "validator {v}: the candidate list is {listed:?}, the candidates' power {latest:?}"
+        )));
+    }
+    let sets = decoded(v, ledger, StateKey::ValidatorSets, ValidatorSets::decode)
+        .await?
+        .unwrap_or_default();
+    let Some(newest) = sets.sets.last() else {
+        return Ok(());
+    };
+    let expected_epoch = params.epoch_of(height + 1);
+    if newest.epoch != expected_epoch {
+        return Err(violation(format!(
+            "validator {v}: the newest validator set is of epoch {}, at height {height} it \
+             should be of epoch {expected_epoch}",
+            newest.epoch
+        )));
+    }
+    let mut from_scratch: Vec<(Did, u64)> = stakes
+        .candidates
+        .iter()
+        .map(|(did, r)| (did.clone(), r.power.at(newest.epoch).copied().unwrap_or(0)))
+        .filter(|(_, p)| *p > 0)
+        .collect();
+    from_scratch.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    from_scratch.truncate(params.max_validators as usize);
+    let chosen: Vec<(Did, u64)> = newest
+        .members
+        .iter()
+        .map(|m| (m.validator.clone(), m.power))
+        .collect();
+    if chosen != from_scratch {
+        return Err(violation(format!(
+            "validator {v}: the set of epoch {} is {chosen:?}, the strongest candidates are \
+             {from_scratch:?}",
+            newest.epoch
         )));
     }
     Ok(())

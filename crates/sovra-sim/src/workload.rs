@@ -4,7 +4,8 @@
 //! erasures, asset classes with mints, transfers, burns, vesting locks and releases, boxes:
 //! non-fungible tokens that hold units of those classes and change hands with them, and
 //! staking and governance: validator candidates, delegations, unbonding and withdrawals,
-//! reward claims, proposals, votes, finalizations and claims, see [`economy`]) and submits it to a running
+//! reward claims, proposals (trust-registry changes among them), votes, finalizations, claims
+//! and enactments, see [`economy`]) and submits it to a running
 //! validator, with the nonce (and, where an action names one, the record version) that
 //! validator sees. Transactions may fail in execution (a version another validator's block
 //! moved on, an unfunded signer): a failure is an outcome like any other, and must be the same
@@ -203,11 +204,14 @@ pub enum TxKind {
     /// A refundable deposit or a passed treasury spend claimed (with nothing owed, a
     /// finalization instead).
     GovClaim,
+    /// A passed trust-registry proposal enacted once its timelock is over (with none ready, a
+    /// finalization instead).
+    GovEnact,
 }
 
 impl TxKind {
     /// Every kind, with its weight in the draw.
-    const WEIGHTED: [(TxKind, u32); 28] = [
+    const WEIGHTED: [(TxKind, u32); 29] = [
         (TxKind::Transfer, 36),
         (TxKind::CreateDid, 6),
         (TxKind::UpdateDid, 8),
@@ -236,6 +240,7 @@ impl TxKind {
         (TxKind::GovVote, 10),
         (TxKind::GovFinalize, 3),
         (TxKind::GovClaim, 4),
+        (TxKind::GovEnact, 2),
     ];
 
     /// The kind's name in reports.
@@ -269,6 +274,7 @@ impl TxKind {
             TxKind::GovVote => "gov-vote",
             TxKind::GovFinalize => "gov-finalize",
             TxKind::GovClaim => "gov-claim",
+            TxKind::GovEnact => "gov-enact",
         }
     }
 
@@ -729,7 +735,8 @@ impl Workload {
             | TxKind::GovPropose
             | TxKind::GovVote
             | TxKind::GovFinalize
-            | TxKind::GovClaim => {
+            | TxKind::GovClaim
+            | TxKind::GovEnact => {
                 let (kind, signer, action) = self.economy_action(ledger, kind, owner).await?;
                 return Some((kind, signer, vec![action], uploads));
             }

@@ -89,6 +89,10 @@ pub enum ProposalContent {
         /// Amount of the native token.
         amount: u64,
     },
+    /// Register or remove a verifier in the trust registry (a `register_verifier` or
+    /// `remove_verifier` action, never a status-list anchor), enacted once at or after the
+    /// execution height by anyone's `enact`.
+    Registry(crate::RegistryAction),
 }
 
 impl ProposalContent {
@@ -98,6 +102,18 @@ impl ProposalContent {
             ProposalContent::Text => "text",
             ProposalContent::ChangeParams(_) => "change-params",
             ProposalContent::TreasurySpend { .. } => "treasury-spend",
+            ProposalContent::Registry(_) => "registry",
+        }
+    }
+
+    /// The verifier a registry proposal changes.
+    pub fn registry_verifier(&self) -> Option<&Did> {
+        match self {
+            ProposalContent::Registry(
+                crate::RegistryAction::RegisterVerifier { verifier, .. }
+                | crate::RegistryAction::RemoveVerifier { verifier },
+            ) => Some(verifier),
+            _ => None,
         }
     }
 }
@@ -115,6 +131,10 @@ impl Write for ProposalContent {
                 to.write(buf);
                 amount.write(buf);
             }
+            ProposalContent::Registry(action) => {
+                3u8.write(buf);
+                action.write(buf);
+            }
         }
     }
 }
@@ -125,6 +145,7 @@ impl EncodeSize for ProposalContent {
             ProposalContent::Text => 0,
             ProposalContent::ChangeParams(changes) => changes.encode_size(),
             ProposalContent::TreasurySpend { to, .. } => to.encode_size() + 8,
+            ProposalContent::Registry(action) => action.encode_size(),
         }
     }
 }
@@ -139,6 +160,16 @@ impl Read for ProposalContent {
                 to: Did::read(buf)?,
                 amount: u64::read(buf)?,
             },
+            3 => {
+                let action = crate::RegistryAction::read(buf)?;
+                if matches!(action, crate::RegistryAction::AnchorStatusList { .. }) {
+                    return Err(Error::Invalid(
+                        "ProposalContent",
+                        "a registry proposal registers or removes a verifier",
+                    ));
+                }
+                ProposalContent::Registry(action)
+            }
             other => return Err(Error::InvalidEnum(other)),
         })
     }

@@ -100,8 +100,12 @@ impl Params {
                 SNAPSHOT_EPOCHS - 2
             ));
         }
-        if self.max_validators == 0 {
-            return bad("max_validators must be at least 1".into());
+        if self.max_validators == 0 || self.max_validators as usize > crate::staking::MAX_CANDIDATES
+        {
+            return bad(format!(
+                "max_validators must be 1..={}",
+                crate::staking::MAX_CANDIDATES
+            ));
         }
         for (name, v) in [
             ("quorum_bps", self.quorum_bps),

@@ -435,6 +435,255 @@ impl Read for StakeTotal {
     }
 }
 
+/// Most candidates the candidate list holds (and so the largest `max_validators`).
+pub const MAX_CANDIDATES: usize = 128;
+/// Validator sets kept in [`ValidatorSets`]: the current epoch's and the next one's.
+pub const KEPT_VALIDATOR_SETS: usize = 2;
+
+/// A candidate with its stake: an entry of the candidate list and a member of a validator set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The candidate.
+    pub validator: Did,
+    /// Its Ed25519 consensus key.
+    pub consensus_key: [u8; 32],
+    /// Its power: in the candidate list, its latest (from the next epoch boundary on); in a
+    /// validator set, at the start of the set's epoch.
+    pub power: u64,
+}
+
+impl Write for Member {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.validator.write(buf);
+        self.consensus_key.write(buf);
+        self.power.write(buf);
+    }
+}
+
+impl EncodeSize for Member {
+    fn encode_size(&self) -> usize {
+        self.validator.encode_size() + 32 + 8
+    }
+}
+
+impl Read for Member {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let member = Self {
+            validator: Did::read(buf)?,
+            consensus_key: <[u8; 32]>::read(buf)?,
+            power: u64::read(buf)?,
+        };
+        if member.power == 0 {
+            return Err(Error::Invalid("Member", "no power"));
+        }
+        Ok(member)
+    }
+}
+
+/// The candidates with bonded stake (latest power above zero), in DID order, at most
+/// [`MAX_CANDIDATES`]: each epoch's validator set is chosen from them. When the list is full,
+/// a candidate whose power rises above the smallest listed power takes that one's place (the
+/// one it replaces re-enters when its own stake next changes, if it then exceeds the smallest).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CandidateList {
+    /// The entries, by DID.
+    pub entries: Vec<Member>,
+}
+
+impl CandidateList {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+
+    /// Records that `validator` (consensus key `key`) now has latest power `power`: updates its
+    /// entry, removes it at zero, or adds it (taking the place of the weakest entry, the
+    /// greatest DID among equals, if the list is full and it is stronger). Returns whether it is
+    /// listed afterwards.
+    pub fn update(&mut self, validator: &Did, key: [u8; 32], power: u64) -> bool {
+        let found = self
+            .entries
+            .binary_search_by(|m| m.validator.cmp(validator));
+        match (found, power) {
+            (Ok(i), 0) => {
+                self.entries.remove(i);
+                false
+            }
+            (Ok(i), _) => {
+                self.entries[i].power = power;
+                true
+            }
+            (Err(_), 0) => false,
+            (Err(at), _) => {
+                let member = Member {
+                    validator: validator.clone(),
+                    consensus_key: key,
+                    power,
+                };
+                if self.entries.len() < MAX_CANDIDATES {
+                    self.entries.insert(at, member);
+                    return true;
+                }
+                let Some((weakest, _)) =
+                    self.entries.iter().enumerate().min_by(|(_, a), (_, b)| {
+                        a.power.cmp(&b.power).then(b.validator.cmp(&a.validator))
+                    })
+                else {
+                    return false;
+                };
+                if self.entries[weakest].power >= power {
+                    return false;
+                }
+                self.entries.remove(weakest);
+                let at = self
+                    .entries
+                    .binary_search_by(|m| m.validator.cmp(validator))
+                    .unwrap_or_else(|at| at);
+                self.entries.insert(at, member);
+                true
+            }
+        }
+    }
+
+    /// The validator set of `epoch` chosen from the list: the `max` strongest entries (by
+    /// power, then DID), strongest first.
+    pub fn choose(&self, epoch: u64, max: usize) -> ValidatorSet {
+        let mut members = self.entries.clone();
+        members.sort_by(|a, b| b.power.cmp(&a.power).then(a.validator.cmp(&b.validator)));
+        members.truncate(max);
+        ValidatorSet { epoch, members }
+    }
+}
+
+impl Write for CandidateList {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        1u8.write(buf);
+        self.entries.write(buf);
+    }
+}
+
+impl EncodeSize for CandidateList {
+    fn encode_size(&self) -> usize {
+        1 + self.entries.encode_size()
+    }
+}
+
+impl Read for CandidateList {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        if u8::read(buf)? != 1 {
+            return Err(Error::Invalid("CandidateList", "unsupported version"));
+        }
+        let entries = Vec::<Member>::read_cfg(buf, &(RangeCfg::from(0..=MAX_CANDIDATES), ()))?;
+        if entries.windows(2).any(|w| w[0].validator >= w[1].validator) {
+            return Err(Error::Invalid("CandidateList", "entries not in DID order"));
+        }
+        Ok(Self { entries })
+    }
+}
+
+/// The validators of one epoch, strongest first (by power at the start of the epoch, then
+/// DID); empty while no candidate has stake (the genesis validators go on then).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidatorSet {
+    /// The epoch.
+    pub epoch: u64,
+    /// The members.
+    pub members: Vec<Member>,
+}
+
+impl Write for ValidatorSet {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.epoch.write(buf);
+        self.members.write(buf);
+    }
+}
+
+impl EncodeSize for ValidatorSet {
+    fn encode_size(&self) -> usize {
+        8 + self.members.encode_size()
+    }
+}
+
+impl Read for ValidatorSet {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let set = Self {
+            epoch: u64::read(buf)?,
+            members: Vec::<Member>::read_cfg(buf, &(RangeCfg::from(0..=MAX_CANDIDATES), ()))?,
+        };
+        let ordered = set.members.windows(2).all(|w| {
+            w[0].power > w[1].power || (w[0].power == w[1].power && w[0].validator < w[1].validator)
+        });
+        if !ordered {
+            return Err(Error::Invalid(
+                "ValidatorSet",
+                "members not strongest first",
+            ));
+        }
+        Ok(set)
+    }
+}
+
+/// The validator sets chosen at the last epoch boundaries: at most [`KEPT_VALIDATOR_SETS`],
+/// epochs increasing. The set of epoch `e + 1` is chosen at the end of the last block of epoch
+/// `e`, from the candidates' latest power (which is their power at the start of `e + 1`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidatorSets {
+    /// The sets, oldest first.
+    pub sets: Vec<ValidatorSet>,
+}
+
+impl ValidatorSets {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+
+    /// The set of `epoch`, if it is kept.
+    pub fn of(&self, epoch: u64) -> Option<&ValidatorSet> {
+        self.sets.iter().find(|s| s.epoch == epoch)
+    }
+
+    /// Adds the newest set (of a later epoch than any kept), forgetting the oldest beyond
+    /// [`KEPT_VALIDATOR_SETS`].
+    pub fn push(&mut self, set: ValidatorSet) {
+        self.sets.retain(|s| s.epoch < set.epoch);
+        self.sets.push(set);
+        let excess = self.sets.len().saturating_sub(KEPT_VALIDATOR_SETS);
+        self.sets.drain(..excess);
+    }
+}
+
+impl Write for ValidatorSets {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        1u8.write(buf);
+        self.sets.write(buf);
+    }
+}
+
+impl EncodeSize for ValidatorSets {
+    fn encode_size(&self) -> usize {
+        1 + self.sets.encode_size()
+    }
+}
+
+impl Read for ValidatorSets {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        if u8::read(buf)? != 1 {
+            return Err(Error::Invalid("ValidatorSets", "unsupported version"));
+        }
+        let sets =
+            Vec::<ValidatorSet>::read_cfg(buf, &(RangeCfg::from(0..=KEPT_VALIDATOR_SETS), ()))?;
+        if sets.windows(2).any(|w| w[0].epoch >= w[1].epoch) {
+            return Err(Error::Invalid("ValidatorSets", "epochs not increasing"));
+        }
+        Ok(Self { sets })
+    }
+}
+
 /// `stake * (to - from) / REWARD_INDEX_SCALE`, rounded down: what `stake` earned while the
 /// reward index moved from `from` to `to` (`None` if `to < from` or it exceeds `u64`).
 pub fn earned(stake: u64, from: u128, to: u128) -> Option<u64> {
@@ -527,6 +776,66 @@ mod tests {
         };
         assert_eq!(Unbonding::decode(&u.encode()).unwrap(), u);
         assert!(Unbonding::decode(&Unbonding::default().encode()).is_err());
+    }
+
+    #[test]
+    fn a_full_candidate_list_admits_only_the_stronger_and_chooses_the_strongest() {
+        let did = |i: u32| {
+            Did::sovra(&[
+                (i % 251) as u8,
+                (i / 251) as u8,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+                7,
+            ])
+        };
+        let mut list = CandidateList::default();
+        for i in 0..MAX_CANDIDATES as u32 {
+            assert!(list.update(&did(i), [1; 32], 10 + i as u64));
+        }
+        // Full: a weaker or equal newcomer stays out, a stronger one replaces the weakest.
+        assert!(!list.update(&did(1_000), [2; 32], 10));
+        assert!(list.update(&did(1_001), [2; 32], 11));
+        assert!(list.entries.iter().all(|m| m.validator != did(0)));
+        assert_eq!(list.entries.len(), MAX_CANDIDATES);
+        // Updates keep DID order; zero power leaves.
+        assert!(list.update(&did(5), [1; 32], 1_000));
+        assert!(!list.update(&did(6), [1; 32], 0));
+        assert_eq!(list.entries.len(), MAX_CANDIDATES - 1);
+        assert_eq!(CandidateList::decode(&list.encode()).unwrap(), list);
+        let set = list.choose(3, 2);
+        assert_eq!(set.members[0].validator, did(5));
+        assert_eq!(set.members[1].power, 10 + MAX_CANDIDATES as u64 - 1);
+        let mut sets = ValidatorSets::default();
+        for e in 3..7 {
+            sets.push(list.choose(e, 4));
+        }
+        assert_eq!(
+            sets.sets.iter().map(|s| s.epoch).collect::<Vec<_>>(),
+            vec![5, 6]
+        );
+        assert_eq!(ValidatorSets::decode(&sets.encode()).unwrap(), sets);
+        // The decoders refuse what the rules exclude.
+        let mut unordered = list.clone();
+        unordered.entries.swap(0, 1);
+        assert!(CandidateList::decode(&unordered.encode()).is_err());
+        let mut weak_first = sets.clone();
+        weak_first.sets[0].members.reverse();
+        assert!(ValidatorSets::decode(&weak_first.encode()).is_err());
+        let mut powerless = list;
+        powerless.entries[0].power = 0;
+        assert!(CandidateList::decode(&powerless.encode()).is_err());
     }
 
     proptest::proptest! {

@@ -107,6 +107,12 @@ pub enum StateKey {
     Unbonding(Did),
     /// The total bonded stake by epoch ([`StakeTotal`](crate::StakeTotal)).
     StakeTotal,
+    /// The candidates with bonded stake, the pool each epoch's validator set is chosen from
+    /// ([`CandidateList`](crate::staking::CandidateList)).
+    Candidates,
+    /// The validator sets chosen for the current and the next epoch
+    /// ([`ValidatorSets`](crate::staking::ValidatorSets)).
+    ValidatorSets,
     /// A governance proposal ([`Proposal`](crate::Proposal)).
     Proposal(crate::ProposalId),
     /// One identity's part in a proposal's vote ([`VoteRecord`](crate::VoteRecord)).
@@ -184,6 +190,8 @@ impl StateKey {
     const DELEGATION: u8 = 0x62;
     const UNBONDING: u8 = 0x63;
     const STAKE_TOTAL: u8 = 0x64;
+    const CANDIDATES: u8 = 0x65;
+    const VALIDATOR_SETS: u8 = 0x66;
     const PROPOSAL: u8 = 0x70;
     const VOTE: u8 = 0x71;
 
@@ -303,6 +311,8 @@ impl StateKey {
             StateKey::Delegation(did) => Self::did_key(Self::DELEGATION, did),
             StateKey::Unbonding(did) => Self::did_key(Self::UNBONDING, did),
             StateKey::StakeTotal => vec![Self::STAKE_TOTAL],
+            StateKey::Candidates => vec![Self::CANDIDATES],
+            StateKey::ValidatorSets => vec![Self::VALIDATOR_SETS],
             StateKey::Proposal(id) => {
                 let mut v = vec![Self::PROPOSAL];
                 v.extend_from_slice(&id.0);
@@ -331,7 +341,7 @@ impl StateKey {
     /// `asset-lock:<class>/<holder>/<id>`, `asset-bundle:<class>/<token>`; for staking and
     /// governance: `params`, `meta:staked`, `meta:deposits`, `meta:treasury`,
     /// `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`,
-    /// `stake-total`, `proposal:<id>`, `vote:<id>/<did>`.
+    /// `stake-total`, `candidates`, `validator-sets`, `proposal:<id>`, `vote:<id>/<did>`.
     pub fn parse(s: &str) -> Result<Self, crate::TypesError> {
         if let Some(key) = parse_asset_key(s)? {
             return Ok(key);
@@ -411,6 +421,8 @@ fn parse_economy_key(s: &str) -> Result<Option<StateKey>, crate::TypesError> {
     let key = match s.split_once(':') {
         None if s == "params" => StateKey::Params,
         None if s == "stake-total" => StateKey::StakeTotal,
+        None if s == "candidates" => StateKey::Candidates,
+        None if s == "validator-sets" => StateKey::ValidatorSets,
         Some(("validator", did)) => StateKey::Validator(Did::parse(did)?),
         Some(("delegation", did)) => StateKey::Delegation(Did::parse(did)?),
         Some(("unbonding", did)) => StateKey::Unbonding(Did::parse(did)?),
@@ -543,6 +555,8 @@ impl std::fmt::Display for StateKey {
             StateKey::Delegation(did) => write!(f, "delegation:{did}"),
             StateKey::Unbonding(did) => write!(f, "unbonding:{did}"),
             StateKey::StakeTotal => f.write_str("stake-total"),
+            StateKey::Candidates => f.write_str("candidates"),
+            StateKey::ValidatorSets => f.write_str("validator-sets"),
             StateKey::Proposal(id) => write!(f, "proposal:{id}"),
             StateKey::Vote { proposal, voter } => write!(f, "vote:{proposal}/{voter}"),
         }
@@ -692,6 +706,8 @@ mod tests {
             StateKey::Delegation(key_did.clone()),
             StateKey::Unbonding(key_did.clone()),
             StateKey::StakeTotal,
+            StateKey::Candidates,
+            StateKey::ValidatorSets,
             StateKey::Proposal(crate::ProposalId([1; 16])),
             StateKey::Vote {
                 proposal: crate::ProposalId([1; 16]),

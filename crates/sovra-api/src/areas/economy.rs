@@ -11,13 +11,14 @@ use axum::{
 };
 use serde::Deserialize;
 use sovra_api_types::{
-    ErrorBody, ParamsView, ProposalListView, ProposalView, ScheduledChangeView, StakeView,
-    TallyView, UnbondingView, ValidatorListView, ValidatorView, VoteView, economy::EconomyCounters,
+    ErrorBody, MemberView, ParamsView, ProposalListView, ProposalView, ScheduledChangeView,
+    StakeView, TallyView, UnbondingView, ValidatorListView, ValidatorSetView, ValidatorSetsView,
+    ValidatorView, VoteView, economy::EconomyCounters,
 };
 use sovra_types::{
     Delegation, Did, ParamsRecord, Proposal, ProposalId, StakeTotal, StateKey, Unbonding,
     ValidatorRecord, VoteRecord,
-    staking::claimable,
+    staking::{CandidateList, ValidatorSets, claimable},
     state::{MetaKey, decode_u64},
 };
 use std::sync::Arc;
@@ -37,6 +38,7 @@ const MAX_PAGE: usize = 200;
         get_validators,
         get_validator,
         get_stake,
+        get_validator_sets,
         get_proposals,
         get_proposal,
         get_vote
@@ -48,6 +50,9 @@ const MAX_PAGE: usize = 200;
         ValidatorListView,
         StakeView,
         UnbondingView,
+        MemberView,
+        ValidatorSetView,
+        ValidatorSetsView,
         ProposalView,
         ProposalListView,
         TallyView,
@@ -63,6 +68,7 @@ pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
         .route("/v1/staking/validators", get(get_validators::<B>))
         .route("/v1/staking/validators/{did}", get(get_validator::<B>))
         .route("/v1/staking/stake/{did}", get(get_stake::<B>))
+        .route("/v1/staking/sets", get(get_validator_sets::<B>))
         .route("/v1/gov/proposals", get(get_proposals::<B>))
         .route("/v1/gov/proposals/{id}", get(get_proposal::<B>))
         .route("/v1/gov/proposals/{id}/votes/{did}", get(get_vote::<B>))
@@ -202,6 +208,24 @@ async fn get_stake<B: Backend>(
         epoch,
         rewards,
     )))
+}
+
+/// The validator sets stake chose for the current and the next epoch (chosen at the end of each
+/// epoch's last block, the `max_validators` strongest candidates), and the candidates with stake
+/// they are chosen from.
+#[utoipa::path(get, path = "/v1/staking/sets",
+    responses((status = 200, body = ValidatorSetsView)))]
+async fn get_validator_sets<B: Backend>(
+    State(b): State<Arc<B>>,
+) -> Result<Json<ValidatorSetsView>, ApiError> {
+    let (_, _, epoch) = chain_params(&*b).await?;
+    let sets = decoded(&*b, StateKey::ValidatorSets, ValidatorSets::decode)
+        .await?
+        .unwrap_or_default();
+    let candidates = decoded(&*b, StateKey::Candidates, CandidateList::decode)
+        .await?
+        .unwrap_or_default();
+    Ok(Json(ValidatorSetsView::new(epoch, &sets, &candidates)))
 }
 
 /// Proposals, newest first, with their tallies and status.

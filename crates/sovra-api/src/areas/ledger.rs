@@ -203,6 +203,16 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
         "the total bonded stake by epoch and the reward index",
     ),
     (
+        "candidates",
+        "candidates",
+        "the candidates with stake each epoch's validator set is chosen from",
+    ),
+    (
+        "validator-sets",
+        "validator-sets",
+        "the validator sets stake chose for the current and the next epoch",
+    ),
+    (
         "proposal:<id>",
         "proposal:000102030405060708090a0b0c0d0e0f",
         "a governance proposal with its tally and status (32 hex characters)",
@@ -397,10 +407,11 @@ struct ProofQuery {
 /// - `params`: the chain parameters in force and the changes scheduled for later heights;
 /// - `validator:<did>`: a validator candidate; `consensus-key:<hex>`: who registered a
 ///   consensus key; `delegation:<did>`, `unbonding:<did>`: an identity's stake;
-///   `stake-total`: the total bonded stake by epoch and the reward index;
+///   `stake-total`: the total bonded stake by epoch and the reward index; `candidates`,
+///   `validator-sets`: the candidates with stake and the validator sets chosen from them;
 /// - `proposal:<id>`: a governance proposal; `vote:<id>/<did>`: one identity's vote on it.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `meta:rewards`, `meta:issued`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `proposal:<id>` or `vote:<id>/<did>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `meta:rewards`, `meta:issued`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `candidates`, `validator-sets`, `proposal:<id>` or `vote:<id>/<did>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -462,6 +473,8 @@ mod tests {
                 StateKey::Delegation(_) => "delegation",
                 StateKey::Unbonding(_) => "unbonding",
                 StateKey::StakeTotal => "stake-total",
+                StateKey::Candidates => "candidates",
+                StateKey::ValidatorSets => "validator-sets",
                 StateKey::Proposal(_) => "proposal",
                 StateKey::Vote { .. } => "vote",
             };
@@ -469,7 +482,7 @@ mod tests {
         }
         assert_eq!(
             seen.len(),
-            30,
+            32,
             "every state key variant has a documented form"
         );
     }

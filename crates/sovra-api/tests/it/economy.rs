@@ -7,7 +7,9 @@ use crate::support::{Harness, identity};
 use sovra_types::{
     Delegation, DepositStatus, Did, ParamChange, Params, ParamsRecord, Proposal, ProposalContent,
     ProposalId, ProposalStatus, Stake, StakeTotal, StateKey, Tally, Unbonding, UnbondingEntry,
-    ValidatorRecord, VoteOption, VoteRecord, governance::VotingRules, staking::Checkpoints,
+    ValidatorRecord, VoteOption, VoteRecord,
+    governance::VotingRules,
+    staking::{CandidateList, Checkpoints, ValidatorSets},
     state::MetaKey,
 };
 
@@ -211,6 +213,31 @@ pub(crate) async fn stake(h: &Harness) {
     h.get("/v1/staking/stake/nope")
         .await
         .error(400, "invalid_did");
+}
+
+pub(crate) async fn validator_sets(h: &Harness) {
+    let (a, b, ..) = setup(h);
+    // Before any set is chosen: none (the genesis validators go on), no candidates.
+    let v = h.get("/v1/staking/sets").await.ok_json(200);
+    assert_eq!(v["sets"], serde_json::json!([]));
+    assert_eq!(v["candidates"], serde_json::json!([]));
+    let mut list = CandidateList::default();
+    list.update(&a, [1; 32], 500);
+    list.update(&b, [2; 32], 300);
+    let mut sets = ValidatorSets::default();
+    sets.push(list.choose(2, 1));
+    sets.push(list.choose(3, 10));
+    h.backend.put_state(StateKey::Candidates, list);
+    h.backend.put_state(StateKey::ValidatorSets, sets);
+    let v = h.get("/v1/staking/sets").await.ok_json(200);
+    assert_eq!(v["epoch"], 2);
+    assert_eq!(v["sets"][0]["epoch"], 2);
+    assert_eq!(
+        v["sets"][0]["members"],
+        serde_json::json!([{"did": a.as_str(), "consensus_key": hex::encode([1u8; 32]), "power": 500}])
+    );
+    assert_eq!(v["sets"][1]["members"][1]["did"], b.as_str());
+    assert_eq!(v["candidates"].as_array().unwrap().len(), 2);
 }
 
 pub(crate) async fn proposals(h: &Harness) {

@@ -9,8 +9,8 @@ use serde_json::json;
 use sovra_api_types::ProposalView;
 use sovra_client::Client;
 use sovra_types::{
-    Action, Did, GovernanceAction, ParamChange, Proposal, ProposalContent, ProposalId, StateKey,
-    VoteOption,
+    Action, Did, GovernanceAction, ParamChange, Proposal, ProposalContent, ProposalId,
+    RegistryAction, StateKey, VoteOption,
 };
 
 use crate::args::NodeArgs;
@@ -18,39 +18,62 @@ use crate::keystore::load_key;
 use crate::output::OutputArgs;
 use crate::signer::{self, SignerArgs, send_and_wait};
 
+/// What `sovra gov propose` takes.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ProposeArgs {
+    /// Title (1-140 bytes).
+    #[arg(long)]
+    title: String,
+    /// Description (up to 2,048 bytes).
+    #[arg(long, default_value = "")]
+    description: String,
+    /// A parameter change, `name=value` (min_fee, max_block_txs, unbonding_period,
+    /// max_validators, voting_period, min_deposit, quorum_bps, threshold_bps, veto_bps,
+    /// timelock, registry_authority, issuance_per_block).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    params: Vec<String>,
+    /// Recipient of a treasury spend.
+    #[arg(long, requires = "amount", conflicts_with = "params")]
+    spend_to: Option<String>,
+    /// Amount of a treasury spend.
+    #[arg(long, requires = "spend_to")]
+    amount: Option<u64>,
+    /// A verifier to register in the trust registry (enacted with `sovra gov enact`).
+    #[arg(long, requires_all = ["verifier_name", "credential_types"],
+        conflicts_with_all = ["params", "spend_to", "remove_verifier"])]
+    register_verifier: Option<String>,
+    /// The registered verifier's display name.
+    #[arg(long, requires = "register_verifier")]
+    verifier_name: Option<String>,
+    /// A credential type the registered verifier may issue (repeatable).
+    #[arg(
+        long = "credential-type",
+        value_name = "TYPE",
+        requires = "register_verifier"
+    )]
+    credential_types: Vec<String>,
+    /// A verifier to remove from the trust registry (enacted with `sovra gov enact`).
+    #[arg(long, conflicts_with_all = ["params", "spend_to"])]
+    remove_verifier: Option<String>,
+    /// Deposit (default: the minimum deposit in force).
+    #[arg(long)]
+    deposit: Option<u64>,
+    /// Output options (`--print id` prints the proposal id alone).
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Signer: the proposer.
+    #[command(flatten)]
+    signer: SignerArgs,
+}
+
 /// `sovra gov` commands.
 #[derive(Subcommand, Debug)]
 pub(crate) enum GovCommand {
     /// Submit a proposal with a deposit: parameter changes (`--param name=value`, repeatable),
-    /// a treasury spend (`--spend-to DID --amount N`), or a text (neither). Prints its id.
-    Propose {
-        /// Title (1-140 bytes).
-        #[arg(long)]
-        title: String,
-        /// Description (up to 2,048 bytes).
-        #[arg(long, default_value = "")]
-        description: String,
-        /// A parameter change, `name=value` (min_fee, max_block_txs, unbonding_period,
-        /// max_validators, voting_period, min_deposit, quorum_bps, threshold_bps, veto_bps,
-        /// timelock, registry_authority, issuance_per_block).
-        #[arg(long = "param", value_name = "NAME=VALUE")]
-        params: Vec<String>,
-        /// Recipient of a treasury spend.
-        #[arg(long, requires = "amount", conflicts_with = "params")]
-        spend_to: Option<String>,
-        /// Amount of a treasury spend.
-        #[arg(long, requires = "spend_to")]
-        amount: Option<u64>,
-        /// Deposit (default: the minimum deposit in force).
-        #[arg(long)]
-        deposit: Option<u64>,
-        /// Output options (`--print id` prints the proposal id alone).
-        #[command(flatten)]
-        output: OutputArgs,
-        /// Signer: the proposer.
-        #[command(flatten)]
-        signer: SignerArgs,
-    },
+    /// a treasury spend (`--spend-to DID --amount N`), a trust-registry change
+    /// (`--register-verifier DID --verifier-name NAME --credential-type T...`, or
+    /// `--remove-verifier DID`), or a text (none of these). Prints its id.
+    Propose(Box<ProposeArgs>),
     /// Vote on an open proposal with your stake at its snapshot (again to change your vote).
     Vote {
         /// The proposal id.
@@ -71,6 +94,14 @@ pub(crate) enum GovCommand {
     },
     /// Take what a finalized proposal owes you: your deposit back, or a treasury payment.
     Claim {
+        /// The proposal id.
+        proposal: String,
+        /// Signer.
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
+    /// Apply a passed trust-registry proposal whose timelock is over (anyone may; once).
+    Enact {
         /// The proposal id.
         proposal: String,
         /// Signer.
@@ -137,6 +168,16 @@ fn proposal_text(p: &ProposalView) -> String {
             p.spend_amount.unwrap_or_default(),
             p.spend_to.as_deref().unwrap_or_default()
         ),
+        "registry" => format!(
+            "{} verifier {}{}",
+            p.registry_change.as_deref().unwrap_or_default(),
+            p.verifier.as_deref().unwrap_or_default(),
+            if p.credential_types.is_empty() {
+                String::new()
+            } else {
+                format!(" for {}", p.credential_types.join(", "))
+            }
+        ),
         _ => "text".to_string(),
     };
     format!(
@@ -160,21 +201,38 @@ fn proposal_text(p: &ProposalView) -> String {
 /// Runs a `sovra gov` command.
 pub(crate) fn run(command: GovCommand) -> Result<()> {
     match command {
-        GovCommand::Propose {
-            title,
-            description,
-            params,
-            spend_to,
-            amount,
-            deposit,
-            output,
-            signer,
-        } => {
+        GovCommand::Propose(args) => {
+            let ProposeArgs {
+                title,
+                description,
+                params,
+                spend_to,
+                amount,
+                register_verifier,
+                verifier_name,
+                credential_types,
+                remove_verifier,
+                deposit,
+                output,
+                signer,
+            } = *args;
             let content = match (spend_to, amount) {
                 (Some(to), Some(amount)) => ProposalContent::TreasurySpend {
                     to: Did::parse(&to)?,
                     amount,
                 },
+                _ if register_verifier.is_some() => {
+                    ProposalContent::Registry(RegistryAction::RegisterVerifier {
+                        verifier: Did::parse(register_verifier.as_deref().unwrap_or_default())?,
+                        name: verifier_name.unwrap_or_default(),
+                        credential_types,
+                    })
+                }
+                _ if remove_verifier.is_some() => {
+                    ProposalContent::Registry(RegistryAction::RemoveVerifier {
+                        verifier: Did::parse(remove_verifier.as_deref().unwrap_or_default())?,
+                    })
+                }
                 _ if !params.is_empty() => ProposalContent::ChangeParams(
                     params
                         .iter()
@@ -245,6 +303,23 @@ pub(crate) fn run(command: GovCommand) -> Result<()> {
                 proposal: ProposalId::parse(&proposal)?,
             },
         ),
+        GovCommand::Enact { proposal, signer } => {
+            let id = ProposalId::parse(&proposal)?;
+            let p = Client::new(&signer.node.node).proposal(&id)?;
+            let Some(verifier) = p.verifier else {
+                bail!(
+                    "{id} is a {} proposal: only trust-registry proposals are enacted",
+                    p.kind
+                );
+            };
+            send(
+                &signer,
+                GovernanceAction::Enact {
+                    proposal: id,
+                    verifier: Did::parse(&verifier)?,
+                },
+            )
+        }
         GovCommand::Wait {
             proposal,
             timeout_secs,

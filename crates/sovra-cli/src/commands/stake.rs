@@ -95,6 +95,16 @@ pub(crate) enum StakeCommand {
         #[command(flatten)]
         node: NodeArgs,
     },
+    /// Show the validator sets stake chose for the current and the next epoch, and the
+    /// candidates with stake.
+    Sets {
+        /// Output options.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Node options.
+        #[command(flatten)]
+        node: NodeArgs,
+    },
     /// Show an identity's delegation, unbonding stake and claimable rewards.
     Show {
         /// The identity.
@@ -251,6 +261,25 @@ pub(crate) fn run(command: StakeCommand) -> Result<()> {
                 if list.validators.is_empty() {
                     text.push_str("no validator candidates\n");
                 }
+                text
+            })
+        }
+        StakeCommand::Sets { output, node } => {
+            let v = Client::new(&node.node).validator_sets()?;
+            output.emit(&json!(v), |_| {
+                let mut text = String::new();
+                if v.sets.is_empty() {
+                    text.push_str(
+                        "no validator set chosen by stake yet: the genesis validators go on\n",
+                    );
+                }
+                for set in &v.sets {
+                    text.push_str(&format!("epoch {}:\n", set.epoch));
+                    for m in &set.members {
+                        text.push_str(&format!("  {}  power {}\n", m.did, m.power));
+                    }
+                }
+                text.push_str(&format!("{} candidates with stake\n", v.candidates.len()));
                 text
             })
         }

@@ -837,6 +837,16 @@ fn stake_propose_vote_and_see_the_parameter_change() {
         .unwrap();
     let next: u64 = cli.ok(&["stake", "wait"]).parse().unwrap();
     assert!(next > epoch, "{next} after {epoch}");
+    // The last block of the previous epoch chose this epoch's validator set from the stake.
+    let sets = cli.json(&["stake", "sets", "-o", "json"]);
+    let chosen = sets["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["epoch"] == next)
+        .unwrap_or_else(|| panic!("no set for epoch {next}: {sets}"));
+    assert_eq!(chosen["members"][0]["did"], dev0.as_str(), "{sets}");
+    assert_eq!(chosen["members"][0]["power"], 5300, "{sets}");
     // Bonded stake earns every block (the devnet issues 10 tokens per block): dev0 claims its
     // rewards and commission, at least what `stake show` said; nothing to claim exits 1.
     let due = cli.json(&["stake", "show", &dev0, "-o", "json"])["rewards"]
@@ -866,6 +876,27 @@ fn stake_propose_vote_and_see_the_parameter_change() {
     ]);
     cli.ok(&["gov", "vote", &id, "yes", "--key", "dev0"]);
     cli.ok(&["gov", "vote", &id, "no", "--key", "alice"]);
+    // A trust-registry proposal in the same window: governance registers alice as a verifier.
+    let registry = cli.ok(&[
+        "gov",
+        "propose",
+        "--title",
+        "Register the clinic",
+        "--register-verifier",
+        &alice,
+        "--verifier-name",
+        "Clinic",
+        "--credential-type",
+        "LabResult",
+        "--key",
+        "dev0",
+        "--print",
+        "id",
+    ]);
+    cli.ok(&["gov", "vote", &registry, "yes", "--key", "dev0"]);
+    // Enacting it before it passed is refused by the ledger (exit 1).
+    let stderr = cli.fails(&["gov", "enact", &registry, "--key", "alice"], 1);
+    assert!(stderr.contains("not_passed"), "{stderr}");
     let shown = cli.json(&["gov", "show", &id, "-o", "json"]);
     assert_eq!(shown["tally"]["yes"], 5000, "{shown}");
     assert_eq!(shown["tally"]["no"], 300, "{shown}");
@@ -880,8 +911,10 @@ fn stake_propose_vote_and_see_the_parameter_change() {
     cli.ok(&["gov", "finalize", &id, "--key", "alice"]);
     let shown = cli.json(&["gov", "show", &id, "-o", "json"]);
     assert_eq!(shown["status"], "passed", "{shown}");
+    // Newest first: the registry proposal, then the fee change.
     let listed = cli.json(&["gov", "list", "-o", "json"]);
-    assert_eq!(listed["proposals"][0]["id"], id.as_str(), "{listed}");
+    assert_eq!(listed["proposals"][0]["id"], registry.as_str(), "{listed}");
+    assert_eq!(listed["proposals"][1]["id"], id.as_str(), "{listed}");
 
     let reached: u64 = cli.ok(&["gov", "wait", &id]).parse().unwrap();
     assert!(reached + 1 >= execution, "{reached} before {execution}");
@@ -892,6 +925,20 @@ fn stake_propose_vote_and_see_the_parameter_change() {
     );
     assert!(stderr.contains("fee_too_low"), "{stderr}");
     cli.ok(&["gov", "claim", &id, "--key", "dev0", "--fee", "2"]);
+    // The registry proposal passed too: anyone enacts it once its timelock is over.
+    cli.ok(&["gov", "finalize", &registry, "--key", "alice", "--fee", "2"]);
+    cli.ok(&["gov", "wait", &registry]);
+    cli.ok(&["gov", "enact", &registry, "--key", "alice", "--fee", "2"]);
+    let verifiers = cli.json(&["verifier", "list", "-o", "json"]);
+    assert!(
+        verifiers.to_string().contains(alice.as_str()),
+        "alice is not a verifier: {verifiers}"
+    );
+    let stderr = cli.fails(
+        &["gov", "enact", &registry, "--key", "alice", "--fee", "2"],
+        1,
+    );
+    assert!(stderr.contains("already_enacted"), "{stderr}");
     cli.ok(&[
         "stake",
         "undelegate",

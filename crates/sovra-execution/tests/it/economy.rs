@@ -11,8 +11,8 @@ use sovra_crypto::SigningKey;
 use sovra_execution::Rejection;
 use sovra_types::{
     Delegation, Did, GenesisEconomy, GovernanceAction, ParamChange, Proposal, ProposalContent,
-    ProposalId, ProposalStatus, ReceiptStatus, StakeTotal, StakingAction, StateKey, Tally,
-    Unbonding, ValidatorRecord, VoteOption, VoteRecord,
+    ProposalId, ProposalStatus, ReceiptStatus, RegistryAction, StakeTotal, StakingAction, StateKey,
+    Tally, Unbonding, ValidatorRecord, VerifierRecord, VoteOption, VoteRecord,
     actions::staking::ValidatorRegistration,
     staking::{VALIDATOR_KEY_NAMESPACE, validator_key_message},
     state::{MetaKey, decode_u64},
@@ -559,6 +559,85 @@ fn vetoes_forfeit_and_treasury_spends_pay_their_recipient_once() {
     assert_eq!(chain.proposal(spend).status, ProposalStatus::Executed);
     assert_eq!(chain.meta(MetaKey::Treasury), 40);
     assert_eq!(chain.fails(&ks[3], claim), "nothing_to_claim");
+    chain.check_supply();
+}
+
+#[test]
+fn registry_proposals_change_the_trust_registry_once_enacted() {
+    let (ks, mut chain, _, _) = staked();
+    let verifier = did(&ks[3]);
+    let register = ProposalContent::Registry(RegistryAction::RegisterVerifier {
+        verifier: verifier.clone(),
+        name: "Clinic".into(),
+        credential_types: vec!["LabResult".into()],
+    });
+    let id = chain.propose(&ks[4], register);
+    chain.voted(&ks[0], id, VoteOption::Yes, None);
+    let enact = |verifier: &Did| GovernanceAction::Enact {
+        proposal: id,
+        verifier: verifier.clone(),
+    };
+    // Not before it passed, not before its timelock, only naming its verifier.
+    assert_eq!(chain.fails(&ks[5], enact(&verifier)), "not_passed");
+    let p = chain.proposal(id);
+    chain.skip_to(p.voting_end);
+    chain.ok(&ks[5], GovernanceAction::Finalize { proposal: id });
+    assert_eq!(chain.fails(&ks[5], enact(&verifier)), "timelocked");
+    chain.skip_to(p.execution_height - 1);
+    assert_eq!(chain.fails(&ks[5], enact(&did(&ks[5]))), "wrong_verifier");
+    let verifier_key = StateKey::Verifier(verifier.clone());
+    assert!(!chain.state.values.contains_key(&verifier_key));
+    // Anyone enacts it, once; the verifier's receipt chain records it.
+    let outcome = chain.run_key(&ks[5], vec![enact(&verifier).into()]);
+    assert_eq!(outcome.status, ReceiptStatus::Completed);
+    assert!(outcome.entries.iter().any(|(d, _)| *d == verifier));
+    let record = chain
+        .decode(verifier_key.clone(), VerifierRecord::decode)
+        .expect("registered by governance");
+    assert_eq!(record.credential_types, vec!["LabResult".to_string()]);
+    assert_eq!(chain.proposal(id).status, ProposalStatus::Executed);
+    assert_eq!(chain.fails(&ks[5], enact(&verifier)), "already_enacted");
+    // Other proposals have nothing to enact.
+    let text = chain.propose(&ks[4], ProposalContent::Text);
+    assert_eq!(
+        chain.fails(
+            &ks[5],
+            GovernanceAction::Enact {
+                proposal: text,
+                verifier: verifier.clone()
+            }
+        ),
+        "nothing_to_enact"
+    );
+    // A removal passes the same way; an invalid registration is refused at submission.
+    let remove = chain.propose(
+        &ks[4],
+        ProposalContent::Registry(RegistryAction::RemoveVerifier {
+            verifier: verifier.clone(),
+        }),
+    );
+    chain.voted(&ks[0], remove, VoteOption::Yes, None);
+    let p = chain.proposal(remove);
+    chain.skip_to(p.voting_end);
+    chain.ok(&ks[5], GovernanceAction::Finalize { proposal: remove });
+    chain.skip_to(p.execution_height);
+    chain.ok(
+        &ks[5],
+        GovernanceAction::Enact {
+            proposal: remove,
+            verifier: verifier.clone(),
+        },
+    );
+    assert!(!chain.state.values.contains_key(&verifier_key));
+    let bad = ProposalContent::Registry(RegistryAction::RegisterVerifier {
+        verifier,
+        name: "Clinic".into(),
+        credential_types: vec![],
+    });
+    assert_eq!(
+        chain.try_propose(&ks[4], bad).map(|_| ()).map_err(code),
+        Err("invalid_verifier".into())
+    );
     chain.check_supply();
 }
 

@@ -9,4 +9,5 @@ mod identity;
 mod recovery;
 mod rewards;
 mod transfers;
+mod validator_set;
 mod vault;

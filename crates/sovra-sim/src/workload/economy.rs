@@ -23,8 +23,8 @@ use sovra_consensus::Ledger;
 use sovra_crypto::SigningKey;
 use sovra_types::{
     Action, Delegation, DepositStatus, Did, GovernanceAction, ParamChange, Params, ParamsRecord,
-    Proposal, ProposalContent, ProposalId, ProposalStatus, StakeTotal, StakingAction, StateKey,
-    TypesError, Unbonding, ValidatorRecord, VoteOption,
+    Proposal, ProposalContent, ProposalId, ProposalStatus, RegistryAction, StakeTotal,
+    StakingAction, StateKey, TypesError, Unbonding, ValidatorRecord, VoteOption,
     actions::staking::ValidatorRegistration,
     params::SNAPSHOT_EPOCHS,
     staking::{MAX_UNBONDING_ENTRIES, VALIDATOR_KEY_NAMESPACE, claimable, validator_key_message},
@@ -201,6 +201,7 @@ impl Workload {
             TxKind::GovPropose => self.propose(&view, owner).await,
             TxKind::GovVote => self.vote(&view, owner).await,
             TxKind::GovFinalize => self.finalize(&view, owner).await,
+            TxKind::GovEnact => self.enact(&view, owner).await,
             TxKind::GovClaim => self.claim(&view, owner).await,
             _ => None,
         }
@@ -420,8 +421,9 @@ impl Workload {
         ))
     }
 
-    /// `owner` proposes a text, a change of harmless parameters or a small treasury spend to
-    /// an identity of the run, once stake is in force (before, it bonds or registers: a
+    /// `owner` proposes a text, a change of harmless parameters, a small treasury spend to an
+    /// identity of the run, or the registration or removal of an identity of the run as a
+    /// verifier in the trust registry, once stake is in force (before, it bonds or registers: a
     /// proposal needs stake at its snapshot).
     async fn propose(&mut self, view: &ChainView<'_>, owner: u64) -> Option<(TxKind, Did, Action)> {
         if self.proposals.len() >= MAX_PROPOSALS {
@@ -430,7 +432,7 @@ impl Workload {
         if view.total_stake().await == 0 {
             return self.register(view, owner).await;
         }
-        let content = match self.rng.random_range(0..3u32) {
+        let content = match self.rng.random_range(0..4u32) {
             0 => ProposalContent::Text,
             1 => {
                 let changes = (0..self.rng.random_range(1..=2usize))
@@ -438,12 +440,24 @@ impl Workload {
                     .collect();
                 ProposalContent::ChangeParams(changes)
             }
-            _ => {
+            2 => {
                 let identities: Vec<Did> = self.identities().into_iter().collect();
                 ProposalContent::TreasurySpend {
                     to: self.pick(&identities)?,
                     amount: self.rng.random_range(1..=MAX_SPEND),
                 }
+            }
+            _ => {
+                let verifier = dev_did(self.rng.random_range(0..DEV_ACCOUNTS));
+                ProposalContent::Registry(if self.rng.random_bool(0.7) {
+                    RegistryAction::RegisterVerifier {
+                        verifier,
+                        name: format!("Simulated verifier {owner}"),
+                        credential_types: vec!["SimulatedCredential".into()],
+                    }
+                } else {
+                    RegistryAction::RemoveVerifier { verifier }
+                })
             }
         };
         let action = Action::Governance(GovernanceAction::Propose {
@@ -538,6 +552,25 @@ impl Workload {
         let proposal = self.pick(&ended)?;
         let action = Action::Governance(GovernanceAction::Finalize { proposal });
         Some((TxKind::GovFinalize, dev_did(owner), action))
+    }
+
+    /// `owner` enacts a passed trust-registry proposal whose timelock is over (with none,
+    /// it finalizes a proposal whose voting has ended).
+    async fn enact(&mut self, view: &ChainView<'_>, owner: u64) -> Option<(TxKind, Did, Action)> {
+        let mut ready = Vec::new();
+        for (id, p) in view.proposals(&self.proposals).await {
+            if p.status == ProposalStatus::Passed
+                && view.next_height >= p.execution_height
+                && let Some(verifier) = p.content.registry_verifier()
+            {
+                ready.push((id, verifier.clone()));
+            }
+        }
+        let Some((proposal, verifier)) = self.pick(&ready) else {
+            return self.finalize(view, owner).await;
+        };
+        let action = Action::Governance(GovernanceAction::Enact { proposal, verifier });
+        Some((TxKind::GovEnact, dev_did(owner), action))
     }
 
     /// One of `owner`'s identities claims what a finalized proposal owes it: its refundable

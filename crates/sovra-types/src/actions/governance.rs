@@ -47,6 +47,15 @@ pub enum GovernanceAction {
         /// The proposal.
         proposal: ProposalId,
     },
+    /// Apply a passed trust-registry proposal at or after its execution height, once. Anyone
+    /// may submit it.
+    Enact {
+        /// The proposal.
+        proposal: ProposalId,
+        /// The verifier the proposal registers or removes (a check: the action fails if it
+        /// names another).
+        verifier: Did,
+    },
 }
 
 impl GovernanceAction {
@@ -54,6 +63,7 @@ impl GovernanceAction {
     const VOTE: u8 = 1;
     const FINALIZE: u8 = 2;
     const CLAIM: u8 = 3;
+    const ENACT: u8 = 4;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
@@ -62,6 +72,7 @@ impl GovernanceAction {
             GovernanceAction::Vote { .. } => "vote",
             GovernanceAction::Finalize { .. } => "finalize_proposal",
             GovernanceAction::Claim { .. } => "claim_proposal",
+            GovernanceAction::Enact { .. } => "enact_proposal",
         }
     }
 }
@@ -99,6 +110,11 @@ impl Write for GovernanceAction {
                 Self::CLAIM.write(buf);
                 proposal.write(buf);
             }
+            GovernanceAction::Enact { proposal, verifier } => {
+                Self::ENACT.write(buf);
+                proposal.write(buf);
+                verifier.write(buf);
+            }
         }
     }
 }
@@ -119,6 +135,7 @@ impl EncodeSize for GovernanceAction {
             }
             GovernanceAction::Vote { delegated_to, .. } => 16 + 1 + delegated_to.encode_size(),
             GovernanceAction::Finalize { .. } | GovernanceAction::Claim { .. } => 16,
+            GovernanceAction::Enact { verifier, .. } => 16 + verifier.encode_size(),
         }
     }
 }
@@ -143,6 +160,10 @@ impl Read for GovernanceAction {
             }),
             Self::CLAIM => Ok(GovernanceAction::Claim {
                 proposal: ProposalId::read(buf)?,
+            }),
+            Self::ENACT => Ok(GovernanceAction::Enact {
+                proposal: ProposalId::read(buf)?,
+                verifier: Did::read(buf)?,
             }),
             other => Err(Error::InvalidEnum(other)),
         }

@@ -419,6 +419,15 @@ fn arb_proposal_content() -> impl Strategy<Value = ProposalContent> {
         arb_param_changes().prop_map(ProposalContent::ChangeParams),
         (arb_did(), any::<u64>())
             .prop_map(|(to, amount)| ProposalContent::TreasurySpend { to, amount }),
+        arb_did().prop_map(
+            |verifier| ProposalContent::Registry(RegistryAction::RemoveVerifier { verifier })
+        ),
+        arb_registry_like(&RegistryAction::RegisterVerifier {
+            verifier: Did::sovra(&[1; 16]),
+            name: String::new(),
+            credential_types: vec![],
+        })
+        .prop_map(ProposalContent::Registry),
     ]
 }
 
@@ -499,6 +508,9 @@ fn arb_governance_like(example: &GovernanceAction) -> BoxedStrategy<GovernanceAc
             .boxed(),
         GovernanceAction::Claim { .. } => arb_proposal_id()
             .prop_map(|proposal| GovernanceAction::Claim { proposal })
+            .boxed(),
+        GovernanceAction::Enact { .. } => (arb_proposal_id(), arb_did())
+            .prop_map(|(proposal, verifier)| GovernanceAction::Enact { proposal, verifier })
             .boxed(),
     }
 }

@@ -107,7 +107,19 @@ fn computed() -> toml::Table {
         "stake_total".into(),
         hex_of(&crate::examples::stake_total()),
     );
+    structures.insert(
+        "candidate_list".into(),
+        hex_of(&crate::examples::candidate_list()),
+    );
+    structures.insert(
+        "validator_sets".into(),
+        hex_of(&crate::examples::validator_sets()),
+    );
     structures.insert("proposal".into(), hex_of(&crate::examples::proposal()));
+    structures.insert(
+        "registry_proposal".into(),
+        hex_of(&crate::examples::registry_proposal()),
+    );
     structures.insert(
         "vote_record".into(),
         hex_of(&crate::examples::vote_record()),

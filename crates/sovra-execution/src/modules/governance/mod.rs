@@ -15,13 +15,16 @@
 //! - a passed parameter change is scheduled in the parameters record for the proposal's
 //!   execution height (end of voting plus the timelock) and is in force from that block on,
 //!   on every node, with no further transaction; a passed treasury spend is paid when its
-//!   recipient claims it, from the execution height on, once.
+//!   recipient claims it, from the execution height on, once; a passed trust-registry change
+//!   (register or remove a verifier) is applied by anyone's `enact` from the execution height
+//!   on, once, with governance as the registry's authority.
 
 use crate::{
     ActionFailure, ActionResult, ApplyContext, Changes, ExecError, ExecutionModule, KeySet,
     Overlay, Parties, StateReader, TxContext, fail,
     modules::{
         accounts::{self, check_recipient, meta, set_meta},
+        registry,
         staking::{load_delegation, load_total, load_validator},
     },
 };
@@ -106,10 +109,20 @@ impl ExecutionModule for Governance {
                 keys.insert(StateKey::Meta(MetaKey::Deposits));
                 keys.insert(StateKey::Meta(MetaKey::Treasury));
             }
+            GovernanceAction::Enact { proposal, verifier } => {
+                keys.insert(StateKey::Proposal(*proposal));
+                keys.insert(StateKey::Verifier(verifier.clone()));
+            }
         }
     }
 
-    fn parties(_: &TxContext<'_>, _: &GovernanceAction, _: &mut Parties) {}
+    fn parties(_: &TxContext<'_>, action: &GovernanceAction, parties: &mut Parties) {
+        // The verifier a registry proposal changes sees it on its receipt chain, as when the
+        // registry authority changes it.
+        if let GovernanceAction::Enact { verifier, .. } = action {
+            parties.add(verifier);
+        }
+    }
 
     fn apply<R: StateReader>(
         ctx: &mut ApplyContext<'_, R>,
@@ -133,6 +146,7 @@ impl ExecutionModule for Governance {
             } => vote(ctx, *proposal, *option, delegated_to.as_ref()),
             GovernanceAction::Finalize { proposal } => finalize(ctx, *proposal),
             GovernanceAction::Claim { proposal } => claim(ctx, *proposal),
+            GovernanceAction::Enact { proposal, verifier } => enact(ctx, *proposal, verifier),
         }
     }
 }
@@ -207,6 +221,17 @@ fn propose<R: StateReader>(
         }
         ProposalContent::TreasurySpend { to, .. } => {
             if let Err(f) = check_recipient(ctx.state, to)? {
+                return Ok(Err(f));
+            }
+        }
+        ProposalContent::Registry(action) => {
+            if let sovra_types::RegistryAction::RegisterVerifier {
+                name,
+                credential_types,
+                ..
+            } = action
+                && let Err(f) = registry::check_registration(name, credential_types)
+            {
                 return Ok(Err(f));
             }
         }
@@ -514,6 +539,52 @@ fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, id: ProposalId) -> Actio
     };
     account.balance = balance;
     accounts::store(ctx.state, signer, &account);
+    store_proposal(ctx.state, id, &p);
+    Ok(Ok(()))
+}
+
+/// Applies a passed trust-registry proposal whose timelock is over, once, with governance as
+/// the authority; a change the registry refuses now (removing a verifier that is not
+/// registered) fails and leaves the proposal passed, to be enacted when it applies.
+fn enact<R: StateReader>(
+    ctx: &mut ApplyContext<'_, R>,
+    id: ProposalId,
+    named: &sovra_types::Did,
+) -> ActionResult {
+    let Some(mut p) = load_proposal(ctx.state, id)? else {
+        return fail("unknown_proposal", format!("no proposal {id}"));
+    };
+    let ProposalContent::Registry(action) = p.content.clone() else {
+        return fail(
+            "nothing_to_enact",
+            format!("{id} is not a trust-registry proposal"),
+        );
+    };
+    match p.status {
+        ProposalStatus::Passed => {}
+        ProposalStatus::Executed => {
+            return fail("already_enacted", format!("{id} was enacted"));
+        }
+        other => {
+            return fail(
+                "not_passed",
+                format!("{id} is {}, not passed", other.as_str()),
+            );
+        }
+    }
+    if ctx.env.height < p.execution_height {
+        return fail(
+            "timelocked",
+            format!("{id} can be enacted from height {}", p.execution_height),
+        );
+    }
+    if p.content.registry_verifier() != Some(named) {
+        return fail("wrong_verifier", format!("{id} does not change {named}"));
+    }
+    if let Err(f) = registry::change(ctx, &action, Ok(()))? {
+        return Ok(Err(f));
+    }
+    p.status = ProposalStatus::Executed;
     store_proposal(ctx.state, id, &p);
     Ok(Ok(()))
 }

@@ -69,41 +69,47 @@ impl ExecutionModule for Registry {
     ) -> ActionResult {
         let signer = ctx.signer();
         let authority = ctx.tx.params.params.registry_authority.as_ref();
-        match action {
-            RegistryAction::RegisterVerifier {
-                verifier,
-                name,
-                credential_types,
-            } => {
-                let registered = register(
-                    ctx.state,
-                    authority,
-                    signer,
-                    verifier,
-                    name,
-                    credential_types,
-                    ctx.env,
-                )?;
-                if let Err(f) = registered {
-                    return Ok(Err(f));
-                }
-                ctx.emit(RegistryEvent::VerifierRegistered {
-                    verifier: verifier.clone(),
-                });
-                Ok(Ok(()))
+        change(ctx, action, check_authority(authority, signer))
+    }
+}
+
+/// Applies `action`: a verifier change if `authorized` (the registry authority signed it, or
+/// a passed governance proposal enacts it), a status-list anchor by the signer.
+pub(crate) fn change<R: StateReader>(
+    ctx: &mut ApplyContext<'_, R>,
+    action: &RegistryAction,
+    authorized: Result<(), ActionFailure>,
+) -> ActionResult {
+    match action {
+        RegistryAction::RegisterVerifier {
+            verifier,
+            name,
+            credential_types,
+        } => {
+            if let Err(f) = authorized.and(check_registration(name, credential_types)) {
+                return Ok(Err(f));
             }
-            RegistryAction::RemoveVerifier { verifier } => {
-                if let Err(f) = remove(ctx.state, authority, signer, verifier)? {
-                    return Ok(Err(f));
-                }
-                ctx.emit(RegistryEvent::VerifierRemoved {
-                    verifier: verifier.clone(),
-                });
-                Ok(Ok(()))
+            register(ctx.state, verifier, name, credential_types, ctx.env);
+            ctx.emit(RegistryEvent::VerifierRegistered {
+                verifier: verifier.clone(),
+            });
+            Ok(Ok(()))
+        }
+        RegistryAction::RemoveVerifier { verifier } => {
+            if let Err(f) = authorized {
+                return Ok(Err(f));
             }
-            RegistryAction::AnchorStatusList { list_id, cid } => {
-                anchor_status_list(ctx.state, signer, list_id, cid, ctx.env)
+            if let Err(f) = remove(ctx.state, verifier)? {
+                return Ok(Err(f));
             }
+            ctx.emit(RegistryEvent::VerifierRemoved {
+                verifier: verifier.clone(),
+            });
+            Ok(Ok(()))
+        }
+        RegistryAction::AnchorStatusList { list_id, cid } => {
+            let signer = ctx.signer();
+            anchor_status_list(ctx.state, signer, list_id, cid, ctx.env)
         }
     }
 }
@@ -130,40 +136,40 @@ fn check_authority(authority: Option<&Did>, signer: &Did) -> Result<(), ActionFa
     }
 }
 
-/// Registers (or re-registers, replacing the types) `verifier`.
-fn register<R: StateReader>(
-    state: &mut Overlay<R>,
-    authority: Option<&Did>,
-    signer: &Did,
-    verifier: &Did,
+/// Checks a verifier registration's name and credential types.
+pub(crate) fn check_registration(
     name: &str,
     credential_types: &[String],
-    env: BlockEnv,
-) -> ActionResult {
-    if let Err(f) = check_authority(authority, signer) {
-        return Ok(Err(f));
-    }
+) -> Result<(), ActionFailure> {
+    let invalid = |message: String| Err(ActionFailure::new("invalid_verifier", message));
     if let Err(e) = validate_verifier_name(name) {
-        return fail("invalid_verifier", e.to_string());
+        return invalid(e.to_string());
     }
     if credential_types.is_empty() || credential_types.len() > MAX_CREDENTIAL_TYPES {
-        return fail(
-            "invalid_verifier",
-            format!("a verifier is registered for 1 to {MAX_CREDENTIAL_TYPES} credential types"),
-        );
+        return invalid(format!(
+            "a verifier is registered for 1 to {MAX_CREDENTIAL_TYPES} credential types"
+        ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for t in credential_types {
         if let Err(e) = validate_credential_type(t) {
-            return fail("invalid_verifier", e.to_string());
+            return invalid(e.to_string());
         }
         if !seen.insert(t) {
-            return fail(
-                "invalid_verifier",
-                format!("credential type {t} listed twice"),
-            );
+            return invalid(format!("credential type {t} listed twice"));
         }
     }
+    Ok(())
+}
+
+/// Registers (or re-registers, replacing the types) `verifier`, whose registration was checked.
+fn register<R: StateReader>(
+    state: &mut Overlay<R>,
+    verifier: &Did,
+    name: &str,
+    credential_types: &[String],
+    env: BlockEnv,
+) {
     let record = VerifierRecord {
         name: name.to_string(),
         credential_types: credential_types.to_vec(),
@@ -174,19 +180,10 @@ fn register<R: StateReader>(
         StateKey::Verifier(verifier.clone()),
         record.encode().to_vec(),
     );
-    Ok(Ok(()))
 }
 
 /// Removes `verifier` from the registry.
-fn remove<R: StateReader>(
-    state: &mut Overlay<R>,
-    authority: Option<&Did>,
-    signer: &Did,
-    verifier: &Did,
-) -> ActionResult {
-    if let Err(f) = check_authority(authority, signer) {
-        return Ok(Err(f));
-    }
+fn remove<R: StateReader>(state: &mut Overlay<R>, verifier: &Did) -> ActionResult {
     if self::verifier(state, verifier)?.is_none() {
         return fail(
             "verifier_not_found",

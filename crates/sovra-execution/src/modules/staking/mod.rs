@@ -16,8 +16,12 @@
 //!   rewards and a validator's commission are credited when they next change or claim, and
 //!   `claim_rewards` pays them out (counter `meta:rewards` holds what is owed).
 //!
-//! What is not here yet: the validator set is still fixed by genesis (stake does not choose
-//! it), so every candidate's stake earns; there is no slashing.
+//! - validator sets: the candidates with stake are kept in a bounded list; at the end of the
+//!   last block of every epoch the next epoch's set is chosen from it, the `max_validators`
+//!   strongest ([`choose_validator_set`]).
+//!
+//! What is not here yet: consensus still runs the genesis validators (the chosen sets are
+//! recorded, not yet used), so every candidate's stake earns; there is no slashing.
 
 use crate::{
     ActionFailure, ActionResult, ApplyContext, ExecError, ExecutionModule, KeySet, Overlay,
@@ -30,6 +34,7 @@ use sovra_types::{
     ValidatorRecord,
     actions::staking::ValidatorRegistration,
     params::BPS,
+    staking::{CandidateList, ValidatorSets},
     staking::{MAX_UNBONDING_ENTRIES, VALIDATOR_KEY_NAMESPACE, validator_key_message},
     state::MetaKey,
 };
@@ -89,6 +94,7 @@ impl ExecutionModule for Staking {
                 keys.insert(StateKey::Delegation(signer.clone()));
                 keys.insert(StateKey::Delegation(validator.clone()));
                 keys.insert(StateKey::StakeTotal);
+                keys.insert(StateKey::Candidates);
                 keys.insert(StateKey::Meta(MetaKey::Staked));
             }
             StakingAction::Undelegate { validator, .. } => {
@@ -97,6 +103,7 @@ impl ExecutionModule for Staking {
                 keys.insert(StateKey::Delegation(validator.clone()));
                 keys.insert(StateKey::Unbonding(signer.clone()));
                 keys.insert(StateKey::StakeTotal);
+                keys.insert(StateKey::Candidates);
             }
             StakingAction::Withdraw => {
                 keys.insert(StateKey::Unbonding(signer.clone()));
@@ -189,6 +196,20 @@ pub fn load_delegation<R: StateReader>(
 pub fn load_total<R: StateReader>(state: &Overlay<R>) -> Result<StakeTotal, ExecError> {
     Ok(state
         .get_decoded(&StateKey::StakeTotal, StakeTotal::decode)?
+        .unwrap_or_default())
+}
+
+/// Reads the candidate list (empty before any stake).
+pub fn load_candidates<R: StateReader>(state: &Overlay<R>) -> Result<CandidateList, ExecError> {
+    Ok(state
+        .get_decoded(&StateKey::Candidates, CandidateList::decode)?
+        .unwrap_or_default())
+}
+
+/// Reads the validator sets chosen so far (none before the first boundary with stake).
+pub fn load_validator_sets<R: StateReader>(state: &Overlay<R>) -> Result<ValidatorSets, ExecError> {
+    Ok(state
+        .get_decoded(&StateKey::ValidatorSets, ValidatorSets::decode)?
         .unwrap_or_default())
 }
 
@@ -356,7 +377,7 @@ fn delegate<R: StateReader>(
     account.balance -= amount;
     accounts::store(ctx.state, signer, &account);
     set_meta(ctx.state, MetaKey::Staked, new_staked);
-    store_stake(ctx.state, signer, validator, &delegation, &record, &total);
+    store_stake(ctx.state, signer, validator, &delegation, &record, &total)?;
     Ok(Ok(()))
 }
 
@@ -367,7 +388,14 @@ fn store_stake<R: StateReader>(
     delegation: &Delegation,
     record: &ValidatorRecord,
     total: &StakeTotal,
-) {
+) -> Result<(), ExecError> {
+    let mut candidates = load_candidates(state)?;
+    candidates.update(
+        validator,
+        record.consensus_key,
+        *record.power.latest().unwrap_or(&0),
+    );
+    state.set(StateKey::Candidates, candidates.encode().to_vec());
     state.set(
         StateKey::Delegation(delegator.clone()),
         delegation.encode().to_vec(),
@@ -377,6 +405,7 @@ fn store_stake<R: StateReader>(
         record.encode().to_vec(),
     );
     state.set(StateKey::StakeTotal, total.encode().to_vec());
+    Ok(())
 }
 
 fn undelegate<R: StateReader>(
@@ -457,7 +486,7 @@ fn undelegate<R: StateReader>(
         StateKey::Unbonding(signer.clone()),
         unbonding.encode().to_vec(),
     );
-    store_stake(ctx.state, signer, validator, &delegation, &record, &total);
+    store_stake(ctx.state, signer, validator, &delegation, &record, &total)?;
     Ok(Ok(()))
 }
 
@@ -609,9 +638,12 @@ fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, named: Option<&Did>) -> 
     Ok(Ok(()))
 }
 
-/// The state keys [`distribute`] reads and writes.
-pub fn distribution_keys() -> [StateKey; 5] {
+/// The state keys the end of every block ([`distribute`], [`choose_validator_set`]) reads and
+/// writes.
+pub fn end_block_keys() -> [StateKey; 7] {
     [
+        StateKey::Candidates,
+        StateKey::ValidatorSets,
         StateKey::StakeTotal,
         StateKey::Meta(MetaKey::Rewards),
         StateKey::Meta(MetaKey::Issued),
@@ -663,5 +695,28 @@ pub fn distribute<R: StateReader>(
     if params.issuance_per_block > 0 {
         set_meta(state, MetaKey::Issued, issued);
     }
+    Ok(())
+}
+
+/// Ends the last block of an epoch (`height`, whose next height is in the next epoch): chooses
+/// the next epoch's validator set from the candidate list, the `max_validators` strongest by
+/// their latest power (their power at the start of that epoch), and keeps it with the current
+/// epoch's. Nothing is written before any candidate has had stake.
+pub fn choose_validator_set<R: StateReader>(
+    state: &mut Overlay<R>,
+    params: &sovra_types::Params,
+    height: u64,
+) -> Result<(), ExecError> {
+    let next = params.epoch_of(height.saturating_add(1));
+    if next == params.epoch_of(height) {
+        return Ok(());
+    }
+    let candidates = load_candidates(state)?;
+    let mut sets = load_validator_sets(state)?;
+    if candidates.entries.is_empty() && sets.sets.is_empty() {
+        return Ok(());
+    }
+    sets.push(candidates.choose(next, params.max_validators as usize));
+    state.set(StateKey::ValidatorSets, sets.encode().to_vec());
     Ok(())
 }

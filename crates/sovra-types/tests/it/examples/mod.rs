@@ -22,7 +22,9 @@ use sovra_types::{
     Delegation, DepositStatus, GovernanceAction, ParamChange, Params, ParamsRecord, Proposal,
     ProposalContent, ProposalId, ProposalStatus, Stake, StakeTotal, StakingAction, Tally,
     Unbonding, UnbondingEntry, ValidatorRecord, VoteOption, VoteRecord,
-    actions::staking::ValidatorRegistration, governance::VotingRules, staking::Checkpoints,
+    actions::staking::ValidatorRegistration,
+    governance::VotingRules,
+    staking::{CandidateList, Checkpoints, ValidatorSets},
 };
 
 /// A test key.
@@ -307,6 +309,11 @@ pub(crate) fn actions() -> Vec<Action> {
             proposal: ProposalId([0x11; 16]),
         }
         .into(),
+        GovernanceAction::Enact {
+            proposal: ProposalId([0x11; 16]),
+            verifier: did_sovra(7),
+        }
+        .into(),
     ]
 }
 
@@ -353,6 +360,23 @@ pub(crate) fn delegation() -> Delegation {
     d
 }
 
+/// Two listed candidates.
+pub(crate) fn candidate_list() -> CandidateList {
+    let mut list = CandidateList::default();
+    list.update(&did_sovra(9), [0x09; 32], 9_000);
+    list.update(&did_key(4), [0x04; 32], 1_200);
+    list
+}
+
+/// The sets of epochs 4 and 5.
+pub(crate) fn validator_sets() -> ValidatorSets {
+    let list = candidate_list();
+    let mut sets = ValidatorSets::default();
+    sets.push(list.choose(4, 1));
+    sets.push(list.choose(5, 100));
+    sets
+}
+
 /// A stake total with history and a reward index.
 pub(crate) fn stake_total() -> StakeTotal {
     let mut t = StakeTotal::default();
@@ -378,6 +402,19 @@ pub(crate) fn unbonding() -> Unbonding {
                 release_height: 4_100,
             },
         ],
+    }
+}
+
+/// A passed proposal to register a verifier in the trust registry.
+pub(crate) fn registry_proposal() -> Proposal {
+    Proposal {
+        content: ProposalContent::Registry(RegistryAction::RegisterVerifier {
+            verifier: did_sovra(7),
+            name: "Clinic".into(),
+            credential_types: vec!["LabResult".into()],
+        }),
+        status: ProposalStatus::Passed,
+        ..proposal()
     }
 }
 
@@ -533,6 +570,8 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
         StateKey::Delegation(did_key(2)),
         StateKey::Unbonding(did_key(2)),
         StateKey::StakeTotal,
+        StateKey::Candidates,
+        StateKey::ValidatorSets,
         StateKey::Proposal(ProposalId([0x11; 16])),
         StateKey::Vote {
             proposal: ProposalId([0x11; 16]),
@@ -573,6 +612,8 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::ConsensusKey(_) => "consensus_key",
         StateKey::Delegation(_) => "delegation",
         StateKey::Unbonding(_) => "unbonding",
+        StateKey::Candidates => "candidates",
+        StateKey::ValidatorSets => "validator_sets",
         StateKey::StakeTotal => "stake_total",
         StateKey::Proposal(_) => "proposal",
         StateKey::Vote { .. } => "vote",
