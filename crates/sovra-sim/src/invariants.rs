@@ -636,7 +636,7 @@ async fn proposals(
 /// A proposal's status and deposit agree with its tally under its rules (a proposal still
 /// voting holds its deposit; a finalized one is what the tally gives: missed quorum and vetoes
 /// forfeit the deposit, the rest leave it to its proposer; a passed one may have been paid, if
-/// a spend, or failed to schedule, if a parameter change).
+/// a spend, enacted, if a trust-registry change, or failed to schedule, if a parameter change).
 fn result_holds(p: &Proposal) -> Result<(), String> {
     let forfeited = p.deposit_status == DepositStatus::Forfeited;
     let ok = match p.status {
@@ -648,8 +648,10 @@ fn result_holds(p: &Proposal) -> Result<(), String> {
             !forfeited && p.deposit_status != DepositStatus::Held && expected_result(p) == p.status
         }
         ProposalStatus::Executed => {
-            matches!(p.content, ProposalContent::TreasurySpend { .. })
-                && !forfeited
+            matches!(
+                p.content,
+                ProposalContent::TreasurySpend { .. } | ProposalContent::Registry(_)
+            ) && !forfeited
                 && p.deposit_status != DepositStatus::Held
                 && expected_result(p) == ProposalStatus::Passed
         }

@@ -44,6 +44,7 @@ use sovra_types::{
 
 use crate::net::{CHAIN, DEV_ACCOUNTS, dev_did, dev_key};
 
+mod assets;
 pub mod economy;
 
 /// How long (in blocks) a submitted transaction may wait for inclusion.
@@ -161,22 +162,24 @@ pub enum TxKind {
     /// The funded identity's asset class and its box class created, and its box minted to it
     /// (once; again fails `class_exists`).
     AssetCreate,
-    /// Units of the identity's class minted to a funded identity.
+    /// Units of the identity's class minted to a funded identity (while the submitting
+    /// validator does not see the class yet, its creation instead).
     AssetMint,
-    /// Units of some funded identity's class sent to another.
+    /// Units of a class the identity holds (as the submitting validator sees it) sent to
+    /// another funded identity.
     AssetSend,
-    /// Units of a class burned by their holder.
+    /// Units of a class the identity holds burned.
     AssetBurn,
-    /// Units of a class locked for another funded identity, vesting over a few seconds.
+    /// Units of a class the identity holds locked for another funded identity, vesting over a
+    /// few seconds.
     AssetLock,
     /// What has vested of one of the identity's locks released.
     AssetRelease,
-    /// Units of a class put into the bundle of a funded identity's box (fails unless the
-    /// identity owns that box now).
+    /// Units of a class the identity holds put into the bundle of a box it owns.
     AssetNest,
-    /// Units of a class taken out of a box's bundle to another funded identity.
+    /// Units taken out of the bundle of a box the identity owns, to another funded identity.
     AssetUnnest,
-    /// A box (and what it holds) handed to another funded identity.
+    /// A box the identity owns (and what it holds) handed to another funded identity.
     AssetBoxSend,
     /// A funded identity registered as a validator candidate, with a consensus key drawn from
     /// the run's generator (while fewer than two are; a candidate bonds to itself instead, and
@@ -529,6 +532,12 @@ impl Workload {
         let file = self.rng.random_range(0..PINNED_ROOTS) as usize;
         let root = ContentId::new(self.files[file].root);
         let mut uploads = Vec::new();
+        // Minting needs the class: until the submitting validator sees it, create it instead.
+        let kind = if kind == TxKind::AssetMint && !self.class_exists(ledger, owner).await {
+            TxKind::AssetCreate
+        } else {
+            kind
+        };
         let action = match kind {
             TxKind::Transfer => {
                 // Now and then pay a created DID.
@@ -659,29 +668,36 @@ impl Workload {
                 amount: self.rng.random_range(1..=10_000),
                 metadata: None,
             }),
-            TxKind::AssetSend => Action::Assets(AssetsAction::Transfer {
-                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
-                token: 0,
-                to: other,
-                amount: self.rng.random_range(1..=2_000),
-            }),
-            TxKind::AssetBurn => Action::Assets(AssetsAction::Burn {
-                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
-                token: 0,
-                holder: me.clone(),
-                amount: self.rng.random_range(1..=500),
-            }),
+            TxKind::AssetSend => {
+                let (class, amount) = self.held_units(ledger, &me, 2_000).await?;
+                Action::Assets(AssetsAction::Transfer {
+                    class,
+                    token: 0,
+                    to: other,
+                    amount,
+                })
+            }
+            TxKind::AssetBurn => {
+                let (class, amount) = self.held_units(ledger, &me, 500).await?;
+                Action::Assets(AssetsAction::Burn {
+                    class,
+                    token: 0,
+                    holder: me.clone(),
+                    amount,
+                })
+            }
             TxKind::AssetLock => {
                 // Block time is the proposer's clock: a schedule around the submitter's now
                 // vests during the run (some locks are released before, some after, the end).
                 let now_ms = ledger.finalized().header.timestamp_ms;
                 let start_ms = now_ms + self.rng.random_range(0..2_000);
                 let cliff_ms = start_ms + self.rng.random_range(0..3_000);
+                let (class, amount) = self.held_units(ledger, &me, 1_000).await?;
                 Action::Assets(AssetsAction::Lock {
-                    class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
+                    class,
                     token: 0,
                     to: other,
-                    amount: self.rng.random_range(1..=1_000),
+                    amount,
                     schedule: LockSchedule {
                         start_ms,
                         cliff_ms,
@@ -705,21 +721,29 @@ impl Workload {
                     lock,
                 })
             }
-            TxKind::AssetNest => Action::Assets(AssetsAction::Nest {
-                parent: box_of(owner),
-                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
-                token: 0,
-                amount: self.rng.random_range(1..=1_000),
-            }),
-            TxKind::AssetUnnest => Action::Assets(AssetsAction::Unnest {
-                parent: box_of(self.rng.random_range(0..DEV_ACCOUNTS)),
-                class: asset_class(self.rng.random_range(0..DEV_ACCOUNTS)),
-                token: 0,
-                amount: self.rng.random_range(1..=1_000),
-                to: other,
-            }),
+            TxKind::AssetNest => {
+                let parent = self.owned_box(ledger, &me).await?;
+                let (class, amount) = self.held_units(ledger, &me, 1_000).await?;
+                Action::Assets(AssetsAction::Nest {
+                    parent,
+                    class,
+                    token: 0,
+                    amount,
+                })
+            }
+            TxKind::AssetUnnest => {
+                let parent = self.owned_box(ledger, &me).await?;
+                let (class, amount) = self.bundled_units(ledger, &parent).await?;
+                Action::Assets(AssetsAction::Unnest {
+                    parent,
+                    class,
+                    token: 0,
+                    amount,
+                    to: other,
+                })
+            }
             TxKind::AssetBoxSend => {
-                let b = box_of(self.rng.random_range(0..DEV_ACCOUNTS));
+                let b = self.owned_box(ledger, &me).await?;
                 Action::Assets(AssetsAction::Transfer {
                     class: b.class,
                     token: b.token,

@@ -221,7 +221,7 @@ impl Workload {
     }
 
     /// One of `items`, drawn; `None` if there are none.
-    fn pick<T: Clone>(&mut self, items: &[T]) -> Option<T> {
+    pub(super) fn pick<T: Clone>(&mut self, items: &[T]) -> Option<T> {
         if items.is_empty() {
             return None;
         }
