@@ -8,20 +8,8 @@ use rand::RngExt as _;
 use sovra_consensus::Ledger;
 use sovra_types::{AssetClassId, Bundle, Did, HolderBalance, StateKey, TokenRecord, TokenRef};
 
-use super::{Workload, asset_class, box_of};
+use super::{Workload, asset_class, box_of, economy::read};
 use crate::net::DEV_ACCOUNTS;
-
-/// Reads the record at `key` of `ledger`'s committed state; `None` if absent or unreadable.
-async fn read<T>(
-    ledger: &Ledger<deterministic::Context>,
-    key: StateKey,
-    decode: fn(&[u8]) -> Result<T, sovra_types::TypesError>,
-) -> Option<T> {
-    match ledger.state_value(&key).await {
-        Ok(Some(bytes)) => decode(&bytes).ok(),
-        _ => None,
-    }
-}
 
 /// The workload's fungible classes `holder` holds units of, with the amounts.
 async fn holdings(

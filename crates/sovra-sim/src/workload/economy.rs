@@ -169,7 +169,7 @@ impl<'a> ChainView<'a> {
 }
 
 /// The record at `key` in `ledger`'s committed state, decoded; `None` if absent or unreadable.
-async fn read<T>(
+pub(super) async fn read<T>(
     ledger: &Ledger<deterministic::Context>,
     key: StateKey,
     decode: fn(&[u8]) -> Result<T, TypesError>,
