@@ -2,8 +2,8 @@
 //! all-or-nothing and extends the receipt chain of every touched identity.
 
 use crate::{
-    ActionFailure, ApplyContext, BlockEnv, ChainParams, Changes, ExecError, IndexEvent, KeySet,
-    MemoryState, Overlay, Parties, Rejection, StateReader, TxContext,
+    ActionFailure, ApplyContext, BlockContext, BlockEnv, ChainParams, Changes, ExecError,
+    IndexEvent, KeySet, MemoryState, Overlay, Parties, Rejection, StateReader, TxContext,
     module::Effects,
     modules::{self, accounts, identity, receipts},
 };
@@ -119,7 +119,7 @@ impl Executor {
         keys.insert(StateKey::Meta(MetaKey::Supply));
         keys.insert(StateKey::Meta(MetaKey::Burned));
         keys.insert(StateKey::Params);
-        keys.extend(modules::staking::end_block_keys());
+        modules::end_block_keys(&mut keys);
         // Key sets do not depend on the parameters' values.
         let params = ChainParams {
             chain_id: self.chain_id.clone(),
@@ -395,27 +395,32 @@ impl Executor {
                 }
             }
         }
-        Self::end_block(&mut state, &params, &outcomes, env.height)?;
+        Self::end_block(&mut state, &params, &outcomes, env)?;
         Ok(BlockOutput {
             changes: state.into_changes(),
             outcomes,
         })
     }
 
-    /// What every block does after its transactions: its fees and the issuance go to the
-    /// bonded stake; the last block of an epoch chooses the next epoch's validator set.
+    /// What every block does after its transactions: each module's end-of-block work (the
+    /// staking module distributes the block's fees and issuance and, at an epoch's end, chooses
+    /// the next validator set).
     fn end_block<R: StateReader>(
         state: &mut Overlay<R>,
         params: &ChainParams,
         outcomes: &[TxOutcome],
-        height: u64,
+        env: BlockEnv,
     ) -> Result<(), ExecError> {
         // Each fee was paid from a balance, so their sum is within the supply (a u64).
         let fees = outcomes
             .iter()
             .fold(0u64, |sum, o| sum.saturating_add(o.fee));
-        modules::staking::distribute(state, &params.params, fees)?;
-        modules::staking::choose_validator_set(state, &params.params, height)?;
+        modules::end_block(&mut BlockContext {
+            params,
+            env,
+            fees,
+            state,
+        })?;
         state.checkpoint();
         Ok(())
     }
@@ -443,7 +448,7 @@ impl Executor {
                 included.push(t);
             }
         }
-        Self::end_block(&mut state, &params, &outcomes, env.height)?;
+        Self::end_block(&mut state, &params, &outcomes, env)?;
         Ok((
             included,
             BlockOutput {

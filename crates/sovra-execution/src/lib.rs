@@ -24,8 +24,8 @@ pub mod overlay;
 pub use events::IndexEvent;
 pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes};
 pub use module::{
-    ActionFailure, ActionResult, ApplyContext, ChainParams, ExecutionModule, KeySet, Parties,
-    TxContext, fail,
+    ActionFailure, ActionResult, ApplyContext, BlockContext, ChainParams, ExecutionModule, KeySet,
+    Parties, TxContext, fail,
 };
 pub use modules::identity::check_signer_key;
 

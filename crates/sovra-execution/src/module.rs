@@ -153,6 +153,19 @@ impl<'a, R: StateReader> ApplyContext<'a, R> {
     }
 }
 
+/// What [`ExecutionModule::end_block`] works with: the block, its parameters, the fees its
+/// transactions paid, and the state with their writes.
+pub struct BlockContext<'a, R> {
+    /// The chain's parameters in force for the block.
+    pub params: &'a ChainParams,
+    /// The block.
+    pub env: BlockEnv,
+    /// The fees the block's transactions paid (already charged and burned).
+    pub fees: u64,
+    /// The state, with the writes of the block's transactions.
+    pub state: &'a mut Overlay<R>,
+}
+
 /// One execution module. Implemented by a unit type per module and registered once, in
 /// [`crate::modules`]; everything the executor, the index and the ledger need of a module
 /// goes through here.
@@ -181,4 +194,14 @@ pub trait ExecutionModule {
     /// Applies `action`. On failure the executor drops every write, event and receipt of the
     /// transaction's actions.
     fn apply<R: StateReader>(ctx: &mut ApplyContext<'_, R>, action: &Self::Action) -> ActionResult;
+
+    /// Adds every state key [`Self::end_block`] may read or write. They are fixed (every block
+    /// prefetches them), so per-block work reads only records under keys known in advance.
+    fn end_block_keys(_keys: &mut KeySet) {}
+
+    /// The module's work after every block's transactions (in module order); an error makes
+    /// the block unexecutable, so it must come only from unreadable state.
+    fn end_block<R: StateReader>(_ctx: &mut BlockContext<'_, R>) -> Result<(), ExecError> {
+        Ok(())
+    }
 }

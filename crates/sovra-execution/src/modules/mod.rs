@@ -21,8 +21,8 @@ pub mod staking;
 pub mod vault;
 
 use crate::{
-    ActionFailure, ActionResult, ApplyContext, Changes, ExecutionModule, KeySet, Parties,
-    StateReader, TxContext,
+    ActionFailure, ActionResult, ApplyContext, BlockContext, Changes, ExecError, ExecutionModule,
+    KeySet, Parties, StateReader, TxContext,
 };
 use sovra_types::{Action, Genesis};
 
@@ -59,6 +59,20 @@ macro_rules! modules {
             match action {
                 $(Action::$variant(a) => <$module>::apply(ctx, a),)*
             }
+        }
+
+        /// The state keys every module's end-of-block work touches
+        /// ([`ExecutionModule::end_block_keys`]).
+        pub(crate) fn end_block_keys(keys: &mut KeySet) {
+            $(<$module>::end_block_keys(keys);)*
+        }
+
+        /// Every module's end-of-block work, in module order ([`ExecutionModule::end_block`]).
+        pub(crate) fn end_block<R: StateReader>(
+            ctx: &mut BlockContext<'_, R>,
+        ) -> Result<(), ExecError> {
+            $(<$module>::end_block(ctx)?;)*
+            Ok(())
         }
 
         /// The state every module's genesis section creates ([`ExecutionModule::genesis`]).

@@ -24,8 +24,8 @@
 //! recorded, not yet used), so every candidate's stake earns; there is no slashing.
 
 use crate::{
-    ActionFailure, ActionResult, ApplyContext, ExecError, ExecutionModule, KeySet, Overlay,
-    Parties, StateReader, TxContext, fail,
+    ActionFailure, ActionResult, ApplyContext, BlockContext, ExecError, ExecutionModule, KeySet,
+    Overlay, Parties, StateReader, TxContext, fail,
     modules::accounts::{self, meta, set_meta},
 };
 use commonware_codec::Encode;
@@ -121,6 +121,25 @@ impl ExecutionModule for Staking {
                 keys.insert(StateKey::Meta(MetaKey::Rewards));
             }
         }
+    }
+
+    fn end_block_keys(keys: &mut KeySet) {
+        keys.extend([
+            StateKey::Candidates,
+            StateKey::ValidatorSets,
+            StateKey::StakeTotal,
+            StateKey::Meta(MetaKey::Rewards),
+            StateKey::Meta(MetaKey::Issued),
+            StateKey::Meta(MetaKey::Supply),
+            StateKey::Meta(MetaKey::Burned),
+        ]);
+    }
+
+    /// Distributes the block's fees and issuance ([`distribute`]) and, after an epoch's last
+    /// block, chooses the next validator set ([`choose_validator_set`]).
+    fn end_block<R: StateReader>(ctx: &mut BlockContext<'_, R>) -> Result<(), ExecError> {
+        distribute(ctx.state, &ctx.params.params, ctx.fees)?;
+        choose_validator_set(ctx.state, &ctx.params.params, ctx.env.height)
     }
 
     fn parties(_: &TxContext<'_>, action: &StakingAction, parties: &mut Parties) {
@@ -636,20 +655,6 @@ fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, named: Option<&Did>) -> 
         delegation.encode().to_vec(),
     );
     Ok(Ok(()))
-}
-
-/// The state keys the end of every block ([`distribute`], [`choose_validator_set`]) reads and
-/// writes.
-pub fn end_block_keys() -> [StateKey; 7] {
-    [
-        StateKey::Candidates,
-        StateKey::ValidatorSets,
-        StateKey::StakeTotal,
-        StateKey::Meta(MetaKey::Rewards),
-        StateKey::Meta(MetaKey::Issued),
-        StateKey::Meta(MetaKey::Supply),
-        StateKey::Meta(MetaKey::Burned),
-    ]
 }
 
 /// Ends a block: its `fees` (already burned by the fee charge) and the issuance in force go to
