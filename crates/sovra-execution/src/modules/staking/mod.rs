@@ -369,15 +369,7 @@ fn delegate<R: StateReader>(
     let Some(new_amount) = current.checked_add(amount) else {
         return fail("stake_overflow", "the delegation would overflow");
     };
-    let mut total = load_total(ctx.state)?;
-    settle(
-        ctx.state,
-        signer,
-        &mut delegation,
-        validator,
-        &mut record,
-        total.reward_index,
-    )?;
+    let mut total = settled_total(ctx.state, signer, &mut delegation, validator, &mut record)?;
     let staked = meta(ctx.state, MetaKey::Staked)?;
     let (Some(()), Some(()), Some(new_staked)) = (
         shift(&mut record.power, epoch, amount as i128),
@@ -465,15 +457,7 @@ fn undelegate<R: StateReader>(
             "a delegation names a missing validator",
         ));
     };
-    let mut total = load_total(ctx.state)?;
-    settle(
-        ctx.state,
-        signer,
-        &mut delegation,
-        validator,
-        &mut record,
-        total.reward_index,
-    )?;
+    let mut total = settled_total(ctx.state, signer, &mut delegation, validator, &mut record)?;
     if shift(&mut record.power, epoch, -(amount as i128)).is_none()
         || shift(&mut total.total, epoch, -(amount as i128)).is_none()
     {
@@ -569,6 +553,27 @@ fn settle<R: StateReader>(
         .settle_commission(index)
         .ok_or(ExecError::Invariant("commission above the pool"))?;
     credit(state, delegator, delegation, validator, commission)
+}
+
+/// Reads the stake total and settles `delegator`'s rewards and `validator`'s commission up to
+/// its reward index ([`settle`]): what every change of a delegation does first.
+fn settled_total<R: StateReader>(
+    state: &mut Overlay<R>,
+    delegator: &Did,
+    delegation: &mut Delegation,
+    validator: &Did,
+    record: &mut ValidatorRecord,
+) -> Result<StakeTotal, ExecError> {
+    let total = load_total(state)?;
+    settle(
+        state,
+        delegator,
+        delegation,
+        validator,
+        record,
+        total.reward_index,
+    )?;
+    Ok(total)
 }
 
 /// Adds `amount` to `to`'s credited rewards, where `delegation` is `delegator`'s record (held
