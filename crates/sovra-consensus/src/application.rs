@@ -2,7 +2,10 @@
 //! marshal's inline-verification wrapper) and commits the finalized blocks
 //! marshal delivers.
 
-use crate::{block::ChainBlock, ledger::Ledger, rejoin::RejoinGuard};
+use crate::{
+    ConsensusError, block::ChainBlock, epochs::EpochSchemes, ledger::Ledger,
+    orchestrator::EpochEvent, rejoin::RejoinGuard,
+};
 use commonware_consensus::{
     Reporter,
     marshal::{Update, ancestry::Ancestry},
@@ -12,7 +15,7 @@ use commonware_cryptography::{Digested, ed25519::PublicKey};
 use commonware_runtime::{Clock, Spawner};
 use commonware_utils::{Acknowledgement, acknowledgement::Exact};
 use futures::{StreamExt, channel::mpsc};
-use sovra_types::{Block, Digest};
+use sovra_types::{Action, Block, Digest};
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
@@ -178,9 +181,49 @@ impl Reporter for Finalizer {
     }
 }
 
+/// What the finalizer tells the orchestrator about epochs.
+pub struct EpochWatch {
+    /// Blocks per epoch.
+    pub epoch_length: u64,
+    /// Where the next epoch's validator set is registered when an epoch's last block commits.
+    pub schemes: EpochSchemes,
+    /// Where epoch boundaries and stake changes are announced.
+    pub boundaries: mpsc::UnboundedSender<EpochEvent>,
+}
+
+impl EpochWatch {
+    /// After `block` committed: at an epoch's last block, registers the next epoch's set (read
+    /// now, before any later block commits, so it is the one this block chose) and announces
+    /// the boundary; after a block with staking actions, announces the stake change.
+    async fn committed<E>(&self, ledger: &Ledger<E>, block: &Block) -> Result<(), ConsensusError>
+    where
+        E: commonware_storage::Context + Spawner,
+    {
+        let height = block.height();
+        if (height + 1).is_multiple_of(self.epoch_length) {
+            let epoch = (height + 1) / self.epoch_length;
+            let set = ledger.validator_set(epoch).await?;
+            self.schemes.register(epoch, &set);
+            let _ = self.boundaries.unbounded_send(EpochEvent::Boundary {
+                epoch,
+                block: block.id(),
+                timestamp_ms: block.header.timestamp_ms,
+            });
+        } else if block.txs.iter().any(|tx| {
+            tx.tx
+                .actions
+                .iter()
+                .any(|a| matches!(a, Action::Staking(_)))
+        }) {
+            let _ = self.boundaries.unbounded_send(EpochEvent::StakeChanged);
+        }
+        Ok(())
+    }
+}
+
 impl Finalizer {
     /// Starts the task that commits finalized blocks; returns the reporter to give marshal.
-    pub fn start<E>(runtime: E, ledger: Ledger<E>) -> Self
+    pub fn start<E>(runtime: E, ledger: Ledger<E>, epochs: EpochWatch) -> Self
     where
         E: commonware_storage::Context + Spawner + Clock,
     {
@@ -189,7 +232,11 @@ impl Finalizer {
         runtime.spawn(move |_| async move {
             while let Some((block, ack)) = receiver.next().await {
                 let height = block.height();
-                match ledger.finalize(&block).await {
+                let committed = match ledger.finalize(&block).await {
+                    Ok(()) => epochs.committed(&ledger, &block).await,
+                    Err(e) => Err(e),
+                };
+                match committed {
                     Ok(()) => ack.acknowledge(),
                     Err(e) => {
                         // Never acknowledge what was not committed: marshal stops

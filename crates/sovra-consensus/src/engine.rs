@@ -1,33 +1,27 @@
 //! Wiring of one validator: marshal (finalized-block archives, buffered
-//! broadcast of proposals, p2p backfill resolver), the inline-verification
-//! wrapper around [`App`], and the simplex consensus engine.
+//! broadcast of proposals, p2p backfill resolver, certificates checked against each epoch's
+//! validator set), and one simplex consensus engine per epoch (the orchestrator of
+//! [`crate::orchestrator`]) over the inline-verification wrapper around [`App`](crate::application::App).
 //!
 //! Six p2p channels are used, one per purpose: votes, certificates,
-//! simplex's resolver, block broadcast, marshal's backfill, and transaction gossip.
+//! simplex's resolver (these three multiplexed by epoch), block broadcast, marshal's backfill,
+//! and transaction gossip.
 
 use crate::{
     ChainBlock, ConsensusError,
-    application::{App, Finalizer},
+    application::{EpochWatch, Finalizer},
+    epochs::{EpochSchemes, PeerSets},
     ledger::Ledger,
-    rejoin::{GuardedSender, Kind, RejoinConfig, RejoinGuard, WatchingReceiver},
+    orchestrator::{Orchestrator, Shared},
 };
 use commonware_broadcast::buffered;
+pub use commonware_consensus::simplex::scheme::ed25519::Scheme;
 use commonware_consensus::{
-    marshal::{
-        self, Config as MarshalConfig, Start, core::Actor, resolver::p2p as marshal_resolver,
-        standard::Inline,
-    },
-    simplex::{
-        self,
-        config::{ForwardPolicy, SkipBudget, SkipPolicy},
-        elector::RoundRobin,
-        scheme::ed25519::Scheme,
-    },
-    types::{Epoch, FixedEpocher, ViewDelta},
+    marshal::{Config as MarshalConfig, Start, core::Actor, resolver::p2p as marshal_resolver},
+    types::{FixedEpocher, ViewDelta},
 };
 use commonware_cryptography::{
-    Digested, Sha256,
-    certificate::ConstantProvider,
+    Digested,
     ed25519::{PrivateKey, PublicKey},
 };
 use commonware_p2p::{Blocker, Provider, Receiver, Sender};
@@ -43,9 +37,6 @@ use std::{num::NonZeroUsize, time::Duration};
 /// resolver retries what a limit drops. Each channel's inbound mailbox holds `peers x burst`
 /// messages, allocated up front, so the quota bounds memory as well as rate.
 pub const CHANNEL_MESSAGES_PER_SEC: u32 = 2_000;
-
-/// Length of the single epoch (the validator set is fixed by genesis).
-const EPOCH_LENGTH: u64 = 1 << 62;
 
 /// Consensus timing and naming.
 #[derive(Clone, Debug)]
@@ -68,6 +59,9 @@ pub struct EngineConfig {
     /// times. 0 in a node (its clock is the system's); the simulator sets it to model a
     /// validator whose clock is off.
     pub clock_skew_ms: i64,
+    /// Most peers the p2p network is told to connect to (the network must accept peer sets
+    /// this large): the epoch's validators, the next likely ones, the genesis validators.
+    pub max_peers: usize,
     /// Initial entries of the hash table of each finalized archive (blocks, finalizations): a
     /// power of two; the table grows as it fills. 65,536 (~3 MB per archive) in a node; the
     /// simulator starts small, because its in-memory storage copies a whole file at each sync.
@@ -87,6 +81,7 @@ impl EngineConfig {
             max_pending_acks: NZUsize!(16),
             clock_skew_ms: 0,
             archive_table_entries: 65_536,
+            max_peers: 64,
         }
     }
 }
@@ -144,16 +139,18 @@ fn archive_config<C: Clone>(
     }
 }
 
-/// Starts a validator (or, without a signing key in the set, a follower).
+/// Starts a validator (or, in the epochs whose validator set does not hold its key, a
+/// follower): marshal, the task committing finalized blocks, and the orchestrator that runs
+/// one simplex engine per epoch with that epoch's validator set.
 #[allow(clippy::too_many_arguments)]
-pub async fn start<E, S, R, P, B>(
+pub async fn start<E, S, R, P, B, T>(
     context: E,
     cfg: EngineConfig,
     ledger: Ledger<E>,
     key: PrivateKey,
-    validators: &[PublicKey],
     peer_provider: P,
     blocker: B,
+    peer_sets: T,
     channels: Channels<S, R>,
 ) -> Result<Handle<()>, ConsensusError>
 where
@@ -167,38 +164,34 @@ where
     R: Receiver<PublicKey = PublicKey>,
     P: Provider<PublicKey = PublicKey>,
     B: Blocker<PublicKey = PublicKey>,
+    T: PeerSets,
 {
     use commonware_cryptography::Signer as _;
     let me = key.public_key();
-    let scheme = scheme(&cfg.namespace, validators, Some(key));
-    // A validator with nothing finalized may have lost its consensus journal: it votes again
-    // only on views it cannot have voted on (see `crate::rejoin`).
-    let guard = if ledger.finalized().header.height == 0 {
-        let guard = RejoinGuard::new(&scheme, context.current());
-        guard.start(
-            context.child("rejoin"),
-            RejoinConfig {
-                settle: cfg.leader_timeout,
-                quiet: cfg.leader_timeout * 3 / 4,
-                patience: cfg.leader_timeout * 5,
-            },
-        );
-        guard
-    } else {
-        RejoinGuard::open(&scheme)
+    let epoch_length = ledger.genesis().params().epoch_length;
+    let Some(length) = std::num::NonZeroU64::new(epoch_length).filter(|l| l.get() >= 2) else {
+        return Err(ConsensusError::EpochLength(epoch_length));
     };
-    let provider = ConstantProvider::<Scheme, Epoch>::new(scheme.clone());
+    let epocher = FixedEpocher::new(length);
+    // The epoch to run first: the one of the next block to commit. Its set (and the previous
+    // epoch's, for certificates of its last blocks) from the committed state.
+    let committed = ledger.finalized();
+    let epoch = (committed.header.height + 1) / epoch_length;
+    let schemes = EpochSchemes::new(&cfg.namespace, key.clone());
+    if epoch > 0 {
+        schemes.register(epoch - 1, &ledger.validator_set(epoch - 1).await?);
+    }
+    schemes.register(epoch, &ledger.validator_set(epoch).await?);
     let page_cache = CacheRef::new(NZU16!(4096), NZUsize!(1024));
     let prefix = cfg.partition_prefix.clone();
     let genesis = Digested::precomputed(
         ChainBlock(ledger.genesis_block().clone()),
         ledger.genesis_block().id(),
     );
-    let genesis_id = ledger.genesis_block().id();
 
     let marshal_cfg = MarshalConfig {
-        provider,
-        epocher: FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
+        provider: schemes.clone(),
+        epocher: epocher.clone(),
         start: Start::Genesis(genesis),
         mailbox_size: cfg.mailbox_size,
         view_retention: ViewDelta::new(10),
@@ -281,59 +274,39 @@ where
     )
     .await;
     crate::gossip::start(context.child("gossip"), ledger.clone(), channels.txs);
-    let finalizer = Finalizer::start(context.child("finalizer"), ledger.clone());
-    actor.start(finalizer, buffer, resolver);
-
-    let app = Inline::new(
-        context.child("inline"),
-        App::new(ledger, cfg.clock_skew_ms, guard.clone()),
-        mailbox,
-        FixedEpocher::new(NZU64!(EPOCH_LENGTH)),
-    );
-    let engine = simplex::Engine::new(
-        context.child("simplex"),
-        simplex::config::Config {
-            scheme,
-            elector: RoundRobin::<Sha256>::default(),
-            blocker,
-            automaton: app.clone(),
-            relay: app.clone(),
-            // The wrapper is the reporter too, as commonware's `Inline` asks: it forwards every
-            // activity to marshal and first releases what it keeps per round (certification
-            // gates, staged proposals, sent marks), which nothing else prunes.
-            reporter: app,
-            strategy: Sequential,
-            partition: format!("{prefix}-simplex"),
-            mailbox_size: cfg.mailbox_size,
-            epoch: Epoch::zero(),
-            floor: simplex::config::Floor::Genesis(genesis_id),
-            replay_buffer: NZUsize!(1 << 20),
-            write_buffer: NZUsize!(1 << 20),
-            page_cache,
-            leader_timeout: cfg.leader_timeout,
-            certification_timeout: cfg.certification_timeout,
-            timeout_retry: cfg.timeout_retry,
-            view_retention: ViewDelta::new(10),
-            skip: SkipPolicy::Enabled {
-                timeout: cfg.certification_timeout * 3,
-                budget: SkipBudget::Participants,
-            },
-            fetch_timeout: NZDuration!(Duration::from_secs(1)),
-            fetch_retry_delay: Duration::from_millis(100),
-            forward: ForwardPolicy::Disabled,
-            track_historical_votes: false,
+    let (boundaries, boundary_rx) = futures::channel::mpsc::unbounded();
+    let finalizer = Finalizer::start(
+        context.child("finalizer"),
+        ledger.clone(),
+        EpochWatch {
+            epoch_length,
+            schemes: schemes.clone(),
+            boundaries,
         },
     );
-    let _ = marshal::Update::<ChainBlock>::Tip;
-    let (votes, certificates) = (
-        (
-            GuardedSender::new(channels.votes.0, guard.clone(), Kind::Votes),
-            WatchingReceiver::new(channels.votes.1, guard.clone(), Kind::Votes),
-        ),
-        (
-            GuardedSender::new(channels.certificates.0, guard.clone(), Kind::Certificates),
-            WatchingReceiver::new(channels.certificates.1, guard, Kind::Certificates),
-        ),
-    );
-    Ok(engine.start(votes, certificates, channels.resolver))
+    actor.start(finalizer, buffer, resolver);
+
+    let orchestrator = Orchestrator {
+        shared: Shared {
+            cfg,
+            ledger,
+            schemes,
+            epocher,
+            marshal: mailbox,
+            blocker,
+            page_cache,
+            started_empty: committed.header.height == 0,
+            process_start_ms: crate::application::now_ms(&context),
+        },
+        peer_sets,
+    };
+    Ok(orchestrator.start(
+        context.child("orchestrator"),
+        epoch,
+        committed,
+        boundary_rx,
+        channels.votes,
+        channels.certificates,
+        channels.resolver,
+    ))
 }

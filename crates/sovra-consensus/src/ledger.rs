@@ -16,7 +16,9 @@ use commonware_runtime::{
         raw::{Counter, Gauge},
     },
 };
-use sovra_execution::{BlockEnv, BlockOutput, Executor, MemoryState, genesis_changes};
+use sovra_execution::{
+    BlockEnv, BlockOutput, Executor, MemoryState, genesis_changes, genesis_events,
+};
 use sovra_store::{Index, IndexedBlock, SpeculativeState, StateProof, StateStore, TxLocation};
 use sovra_types::{
     Account, Block, BlockHeader, Did, Digest, Genesis, SignedTransaction, StateKey, block::tx_root,
@@ -278,11 +280,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
                 state_root: genesis_state.root,
             };
             let block = Block::new(genesis_header, vec![]);
+            let events = genesis_events(&genesis);
             index.insert(&IndexedBlock {
                 block: &block,
                 txs: vec![],
                 receipts: vec![],
-                events: vec![],
+                events: events.iter().collect(),
             })?;
             store.apply(&genesis_state).await?;
             block

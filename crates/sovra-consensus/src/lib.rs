@@ -7,6 +7,9 @@
 //!   and exactly-once commit of finalized blocks.
 //! - [`application`]: the `Application` and `Reporter` glue.
 //! - [`engine`]: wires simplex, marshal, broadcast and the resolver over p2p channels.
+//! - [`epochs`]: the validator set of each epoch (genesis, then chosen by stake) and the
+//!   peers to connect to.
+//! - [`orchestrator`]: one simplex engine per epoch, started at the epoch's first block.
 //! - [`gossip`]: transaction gossip between validators.
 //! - [`mempool`]: bounded, batch-verified, fee-prioritised waiting room.
 //! - [`dropped`]: what became of transactions the mempool dropped without including them.
@@ -24,9 +27,11 @@ pub mod block;
 pub mod byzantine;
 pub mod dropped;
 pub mod engine;
+pub mod epochs;
 pub mod gossip;
 pub mod ledger;
 pub mod mempool;
+pub mod orchestrator;
 pub mod pause;
 pub mod rejoin;
 pub mod sync;
@@ -71,6 +76,12 @@ pub enum ConsensusError {
         /// The committed height.
         committed: u64,
     },
+    /// Consensus needs epochs of at least two blocks (the first holds genesis).
+    #[error("epoch_length {0} is too short for consensus: at least 2")]
+    EpochLength(u64),
+    /// A committed record the consensus layer reads does not decode.
+    #[error("corrupt committed state: {0}")]
+    CorruptState(String),
     /// Re-executing a finalized block fails: this node's state differs from the network's.
     #[error("finalized block {0} fails re-execution: this node's state has diverged")]
     Diverged(u64),

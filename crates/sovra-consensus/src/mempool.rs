@@ -458,6 +458,8 @@ mod tests {
             validators: vec![GenesisValidator {
                 public_key: hex::encode(key(999).public_key().as_ref()),
                 p2p_address: "127.0.0.1:1".into(),
+                operator: None,
+                stake: 0,
             }],
             accounts: (0..4)
                 .map(|i| GenesisAccount {

@@ -24,6 +24,7 @@ use commonware_cryptography::ed25519::PublicKey;
 use commonware_p2p::{Address, AddressableManager, Ingress};
 use commonware_runtime::{Clock, Spawner};
 use commonware_utils::ordered::Map;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the watchdog ticks.
@@ -50,13 +51,12 @@ pub fn is_pause(elapsed: Duration) -> bool {
 /// Starts the watchdog: after every detected pause, every connection to `peers` (the tracked
 /// validators and their addresses, this node's own entry included or not) is dropped and
 /// re-dialed.
-pub fn spawn_watchdog<E, M>(context: E, mut manager: M, peers: Map<PublicKey, Address>)
+pub fn spawn_watchdog<E, M>(context: E, mut manager: M, peers: Arc<Mutex<Map<PublicKey, Address>>>)
 where
     E: Spawner + Clock,
     M: AddressableManager<PublicKey = PublicKey>,
 {
     context.spawn(move |context| async move {
-        let mut peers = peers;
         loop {
             let start = Instant::now();
             context.sleep(TICK).await;
@@ -68,8 +68,12 @@ where
                 paused_ms = elapsed.as_millis() as u64,
                 "the process was paused; reconnecting to every peer to drop the backlog of the pause"
             );
-            peers = peers.map_values(|_, a| flip(a));
-            let _ = manager.overwrite(peers.clone());
+            let flipped = {
+                let mut peers = peers.lock().expect("peers lock");
+                *peers = peers.map_values(|_, a| flip(a));
+                peers.clone()
+            };
+            let _ = manager.overwrite(flipped);
         }
     });
 }

@@ -62,6 +62,14 @@ pub fn genesis_changes(genesis: &Genesis) -> Changes {
     changes
 }
 
+/// The index events of the genesis state (the bonded genesis validators' registrations).
+pub fn genesis_events(genesis: &Genesis) -> Vec<crate::IndexEvent> {
+    modules::staking::genesis_events(genesis)
+        .into_iter()
+        .map(Into::into)
+        .collect()
+}
+
 impl Executor {
     /// Builds an executor for a genesis.
     pub fn from_genesis(genesis: &Genesis) -> Self {

@@ -22,7 +22,7 @@ pub mod modules;
 pub mod overlay;
 
 pub use events::IndexEvent;
-pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes};
+pub use executor::{BlockOutput, Executor, TxOutcome, genesis_changes, genesis_events};
 pub use module::{
     ActionFailure, ActionResult, ApplyContext, BlockContext, ChainParams, ExecutionModule, KeySet,
     Parties, TxContext, fail,

@@ -66,9 +66,6 @@ pub enum NodeError {
     /// A validator key named in genesis is not hex.
     #[error("validator key in genesis is not hex")]
     ValidatorKeyHex(#[source] hex::FromHexError),
-    /// This node's key is not one of the genesis validators.
-    #[error("this node's key {0} is not a validator in genesis")]
-    NotAValidator(String),
     /// A validator's p2p address in genesis does not parse.
     #[error("validator p2p address {address:?}")]
     P2pAddress {

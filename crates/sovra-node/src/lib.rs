@@ -10,6 +10,7 @@
 //!   collection ([`content`]);
 //! - the process around it: the data-directory lock ([`lock`]), graceful shutdown
 //!   ([`shutdown`]), the open-file limit ([`fdlimit`]);
+//! - the p2p peer sets consensus asks for at every epoch ([`peers`]);
 //! - network set-up: keys, genesis and one config per validator for devnets and testnets
 //!   ([`netinit`]).
 //!
@@ -25,6 +26,7 @@ pub mod housekeeping;
 pub mod lock;
 pub mod netinit;
 pub mod node;
+pub mod peers;
 pub mod replication;
 pub mod services;
 pub mod shutdown;

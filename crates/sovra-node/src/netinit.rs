@@ -11,6 +11,11 @@ use std::{
     path::{Path, PathBuf},
 };
 
+/// Stake each validator of a development network is bonded with at genesis by its operator:
+/// development key `i` operates validator `i` (so `dev0` operates a devnet's validator), the
+/// `did:key` of its own consensus key operates a validator beyond the development keys.
+pub const DEV_VALIDATOR_STAKE: u64 = 1_000_000;
+
 /// Balance of each development key.
 pub const DEV_BALANCE: u64 = 1_000_000_000_000;
 
@@ -31,7 +36,9 @@ pub struct NetworkLayout {
 /// The staking and governance periods of development networks: short, so a walkthrough sees
 /// stake take effect, a vote end and a change come into force within a minute or two (empty
 /// blocks come about every 500 ms): epochs of 20 blocks, voting for 60, a timelock of 10,
-/// unbonding for 60; deposits of at least 100; 10 tokens issued per block to bonded stake.
+/// unbonding for 60; deposits of at least 100; 10 tokens issued per block to bonded stake. The
+/// genesis validators are bonded ([`DEV_VALIDATOR_STAKE`] each) and at most 3 more candidates
+/// enter the validator set.
 pub fn dev_economy() -> GenesisEconomy {
     GenesisEconomy {
         epoch_length: 20,
@@ -74,9 +81,15 @@ pub fn init_network(
         validators: keys
             .iter()
             .zip(p2p_addrs)
-            .map(|(k, a)| GenesisValidator {
+            .enumerate()
+            .map(|(i, (k, a))| GenesisValidator {
                 public_key: hex::encode(k.public_key().as_ref()),
                 p2p_address: a.to_string(),
+                operator: Some(Did::from_public_key(
+                    &dev.get(i)
+                        .map_or_else(|| k.public_key(), |d| d.public_key()),
+                )),
+                stake: DEV_VALIDATOR_STAKE,
             })
             .collect(),
         accounts: dev
@@ -90,7 +103,11 @@ pub fn init_network(
         max_block_txs: 5_000,
         // On development networks the first development key runs the trust registry.
         registry_authority: dev.first().map(|k| Did::from_public_key(&k.public_key())),
-        economy: Some(dev_economy()),
+        // Room for a few candidates besides the genesis validators (each one a p2p peer).
+        economy: Some(GenesisEconomy {
+            max_validators: validators + 3,
+            ..dev_economy()
+        }),
     };
     genesis.validate()?;
     let genesis_path = dir.join("genesis.json");

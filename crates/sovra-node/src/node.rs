@@ -93,8 +93,13 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
     let validators = validator_keys(&genesis)?;
     let me = key.public_key();
     if !validators.contains(&me) {
-        return Err(NodeError::NotAValidator(me.to_string()));
+        // Not a genesis validator: it follows the chain and validates in the epochs whose set
+        // (chosen by stake) holds its key; until it is a candidate, peers do not accept it.
+        tracing::warn!(key = %me, "this node's key is not a genesis validator");
     }
+    let params = genesis.params();
+    let max_peers = (validators.len() + params.max_validators as usize)
+        .min(validators.len() + sovra_types::staking::MAX_CANDIDATES);
     std::fs::create_dir_all(&cfg.data_dir)
         .map_err(NodeError::file("creating data directory", &cfg.data_dir))?;
     let index = Index::open(&cfg.data_dir.join("index.redb")).map_err(NodeError::store(
@@ -135,7 +140,7 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             ),
             namespace.as_bytes(),
             cfg.p2p_listen,
-            NZUsize!(validators.len().max(1)),
+            std::num::NonZeroUsize::new(max_peers).unwrap_or(NZUsize!(1)),
             MAX_MESSAGE_SIZE,
             NZUsize!(1024),
         );
@@ -148,7 +153,9 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
                 .parse::<std::net::SocketAddr>()
                 .is_ok_and(|a| is_private(a.ip()))
         });
-        p2p_cfg.max_concurrent_handshakes = max_handshakes(validators.len());
+        p2p_cfg.max_concurrent_handshakes = max_handshakes(max_peers);
+        // The current epoch's peers and the previous epoch's, while the network moves over.
+        p2p_cfg.tracked_peer_sets = NZUsize!(2);
         p2p_cfg.handshake_timeout = Duration::from_secs(5);
         let (mut network, mut oracle) = lookup::Network::new(context.child("network"), p2p_cfg);
         let mut peers = Vec::new();
@@ -166,11 +173,12 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             .try_into()
             .map_err(|_| NodeError::DuplicateValidators)?;
         oracle.track(0, peers.clone());
+        let current_peers = Arc::new(std::sync::Mutex::new(peers));
         // After a pause of the process, drop the p2p backlog and reconnect, as a restart would.
         sovra_consensus::pause::spawn_watchdog(
             context.child("pause_watchdog"),
             oracle.clone(),
-            peers,
+            current_peers.clone(),
         );
         // Each channel's inbound mailbox, and the router's outbound one, hold `validators x burst`
         // messages, allocated up front: the quota bounds memory as well as per-peer message rate.
@@ -238,14 +246,15 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
         engine_cfg.certification_timeout =
             Duration::from_millis(cfg.consensus.notarization_timeout_ms);
         engine_cfg.timeout_retry = Duration::from_millis(cfg.consensus.nullify_retry_ms);
+        engine_cfg.max_peers = max_peers;
         engine::start(
             context.child("engine"),
             engine_cfg,
             ledger.clone(),
             signer,
-            &validators,
             oracle.clone(),
-            oracle,
+            oracle.clone(),
+            crate::peers::LookupPeers::new(oracle, current_peers),
             channels,
         )
         .await?;

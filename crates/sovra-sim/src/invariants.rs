@@ -46,7 +46,6 @@ use sovra_types::{
     Unbonding, ValidatorRecord, VoteRecord, receipt::verify_chain,
 };
 
-use crate::net::{DEV_ACCOUNTS, DEV_BALANCE};
 use crate::workload::Workload;
 
 /// Most receipt-chain entries read per identity and check (runs are far shorter).
@@ -269,7 +268,7 @@ async fn conservation(
     identities: &BTreeSet<Did>,
 ) -> Result<(), Violation> {
     let issued = meta(v, ledger, MetaKey::Issued).await?;
-    let genesis_total = DEV_ACCOUNTS * DEV_BALANCE;
+    let genesis_total = ledger.genesis().total_supply().unwrap_or(u64::MAX);
     let supply = meta(v, ledger, MetaKey::Supply).await?;
     let burned = meta(v, ledger, MetaKey::Burned).await?;
     if supply as u128 + burned as u128 != genesis_total as u128 + issued as u128 {

@@ -23,6 +23,7 @@ pub use sovra_consensus::byzantine::Attack;
 use sovra_consensus::{
     Ledger, byzantine,
     engine::{self, CHANNEL_MESSAGES_PER_SEC, Channels, EngineConfig},
+    epochs::FixedPeers,
     mempool::{Mempool, MempoolConfig},
 };
 use sovra_crypto::SigningKey;
@@ -61,6 +62,17 @@ pub fn dev_did(i: u64) -> Did {
     Did::from_public_key(&dev_key(i).public_key())
 }
 
+/// The operator of validator `i`, which bonds it at genesis: the `did:key` of its consensus key.
+pub fn operator_did(i: usize) -> Did {
+    Did::from_public_key(&validator_key(i).public_key())
+}
+
+/// Stake each validator is bonded with at genesis (by the `did:key` of its consensus key): more
+/// than all the development accounts hold, so no candidate of the workload outranks one and the
+/// validator set stays the simulated validators (every epoch's set is chosen anew, with the
+/// same members, and consensus moves to it).
+pub const VALIDATOR_STAKE: u64 = DEV_ACCOUNTS * DEV_BALANCE + 1;
+
 /// Blocks per epoch of the simulated chain: short, so that stake changes take effect, votes are
 /// cast and counted and unbonded stake is released within a run (of some 100 blocks).
 pub const EPOCH_LENGTH: u64 = 5;
@@ -78,6 +90,8 @@ pub fn genesis(validators: usize) -> Genesis {
             .map(|i| GenesisValidator {
                 public_key: hex::encode(validator_key(i).public_key().as_ref()),
                 p2p_address: "127.0.0.1:1".into(),
+                operator: Some(operator_did(i)),
+                stake: VALIDATOR_STAKE,
             })
             .collect(),
         accounts: (0..DEV_ACCOUNTS)
@@ -96,6 +110,7 @@ pub fn genesis(validators: usize) -> Genesis {
             timelock: 3,
             min_deposit: 10,
             issuance_per_block: 3,
+            max_validators: validators as u32,
             ..Default::default()
         }),
     }
@@ -340,9 +355,9 @@ impl SimNet {
                         engine_config,
                         ledger.clone(),
                         validator_key(i).as_commonware().clone(),
-                        &keys,
                         oracle.manager(),
                         oracle.control(keys[i].clone()),
+                        FixedPeers,
                         channels,
                     )
                     .await?;

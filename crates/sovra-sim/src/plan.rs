@@ -24,6 +24,9 @@ use crate::net::{Attack, Roles};
 /// verifier's clock ([`MAX_FUTURE_DRIFT_MS`]) with a second to spare for latency.
 pub const MAX_CLOCK_SKEW_MS: i64 = (MAX_FUTURE_DRIFT_MS as i64 - 2_000) / 2;
 
+/// Most validators a plan draws (at least 4).
+pub const MAX_VALIDATORS: usize = 7;
+
 /// The kinds of fault a plan can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FaultKind {
@@ -159,7 +162,7 @@ impl Plan {
     /// The plan of `seed`, with the workload and faults lasting `duration`.
     pub fn of(seed: u64, duration: Duration) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let validators = rng.random_range(4..=7usize);
+        let validators = rng.random_range(4..=MAX_VALIDATORS);
         let max_faulty = (validators - 1) / 3;
         let latency = Duration::from_millis(rng.random_range(5..=60));
         let jitter = Duration::from_millis(rng.random_range(0..=20));

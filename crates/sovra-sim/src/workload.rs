@@ -353,12 +353,15 @@ impl Workload {
         (0..DEV_ACCOUNTS).map(box_of).collect()
     }
 
-    /// Every identity the workload named: the funded ones and every `did:sovra` it asked to
-    /// create (tokens can only be where the workload sent them).
+    /// Every identity the workload named: the funded ones, every `did:sovra` it asked to
+    /// create (tokens can only be where the workload sent them), and the operators of the
+    /// validators bonded at genesis (of the largest network a plan draws; the others hold
+    /// nothing).
     pub fn identities(&self) -> BTreeSet<Did> {
         (0..DEV_ACCOUNTS)
             .map(dev_did)
             .chain(self.created.keys().cloned())
+            .chain((0..crate::plan::MAX_VALIDATORS).map(crate::net::operator_did))
             .collect()
     }
 

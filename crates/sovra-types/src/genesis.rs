@@ -12,6 +12,26 @@ pub struct GenesisValidator {
     pub public_key: String,
     /// Address other validators dial (`host:port`) for consensus p2p.
     pub p2p_address: String,
+    /// The identity that operates the validator and owns its genesis stake: with it, the
+    /// validator starts as a staking candidate bonded with [`GenesisValidator::stake`] (either
+    /// every genesis validator is bonded or none is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Did>,
+    /// Native tokens bonded by the operator to the validator at genesis (created as stake,
+    /// besides the accounts' balances).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub stake: u64,
+}
+
+impl GenesisValidator {
+    /// The consensus key's bytes (`None` if it is not 32 bytes of hex).
+    pub fn key_bytes(&self) -> Option<[u8; 32]> {
+        hex::decode(&self.public_key).ok()?.try_into().ok()
+    }
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// An initial balance.
@@ -129,6 +149,57 @@ impl Genesis {
                 )));
             }
         }
+        let bonded = self
+            .validators
+            .iter()
+            .filter(|v| v.operator.is_some())
+            .count();
+        if bonded != 0 && bonded != self.validators.len() {
+            return Err(TypesError::Genesis(
+                "either every genesis validator has an operator and stake or none has".into(),
+            ));
+        }
+        let mut operators = std::collections::BTreeSet::new();
+        for v in &self.validators {
+            match &v.operator {
+                Some(operator) => {
+                    if v.stake == 0 {
+                        return Err(TypesError::Genesis(format!(
+                            "validator {} has an operator and no stake",
+                            v.public_key
+                        )));
+                    }
+                    if !operators.insert(operator.clone()) {
+                        return Err(TypesError::Genesis(format!(
+                            "{operator} operates more than one validator"
+                        )));
+                    }
+                    if operator.method() != crate::DidMethod::Key {
+                        return Err(TypesError::Genesis(format!(
+                            "operator {operator} must be a did:key (no did:sovra exists at genesis)"
+                        )));
+                    }
+                }
+                None if v.stake != 0 => {
+                    return Err(TypesError::Genesis(format!(
+                        "validator {} has stake and no operator",
+                        v.public_key
+                    )));
+                }
+                None => {}
+            }
+            crate::staking::check_p2p_address(&v.p2p_address)
+                .map_err(|e| TypesError::Genesis(format!("validator {}: {e}", v.public_key)))?;
+        }
+        if bonded > self.params().max_validators as usize {
+            return Err(TypesError::Genesis(format!(
+                "{bonded} bonded validators is more than max_validators ({})",
+                self.params().max_validators
+            )));
+        }
+        if self.total_supply().is_none() {
+            return Err(TypesError::Genesis("total supply overflows u64".into()));
+        }
         let mut dids = std::collections::BTreeSet::new();
         let mut total: u64 = 0;
         for a in &self.accounts {
@@ -142,12 +213,33 @@ impl Genesis {
         self.params()
             .validate()
             .map_err(|e| TypesError::Genesis(e.to_string()))?;
+        if self.params().epoch_length < 2 {
+            // Consensus epochs (commonware's `FixedEpocher`): the first holds genesis and a block.
+            return Err(TypesError::Genesis(
+                "epoch_length must be at least 2".into(),
+            ));
+        }
         if self.token_symbol.is_empty() || self.token_symbol.len() > 12 {
             return Err(TypesError::Genesis(
                 "token_symbol must be 1-12 characters".into(),
             ));
         }
         Ok(())
+    }
+
+    /// Every native token at genesis: the accounts' balances and the validators' stake
+    /// (`None` if it overflows).
+    pub fn total_supply(&self) -> Option<u64> {
+        self.accounts
+            .iter()
+            .map(|a| a.balance)
+            .chain(self.validators.iter().map(|v| v.stake))
+            .try_fold(0u64, |t, v| t.checked_add(v))
+    }
+
+    /// Whether the genesis validators are staking candidates bonded at genesis.
+    pub fn bonded(&self) -> bool {
+        self.validators.iter().any(|v| v.operator.is_some())
     }
 
     /// The chain parameters at genesis.
@@ -181,5 +273,94 @@ impl Genesis {
         let g: Genesis = serde_json::from_slice(bytes).map_err(TypesError::GenesisJson)?;
         g.validate()?;
         Ok(g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sovra_crypto::SigningKey;
+
+    fn genesis(bonded: &[Option<(u64, u64)>]) -> Genesis {
+        Genesis {
+            chain_id: "test".into(),
+            token_symbol: "SOV".into(),
+            genesis_time_ms: 0,
+            validators: bonded
+                .iter()
+                .enumerate()
+                .map(|(i, b)| GenesisValidator {
+                    public_key: hex::encode(
+                        SigningKey::from_test_seed(i as u64).public_key().as_ref(),
+                    ),
+                    p2p_address: "127.0.0.1:9000".into(),
+                    operator: b.map(|(o, _)| {
+                        Did::from_public_key(&SigningKey::from_test_seed(100 + o).public_key())
+                    }),
+                    stake: b.map_or(0, |(_, s)| s),
+                })
+                .collect(),
+            accounts: vec![],
+            min_fee: 0,
+            max_block_txs: 10,
+            registry_authority: None,
+            economy: None,
+        }
+    }
+
+    fn refused(g: &Genesis) -> String {
+        g.validate().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bonded_validators_are_all_or_none_with_distinct_operators_and_stake() {
+        assert!(genesis(&[None, None]).validate().is_ok());
+        let g = genesis(&[Some((0, 5)), Some((1, 7))]);
+        assert!(g.validate().is_ok());
+        assert!(g.bonded());
+        assert_eq!(g.total_supply(), Some(12));
+        assert!(refused(&genesis(&[Some((0, 5)), None])).contains("every genesis validator"));
+        assert!(refused(&genesis(&[Some((0, 5)), Some((0, 5))])).contains("more than one"));
+        assert!(refused(&genesis(&[Some((0, 0))])).contains("no stake"));
+        let mut g = genesis(&[None]);
+        g.validators[0].stake = 3;
+        assert!(refused(&g).contains("no operator"));
+        let mut g = genesis(&[Some((0, 5))]);
+        g.validators[0].operator = Some(Did::sovra(&[7; crate::did::SOVRA_ID_BYTES]));
+        assert!(refused(&g).contains("did:key"));
+        let mut g = genesis(&[Some((0, u64::MAX)), Some((1, 1))]);
+        assert!(refused(&g).contains("overflows"));
+        g.validators.truncate(1);
+        g.economy = Some(GenesisEconomy {
+            max_validators: 1,
+            ..GenesisEconomy::default()
+        });
+        assert!(g.validate().is_ok());
+        g.validators = genesis(&[Some((0, 1)), Some((1, 1))]).validators;
+        assert!(refused(&g).contains("max_validators"));
+    }
+
+    #[test]
+    fn addresses_and_epochs_are_checked() {
+        let mut g = genesis(&[None]);
+        g.validators[0].p2p_address = "no port".into();
+        assert!(refused(&g).contains("host:port"));
+        let mut g = genesis(&[None]);
+        g.economy = Some(GenesisEconomy {
+            epoch_length: 1,
+            voting_period: 1,
+            ..GenesisEconomy::default()
+        });
+        assert!(refused(&g).contains("epoch_length must be at least 2"));
+    }
+
+    #[test]
+    fn an_unbonded_genesis_keeps_its_json_and_hash() {
+        let g = genesis(&[None]);
+        let json = serde_json::to_string(&g).unwrap();
+        assert!(
+            !json.contains("operator") && !json.contains("stake"),
+            "{json}"
+        );
     }
 }

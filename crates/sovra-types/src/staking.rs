@@ -74,6 +74,13 @@ impl<T: Clone> Checkpoints<T> {
         self.entries.drain(..keep_from);
     }
 
+    /// A history holding `value` from epoch 0 on (genesis stake).
+    pub fn from_genesis(value: T) -> Self {
+        Self {
+            entries: vec![(0, value)],
+        }
+    }
+
     /// The entries, oldest first.
     pub fn entries(&self) -> &[(u64, T)] {
         &self.entries
@@ -102,6 +109,19 @@ impl<T: Read<Cfg = ()>> Read for Checkpoints<T> {
         }
         Ok(Self { entries })
     }
+}
+
+/// Checks a validator's p2p address: `host:port` with a port above 0, no whitespace, at most
+/// [`MAX_P2P_ADDRESS_LEN`] bytes.
+pub fn check_p2p_address(address: &str) -> Result<(), String> {
+    let ok = address.len() <= MAX_P2P_ADDRESS_LEN
+        && address.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0)
+        });
+    if ok && !address.chars().any(char::is_whitespace) {
+        return Ok(());
+    }
+    Err(format!("a validator address is host:port, not {address:?}"))
 }
 
 /// A validator candidate: an identity that registered a consensus key and takes delegations.

@@ -795,8 +795,8 @@ fn assets_are_created_minted_sent_locked_and_read_with_proofs() {
     );
 }
 
-/// `sovra stake` and `sovra gov` on a devnet (short development periods): dev0 registers as a
-/// candidate with the node's consensus key and bonds to itself, alice delegates to it; a
+/// `sovra stake` and `sovra gov` on a devnet (short development periods): dev0 operates the
+/// devnet's validator, bonded at genesis, and bonds more; alice delegates to it; a
 /// proposal to raise the minimum fee passes with dev0's yes over alice's no, is finalized after
 /// the voting period and takes effect at its execution height: a fee of 1 is then refused.
 #[test]
@@ -813,8 +813,7 @@ fn stake_propose_vote_and_see_the_parameter_change() {
         "--key",
         "dev0",
     ];
-    cli.ok(&register);
-    // The same consensus key again: refused by the ledger (exit 1).
+    // dev0 is already the validator's candidate (genesis): refused by the ledger (exit 1).
     let stderr = cli.fails(&register, 1);
     assert!(stderr.contains("already_validator"), "{stderr}");
     cli.ok(&[
@@ -828,7 +827,7 @@ fn stake_propose_vote_and_see_the_parameter_change() {
     ]);
     let list = cli.json(&["stake", "validators", "-o", "json"]);
     assert_eq!(list["validators"][0]["did"], dev0.as_str(), "{list}");
-    assert_eq!(list["validators"][0]["next_stake"], 5300, "{list}");
+    assert_eq!(list["validators"][0]["next_stake"], 1_005_300, "{list}");
 
     // Stake counts from the next epoch: wait for it, then propose.
     let epoch: u64 = cli
@@ -846,7 +845,7 @@ fn stake_propose_vote_and_see_the_parameter_change() {
         .find(|s| s["epoch"] == next)
         .unwrap_or_else(|| panic!("no set for epoch {next}: {sets}"));
     assert_eq!(chosen["members"][0]["did"], dev0.as_str(), "{sets}");
-    assert_eq!(chosen["members"][0]["power"], 5300, "{sets}");
+    assert_eq!(chosen["members"][0]["power"], 1_005_300, "{sets}");
     // Bonded stake earns every block (the devnet issues 10 tokens per block): dev0 claims its
     // rewards and commission, at least what `stake show` said; nothing to claim exits 1.
     let due = cli.json(&["stake", "show", &dev0, "-o", "json"])["rewards"]
@@ -898,7 +897,7 @@ fn stake_propose_vote_and_see_the_parameter_change() {
     let stderr = cli.fails(&["gov", "enact", &registry, "--key", "alice"], 1);
     assert!(stderr.contains("not_passed"), "{stderr}");
     let shown = cli.json(&["gov", "show", &id, "-o", "json"]);
-    assert_eq!(shown["tally"]["yes"], 5000, "{shown}");
+    assert_eq!(shown["tally"]["yes"], 1_005_000, "{shown}");
     assert_eq!(shown["tally"]["no"], 300, "{shown}");
     assert_eq!(shown["status"], "voting", "{shown}");
     let stderr = cli.fails(&["gov", "finalize", &id, "--key", "alice"], 1);

@@ -30,6 +30,8 @@ fn genesis() -> Genesis {
         validators: vec![GenesisValidator {
             public_key: hex::encode(key(9).public_key().as_ref()),
             p2p_address: "127.0.0.1:1".into(),
+            operator: None,
+            stake: 0,
         }],
         accounts: vec![GenesisAccount {
             did: Did::from_public_key(&key(0).public_key()),

@@ -5,4 +5,5 @@ mod byzantine;
 mod byzantine_network;
 mod common;
 mod determinism;
+mod epochs;
 mod simulation;

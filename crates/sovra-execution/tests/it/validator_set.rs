@@ -220,3 +220,87 @@ proptest! {
         }
     }
 }
+
+/// A genesis whose two validators are bonded by test keys 0 (700) and 1 (300), each account
+/// holding 1,000, with [`two_validators`]' parameters and 10 tokens issued per block.
+fn bonded_genesis() -> (Vec<SigningKey>, sovra_types::Genesis) {
+    let ks = crate::common::keys(3);
+    let validator = |i: u64, operator: &SigningKey, stake: u64| sovra_types::GenesisValidator {
+        public_key: hex::encode(SigningKey::from_test_seed(900 + i).public_key().as_ref()),
+        p2p_address: format!("10.0.0.{i}:9000"),
+        operator: Some(did(operator)),
+        stake,
+    };
+    let genesis = sovra_types::Genesis {
+        chain_id: crate::common::CHAIN.into(),
+        token_symbol: "SOV".into(),
+        genesis_time_ms: 0,
+        validators: vec![validator(0, &ks[0], 700), validator(1, &ks[1], 300)],
+        accounts: ks
+            .iter()
+            .map(|k| sovra_types::GenesisAccount {
+                did: did(k),
+                balance: 1_000,
+            })
+            .collect(),
+        min_fee: 1,
+        max_block_txs: 1000,
+        registry_authority: None,
+        economy: Some(GenesisEconomy {
+            issuance_per_block: 10,
+            ..two_validators()
+        }),
+    };
+    (ks, genesis)
+}
+
+#[test]
+fn bonded_genesis_validators_are_candidates_from_epoch_0_and_its_set() {
+    use sovra_types::state::MetaKey;
+    let (ks, genesis) = bonded_genesis();
+    let mut chain = Chain::from_genesis(&genesis);
+    let (a, b) = (did(&ks[0]), did(&ks[1]));
+    // Epoch 0's set is the bonded genesis validators, strongest first.
+    assert_eq!(
+        chain.set_of(0),
+        Some(vec![(a.clone(), 700), (b.clone(), 300)])
+    );
+    assert_eq!(chain.candidates().entries.len(), 2);
+    assert_eq!(chain.validator(&a).power.at(0), Some(&700));
+    assert_eq!(chain.validator(&a).p2p_address, "10.0.0.0:9000");
+    let stake = chain.delegation(&b).stake.at(0).cloned().unwrap();
+    assert_eq!((stake.validator, stake.amount), (b.clone(), 300));
+    // The stake is created besides the balances: the supply is both.
+    assert_eq!(chain.meta(MetaKey::Staked), 1_000);
+    assert_eq!(chain.meta(MetaKey::Supply), 3_000 + 1_000);
+    assert_eq!(genesis.total_supply(), Some(4_000));
+
+    // Genesis stake earns from the first block, and behaves like any other stake: the operator
+    // of the second validator unbonds everything and it leaves the next epoch's set.
+    chain.ok(
+        &ks[1],
+        StakingAction::Undelegate {
+            validator: b.clone(),
+            amount: 300,
+        },
+    );
+    chain.empty_blocks(10);
+    assert_eq!(chain.set_of(1), Some(vec![(a.clone(), 700)]));
+    assert!(
+        chain.meta(MetaKey::Rewards) > 0,
+        "bonded genesis stake earns"
+    );
+    // Even with no candidate left, the last set goes on (an empty one could not run consensus).
+    chain.ok(
+        &ks[0],
+        StakingAction::Undelegate {
+            validator: a.clone(),
+            amount: 700,
+        },
+    );
+    chain.empty_blocks(20);
+    assert!(chain.candidates().entries.is_empty());
+    let newest = chain.validator_sets().sets.last().cloned().unwrap();
+    assert!(!newest.members.is_empty(), "an empty set was chosen");
+    assert_eq!(newest.members[0].validator, a);
+}

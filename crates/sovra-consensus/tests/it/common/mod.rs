@@ -12,6 +12,7 @@ use commonware_utils::{NZU32, NZUsize, probability};
 use sovra_consensus::{
     Ledger,
     engine::{self, CHANNEL_MESSAGES_PER_SEC, Channels, EngineConfig},
+    epochs::FixedPeers,
     mempool::{Mempool, MempoolConfig},
 };
 use sovra_crypto::SigningKey;
@@ -71,6 +72,8 @@ pub(crate) fn genesis(validators: &[SigningKey]) -> Genesis {
             .map(|k| GenesisValidator {
                 public_key: hex::encode(k.public_key().as_ref()),
                 p2p_address: "127.0.0.1:1".into(),
+                operator: None,
+                stake: 0,
             })
             .collect(),
         accounts: (0..4)
@@ -165,8 +168,19 @@ impl Net {
         disconnect_on_block: bool,
     ) -> Self {
         let keys: Vec<SigningKey> = (0..n as u64).map(validator_key).collect();
+        Self::start_with(context, n, genesis(&keys), disconnect_on_block).await
+    }
+
+    /// Starts a network of `n` identities (validator keys `0..n`, all connected peers) for a
+    /// chain of `genesis` (whose validators may be fewer).
+    pub(crate) async fn start_with(
+        context: &deterministic::Context,
+        n: usize,
+        genesis: Genesis,
+        disconnect_on_block: bool,
+    ) -> Self {
+        let keys: Vec<SigningKey> = (0..n as u64).map(validator_key).collect();
         let pks: Vec<PublicKey> = keys.iter().map(|k| k.public_key()).collect();
-        let genesis = genesis(&keys);
         let (network, oracle) = Network::new_with_peers(
             context.child("network"),
             simulated::Config {
@@ -231,9 +245,9 @@ impl Net {
             EngineConfig::new(CHAIN, &format!("v{i}")),
             ledger.clone(),
             self.keys[i].as_commonware().clone(),
-            &self.pks,
             self.oracle.manager(),
             self.oracle.control(pk.clone()),
+            FixedPeers,
             channels,
         )
         .await

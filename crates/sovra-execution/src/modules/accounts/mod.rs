@@ -23,18 +23,18 @@ impl ExecutionModule for Accounts {
     type Action = AccountsAction;
 
     fn genesis(genesis: &Genesis, changes: &mut Changes) {
-        let mut supply: u64 = 0;
         for a in &genesis.accounts {
             let account = Account {
                 balance: a.balance,
                 ..Default::default()
             };
-            supply = supply.saturating_add(a.balance);
             changes.insert(
                 StateKey::Account(a.did.clone()),
                 Some(account.encode().to_vec()),
             );
         }
+        // Balances and genesis stake (`Genesis::validate` refuses a total that overflows).
+        let supply = genesis.total_supply().unwrap_or(u64::MAX);
         changes.insert(StateKey::Meta(MetaKey::Supply), Some(encode_u64(supply)));
         changes.insert(StateKey::Meta(MetaKey::Burned), Some(encode_u64(0)));
     }

@@ -20,21 +20,24 @@
 //!   last block of every epoch the next epoch's set is chosen from it, the `max_validators`
 //!   strongest ([`choose_validator_set`]).
 //!
-//! What is not here yet: consensus still runs the genesis validators (the chosen sets are
-//! recorded, not yet used), so every candidate's stake earns; there is no slashing.
+//! - genesis: bonded genesis validators start as candidates with their stake from epoch 0 and
+//!   form the recorded set of epoch 0.
+//!
+//! Consensus runs each epoch with the set chosen for it (`sovra-consensus`'s `epochs`). What is
+//! not here yet: every candidate's stake earns, in the set or not; there is no slashing.
 
 use crate::{
-    ActionFailure, ActionResult, ApplyContext, BlockContext, ExecError, ExecutionModule, KeySet,
-    Overlay, Parties, StateReader, TxContext, fail,
+    ActionFailure, ActionResult, ApplyContext, BlockContext, Changes, ExecError, ExecutionModule,
+    KeySet, Overlay, Parties, StateReader, TxContext, fail,
     modules::accounts::{self, meta, set_meta},
 };
 use commonware_codec::Encode;
 use sovra_types::{
-    Delegation, Did, Stake, StakeTotal, StakingAction, StateKey, Unbonding, UnbondingEntry,
-    ValidatorRecord,
+    Delegation, Did, Genesis, Stake, StakeTotal, StakingAction, StateKey, Unbonding,
+    UnbondingEntry, ValidatorRecord,
     actions::staking::ValidatorRegistration,
     params::BPS,
-    staking::{CandidateList, ValidatorSets},
+    staking::{CandidateList, Checkpoints, ValidatorSets},
     staking::{MAX_UNBONDING_ENTRIES, VALIDATOR_KEY_NAMESPACE, validator_key_message},
     state::MetaKey,
 };
@@ -54,6 +57,62 @@ pub enum StakingEvent {
 
 impl ExecutionModule for Staking {
     type Action = StakingAction;
+
+    /// Bonded genesis validators ([`Genesis::bonded`]) start as candidates with their
+    /// operator's stake in force from epoch 0, and form the recorded set of epoch 0.
+    fn genesis(genesis: &Genesis, changes: &mut Changes) {
+        let bonded = genesis_candidates(genesis);
+        if bonded.is_empty() {
+            return;
+        }
+        let mut candidates = CandidateList::default();
+        let mut staked: u64 = 0;
+        for (operator, key, address, stake) in &bonded {
+            let record = ValidatorRecord {
+                consensus_key: *key,
+                p2p_address: address.clone(),
+                commission_bps: 0,
+                power: Checkpoints::from_genesis(*stake),
+                commission_index: 0,
+            };
+            let delegation = Delegation {
+                stake: Checkpoints::from_genesis(Stake {
+                    validator: operator.clone(),
+                    amount: *stake,
+                }),
+                reward_index: 0,
+                rewards: 0,
+            };
+            changes.insert(
+                StateKey::Validator(operator.clone()),
+                Some(record.encode().to_vec()),
+            );
+            changes.insert(
+                StateKey::ConsensusKey(*key),
+                Some(operator.encode().to_vec()),
+            );
+            changes.insert(
+                StateKey::Delegation(operator.clone()),
+                Some(delegation.encode().to_vec()),
+            );
+            candidates.update(operator, *key, *stake);
+            // `Genesis::validate` checked the total supply does not overflow.
+            staked = staked.saturating_add(*stake);
+        }
+        let total = StakeTotal {
+            total: Checkpoints::from_genesis(staked),
+            ..StakeTotal::default()
+        };
+        let mut sets = ValidatorSets::default();
+        sets.push(candidates.choose(0, genesis.params().max_validators as usize));
+        changes.insert(StateKey::StakeTotal, Some(total.encode().to_vec()));
+        changes.insert(StateKey::Candidates, Some(candidates.encode().to_vec()));
+        changes.insert(StateKey::ValidatorSets, Some(sets.encode().to_vec()));
+        changes.insert(
+            StateKey::Meta(MetaKey::Staked),
+            Some(sovra_types::state::encode_u64(staked)),
+        );
+    }
 
     fn check_admission(action: &StakingAction) -> Result<(), ActionFailure> {
         match action {
@@ -170,6 +229,27 @@ impl ExecutionModule for Staking {
     }
 }
 
+/// The bonded genesis validators: operator, consensus key, address, stake (none unless every
+/// one is bonded; keys that do not decode are left out, which `Genesis::validate` refuses).
+fn genesis_candidates(genesis: &Genesis) -> Vec<(Did, [u8; 32], String, u64)> {
+    genesis
+        .validators
+        .iter()
+        .filter_map(|v| {
+            let operator = v.operator.clone()?;
+            Some((operator, v.key_bytes()?, v.p2p_address.clone(), v.stake))
+        })
+        .collect()
+}
+
+/// The index events of the genesis: every bonded genesis validator became a candidate.
+pub fn genesis_events(genesis: &Genesis) -> Vec<StakingEvent> {
+    genesis_candidates(genesis)
+        .into_iter()
+        .map(|(validator, ..)| StakingEvent::ValidatorRegistered { validator })
+        .collect()
+}
+
 fn key_bytes(key: &sovra_crypto::PublicKey) -> [u8; 32] {
     let mut bytes = [0u8; 32];
     bytes.copy_from_slice(key.as_ref());
@@ -178,16 +258,8 @@ fn key_bytes(key: &sovra_crypto::PublicKey) -> [u8; 32] {
 
 /// A network address is `host:port` with a port number.
 fn check_address(address: &str) -> Result<(), ActionFailure> {
-    let ok = address
-        .rsplit_once(':')
-        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0));
-    if ok && !address.chars().any(char::is_whitespace) {
-        return Ok(());
-    }
-    Err(ActionFailure::new(
-        "invalid_address",
-        format!("a validator address is host:port, not {address:?}"),
-    ))
+    sovra_types::staking::check_p2p_address(address)
+        .map_err(|e| ActionFailure::new("invalid_address", e))
 }
 
 /// Reads a validator candidate.
@@ -723,7 +795,8 @@ pub fn choose_validator_set<R: StateReader>(
     }
     let candidates = load_candidates(state)?;
     let mut sets = load_validator_sets(state)?;
-    if candidates.entries.is_empty() && sets.sets.is_empty() {
+    // With no candidate the set in force goes on (an empty set could not run consensus).
+    if candidates.entries.is_empty() {
         return Ok(());
     }
     sets.push(candidates.choose(next, params.max_validators as usize));

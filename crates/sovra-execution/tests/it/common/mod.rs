@@ -59,6 +59,8 @@ pub(crate) fn setup_economy(
         validators: vec![GenesisValidator {
             public_key: hex::encode(SigningKey::from_test_seed(999).public_key().as_ref()),
             p2p_address: "127.0.0.1:1".into(),
+            operator: None,
+            stake: 0,
         }],
         accounts: ks
             .iter()
@@ -182,6 +184,14 @@ impl Chain {
         economy: GenesisEconomy,
     ) -> (Vec<SigningKey>, Chain) {
         Self::from_setup(setup_economy(balances, None, Some(economy)))
+    }
+
+    /// A chain from `genesis` (validated here).
+    pub(crate) fn from_genesis(genesis: &Genesis) -> Chain {
+        genesis.validate().unwrap();
+        let mut state = MemoryState::default();
+        state.apply(&genesis_changes(genesis));
+        Self::from_setup((Vec::new(), Executor::from_genesis(genesis), state)).1
     }
 
     fn from_setup(
