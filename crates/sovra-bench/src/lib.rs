@@ -8,6 +8,7 @@
 //! struct that the CLI embeds.
 
 pub mod content;
+pub mod epochs;
 pub mod error;
 pub mod identity;
 mod net;

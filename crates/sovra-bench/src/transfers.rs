@@ -154,7 +154,7 @@ struct Outcome {
 }
 
 /// Starts a network of `n` validators and runs every load of `args.loads` on it in turn.
-fn run_network(args: &BenchArgs, n: u32) -> Result<Vec<Outcome>> {
+fn run_network(args: &BenchArgs, n: u32) -> Result<(Vec<Outcome>, String)> {
     let dir = tempfile::tempdir()?;
     if args.keep_dir {
         eprintln!("  network directory (kept): {}", dir.path().display());
@@ -254,10 +254,19 @@ fn run_network(args: &BenchArgs, n: u32) -> Result<Vec<Outcome>> {
             .collect();
         outcomes.push(measure(args, n, load, &clients, &api[0], &txs)?);
     }
+    // How the epoch changes during the loads compare with the blocks within epochs.
+    let epoch_length = clients[0].params()?.params.epoch_length;
+    let changes = crate::epochs::EpochChanges::read(&clients[0], epoch_length, 5_000)?;
     if args.keep_dir {
         let _ = dir.keep();
     }
-    Ok(outcomes)
+    Ok((
+        outcomes,
+        format!(
+            "{n} validator(s), epochs of {epoch_length} blocks: {}",
+            changes.summary()
+        ),
+    ))
 }
 
 /// A transaction of `actions` signed by `key` (the identity `did`).
@@ -501,12 +510,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
     eprintln!("measuring raw Ed25519 batch verification...");
     let verify_rate = baseline_verify_rate()?;
     let mut outcomes = Vec::new();
+    let mut epoch_changes = Vec::new();
     for n in sizes {
         eprintln!(
             "running {} transfers of each load on {n} validator(s)...",
             args.txs
         );
-        outcomes.extend(run_network(&args, n)?);
+        let (measured, changes) = run_network(&args, n)?;
+        outcomes.extend(measured);
+        epoch_changes.push(changes);
     }
     println!("baseline: raw Ed25519 batch verification {verify_rate:.0} sig/s (1 core)");
     println!("validators  load     finalized  tx/s       p50 ms   p99 ms   tx/s / verify rate");
@@ -533,6 +545,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 100.0 * o.tps / native.tps
             );
         }
+    }
+    for line in epoch_changes {
+        println!("{line}");
     }
     Ok(())
 }

@@ -8,6 +8,7 @@ mod content_replication;
 mod content_retrieval;
 mod credentials;
 mod did_resolution;
+mod epochs;
 mod http_hardening;
 mod lifecycle;
 mod loopback;
