@@ -207,7 +207,6 @@ impl EpochWatch {
             let _ = self.boundaries.unbounded_send(EpochEvent::Boundary {
                 epoch,
                 block: block.id(),
-                timestamp_ms: block.header.timestamp_ms,
             });
         } else if block.txs.iter().any(|tx| {
             tx.tx

@@ -296,7 +296,6 @@ where
             blocker,
             page_cache,
             started_empty: committed.header.height == 0,
-            process_start_ms: crate::application::now_ms(&context),
         },
         peer_sets,
     };

@@ -17,8 +17,13 @@
 //!   `<prefix>-simplex`, epoch `e` in `<prefix>-simplex-e<e>`); the partition of the epoch
 //!   before the previous one is removed when an epoch starts.
 //! - **Rejoining.** A validator that started with nothing committed (a wiped disk) may have
-//!   voted in any epoch that had begun before it started: it enters those guarded
-//!   ([`crate::rejoin`]); epochs that begin while it runs cannot hold votes it lost.
+//!   voted in any epoch that had begun before it started: it enters its first epoch guarded
+//!   ([`crate::rejoin`]), and every next one too unless it took part in the epoch before as it
+//!   happened ([`RejoinGuard::live`]: then the next one began after it started and holds no
+//!   vote it lost). Block times are not used: they are proposers'
+//!   clocks. (Entering every epoch that began within some seconds of the process's start
+//!   guarded, by block time, stalled the campaign's seeds 42 and 212: at every boundary of a
+//!   new network all validators were guarded at once beside an equivocating one.)
 
 use crate::ledger::Finalized;
 use crate::{
@@ -50,13 +55,6 @@ use futures::{FutureExt as _, StreamExt as _, channel::mpsc};
 use sovra_types::Digest;
 use std::time::Duration;
 
-/// How long after its process started an epoch must have begun for a validator that started
-/// with nothing committed to enter it unguarded: block times are the proposers' clocks, which
-/// may be ahead by up to the drift a block may have ([`crate::ledger::MAX_FUTURE_DRIFT_MS`]), and a process
-/// may restart right after it lost its disk (found by the simulator: regression seed 867 with
-/// a 5-second margin).
-const REJOIN_CLOCK_MARGIN_MS: u64 = 30_000;
-
 /// What the finalizer tells the orchestrator.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EpochEvent {
@@ -66,8 +64,6 @@ pub enum EpochEvent {
         epoch: u64,
         /// The last block of the previous epoch (the new engine's floor).
         block: Digest,
-        /// That block's time.
-        timestamp_ms: u64,
     },
     /// A block with staking actions committed: the candidates to connect to may have changed.
     StakeChanged,
@@ -94,8 +90,6 @@ where
     pub page_cache: CacheRef,
     /// Whether this process started with nothing committed (it may have lost a journal).
     pub started_empty: bool,
-    /// When this process started (ms since the Unix epoch).
-    pub process_start_ms: u64,
 }
 
 /// Runs the engine of each epoch in turn.
@@ -113,6 +107,7 @@ where
 struct Running {
     epoch: u64,
     engine: Handle<()>,
+    guard: RejoinGuard,
 }
 
 impl Drop for Running {
@@ -196,16 +191,13 @@ where
 
         // The floor of the first epoch: genesis, or the last block of the previous epoch (the
         // committed tip when the node stopped right at a boundary, else read from the index).
-        let (floor, began_ms) = if epoch == 0 {
-            let genesis = self.shared.ledger.genesis_block();
-            (genesis.id(), genesis.header.timestamp_ms)
+        let floor = if epoch == 0 {
+            self.shared.ledger.genesis_block().id()
         } else {
             let last = epoch * self.shared.epocher_length() - 1;
             match self.shared.ledger.index().block(last) {
-                Ok(Some(block)) => (block.id(), block.header.timestamp_ms),
-                _ if committed.header.height == last => {
-                    (committed.id, committed.header.timestamp_ms)
-                }
+                Ok(Some(block)) => block.id(),
+                _ if committed.header.height == last => committed.id,
                 other => {
                     tracing::error!(
                         epoch,
@@ -220,7 +212,13 @@ where
         let mut peer_set_id = 0u64;
         self.track_peers(epoch, &mut peer_set_id).await;
         let Some(mut running) = self
-            .enter(&context, epoch, floor, began_ms, &mut muxed)
+            .enter(
+                &context,
+                epoch,
+                floor,
+                self.shared.started_empty,
+                &mut muxed,
+            )
             .await
         else {
             return;
@@ -228,14 +226,17 @@ where
         loop {
             futures::select! {
                 event = events.next() => match event {
-                    Some(EpochEvent::Boundary { epoch, block, timestamp_ms }) => {
+                    Some(EpochEvent::Boundary { epoch, block }) => {
                         if epoch <= running.epoch {
                             continue;
                         }
+                        // Guarded unless this process took part in the epoch that ends as it
+                        // happened: then the next one begins after it started.
+                        let guarded = self.shared.started_empty && !running.guard.live();
                         // Stop the old engine before the new one opens its journal.
                         drop(running);
                         self.track_peers(epoch, &mut peer_set_id).await;
-                        match self.enter(&context, epoch, block, timestamp_ms, &mut muxed).await {
+                        match self.enter(&context, epoch, block, guarded, &mut muxed).await {
                             Some(next) => running = next,
                             None => return,
                         }
@@ -301,7 +302,7 @@ where
         context: &E,
         epoch: u64,
         floor: Digest,
-        began_ms: u64,
+        guarded: bool,
         muxed: &mut Muxed<S>,
     ) -> Option<Running> {
         let ledger = self.shared.ledger.clone();
@@ -325,13 +326,12 @@ where
         };
         let shared = &self.shared;
         let cfg = &shared.cfg;
-        let guarded = shared.started_empty
-            && began_ms
-                <= shared
-                    .process_start_ms
-                    .saturating_add(REJOIN_CLOCK_MARGIN_MS);
         let guard = if guarded {
-            let guard = RejoinGuard::new(&scheme, context.current());
+            let guard = if epoch == 0 {
+                RejoinGuard::new(&scheme, context.current())
+            } else {
+                RejoinGuard::for_later_epoch(&scheme, context.current())
+            };
             guard.start(
                 context.child("rejoin").with_attribute("epoch", epoch),
                 RejoinConfig {
@@ -390,7 +390,7 @@ where
         );
         let certificates = (
             GuardedSender::new(certificates.0, guard.clone(), Kind::Certificates),
-            WatchingReceiver::new(certificates.1, guard, Kind::Certificates),
+            WatchingReceiver::new(certificates.1, guard.clone(), Kind::Certificates),
         );
         let handle = engine.start(votes, certificates, resolver);
         tracing::info!(
@@ -402,6 +402,7 @@ where
         Some(Running {
             epoch,
             engine: handle,
+            guard,
         })
     }
 }

@@ -88,6 +88,16 @@ pub fn guarded_views(max_seen: u64) -> Guarded {
 /// for good (twice the views simplex keeps in memory, `view_retention` in `engine::start`).
 pub const RELEASE_AFTER_VIEWS: u64 = 20;
 
+impl Guarded {
+    /// The same, holding back from `low` instead.
+    const fn below(self, low: u64) -> Self {
+        Self {
+            low,
+            floor: self.floor,
+        }
+    }
+}
+
 /// The views a decided guard holds back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Guarded {
@@ -111,6 +121,7 @@ fn decide(
     views: &BTreeMap<PublicKey, u64>,
     n: usize,
     cfg: &RejoinConfig,
+    starting_possible: bool,
 ) -> Option<Guarded> {
     let since = |t: SystemTime| now.duration_since(t).unwrap_or_default();
     // Silence decides nothing: a network starting and a network stalled in a view whose votes
@@ -124,7 +135,11 @@ fn decide(
     if views.values().all(|v| *v <= 1)
         && (more_than_f_at_first_view(views, f) || waited >= cfg.settle)
     {
-        return Some(guarded_views(0));
+        return Some(if starting_possible {
+            guarded_views(0)
+        } else {
+            guarded_views(2).below(1)
+        });
     }
     let past_first = views.values().filter(|v| **v > 1).count();
     if waited < cfg.settle || (past_first <= f && waited < cfg.patience) {
@@ -133,7 +148,11 @@ fn decide(
     let mut highest: Vec<u64> = views.values().copied().collect();
     highest.sort_unstable_by(|a, b| b.cmp(a));
     let credible = highest.get(f).copied().unwrap_or(0);
-    Some(guarded_views(credible))
+    Some(if starting_possible || credible > 1 {
+        guarded_views(credible)
+    } else {
+        guarded_views(2).below(1)
+    })
 }
 
 /// Whether more than f peers were heard and all at the first view: a network starting (at
@@ -172,14 +191,37 @@ enum Phase {
 #[derive(Clone, Debug)]
 pub struct RejoinGuard {
     phase: Arc<Mutex<Phase>>,
+    /// Whether the validator is known to take part in the epoch live ([`RejoinGuard::live`]).
+    live: Arc<std::sync::atomic::AtomicBool>,
+    /// The peers heard in the epoch (until it is live).
+    peers_heard: Arc<Mutex<std::collections::BTreeSet<PublicKey>>>,
+    /// Whether the epoch may be starting as the guard watches (see [`RejoinGuard::new`]).
+    starting_possible: bool,
+    /// Whether a vote (not a nullify) past the decided floor went out.
+    voted_past_floor: Arc<std::sync::atomic::AtomicBool>,
     /// The validators (only their views count).
     participants: Arc<Vec<PublicKey>>,
     certificate_cfg: <<Scheme as Verifier>::Certificate as commonware_codec::Read>::Cfg,
 }
 
 impl RejoinGuard {
-    /// A guard of a validator with `scheme`, watching from `now`.
+    /// A guard of a validator with `scheme`, watching from `now`, for the first epoch of a
+    /// network (which may be starting as it watches: peers heard only at the first view, or
+    /// silence, mean a start, and nothing is held back).
     pub fn new(scheme: &Scheme, now: SystemTime) -> Self {
+        Self::watching_from(scheme, now, true)
+    }
+
+    /// A guard for a later epoch, which may have been under way, even stalled at its first
+    /// view, when the validator lost its journal: the first view is guarded like any other
+    /// (its notarize and finalize votes held back, nullifies let out), silence lets nothing out.
+    /// (With the first view of every epoch taken for a start, a wiped validator repeated a
+    /// first-view vote: campaign seed 867 with epochs.)
+    pub fn for_later_epoch(scheme: &Scheme, now: SystemTime) -> Self {
+        Self::watching_from(scheme, now, false)
+    }
+
+    fn watching_from(scheme: &Scheme, now: SystemTime, starting_possible: bool) -> Self {
         Self {
             phase: Arc::new(Mutex::new(Phase::Watching {
                 started: now,
@@ -187,6 +229,10 @@ impl RejoinGuard {
                 first_view_open: false,
                 views: BTreeMap::new(),
             })),
+            live: Arc::default(),
+            peers_heard: Arc::default(),
+            starting_possible,
+            voted_past_floor: Arc::default(),
             participants: Arc::new(scheme.participants().iter().cloned().collect()),
             certificate_cfg: scheme.certificate_codec_config(),
         }
@@ -196,9 +242,45 @@ impl RejoinGuard {
     pub fn open(scheme: &Scheme) -> Self {
         Self {
             phase: Arc::new(Mutex::new(Phase::Guarding(Guarded { low: 0, floor: 0 }))),
+            live: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            peers_heard: Arc::default(),
+            starting_possible: true,
+            voted_past_floor: Arc::default(),
             participants: Arc::new(scheme.participants().iter().cloned().collect()),
             certificate_cfg: scheme.certificate_codec_config(),
         }
+    }
+
+    /// Whether the validator is known to be taking part in its epoch as it happens (so the
+    /// epoch after it begins after the process started, and holds no vote a lost journal had):
+    /// the guard was open from the start, or it opened for good after its own messages went
+    /// [`RELEASE_AFTER_VIEWS`] views past its floor, or it has heard all but f of its peers in
+    /// the epoch and holds nothing back or has voted past its floor (campaign seed 169: a
+    /// validator of a new network that decided a floor at the first epoch, needed for the
+    /// quorum, stalled the next one, guarded again). Hearing fewer is not enough: validators catching up
+    /// through an old epoch together hear each other there (campaign seed 867, two wiped
+    /// validators of six).
+    pub fn live(&self) -> bool {
+        self.live.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Live once the guard holds nothing back and all but f peers were heard in the epoch.
+    fn check_live(&self) {
+        let n = self.participants.len();
+        let f = n.saturating_sub(1) / 3;
+        let heard = self.peers_heard.lock().expect("rejoin lock").len();
+        let voting = self.allows_all()
+            || self
+                .voted_past_floor
+                .load(std::sync::atomic::Ordering::Relaxed);
+        if heard + f + 1 >= n && voting {
+            self.live.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Whether incoming messages are still of interest (watching, or not yet live).
+    fn listening(&self) -> bool {
+        self.watching() || !self.live()
     }
 
     /// What the guard decided to hold back, or `None` while watching.
@@ -228,8 +310,16 @@ impl RejoinGuard {
             Phase::Guarding(g) => {
                 if seen.view > g.floor.saturating_add(RELEASE_AFTER_VIEWS) {
                     *g = Guarded { low: 0, floor: 0 };
+                    self.live.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
-                seen.view > g.floor || (seen.view >= g.low && seen.nullify)
+                let allowed = seen.view > g.floor || (seen.view >= g.low && seen.nullify);
+                if allowed && seen.view > g.floor && !seen.nullify && !self.live() {
+                    self.voted_past_floor
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    drop(phase);
+                    self.check_live();
+                }
+                allowed
             }
         }
     }
@@ -263,6 +353,12 @@ impl RejoinGuard {
         if !self.participants.contains(peer) {
             return;
         }
+        if !self.live() {
+            self.peers_heard
+                .lock()
+                .expect("rejoin lock")
+                .insert(peer.clone());
+        }
         let f = self.participants.len().saturating_sub(1) / 3;
         let mut phase = self.phase.lock().expect("rejoin lock");
         if let Phase::Watching {
@@ -274,10 +370,12 @@ impl RejoinGuard {
             let seen = views.entry(peer.clone()).or_default();
             *seen = (*seen).max(view);
             // A starting network heard: open at once, before the second view's messages.
-            if *first_view_open && more_than_f_at_first_view(views, f) {
+            if *first_view_open && self.starting_possible && more_than_f_at_first_view(views, f) {
                 *phase = Phase::Guarding(guarded_views(0));
             }
         }
+        drop(phase);
+        self.check_live();
     }
 
     /// Moves the guard on at time `now`: notes when peers were first heard, and decides what to
@@ -296,17 +394,26 @@ impl RejoinGuard {
                     *first_heard = Some(now);
                 }
                 if first_heard.is_none()
+                    && self.starting_possible
                     && now.duration_since(*started).unwrap_or_default() >= cfg.quiet
                 {
                     *first_view_open = true;
                 }
-                decide(now, *first_heard, views, self.participants.len(), cfg)
+                decide(
+                    now,
+                    *first_heard,
+                    views,
+                    self.participants.len(),
+                    cfg,
+                    self.starting_possible,
+                )
             }
         };
-        if let Some(guarded) = decided {
-            *phase = Phase::Guarding(guarded);
-        }
-        decided
+        let guarded = decided?;
+        *phase = Phase::Guarding(guarded);
+        drop(phase);
+        self.check_live();
+        Some(guarded)
     }
 
     /// Runs the guard's decision on `context`'s clock (every 50 ms) until the floor is decided.
@@ -440,7 +547,7 @@ impl<R: Receiver<PublicKey = PublicKey>> Receiver for WatchingReceiver<R> {
 
     async fn recv(&mut self) -> Result<Message<Self::PublicKey>, Self::Error> {
         let message = self.inner.recv().await?;
-        if self.guard.watching()
+        if self.guard.listening()
             && let Some(seen) = self.guard.seen(self.kind, message.1.as_ref())
         {
             self.guard.heard(&message.0, seen.view);
@@ -579,6 +686,78 @@ mod tests {
         g.heard(&peer(9), 40);
         assert_eq!(g.tick(at(800), &CFG), None);
         assert!(g.allows(vote(1)) && !g.allows(vote(2)));
+    }
+
+    #[test]
+    fn live_only_when_open_from_the_start_heard_all_but_f_or_released() {
+        let scheme = crate::engine::scheme(
+            b"test",
+            &(0..5).map(peer).collect::<Vec<_>>(),
+            Some(key(0).as_commonware().clone()),
+        );
+        assert!(RejoinGuard::open(&scheme).live());
+        // Two validators catching up through an old epoch hear each other at its first view:
+        // they open, but are not live there (campaign seed 867).
+        let g = guard();
+        g.heard(&peer(1), 1);
+        assert_eq!(g.tick(at(100), &CFG), None);
+        assert_eq!(g.tick(at(1_100), &CFG), Some(Guarded { low: 0, floor: 0 }));
+        assert!(g.allows_all() && !g.live());
+        // A starting epoch heard from all but f of the peers (3 of 4; f = 1): live.
+        let g = guard();
+        assert_eq!(g.tick(at(750), &CFG), None);
+        for i in 1..4 {
+            g.heard(&peer(i), 1);
+        }
+        assert!(g.allows_all() && g.live());
+        // A rejoin in a running network: live once its messages go far past the floor.
+        let g = guard();
+        for i in 1..5 {
+            g.heard(&peer(i), 40);
+        }
+        assert_eq!(g.tick(at(100), &CFG), None);
+        assert_eq!(
+            g.tick(at(1_100), &CFG),
+            Some(Guarded { low: 40, floor: 41 })
+        );
+        assert!(!g.live());
+        assert!(g.allows(vote(42 + RELEASE_AFTER_VIEWS)));
+        assert!(g.live());
+        // A validator that came late to a starting epoch: it heard all but f peers, decided a
+        // floor, and is live once a vote of its own past the floor went out (campaign seed 169).
+        let g = guard();
+        for i in 1..4 {
+            g.heard(&peer(i), 2);
+        }
+        assert_eq!(g.tick(at(100), &CFG), None);
+        assert_eq!(g.tick(at(1_100), &CFG), Some(Guarded { low: 2, floor: 3 }));
+        assert!(g.allows(nullify(3)) && !g.live(), "a nullify is no vote");
+        assert!(g.allows(vote(4)) && g.live());
+    }
+
+    #[test]
+    fn a_later_epochs_first_view_is_guarded_like_any_other() {
+        let scheme = crate::engine::scheme(
+            b"test",
+            &(0..5).map(peer).collect::<Vec<_>>(),
+            Some(key(0).as_commonware().clone()),
+        );
+        // Silence lets nothing out: the epoch may be stalled at its first view.
+        let g = RejoinGuard::for_later_epoch(&scheme, at(0));
+        assert_eq!(g.tick(at(5_000), &CFG), None);
+        assert!(!g.allows(vote(1)) && !g.allows(nullify(1)));
+        // Every peer at the first view: its notarize and finalize votes (and the next view's)
+        // stay held back, nullifies go out; the guard never takes it for a start.
+        for i in 1..5 {
+            g.heard(&peer(i), 1);
+        }
+        // More than f peers at the first view: decided at once.
+        assert_eq!(g.tick(at(5_100), &CFG), Some(Guarded { low: 1, floor: 3 }));
+        assert!(!g.allows(vote(1)) && g.allows(nullify(1)));
+        assert!(!g.allows(vote(2)) && g.allows(nullify(2)));
+        assert!(!g.live());
+        assert!(g.allows(vote(4)));
+        assert!(g.live(), "voting past its floor, having heard every peer");
     }
 
     #[test]

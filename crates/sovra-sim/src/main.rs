@@ -74,6 +74,7 @@ fn main() {
     let mut completed: BTreeMap<TxKind, u64> = BTreeMap::new();
     let (mut txs, mut blocks) = (0u64, 0u64);
     let (mut replicas, mut lost, mut erased) = (0u64, 0u64, 0u64);
+    let (mut joiners, mut joined) = (0u64, 0u64);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let (next, results) = (&next, results.clone());
@@ -118,6 +119,8 @@ fn main() {
                     replicas += report.replicas;
                     lost += report.lost_roots;
                     erased += report.erased_blocks;
+                    joiners += u64::from(report.plan.roles.joiner);
+                    joined += u64::from(report.joined_epoch.is_some());
                     if args.verbose {
                         println!(
                             "seed {seed}: ok ({} validators, height {}, {} txs, {} faults, {} ms)",
@@ -148,6 +151,9 @@ fn main() {
     println!(
         "data outside the ledger: {replicas} replicas on their holders, {lost} roots lost before \
          replication, {erased} erased blocks confirmed absent"
+    );
+    println!(
+        "validators joining by stake: {joined} of {joiners} were in a validator set by the end"
     );
     println!("faults injected (roles: validators with them):");
     for kind in FaultKind::ALL {

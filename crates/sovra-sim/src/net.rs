@@ -81,12 +81,17 @@ pub const EPOCH_LENGTH: u64 = 5;
 /// short staking and governance periods (epochs of [`EPOCH_LENGTH`] blocks, 20 blocks of
 /// unbonding and of voting, a timelock of 3 blocks, deposits from 10; quorum, threshold and veto
 /// at their defaults).
-pub fn genesis(validators: usize) -> Genesis {
+///
+/// With `joiner`, the last validator is not in genesis: its operator (the `did:key` of its
+/// consensus key) holds [`VALIDATOR_STAKE`] and a little for fees, to register and bond it
+/// during the run ([`join_transaction`]).
+pub fn genesis(validators: usize, joiner: bool) -> Genesis {
+    let bonded = validators - usize::from(joiner);
     Genesis {
         chain_id: CHAIN.into(),
         token_symbol: "SOV".into(),
         genesis_time_ms: 0,
-        validators: (0..validators)
+        validators: (0..bonded)
             .map(|i| GenesisValidator {
                 public_key: hex::encode(validator_key(i).public_key().as_ref()),
                 p2p_address: "127.0.0.1:1".into(),
@@ -99,6 +104,10 @@ pub fn genesis(validators: usize) -> Genesis {
                 did: dev_did(i),
                 balance: DEV_BALANCE,
             })
+            .chain(joiner.then(|| GenesisAccount {
+                did: operator_did(validators - 1),
+                balance: VALIDATOR_STAKE + JOINER_FEES,
+            }))
             .collect(),
         min_fee: 1,
         max_block_txs: 100,
@@ -116,6 +125,42 @@ pub fn genesis(validators: usize) -> Genesis {
     }
 }
 
+/// What the joining validator's operator holds besides its stake, for fees.
+const JOINER_FEES: u64 = 1_000;
+
+/// The transaction by which the last of `validators` (the joiner) registers its consensus key
+/// and bonds [`VALIDATOR_STAKE`] to itself, signed by its operator (nonce 0).
+pub fn join_transaction(validators: usize) -> sovra_types::SignedTransaction {
+    let key = validator_key(validators - 1);
+    let operator = operator_did(validators - 1);
+    let registration = sovra_types::actions::staking::ValidatorRegistration {
+        consensus_key: key.public_key(),
+        p2p_address: "127.0.0.1:1".into(),
+        commission_bps: 0,
+        proof: key.sign(
+            sovra_types::staking::VALIDATOR_KEY_NAMESPACE,
+            &sovra_types::staking::validator_key_message(CHAIN, &operator),
+        ),
+    };
+    sovra_types::Transaction {
+        chain_id: CHAIN.into(),
+        signer: operator.clone(),
+        nonce: 0,
+        fee: 1,
+        expiry_height: 1_000_000,
+        actions: vec![
+            sovra_types::Action::Staking(sovra_types::StakingAction::RegisterValidator(Box::new(
+                registration,
+            ))),
+            sovra_types::Action::Staking(sovra_types::StakingAction::Delegate {
+                validator: operator,
+                amount: VALIDATOR_STAKE,
+            }),
+        ],
+    }
+    .sign(&key)
+}
+
 /// How each validator of a network behaves for the whole run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Roles {
@@ -123,6 +168,10 @@ pub struct Roles {
     pub byzantine: Vec<Option<Attack>>,
     /// Per validator: milliseconds its clock is ahead (negative: behind).
     pub clock_skew_ms: Vec<i64>,
+    /// Whether the last validator is not in genesis: it runs from the start as a follower and
+    /// validates from the epoch stake puts it in the set, once its operator has registered and
+    /// bonded it ([`join_transaction`]).
+    pub joiner: bool,
 }
 
 impl Roles {
@@ -131,6 +180,7 @@ impl Roles {
         Self {
             byzantine: vec![None; n],
             clock_skew_ms: vec![0; n],
+            joiner: false,
         }
     }
 }
@@ -218,7 +268,7 @@ impl SimNet {
             context: context.child("net"),
             oracle,
             keys,
-            genesis: genesis(n),
+            genesis: genesis(n, roles.joiner),
             dir: dir.to_path_buf(),
             validators: (0..n).map(|_| None).collect(),
             healthy,

@@ -156,6 +156,8 @@ pub struct Plan {
     pub faults: Vec<Fault>,
     /// What a power loss leaves of unsynced writes (`None`: all of them).
     pub torn_writes: Option<TornWrites>,
+    /// With a joining validator ([`Roles::joiner`]): when its operator registers and bonds it.
+    pub join_at: Option<Duration>,
 }
 
 impl Plan {
@@ -246,6 +248,15 @@ impl Plan {
             kept_percent: rng.random_range(0..=100),
             prefix: rng.random_range(0..2u32) == 0,
         });
+        // Half of the plans of 5 or 6 validators, all honest, have the last one join by stake
+        // (drawn apart, so every other part of a seed's plan stays what it was): the set runs
+        // with 4 or 5 before it joins, which still tolerates the plan's f = 1.
+        let mut join_rng = StdRng::seed_from_u64(seed ^ 0x6a6f_696e);
+        let join_at = ((5..=6).contains(&validators)
+            && roles.byzantine.iter().all(Option::is_none)
+            && join_rng.random_range(0..2u32) == 0)
+            .then(|| duration / 4);
+        roles.joiner = join_at.is_some();
         Self {
             seed,
             validators,
@@ -258,6 +269,7 @@ impl Plan {
             duration,
             faults,
             torn_writes,
+            join_at,
         }
     }
 
@@ -295,12 +307,20 @@ mod tests {
         assert_eq!(Plan::of(7, d), Plan::of(7, d));
         assert_ne!(Plan::of(7, d), Plan::of(8, d));
         let mut kinds = BTreeMap::new();
+        let mut joiners = 0;
         for seed in 0..200 {
             let plan = Plan::of(seed, d);
             assert!((4..=7).contains(&plan.validators));
             assert!(plan.validators > 3 * plan.max_faulty);
             let byzantine = plan.roles.byzantine.iter().flatten().count();
             assert!(byzantine <= plan.max_faulty);
+            // A joining validator only where the set without it still tolerates f, all honest.
+            if plan.roles.joiner {
+                assert!(plan.validators - 1 > 3 * plan.max_faulty);
+                assert_eq!(byzantine, 0);
+                assert!(plan.join_at.is_some_and(|at| at < d));
+                joiners += 1;
+            }
             for (v, skew) in plan.roles.clock_skew_ms.iter().enumerate() {
                 assert!(skew.abs() <= MAX_CLOCK_SKEW_MS);
                 assert!(*skew == 0 || plan.roles.byzantine[v].is_none());
@@ -336,5 +356,6 @@ mod tests {
         kinds.retain(|_, n| *n > 0);
         // Every kind is drawn somewhere in 200 seeds.
         assert_eq!(kinds.len(), FaultKind::ALL.len(), "{kinds:?}");
+        assert!(joiners > 0, "some plans have a validator joining by stake");
     }
 }

@@ -59,6 +59,9 @@ pub struct Report {
     pub lost_roots: u64,
     /// Absences of erased blocks confirmed (block x validator).
     pub erased_blocks: u64,
+    /// With a joining validator: the epoch of the first set that held it (`None` if none did
+    /// by the end).
+    pub joined_epoch: Option<u64>,
     /// The runtime auditor's digest: the same seed gives the same digest.
     pub auditor: String,
 }
@@ -164,6 +167,7 @@ fn run_inner(plan: &Plan, dir: &Path) -> Result<Report, Failure> {
             replicas: 0,
             lost_roots: 0,
             erased_blocks: 0,
+            joined_epoch: None,
             auditor: String::new(),
         },
         next_fault: 0,
@@ -186,6 +190,37 @@ fn run_inner(plan: &Plan, dir: &Path) -> Result<Report, Failure> {
             }
         }
     }
+}
+
+/// Submits the joining validator's registration and bond to `ledger` unless its state already
+/// holds the candidate (a refusal, such as a nonce already used, is retried at the next turn).
+async fn join(ledger: &sovra_consensus::Ledger<deterministic::Context>, validators: usize) {
+    let operator = crate::net::operator_did(validators - 1);
+    if let Ok(None) = ledger
+        .state_value(&sovra_types::StateKey::Validator(operator))
+        .await
+    {
+        let tx = crate::net::join_transaction(validators);
+        let size = commonware_codec::Encode::encode(&tx).len();
+        let _ = ledger.admit(vec![(tx, size)]).await;
+    }
+}
+
+/// The epoch of the oldest kept validator set that holds the joining validator.
+async fn joined_epoch(
+    ledger: &sovra_consensus::Ledger<deterministic::Context>,
+    validators: usize,
+) -> Option<u64> {
+    let operator = crate::net::operator_did(validators - 1);
+    let bytes = ledger
+        .state_value(&sovra_types::StateKey::ValidatorSets)
+        .await
+        .ok()??;
+    let sets = sovra_types::staking::ValidatorSets::decode(&bytes).ok()?;
+    sets.sets
+        .iter()
+        .find(|s| s.members.iter().any(|m| m.validator == operator))
+        .map(|s| s.epoch)
 }
 
 /// One life of the runtime: starts the network from its storage and carries on with the plan,
@@ -232,6 +267,10 @@ async fn live(
             break;
         }
         let running = net.running_nodes();
+        if plan.join_at.is_some_and(|at| at <= elapsed(&context)) && !running.is_empty() {
+            let (_, node) = &running[progress.turn as usize % running.len()];
+            join(&node.ledger, plan.validators).await;
+        }
         if !running.is_empty() {
             // Each funded identity in turn, each time at another validator.
             let (_, node) = &running[(progress.turn as usize / 4) % running.len()];
@@ -308,6 +347,9 @@ async fn live(
     report.replicas = replicas.replicas;
     report.lost_roots = replicas.lost;
     report.erased_blocks = erased;
+    if plan.roles.joiner {
+        report.joined_epoch = joined_epoch(net.running()[0].1, plan.validators).await;
+    }
     // Honest validators never give each other cause to block them; only Byzantine ones are.
     let blocked = net.blocked_pairs().await?;
     if let Some((by, whom)) = blocked.iter().find(|(_, whom)| net.is_honest(*whom)) {

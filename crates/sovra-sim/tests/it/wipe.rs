@@ -23,6 +23,7 @@ fn wipe_plan(seed: u64, n: usize, v: usize, wipe_ms: u64, restart_ms: u64) -> Pl
         submit_every: Duration::from_millis(100),
         duration: Duration::from_secs(6),
         torn_writes: None,
+        join_at: None,
         faults: vec![
             Fault {
                 at: Duration::from_millis(wipe_ms),
