@@ -582,13 +582,18 @@ mod tests {
         key(i).public_key()
     }
 
-    /// The guard of validator 0 of five (f = 1).
-    fn guard() -> RejoinGuard {
-        let scheme = crate::engine::scheme(
+    /// The scheme of validator 0 of five (f = 1).
+    fn scheme_of_five() -> Scheme {
+        crate::engine::scheme(
             b"test",
             &(0..5).map(peer).collect::<Vec<_>>(),
             Some(key(0).as_commonware().clone()),
-        );
+        )
+    }
+
+    /// The guard of validator 0 of five (f = 1).
+    fn guard() -> RejoinGuard {
+        let scheme = scheme_of_five();
         RejoinGuard::new(&scheme, at(0))
     }
 
@@ -690,11 +695,7 @@ mod tests {
 
     #[test]
     fn live_only_when_open_from_the_start_heard_all_but_f_or_released() {
-        let scheme = crate::engine::scheme(
-            b"test",
-            &(0..5).map(peer).collect::<Vec<_>>(),
-            Some(key(0).as_commonware().clone()),
-        );
+        let scheme = scheme_of_five();
         assert!(RejoinGuard::open(&scheme).live());
         // Two validators catching up through an old epoch hear each other at its first view:
         // they open, but are not live there (campaign seed 867).
@@ -737,11 +738,7 @@ mod tests {
 
     #[test]
     fn a_later_epochs_first_view_is_guarded_like_any_other() {
-        let scheme = crate::engine::scheme(
-            b"test",
-            &(0..5).map(peer).collect::<Vec<_>>(),
-            Some(key(0).as_commonware().clone()),
-        );
+        let scheme = scheme_of_five();
         // Silence lets nothing out: the epoch may be stalled at its first view.
         let g = RejoinGuard::for_later_epoch(&scheme, at(0));
         assert_eq!(g.tick(at(5_000), &CFG), None);
