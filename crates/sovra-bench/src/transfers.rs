@@ -55,6 +55,10 @@ pub struct BenchArgs {
     /// Most transactions per block (genesis `max_block_txs`; default: as `testnet init` writes).
     #[arg(long)]
     pub max_block_txs: Option<u32>,
+    /// Blocks per epoch (genesis `epoch_length`, at least 2; default: as `testnet init` writes,
+    /// 20): shorter epochs measure more epoch changes (a new consensus engine each).
+    #[arg(long)]
+    pub epoch_length: Option<u64>,
     /// Consensus leader timeout of every node, in milliseconds (default: as `testnet init` writes).
     #[arg(long)]
     pub leader_timeout_ms: Option<u64>,
@@ -94,10 +98,18 @@ fn apply_overrides(
     dir: &std::path::Path,
     layout: &netinit::NetworkLayout,
 ) -> Result<()> {
-    if let Some(max) = args.max_block_txs {
+    if args.max_block_txs.is_some() || args.epoch_length.is_some() {
         let path = dir.join("genesis.json");
         let mut genesis = sovra_types::Genesis::from_json(&std::fs::read(&path)?)?;
-        genesis.max_block_txs = max;
+        if let Some(max) = args.max_block_txs {
+            genesis.max_block_txs = max;
+        }
+        if let (Some(length), Some(economy)) = (args.epoch_length, genesis.economy.as_mut()) {
+            economy.epoch_length = length;
+            // Voting must end within the stake history kept (14 epochs).
+            economy.voting_period = economy.voting_period.min(length * 14);
+        }
+        genesis.validate()?;
         std::fs::write(&path, serde_json::to_vec_pretty(&genesis)?)?;
     }
     if let Some(ms) = args.leader_timeout_ms {

@@ -79,8 +79,8 @@ pub const EPOCH_LENGTH: u64 = 5;
 
 /// The genesis of a simulated chain of `validators`: the funded accounts, a minimum fee of 1, and
 /// short staking and governance periods (epochs of [`EPOCH_LENGTH`] blocks, 20 blocks of
-/// unbonding and of voting, a timelock of 3 blocks, deposits from 10; quorum, threshold and veto
-/// at their defaults).
+/// unbonding and of voting, a timelock of 3 blocks, deposits from 10, a quorum of 0.01% (threshold
+/// and veto at their defaults), 3,000 tokens issued per block).
 ///
 /// With `joiner`, the last validator is not in genesis: its operator (the `did:key` of its
 /// consensus key) holds [`VALIDATOR_STAKE`] and a little for fees, to register and bond it
@@ -118,7 +118,11 @@ pub fn genesis(validators: usize, joiner: bool) -> Genesis {
             voting_period: 20,
             timelock: 3,
             min_deposit: 10,
-            issuance_per_block: 3,
+            // The validators' genesis stake is most of the stake: a quorum of 0.01% and enough
+            // issuance that the development accounts' stake votes proposals through and earns
+            // rewards worth claiming.
+            issuance_per_block: 3_000,
+            quorum_bps: 1,
             max_validators: validators as u32,
             ..Default::default()
         }),
