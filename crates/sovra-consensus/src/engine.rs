@@ -38,6 +38,28 @@ use std::{num::NonZeroUsize, time::Duration};
 /// messages, allocated up front, so the quota bounds memory as well as rate.
 pub const CHANNEL_MESSAGES_PER_SEC: u32 = 2_000;
 
+/// What a validator's runtime provides: storage, tasks, time, metrics and randomness (the
+/// commonware tokio runtime in a node, the deterministic one in tests and the simulator).
+pub trait Runtime:
+    commonware_storage::Context
+    + Spawner
+    + Clock
+    + Metrics
+    + rand_core::CryptoRng
+    + commonware_runtime::Storage
+{
+}
+
+impl<E> Runtime for E where
+    E: commonware_storage::Context
+        + Spawner
+        + Clock
+        + Metrics
+        + rand_core::CryptoRng
+        + commonware_runtime::Storage
+{
+}
+
 /// Consensus timing and naming.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -154,12 +176,7 @@ pub async fn start<E, S, R, P, B, T>(
     channels: Channels<S, R>,
 ) -> Result<Handle<()>, ConsensusError>
 where
-    E: commonware_storage::Context
-        + Spawner
-        + Clock
-        + Metrics
-        + rand_core::CryptoRng
-        + commonware_runtime::Storage,
+    E: Runtime,
     S: Sender<PublicKey = PublicKey>,
     R: Receiver<PublicKey = PublicKey>,
     P: Provider<PublicKey = PublicKey>,

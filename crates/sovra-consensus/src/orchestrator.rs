@@ -41,7 +41,7 @@ use commonware_consensus::{
         config::{ForwardPolicy, SkipBudget, SkipPolicy},
         elector::RoundRobin,
     },
-    types::{Epoch, Epocher as _, FixedEpocher, Height, ViewDelta},
+    types::{Epoch, Epocher as _, FixedEpocher, ViewDelta},
 };
 use commonware_cryptography::{Sha256, ed25519::PublicKey};
 use commonware_p2p::{
@@ -49,7 +49,7 @@ use commonware_p2p::{
     utils::mux::{Builder as _, MuxHandle, Muxer},
 };
 use commonware_parallel::Sequential;
-use commonware_runtime::{Clock, Handle, Metrics, Spawner, buffer::paged::CacheRef};
+use commonware_runtime::{Handle, Spawner, buffer::paged::CacheRef};
 use commonware_utils::{NZDuration, NZUsize, vec::NonEmptyVec};
 use futures::{FutureExt as _, StreamExt as _, channel::mpsc};
 use sovra_types::Digest;
@@ -125,12 +125,7 @@ struct Muxed<S: Sender> {
 
 impl<E, B, T> Orchestrator<E, B, T>
 where
-    E: commonware_storage::Context
-        + Spawner
-        + Clock
-        + Metrics
-        + rand_core::CryptoRng
-        + commonware_runtime::Storage,
+    E: crate::engine::Runtime,
     B: Blocker<PublicKey = PublicKey>,
     T: PeerSets,
 {
@@ -194,7 +189,7 @@ where
         let floor = if epoch == 0 {
             self.shared.ledger.genesis_block().id()
         } else {
-            let last = epoch * self.shared.epocher_length() - 1;
+            let last = epoch * self.shared.ledger.genesis().params().epoch_length - 1;
             match self.shared.ledger.index().block(last) {
                 Ok(Some(block)) => block.id(),
                 _ if committed.header.height == last => committed.id,
@@ -404,17 +399,6 @@ where
             engine: handle,
             guard,
         })
-    }
-}
-
-impl<E, B> Shared<E, B>
-where
-    E: commonware_storage::Context + Spawner,
-{
-    fn epocher_length(&self) -> u64 {
-        self.epocher
-            .first(Epoch::new(1))
-            .map_or(1, |h: Height| h.get())
     }
 }
 

@@ -416,11 +416,18 @@ impl RejoinGuard {
         Some(guarded)
     }
 
-    /// Runs the guard's decision on `context`'s clock (every 50 ms) until the floor is decided.
+    /// Runs the guard's decision on `context`'s clock (every 50 ms) until the floor is decided or
+    /// nothing else holds the guard any more.
     pub fn start<E: Clock + Spawner>(&self, context: E, cfg: RejoinConfig) {
         let guard = self.clone();
         context.spawn(move |context| async move {
             loop {
+                // Nothing else holds the guard: its epoch's engine stopped undecided (a guarded
+                // epoch that stayed silent, passed while catching up). Stop with it rather than
+                // tick for good, one task per such epoch.
+                if Arc::strong_count(&guard.phase) == 1 {
+                    return;
+                }
                 if let Some(g) = guard.tick(context.current(), &cfg) {
                     tracing::info!(
                         low = g.low,
