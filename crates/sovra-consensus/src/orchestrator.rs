@@ -53,7 +53,14 @@ use commonware_runtime::{Handle, Spawner, buffer::paged::CacheRef};
 use commonware_utils::{NZDuration, NZUsize, vec::NonEmptyVec};
 use futures::{FutureExt as _, StreamExt as _, channel::mpsc};
 use sovra_types::Digest;
-use std::time::Duration;
+use std::{
+    collections::BTreeMap,
+    time::{Duration, SystemTime},
+};
+
+/// Least time between two requests, to one peer, for the finalization of this node's epoch's
+/// last block.
+const HINT_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the finalizer tells the orchestrator.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -218,6 +225,7 @@ where
         else {
             return;
         };
+        let mut hinted = BTreeMap::new();
         loop {
             futures::select! {
                 event = events.next() => match event {
@@ -230,6 +238,7 @@ where
                         let guarded = self.shared.started_empty && !running.guard.live();
                         // Stop the old engine before the new one opens its journal.
                         drop(running);
+                        hinted.clear();
                         self.track_peers(epoch, &mut peer_set_id).await;
                         match self.enter(&context, epoch, block, guarded, &mut muxed).await {
                             Some(next) => running = next,
@@ -248,11 +257,15 @@ where
                     None => return,
                 },
                 message = vote_backup.recv().fuse() => match message {
-                    Some((theirs, (from, _))) => self.behind(running.epoch, theirs, from),
+                    Some((theirs, (from, _))) => {
+                        self.behind(&mut hinted, context.current(), (running.epoch, theirs, from))
+                    }
                     None => return,
                 },
                 message = certificate_backup.recv().fuse() => match message {
-                    Some((theirs, (from, _))) => self.behind(running.epoch, theirs, from),
+                    Some((theirs, (from, _))) => {
+                        self.behind(&mut hinted, context.current(), (running.epoch, theirs, from))
+                    }
                     None => return,
                 },
             }
@@ -261,10 +274,26 @@ where
 
     /// A peer sent a message of epoch `theirs` on a subchannel nobody registered: if it is
     /// ahead, ask marshal for the finalization of this epoch's last block from it.
-    fn behind(&self, ours: u64, theirs: u64, from: PublicKey) {
+    ///
+    /// At most one request per peer every [`HINT_INTERVAL`] (`hinted`, cleared at every epoch
+    /// change, holds when each peer was last asked): a peer flooding later-epoch messages makes
+    /// no more work than one that sends one.
+    fn behind(
+        &self,
+        hinted: &mut BTreeMap<PublicKey, SystemTime>,
+        now: SystemTime,
+        (ours, theirs, from): (u64, u64, PublicKey),
+    ) {
         if theirs <= ours {
             return;
         }
+        if hinted
+            .get(&from)
+            .is_some_and(|t| now.duration_since(*t).unwrap_or_default() < HINT_INTERVAL)
+        {
+            return;
+        }
+        hinted.insert(from.clone(), now);
         let Some(last) = self.shared.epocher.last(Epoch::new(ours)) else {
             return;
         };
