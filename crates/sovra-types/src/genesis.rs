@@ -98,6 +98,14 @@ pub struct GenesisEconomy {
     pub timelock: u64,
     /// [`Params::issuance_per_block`](crate::Params::issuance_per_block).
     pub issuance_per_block: u64,
+    /// [`Params::slash_fraction_bps`](crate::Params::slash_fraction_bps) (left out of the JSON,
+    /// so of the genesis hash, at its default).
+    #[serde(skip_serializing_if = "is_default_slash_fraction")]
+    pub slash_fraction_bps: u16,
+}
+
+fn is_default_slash_fraction(v: &u16) -> bool {
+    *v == crate::params::DEFAULT_SLASH_FRACTION_BPS
 }
 
 impl Default for GenesisEconomy {
@@ -114,6 +122,7 @@ impl Default for GenesisEconomy {
             veto_bps: p.veto_bps,
             timelock: p.timelock,
             issuance_per_block: p.issuance_per_block,
+            slash_fraction_bps: p.slash_fraction_bps,
         }
     }
 }
@@ -259,6 +268,7 @@ impl Genesis {
             timelock: e.timelock,
             registry_authority: self.registry_authority.clone(),
             issuance_per_block: e.issuance_per_block,
+            slash_fraction_bps: e.slash_fraction_bps,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod content;
 pub mod datetime;
 pub mod did;
 pub mod did_document;
+pub mod evidence;
 pub mod genesis;
 pub mod governance;
 pub mod identity;

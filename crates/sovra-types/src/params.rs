@@ -54,7 +54,13 @@ pub struct Params {
     /// Native tokens minted every block as staking rewards (besides the block's fees), shared
     /// by all bonded stake; none while nothing is bonded.
     pub issuance_per_block: u64,
+    /// Share of a validator's stake (its delegators' included, and what is unbonding from it)
+    /// that evidence of an equivocation cuts, in basis points.
+    pub slash_fraction_bps: u16,
 }
+
+/// The default [`Params::slash_fraction_bps`]: 5%.
+pub const DEFAULT_SLASH_FRACTION_BPS: u16 = 500;
 
 impl Default for Params {
     fn default() -> Self {
@@ -72,6 +78,7 @@ impl Default for Params {
             timelock: 300,
             registry_authority: None,
             issuance_per_block: 0,
+            slash_fraction_bps: DEFAULT_SLASH_FRACTION_BPS,
         }
     }
 }
@@ -111,6 +118,7 @@ impl Params {
             ("quorum_bps", self.quorum_bps),
             ("threshold_bps", self.threshold_bps),
             ("veto_bps", self.veto_bps),
+            ("slash_fraction_bps", self.slash_fraction_bps),
         ] {
             if v > BPS {
                 return bad(format!("{name} must be at most {BPS}"));
@@ -139,13 +147,14 @@ impl Params {
             ParamChange::Timelock(v) => self.timelock = *v,
             ParamChange::RegistryAuthority(v) => self.registry_authority = v.clone(),
             ParamChange::IssuancePerBlock(v) => self.issuance_per_block = *v,
+            ParamChange::SlashFractionBps(v) => self.slash_fraction_bps = *v,
         }
     }
 }
 
 impl Write for Params {
     fn write(&self, buf: &mut impl bytes::BufMut) {
-        2u8.write(buf);
+        3u8.write(buf);
         self.min_fee.write(buf);
         self.max_block_txs.write(buf);
         self.epoch_length.write(buf);
@@ -159,22 +168,38 @@ impl Write for Params {
         self.timelock.write(buf);
         self.registry_authority.write(buf);
         self.issuance_per_block.write(buf);
+        self.slash_fraction_bps.write(buf);
     }
 }
 
 impl EncodeSize for Params {
     fn encode_size(&self) -> usize {
-        1 + 8 + 4 + 8 + 8 + 4 + 8 + 8 + 2 + 2 + 2 + 8 + self.registry_authority.encode_size() + 8
+        1 + 8
+            + 4
+            + 8
+            + 8
+            + 4
+            + 8
+            + 8
+            + 2
+            + 2
+            + 2
+            + 8
+            + self.registry_authority.encode_size()
+            + 8
+            + 2
     }
 }
 
 impl Read for Params {
     type Cfg = ();
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
-        if u8::read(buf)? != 2 {
+        // Version 2 had no slashing: it reads with the default fraction.
+        let version = u8::read(buf)?;
+        if version != 2 && version != 3 {
             return Err(Error::Invalid("Params", "unsupported version"));
         }
-        let params = Self {
+        let mut params = Self {
             min_fee: u64::read(buf)?,
             max_block_txs: u32::read(buf)?,
             epoch_length: u64::read(buf)?,
@@ -188,7 +213,11 @@ impl Read for Params {
             timelock: u64::read(buf)?,
             registry_authority: Option::<Did>::read(buf)?,
             issuance_per_block: u64::read(buf)?,
+            slash_fraction_bps: DEFAULT_SLASH_FRACTION_BPS,
         };
+        if version == 3 {
+            params.slash_fraction_bps = u16::read(buf)?;
+        }
         params
             .validate()
             .map_err(|_| Error::Invalid("Params", "values out of range"))?;
@@ -224,6 +253,8 @@ pub enum ParamChange {
     RegistryAuthority(Option<Did>),
     /// [`Params::issuance_per_block`].
     IssuancePerBlock(u64),
+    /// [`Params::slash_fraction_bps`].
+    SlashFractionBps(u16),
 }
 
 impl ParamChange {
@@ -242,6 +273,7 @@ impl ParamChange {
             ParamChange::Timelock(_) => "timelock",
             ParamChange::RegistryAuthority(_) => "registry_authority",
             ParamChange::IssuancePerBlock(_) => "issuance_per_block",
+            ParamChange::SlashFractionBps(_) => "slash_fraction_bps",
         }
     }
 
@@ -259,6 +291,7 @@ impl ParamChange {
         "timelock",
         "registry_authority",
         "issuance_per_block",
+        "slash_fraction_bps",
     ];
 
     /// Parses `name=value` (e.g. `min_fee=5`, `registry_authority=did:key:z6Mk…` or
@@ -283,6 +316,7 @@ impl ParamChange {
             "veto_bps" => ParamChange::VetoBps(n16()?),
             "timelock" => ParamChange::Timelock(n64()?),
             "issuance_per_block" => ParamChange::IssuancePerBlock(n64()?),
+            "slash_fraction_bps" => ParamChange::SlashFractionBps(n16()?),
             "registry_authority" => ParamChange::RegistryAuthority(match value {
                 "none" => None,
                 did => Some(Did::parse(did)?),
@@ -310,6 +344,7 @@ impl ParamChange {
             ParamChange::Timelock(_) => 9,
             ParamChange::RegistryAuthority(_) => 10,
             ParamChange::IssuancePerBlock(_) => 11,
+            ParamChange::SlashFractionBps(_) => 12,
         }
     }
 }
@@ -325,7 +360,10 @@ impl std::fmt::Display for ParamChange {
             | ParamChange::Timelock(v)
             | ParamChange::IssuancePerBlock(v) => write!(f, "{v}"),
             ParamChange::MaxBlockTxs(v) | ParamChange::MaxValidators(v) => write!(f, "{v}"),
-            ParamChange::QuorumBps(v) | ParamChange::ThresholdBps(v) | ParamChange::VetoBps(v) => {
+            ParamChange::QuorumBps(v)
+            | ParamChange::ThresholdBps(v)
+            | ParamChange::VetoBps(v)
+            | ParamChange::SlashFractionBps(v) => {
                 write!(f, "{v}")
             }
             ParamChange::RegistryAuthority(None) => f.write_str("none"),
@@ -345,9 +383,10 @@ impl Write for ParamChange {
             | ParamChange::Timelock(v)
             | ParamChange::IssuancePerBlock(v) => v.write(buf),
             ParamChange::MaxBlockTxs(v) | ParamChange::MaxValidators(v) => v.write(buf),
-            ParamChange::QuorumBps(v) | ParamChange::ThresholdBps(v) | ParamChange::VetoBps(v) => {
-                v.write(buf)
-            }
+            ParamChange::QuorumBps(v)
+            | ParamChange::ThresholdBps(v)
+            | ParamChange::VetoBps(v)
+            | ParamChange::SlashFractionBps(v) => v.write(buf),
             ParamChange::RegistryAuthority(v) => v.write(buf),
         }
     }
@@ -363,7 +402,10 @@ impl EncodeSize for ParamChange {
             | ParamChange::Timelock(_)
             | ParamChange::IssuancePerBlock(_) => 8,
             ParamChange::MaxBlockTxs(_) | ParamChange::MaxValidators(_) => 4,
-            ParamChange::QuorumBps(_) | ParamChange::ThresholdBps(_) | ParamChange::VetoBps(_) => 2,
+            ParamChange::QuorumBps(_)
+            | ParamChange::ThresholdBps(_)
+            | ParamChange::VetoBps(_)
+            | ParamChange::SlashFractionBps(_) => 2,
             ParamChange::RegistryAuthority(v) => v.encode_size(),
         }
     }
@@ -385,6 +427,7 @@ impl Read for ParamChange {
             9 => ParamChange::Timelock(u64::read(buf)?),
             10 => ParamChange::RegistryAuthority(Option::<Did>::read(buf)?),
             11 => ParamChange::IssuancePerBlock(u64::read(buf)?),
+            12 => ParamChange::SlashFractionBps(u16::read(buf)?),
             other => return Err(Error::InvalidEnum(other)),
         })
     }

@@ -52,6 +52,14 @@ impl<T: Clone> Checkpoints<T> {
         i.checked_sub(1).map(|i| &self.entries[i].1)
     }
 
+    /// The entry in force at the start of `epoch`: the epoch it was in force from, and the
+    /// value.
+    pub fn entry_at(&self, epoch: u64) -> Option<(u64, &T)> {
+        let i = self.entries.partition_point(|(e, _)| *e <= epoch);
+        i.checked_sub(1)
+            .map(|i| (self.entries[i].0, &self.entries[i].1))
+    }
+
     /// The newest value (in force from the next epoch boundary on).
     pub fn latest(&self) -> Option<&T> {
         self.entries.last().map(|(_, v)| v)
@@ -138,6 +146,69 @@ pub struct ValidatorRecord {
     /// The reward index ([`StakeTotal::reward_index`]) up to which its commission on its
     /// delegators' rewards has been credited.
     pub commission_index: u128,
+    /// The slash for equivocation, if it was slashed: it is then tombstoned (out of the
+    /// candidates for good, takes no new delegation, cannot register again).
+    pub slash: Option<SlashRecord>,
+    /// The latest release height of any unbonding entry undelegated from it (how long a slash
+    /// must be remembered for its unbonding stake: [`SlashLog`]).
+    pub latest_release: u64,
+}
+
+/// How a validator was slashed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlashRecord {
+    /// Height of the block that slashed it.
+    pub height: u64,
+    /// Epoch of that height: its power is cut from the next epoch on.
+    pub epoch: u64,
+    /// The epoch of the offence.
+    pub offence_epoch: u64,
+    /// The share of its stake cut, in basis points.
+    pub fraction_bps: u16,
+    /// The reward index at the slash: its delegations earned on their whole amount up to it,
+    /// on what the slash left them after.
+    pub reward_index: u128,
+}
+
+impl SlashRecord {
+    /// What the slash leaves of `amount` (rounded down, so what the delegations keep never
+    /// exceeds what the validator's power keeps).
+    pub fn keep(&self, amount: u64) -> u64 {
+        share_bps(amount, crate::params::BPS.saturating_sub(self.fraction_bps))
+    }
+}
+
+impl Write for SlashRecord {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.height.write(buf);
+        self.epoch.write(buf);
+        self.offence_epoch.write(buf);
+        self.fraction_bps.write(buf);
+        self.reward_index.write(buf);
+    }
+}
+
+impl EncodeSize for SlashRecord {
+    fn encode_size(&self) -> usize {
+        8 + 8 + 8 + 2 + 16
+    }
+}
+
+impl Read for SlashRecord {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let record = Self {
+            height: u64::read(buf)?,
+            epoch: u64::read(buf)?,
+            offence_epoch: u64::read(buf)?,
+            fraction_bps: u16::read(buf)?,
+            reward_index: u128::read(buf)?,
+        };
+        if record.fraction_bps > crate::params::BPS {
+            return Err(Error::Invalid("SlashRecord", "fraction above 100%"));
+        }
+        Ok(record)
+    }
 }
 
 impl ValidatorRecord {
@@ -163,12 +234,14 @@ impl ValidatorRecord {
 
 impl Write for ValidatorRecord {
     fn write(&self, buf: &mut impl bytes::BufMut) {
-        2u8.write(buf);
+        3u8.write(buf);
         self.consensus_key.write(buf);
         crate::codec::write_bytes(self.p2p_address.as_bytes(), buf);
         self.commission_bps.write(buf);
         self.power.write(buf);
         self.commission_index.write(buf);
+        self.slash.write(buf);
+        self.latest_release.write(buf);
     }
 }
 
@@ -179,22 +252,32 @@ impl EncodeSize for ValidatorRecord {
             + 2
             + self.power.encode_size()
             + 16
+            + self.slash.encode_size()
+            + 8
     }
 }
 
 impl Read for ValidatorRecord {
     type Cfg = ();
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
-        if u8::read(buf)? != 2 {
+        // Version 2 (before slashing) has neither a slash nor unbonding stake to remember.
+        let version = u8::read(buf)?;
+        if version != 2 && version != 3 {
             return Err(Error::Invalid("ValidatorRecord", "unsupported version"));
         }
-        let record = Self {
+        let mut record = Self {
             consensus_key: <[u8; 32]>::read(buf)?,
             p2p_address: crate::codec::read_text(buf, 1..=MAX_P2P_ADDRESS_LEN, "p2p address")?,
             commission_bps: u16::read(buf)?,
             power: Checkpoints::read(buf)?,
             commission_index: u128::read(buf)?,
+            slash: None,
+            latest_release: 0,
         };
+        if version == 3 {
+            record.slash = Option::<SlashRecord>::read(buf)?;
+            record.latest_release = u64::read(buf)?;
+        }
         if record.commission_bps > crate::params::BPS {
             return Err(Error::Invalid("ValidatorRecord", "commission above 100%"));
         }
@@ -210,18 +293,34 @@ pub struct Stake {
     pub validator: Did,
     /// Amount bonded.
     pub amount: u64,
+    /// Whether `amount` was written after the validator's slash (it already counts the cut); a
+    /// stake written before its validator was slashed counts only what the slash left, from
+    /// the epoch after the slash on ([`Delegation::effective_at`]).
+    pub after_slash: bool,
+}
+
+impl Stake {
+    /// A stake of `amount` to `validator`, written before any slash of it.
+    pub fn new(validator: Did, amount: u64) -> Self {
+        Self {
+            validator,
+            amount,
+            after_slash: false,
+        }
+    }
 }
 
 impl Write for Stake {
     fn write(&self, buf: &mut impl bytes::BufMut) {
         self.validator.write(buf);
         self.amount.write(buf);
+        self.after_slash.write(buf);
     }
 }
 
 impl EncodeSize for Stake {
     fn encode_size(&self) -> usize {
-        self.validator.encode_size() + 8
+        self.validator.encode_size() + 8 + 1
     }
 }
 
@@ -231,7 +330,18 @@ impl Read for Stake {
         Ok(Self {
             validator: Did::read(buf)?,
             amount: u64::read(buf)?,
+            after_slash: bool::read(buf)?,
         })
+    }
+}
+
+/// A stake as delegations of version 2 (before slashing) stored it.
+struct StakeV2(Stake);
+
+impl Read for StakeV2 {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        Ok(Self(Stake::new(Did::read(buf)?, u64::read(buf)?)))
     }
 }
 
@@ -259,9 +369,64 @@ impl Delegation {
         self.stake.latest()
     }
 
-    /// The stake at the start of `epoch`, if positive.
+    /// The stake at the start of `epoch`, if positive, as written (before any cut of a slash
+    /// it has not been settled against: [`Delegation::effective_at`]).
     pub fn at(&self, epoch: u64) -> Option<&Stake> {
         self.stake.at(epoch).filter(|s| s.amount > 0)
+    }
+
+    /// The stake at the start of `epoch`, if positive, counting what the slash of its
+    /// validator (`slash`, that validator's) left of a stake written before it, from the epoch
+    /// after the slash on. What governance weighs votes by.
+    pub fn effective_at(&self, epoch: u64, slash: Option<&SlashRecord>) -> Option<Stake> {
+        let mut stake = self.at(epoch)?.clone();
+        if let Some(slash) = slash
+            && !stake.after_slash
+            && epoch > slash.epoch
+        {
+            stake.amount = slash.keep(stake.amount);
+            stake.after_slash = true;
+        }
+        (stake.amount > 0).then_some(stake)
+    }
+
+    /// Whether the current stake was written before `slash` (its validator's) and still
+    /// counts the amount the slash cut.
+    pub fn owes_slash(&self, slash: Option<&SlashRecord>) -> bool {
+        slash.is_some()
+            && self
+                .current()
+                .is_some_and(|s| s.amount > 0 && !s.after_slash)
+    }
+
+    /// Settles the current stake against its validator's slash if it was written before it:
+    /// credits what the whole amount earned up to the slash's reward index (less
+    /// `commission_bps`), then cuts the stake to what the slash left, from the epoch after
+    /// `current_epoch`. Returns the amount cut; `None` (nothing changed) on overflow or if the
+    /// delegation settled past the slash's index already.
+    pub fn settle_slash(
+        &mut self,
+        commission_bps: u16,
+        slash: &SlashRecord,
+        current_epoch: u64,
+    ) -> Option<u64> {
+        let Some(stake) = self.current().cloned() else {
+            return Some(0);
+        };
+        if stake.amount == 0 || stake.after_slash {
+            return Some(0);
+        }
+        self.settle(commission_bps, slash.reward_index)?;
+        let kept = slash.keep(stake.amount);
+        self.stake.set_next(
+            current_epoch,
+            Stake {
+                validator: stake.validator,
+                amount: kept,
+                after_slash: true,
+            },
+        );
+        Some(stake.amount - kept)
     }
 
     /// Credits to [`Delegation::rewards`] what the current stake earned while the reward index
@@ -284,7 +449,7 @@ impl Delegation {
 
 impl Write for Delegation {
     fn write(&self, buf: &mut impl bytes::BufMut) {
-        2u8.write(buf);
+        3u8.write(buf);
         self.stake.write(buf);
         self.reward_index.write(buf);
         self.rewards.write(buf);
@@ -300,11 +465,19 @@ impl EncodeSize for Delegation {
 impl Read for Delegation {
     type Cfg = ();
     fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
-        if u8::read(buf)? != 2 {
-            return Err(Error::Invalid("Delegation", "unsupported version"));
-        }
+        let stake = match u8::read(buf)? {
+            // Version 2 (before slashing): no stake was written after a slash.
+            2 => {
+                let old = Checkpoints::<StakeV2>::read(buf)?;
+                Checkpoints {
+                    entries: old.entries.into_iter().map(|(e, s)| (e, s.0)).collect(),
+                }
+            }
+            3 => Checkpoints::read(buf)?,
+            _ => return Err(Error::Invalid("Delegation", "unsupported version")),
+        };
         Ok(Self {
-            stake: Checkpoints::read(buf)?,
+            stake,
             reward_index: u128::read(buf)?,
             rewards: u64::read(buf)?,
         })
@@ -457,8 +630,9 @@ impl Read for StakeTotal {
 
 /// Most candidates the candidate list holds (and so the largest `max_validators`).
 pub const MAX_CANDIDATES: usize = 128;
-/// Validator sets kept in [`ValidatorSets`]: the current epoch's and the next one's.
-pub const KEPT_VALIDATOR_SETS: usize = 2;
+/// Validator sets kept in [`ValidatorSets`]: the next epoch's, the current one's and the two
+/// before (evidence of an equivocation verifies against the set of its epoch while it is kept).
+pub const KEPT_VALIDATOR_SETS: usize = 4;
 
 /// A candidate with its stake: an entry of the candidate list and a member of a validator set.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -704,6 +878,129 @@ impl Read for ValidatorSets {
     }
 }
 
+/// Most slashes the [`SlashLog`] remembers at once.
+pub const MAX_SLASH_LOG: usize = 128;
+
+/// A slash, as long as stake undelegated from its validator before it is unbonding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SlashEvent {
+    /// The slashed validator.
+    pub validator: Did,
+    /// Height of the block that slashed it.
+    pub height: u64,
+    /// The share cut, in basis points.
+    pub fraction_bps: u16,
+    /// The latest release height of stake undelegated from it before the slash: the event is
+    /// forgotten after it.
+    pub until: u64,
+}
+
+impl Write for SlashEvent {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        self.validator.write(buf);
+        self.height.write(buf);
+        self.fraction_bps.write(buf);
+        self.until.write(buf);
+    }
+}
+
+impl EncodeSize for SlashEvent {
+    fn encode_size(&self) -> usize {
+        self.validator.encode_size() + 8 + 2 + 8
+    }
+}
+
+impl Read for SlashEvent {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        let event = Self {
+            validator: Did::read(buf)?,
+            height: u64::read(buf)?,
+            fraction_bps: u16::read(buf)?,
+            until: u64::read(buf)?,
+        };
+        if event.fraction_bps > crate::params::BPS {
+            return Err(Error::Invalid("SlashEvent", "fraction above 100%"));
+        }
+        Ok(event)
+    }
+}
+
+/// The slashes whose validators may still have stake unbonding (undelegated before the slash,
+/// released after it), which a withdrawal cuts: at most [`MAX_SLASH_LOG`], one per validator
+/// (a slashed validator is tombstoned), oldest first. Stake undelegated from a validator after
+/// its slash is not unbonding (it returns at once: a tombstoned validator is never slashed
+/// again), so every unbonding entry of a logged validator predates its slash.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlashLog {
+    /// The events, by slash height.
+    pub events: Vec<SlashEvent>,
+}
+
+impl SlashLog {
+    /// Decodes a stored record.
+    pub fn decode(bytes: &[u8]) -> Result<Self, TypesError> {
+        Ok(decode_exact(bytes, &())?)
+    }
+
+    /// Adds `event` at height `height`, forgetting the events whose stake has all been
+    /// released by then; when still full, forgets the one whose stake is released first (its
+    /// last unbonding entries then escape the cut). Returns whether one was dropped so.
+    pub fn record(&mut self, event: SlashEvent, height: u64) -> bool {
+        self.events.retain(|e| e.until > height);
+        let mut dropped = false;
+        if self.events.len() >= MAX_SLASH_LOG
+            && let Some((i, _)) = self.events.iter().enumerate().min_by_key(|(_, e)| e.until)
+        {
+            self.events.remove(i);
+            dropped = true;
+        }
+        if event.until > height {
+            self.events.push(event);
+        }
+        dropped
+    }
+
+    /// The amount a withdrawal cuts from `entry`: what the slash of its validator took, if the
+    /// entry was still unbonding when it came.
+    pub fn cut(&self, entry: &UnbondingEntry) -> u64 {
+        self.events
+            .iter()
+            .find(|e| e.validator == entry.validator && e.height < entry.release_height)
+            .map_or(0, |e| {
+                entry.amount
+                    - share_bps(
+                        entry.amount,
+                        crate::params::BPS.saturating_sub(e.fraction_bps),
+                    )
+            })
+    }
+}
+
+impl Write for SlashLog {
+    fn write(&self, buf: &mut impl bytes::BufMut) {
+        1u8.write(buf);
+        self.events.write(buf);
+    }
+}
+
+impl EncodeSize for SlashLog {
+    fn encode_size(&self) -> usize {
+        1 + self.events.encode_size()
+    }
+}
+
+impl Read for SlashLog {
+    type Cfg = ();
+    fn read_cfg(buf: &mut impl Buf, _: &()) -> Result<Self, Error> {
+        if u8::read(buf)? != 1 {
+            return Err(Error::Invalid("SlashLog", "unsupported version"));
+        }
+        let events = Vec::<SlashEvent>::read_cfg(buf, &(RangeCfg::from(0..=MAX_SLASH_LOG), ()))?;
+        Ok(Self { events })
+    }
+}
+
 /// `stake * (to - from) / REWARD_INDEX_SCALE`, rounded down: what `stake` earned while the
 /// reward index moved from `from` to `to` (`None` if `to < from` or it exceeds `u64`).
 pub fn earned(stake: u64, from: u128, to: u128) -> Option<u64> {
@@ -725,7 +1022,11 @@ pub fn claimable(
     index: u128,
 ) -> Option<u64> {
     let mut d = delegation.clone();
-    d.settle(delegated_to.map_or(0, |r| r.commission_bps), index)?;
+    let commission_bps = delegated_to.map_or(0, |r| r.commission_bps);
+    if let Some(slash) = delegated_to.and_then(|r| r.slash.as_ref()) {
+        d.settle_slash(commission_bps, slash, slash.epoch)?;
+    }
+    d.settle(commission_bps, index)?;
     let commission = match own {
         Some(r) => r.clone().settle_commission(index)?,
         None => 0,
@@ -777,13 +1078,7 @@ mod tests {
     fn records_round_trip_and_refuse_bad_shapes() {
         let v = Did::sovra(&[1; 16]);
         let mut d = Delegation::default();
-        d.stake.set_next(
-            2,
-            Stake {
-                validator: v.clone(),
-                amount: 5,
-            },
-        );
+        d.stake.set_next(2, Stake::new(v.clone(), 5));
         assert_eq!(Delegation::decode(&d.encode()).unwrap(), d);
         assert!(d.at(2).is_none());
         assert_eq!(d.at(3).unwrap().amount, 5);
@@ -838,12 +1133,12 @@ mod tests {
         assert_eq!(set.members[0].validator, did(5));
         assert_eq!(set.members[1].power, 10 + MAX_CANDIDATES as u64 - 1);
         let mut sets = ValidatorSets::default();
-        for e in 3..7 {
+        for e in 3..9 {
             sets.push(list.choose(e, 4));
         }
         assert_eq!(
             sets.sets.iter().map(|s| s.epoch).collect::<Vec<_>>(),
-            vec![5, 6]
+            vec![5, 6, 7, 8]
         );
         assert_eq!(ValidatorSets::decode(&sets.encode()).unwrap(), sets);
         // The decoders refuse what the rules exclude.
@@ -856,6 +1151,96 @@ mod tests {
         let mut powerless = list;
         powerless.entries[0].power = 0;
         assert!(CandidateList::decode(&powerless.encode()).is_err());
+    }
+
+    fn slash(epoch: u64, bps: u16, index: u128) -> SlashRecord {
+        SlashRecord {
+            height: epoch * 10 + 5,
+            epoch,
+            offence_epoch: epoch,
+            fraction_bps: bps,
+            reward_index: index,
+        }
+    }
+
+    #[test]
+    fn a_stake_written_before_a_slash_counts_what_it_left_from_the_next_epoch() {
+        let v = Did::sovra(&[1; 16]);
+        let mut d = Delegation::default();
+        d.stake.set_next(1, Stake::new(v.clone(), 1_001));
+        let s = slash(4, 1_000, 3 * REWARD_INDEX_SCALE);
+        // Before and in the slash's epoch the whole stake counts; after it, 90% rounded down.
+        assert_eq!(d.effective_at(4, Some(&s)).unwrap().amount, 1_001);
+        assert_eq!(d.effective_at(5, Some(&s)).unwrap().amount, 900);
+        assert_eq!(d.effective_at(5, None).unwrap().amount, 1_001);
+        assert!(d.owes_slash(Some(&s)));
+        // Settling: earned on 1,001 up to the slash's index, then cut from epoch 7 on.
+        let cut = d.settle_slash(0, &s, 6).unwrap();
+        assert_eq!((cut, d.rewards), (101, 3_003));
+        assert!(!d.owes_slash(Some(&s)));
+        assert_eq!(d.effective_at(6, Some(&s)).unwrap().amount, 900);
+        assert_eq!(d.effective_at(7, Some(&s)).unwrap().amount, 900);
+        assert_eq!(d.settle_slash(0, &s, 6), Some(0), "settled once");
+        // Version-2 records decode as written before any slash.
+        let mut v2 = vec![2u8];
+        let entries: Vec<(u64, (Did, u64))> = vec![(2, (v.clone(), 7))];
+        entries.write(&mut v2);
+        0u128.write(&mut v2);
+        0u64.write(&mut v2);
+        let old = Delegation::decode(&v2).unwrap();
+        assert_eq!(old.current(), Some(&Stake::new(v, 7)));
+    }
+
+    #[test]
+    fn the_slash_log_cuts_only_entries_unbonding_at_the_slash_and_stays_bounded() {
+        let v = Did::sovra(&[1; 16]);
+        let entry = |release_height| UnbondingEntry {
+            validator: v.clone(),
+            amount: 1_000,
+            release_height,
+        };
+        let mut log = SlashLog::default();
+        assert!(!log.record(
+            SlashEvent {
+                validator: v.clone(),
+                height: 50,
+                fraction_bps: 500,
+                until: 80,
+            },
+            50,
+        ));
+        assert_eq!(log.cut(&entry(51)), 50);
+        assert_eq!(log.cut(&entry(50)), 0, "released at the slash");
+        let other = UnbondingEntry {
+            validator: Did::sovra(&[2; 16]),
+            ..entry(60)
+        };
+        assert_eq!(log.cut(&other), 0);
+        // Forgotten once its stake is all released; full: the earliest release goes.
+        for i in 0..MAX_SLASH_LOG as u64 {
+            log.record(
+                SlashEvent {
+                    validator: Did::sovra(&[3; 16]),
+                    height: 90,
+                    fraction_bps: 1,
+                    until: 1_000 + i,
+                },
+                90,
+            );
+        }
+        assert_eq!(log.events.len(), MAX_SLASH_LOG);
+        assert!(log.events.iter().all(|e| e.validator != v));
+        assert!(log.record(
+            SlashEvent {
+                validator: v.clone(),
+                height: 95,
+                fraction_bps: 1,
+                until: 5_000,
+            },
+            95,
+        ));
+        assert!(log.events.iter().all(|e| e.until != 1_000));
+        assert_eq!(SlashLog::decode(&log.encode()).unwrap(), log);
     }
 
     proptest::proptest! {
@@ -874,13 +1259,15 @@ mod tests {
                 commission_bps: commission,
                 power: Checkpoints::default(),
                 commission_index: 0,
+                slash: None,
+                latest_release: 0,
             };
             let power: u64 = stakes.iter().sum();
             record.power.set_next(0, power);
             let mut credited = 0u128;
             for amount in &stakes {
                 let mut d = Delegation::default();
-                d.stake.set_next(0, Stake { validator: v.clone(), amount: *amount });
+                d.stake.set_next(0, Stake::new(v.clone(), *amount));
                 d.settle(commission, delta).unwrap();
                 credited += d.rewards as u128;
             }

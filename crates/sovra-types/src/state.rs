@@ -110,9 +110,12 @@ pub enum StateKey {
     /// The candidates with bonded stake, the pool each epoch's validator set is chosen from
     /// ([`CandidateList`](crate::staking::CandidateList)).
     Candidates,
-    /// The validator sets chosen for the current and the next epoch
+    /// The validator sets chosen for the next epoch, the current one and the two before
     /// ([`ValidatorSets`](crate::staking::ValidatorSets)).
     ValidatorSets,
+    /// The slashes whose validators still have stake unbonding
+    /// ([`SlashLog`](crate::staking::SlashLog)).
+    SlashLog,
     /// A governance proposal ([`Proposal`](crate::Proposal)).
     Proposal(crate::ProposalId),
     /// One identity's part in a proposal's vote ([`VoteRecord`](crate::VoteRecord)).
@@ -192,6 +195,7 @@ impl StateKey {
     const STAKE_TOTAL: u8 = 0x64;
     const CANDIDATES: u8 = 0x65;
     const VALIDATOR_SETS: u8 = 0x66;
+    const SLASH_LOG: u8 = 0x67;
     const PROPOSAL: u8 = 0x70;
     const VOTE: u8 = 0x71;
 
@@ -313,6 +317,7 @@ impl StateKey {
             StateKey::StakeTotal => vec![Self::STAKE_TOTAL],
             StateKey::Candidates => vec![Self::CANDIDATES],
             StateKey::ValidatorSets => vec![Self::VALIDATOR_SETS],
+            StateKey::SlashLog => vec![Self::SLASH_LOG],
             StateKey::Proposal(id) => {
                 let mut v = vec![Self::PROPOSAL];
                 v.extend_from_slice(&id.0);
@@ -423,6 +428,7 @@ fn parse_economy_key(s: &str) -> Result<Option<StateKey>, crate::TypesError> {
         None if s == "stake-total" => StateKey::StakeTotal,
         None if s == "candidates" => StateKey::Candidates,
         None if s == "validator-sets" => StateKey::ValidatorSets,
+        None if s == "slash-log" => StateKey::SlashLog,
         Some(("validator", did)) => StateKey::Validator(Did::parse(did)?),
         Some(("delegation", did)) => StateKey::Delegation(Did::parse(did)?),
         Some(("unbonding", did)) => StateKey::Unbonding(Did::parse(did)?),
@@ -557,6 +563,7 @@ impl std::fmt::Display for StateKey {
             StateKey::StakeTotal => f.write_str("stake-total"),
             StateKey::Candidates => f.write_str("candidates"),
             StateKey::ValidatorSets => f.write_str("validator-sets"),
+            StateKey::SlashLog => f.write_str("slash-log"),
             StateKey::Proposal(id) => write!(f, "proposal:{id}"),
             StateKey::Vote { proposal, voter } => write!(f, "vote:{proposal}/{voter}"),
         }
@@ -708,6 +715,7 @@ mod tests {
             StateKey::StakeTotal,
             StateKey::Candidates,
             StateKey::ValidatorSets,
+            StateKey::SlashLog,
             StateKey::Proposal(crate::ProposalId([1; 16])),
             StateKey::Vote {
                 proposal: crate::ProposalId([1; 16]),

@@ -210,7 +210,12 @@ pub const PROOF_KEY_FORMS: &[(&str, &str, &str)] = &[
     (
         "validator-sets",
         "validator-sets",
-        "the validator sets stake chose for the current and the next epoch",
+        "the validator sets stake chose for the next epoch, the current one and the two before",
+    ),
+    (
+        "slash-log",
+        "slash-log",
+        "the slashes whose validators may still have stake unbonding",
     ),
     (
         "proposal:<id>",
@@ -411,7 +416,7 @@ struct ProofQuery {
 ///   `validator-sets`: the candidates with stake and the validator sets chosen from them;
 /// - `proposal:<id>`: a governance proposal; `vote:<id>/<did>`: one identity's vote on it.
 #[utoipa::path(get, path = "/v1/state/proof",
-    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `meta:rewards`, `meta:issued`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `candidates`, `validator-sets`, `proposal:<id>` or `vote:<id>/<did>`")),
+    params(("key" = String, Query, description = "`account:<did>`, `meta:supply`, `meta:burned`, `pin:<cid>/<did>`, `doc:<did>/<name>`, `did-doc:<did>`, `did-version:<did>/<n>`, `verifier:<did>`, `status-list:<did>/<list-id>`, `vault-record:<id>` (32 hex), `recovery:<did>`, `asset-class:<issuer>/<name>`, `asset-balance:<issuer>/<name>/<token>/<holder>`, `asset-token:<issuer>/<name>/<token>`, `asset-allowance:<issuer>/<name>/<owner>/<spender>`, `asset-lock:<issuer>/<name>/<holder>/<id>`, `asset-bundle:<issuer>/<name>/<token>`, `meta:staked`, `meta:deposits`, `meta:treasury`, `meta:rewards`, `meta:issued`, `params`, `validator:<did>`, `consensus-key:<hex>`, `delegation:<did>`, `unbonding:<did>`, `stake-total`, `candidates`, `validator-sets`, `slash-log`, `proposal:<id>` or `vote:<id>/<did>`")),
     responses((status = 200, body = ProofView), (status = 400, body = ErrorBody)))]
 async fn get_proof<B: Backend>(
     State(b): State<Arc<B>>,
@@ -475,6 +480,7 @@ mod tests {
                 StateKey::StakeTotal => "stake-total",
                 StateKey::Candidates => "candidates",
                 StateKey::ValidatorSets => "validator-sets",
+                StateKey::SlashLog => "slash-log",
                 StateKey::Proposal(_) => "proposal",
                 StateKey::Vote { .. } => "vote",
             };
@@ -482,7 +488,7 @@ mod tests {
         }
         assert_eq!(
             seen.len(),
-            32,
+            33,
             "every state key variant has a documented form"
         );
     }

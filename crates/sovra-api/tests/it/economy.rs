@@ -55,17 +55,13 @@ fn setup(h: &Harness) -> (Did, Did, Did, ProposalId, ProposalId) {
                 commission_bps: 500,
                 power: checkpoints,
                 commission_index,
+                slash: None,
+                latest_release: 0,
             },
         );
     }
     let mut delegation = Delegation::default();
-    delegation.stake.set_next(
-        0,
-        Stake {
-            validator: a.clone(),
-            amount: 200,
-        },
-    );
+    delegation.stake.set_next(0, Stake::new(a.clone(), 200));
     delegation.reward_index = scale;
     delegation.rewards = 10;
     h.backend

@@ -8,6 +8,7 @@ mod economy;
 mod identity;
 mod recovery;
 mod rewards;
+mod slashing;
 mod transfers;
 mod validator_set;
 mod vault;

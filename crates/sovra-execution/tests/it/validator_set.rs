@@ -42,7 +42,7 @@ impl Chain {
     }
 
     /// Runs empty blocks up to and including `height`.
-    fn blocks_to(&mut self, height: u64) {
+    pub(crate) fn blocks_to(&mut self, height: u64) {
         let n = height - self.height;
         self.empty_blocks(n);
     }

@@ -37,6 +37,15 @@ pub enum StakingAction {
         /// validator's commission rate, and fails if the signer delegates to another).
         validator: Option<Did>,
     },
+    /// Report that `validator` equivocated: the evidence's two votes are verified against the
+    /// validator set of its epoch, and the validator is slashed and tombstoned.
+    ReportEquivocation {
+        /// The validator that signed both votes (a hint for the state keys: the action fails
+        /// if the evidence names another).
+        validator: Did,
+        /// The two conflicting votes.
+        evidence: Box<crate::evidence::Equivocation>,
+    },
 }
 
 /// What a validator candidate registers.
@@ -60,6 +69,7 @@ impl StakingAction {
     const UNDELEGATE: u8 = 2;
     const WITHDRAW: u8 = 3;
     const CLAIM_REWARDS: u8 = 4;
+    const REPORT_EQUIVOCATION: u8 = 5;
 
     /// A short name for logs and the API.
     pub fn kind(&self) -> &'static str {
@@ -69,6 +79,7 @@ impl StakingAction {
             StakingAction::Undelegate { .. } => "undelegate",
             StakingAction::Withdraw => "withdraw_stake",
             StakingAction::ClaimRewards { .. } => "claim_rewards",
+            StakingAction::ReportEquivocation { .. } => "report_equivocation",
         }
     }
 }
@@ -98,6 +109,14 @@ impl Write for StakingAction {
                 Self::CLAIM_REWARDS.write(buf);
                 validator.write(buf);
             }
+            StakingAction::ReportEquivocation {
+                validator,
+                evidence,
+            } => {
+                Self::REPORT_EQUIVOCATION.write(buf);
+                validator.write(buf);
+                evidence.write(buf);
+            }
         }
     }
 }
@@ -115,6 +134,10 @@ impl EncodeSize for StakingAction {
             StakingAction::Undelegate { validator, .. } => validator.encode_size() + 8,
             StakingAction::Withdraw => 0,
             StakingAction::ClaimRewards { validator } => validator.encode_size(),
+            StakingAction::ReportEquivocation {
+                validator,
+                evidence,
+            } => validator.encode_size() + evidence.encode_size(),
         }
     }
 }
@@ -142,6 +165,10 @@ impl Read for StakingAction {
             Self::WITHDRAW => Ok(StakingAction::Withdraw),
             Self::CLAIM_REWARDS => Ok(StakingAction::ClaimRewards {
                 validator: Option::<Did>::read(buf)?,
+            }),
+            Self::REPORT_EQUIVOCATION => Ok(StakingAction::ReportEquivocation {
+                validator: Did::read(buf)?,
+                evidence: Box::new(crate::evidence::Equivocation::read(buf)?),
             }),
             other => Err(Error::InvalidEnum(other)),
         }

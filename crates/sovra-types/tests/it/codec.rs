@@ -468,6 +468,25 @@ fn arb_staking_like(example: &StakingAction) -> BoxedStrategy<StakingAction> {
         StakingAction::ClaimRewards { .. } => proptest::option::of(arb_did())
             .prop_map(|validator| StakingAction::ClaimRewards { validator })
             .boxed(),
+        StakingAction::ReportEquivocation { .. } => (arb_did(), 0u64..4, 0u64..1_000, 0u64..1_000)
+            .prop_map(|(validator, signer, epoch, view)| {
+                let keys: Vec<_> = (0..4)
+                    .map(|s| SigningKey::from_test_seed(s).public_key())
+                    .collect();
+                let evidence = sovra_types::evidence::Equivocation::conflicting_notarize(
+                    b"ns",
+                    &keys,
+                    SigningKey::from_test_seed(signer).as_commonware().clone(),
+                    epoch,
+                    view,
+                )
+                .expect("the signer is in the set");
+                StakingAction::ReportEquivocation {
+                    validator,
+                    evidence: Box::new(evidence),
+                }
+            })
+            .boxed(),
     }
 }
 
@@ -1125,11 +1144,23 @@ proptest! {
             commission_bps: commission,
             power: power.clone(),
             commission_index: numbers[2] as u128 * numbers[3] as u128,
+            slash: (numbers[4] % 2 == 0).then(|| sovra_types::staking::SlashRecord {
+                height: numbers[5],
+                epoch: numbers[6],
+                offence_epoch: numbers[7],
+                fraction_bps: commission,
+                reward_index: numbers[0] as u128 * numbers[1] as u128,
+            }),
+            latest_release: numbers[3],
         };
         check_canonical(&validator, pos, bit, extra)?;
         let mut delegation = Delegation::default();
         for (e, (validator, amount)) in stake.entries() {
-            delegation.stake.set_next(e - 1, Stake { validator: validator.clone(), amount: *amount });
+            delegation.stake.set_next(e - 1, Stake {
+                validator: validator.clone(),
+                amount: *amount,
+                after_slash: amount % 2 == 1,
+            });
         }
         delegation.reward_index = numbers[4] as u128 * numbers[5] as u128;
         delegation.rewards = numbers[6];

@@ -115,6 +115,11 @@ fn computed() -> toml::Table {
         "validator_sets".into(),
         hex_of(&crate::examples::validator_sets()),
     );
+    structures.insert("slash_log".into(), hex_of(&crate::examples::slash_log()));
+    structures.insert(
+        "equivocation".into(),
+        hex_of(&crate::examples::equivocation()),
+    );
     structures.insert("proposal".into(), hex_of(&crate::examples::proposal()));
     structures.insert(
         "registry_proposal".into(),

@@ -97,6 +97,8 @@ impl ExecutionModule for Governance {
                 keys.insert(vote_key(*proposal, signer));
                 if let Some(v) = delegated_to {
                     keys.insert(vote_key(*proposal, v));
+                    // Its slash, if any, cuts the delegation's weight.
+                    keys.insert(StateKey::Validator(v.clone()));
                 }
             }
             GovernanceAction::Finalize { proposal } => {
@@ -365,7 +367,12 @@ fn vote<R: StateReader>(
         move_votes(&mut p, weight, record.option, Some(option))?;
         record.option = Some(option);
     } else {
-        let Some(stake) = load_delegation(ctx.state, signer)?.at(s).cloned() else {
+        let slash = match delegated_to {
+            Some(v) => load_validator(ctx.state, v)?.and_then(|r| r.slash),
+            None => None,
+        };
+        let delegation = load_delegation(ctx.state, signer)?;
+        let Some(stake) = delegation.effective_at(s, slash.as_ref()) else {
             return fail(
                 "no_stake",
                 format!(

@@ -23,8 +23,15 @@
 //! - genesis: bonded genesis validators start as candidates with their stake from epoch 0 and
 //!   form the recorded set of epoch 0.
 //!
+//! - slashing ([`slashing`]): evidence of an equivocation cuts `slash_fraction_bps` of the
+//!   validator's stake, its delegators' and what is unbonding from it, and tombstones it; stake
+//!   undelegated from a tombstoned validator returns at once (it can never be slashed again).
+//!
 //! Consensus runs each epoch with the set chosen for it (`sovra-consensus`'s `epochs`). What is
-//! not here yet: every candidate's stake earns, in the set or not; there is no slashing.
+//! not here yet: every candidate's stake earns, in the set or not; no jailing for missed votes.
+
+mod slashing;
+pub use slashing::load_slash_log;
 
 use crate::{
     ActionFailure, ActionResult, ApplyContext, BlockContext, Changes, ExecError, ExecutionModule,
@@ -74,12 +81,11 @@ impl ExecutionModule for Staking {
                 commission_bps: 0,
                 power: Checkpoints::from_genesis(*stake),
                 commission_index: 0,
+                slash: None,
+                latest_release: 0,
             };
             let delegation = Delegation {
-                stake: Checkpoints::from_genesis(Stake {
-                    validator: operator.clone(),
-                    amount: *stake,
-                }),
+                stake: Checkpoints::from_genesis(Stake::new(operator.clone(), *stake)),
                 reward_index: 0,
                 rewards: 0,
             };
@@ -134,7 +140,9 @@ impl ExecutionModule for Staking {
                 }
                 Ok(())
             }
-            StakingAction::Withdraw | StakingAction::ClaimRewards { .. } => Ok(()),
+            StakingAction::Withdraw
+            | StakingAction::ClaimRewards { .. }
+            | StakingAction::ReportEquivocation { .. } => Ok(()),
         }
     }
 
@@ -163,9 +171,20 @@ impl ExecutionModule for Staking {
                 keys.insert(StateKey::Unbonding(signer.clone()));
                 keys.insert(StateKey::StakeTotal);
                 keys.insert(StateKey::Candidates);
+                keys.insert(StateKey::Meta(MetaKey::Staked));
             }
             StakingAction::Withdraw => {
                 keys.insert(StateKey::Unbonding(signer.clone()));
+                keys.insert(StateKey::Meta(MetaKey::Staked));
+                keys.insert(StateKey::SlashLog);
+            }
+            StakingAction::ReportEquivocation { validator, .. } => {
+                keys.insert(StateKey::Validator(validator.clone()));
+                keys.insert(StateKey::Delegation(validator.clone()));
+                keys.insert(StateKey::StakeTotal);
+                keys.insert(StateKey::Candidates);
+                keys.insert(StateKey::ValidatorSets);
+                keys.insert(StateKey::SlashLog);
                 keys.insert(StateKey::Meta(MetaKey::Staked));
             }
             StakingAction::ClaimRewards { validator } => {
@@ -204,7 +223,8 @@ impl ExecutionModule for Staking {
     fn parties(_: &TxContext<'_>, action: &StakingAction, parties: &mut Parties) {
         match action {
             StakingAction::Delegate { validator, .. }
-            | StakingAction::Undelegate { validator, .. } => parties.add(validator),
+            | StakingAction::Undelegate { validator, .. }
+            | StakingAction::ReportEquivocation { validator, .. } => parties.add(validator),
             StakingAction::RegisterValidator(_)
             | StakingAction::Withdraw
             | StakingAction::ClaimRewards { .. } => {}
@@ -225,6 +245,10 @@ impl ExecutionModule for Staking {
             StakingAction::Undelegate { validator, amount } => undelegate(ctx, validator, *amount),
             StakingAction::Withdraw => withdraw(ctx),
             StakingAction::ClaimRewards { validator } => claim(ctx, validator.as_ref()),
+            StakingAction::ReportEquivocation {
+                validator,
+                evidence,
+            } => slashing::report_equivocation(ctx, validator, evidence),
         }
     }
 }
@@ -366,6 +390,8 @@ fn register<R: StateReader>(
         commission_bps: *commission_bps,
         power: Default::default(),
         commission_index: load_total(ctx.state)?.reward_index,
+        slash: None,
+        latest_release: 0,
     };
     ctx.state.set(
         StateKey::Validator(signer.clone()),
@@ -405,6 +431,12 @@ fn delegate<R: StateReader>(
             format!("{validator} is not a validator candidate"),
         );
     };
+    if record.slash.is_some() {
+        return fail(
+            "validator_tombstoned",
+            format!("{validator} was slashed for equivocation and takes no delegation"),
+        );
+    }
     if validator != signer && load_validator(ctx.state, signer)?.is_some() {
         return fail(
             "validator_delegates_elsewhere",
@@ -441,7 +473,14 @@ fn delegate<R: StateReader>(
     let Some(new_amount) = current.checked_add(amount) else {
         return fail("stake_overflow", "the delegation would overflow");
     };
-    let mut total = settled_total(ctx.state, signer, &mut delegation, validator, &mut record)?;
+    let mut total = settled_total(
+        ctx.state,
+        signer,
+        &mut delegation,
+        validator,
+        &mut record,
+        epoch,
+    )?;
     let staked = meta(ctx.state, MetaKey::Staked)?;
     let (Some(()), Some(()), Some(new_staked)) = (
         shift(&mut record.power, epoch, amount as i128),
@@ -450,13 +489,9 @@ fn delegate<R: StateReader>(
     ) else {
         return fail("stake_overflow", "the stake total would overflow");
     };
-    delegation.stake.set_next(
-        epoch,
-        Stake {
-            validator: validator.clone(),
-            amount: new_amount,
-        },
-    );
+    delegation
+        .stake
+        .set_next(epoch, Stake::new(validator.clone(), new_amount));
     account.balance -= amount;
     accounts::store(ctx.state, signer, &account);
     set_meta(ctx.state, MetaKey::Staked, new_staked);
@@ -473,11 +508,12 @@ fn store_stake<R: StateReader>(
     total: &StakeTotal,
 ) -> Result<(), ExecError> {
     let mut candidates = load_candidates(state)?;
-    candidates.update(
-        validator,
-        record.consensus_key,
-        *record.power.latest().unwrap_or(&0),
-    );
+    // A tombstoned validator is never a candidate again.
+    let listed_power = match record.slash {
+        Some(_) => 0,
+        None => *record.power.latest().unwrap_or(&0),
+    };
+    candidates.update(validator, record.consensus_key, listed_power);
     state.set(StateKey::Candidates, candidates.encode().to_vec());
     state.set(
         StateKey::Delegation(delegator.clone()),
@@ -500,6 +536,19 @@ fn undelegate<R: StateReader>(
     let params = &ctx.tx.params.params;
     let epoch = params.epoch_of(ctx.env.height);
     let mut delegation = load_delegation(ctx.state, signer)?;
+    let Some(mut record) = load_validator(ctx.state, validator)? else {
+        return fail(
+            "unknown_validator",
+            format!("{validator} is not a validator candidate"),
+        );
+    };
+    // What a slash of the validator left is what there is to undelegate.
+    if delegation
+        .current()
+        .is_some_and(|s| s.validator == *validator)
+    {
+        slashing::settle_slash(&mut delegation, &record, epoch)?;
+    }
     let Some(stake) = delegation.current().filter(|s| s.amount > 0).cloned() else {
         return fail("no_stake", format!("{signer} has nothing delegated"));
     };
@@ -516,7 +565,8 @@ fn undelegate<R: StateReader>(
         );
     }
     let mut unbonding = load_unbonding(ctx.state, signer)?;
-    if unbonding.entries.len() >= MAX_UNBONDING_ENTRIES {
+    let tombstoned = record.slash.is_some();
+    if !tombstoned && unbonding.entries.len() >= MAX_UNBONDING_ENTRIES {
         return fail(
             "too_many_unbonding",
             format!(
@@ -524,12 +574,14 @@ fn undelegate<R: StateReader>(
             ),
         );
     }
-    let Some(mut record) = load_validator(ctx.state, validator)? else {
-        return Err(ExecError::Invariant(
-            "a delegation names a missing validator",
-        ));
-    };
-    let mut total = settled_total(ctx.state, signer, &mut delegation, validator, &mut record)?;
+    let mut total = settled_total(
+        ctx.state,
+        signer,
+        &mut delegation,
+        validator,
+        &mut record,
+        epoch,
+    )?;
     if shift(&mut record.power, epoch, -(amount as i128)).is_none()
         || shift(&mut total.total, epoch, -(amount as i128)).is_none()
     {
@@ -540,12 +592,21 @@ fn undelegate<R: StateReader>(
     delegation.stake.set_next(
         epoch,
         Stake {
-            validator: validator.clone(),
             amount: stake.amount - amount,
+            ..stake
         },
     );
+    if tombstoned {
+        // A tombstoned validator is never slashed again: its stake returns at once.
+        if let Err(f) = pay_out(ctx.state, signer, amount, MetaKey::Staked)? {
+            return Ok(Err(f));
+        }
+        store_stake(ctx.state, signer, validator, &delegation, &record, &total)?;
+        return Ok(Ok(()));
+    }
     // Entries are kept in release order; the period may have changed since earlier entries.
     let release_height = ctx.env.height.saturating_add(params.unbonding_period);
+    record.latest_release = record.latest_release.max(release_height);
     let at = unbonding
         .entries
         .partition_point(|e| e.release_height <= release_height);
@@ -575,6 +636,14 @@ fn withdraw<R: StateReader>(ctx: &mut ApplyContext<'_, R>) -> ActionResult {
         .filter(|e| e.release_height <= height)
         .map(|e| e.amount)
         .fold(0u64, |a, b| a.saturating_add(b));
+    // What slashes of their validators cut from entries still unbonding when they came.
+    let log = load_slash_log(ctx.state)?;
+    let cut: u64 = unbonding
+        .entries
+        .iter()
+        .filter(|e| e.release_height <= height)
+        .map(|e| log.cut(e))
+        .fold(0u64, |a, b| a.saturating_add(b));
     if released == 0 {
         let next = unbonding.entries.first().map(|e| e.release_height);
         return fail(
@@ -587,13 +656,23 @@ fn withdraw<R: StateReader>(ctx: &mut ApplyContext<'_, R>) -> ActionResult {
     }
     unbonding.entries.retain(|e| e.release_height > height);
     let mut account = accounts::load(ctx.state, signer)?;
-    let Some(balance) = account.balance.checked_add(released) else {
+    let Some(balance) = account.balance.checked_add(released - cut) else {
         return fail("balance_overflow", "the balance would overflow");
     };
     let staked = meta(ctx.state, MetaKey::Staked)?;
     let staked = staked
         .checked_sub(released)
         .ok_or(ExecError::Invariant("unbonding stake above meta:staked"))?;
+    if cut > 0 {
+        let supply = meta(ctx.state, MetaKey::Supply)?
+            .checked_sub(cut)
+            .ok_or(ExecError::Invariant("a slash above the supply"))?;
+        let burned = meta(ctx.state, MetaKey::Burned)?
+            .checked_add(cut)
+            .ok_or(ExecError::Invariant("burned tokens overflow"))?;
+        set_meta(ctx.state, MetaKey::Supply, supply);
+        set_meta(ctx.state, MetaKey::Burned, burned);
+    }
     account.balance = balance;
     accounts::store(ctx.state, signer, &account);
     set_meta(ctx.state, MetaKey::Staked, staked);
@@ -617,7 +696,9 @@ fn settle<R: StateReader>(
     validator: &Did,
     record: &mut ValidatorRecord,
     index: u128,
+    epoch: u64,
 ) -> Result<(), ExecError> {
+    slashing::settle_slash(delegation, record, epoch)?;
     delegation
         .settle(record.commission_bps, index)
         .ok_or(ExecError::Invariant("delegation rewards above the pool"))?;
@@ -635,6 +716,7 @@ fn settled_total<R: StateReader>(
     delegation: &mut Delegation,
     validator: &Did,
     record: &mut ValidatorRecord,
+    epoch: u64,
 ) -> Result<StakeTotal, ExecError> {
     let total = load_total(state)?;
     settle(
@@ -644,6 +726,7 @@ fn settled_total<R: StateReader>(
         validator,
         record,
         total.reward_index,
+        epoch,
     )?;
     Ok(total)
 }
@@ -671,6 +754,26 @@ fn credit<R: StateReader>(
     Ok(())
 }
 
+/// Moves `amount` held under the counter `from` (stake or rewards owed) to `to`'s balance.
+fn pay_out<R: StateReader>(
+    state: &mut Overlay<R>,
+    to: &Did,
+    amount: u64,
+    from: MetaKey,
+) -> ActionResult {
+    let mut account = accounts::load(state, to)?;
+    let Some(balance) = account.balance.checked_add(amount) else {
+        return fail("balance_overflow", "the balance would overflow");
+    };
+    let held = meta(state, from)?
+        .checked_sub(amount)
+        .ok_or(ExecError::Invariant("paid out more than its counter holds"))?;
+    account.balance = balance;
+    accounts::store(state, to, &account);
+    set_meta(state, from, held);
+    Ok(Ok(()))
+}
+
 /// Pays the signer's credited rewards (after settling them, and its commission if it is a
 /// validator) into its balance.
 fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, named: Option<&Did>) -> ActionResult {
@@ -693,7 +796,16 @@ fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, named: Option<&Did>) -> 
                 "a delegation names a missing validator",
             ));
         };
-        settle(ctx.state, signer, &mut delegation, v, &mut record, index)?;
+        let epoch = ctx.tx.params.params.epoch_of(ctx.env.height);
+        settle(
+            ctx.state,
+            signer,
+            &mut delegation,
+            v,
+            &mut record,
+            index,
+            epoch,
+        )?;
         ctx.state
             .set(StateKey::Validator(v.clone()), record.encode().to_vec());
     } else {
@@ -716,16 +828,9 @@ fn claim<R: StateReader>(ctx: &mut ApplyContext<'_, R>, named: Option<&Did>) -> 
     if amount == 0 {
         return fail("no_rewards", format!("{signer} has no rewards to claim"));
     }
-    let mut account = accounts::load(ctx.state, signer)?;
-    let Some(balance) = account.balance.checked_add(amount) else {
-        return fail("balance_overflow", "the balance would overflow");
-    };
-    let owed = meta(ctx.state, MetaKey::Rewards)?
-        .checked_sub(amount)
-        .ok_or(ExecError::Invariant("claimed rewards above meta:rewards"))?;
-    account.balance = balance;
-    accounts::store(ctx.state, signer, &account);
-    set_meta(ctx.state, MetaKey::Rewards, owed);
+    if let Err(f) = pay_out(ctx.state, signer, amount, MetaKey::Rewards)? {
+        return Ok(Err(f));
+    }
     delegation.rewards = 0;
     ctx.state.set(
         StateKey::Delegation(signer.clone()),

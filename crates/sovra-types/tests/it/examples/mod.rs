@@ -285,6 +285,11 @@ pub(crate) fn actions() -> Vec<Action> {
             validator: Some(did_sovra(9)),
         }
         .into(),
+        StakingAction::ReportEquivocation {
+            validator: did_sovra(9),
+            evidence: Box::new(equivocation()),
+        }
+        .into(),
         GovernanceAction::Propose {
             title: "Raise the minimum fee".into(),
             description: "Spam is cheap.".into(),
@@ -342,17 +347,53 @@ pub(crate) fn validator_record() -> ValidatorRecord {
         commission_bps: 500,
         power,
         commission_index: 3 * sovra_types::staking::REWARD_INDEX_SCALE / 2,
+        slash: Some(sovra_types::staking::SlashRecord {
+            height: 2_999,
+            epoch: 4,
+            offence_epoch: 3,
+            fraction_bps: 500,
+            reward_index: sovra_types::staking::REWARD_INDEX_SCALE + 11,
+        }),
+        latest_release: 6_000,
     }
+}
+
+/// A slash log of one event.
+pub(crate) fn slash_log() -> sovra_types::staking::SlashLog {
+    sovra_types::staking::SlashLog {
+        events: vec![sovra_types::staking::SlashEvent {
+            validator: did_sovra(9),
+            height: 2_999,
+            fraction_bps: 500,
+            until: 6_000,
+        }],
+    }
+}
+
+/// Evidence that test key 9 signed two notarize votes in view 7 of epoch 2, in a set of keys
+/// 7, 8, 9.
+pub(crate) fn equivocation() -> sovra_types::evidence::Equivocation {
+    let keys: Vec<_> = [7, 8, 9].iter().map(|s| key(*s).public_key()).collect();
+    sovra_types::evidence::Equivocation::conflicting_notarize(
+        &sovra_types::evidence::consensus_namespace("sovra-test"),
+        &keys,
+        key(9).as_commonware().clone(),
+        2,
+        7,
+    )
+    .unwrap()
 }
 
 /// A delegation to `did_sovra(9)`.
 pub(crate) fn delegation() -> Delegation {
     let mut d = Delegation::default();
+    d.stake.set_next(3, Stake::new(did_sovra(9), 4_000));
     d.stake.set_next(
         4,
         Stake {
             validator: did_sovra(9),
-            amount: 4_000,
+            amount: 3_800,
+            after_slash: true,
         },
     );
     d.reward_index = 2 * sovra_types::staking::REWARD_INDEX_SCALE + 7;
@@ -572,6 +613,7 @@ pub(crate) fn state_keys() -> Vec<(&'static str, StateKey)> {
         StateKey::StakeTotal,
         StateKey::Candidates,
         StateKey::ValidatorSets,
+        StateKey::SlashLog,
         StateKey::Proposal(ProposalId([0x11; 16])),
         StateKey::Vote {
             proposal: ProposalId([0x11; 16]),
@@ -614,6 +656,7 @@ pub(crate) fn state_key_name(key: &StateKey) -> &'static str {
         StateKey::Unbonding(_) => "unbonding",
         StateKey::Candidates => "candidates",
         StateKey::ValidatorSets => "validator_sets",
+        StateKey::SlashLog => "slash_log",
         StateKey::StakeTotal => "stake_total",
         StateKey::Proposal(_) => "proposal",
         StateKey::Vote { .. } => "vote",
