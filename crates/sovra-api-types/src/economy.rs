@@ -98,6 +98,45 @@ pub struct ValidatorView {
     pub stake: u64,
     /// Stake delegated to it from the next epoch boundary on.
     pub next_stake: u64,
+    /// Its slash for equivocation, if it was slashed (it is then tombstoned: out of the
+    /// candidates for good).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slash: Option<SlashView>,
+}
+
+/// How a validator was slashed.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct SlashView {
+    /// Height of the block that slashed it.
+    pub height: u64,
+    /// Epoch of the offence.
+    pub offence_epoch: u64,
+    /// Share of its stake (and its delegators') cut, basis points.
+    pub fraction_bps: u16,
+}
+
+/// Evidence of equivocation a node's consensus engines saw, ready to submit in a
+/// `report_equivocation` action.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct EvidenceView {
+    /// `conflicting_notarize`, `conflicting_finalize` or `nullify_finalize`.
+    pub kind: String,
+    /// Epoch of the votes.
+    pub epoch: u64,
+    /// View of the votes.
+    pub view: u64,
+    /// The validator that signed both, if its epoch's set is still kept (only then can the
+    /// evidence be submitted).
+    pub validator: Option<String>,
+    /// The evidence, commonware-codec encoded (hex).
+    pub evidence: String,
+}
+
+/// The evidence a node holds.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct EvidenceListView {
+    /// Oldest first.
+    pub evidence: Vec<EvidenceView>,
 }
 
 impl ValidatorView {
@@ -110,6 +149,11 @@ impl ValidatorView {
             commission_bps: record.commission_bps,
             stake: record.power.at(epoch).copied().unwrap_or(0),
             next_stake: record.power.latest().copied().unwrap_or(0),
+            slash: record.slash.as_ref().map(|s| SlashView {
+                height: s.height,
+                offence_epoch: s.offence_epoch,
+                fraction_bps: s.fraction_bps,
+            }),
         }
     }
 }

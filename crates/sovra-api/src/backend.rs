@@ -95,6 +95,8 @@ pub trait Backend: Send + Sync + 'static {
     fn auth(&self) -> &crate::auth::AuthStore;
     /// Prometheus text exposition.
     fn metrics(&self) -> impl Future<Output = String> + Send;
+    /// Evidence of equivocation this node's consensus engines saw, oldest first.
+    fn evidence(&self) -> Vec<sovra_types::evidence::Equivocation>;
 
     /// The content blocks this node holds (reads verify every block).
     type Blocks: sovra_cas::BlockSource + Send + Sync + 'static;

@@ -229,6 +229,8 @@ pub struct Ledger<E: commonware_storage::Context + Spawner> {
     clock: Arc<E>,
     /// Newest finalized height seen certified by the network (reported by marshal).
     network_height: Arc<AtomicU64>,
+    /// Evidence of equivocation the consensus engines saw.
+    evidence: crate::evidence::EvidencePool,
 }
 
 impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
@@ -245,6 +247,7 @@ impl<E: commonware_storage::Context + Spawner> Clone for Ledger<E> {
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
             network_height: self.network_height.clone(),
+            evidence: self.evidence.clone(),
         }
     }
 }
@@ -318,6 +321,7 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
             metrics,
             clock,
             network_height: Arc::new(AtomicU64::new(finalized.header.height)),
+            evidence: Default::default(),
             state: Arc::new(tokio::sync::Mutex::new(LedgerState {
                 store,
                 pending: HashMap::new(),
@@ -375,6 +379,12 @@ impl<E: commonware_storage::Context + Spawner + Clock> Ledger<E> {
     /// Records that the network finalized `height` (marshal's tip, or a peer's certificate).
     pub fn observe_network_height(&self, height: u64) {
         self.network_height.fetch_max(height, Ordering::Relaxed);
+    }
+
+    /// Evidence of equivocation this node's consensus engines saw (kept in memory, at most
+    /// [`crate::evidence::MAX_EVIDENCE`]).
+    pub fn evidence(&self) -> &crate::evidence::EvidencePool {
+        &self.evidence
     }
 
     /// The shared newest finalized height seen from the network (for the reporter).

@@ -28,6 +28,7 @@ pub mod byzantine;
 pub mod dropped;
 pub mod engine;
 pub mod epochs;
+pub mod evidence;
 pub mod gossip;
 pub mod ledger;
 pub mod mempool;

@@ -385,7 +385,12 @@ where
                 // The wrapper is the reporter too, as commonware's `Inline` asks: it forwards
                 // every activity to marshal and first releases what it keeps per round
                 // (certification gates, staged proposals, sent marks), which nothing else prunes.
-                reporter: app,
+                reporter: commonware_consensus::Reporters::from((
+                    app,
+                    crate::evidence::EvidenceReporter {
+                        pool: shared.ledger.evidence().clone(),
+                    },
+                )),
                 strategy: Sequential,
                 partition: partition(&cfg.partition_prefix, epoch),
                 mailbox_size: cfg.mailbox_size,

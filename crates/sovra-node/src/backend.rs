@@ -432,6 +432,10 @@ where
             .map_err(internal)
     }
 
+    fn evidence(&self) -> Vec<sovra_types::evidence::Equivocation> {
+        self.ledger.evidence().list()
+    }
+
     async fn metrics(&self) -> String {
         let mut text = (self.metrics)();
         // Content-store counters, in the same exposition (before the final `# EOF`).

@@ -69,6 +69,11 @@ impl Equivocation {
         }
     }
 
+    /// The signer's index in its epoch's set (sorted by key).
+    pub fn signer_index(&self) -> u32 {
+        self.signer().get()
+    }
+
     fn signer(&self) -> Participant {
         match self {
             Self::ConflictingNotarize(e) => e.signer(),

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use sovra_api_types::{
     ErrorBody, MemberView, ParamsView, ProposalListView, ProposalView, ScheduledChangeView,
     StakeView, TallyView, UnbondingView, ValidatorListView, ValidatorSetView, ValidatorSetsView,
-    ValidatorView, VoteView, economy::EconomyCounters,
+    ValidatorView, VoteView,
+    economy::{EconomyCounters, EvidenceListView, EvidenceView, SlashView},
 };
 use sovra_types::{
     Delegation, Did, ParamsRecord, Proposal, ProposalId, StakeTotal, StateKey, Unbonding,
@@ -39,6 +40,7 @@ const MAX_PAGE: usize = 200;
         get_validator,
         get_stake,
         get_validator_sets,
+        get_evidence,
         get_proposals,
         get_proposal,
         get_vote
@@ -53,6 +55,9 @@ const MAX_PAGE: usize = 200;
         MemberView,
         ValidatorSetView,
         ValidatorSetsView,
+        EvidenceView,
+        EvidenceListView,
+        SlashView,
         ProposalView,
         ProposalListView,
         TallyView,
@@ -69,6 +74,7 @@ pub(crate) fn router<B: Backend>() -> Router<Arc<B>> {
         .route("/v1/staking/validators/{did}", get(get_validator::<B>))
         .route("/v1/staking/stake/{did}", get(get_stake::<B>))
         .route("/v1/staking/sets", get(get_validator_sets::<B>))
+        .route("/v1/staking/evidence", get(get_evidence::<B>))
         .route("/v1/gov/proposals", get(get_proposals::<B>))
         .route("/v1/gov/proposals/{id}", get(get_proposal::<B>))
         .route("/v1/gov/proposals/{id}/votes/{did}", get(get_vote::<B>))
@@ -226,6 +232,51 @@ async fn get_validator_sets<B: Backend>(
         .await?
         .unwrap_or_default();
     Ok(Json(ValidatorSetsView::new(epoch, &sets, &candidates)))
+}
+
+/// Evidence of equivocation this node's consensus engines saw (at most 64, one per validator
+/// and epoch, kept in memory), with the validator that signed it (verified against its epoch's
+/// set, while that set is kept):
+/// submit it in a `report_equivocation` action (`sovra stake report-evidence`).
+#[utoipa::path(get, path = "/v1/staking/evidence",
+    responses((status = 200, body = EvidenceListView)))]
+async fn get_evidence<B: Backend>(
+    State(b): State<Arc<B>>,
+) -> Result<Json<EvidenceListView>, ApiError> {
+    use commonware_codec::Encode;
+    let sets = decoded(&*b, StateKey::ValidatorSets, ValidatorSets::decode)
+        .await?
+        .unwrap_or_default();
+    let namespace = sovra_types::evidence::consensus_namespace(&b.status().await?.chain_id);
+    let evidence = b
+        .evidence()
+        .into_iter()
+        .map(|e| {
+            // Verified against its epoch's set, which names the signer.
+            let validator = sets.of(e.epoch()).and_then(|set| {
+                let keys: Vec<_> = set
+                    .members
+                    .iter()
+                    .filter_map(|m| {
+                        sovra_crypto::keys::public_key_from_bytes(&m.consensus_key).ok()
+                    })
+                    .collect();
+                let signer = e.verify(&namespace, &keys)?;
+                set.members
+                    .iter()
+                    .find(|m| m.consensus_key.as_slice() == signer.as_ref())
+                    .map(|m| m.validator.to_string())
+            });
+            EvidenceView {
+                kind: e.kind().into(),
+                epoch: e.epoch(),
+                view: e.view(),
+                validator,
+                evidence: hex::encode(e.encode()),
+            }
+        })
+        .collect();
+    Ok(Json(EvidenceListView { evidence }))
 }
 
 /// Proposals, newest first, with their tallies and status.

@@ -303,3 +303,63 @@ pub(crate) async fn vote(h: &Harness) {
         .await
         .error(400, "invalid_did");
 }
+
+pub(crate) async fn evidence(h: &Harness) {
+    use sovra_crypto::SigningKey;
+    use sovra_types::{
+        evidence::{Equivocation, consensus_namespace},
+        staking::{CandidateList, ValidatorSets},
+    };
+    assert_eq!(
+        h.get("/v1/staking/evidence").await.ok_json(200)["evidence"],
+        serde_json::json!([])
+    );
+    // Epoch 2's set: three keys; the one of seed 5 equivocated.
+    let keys: Vec<SigningKey> = [4u64, 5, 6].map(SigningKey::from_test_seed).to_vec();
+    let mut list = CandidateList::default();
+    for (i, k) in keys.iter().enumerate() {
+        let key: [u8; 32] = k.public_key().as_ref().try_into().unwrap();
+        list.update(&Did::sovra(&[i as u8 + 1; 16]), key, 100 + i as u64);
+    }
+    let mut sets = ValidatorSets::default();
+    sets.push(list.choose(2, 10));
+    h.backend.put_state(StateKey::ValidatorSets, sets);
+    let pks: Vec<_> = keys.iter().map(|k| k.public_key()).collect();
+    let seen = |epoch| {
+        Equivocation::conflicting_notarize(
+            &consensus_namespace(crate::support::mock::CHAIN_ID),
+            &pks,
+            keys[1].as_commonware().clone(),
+            epoch,
+            9,
+        )
+        .unwrap()
+    };
+    *h.backend.evidence.lock().unwrap() = vec![seen(2), seen(7)];
+    let v = h.get("/v1/staking/evidence").await.ok_json(200);
+    let list = v["evidence"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["kind"], "conflicting_notarize");
+    assert_eq!(
+        (list[0]["epoch"].as_u64(), list[0]["view"].as_u64()),
+        (Some(2), Some(9))
+    );
+    assert_eq!(list[0]["validator"], Did::sovra(&[2; 16]).to_string());
+    let bytes = hex::decode(list[0]["evidence"].as_str().unwrap()).unwrap();
+    let decoded: Equivocation = sovra_types::codec::decode_exact(&bytes, &()).unwrap();
+    assert_eq!(decoded, seen(2));
+    // An epoch whose set is not kept names no validator, nor does evidence that does not
+    // verify (another chain's).
+    assert!(list[1]["validator"].is_null());
+    let other = Equivocation::conflicting_notarize(
+        &consensus_namespace("another-chain"),
+        &pks,
+        keys[1].as_commonware().clone(),
+        2,
+        9,
+    )
+    .unwrap();
+    *h.backend.evidence.lock().unwrap() = vec![other];
+    let v = h.get("/v1/staking/evidence").await.ok_json(200);
+    assert!(v["evidence"][0]["validator"].is_null());
+}

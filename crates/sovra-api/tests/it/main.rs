@@ -78,6 +78,7 @@ mod routes {
             get "/v1/staking/validators/{did}" => validator,
             get "/v1/staking/stake/{did}" => stake,
             get "/v1/staking/sets" => validator_sets,
+            get "/v1/staking/evidence" => evidence,
             get "/v1/gov/proposals" => proposals,
             get "/v1/gov/proposals/{id}" => proposal,
             get "/v1/gov/proposals/{id}/votes/{did}" => vote,

@@ -24,7 +24,12 @@ const HEIGHT: u64 = 16;
 
 /// Starts the actors of `attack` in the place of validator `i`, on its vote and certificate
 /// channels (its other channels are registered and left silent).
-async fn start_byzantine(context: &deterministic::Context, net: &Net, i: usize, attack: Attack) {
+pub(crate) async fn start_byzantine(
+    context: &deterministic::Context,
+    net: &Net,
+    i: usize,
+    attack: Attack,
+) {
     let channels = net.channels(i).await;
     let (_, spare) = net
         .oracle

@@ -18,7 +18,7 @@ const EPOCH: u64 = 5;
 
 /// The genesis of `genesis_validators` validators (keys `0..n`), each bonded by the `did:key`
 /// of its consensus key, epochs of [`EPOCH`] blocks, at most `max_validators` in a set.
-fn bonded_genesis(genesis_validators: usize, max_validators: u32) -> Genesis {
+pub(crate) fn bonded_genesis(genesis_validators: usize, max_validators: u32) -> Genesis {
     let keys: Vec<SigningKey> = (0..genesis_validators as u64).map(validator_key).collect();
     let mut g = genesis(&keys);
     for (v, k) in g.validators.iter_mut().zip(&keys) {
@@ -51,7 +51,7 @@ async fn start_all(
     vs
 }
 
-async fn validator_sets(v: &Validator) -> ValidatorSets {
+pub(crate) async fn validator_sets(v: &Validator) -> ValidatorSets {
     let bytes = v
         .ledger
         .state_value(&StateKey::ValidatorSets)

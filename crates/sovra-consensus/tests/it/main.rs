@@ -7,3 +7,4 @@ mod common;
 mod determinism;
 mod epochs;
 mod simulation;
+mod slashing;

@@ -138,6 +138,8 @@ pub(crate) struct MockBackend {
     pub state: Mutex<BTreeMap<String, Vec<u8>>>,
     /// Finalized blocks by height.
     pub blocks: Mutex<Vec<BlockView>>,
+    /// The evidence of equivocation the node "saw".
+    pub evidence: Mutex<Vec<sovra_types::evidence::Equivocation>>,
     /// Transaction statuses by id (hex).
     pub txs: Mutex<HashMap<String, TxStatusView>>,
     /// Balances by DID.
@@ -190,6 +192,7 @@ impl MockBackend {
             rewrite_pending: AtomicBool::new(false),
             state: Mutex::default(),
             blocks: Mutex::default(),
+            evidence: Mutex::default(),
             txs: Mutex::default(),
             balances: Mutex::default(),
             receipts: Mutex::default(),
@@ -593,6 +596,10 @@ impl Backend for MockBackend {
 
     fn auth(&self) -> &AuthStore {
         &self.auth
+    }
+
+    fn evidence(&self) -> Vec<sovra_types::evidence::Equivocation> {
+        self.evidence.lock().unwrap().clone()
     }
 
     async fn metrics(&self) -> String {
