@@ -30,7 +30,7 @@ pub struct ParamsView {
     /// The parameters in force for the next block (fields as in the genesis file: `min_fee`,
     /// `max_block_txs`, `epoch_length`, `unbonding_period`, `max_validators`, `voting_period`,
     /// `min_deposit`, `quorum_bps`, `threshold_bps`, `veto_bps`, `timelock`,
-    /// `registry_authority`, `issuance_per_block`).
+    /// `registry_authority`, `issuance_per_block`, `slash_fraction_bps`).
     #[schema(value_type = Object)]
     pub params: Params,
     /// Changes passed proposals scheduled for later heights.

@@ -156,6 +156,16 @@ impl Client {
         self.get(&format!("/v1/staking/stake/{did}"))
     }
 
+    /// One validator candidate.
+    pub fn validator(&self, did: &Did) -> Result<sovra_api_types::ValidatorView, ClientError> {
+        self.get(&format!("/v1/staking/validators/{did}"))
+    }
+
+    /// Evidence of equivocation the node's consensus engines saw.
+    pub fn evidence(&self) -> Result<sovra_api_types::economy::EvidenceListView, ClientError> {
+        self.get("/v1/staking/evidence")
+    }
+
     /// The validator sets chosen by stake and the candidates.
     pub fn validator_sets(&self) -> Result<sovra_api_types::ValidatorSetsView, ClientError> {
         self.get("/v1/staking/sets")

@@ -82,6 +82,27 @@ impl Equivocation {
         }
     }
 
+    /// The validator that signed both votes, if the evidence verifies against the set of its
+    /// epoch in `sets` under chain `chain_id`'s consensus namespace (what the state machine
+    /// checks before slashing; `None` if that set is not kept or the evidence does not verify).
+    pub fn signer_in(
+        &self,
+        chain_id: &str,
+        sets: &crate::staking::ValidatorSets,
+    ) -> Option<crate::Did> {
+        let set = sets.of(self.epoch())?;
+        let keys: Vec<PublicKey> = set
+            .members
+            .iter()
+            .filter_map(|m| sovra_crypto::keys::public_key_from_bytes(&m.consensus_key).ok())
+            .collect();
+        let signer = self.verify(&consensus_namespace(chain_id), &keys)?;
+        set.members
+            .iter()
+            .find(|m| m.consensus_key.as_slice() == signer.as_ref())
+            .map(|m| m.validator.clone())
+    }
+
     /// Verifies both signatures against the validator set `keys` (the consensus keys of the
     /// evidence's epoch, in any order) under `namespace`; returns the key that signed both, or
     /// `None` if either signature does not verify or the signer is not in the set.

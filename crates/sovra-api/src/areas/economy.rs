@@ -247,26 +247,12 @@ async fn get_evidence<B: Backend>(
     let sets = decoded(&*b, StateKey::ValidatorSets, ValidatorSets::decode)
         .await?
         .unwrap_or_default();
-    let namespace = sovra_types::evidence::consensus_namespace(&b.status().await?.chain_id);
+    let chain_id = b.status().await?.chain_id;
     let evidence = b
         .evidence()
         .into_iter()
         .map(|e| {
-            // Verified against its epoch's set, which names the signer.
-            let validator = sets.of(e.epoch()).and_then(|set| {
-                let keys: Vec<_> = set
-                    .members
-                    .iter()
-                    .filter_map(|m| {
-                        sovra_crypto::keys::public_key_from_bytes(&m.consensus_key).ok()
-                    })
-                    .collect();
-                let signer = e.verify(&namespace, &keys)?;
-                set.members
-                    .iter()
-                    .find(|m| m.consensus_key.as_slice() == signer.as_ref())
-                    .map(|m| m.validator.to_string())
-            });
+            let validator = e.signer_in(&chain_id, &sets).map(|d| d.to_string());
             EvidenceView {
                 kind: e.kind().into(),
                 epoch: e.epoch(),

@@ -29,7 +29,7 @@ pub(crate) struct ProposeArgs {
     description: String,
     /// A parameter change, `name=value` (min_fee, max_block_txs, unbonding_period,
     /// max_validators, voting_period, min_deposit, quorum_bps, threshold_bps, veto_bps,
-    /// timelock, registry_authority, issuance_per_block).
+    /// timelock, registry_authority, issuance_per_block, slash_fraction_bps).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     params: Vec<String>,
     /// Recipient of a treasury spend.
@@ -382,7 +382,7 @@ pub(crate) fn run(command: GovCommand) -> Result<()> {
             output.emit(&json!(v), |_| {
                 let p = &v.params;
                 let mut text = format!(
-                    "at height {} (epoch {}):\n  min_fee {}\n  max_block_txs {}\n  epoch_length {}\n  unbonding_period {}\n  max_validators {}\n  voting_period {}\n  min_deposit {}\n  quorum_bps {}\n  threshold_bps {}\n  veto_bps {}\n  timelock {}\n  registry_authority {}\n  issuance_per_block {}\n",
+                    "at height {} (epoch {}):\n  min_fee {}\n  max_block_txs {}\n  epoch_length {}\n  unbonding_period {}\n  max_validators {}\n  voting_period {}\n  min_deposit {}\n  quorum_bps {}\n  threshold_bps {}\n  veto_bps {}\n  timelock {}\n  registry_authority {}\n  issuance_per_block {}\n  slash_fraction_bps {}\n",
                     v.height,
                     v.epoch,
                     p.min_fee,
@@ -398,6 +398,7 @@ pub(crate) fn run(command: GovCommand) -> Result<()> {
                     p.timelock,
                     p.registry_authority.as_ref().map_or("none", |d| d.as_str()),
                     p.issuance_per_block,
+                    p.slash_fraction_bps,
                 );
                 for s in &v.scheduled {
                     text.push_str(&format!(

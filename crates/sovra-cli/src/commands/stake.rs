@@ -74,6 +74,14 @@ pub(crate) enum StakeCommand {
         #[command(flatten)]
         signer: SignerArgs,
     },
+    /// Report every equivocation the node saw (`GET /v1/staking/evidence`) whose validator is
+    /// not yet slashed: each report, verified by every node, slashes the validator and its
+    /// delegators by `slash_fraction_bps` and tombstones it. Fails if any report fails.
+    ReportEvidence {
+        /// Signer (pays the fees).
+        #[command(flatten)]
+        signer: SignerArgs,
+    },
     /// Wait for the next epoch boundary (when stake changes take effect). Prints the new epoch.
     Wait {
         /// Give up after this many seconds (exit 1).
@@ -232,6 +240,42 @@ pub(crate) fn run(command: StakeCommand) -> Result<()> {
                 "claimed at least {} (rewards accrue until the block that includes the claim)",
                 view.rewards
             );
+            Ok(())
+        }
+        StakeCommand::ReportEvidence { signer } => {
+            let client = Client::new(&signer.node.node);
+            let mut reported = 0;
+            for e in client.evidence()?.evidence {
+                let Some(validator) = e.validator.as_deref().map(Did::parse).transpose()? else {
+                    eprintln!(
+                        "skipped {} of epoch {} view {}: its epoch's set is no longer kept",
+                        e.kind, e.epoch, e.view
+                    );
+                    continue;
+                };
+                if client.validator(&validator)?.slash.is_some() {
+                    eprintln!("skipped {validator}: already slashed");
+                    continue;
+                }
+                let bytes = hex::decode(&e.evidence).context("evidence hex")?;
+                let evidence: sovra_types::evidence::Equivocation =
+                    sovra_types::codec::decode_exact(&bytes, &())
+                        .context("evidence from the node does not decode")?;
+                send(
+                    &signer,
+                    StakingAction::ReportEquivocation {
+                        validator: validator.clone(),
+                        evidence: Box::new(evidence),
+                    },
+                )
+                .with_context(|| format!("reporting {validator}"))?;
+                eprintln!(
+                    "reported {validator}: {} in epoch {} view {}",
+                    e.kind, e.epoch, e.view
+                );
+                reported += 1;
+            }
+            println!("{reported}");
             Ok(())
         }
         StakeCommand::Wait { timeout_secs, node } => {

@@ -17,7 +17,7 @@ use crate::{
 use commonware_codec::Encode;
 use sovra_types::{
     Delegation, Did, StateKey, ValidatorRecord,
-    evidence::{Equivocation, consensus_namespace},
+    evidence::Equivocation,
     staking::{SlashEvent, SlashLog, SlashRecord},
     state::MetaKey,
 };
@@ -41,7 +41,7 @@ pub(super) fn report_equivocation<R: StateReader>(
     let epoch = params.epoch_of(height);
     let offence_epoch = evidence.epoch();
     let sets = load_validator_sets(ctx.state)?;
-    let Some(set) = sets.of(offence_epoch) else {
+    if sets.of(offence_epoch).is_none() {
         let kept: Vec<u64> = sets.sets.iter().map(|s| s.epoch).collect();
         return fail(
             "unknown_epoch",
@@ -50,14 +50,8 @@ pub(super) fn report_equivocation<R: StateReader>(
                  evidence is accepted while its epoch's set is"
             ),
         );
-    };
-    let keys: Vec<_> = set
-        .members
-        .iter()
-        .filter_map(|m| sovra_crypto::keys::public_key_from_bytes(&m.consensus_key).ok())
-        .collect();
-    let namespace = consensus_namespace(&ctx.tx.params.chain_id);
-    let Some(signer_key) = evidence.verify(&namespace, &keys) else {
+    }
+    let Some(signer) = evidence.signer_in(&ctx.tx.params.chain_id, &sets) else {
         return fail(
             "invalid_evidence",
             format!(
@@ -66,20 +60,10 @@ pub(super) fn report_equivocation<R: StateReader>(
             ),
         );
     };
-    let Some(member) = set
-        .members
-        .iter()
-        .find(|m| m.consensus_key.as_slice() == signer_key.as_ref())
-    else {
-        return Err(ExecError::Invariant("a verified signer is not in its set"));
-    };
-    if member.validator != *validator {
+    if signer != *validator {
         return fail(
             "wrong_validator",
-            format!(
-                "the votes were signed by {}, not {validator}",
-                member.validator
-            ),
+            format!("the votes were signed by {signer}, not {validator}"),
         );
     }
     let Some(mut record) = load_validator(ctx.state, validator)? else {
