@@ -14,13 +14,14 @@
 //!   hold (tokens only move where the workload sends them) plus what is staked
 //!   (`meta:staked`), held in proposal deposits (`meta:deposits`), in the community treasury
 //!   (`meta:treasury`) and owed as staking rewards (`meta:rewards`);
-//! - stake: `meta:staked` is the named identities' current delegations plus their unbonding
-//!   entries, the stake total's latest checkpoint is the sum of the current delegations, and
-//!   each candidate's latest power is the sum of the current delegations to it; the rewards
-//!   the named identities can claim never exceed `meta:rewards`;
-//! - validator sets: the candidate list holds exactly the candidates with stake, and the newest
-//!   validator set is the next epoch's, the strongest candidates at its start chosen from
-//!   scratch;
+//! - stake: `meta:staked` is the stake total's latest checkpoint plus the named identities'
+//!   unbonding entries; the stake total is the sum of the current delegations (each counted at
+//!   what a slash of its validator left) and each candidate's latest power the sum of the
+//!   current delegations to it, up to a unit of rounding per delegation to a slashed validator;
+//!   the rewards the named identities can claim never exceed `meta:rewards`;
+//! - validator sets: the candidate list holds exactly the candidates with stake not slashed,
+//!   and the newest validator set is the next epoch's, the strongest candidates at its start
+//!   (not slashed by then) chosen from scratch;
 //! - proposals: the deposits held are those of the workload's proposals still voting or
 //!   refundable; the treasury is their forfeited deposits less the spends paid; a finalized
 //!   proposal's result and deposit are what its tally gives under its rules; and while its
@@ -379,9 +380,31 @@ impl Stakes {
         Ok(stakes)
     }
 
-    /// `did`'s delegation at the start of `epoch`, if positive.
-    fn delegation_at(&self, did: &Did, epoch: u64) -> Option<&sovra_types::Stake> {
-        self.delegations.get(did).and_then(|d| d.at(epoch))
+    /// The slash of validator `did`, if it was slashed.
+    fn slash_of(&self, did: &Did) -> Option<&sovra_types::staking::SlashRecord> {
+        self.candidates.get(did).and_then(|r| r.slash.as_ref())
+    }
+
+    /// `did`'s delegation at the start of `epoch`, if positive, counting what a slash of its
+    /// validator left of it (as governance counts it).
+    fn delegation_at(&self, did: &Did, epoch: u64) -> Option<sovra_types::Stake> {
+        let d = self.delegations.get(did)?;
+        let validator = &d.at(epoch)?.validator;
+        d.effective_at(epoch, self.slash_of(validator))
+    }
+
+    /// `did`'s current delegation, if positive, counting what a slash of its validator left,
+    /// and whether that validator was slashed (its power may then keep a unit of rounding per
+    /// delegation).
+    fn current(&self, did: &Did) -> Option<(Did, u64, bool)> {
+        let d = self.delegations.get(did)?;
+        let stake = d.current().filter(|s| s.amount > 0)?;
+        let slash = self.slash_of(&stake.validator);
+        let amount = match slash {
+            Some(s) if d.owes_slash(Some(s)) => s.keep(stake.amount),
+            _ => stake.amount,
+        };
+        Some((stake.validator.clone(), amount, slash.is_some()))
     }
 
     /// `did`'s power as a validator at the start of `epoch` (0 if it was none).
@@ -403,45 +426,52 @@ async fn stake(
 ) -> Result<(), Violation> {
     let overflow = || violation(format!("validator {v}: delegations overflow"));
     let mut bonded = 0u64;
-    let mut to_candidate: BTreeMap<&Did, u64> = BTreeMap::new();
-    for (did, delegation) in &stakes.delegations {
-        let Some(current) = delegation.current().filter(|s| s.amount > 0) else {
+    // What each candidate's delegations bond, and how many of them a slash of it cut (each
+    // may leave a unit of rounding in its power).
+    let mut to_candidate: BTreeMap<Did, (u64, u64)> = BTreeMap::new();
+    let mut rounding = 0u64;
+    for did in stakes.delegations.keys() {
+        let Some((validator, amount, slashed)) = stakes.current(did) else {
             continue;
         };
-        bonded = bonded.checked_add(current.amount).ok_or_else(overflow)?;
-        let power = to_candidate.entry(&current.validator).or_default();
-        *power = power.checked_add(current.amount).ok_or_else(overflow)?;
-        if !stakes.candidates.contains_key(&current.validator) {
+        bonded = bonded.checked_add(amount).ok_or_else(overflow)?;
+        if !stakes.candidates.contains_key(&validator) {
             return Err(violation(format!(
-                "validator {v}: {did} delegates to {}, which is not a candidate",
-                current.validator
+                "validator {v}: {did} delegates to {validator}, which is not a candidate"
             )));
         }
-    }
-    let staked = meta(v, ledger, MetaKey::Staked).await?;
-    if bonded.checked_add(stakes.unbonding) != Some(staked) {
-        return Err(violation(format!(
-            "validator {v}: meta:staked is {staked}, the delegations bond {bonded} and {} is \
-             unbonding",
-            stakes.unbonding
-        )));
+        let (power, cut) = to_candidate.entry(validator).or_default();
+        *power = power.checked_add(amount).ok_or_else(overflow)?;
+        if slashed {
+            *cut += 1;
+            rounding += 1;
+        }
     }
     let total = decoded(v, ledger, StateKey::StakeTotal, StakeTotal::decode)
         .await?
         .unwrap_or_default();
     let latest = total.total.latest().copied().unwrap_or(0);
-    if latest != bonded {
+    let staked = meta(v, ledger, MetaKey::Staked).await?;
+    if latest.checked_add(stakes.unbonding) != Some(staked) {
         return Err(violation(format!(
-            "validator {v}: the stake total is {latest}, the delegations bond {bonded}"
+            "validator {v}: meta:staked is {staked}, the stake total {latest} and {} is \
+             unbonding",
+            stakes.unbonding
+        )));
+    }
+    if latest < bonded || latest - bonded > rounding {
+        return Err(violation(format!(
+            "validator {v}: the stake total is {latest}, the delegations bond {bonded} (and \
+             slashes may round off at most {rounding})"
         )));
     }
     for (candidate, record) in &stakes.candidates {
         let power = record.power.latest().copied().unwrap_or(0);
-        let delegated = to_candidate.get(candidate).copied().unwrap_or(0);
-        if power != delegated {
+        let (delegated, cut) = to_candidate.get(candidate).copied().unwrap_or((0, 0));
+        if power < delegated || power - delegated > cut {
             return Err(violation(format!(
                 "validator {v}: candidate {candidate} has power {power}, its delegations bond \
-                 {delegated}"
+                 {delegated} (a slash may round off at most {cut})"
             )));
         }
     }
@@ -500,6 +530,7 @@ async fn validator_sets(
     let latest: Vec<(Did, u64)> = stakes
         .candidates
         .iter()
+        .filter(|(_, r)| r.slash.is_none())
         .map(|(did, r)| (did.clone(), r.power.latest().copied().unwrap_or(0)))
         .filter(|(_, p)| *p > 0)
         .collect();
@@ -522,9 +553,13 @@ async fn validator_sets(
             newest.epoch
         )));
     }
+    // Chosen at the end of the block before the epoch's first: validators slashed by then are
+    // tombstoned, out of the choice.
+    let chosen_at = (newest.epoch * params.epoch_length).saturating_sub(1);
     let mut from_scratch: Vec<(Did, u64)> = stakes
         .candidates
         .iter()
+        .filter(|(_, r)| r.slash.as_ref().is_none_or(|s| s.height > chosen_at))
         .map(|(did, r)| (did.clone(), r.power.at(newest.epoch).copied().unwrap_or(0)))
         .filter(|(_, p)| *p > 0)
         .collect();
@@ -582,16 +617,27 @@ async fn proposals(
             continue;
         }
         let s = p.snapshot_epoch;
-        let total: u128 = stakes
+        let at_snapshot: Vec<sovra_types::Stake> = stakes
             .delegations
             .keys()
             .filter_map(|d| stakes.delegation_at(d, s))
-            .map(|stake| stake.amount as u128)
-            .sum();
-        if total != p.total_stake as u128 {
+            .collect();
+        let total: u128 = at_snapshot.iter().map(|stake| stake.amount as u128).sum();
+        // Delegations to a validator slashed before the snapshot may each have left a unit of
+        // rounding in the total.
+        let rounding = at_snapshot
+            .iter()
+            .filter(|stake| {
+                stakes
+                    .slash_of(&stake.validator)
+                    .is_some_and(|sl| sl.epoch < s)
+            })
+            .count() as u128;
+        let counted = p.total_stake as u128;
+        if counted < total || counted - total > rounding {
             return Err(violation(format!(
                 "validator {v}: proposal {id} counts a total stake of {} at epoch {s}, the \
-                 delegations then bond {total}",
+                 delegations then bond {total} (slashes may round off at most {rounding})",
                 p.total_stake
             )));
         }

@@ -75,6 +75,7 @@ fn main() {
     let (mut txs, mut blocks) = (0u64, 0u64);
     let (mut replicas, mut lost, mut erased) = (0u64, 0u64, 0u64);
     let (mut joiners, mut joined) = (0u64, 0u64);
+    let (mut equivocators, mut slashed) = (0u64, 0u64);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let (next, results) = (&next, results.clone());
@@ -121,6 +122,8 @@ fn main() {
                     erased += report.erased_blocks;
                     joiners += u64::from(report.plan.roles.joiner);
                     joined += u64::from(report.joined_epoch.is_some());
+                    equivocators += report.equivocators.0;
+                    slashed += report.equivocators.1;
                     if args.verbose {
                         println!(
                             "seed {seed}: ok ({} validators, height {}, {} txs, {} faults, {} ms)",
@@ -154,6 +157,10 @@ fn main() {
     );
     println!(
         "validators joining by stake: {joined} of {joiners} were in a validator set by the end"
+    );
+    println!(
+        "equivocating Byzantine validators: {slashed} of {equivocators} slashed by the end on \
+         reported evidence"
     );
     println!("faults injected (roles: validators with them):");
     for kind in FaultKind::ALL {

@@ -62,6 +62,9 @@ pub struct Report {
     /// With a joining validator: the epoch of the first set that held it (`None` if none did
     /// by the end).
     pub joined_epoch: Option<u64>,
+    /// Byzantine validators that could equivocate (equivocating or nullify-and-finalize), and
+    /// of them those slashed by the end (evidence reported by the workload).
+    pub equivocators: (u64, u64),
     /// The runtime auditor's digest: the same seed gives the same digest.
     pub auditor: String,
 }
@@ -168,6 +171,7 @@ fn run_inner(plan: &Plan, dir: &Path) -> Result<Report, Failure> {
             lost_roots: 0,
             erased_blocks: 0,
             joined_epoch: None,
+            equivocators: (0, 0),
             auditor: String::new(),
         },
         next_fault: 0,
@@ -204,6 +208,32 @@ async fn join(ledger: &sovra_consensus::Ledger<deterministic::Context>, validato
         let size = commonware_codec::Encode::encode(&tx).len();
         let _ = ledger.admit(vec![(tx, size)]).await;
     }
+}
+
+/// How many of the plan's Byzantine validators sign conflicting votes, and how many of them
+/// `ledger`'s state says were slashed.
+async fn equivocators_slashed(
+    ledger: &sovra_consensus::Ledger<deterministic::Context>,
+    plan: &Plan,
+) -> (u64, u64) {
+    use sovra_consensus::byzantine::Attack;
+    let (mut equivocators, mut slashed) = (0, 0);
+    for (i, attack) in plan.roles.byzantine.iter().enumerate() {
+        if !matches!(
+            attack,
+            Some(Attack::Equivocate | Attack::NullifyAndFinalize)
+        ) {
+            continue;
+        }
+        equivocators += 1;
+        let key = sovra_types::StateKey::Validator(crate::net::operator_did(i));
+        if let Ok(Some(bytes)) = ledger.state_value(&key).await
+            && sovra_types::ValidatorRecord::decode(&bytes).is_ok_and(|r| r.slash.is_some())
+        {
+            slashed += 1;
+        }
+    }
+    (equivocators, slashed)
 }
 
 /// The epoch of the oldest kept validator set that holds the joining validator.
@@ -350,6 +380,7 @@ async fn live(
     if plan.roles.joiner {
         report.joined_epoch = joined_epoch(net.running()[0].1, plan.validators).await;
     }
+    report.equivocators = equivocators_slashed(net.running()[0].1, &plan).await;
     // Honest validators never give each other cause to block them; only Byzantine ones are.
     let blocked = net.blocked_pairs().await?;
     if let Some((by, whom)) = blocked.iter().find(|(_, whom)| net.is_honest(*whom)) {

@@ -196,6 +196,12 @@ pub enum TxKind {
     StakeWithdraw,
     /// Staking rewards claimed by an identity with some to claim (with none, a bond instead).
     StakeClaim,
+    /// Evidence of an equivocation the submitting validator's engines saw reported, naming a
+    /// validator not yet slashed (with none, a claim of rewards instead). Not drawn with the
+    /// others: while the submitting validator holds evidence, one submission in four is a
+    /// report (drawn from a generator of its own, so plans without evidence run the same
+    /// workload as before reports existed).
+    StakeReport,
     /// A proposal (text, harmless parameter change or small treasury spend) submitted, once
     /// stake is in force (before, a registration or bond instead).
     GovPropose,
@@ -273,6 +279,7 @@ impl TxKind {
             TxKind::StakeUndelegate => "stake-undelegate",
             TxKind::StakeWithdraw => "stake-withdraw",
             TxKind::StakeClaim => "stake-claim",
+            TxKind::StakeReport => "stake-report",
             TxKind::GovPropose => "gov-propose",
             TxKind::GovVote => "gov-vote",
             TxKind::GovFinalize => "gov-finalize",
@@ -283,7 +290,10 @@ impl TxKind {
 
     /// Every kind.
     pub fn all() -> impl Iterator<Item = TxKind> {
-        Self::WEIGHTED.iter().map(|(k, _)| *k)
+        Self::WEIGHTED
+            .iter()
+            .map(|(k, _)| *k)
+            .chain([TxKind::StakeReport])
     }
 
     fn draw(rng: &mut StdRng) -> TxKind {
@@ -302,6 +312,8 @@ impl TxKind {
 /// The workload's generator and what it has done.
 pub struct Workload {
     rng: StdRng,
+    /// Whether a submission is an evidence report (while there is evidence).
+    report_rng: StdRng,
     /// `did:sovra` identities the workload asked to create, with the funded identity (index)
     /// whose key controls each.
     created: BTreeMap<Did, u64>,
@@ -330,6 +342,7 @@ impl Workload {
     pub fn new(seed: u64) -> Self {
         Self {
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_f00d),
+            report_rng: StdRng::seed_from_u64(seed ^ 0xe71d_e7ce),
             created: BTreeMap::new(),
             admitted: Vec::new(),
             refused: 0,
@@ -375,7 +388,13 @@ impl Workload {
         turn: u64,
     ) {
         let owner = turn % DEV_ACCOUNTS;
-        let drawn = TxKind::draw(&mut self.rng);
+        let reporting =
+            !ledger.evidence().list().is_empty() && self.report_rng.random_range(0..4u32) == 0;
+        let drawn = if reporting {
+            TxKind::StakeReport
+        } else {
+            TxKind::draw(&mut self.rng)
+        };
         let Some((kind, signer, actions, uploads)) = self.actions(ledger, drawn, owner).await
         else {
             let kind = drawn;
@@ -759,6 +778,7 @@ impl Workload {
             | TxKind::StakeUndelegate
             | TxKind::StakeWithdraw
             | TxKind::StakeClaim
+            | TxKind::StakeReport
             | TxKind::GovPropose
             | TxKind::GovVote
             | TxKind::GovFinalize

@@ -78,16 +78,7 @@ fn the_chain_runs_through_epochs_and_a_validator_cut_off_for_epochs_catches_up()
         assert_eq!(newest.members.len(), 4);
 
         // Validator 3 is cut off for three epochs, then linked again.
-        for other in 0..3 {
-            let _ = net
-                .oracle
-                .remove_link(vs[3].key.clone(), vs[other].key.clone())
-                .await;
-            let _ = net
-                .oracle
-                .remove_link(vs[other].key.clone(), vs[3].key.clone())
-                .await;
-        }
+        cut_off(&net, &vs, 3).await;
         let live: Vec<&Validator> = vs.iter().take(3).collect();
         let behind = vs[3].ledger.finalized().header.height;
         assert!(
@@ -163,21 +154,104 @@ fn a_candidate_stake_puts_in_the_set_validates_from_its_epoch() {
 
         // With five validators a quorum is four: without validator 0, the chain moves on only
         // if the new one votes.
-        for other in 1..5 {
-            let _ = net
-                .oracle
-                .remove_link(vs[0].key.clone(), vs[other].key.clone())
-                .await;
-            let _ = net
-                .oracle
-                .remove_link(vs[other].key.clone(), vs[0].key.clone())
-                .await;
-        }
+        cut_off(&net, &vs, 0).await;
         let rest: Vec<&Validator> = vs.iter().skip(1).collect();
         let h = min_height(&rest);
         assert!(
             wait_height(&context, &rest, h + 2 * EPOCH, Duration::from_secs(240)).await,
             "four of five, the new validator among them, finalize"
+        );
+        assert_one_chain(&rest, h + 2 * EPOCH).await;
+    });
+}
+
+/// Removes the links between validator `i` and every other of `vs`, both ways.
+async fn cut_off(net: &Net, vs: &[Validator], i: usize) {
+    for other in (0..vs.len()).filter(|o| *o != i) {
+        let _ = net
+            .oracle
+            .remove_link(vs[i].key.clone(), vs[other].key.clone())
+            .await;
+        let _ = net
+            .oracle
+            .remove_link(vs[other].key.clone(), vs[i].key.clone())
+            .await;
+    }
+}
+
+#[test]
+fn a_validator_that_unbonds_leaves_the_set_and_the_others_run_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    runner(74).start(|context| async move {
+        let net = Net::start_with(&context, 5, bonded_genesis(5, 5), true).await;
+        let vs = start_all(&context, &net, &path, 5).await;
+        let all: Vec<&Validator> = vs.iter().collect();
+        assert!(wait_height(&context, &all, 2, Duration::from_secs(120)).await);
+
+        // Validator 4's operator (the did:key of its consensus key) gets fees from development
+        // key 0, then unbonds everything.
+        let key = validator_key(4);
+        let operator = Did::from_public_key(&key.public_key());
+        let (tx, size) = signed(
+            0,
+            0,
+            10_000,
+            vec![Action::Accounts(sovra_types::AccountsAction::Transfer {
+                to: operator.clone(),
+                amount: 100,
+            })],
+        );
+        assert!(vs[0].ledger.admit(vec![(tx, size)]).await.unwrap()[0].is_ok());
+        let mut funded = false;
+        for _ in 0..400 {
+            if vs[0].ledger.account(&operator).await.unwrap().balance >= 100 {
+                funded = true;
+                break;
+            }
+            commonware_runtime::Clock::sleep(&context, Duration::from_millis(100)).await;
+        }
+        assert!(funded, "the transfer is finalized");
+        let unbond = sovra_types::Transaction {
+            chain_id: CHAIN.into(),
+            signer: operator.clone(),
+            nonce: 0,
+            fee: 1,
+            expiry_height: 10_000,
+            actions: vec![Action::Staking(StakingAction::Undelegate {
+                validator: operator.clone(),
+                amount: 1_000_000,
+            })],
+        }
+        .sign(&key);
+        assert!(vs[1].ledger.admit(vec![(unbond, 300)]).await.unwrap()[0].is_ok());
+
+        // A set of four without it is chosen.
+        let mut left = None;
+        for _ in 0..400 {
+            let sets = validator_sets(&vs[0]).await;
+            if let Some(set) = sets
+                .sets
+                .iter()
+                .find(|s| s.members.len() == 4 && s.members.iter().all(|m| m.validator != operator))
+            {
+                left = Some(set.epoch);
+                break;
+            }
+            commonware_runtime::Clock::sleep(&context, Duration::from_millis(100)).await;
+        }
+        let epoch = left.expect("the unbonded validator leaves the set");
+        assert!(wait_height(&context, &all, epoch * EPOCH + 2, Duration::from_secs(240)).await);
+
+        // With five validators a quorum is four; with four, three. Validator 4 and validator 0
+        // cut off: the other three finalize only if validator 4 no longer counts.
+        cut_off(&net, &vs, 4).await;
+        cut_off(&net, &vs, 0).await;
+        let rest: Vec<&Validator> = vs[1..4].iter().collect();
+        let h = min_height(&rest);
+        assert!(
+            wait_height(&context, &rest, h + 2 * EPOCH, Duration::from_secs(240)).await,
+            "three of the four in the set finalize without the validator that left"
         );
         assert_one_chain(&rest, h + 2 * EPOCH).await;
     });

@@ -198,6 +198,7 @@ impl Workload {
             TxKind::StakeUndelegate => self.undelegate(&view, owner).await,
             TxKind::StakeWithdraw => self.withdraw(&view, owner).await,
             TxKind::StakeClaim => self.claim_rewards(&view, owner).await,
+            TxKind::StakeReport => self.report(&view, owner).await,
             TxKind::GovPropose => self.propose(&view, owner).await,
             TxKind::GovVote => self.vote(&view, owner).await,
             TxKind::GovFinalize => self.finalize(&view, owner).await,
@@ -419,6 +420,38 @@ impl Workload {
             signer,
             Action::Staking(StakingAction::ClaimRewards { validator }),
         ))
+    }
+
+    /// `owner` reports the first piece of evidence the validator's engines saw whose signer, by
+    /// its epoch's set, is not yet slashed (with none, it claims rewards instead).
+    async fn report(&mut self, view: &ChainView<'_>, owner: u64) -> Option<(TxKind, Did, Action)> {
+        let sets = read(
+            view.ledger,
+            StateKey::ValidatorSets,
+            sovra_types::staking::ValidatorSets::decode,
+        )
+        .await
+        .unwrap_or_default();
+        for evidence in view.ledger.evidence().list() {
+            let Some(validator) = evidence.signer_in(CHAIN, &sets) else {
+                continue;
+            };
+            if view
+                .candidate(&validator)
+                .await
+                .is_some_and(|r| r.slash.is_none())
+            {
+                return Some((
+                    TxKind::StakeReport,
+                    dev_did(owner),
+                    Action::Staking(StakingAction::ReportEquivocation {
+                        validator,
+                        evidence: Box::new(evidence),
+                    }),
+                ));
+            }
+        }
+        self.claim_rewards(view, owner).await
     }
 
     /// `owner` proposes a text, a change of harmless parameters, a small treasury spend to an
