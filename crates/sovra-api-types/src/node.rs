@@ -16,7 +16,8 @@ pub struct StatusView {
     pub finalized_id: String,
     /// State root at that height (hex).
     pub state_root: String,
-    /// Validator public keys (hex).
+    /// Consensus public keys (hex) of the validator set of the next block's epoch (the
+    /// genesis validators until stake chose a set).
     pub validators: Vec<String>,
     /// This node's consensus key (hex).
     pub node_key: String,

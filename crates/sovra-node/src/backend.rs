@@ -29,8 +29,6 @@ pub struct NodeBackend<E: commonware_storage::Context + commonware_runtime::Spaw
     pub content_cfg: crate::config::ContentSection,
     /// This node's consensus key (hex).
     pub node_key: String,
-    /// Validators (hex).
-    pub validators: Vec<String>,
     /// Renders the runtime's metrics.
     pub metrics: Arc<dyn Fn() -> String + Send + Sync>,
     /// Counts connected peers.
@@ -331,6 +329,20 @@ where
         let f = self.ledger.finalized();
         let sync = self.ledger.sync_status();
         let mempool_txs = self.ledger.mempool_len();
+        // The set that validates the next block: its epoch's, as the committed state says.
+        let epoch = self
+            .ledger
+            .genesis()
+            .params()
+            .epoch_of(f.header.height.saturating_add(1));
+        let validators = self
+            .ledger
+            .validator_set(epoch)
+            .await
+            .map_err(internal)?
+            .iter()
+            .map(|k| hex::encode(k.as_ref()))
+            .collect();
         Ok(StatusView {
             sync: if sync.syncing { "syncing" } else { "synced" }.into(),
             network_height: sync.network_height.max(f.header.height),
@@ -341,7 +353,7 @@ where
             finalized_height: f.header.height,
             finalized_id: digest_hex(&f.id),
             state_root: digest_hex(&f.header.state_root),
-            validators: self.validators.clone(),
+            validators,
             node_key: self.node_key.clone(),
             peers: (self.peers)(),
             mempool_txs,

@@ -290,7 +290,6 @@ pub fn run(cfg: NodeConfig) -> Result<()> {
             content_cfg: cfg.content.clone(),
             ledger,
             node_key: hex::encode(me.as_ref()),
-            validators: validators.iter().map(|v| hex::encode(v.as_ref())).collect(),
             metrics: Arc::new(move || metrics_ctx.encode()),
             peers: Arc::new(move || validators.len().saturating_sub(1)),
             auth: sovra_api::auth::AuthStore::system(cfg.api.auth.limits()),

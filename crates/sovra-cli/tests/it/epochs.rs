@@ -106,6 +106,12 @@ fn a_fifth_node_stake_puts_in_the_set_validates_from_its_epoch() {
             Duration::from_secs(90),
             || clients.iter().all(|c| height(c) >= start_height + 3),
         );
+        // Every node's status lists the set in force: five keys, the new one among them.
+        for c in &clients {
+            let status = c.status().unwrap();
+            assert_eq!(status.validators.len(), 5, "{:?}", status.validators);
+            assert!(status.validators.contains(&status_key(&clients[4])));
+        }
 
         // Kill node 0: the four left (the new one among them) are a quorum of five.
         nodes[0] = None;
@@ -123,4 +129,9 @@ fn a_fifth_node_stake_puts_in_the_set_validates_from_its_epoch() {
             "the new node has the same blocks"
         );
     }
+}
+
+/// The consensus key a node reports as its own.
+fn status_key(client: &Client) -> String {
+    client.status().unwrap().node_key
 }
