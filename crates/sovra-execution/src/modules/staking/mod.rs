@@ -23,7 +23,7 @@
 //! - genesis: bonded genesis validators start as candidates with their stake from epoch 0 and
 //!   form the recorded set of epoch 0.
 //!
-//! - slashing ([`slashing`]): evidence of an equivocation cuts `slash_fraction_bps` of the
+//! - slashing (submodule `slashing`): evidence of an equivocation cuts `slash_fraction_bps` of the
 //!   validator's stake, its delegators' and what is unbonding from it, and tombstones it; stake
 //!   undelegated from a tombstoned validator returns at once (it can never be slashed again).
 //!
