@@ -348,9 +348,10 @@ async fn live(
         if waited > LIVENESS_BOUND {
             return Err(Failure::Liveness(format!(
                 "{} s after healing the validators are at {heights:?}, short of {target} \
-                     (blocked peers: {})",
+                     (blocked peers: {}); {}",
                 LIVENESS_BOUND.as_secs(),
-                net.blocked().await
+                net.blocked().await,
+                consensus_snapshot(&context)
             )));
         }
         context.sleep(Duration::from_millis(100)).await;
@@ -439,11 +440,57 @@ async fn settle(context: &deterministic::Context, net: &SimNet, from: u64) -> Re
             .unwrap_or_default();
         if waited > LIVENESS_BOUND {
             return Err(Failure::Liveness(format!(
-                "the validators never stood at one height: {heights:?}"
+                "the validators never stood at one height: {heights:?}; {}",
+                consensus_snapshot(context)
             )));
         }
         context.sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// What each validator's simplex engines say, from the runtime's metrics: for every epoch
+/// engine of every validator, its current view and how many votes and certificates it sent,
+/// by kind (so a stall names the validator that went silent).
+fn consensus_snapshot(context: &deterministic::Context) -> String {
+    use commonware_runtime::Metrics as _;
+    /// One engine's current view and the messages it sent, by kind.
+    type Engine = (Option<u64>, BTreeMap<String, u64>);
+    // By (epoch, validator).
+    let mut engines: BTreeMap<(u64, u64), Engine> = BTreeMap::new();
+    let label = |line: &str, name: &str| -> Option<String> {
+        let start = line.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = start + line[start..].find('"')?;
+        Some(line[start..end].to_string())
+    };
+    for line in context.encode().lines() {
+        let view = line.contains("simplex_voter_state_current_view{");
+        let sent = line.contains("simplex_voter_outbound_messages_total{");
+        if line.starts_with('#') || !(view || sent) {
+            continue;
+        }
+        let (Some(epoch), Some(v), Some(value)) = (
+            label(line, "epoch").and_then(|e| e.parse::<u64>().ok()),
+            label(line, "v").and_then(|v| v.parse::<u64>().ok()),
+            line.rsplit(' ').next().and_then(|n| n.parse::<f64>().ok()),
+        ) else {
+            continue;
+        };
+        let engine = engines.entry((epoch, v)).or_default();
+        if view {
+            engine.0 = Some(value as u64);
+        } else if let Some(kind) = label(line, "message") {
+            engine.1.insert(kind, value as u64);
+        }
+    }
+    let Some(latest) = engines.keys().map(|(e, _)| *e).max() else {
+        return "no consensus metrics".into();
+    };
+    let parts: Vec<String> = engines
+        .iter()
+        .filter(|((e, _), _)| *e == latest)
+        .map(|((_, v), (view, sent))| format!("validator {v}: view {view:?}, sent {sent:?}"))
+        .collect();
+    format!("epoch {latest} engines: {}", parts.join("; "))
 }
 
 /// Checks that the running validators agree on every block they have all finalized above
