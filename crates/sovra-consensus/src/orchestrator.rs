@@ -425,6 +425,11 @@ where
         tracing::info!(
             epoch,
             validators = scheme_len(&scheme),
+            // Whether this node's key is in the epoch's set (it votes) or not (it follows).
+            signer = {
+                use commonware_cryptography::certificate::Scheme as _;
+                scheme.me().is_some()
+            },
             guarded,
             "entered epoch"
         );

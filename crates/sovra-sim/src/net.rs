@@ -83,8 +83,15 @@ pub const EPOCH_LENGTH: u64 = 5;
 /// and veto at their defaults), 3,000 tokens issued per block).
 ///
 /// With `joiner`, the last validator is not in genesis: its operator (the `did:key` of its
-/// consensus key) holds [`VALIDATOR_STAKE`] and a little for fees, to register and bond it
-/// during the run ([`join_transaction`]).
+/// consensus key) holds [`JOINER_STAKE`] and a little for fees, to register and bond it during
+/// the run ([`join_transaction`]).
+///
+/// `max_validators` is the number of genesis validators: the workload's candidates (whose
+/// consensus keys no node runs) hold less than any of them and never enter a set, where they
+/// would count against the quorum (found by the campaign: with one slot more than the genesis
+/// validators, a workload candidate took it before the joiner bonded, and beside a wiped
+/// validator still guarded, the set of five had three voters). The joiner bonds one more than
+/// a genesis validator and takes the place of one (the greatest DID among equals).
 pub fn genesis(validators: usize, joiner: bool) -> Genesis {
     let bonded = validators - usize::from(joiner);
     Genesis {
@@ -106,7 +113,7 @@ pub fn genesis(validators: usize, joiner: bool) -> Genesis {
             })
             .chain(joiner.then(|| GenesisAccount {
                 did: operator_did(validators - 1),
-                balance: VALIDATOR_STAKE + JOINER_FEES,
+                balance: JOINER_STAKE + JOINER_FEES,
             }))
             .collect(),
         min_fee: 1,
@@ -123,17 +130,21 @@ pub fn genesis(validators: usize, joiner: bool) -> Genesis {
             // rewards worth claiming.
             issuance_per_block: 3_000,
             quorum_bps: 1,
-            max_validators: validators as u32,
+            max_validators: bonded as u32,
             ..Default::default()
         }),
     }
 }
 
+/// What the joining validator bonds: one more than a genesis validator, so it takes one's place
+/// in a set of `max_validators`.
+pub const JOINER_STAKE: u64 = VALIDATOR_STAKE + 1;
+
 /// What the joining validator's operator holds besides its stake, for fees.
 const JOINER_FEES: u64 = 1_000;
 
 /// The transaction by which the last of `validators` (the joiner) registers its consensus key
-/// and bonds [`VALIDATOR_STAKE`] to itself, signed by its operator (nonce 0).
+/// and bonds [`JOINER_STAKE`] to itself, signed by its operator (nonce 0).
 pub fn join_transaction(validators: usize) -> sovra_types::SignedTransaction {
     let key = validator_key(validators - 1);
     let operator = operator_did(validators - 1);
@@ -158,7 +169,7 @@ pub fn join_transaction(validators: usize) -> sovra_types::SignedTransaction {
             ))),
             sovra_types::Action::Staking(sovra_types::StakingAction::Delegate {
                 validator: operator,
-                amount: VALIDATOR_STAKE,
+                amount: JOINER_STAKE,
             }),
         ],
     }
