@@ -231,14 +231,21 @@ impl Chain {
 /// themselves, key 2 delegates 200 to A, all in epoch 0; the chain is then at height 10 (the
 /// start of epoch 1, where that stake is in force).
 pub(crate) fn staked() -> (Vec<SigningKey>, Chain, Did, Did) {
-    let (ks, mut chain) = Chain::with_economy(&[1_000_000; 6], economy());
+    staked_with(economy())
+}
+
+/// [`staked`] under `params` (empty blocks run up to height 10, so rewards, if any, are
+/// distributed on the way).
+pub(crate) fn staked_with(params: GenesisEconomy) -> (Vec<SigningKey>, Chain, Did, Did) {
+    let (ks, mut chain) = Chain::with_economy(&[1_000_000; 6], params);
     let (a, b) = (did(&ks[0]), did(&ks[1]));
     chain.ok(&ks[0], registration(&ks[0], 100));
     chain.ok(&ks[1], registration(&ks[1], 101));
     chain.delegate(&ks[0], &a, 400);
     chain.delegate(&ks[1], &b, 300);
     chain.delegate(&ks[2], &a, 200);
-    chain.skip_to(10);
+    let to = 10 - chain.height;
+    chain.empty_blocks(to);
     (ks, chain, a, b)
 }
 

@@ -42,21 +42,10 @@ fn report(validator: &Did, evidence: Box<Equivocation>) -> StakingAction {
 /// themselves; key 2 delegates 200 to A; slashes cut 10%; 100 tokens issued per block. At
 /// height 10, epoch 1's set is A and B.
 fn staked_with_rewards() -> (Vec<SigningKey>, Chain, Did, Did) {
-    let (ks, mut chain) = Chain::with_economy(
-        &[1_000_000; 6],
-        GenesisEconomy {
-            issuance_per_block: 100,
-            ..economy()
-        },
-    );
-    let (a, b) = (did(&ks[0]), did(&ks[1]));
-    chain.ok(&ks[0], registration(&ks[0], 100));
-    chain.ok(&ks[1], registration(&ks[1], 101));
-    chain.delegate(&ks[0], &a, 400);
-    chain.delegate(&ks[1], &b, 300);
-    chain.delegate(&ks[2], &a, 200);
-    chain.blocks_to(10);
-    (ks, chain, a, b)
+    crate::economy::staked_with(GenesisEconomy {
+        issuance_per_block: 100,
+        ..economy()
+    })
 }
 
 /// The native balance of `who`.
